@@ -1,0 +1,30 @@
+//! tauri-build reads ./tauri.conf.json and ./icons from the package root; only the capabilities
+//! folder needs pointing. The app's own commands are declared here, so each must be granted
+//! by a capability (least privilege: the UI gets exactly the commands it calls).
+
+fn main() {
+    // tauri-build emits no rerun-if-changed for a custom capabilities path.
+    println!("cargo:rerun-if-changed=src-tauri/capabilities");
+    let dist = std::path::Path::new("ui/dist/index.html");
+    println!("cargo:rerun-if-changed=ui/dist/index.html");
+    if std::env::var_os("CARGO_FEATURE_CUSTOM_PROTOCOL").is_some() && !dist.exists() {
+        println!("cargo:warning=ui/dist is missing: run `npm --prefix ui run build` (or `make run`) before building the app");
+    }
+    let manifest = tauri_build::AppManifest::new().commands(&[
+        "app_status",
+        "list_providers",
+        "create_provider",
+        "update_provider",
+        "delete_provider",
+        "test_provider",
+        "check_for_updates",
+        "install_update",
+    ]);
+    let attributes = tauri_build::Attributes::new()
+        .capabilities_path_pattern("./src-tauri/capabilities/**/*")
+        .app_manifest(manifest);
+    if let Err(e) = tauri_build::try_build(attributes) {
+        eprintln!("tauri-build failed: {e:#}");
+        std::process::exit(1);
+    }
+}

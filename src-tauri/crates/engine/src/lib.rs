@@ -1,0 +1,14 @@
+//! Reverie's headless engine. Nothing here depends on `tauri`: the desktop shell and the CLI
+//! both drive it, and `cargo test` needs no window.
+
+pub mod clock;
+pub mod error;
+pub mod providers;
+pub mod secrets;
+pub mod store;
+
+pub use clock::{Clock, Ids, SystemClock, UuidIds};
+pub use error::{Error, Result};
+pub use providers::Providers;
+pub use secrets::Secrets;
+pub use store::{Database, OpenReport};

@@ -1,0 +1,59 @@
+//! Embedded migrations, ordered by their timestamp id. A shipped migration is never edited;
+//! a fresh database runs exactly the same list as an old one.
+
+use rusqlite::{params, Connection};
+
+use crate::{Error, Result};
+
+/// `(id, sql)`, in the order they apply. Ids are `YYYYMMDDhhmmss_name`, the file names in
+/// `migrations/`.
+pub const MIGRATIONS: &[(&str, &str)] = &[(
+    "20261121120000_providers",
+    include_str!("../../migrations/20261121120000_providers.sql"),
+)];
+
+/// Applies every pending migration in one transaction; returns the ids applied.
+pub(crate) fn apply(conn: &Connection, now_ms: i64) -> Result<Vec<&'static str>> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT",
+    )?;
+    let known: Vec<String> = conn
+        .prepare("SELECT id FROM schema_migrations ORDER BY id")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if let Some(unknown) = known.iter().find(|id| !MIGRATIONS.iter().any(|(m, _)| m == id)) {
+        return Err(Error::Internal(format!(
+            "This database was written by a newer version of Reverie (migration {unknown}). Update Reverie to open it."
+        )));
+    }
+    let pending: Vec<_> = MIGRATIONS.iter().filter(|(id, _)| !known.iter().any(|k| k == id)).collect();
+    if pending.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tx = conn.unchecked_transaction()?;
+    for (id, sql) in &pending {
+        tx.execute_batch(sql).map_err(|e| Error::Internal(format!("migration {id} failed: {e}")))?;
+        tx.execute("INSERT INTO schema_migrations (id, applied_at) VALUES (?1, ?2)", params![id, now_ms])?;
+    }
+    tx.commit()?;
+    tracing::info!(count = pending.len(), "applied migrations");
+    Ok(pending.iter().map(|(id, _)| *id).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_strictly_ordered_and_named_like_their_files() {
+        for pair in MIGRATIONS.windows(2) {
+            assert!(pair[0].0 < pair[1].0, "{} must sort before {}", pair[0].0, pair[1].0);
+        }
+        for (id, _) in MIGRATIONS {
+            let (stamp, name) = id.split_once('_').expect("id is <timestamp>_<name>");
+            assert_eq!(stamp.len(), 14, "{id}: timestamp is YYYYMMDDhhmmss");
+            assert!(stamp.bytes().all(|b| b.is_ascii_digit()), "{id}");
+            assert!(!name.is_empty(), "{id}");
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! Reverie's wire protocol: everything that crosses the IPC boundary between the Rust core and
+//! the React UI.
+//!
+//! Conventions (kept by every type here):
+//! - enums that carry data are internally tagged with `type` (`#[serde(tag = "type")]`);
+//!   enums without data serialize as plain `snake_case` strings, which is what the UI compares;
+//! - ids are strings, times are Unix milliseconds (`number` in TypeScript);
+//! - TypeScript declarations are generated from these types with `ts-rs` into
+//!   `ui/src/bindings/` (see [`bindings`]) and checked in; a test fails on drift.
+
+pub mod app;
+pub mod bindings;
+pub mod error;
+pub mod ids;
+pub mod provider;
+
+pub use app::{AppStatus, Notice, NoticeLevel, SecretBackend, UpdateStatus};
+pub use error::{AppError, ErrorCode};
+pub use ids::ProviderId;
+pub use provider::{ConnectionReport, KeySource, KeyStatus, Provider, ProviderInput, ProviderKind};

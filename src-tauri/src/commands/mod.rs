@@ -1,0 +1,10 @@
+//! IPC commands, one file per area. Each maps engine results to the protocol's `AppError`.
+
+pub mod app;
+pub mod providers;
+pub mod updates;
+
+use reverie_protocol::AppError;
+
+/// What every command returns: a value, or the one error shape the UI knows.
+pub type CommandResult<T> = Result<T, AppError>;

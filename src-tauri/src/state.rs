@@ -1,0 +1,116 @@
+//! What the shell keeps for the app's lifetime: the engine parts, where files live, and the
+//! notices gathered at start-up.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use reverie_engine::providers::process_env;
+use reverie_engine::{Clock, Database, Providers, Secrets, SystemClock, UuidIds};
+use reverie_protocol::{AppStatus, Notice, NoticeLevel};
+use tauri::{Manager, Runtime};
+
+pub use crate::updates::{UpdateSource, Updates};
+
+/// Overrides the data folder (tests and e2e runs each get an empty one).
+pub const DATA_DIR_ENV: &str = "REVERIE_DATA_DIR";
+
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub data_dir: PathBuf,
+    pub log_dir: PathBuf,
+}
+
+impl Paths {
+    /// `REVERIE_DATA_DIR` if set, else the platform data dir; logs in the platform log dir
+    /// (or `<data dir>/logs` when overridden, so a test run keeps everything in one place).
+    pub fn resolve<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<Self> {
+        if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()) {
+            let data_dir = PathBuf::from(dir);
+            return Ok(Self { log_dir: data_dir.join("logs"), data_dir });
+        }
+        Ok(Self { data_dir: app.path().app_data_dir()?, log_dir: app.path().app_log_dir()? })
+    }
+
+    pub fn in_dir(data_dir: PathBuf) -> Self {
+        Self { log_dir: data_dir.join("logs"), data_dir }
+    }
+}
+
+pub struct AppState {
+    pub providers: Providers,
+    pub secrets: Arc<Secrets>,
+    pub updates: Updates,
+    pub paths: Paths,
+    /// Notices from start-up (database recovered, database unusable…).
+    notices: Vec<Notice>,
+}
+
+impl AppState {
+    /// Opens the database and the keychain. Never fails: a database that can't be opened at
+    /// all is replaced by an in-memory one with an error notice, so the user is told, nothing
+    /// on disk is touched, and the app still starts.
+    pub fn open(paths: Paths, update_source: UpdateSource) -> Self {
+        Self::open_with(paths, Arc::new(Secrets::detect()), update_source)
+    }
+
+    pub fn open_with(paths: Paths, secrets: Arc<Secrets>, update_source: UpdateSource) -> Self {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let mut notices = Vec::new();
+        let db = match Database::open_in(&paths.data_dir, clock.now_ms()) {
+            Ok((db, report)) => {
+                if let Some(recovery) = report.recovered {
+                    notices.push(Notice {
+                        id: format!("db-recovered-{}", recovery.moved_to.display()),
+                        level: NoticeLevel::Warning,
+                        title: "Reverie's database was damaged and has been replaced".into(),
+                        detail: format!(
+                            "The damaged file was kept at {} ({}). Reverie started with a new, empty database; \
+                             add your providers again. Keep the old file if you want to try recovering it.",
+                            recovery.moved_to.display(),
+                            recovery.reason
+                        ),
+                    });
+                }
+                db
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "database unusable; running on a temporary in-memory database");
+                notices.push(Notice {
+                    id: "db-unavailable".into(),
+                    level: NoticeLevel::Error,
+                    title: "Reverie couldn't open its database".into(),
+                    detail: format!("{e} Changes made now are not saved. Nothing on disk was changed."),
+                });
+                match Database::in_memory() {
+                    Ok(db) => db,
+                    Err(e) => {
+                        // SQLite in memory failing means the process is out of memory; nothing sensible remains.
+                        eprintln!("Reverie cannot create even an in-memory database: {e}");
+                        std::process::exit(1);
+                    }
+                }
+            }
+        };
+        let providers = Providers::new(Arc::new(db), secrets.clone(), clock, Arc::new(UuidIds), process_env());
+        Self { providers, secrets, updates: Updates::new(update_source), paths, notices }
+    }
+
+    /// Probes the keychain on a background thread so the first request doesn't wait for it.
+    pub fn warm_up(&self) {
+        let secrets = self.secrets.clone();
+        std::thread::spawn(move || secrets.backend());
+    }
+
+    pub fn status(&self) -> AppStatus {
+        // A memory-only keychain is not a notice: the UI shows it from `secret_backend`, always.
+        let secret_backend = self.secrets.backend();
+        let notices = self.notices.clone();
+        AppStatus {
+            version: env!("CARGO_PKG_VERSION").into(),
+            data_dir: self.paths.data_dir.display().to_string(),
+            log_dir: self.paths.log_dir.display().to_string(),
+            secret_backend,
+            notices,
+        }
+    }
+}

@@ -1,0 +1,220 @@
+// Browser test of the UI on the in-memory backend: Vite in "mock" mode + Debian's chromium
+// through playwright-core. Run with `npm run test:e2e` (node --test e2e/).
+// Every wait is for a selector or a condition in the page; nothing sleeps for a fixed time.
+import assert from "node:assert/strict";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { createServer } from "vite";
+
+const UI_ROOT = fileURLToPath(new URL("..", import.meta.url));
+const ARTIFACTS = path.resolve(UI_ROOT, "../target/e2e-artifacts");
+const HOST = "127.0.0.1";
+const PORT = 5199;
+const BASE_URL = `http://${HOST}:${PORT}/`;
+const OFFLINE = "Couldn't reach the update server. Reverie works fine offline; try again later.";
+const MEMORY_ONLY =
+  "No keychain is available on this system. API keys are kept in memory only and will be forgotten when Reverie quits.";
+
+/** @type {import("vite").ViteDevServer | undefined} */
+let server;
+/** @type {import("playwright-core").Browser | undefined} */
+let browser;
+
+before(async () => {
+  await mkdir(ARTIFACTS, { recursive: true });
+  server = await createServer({
+    root: UI_ROOT,
+    mode: "mock",
+    logLevel: "warn",
+    server: { host: HOST, port: PORT, strictPort: true },
+  });
+  await server.listen();
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** A fresh page (own storage) that fails the test on any console error or uncaught exception. */
+async function openPage(t, query = "") {
+  assert.ok(browser, "browser did not start");
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: "light" });
+  t.after(() => context.close());
+  // tauri.conf.json sets `freezePrototype`: the app must work with a frozen Object.prototype.
+  await context.addInitScript(() => Object.freeze(Object.prototype));
+  const page = await context.newPage();
+  const problems = [];
+  page.on("console", (message) => {
+    // Failed requests are reported below with their URL.
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) {
+      problems.push(`console: ${message.text()}`);
+    }
+  });
+  page.on("response", (response) => {
+    // The browser asks for /favicon.ico on its own; the desktop app has no use for one.
+    if (response.status() >= 400 && new URL(response.url()).pathname !== "/favicon.ico") {
+      problems.push(`HTTP ${response.status()} ${response.url()}`);
+    }
+  });
+  page.on("requestfailed", (request) => problems.push(`request failed: ${request.url()}`));
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  t.after(() => assert.deepEqual(problems, [], "the page logged errors"));
+  await page.goto(BASE_URL + query);
+  return page;
+}
+
+/** Screenshot the whole page: the main area scrolls on its own, so grow the window to fit it. */
+async function screenshot(page, name) {
+  const height = await page.evaluate(() => {
+    const main = document.querySelector("main");
+    return main ? Math.ceil(main.scrollHeight) : document.documentElement.scrollHeight;
+  });
+  await page.setViewportSize({ width: 1280, height: Math.max(800, height) });
+  await page.screenshot({ path: path.join(ARTIFACTS, name), animations: "disabled" });
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+test("first run: add a provider, test it, check for updates, switch themes", { timeout: 60_000 }, async (t) => {
+  const page = await openPage(t);
+  const byId = (id) => page.getByTestId(id);
+
+  // Home shows the empty state to a new user.
+  await byId("empty-state").waitFor();
+  assert.match(await byId("empty-state").innerText(), /Add a model provider/);
+  await screenshot(page, "browser-home-empty.png");
+
+  // The first step leads to Settings with the add form focused.
+  await byId("add-provider-button").click();
+  const form = byId("provider-form");
+  await form.waitFor();
+  await page.waitForFunction(() => document.activeElement?.getAttribute("data-testid") === "provider-name");
+  assert.equal(await byId("nav-settings").getAttribute("aria-current"), "page");
+
+  // A bad URL is caught in the form; what was typed stays.
+  await byId("provider-kind").selectOption("anthropic");
+  await byId("provider-name").fill("Anthropic");
+  await byId("provider-base-url").fill("api.anthropic.com");
+  await byId("provider-key").fill("sk-good");
+  await byId("provider-save").click();
+  await byId("field-error-base_url").waitFor();
+  assert.equal(await byId("provider-name").inputValue(), "Anthropic");
+  assert.equal(await byId("provider-key").inputValue(), "sk-good");
+
+  // Fixed, it saves and the row says the key is configured.
+  await byId("provider-base-url").fill("https://api.anthropic.com");
+  assert.equal(await byId("provider-model").inputValue(), "claude-sonnet-4-5");
+  await byId("provider-save").click();
+  const row = page.locator('[data-testid="provider-row"][data-provider-name="Anthropic"]');
+  await row.getByTestId("key-status").filter({ hasText: "Key configured" }).waitFor();
+  assert.equal(await byId("provider-form").count(), 0, "the add form closes after saving");
+  assert.equal(await page.getByText("sk-good").count(), 0, "the key is never shown");
+
+  // Test connection: a spinner, then a ✓ with the latency.
+  await row.getByTestId("test-connection").click();
+  const result = row.getByTestId("connection-result");
+  await result.waitFor();
+  assert.match(await result.innerText(), /^✓\s*Connected to claude-sonnet-4-5\.\s*\d+ ms$/);
+
+  // Offline update check: quiet, muted text, not an error.
+  await byId("check-updates").click();
+  const update = byId("update-status");
+  await update.waitFor();
+  assert.equal(await update.innerText(), OFFLINE);
+  assert.equal(await update.getAttribute("data-tone"), "quiet");
+  const colors = await update.evaluate((element) => {
+    const style = getComputedStyle(element);
+    const muted = getComputedStyle(document.documentElement).getPropertyValue("--text-muted").trim();
+    const probe = document.createElement("span");
+    probe.style.color = muted;
+    document.body.append(probe);
+    const mutedRgb = getComputedStyle(probe).color;
+    probe.remove();
+    return { color: style.color, mutedRgb, background: style.backgroundColor };
+  });
+  assert.equal(colors.color, colors.mutedRgb, "offline text uses the muted colour");
+  assert.equal(colors.background, "rgba(0, 0, 0, 0)", "offline text has no alert background");
+
+  // Dark theme, then light again; the choice lands on <html data-theme> and in localStorage.
+  await byId("theme-dark").click();
+  await page.waitForFunction(() => document.documentElement.dataset.theme === "dark");
+  assert.equal(await page.evaluate(() => localStorage.getItem("reverie.theme")), "dark");
+  const darkBg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  await screenshot(page, "browser-settings-dark.png");
+
+  await byId("theme-light").click();
+  await page.waitForFunction(() => document.documentElement.dataset.theme === "light");
+  assert.equal(await page.evaluate(() => localStorage.getItem("reverie.theme")), "light");
+  const lightBg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  assert.notEqual(darkBg, lightBg, "the themes look different");
+  await screenshot(page, "browser-settings-light.png");
+
+  // The theme control is a real radio group: arrow keys move the choice.
+  await page.getByRole("radio", { name: "Light" }).focus();
+  await page.keyboard.press("ArrowRight");
+  await page.waitForFunction(() => document.documentElement.dataset.theme === "dark");
+  await page.keyboard.press("ArrowLeft");
+  await page.waitForFunction(() => document.documentElement.dataset.theme === "light");
+
+  // System follows the OS preference.
+  await byId("theme-system").click();
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.waitForFunction(() => document.documentElement.dataset.theme === "dark");
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.waitForFunction(() => document.documentElement.dataset.theme === "light");
+
+  // Back on Home, the user is ready.
+  await byId("nav-home").click();
+  await page.getByTestId("ready").waitFor();
+  assert.equal(await byId("empty-state").count(), 0);
+});
+
+test("notices and the memory-only keychain warning", { timeout: 60_000 }, async (t) => {
+  const page = await openPage(t, "?secrets=memory_only&notices=demo&providers=demo");
+  const byId = (id) => page.getByTestId(id);
+
+  await byId("secrets-warning").waitFor();
+  assert.equal(await byId("secrets-warning").innerText(), MEMORY_ONLY);
+  await byId("ready").waitFor();
+  assert.equal(await byId("notice").count(), 2);
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.waitForFunction(() => document.documentElement.dataset.theme === "dark");
+  await screenshot(page, "browser-home-notices-dark.png");
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.waitForFunction(() => document.documentElement.dataset.theme === "light");
+  await screenshot(page, "browser-home-notices-light.png");
+
+  // Dismissing a notice is remembered after a reload; the keychain warning stays.
+  await byId("notice").first().getByTestId("dismiss-notice").click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="notice"]').length === 1);
+  await page.reload();
+  await byId("secrets-warning").waitFor();
+  await byId("ready").waitFor();
+  assert.equal(await byId("notice").count(), 1);
+
+  // Settings explains the key is kept in memory only.
+  await byId("nav-settings").click();
+  await page.getByTestId("provider-row").first().waitFor();
+  const rows = await page.getByTestId("key-status").allInnerTexts();
+  assert.deepEqual(rows, ["Key configured · memory only", "No key"]);
+  await byId("open-add-provider").click();
+  await byId("provider-form").waitFor();
+  assert.match(await byId("provider-form").innerText(), /Kept in memory until Reverie quits/);
+  await screenshot(page, "browser-settings-memory-only.png");
+});

@@ -1,0 +1,40 @@
+import { screen, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import { GOOD_KEY } from "../../ipc/memory";
+import { renderApp } from "../../test/renderApp";
+
+describe("Home", () => {
+  it("greets a new user and leads to the add form, focused", async () => {
+    const { user } = renderApp();
+    const empty = await screen.findByTestId("empty-state");
+    expect(empty.textContent).toMatch(/Reverie runs AI agents on your own computer/);
+    await user.click(screen.getByTestId("add-provider-button"));
+
+    expect(screen.getByTestId("nav-settings").getAttribute("aria-current")).toBe("page");
+    const form = await screen.findByTestId("provider-form");
+    expect(document.activeElement).toBe(within(form).getByTestId("provider-name"));
+  });
+
+  it("lists the providers and their keys once there are some", async () => {
+    renderApp({
+      memory: {
+        providers: [
+          { name: "Anthropic", kind: "anthropic", base_url: "https://api.anthropic.com", model: "claude-sonnet-4-5", api_key: GOOD_KEY },
+          { name: "Ollama", kind: "openai_compatible", base_url: "http://localhost:11434/v1", model: "llama3.1" },
+        ],
+      },
+    });
+    const ready = await screen.findByTestId("ready");
+    expect(screen.queryByTestId("empty-state")).toBeNull();
+    expect(ready.textContent).toContain("2 model providers");
+    const badges = within(ready).getAllByTestId("key-status").map((b) => b.textContent);
+    expect(badges).toEqual(["Key configured · keychain", "No key"]);
+  });
+
+  it("offers only the pages that exist", async () => {
+    renderApp();
+    await screen.findByTestId("empty-state");
+    const nav = screen.getByRole("navigation", { name: "Main" });
+    expect(within(nav).getAllByRole("button").map((b) => b.textContent)).toEqual(["Home", "Settings"]);
+  });
+});

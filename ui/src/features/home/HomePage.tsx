@@ -1,0 +1,90 @@
+import type { Provider } from "../../bindings";
+import { KeyBadge } from "../../shared/KeyBadge";
+import { Mark } from "../../shared/Mark";
+import { useNavigation } from "../../shared/navigation";
+import { KIND_LABELS } from "../../shared/providers";
+import { Spinner } from "../../shared/Spinner";
+import { useProviders } from "../../shared/useProviders";
+import "./home.css";
+
+export function HomePage() {
+  const { providers, error, reload } = useProviders();
+
+  if (error) {
+    return (
+      <section className="home">
+        <h1>Home</h1>
+        <div className="inline-error" role="alert">
+          <span>{error.message}</span>
+          <button type="button" className="button button-small" onClick={reload}>
+            Try again
+          </button>
+        </div>
+      </section>
+    );
+  }
+  if (providers === null) {
+    return (
+      <section className="home home-loading">
+        <Spinner label="Loading" />
+      </section>
+    );
+  }
+  return providers.length === 0 ? <EmptyState /> : <Ready providers={providers} />;
+}
+
+function EmptyState() {
+  const { navigate } = useNavigation();
+  return (
+    <section className="home empty-state" data-testid="empty-state">
+      <Mark size={56} className="empty-mark" />
+      <h1>Welcome to Reverie</h1>
+      <p className="lead">
+        Reverie runs AI agents on your own computer, using the model provider you choose, and helps them get better
+        from one run to the next.
+      </p>
+      <div className="first-step">
+        <h2>First step: connect a model</h2>
+        <p>
+          Add an Anthropic API key, or point Reverie at any OpenAI-compatible server, such as OpenAI, Ollama or LM
+          Studio.
+        </p>
+        <button
+          type="button"
+          className="button button-primary"
+          onClick={() => navigate("settings", "add-provider")}
+          data-testid="add-provider-button"
+        >
+          Add a model provider
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function Ready({ providers }: { providers: Provider[] }) {
+  const { navigate } = useNavigation();
+  const count = providers.length === 1 ? "1 model provider" : `${providers.length} model providers`;
+  return (
+    <section className="home" data-testid="ready">
+      <h1>Ready</h1>
+      <p className="lead">Reverie is set up with {count}.</p>
+      <ul className="ready-list">
+        {providers.map((provider) => (
+          <li key={provider.id} className="ready-item">
+            <div className="ready-main">
+              <span className="ready-name">{provider.name}</span>
+              <span className="ready-meta">
+                {KIND_LABELS[provider.kind]} · <span className="mono">{provider.model}</span>
+              </span>
+            </div>
+            <KeyBadge provider={provider} />
+          </li>
+        ))}
+      </ul>
+      <button type="button" className="button" onClick={() => navigate("settings")}>
+        Manage providers
+      </button>
+    </section>
+  );
+}

@@ -1,0 +1,232 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import type { Backend } from "../../ipc";
+import { createMemoryBackend, GOOD_KEY } from "../../ipc/memory";
+import { renderApp } from "../../test/renderApp";
+
+async function openSettings(options: Parameters<typeof renderApp>[0] = {}) {
+  const app = renderApp({ page: "settings", ...options });
+  await screen.findByTestId("provider-form");
+  return app;
+}
+
+async function fillForm(
+  user: ReturnType<typeof renderApp>["user"],
+  values: { name?: string; baseUrl?: string; model?: string; key?: string },
+) {
+  const form = screen.getByTestId("provider-form");
+  const field = (id: string) => within(form).getByTestId(id);
+  if (values.name !== undefined) {
+    await user.clear(field("provider-name"));
+    if (values.name) await user.type(field("provider-name"), values.name);
+  }
+  if (values.baseUrl !== undefined) {
+    await user.clear(field("provider-base-url"));
+    if (values.baseUrl) await user.type(field("provider-base-url"), values.baseUrl);
+  }
+  if (values.model !== undefined) {
+    await user.clear(field("provider-model"));
+    if (values.model) await user.type(field("provider-model"), values.model);
+  }
+  if (values.key !== undefined) await user.type(field("provider-key"), values.key);
+}
+
+describe("Settings › Model providers", () => {
+  it("adds a provider and shows it with its key configured", async () => {
+    const { user, backend } = await openSettings();
+    await fillForm(user, { name: "Anthropic", key: GOOD_KEY });
+    await user.click(screen.getByTestId("provider-save"));
+
+    const row = await screen.findByTestId("provider-row");
+    expect(row.getAttribute("data-provider-name")).toBe("Anthropic");
+    expect(within(row).getByTestId("key-status").textContent).toBe("Key configured · keychain");
+    expect(within(row).getByText("Anthropic", { selector: ".kind-label" })).toBeTruthy();
+    expect(within(row).getByText("https://api.anthropic.com")).toBeTruthy();
+    expect(within(row).getByText("claude-sonnet-4-5")).toBeTruthy();
+    // The key went to the backend, never back into the page.
+    expect(document.body.textContent).not.toContain(GOOD_KEY);
+    expect(await backend.listProviders()).toHaveLength(1);
+    // With a provider in the list, the add form closes.
+    expect(screen.queryByTestId("provider-form")).toBeNull();
+  });
+
+  it("pre-fills the base URL and model of the chosen kind", async () => {
+    const { user } = await openSettings();
+    const url = screen.getByTestId<HTMLInputElement>("provider-base-url");
+    const model = screen.getByTestId<HTMLInputElement>("provider-model");
+    expect(url.value).toBe("https://api.anthropic.com");
+    await user.selectOptions(screen.getByTestId("provider-kind"), "openai_compatible");
+    expect(url.value).toBe("https://api.openai.com/v1");
+    expect(model.value).toBe("gpt-4o-mini");
+
+    await user.clear(url);
+    await user.type(url, "http://localhost:11434/v1");
+    await user.selectOptions(screen.getByTestId("provider-kind"), "anthropic");
+    expect(url.value).toBe("http://localhost:11434/v1");
+    expect(model.value).toBe("claude-sonnet-4-5");
+  });
+
+  it("shows a duplicate name under the name field and keeps everything typed", async () => {
+    const backend = createMemoryBackend({
+      providers: [{ name: "Work", kind: "anthropic", base_url: "https://api.anthropic.com", model: "claude-sonnet-4-5" }],
+    });
+    const { user } = renderApp({ page: "settings", backend });
+    await user.click(await screen.findByTestId("open-add-provider"));
+    await fillForm(user, { name: "work", baseUrl: "https://proxy.example.com", model: "claude-opus-4-1", key: "sk-x" });
+    await user.click(screen.getByTestId("provider-save"));
+
+    const error = await screen.findByTestId("field-error-name");
+    expect(error.textContent).toMatch(/already exists/);
+    expect(screen.getByTestId<HTMLInputElement>("provider-name").value).toBe("work");
+    expect(screen.getByTestId<HTMLInputElement>("provider-base-url").value).toBe("https://proxy.example.com");
+    expect(screen.getByTestId<HTMLInputElement>("provider-model").value).toBe("claude-opus-4-1");
+    expect(screen.getByTestId<HTMLInputElement>("provider-key").value).toBe("sk-x");
+    expect(document.activeElement).toBe(screen.getByTestId("provider-name"));
+    expect(screen.getAllByTestId("provider-row")).toHaveLength(1);
+
+    // Fixing the name clears its error and saves.
+    await user.type(screen.getByTestId("provider-name"), " 2");
+    expect(screen.queryByTestId("field-error-name")).toBeNull();
+    await user.click(screen.getByTestId("provider-save"));
+    await waitFor(() => expect(screen.getAllByTestId("provider-row")).toHaveLength(2));
+  });
+
+  it("rejects an invalid URL before asking the core", async () => {
+    let creates = 0;
+    const memory = createMemoryBackend();
+    const backend: Backend = { ...memory, createProvider: (input) => (creates++, memory.createProvider(input)) };
+    const { user } = renderApp({ page: "settings", backend });
+    await screen.findByTestId("provider-form");
+    await fillForm(user, { name: "Local", baseUrl: "localhost:11434" });
+    await user.click(screen.getByTestId("provider-save"));
+
+    expect(screen.getByTestId("field-error-base_url").textContent).toMatch(/http:\/\/ or https:\/\//);
+    expect(screen.getByTestId<HTMLInputElement>("provider-base-url").value).toBe("localhost:11434");
+    expect(screen.getByTestId<HTMLInputElement>("provider-name").value).toBe("Local");
+    expect(creates).toBe(0);
+  });
+
+  it("shows an error without a field above the buttons", async () => {
+    const memory = createMemoryBackend();
+    const backend: Backend = {
+      ...memory,
+      createProvider: () => Promise.reject({ code: "keychain", message: "The keychain is locked. Unlock it and try again." }),
+    };
+    const { user } = renderApp({ page: "settings", backend });
+    await screen.findByTestId("provider-form");
+    await fillForm(user, { name: "Anthropic", key: "sk-1" });
+    await user.click(screen.getByTestId("provider-save"));
+    expect((await screen.findByTestId("provider-form-error")).textContent).toBe(
+      "The keychain is locked. Unlock it and try again.",
+    );
+    expect(screen.getByTestId<HTMLInputElement>("provider-key").value).toBe("sk-1");
+  });
+
+  it("tests a connection and shows the result in the row", async () => {
+    const backend = createMemoryBackend({
+      providers: [
+        { name: "Good", kind: "anthropic", base_url: "https://api.anthropic.com", model: "claude-sonnet-4-5", api_key: GOOD_KEY },
+        { name: "Bad", kind: "anthropic", base_url: "https://api.anthropic.com", model: "claude-sonnet-4-5", api_key: "sk-bad" },
+      ],
+    });
+    const { user } = renderApp({ page: "settings", backend });
+    const [good, bad] = await screen.findAllByTestId("provider-row");
+
+    await user.click(within(good!).getByTestId("test-connection"));
+    const ok = await within(good!).findByTestId("connection-result");
+    expect(ok.textContent).toMatch(/✓.*Connected to claude-sonnet-4-5\..*\d+ ms/);
+    expect(ok.className).toContain("result-ok");
+
+    await user.click(within(bad!).getByTestId("test-connection"));
+    const failed = await within(bad!).findByTestId("connection-result");
+    expect(failed.textContent).toMatch(/✗.*rejected the API key/);
+    expect(failed.className).toContain("result-error");
+  });
+
+  it("edits a provider, keeping or removing its key", async () => {
+    const backend = createMemoryBackend({
+      providers: [{ name: "Work", kind: "anthropic", base_url: "https://api.anthropic.com", model: "claude-sonnet-4-5", api_key: "sk-1" }],
+    });
+    const { user } = renderApp({ page: "settings", backend });
+    await user.click(await screen.findByTestId("edit-provider"));
+    expect(screen.getByTestId<HTMLInputElement>("provider-key").value).toBe("");
+    await fillForm(user, { model: "claude-opus-4-1" });
+    await user.click(screen.getByTestId("provider-save"));
+    await waitFor(() => expect(screen.queryByTestId("provider-form")).toBeNull());
+    expect(screen.getByTestId("key-status").textContent).toMatch(/Key configured/);
+    expect(screen.getByText("claude-opus-4-1")).toBeTruthy();
+
+    await user.click(screen.getByTestId("edit-provider"));
+    await user.click(screen.getByTestId("provider-remove-key"));
+    await user.click(screen.getByTestId("provider-save"));
+    await waitFor(() => expect(screen.getByTestId("key-status").textContent).toBe("No key"));
+  });
+
+  it("deletes a provider only after confirmation", async () => {
+    const backend = createMemoryBackend({
+      providers: [{ name: "Work", kind: "anthropic", base_url: "https://api.anthropic.com", model: "m" }],
+    });
+    const { user } = renderApp({ page: "settings", backend });
+    await user.click(await screen.findByTestId("delete-provider"));
+    expect(await backend.listProviders()).toHaveLength(1);
+    await user.click(screen.getByTestId("confirm-delete"));
+    await waitFor(() => expect(screen.queryByTestId("provider-row")).toBeNull());
+    expect(await backend.listProviders()).toHaveLength(0);
+    // Back to the first-run state: the add form is open again.
+    expect(screen.getByTestId("provider-form")).toBeTruthy();
+  });
+});
+
+describe("Settings › Updates", () => {
+  it("says quietly that the update server is unreachable", async () => {
+    const { user } = await openSettings();
+    await user.click(screen.getByTestId("check-updates"));
+    const status = await screen.findByTestId("update-status");
+    expect(status.textContent).toBe("Couldn't reach the update server. Reverie works fine offline; try again later.");
+    expect(status.className).toContain("result-quiet");
+    expect(status.className).not.toContain("result-error");
+  });
+
+  it("announces an available update with its notes", async () => {
+    const { user } = await openSettings({
+      memory: { update: { type: "available", current_version: "0.1.0", version: "0.2.0", notes: "Faster." } },
+    });
+    await user.click(screen.getByTestId("check-updates"));
+    const status = await screen.findByTestId("update-status");
+    expect(status.textContent).toContain("Reverie 0.2.0 is available (you have 0.1.0).");
+    expect(status.textContent).toContain("Faster.");
+  });
+
+  it("shows a failed check as an error", async () => {
+    const { user } = await openSettings({
+      memory: { update: { type: "failed", current_version: "0.1.0", message: "The signature is invalid." } },
+    });
+    await user.click(screen.getByTestId("check-updates"));
+    const status = await screen.findByTestId("update-status");
+    expect(status.textContent).toBe("The signature is invalid.");
+    expect(status.className).toContain("result-error");
+  });
+});
+
+describe("Settings › Appearance and Storage", () => {
+  it("switches the theme on <html> and remembers it", async () => {
+    const { user } = await openSettings();
+    await user.click(screen.getByTestId("theme-dark"));
+    expect(document.documentElement.dataset.theme).toBe("dark");
+    expect(localStorage.getItem("reverie.theme")).toBe("dark");
+    expect(within(screen.getByTestId("theme-dark")).getByRole<HTMLInputElement>("radio").checked).toBe(true);
+    expect(screen.getByRole<HTMLInputElement>("radio", { name: "System" }).checked).toBe(false);
+    await user.click(screen.getByTestId("theme-light"));
+    expect(document.documentElement.dataset.theme).toBe("light");
+    expect(localStorage.getItem("reverie.theme")).toBe("light");
+  });
+
+  it("shows the folders and the secret store in words", async () => {
+    await openSettings({
+      memory: { status: { data_dir: "/data/reverie", log_dir: "/data/reverie/logs", secret_backend: "kernel_keyring" } },
+    });
+    expect((await screen.findByTestId("data-dir")).textContent).toBe("/data/reverie");
+    expect(screen.getByTestId("log-dir").textContent).toBe("/data/reverie/logs");
+    expect(screen.getByTestId("secret-backend").textContent).toMatch(/kernel keyring/);
+  });
+});

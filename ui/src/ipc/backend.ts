@@ -1,0 +1,75 @@
+import type {
+  AppError,
+  AppStatus,
+  ConnectionReport,
+  ErrorCode,
+  Provider,
+  ProviderInput,
+  UpdateStatus,
+} from "../bindings";
+
+/**
+ * Everything the UI asks of the Rust core. `tauriBackend` calls the real commands;
+ * `createMemoryBackend` is an in-memory stand-in for tests and `vite --mode mock`.
+ * Every method rejects with an `AppError`, never with anything else.
+ */
+export interface Backend {
+  appStatus(): Promise<AppStatus>;
+  listProviders(): Promise<Provider[]>;
+  createProvider(input: ProviderInput): Promise<Provider>;
+  updateProvider(id: string, input: ProviderInput): Promise<Provider>;
+  deleteProvider(id: string): Promise<void>;
+  testProvider(id: string): Promise<ConnectionReport>;
+  checkForUpdates(): Promise<UpdateStatus>;
+}
+
+// A Record keyed by the generated union: adding a code in Rust fails type-checking here
+// until it is listed, so this runtime list cannot drift from the bindings.
+const ERROR_CODES: Record<ErrorCode, true> = {
+  invalid_input: true,
+  not_found: true,
+  conflict: true,
+  database: true,
+  keychain: true,
+  network: true,
+  auth: true,
+  model_not_found: true,
+  provider: true,
+  internal: true,
+};
+
+function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && Object.hasOwn(ERROR_CODES, value);
+}
+
+export function isAppError(value: unknown): value is AppError {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    isErrorCode(v.code) &&
+    typeof v.message === "string" &&
+    (v.field === undefined || v.field === null || typeof v.field === "string")
+  );
+}
+
+/** Turns whatever a rejected call produced into an `AppError` the UI can show. */
+export function toAppError(error: unknown): AppError {
+  if (isAppError(error)) {
+    const { code, message, field } = error;
+    return typeof field === "string" ? { code, message, field } : { code, message };
+  }
+  const detail =
+    error instanceof Error
+      ? error.message
+      : typeof error === "string"
+        ? error
+        : typeof error === "object" && error !== null && typeof (error as { message?: unknown }).message === "string"
+          ? (error as { message: string }).message
+          : "";
+  return {
+    code: "internal",
+    message: detail
+      ? `Something went wrong inside Reverie: ${detail}`
+      : "Something went wrong inside Reverie. The log has the details.",
+  };
+}

@@ -1,0 +1,3 @@
+export type { Backend } from "./backend";
+export { isAppError, toAppError } from "./backend";
+export { BackendProvider, useBackend } from "./context";

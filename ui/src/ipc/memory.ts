@@ -1,0 +1,172 @@
+import type {
+  AppError,
+  AppStatus,
+  ConnectionReport,
+  KeyStatus,
+  Provider,
+  ProviderInput,
+  ProviderKind,
+  UpdateStatus,
+} from "../bindings";
+import { isHttpUrl, KIND_ENV_VARS, NAME_MAX_CHARS } from "../shared/providers";
+import type { Backend } from "./backend";
+
+export interface MemoryBackendOptions {
+  /** Overrides for what `appStatus` returns. */
+  status?: Partial<AppStatus>;
+  /** What `checkForUpdates` answers; defaults to `offline`. A function is called on every check. */
+  update?: UpdateStatus | (() => UpdateStatus);
+  /** Providers present at start, with their (secret) keys. */
+  providers?: Array<ProviderInput>;
+  /** Kinds whose environment variable (ANTHROPIC_API_KEY / OPENAI_API_KEY) is "set". */
+  environmentKeys?: ProviderKind[];
+  /** Delay before every answer, to make spinners visible in mock mode. */
+  delayMs?: number;
+  /** Clock, so tests can pin timestamps. */
+  now?: () => number;
+}
+
+/** The key that makes "Test connection" succeed. */
+export const GOOD_KEY = "sk-good";
+
+interface StoredProvider {
+  provider: Provider;
+  apiKey: string | null;
+}
+
+function invalid(field: string, message: string): AppError {
+  return { code: "invalid_input", message, field };
+}
+
+/**
+ * An in-memory backend that follows the same rules as the Rust core, closely enough to
+ * drive every screen: validation, name conflicts, key status, connection tests, updates.
+ */
+export function createMemoryBackend(options: MemoryBackendOptions = {}): Backend {
+  const now = options.now ?? (() => Date.now());
+  const status: AppStatus = {
+    version: "0.1.0",
+    data_dir: "/home/you/.local/share/dev.reverie.desktop",
+    log_dir: "/home/you/.local/share/dev.reverie.desktop/logs",
+    secret_backend: "secret_service",
+    notices: [],
+    ...options.status,
+  };
+  const environmentKeys = new Set(options.environmentKeys ?? []);
+  const stored: StoredProvider[] = [];
+  let nextId = 1;
+
+  const reply = async <T>(produce: () => T): Promise<T> => {
+    if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+    // Copy, so callers can never mutate the store (the real backend sends JSON).
+    return structuredClone(produce());
+  };
+
+  const keyStatus = (kind: ProviderKind, apiKey: string | null): KeyStatus => {
+    if (apiKey !== null) {
+      return { configured: true, source: status.secret_backend === "memory_only" ? "memory" : "keychain" };
+    }
+    if (environmentKeys.has(kind)) return { configured: true, source: "environment" };
+    return { configured: false, source: "none" };
+  };
+
+  const find = (id: string): StoredProvider => {
+    const entry = stored.find((s) => s.provider.id === id);
+    if (!entry) throw { code: "not_found", message: "This provider no longer exists. Reload the list." } satisfies AppError;
+    return entry;
+  };
+
+  const check = (input: ProviderInput, selfId: string | null) => {
+    const name = input.name.trim();
+    if (name === "") throw invalid("name", "Enter a name for this provider.");
+    if ([...name].length > NAME_MAX_CHARS) throw invalid("name", `Use at most ${NAME_MAX_CHARS} characters for the name.`);
+    const clash = stored.find(
+      (s) => s.provider.id !== selfId && s.provider.name.toLowerCase() === name.toLowerCase(),
+    );
+    if (clash) {
+      throw {
+        code: "conflict",
+        field: "name",
+        message: `A provider named "${clash.provider.name}" already exists. Choose another name.`,
+      } satisfies AppError;
+    }
+    if (!isHttpUrl(input.base_url)) throw invalid("base_url", "Enter a full http:// or https:// URL.");
+    if (input.model.trim() === "") throw invalid("model", "Enter the model to use.");
+    if (input.api_key !== undefined && /\s/.test(input.api_key.trim())) {
+      throw invalid("api_key", "An API key cannot contain spaces.");
+    }
+    return { name, base_url: input.base_url.trim(), model: input.model.trim() };
+  };
+
+  const create = (input: ProviderInput): Provider => {
+    const clean = check(input, null);
+    const apiKey = input.api_key ? input.api_key.trim() || null : null;
+    const time = now();
+    const provider: Provider = {
+      id: `prv_${String(nextId++).padStart(4, "0")}`,
+      kind: input.kind,
+      ...clean,
+      key: keyStatus(input.kind, apiKey),
+      created_at: time,
+      updated_at: time,
+    };
+    stored.push({ provider, apiKey });
+    return provider;
+  };
+
+  for (const input of options.providers ?? []) create(input);
+
+  return {
+    appStatus: () => reply(() => status),
+
+    listProviders: () => reply(() => stored.map((s) => s.provider)),
+
+    createProvider: (input) => reply(() => create(input)),
+
+    updateProvider: (id, input) =>
+      reply(() => {
+        const entry = find(id);
+        const clean = check(input, id);
+        if (input.api_key !== undefined) entry.apiKey = input.api_key.trim() || null;
+        entry.provider = {
+          ...entry.provider,
+          kind: input.kind,
+          ...clean,
+          key: keyStatus(input.kind, entry.apiKey),
+          updated_at: now(),
+        };
+        return entry.provider;
+      }),
+
+    deleteProvider: (id) =>
+      reply(() => {
+        const entry = find(id);
+        stored.splice(stored.indexOf(entry), 1);
+      }),
+
+    testProvider: (id) =>
+      reply((): ConnectionReport => {
+        const { provider, apiKey } = find(id);
+        const latency_ms = 120 + (provider.name.length % 7) * 11;
+        const envKey = apiKey === null && environmentKeys.has(provider.kind) ? GOOD_KEY : null;
+        const key = apiKey ?? envKey;
+        if (key === GOOD_KEY || (key === null && provider.kind === "openai_compatible")) {
+          return { ok: true, message: `Connected to ${provider.model}.`, latency_ms };
+        }
+        const error: AppError =
+          key === null
+            ? {
+                code: "auth",
+                message: `No API key is set. Add one with Edit, or set ${KIND_ENV_VARS[provider.kind]}.`,
+              }
+            : { code: "auth", message: "The provider rejected the API key. Check the key and try again." };
+        return { ok: false, message: error.message, latency_ms, error };
+      }),
+
+    checkForUpdates: () =>
+      reply(() => {
+        const update = options.update ?? { type: "offline", current_version: status.version };
+        return typeof update === "function" ? update() : update;
+      }),
+  };
+}

@@ -1,0 +1,78 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+
+const invoke = vi.fn();
+vi.mock("@tauri-apps/api/core", () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
+
+const { tauriBackend } = await import("./tauri");
+
+beforeEach(() => {
+  invoke.mockReset();
+});
+
+describe("tauriBackend", () => {
+  it("calls the commands by name with their arguments", async () => {
+    invoke.mockResolvedValue([]);
+    await tauriBackend.listProviders();
+    expect(invoke).toHaveBeenLastCalledWith("list_providers", undefined);
+
+    const input = { name: "A", kind: "anthropic" as const, base_url: "https://a.b", model: "m" };
+    invoke.mockResolvedValue({});
+    await tauriBackend.createProvider(input);
+    expect(invoke).toHaveBeenLastCalledWith("create_provider", { input });
+    await tauriBackend.updateProvider("prv_1", input);
+    expect(invoke).toHaveBeenLastCalledWith("update_provider", { id: "prv_1", input });
+    await tauriBackend.testProvider("prv_1");
+    expect(invoke).toHaveBeenLastCalledWith("test_provider", { id: "prv_1" });
+    invoke.mockResolvedValue(null);
+    await expect(tauriBackend.deleteProvider("prv_1")).resolves.toBeUndefined();
+    expect(invoke).toHaveBeenLastCalledWith("delete_provider", { id: "prv_1" });
+    invoke.mockResolvedValue({ type: "offline", current_version: "0.1.0" });
+    await expect(tauriBackend.checkForUpdates()).resolves.toEqual({ type: "offline", current_version: "0.1.0" });
+    expect(invoke).toHaveBeenLastCalledWith("check_for_updates", undefined);
+    await tauriBackend.appStatus();
+    expect(invoke).toHaveBeenLastCalledWith("app_status", undefined);
+  });
+
+  it("passes an AppError through unchanged", async () => {
+    const error = { code: "conflict", message: "A provider named “A” already exists.", field: "name" };
+    invoke.mockRejectedValue(error);
+    await expect(tauriBackend.createProvider({ name: "A", kind: "anthropic", base_url: "https://a", model: "m" }))
+      .rejects.toEqual(error);
+  });
+
+  it("drops a null field rather than passing it on", async () => {
+    invoke.mockRejectedValue({ code: "database", message: "The database is locked.", field: null });
+    await expect(tauriBackend.listProviders()).rejects.toEqual({ code: "database", message: "The database is locked." });
+  });
+
+  it("turns a plain string rejection into an internal AppError", async () => {
+    invoke.mockRejectedValue("command list_providers not found");
+    await expect(tauriBackend.listProviders()).rejects.toEqual({
+      code: "internal",
+      message: "Something went wrong inside Reverie: command list_providers not found",
+    });
+  });
+
+  it("turns a thrown Error (no Tauri runtime) into an internal AppError", async () => {
+    invoke.mockImplementation(() => {
+      throw new TypeError("Cannot read properties of undefined (reading 'invoke')");
+    });
+    await expect(tauriBackend.appStatus()).rejects.toMatchObject({
+      code: "internal",
+      message: expect.stringContaining("Cannot read properties of undefined"),
+    });
+  });
+
+  it("does not trust objects that only look like errors", async () => {
+    invoke.mockRejectedValue({ code: "teapot", message: "I'm a teapot." });
+    await expect(tauriBackend.checkForUpdates()).rejects.toEqual({
+      code: "internal",
+      message: "Something went wrong inside Reverie: I'm a teapot.",
+    });
+    invoke.mockRejectedValue(undefined);
+    await expect(tauriBackend.checkForUpdates()).rejects.toEqual({
+      code: "internal",
+      message: "Something went wrong inside Reverie. The log has the details.",
+    });
+  });
+});

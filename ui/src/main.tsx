@@ -1,0 +1,29 @@
+import { createRoot } from "react-dom/client";
+import { App } from "./App";
+import type { Backend } from "./ipc";
+import { tauriBackend } from "./ipc/tauri";
+import { browserStorage } from "./shared/storage";
+import { applyTheme, readThemeChoice, resolveTheme, systemPrefersDark } from "./shared/theme/theme";
+import "./shared/base.css";
+
+async function selectBackend(): Promise<Backend> {
+  // `vite --mode mock` runs the UI in a plain browser on an in-memory backend. The branch is
+  // dead in production builds, so the memory backend never reaches dist/.
+  if (import.meta.env.MODE === "mock") {
+    const [{ createMemoryBackend }, { mockOptionsFromSearch }] = await Promise.all([
+      import("./ipc/memory"),
+      import("./ipc/mockScenario"),
+    ]);
+    return createMemoryBackend(mockOptionsFromSearch(window.location.search));
+  }
+  return tauriBackend;
+}
+
+// Set the theme before the first render so a dark desktop never flashes white.
+applyTheme(document.documentElement, resolveTheme(readThemeChoice(browserStorage()), systemPrefersDark()));
+
+const root = document.getElementById("root");
+if (!root) throw new Error("index.html has no #root element");
+void selectBackend().then((backend) => {
+  createRoot(root).render(<App backend={backend} />);
+});

@@ -1,0 +1,37 @@
+import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
+
+export type Page = "home" | "settings";
+
+/** Something the destination page should do once it is shown. */
+export type Intent = { type: "add-provider"; id: number };
+
+interface NavigationState {
+  page: Page;
+  intent: Intent | null;
+  navigate(page: Page, intent?: Intent["type"]): void;
+  clearIntent(): void;
+}
+
+const NavigationContext = createContext<NavigationState | null>(null);
+
+let intentCounter = 0;
+
+export function NavigationProvider({ initialPage = "home", children }: { initialPage?: Page; children: ReactNode }) {
+  const [page, setPage] = useState<Page>(initialPage);
+  const [intent, setIntent] = useState<Intent | null>(null);
+
+  const navigate = useCallback((next: Page, intentType?: Intent["type"]) => {
+    setPage(next);
+    setIntent(intentType ? { type: intentType, id: ++intentCounter } : null);
+  }, []);
+  const clearIntent = useCallback(() => setIntent(null), []);
+
+  const value = useMemo(() => ({ page, intent, navigate, clearIntent }), [page, intent, navigate, clearIntent]);
+  return <NavigationContext.Provider value={value}>{children}</NavigationContext.Provider>;
+}
+
+export function useNavigation(): NavigationState {
+  const state = useContext(NavigationContext);
+  if (!state) throw new Error("useNavigation must be used inside <NavigationProvider>");
+  return state;
+}

@@ -8,7 +8,9 @@ fn main() {
     let dist = std::path::Path::new("ui/dist/index.html");
     println!("cargo:rerun-if-changed=ui/dist/index.html");
     if std::env::var_os("CARGO_FEATURE_CUSTOM_PROTOCOL").is_some() && !dist.exists() {
-        println!("cargo:warning=ui/dist is missing: run `npm --prefix ui run build` (or `make run`) before building the app");
+        eprintln!("error: ui/dist is missing, so there is no UI to embed in the app.");
+        eprintln!("       Build it first with `npm --prefix ui run build` (`make run` and `make test` do this).");
+        std::process::exit(1);
     }
     let manifest = tauri_build::AppManifest::new().commands(&[
         "app_status",

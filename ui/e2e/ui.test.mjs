@@ -218,3 +218,29 @@ test("notices and the memory-only keychain warning", { timeout: 60_000 }, async 
   assert.match(await byId("provider-form").innerText(), /Kept in memory until Reverie quits/);
   await screenshot(page, "browser-settings-memory-only.png");
 });
+
+test("an available update offers to install and restart", { timeout: 60_000 }, async (t) => {
+  const page = await openPage(t, "?update=available&providers=demo");
+  const byId = (id) => page.getByTestId(id);
+
+  await byId("nav-settings").click();
+  await page.getByTestId("provider-row").first().waitFor();
+  assert.equal(await byId("install-update").count(), 0, "nothing to install before a check");
+
+  await byId("check-updates").click();
+  const install = byId("install-update");
+  await install.waitFor();
+  assert.match(await byId("update-status").innerText(), /Reverie 0\.2\.0 is available \(you have 0\.1\.0\)\./);
+  assert.equal(await install.innerText(), "Install and restart");
+  assert.ok(await install.isEnabled());
+  await page.getByText("Reverie restarts after installing. On Linux you may be asked for your password.").waitFor();
+  await screenshot(page, "browser-settings-update-available.png");
+
+  // The memory backend has nothing to restart: the button ends disabled, as the app would quit.
+  await install.click();
+  await page.waitForFunction(() => {
+    const button = document.querySelector('[data-testid="install-update"]');
+    return button instanceof HTMLButtonElement && button.disabled && button.textContent === "Restarting…";
+  });
+  assert.equal(await byId("install-error").count(), 0);
+});

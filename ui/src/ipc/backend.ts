@@ -21,6 +21,11 @@ export interface Backend {
   deleteProvider(id: string): Promise<void>;
   testProvider(id: string): Promise<ConnectionReport>;
   checkForUpdates(): Promise<UpdateStatus>;
+  /**
+   * Installs the update the last `checkForUpdates` downloaded and verified (it answered
+   * `available`), then restarts Reverie. Rejects with `not_found` when no update is ready.
+   */
+  installUpdate(): Promise<void>;
 }
 
 // A Record keyed by the generated union: adding a code in Rust fails type-checking here

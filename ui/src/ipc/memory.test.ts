@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ProviderInput } from "../bindings";
+import type { ProviderInput, UpdateStatus } from "../bindings";
 import { createMemoryBackend, GOOD_KEY } from "./memory";
 
 const anthropic: ProviderInput = {
@@ -93,6 +93,22 @@ describe("memory backend", () => {
     expect(await createMemoryBackend().checkForUpdates()).toEqual({ type: "offline", current_version: "0.1.0" });
     const backend = createMemoryBackend({ update: { type: "up_to_date", current_version: "0.1.0" } });
     expect(await backend.checkForUpdates()).toEqual({ type: "up_to_date", current_version: "0.1.0" });
+  });
+
+  it("installs only after a check that found an update", async () => {
+    const notReady = { code: "not_found", message: "No update is ready. Check for updates first." };
+    let answer: UpdateStatus = { type: "available", current_version: "0.1.0", version: "0.2.0" };
+    const backend = createMemoryBackend({ update: () => answer });
+    await expect(backend.installUpdate()).rejects.toEqual(notReady);
+    await backend.checkForUpdates();
+    await expect(backend.installUpdate()).resolves.toBeUndefined();
+    answer = { type: "up_to_date", current_version: "0.1.0" };
+    await backend.checkForUpdates();
+    await expect(backend.installUpdate()).rejects.toEqual(notReady);
+
+    const offline = createMemoryBackend();
+    await offline.checkForUpdates();
+    await expect(offline.installUpdate()).rejects.toEqual(notReady);
   });
 
   it("never hands out its own objects", async () => {

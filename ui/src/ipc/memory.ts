@@ -55,6 +55,8 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): Backend
   const environmentKeys = new Set(options.environmentKeys ?? []);
   const stored: StoredProvider[] = [];
   let nextId = 1;
+  /** Whether the last update check answered `available`, as the core keeps the verified package. */
+  let updateReady = false;
 
   const reply = async <T>(produce: () => T): Promise<T> => {
     if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
@@ -165,8 +167,19 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): Backend
 
     checkForUpdates: () =>
       reply(() => {
-        const update = options.update ?? { type: "offline", current_version: status.version };
-        return typeof update === "function" ? update() : update;
+        updateReady = false;
+        const configured = options.update ?? { type: "offline", current_version: status.version };
+        const update = typeof configured === "function" ? configured() : configured;
+        updateReady = update.type === "available";
+        return update;
+      }),
+
+    // The real core restarts Reverie here; in memory there is nothing to restart.
+    installUpdate: () =>
+      reply(() => {
+        if (!updateReady) {
+          throw { code: "not_found", message: "No update is ready. Check for updates first." } satisfies AppError;
+        }
       }),
   };
 }

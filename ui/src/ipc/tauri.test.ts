@@ -33,6 +33,17 @@ describe("tauriBackend", () => {
     expect(invoke).toHaveBeenLastCalledWith("app_status", undefined);
   });
 
+  it("installs the update with install_update, which takes no arguments", async () => {
+    invoke.mockResolvedValue(null);
+    await expect(tauriBackend.installUpdate()).resolves.toBeUndefined();
+    expect(invoke).toHaveBeenCalledTimes(1);
+    expect(invoke).toHaveBeenLastCalledWith("install_update", undefined);
+
+    const error = { code: "not_found", message: "No update is ready. Check for updates first." };
+    invoke.mockRejectedValue(error);
+    await expect(tauriBackend.installUpdate()).rejects.toEqual(error);
+  });
+
   it("passes an AppError through unchanged", async () => {
     const error = { code: "conflict", message: "A provider named “A” already exists.", field: "name" };
     invoke.mockRejectedValue(error);

@@ -21,4 +21,7 @@ export const tauriBackend: Backend = {
   },
   testProvider: (id: string) => call<ConnectionReport>("test_provider", { id }),
   checkForUpdates: () => call<UpdateStatus>("check_for_updates"),
+  installUpdate: async () => {
+    await call<null>("install_update");
+  },
 };

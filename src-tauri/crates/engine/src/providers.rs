@@ -59,12 +59,14 @@ impl Providers {
         Ok(self.to_dto(self.row(id)?))
     }
 
+    #[tracing::instrument(skip_all, fields(provider_id = tracing::field::Empty, kind = input.kind.as_str()))]
     pub fn create(&self, input: ProviderInput) -> Result<Provider> {
         let valid = validate(&input)?;
         if rows::id_by_name(&self.db.conn(), &valid.name)?.is_some() {
             return Err(duplicate_name(&valid.name));
         }
         let id = ProviderId(self.ids.new_id("prv"));
+        tracing::Span::current().record("provider_id", id.as_str());
         let key_backend = match &valid.key {
             Some(KeyChange::Set(key)) => Some(self.secrets.set(id.as_str(), key)?),
             _ => None,
@@ -85,10 +87,11 @@ impl Providers {
             let _ = self.secrets.delete(id.as_str());
             return Err(unique_violation_as_duplicate(e, &row.name));
         }
-        tracing::info!(provider_id = %id, kind = row.kind.as_str(), "provider created");
+        tracing::info!("provider created");
         Ok(self.to_dto(row))
     }
 
+    #[tracing::instrument(skip_all, fields(provider_id = %id))]
     pub fn update(&self, id: &ProviderId, input: ProviderInput) -> Result<Provider> {
         let valid = validate(&input)?;
         let mut row = self.row(id)?;
@@ -114,17 +117,18 @@ impl Providers {
         if !rows::update(&self.db.conn(), &row).map_err(|e| unique_violation_as_duplicate(e, &name))? {
             return Err(not_found(id));
         }
-        tracing::info!(provider_id = %id, "provider updated");
+        tracing::info!("provider updated");
         Ok(self.to_dto(row))
     }
 
+    #[tracing::instrument(skip_all, fields(provider_id = %id))]
     pub fn delete(&self, id: &ProviderId) -> Result<()> {
         let row = self.row(id)?;
         if row.key_backend.is_some() {
             self.secrets.delete(id.as_str())?;
         }
         rows::delete(&self.db.conn(), id)?;
-        tracing::info!(provider_id = %id, "provider deleted");
+        tracing::info!("provider deleted");
         Ok(())
     }
 
@@ -137,6 +141,7 @@ impl Providers {
 
     /// Checks that the provider answers, accepts the key and serves the model. Never fails:
     /// every problem is a report the user can read.
+    #[tracing::instrument(skip_all, fields(provider_id = %id))]
     pub async fn test_connection(&self, id: &ProviderId) -> Result<ConnectionReport> {
         let this = self.clone();
         let id2 = id.clone();
@@ -165,7 +170,7 @@ impl Providers {
                 error: None,
             },
             Err(e) => {
-                tracing::info!(provider_id = %row.id, error = %e, "connection test failed");
+                tracing::info!(error = %e, "connection test failed");
                 let err = model_error(&e);
                 ConnectionReport { ok: false, message: err.message.clone(), latency_ms, error: Some(err) }
             }

@@ -102,8 +102,8 @@ fn record(shared: &Shared, path: String, headers: &HeaderMap) {
     }
 }
 
-/// `Err(response)` when the key is missing or wrong, in the caller's vendor format.
-fn authorize(shared: &Shared, caller: &Caller) -> Result<(), Response> {
+/// The rejection to send when the key is missing or wrong, in the caller's vendor format.
+fn rejection(shared: &Shared, caller: &Caller) -> Option<Response> {
     let (key, anthropic) = match caller {
         Caller::Anthropic(k) => (k, true),
         Caller::OpenAi(k) => (k, false),
@@ -113,20 +113,20 @@ fn authorize(shared: &Shared, caller: &Caller) -> Result<(), Response> {
         None => shared.config.open,
     };
     if ok {
-        return Ok(());
+        return None;
     }
     let body = if anthropic {
         json!({"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}})
     } else {
         json!({"error": {"message": "Incorrect API key provided.", "type": "invalid_request_error", "code": "invalid_api_key"}})
     };
-    Err((StatusCode::UNAUTHORIZED, Json(body)).into_response())
+    Some((StatusCode::UNAUTHORIZED, Json(body)).into_response())
 }
 
 async fn list_models(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
     record(&shared, "/v1/models".into(), &headers);
     let caller = caller(&headers);
-    if let Err(resp) = authorize(&shared, &caller) {
+    if let Some(resp) = rejection(&shared, &caller) {
         return resp;
     }
     let models = &shared.config.models;
@@ -149,7 +149,7 @@ async fn list_models(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> R
 async fn get_model(State(shared): State<Arc<Shared>>, Path(id): Path<String>, headers: HeaderMap) -> Response {
     record(&shared, format!("/v1/models/{id}"), &headers);
     let caller = caller(&headers);
-    if let Err(resp) = authorize(&shared, &caller) {
+    if let Some(resp) = rejection(&shared, &caller) {
         return resp;
     }
     if shared.config.models.contains(&id) {

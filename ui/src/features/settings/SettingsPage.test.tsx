@@ -1,5 +1,6 @@
 import { screen, waitFor, within } from "@testing-library/react";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import type { UpdateStatus } from "../../bindings";
 import type { Backend } from "../../ipc";
 import { createMemoryBackend, GOOD_KEY } from "../../ipc/memory";
 import { renderApp } from "../../test/renderApp";
@@ -205,6 +206,119 @@ describe("Settings › Updates", () => {
     const status = await screen.findByTestId("update-status");
     expect(status.textContent).toBe("The signature is invalid.");
     expect(status.className).toContain("result-error");
+  });
+});
+
+describe("Settings › Updates › Install", () => {
+  const AVAILABLE: UpdateStatus = { type: "available", current_version: "0.1.0", version: "0.2.0", notes: "Faster." };
+
+  /** A memory backend whose `installUpdate` is a spy the test settles by hand. */
+  function withPendingInstall() {
+    const memory = createMemoryBackend({ update: AVAILABLE });
+    let settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
+    const installUpdate = vi.fn(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          settle = { resolve, reject };
+        }),
+    );
+    const backend: Backend = { ...memory, installUpdate };
+    return { backend, installUpdate, settle: () => settle! };
+  }
+
+  it.each<UpdateStatus>([
+    { type: "up_to_date", current_version: "0.1.0" },
+    { type: "offline", current_version: "0.1.0" },
+    { type: "failed", current_version: "0.1.0", message: "The signature is invalid." },
+  ])("offers no install when the check answers $type", async (update) => {
+    const { user } = await openSettings({ memory: { update } });
+    expect(screen.queryByTestId("install-update")).toBeNull();
+    await user.click(screen.getByTestId("check-updates"));
+    await screen.findByTestId("update-status");
+    expect(screen.queryByTestId("install-update")).toBeNull();
+    expect(screen.queryByText(/Reverie restarts after installing/)).toBeNull();
+  });
+
+  it("offers \"Install and restart\" under the notes of an available update", async () => {
+    const { user } = await openSettings({ memory: { update: AVAILABLE } });
+    expect(screen.queryByTestId("install-update")).toBeNull();
+    await user.click(screen.getByTestId("check-updates"));
+    const button = await screen.findByTestId<HTMLButtonElement>("install-update");
+    expect(button.textContent).toBe("Install and restart");
+    expect(button.className).toContain("button-primary");
+    expect(button.disabled).toBe(false);
+    const status = screen.getByTestId("update-status");
+    expect(status.compareDocumentPosition(button) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    const note = screen.getByText(
+      "Reverie restarts after installing. On Linux you may be asked for your password.",
+    );
+    expect(note.className).toContain("muted");
+  });
+
+  it("installs: the button spins while the core works and stays disabled as Reverie restarts", async () => {
+    const { backend, installUpdate, settle } = withPendingInstall();
+    const { user } = renderApp({ page: "settings", backend });
+    await user.click(await screen.findByTestId("check-updates"));
+    await user.click(await screen.findByTestId("install-update"));
+
+    expect(installUpdate).toHaveBeenCalledTimes(1);
+    expect(installUpdate).toHaveBeenCalledWith();
+    const button = screen.getByTestId<HTMLButtonElement>("install-update");
+    expect(button.disabled).toBe(true);
+    expect(button.textContent).toBe("Installing…");
+    expect(button.querySelector(".spinner")).not.toBeNull();
+    // A second check could replace the package being installed.
+    expect(screen.getByTestId<HTMLButtonElement>("check-updates").disabled).toBe(true);
+
+    settle().resolve();
+    await waitFor(() => expect(button.textContent).toBe("Restarting…"));
+    expect(button.disabled).toBe(true);
+    expect(screen.queryByTestId("install-error")).toBeNull();
+  });
+
+  it("shows why an install failed and lets the user try again", async () => {
+    const { backend, installUpdate, settle } = withPendingInstall();
+    const { user } = renderApp({ page: "settings", backend });
+    await user.click(await screen.findByTestId("check-updates"));
+    await user.click(await screen.findByTestId("install-update"));
+    settle().reject({ code: "internal", message: "The update could not be installed. The log has the details." });
+
+    const error = await screen.findByTestId("install-error");
+    expect(error.textContent).toBe("The update could not be installed. The log has the details.");
+    expect(error.className).toContain("result-error");
+    const button = screen.getByTestId<HTMLButtonElement>("install-update");
+    expect(button.disabled).toBe(false);
+    expect(button.textContent).toBe("Install and restart");
+    expect(button.querySelector(".spinner")).toBeNull();
+    expect(screen.getByTestId<HTMLButtonElement>("check-updates").disabled).toBe(false);
+
+    // Trying again clears the old error while the core works.
+    await user.click(button);
+    expect(installUpdate).toHaveBeenCalledTimes(2);
+    expect(screen.queryByTestId("install-error")).toBeNull();
+  });
+
+  it("shows the core's not_found message when no update is ready", async () => {
+    const memory = createMemoryBackend({ update: AVAILABLE });
+    const backend: Backend = {
+      ...memory,
+      installUpdate: () => Promise.reject({ code: "not_found", message: "No update is ready. Check for updates first." }),
+    };
+    const { user } = renderApp({ page: "settings", backend });
+    await user.click(await screen.findByTestId("check-updates"));
+    await user.click(await screen.findByTestId("install-update"));
+    expect((await screen.findByTestId("install-error")).textContent).toBe("No update is ready. Check for updates first.");
+  });
+
+  it("hides the install button when a new check finds nothing to install", async () => {
+    let answer: UpdateStatus = AVAILABLE;
+    const { user } = await openSettings({ memory: { update: () => answer } });
+    await user.click(screen.getByTestId("check-updates"));
+    await screen.findByTestId("install-update");
+    answer = { type: "up_to_date", current_version: "0.1.0" };
+    await user.click(screen.getByTestId("check-updates"));
+    await waitFor(() => expect(screen.getByTestId("update-status").textContent).toMatch(/up to date/));
+    expect(screen.queryByTestId("install-update")).toBeNull();
   });
 });
 

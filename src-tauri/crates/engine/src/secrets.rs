@@ -181,12 +181,18 @@ fn platform_candidates() -> Vec<Candidate> {
             builder: keyring::secret_service::default_credential_builder(),
             prepare: None,
         },
-        Candidate {
-            backend: SecretBackend::KernelKeyring,
-            builder: keyring::keyutils::default_credential_builder(),
-            prepare: Some(Box::new(join_session_keyring)),
-        },
+        kernel_keyring(),
     ]
+}
+
+/// The Linux kernel keyring, joining a session keyring first when the process has none.
+#[cfg(target_os = "linux")]
+pub fn kernel_keyring() -> Candidate {
+    Candidate {
+        backend: SecretBackend::KernelKeyring,
+        builder: keyring::keyutils::default_credential_builder(),
+        prepare: Some(Box::new(join_session_keyring)),
+    }
 }
 
 #[cfg(not(target_os = "linux"))]

@@ -28,3 +28,19 @@ fn a_real_keychain_round_trips_a_key_across_instances() {
     reader.delete(&account).unwrap();
     assert!(Secrets::detect().get(&account).unwrap().is_none());
 }
+
+/// The kernel keyring needs no daemon, so this runs everywhere Linux does: it proves the
+/// fallback store for real, including joining a session keyring when the process has none.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_kernel_keyring_fallback_works_for_real() {
+    use reverie_engine::secrets::kernel_keyring;
+    let account = format!("reverie-kernel-test-{}", std::process::id());
+    let writer = Secrets::probe(vec![kernel_keyring()]);
+    assert_eq!(writer.backend(), SecretBackend::KernelKeyring, "keyutils must work after joining a session keyring");
+    writer.set(&account, &SecretString::from("sk-kernel".to_owned())).unwrap();
+    let reader = Secrets::probe(vec![kernel_keyring()]);
+    assert_eq!(reader.get(&account).unwrap().unwrap().expose_secret(), "sk-kernel");
+    reader.delete(&account).unwrap();
+    assert!(Secrets::probe(vec![kernel_keyring()]).get(&account).unwrap().is_none());
+}

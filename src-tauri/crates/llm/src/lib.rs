@@ -1,19 +1,38 @@
 //! Reverie's model providers. A provider is data (`Endpoint`): kind, base URL, model; its
-//! key comes from the keychain. This crate speaks the vendors' HTTP APIs.
+//! key comes from the keychain.
 //!
-//! Today it holds the typed error set and the connection check behind Settings'
-//! "Test connection"; the streaming `LanguageModel` trait and the two adapters build on the
-//! same client and errors.
+//! - [`LanguageModel`]: one streaming method returning normalized [`StreamEvent`]s;
+//!   [`complete`] and [`complete_structured`] are built on it.
+//! - Adapters: [`anthropic::AnthropicModel`] (Messages API) and [`openai::OpenAiModel`]
+//!   (Chat Completions: OpenAI, Ollama, llama.cpp, vLLM, LM Studio), each split into wire
+//!   types, request mapping and event mapping.
+//! - Typed [`ModelError`]s, retries with backoff that honour `retry-after`, an idle timeout,
+//!   cancellation, and a price table so every turn has a cost.
+//! - [`check_connection`]: the token-free check behind Settings' "Test connection".
 
+pub mod anthropic;
 mod check;
 mod error;
 mod http;
+mod model;
+pub mod openai;
+pub mod prices;
+mod retry;
+mod stream;
+pub mod types;
+
+use std::sync::Arc;
 
 pub use check::check_connection;
 pub use error::ModelError;
 pub use http::client;
+pub use model::{complete, complete_structured, EventStream, LanguageModel, STRUCTURED_OUTPUT_TOOL};
+pub use retry::{is_retryable, RetryPolicy};
+pub use stream::StreamOptions;
+pub use types::*;
 
 use reverie_protocol::ProviderKind;
+use secrecy::SecretString;
 
 /// Where and what to call. `base_url` has no trailing slash: `https://api.anthropic.com` for
 /// Anthropic (paths start with `/v1/…`), `…/v1` for OpenAI-compatible servers.
@@ -26,3 +45,11 @@ pub struct Endpoint {
 
 /// The `anthropic-version` header every Anthropic request carries.
 pub const ANTHROPIC_VERSION: &str = "2023-06-01";
+
+/// The adapter for `endpoint`.
+pub fn model_for(endpoint: &Endpoint, key: Option<SecretString>, options: StreamOptions) -> Arc<dyn LanguageModel> {
+    match endpoint.kind {
+        ProviderKind::Anthropic => Arc::new(anthropic::AnthropicModel::new(&endpoint.base_url, &endpoint.model, key, options)),
+        ProviderKind::OpenaiCompatible => Arc::new(openai::OpenAiModel::new(&endpoint.base_url, &endpoint.model, key, options)),
+    }
+}

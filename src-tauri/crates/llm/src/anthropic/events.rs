@@ -1,0 +1,233 @@
+//! Messages API stream events → `StreamEvent`s, accumulating each tool call's partial JSON by
+//! content-block index; and HTTP errors → `ModelError`.
+
+use std::collections::BTreeMap;
+
+use super::wire::{BlockDelta, ErrorBody, StartBlock, StreamedEvent, WireUsage};
+use crate::stream::{finish_tool_input, parse, retry_after, SseMapper};
+use crate::types::{StopReason, StreamEvent, Usage};
+use crate::ModelError;
+
+#[derive(Default)]
+pub struct Mapper {
+    tools: BTreeMap<usize, PendingTool>,
+    usage: Usage,
+    stop_reason: Option<StopReason>,
+    done: bool,
+}
+
+struct PendingTool {
+    id: String,
+    name: String,
+    json: String,
+}
+
+impl Mapper {
+    fn fold_usage(&mut self, u: &WireUsage) {
+        if let Some(n) = u.input_tokens {
+            self.usage.input_tokens = n;
+        }
+        if let Some(n) = u.output_tokens {
+            self.usage.output_tokens = n;
+        }
+        if let Some(n) = u.cache_creation_input_tokens {
+            self.usage.cache_write_tokens = n;
+        }
+        if let Some(n) = u.cache_read_input_tokens {
+            self.usage.cache_read_tokens = n;
+        }
+    }
+}
+
+impl SseMapper for Mapper {
+    fn on_event(&mut self, _event: &str, data: &str, out: &mut Vec<StreamEvent>) -> Result<(), ModelError> {
+        match parse::<StreamedEvent>(data, "Anthropic")? {
+            StreamedEvent::MessageStart { message } => {
+                out.push(StreamEvent::MessageStart { id: message.id, model: message.model });
+                if let Some(u) = &message.usage {
+                    self.fold_usage(u);
+                    out.push(StreamEvent::Usage(self.usage));
+                }
+            }
+            StreamedEvent::ContentBlockStart { index, content_block } => match content_block {
+                StartBlock::Text { text } if !text.is_empty() => out.push(StreamEvent::TextDelta { text }),
+                StartBlock::ToolUse { id, name } => {
+                    self.tools.insert(index, PendingTool { id, name, json: String::new() });
+                }
+                _ => {}
+            },
+            StreamedEvent::ContentBlockDelta { index, delta } => match delta {
+                BlockDelta::Text { text } => out.push(StreamEvent::TextDelta { text }),
+                BlockDelta::InputJson { partial_json } => match self.tools.get_mut(&index) {
+                    Some(tool) => tool.json.push_str(&partial_json),
+                    None => {
+                        return Err(ModelError::InvalidResponse { message: format!("input for unknown content block {index}") })
+                    }
+                },
+                BlockDelta::Other => {}
+            },
+            StreamedEvent::ContentBlockStop { index } => {
+                if let Some(tool) = self.tools.remove(&index) {
+                    out.push(finish_tool(tool));
+                }
+            }
+            StreamedEvent::MessageDelta { delta, usage } => {
+                if let Some(reason) = delta.stop_reason {
+                    self.stop_reason = Some(stop_reason(&reason));
+                }
+                if let Some(u) = &usage {
+                    self.fold_usage(u);
+                    out.push(StreamEvent::Usage(self.usage));
+                }
+            }
+            StreamedEvent::MessageStop => {
+                let reason = self.stop_reason.take().unwrap_or(StopReason::EndTurn);
+                out.push(StreamEvent::Stop { reason });
+                self.done = true;
+            }
+            StreamedEvent::Ping => {}
+            StreamedEvent::Error { error } => return Err(api_error(&error.kind, &error.message, None)),
+        }
+        Ok(())
+    }
+
+    fn is_done(&self) -> bool {
+        self.done
+    }
+}
+
+fn finish_tool(tool: PendingTool) -> StreamEvent {
+    finish_tool_input(tool.id, tool.name, tool.json)
+}
+
+fn stop_reason(s: &str) -> StopReason {
+    match s {
+        "end_turn" => StopReason::EndTurn,
+        "tool_use" => StopReason::ToolUse,
+        "max_tokens" => StopReason::MaxTokens,
+        "stop_sequence" => StopReason::StopSequence,
+        other => StopReason::Other(other.to_owned()),
+    }
+}
+
+fn api_error(kind: &str, message: &str, headers: Option<&reqwest::header::HeaderMap>) -> ModelError {
+    match kind {
+        "authentication_error" | "permission_error" => ModelError::Auth { message: message.to_owned() },
+        "rate_limit_error" => ModelError::RateLimited { retry_after: retry_after(headers) },
+        "overloaded_error" => ModelError::Overloaded,
+        "invalid_request_error" if message.contains("prompt is too long") || message.contains("context window") => {
+            ModelError::ContextWindowExceeded { message: message.to_owned() }
+        }
+        "api_error" => ModelError::Http { status: 500, message: message.to_owned() },
+        _ => ModelError::InvalidResponse { message: format!("{kind}: {message}") },
+    }
+}
+
+pub fn http_error(model: &str, status: u16, headers: Option<&reqwest::header::HeaderMap>, body: &str) -> ModelError {
+    let parsed = serde_json::from_str::<ErrorBody>(body).ok();
+    let message = parsed.as_ref().map(|b| b.error.message.clone()).unwrap_or_else(|| format!("HTTP {status}"));
+    match status {
+        401 | 403 => ModelError::Auth { message: format!("HTTP {status}: {message}") },
+        404 => ModelError::ModelNotFound { model: model.to_owned(), available: Vec::new() },
+        429 => ModelError::RateLimited { retry_after: retry_after(headers) },
+        529 | 503 => ModelError::Overloaded,
+        400 | 413 => match parsed {
+            Some(b) => match api_error(&b.error.kind, &b.error.message, headers) {
+                ModelError::InvalidResponse { .. } => ModelError::Http { status, message },
+                mapped => mapped,
+            },
+            None => ModelError::Http { status, message },
+        },
+        _ => ModelError::Http { status, message },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn run(events: &[&str]) -> Result<Vec<StreamEvent>, ModelError> {
+        let mut mapper = Mapper::default();
+        let mut out = Vec::new();
+        for data in events {
+            mapper.on_event("", data, &mut out)?;
+        }
+        assert!(mapper.is_done(), "the stream must be complete");
+        Ok(out)
+    }
+
+    #[test]
+    fn text_and_a_tool_call_split_mid_key_become_normalized_events() {
+        let out = run(&[
+            r#"{"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","content":[],"model":"claude-x","stop_reason":null,"usage":{"input_tokens":10,"output_tokens":1,"cache_creation_input_tokens":5,"cache_read_input_tokens":7}}}"#,
+            r#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#,
+            r#"{"type":"ping"}"#,
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Let me "}}"#,
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"look."}}"#,
+            r#"{"type":"content_block_stop","index":0}"#,
+            r#"{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_1","name":"read_file","input":{}}}"#,
+            r#"{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"pa"}}"#,
+            r#"{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"th\": \"src/ma"}}"#,
+            r#"{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"in.rs\"}"}}"#,
+            r#"{"type":"content_block_stop","index":1}"#,
+            r#"{"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"output_tokens":42}}"#,
+            r#"{"type":"message_stop"}"#,
+        ])
+        .unwrap();
+        let usage = Usage { input_tokens: 10, output_tokens: 42, cache_read_tokens: 7, cache_write_tokens: 5 };
+        assert_eq!(
+            out,
+            vec![
+                StreamEvent::MessageStart { id: "msg_1".into(), model: "claude-x".into() },
+                StreamEvent::Usage(Usage { output_tokens: 1, ..usage }),
+                StreamEvent::TextDelta { text: "Let me ".into() },
+                StreamEvent::TextDelta { text: "look.".into() },
+                StreamEvent::ToolUse { id: "toolu_1".into(), name: "read_file".into(), input: json!({"path": "src/main.rs"}) },
+                StreamEvent::Usage(usage),
+                StreamEvent::Stop { reason: StopReason::ToolUse },
+            ]
+        );
+    }
+
+    #[test]
+    fn invalid_tool_json_is_reported_for_the_model_not_as_a_stream_failure() {
+        let out = run(&[
+            r#"{"type":"message_start","message":{"id":"m","model":"c","usage":{"input_tokens":1,"output_tokens":1}}}"#,
+            r#"{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"t","name":"write_file","input":{}}}"#,
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{\"path\": \"a"}}"#,
+            r#"{"type":"content_block_stop","index":0}"#,
+            r#"{"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":3}}"#,
+            r#"{"type":"message_stop"}"#,
+        ])
+        .unwrap();
+        assert!(matches!(&out[2], StreamEvent::InvalidToolUse { id, raw, .. } if id == "t" && raw == "{\"path\": \"a"), "{out:?}");
+    }
+
+    #[test]
+    fn an_error_event_mid_stream_is_typed() {
+        let mut mapper = Mapper::default();
+        let err = mapper
+            .on_event("error", r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#, &mut Vec::new())
+            .unwrap_err();
+        assert_eq!(err, ModelError::Overloaded);
+        let err = mapper.on_event("", "{not json", &mut Vec::new()).unwrap_err();
+        assert!(matches!(err, ModelError::InvalidResponse { .. }));
+    }
+
+    #[test]
+    fn http_errors_map_to_typed_errors() {
+        let ctx = r#"{"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 250000 tokens > 200000 maximum"}}"#;
+        assert!(matches!(http_error("m", 400, None, ctx), ModelError::ContextWindowExceeded { .. }));
+        assert!(matches!(http_error("m", 401, None, "{}"), ModelError::Auth { .. }));
+        assert!(matches!(http_error("m", 404, None, "{}"), ModelError::ModelNotFound { .. }));
+        assert_eq!(http_error("m", 529, None, "{}"), ModelError::Overloaded);
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("retry-after", "2".parse().unwrap());
+        assert_eq!(
+            http_error("m", 429, Some(&headers), "{}"),
+            ModelError::RateLimited { retry_after: Some(std::time::Duration::from_secs(2)) }
+        );
+    }
+}

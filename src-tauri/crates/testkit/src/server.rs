@@ -1,0 +1,471 @@
+//! The fake provider's HTTP server: `/v1/models` and `/v1/models/{id}` in both vendors' formats,
+//! the scripted streaming endpoints `/v1/messages` (Anthropic) and `/v1/chat/completions`
+//! (OpenAI), key checks, and a log of every request it receives.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::script::{conversation_of, Fault, Planned, Reply, Script};
+use crate::sse::{self, StreamCounter};
+use crate::{anthropic, openai};
+
+/// The largest request body accepted (the Messages API's limit); larger gets 413.
+pub const MAX_REQUEST_BYTES: usize = 32 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct FakeProviderConfig {
+    /// Keys the server accepts (as `x-api-key` or `Authorization: Bearer`).
+    pub keys: Vec<String>,
+    /// Models the server serves. The streaming endpoints answer 404 for any other model (unless
+    /// the list is empty).
+    pub models: Vec<String>,
+    /// Whether a request without any key is accepted (like a local Ollama). A key that is sent
+    /// must still be one of `keys`.
+    pub open: bool,
+}
+
+impl Default for FakeProviderConfig {
+    fn default() -> Self {
+        Self { keys: vec!["sk-test-good".into()], models: vec!["fake-model".into()], open: false }
+    }
+}
+
+/// What the server received: method, path, headers (values as sent) and the body parsed as JSON.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    /// The body parsed as JSON; `None` when there was none or it was not JSON.
+    pub body: Option<Value>,
+    /// The script conversation the request was assigned (streaming endpoints only).
+    pub conversation: Option<String>,
+}
+
+impl RecordedRequest {
+    /// The first value of a header (names are lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+struct ScriptState {
+    script: Script,
+    /// Replies already served per conversation.
+    cursors: HashMap<String, usize>,
+}
+
+struct Shared {
+    config: FakeProviderConfig,
+    script: Mutex<ScriptState>,
+    requests: Mutex<Vec<RecordedRequest>>,
+    request_count: watch::Sender<usize>,
+    streams: StreamCounter,
+    shutdown: watch::Receiver<bool>,
+    ids: AtomicU64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Shared {
+    fn next_id(&self, prefix: &str) -> String {
+        format!("{prefix}{:016}", self.ids.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+
+    fn record(&self, method: &Method, uri: &Uri, headers: &HeaderMap, body: Option<Value>, conversation: Option<String>) {
+        let headers = headers.iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("<binary>").to_owned())).collect();
+        let request = RecordedRequest { method: method.to_string(), path: uri.path().to_owned(), headers, body, conversation };
+        let count = {
+            let mut requests = lock(&self.requests);
+            requests.push(request);
+            requests.len()
+        };
+        self.request_count.send_replace(count);
+    }
+
+    /// The conversation's next reply, or how many it has served when it has none left.
+    fn take_reply(&self, conversation: &str) -> Result<Reply, usize> {
+        let mut state = lock(&self.script);
+        let ScriptState { script, cursors } = &mut *state;
+        let cursor = cursors.entry(conversation.to_owned()).or_default();
+        match script.replies(conversation).get(*cursor) {
+            Some(reply) => {
+                *cursor += 1;
+                Ok(reply.clone())
+            }
+            None => Err(*cursor),
+        }
+    }
+
+    fn key_ok(&self, key: Option<&str>) -> bool {
+        match key {
+            Some(k) => self.config.keys.iter().any(|good| good == k),
+            None => self.config.open,
+        }
+    }
+
+    /// Waits `ms` (Tokio time); returns early when the server shuts down.
+    async fn delay(&self, ms: u64) {
+        if ms == 0 {
+            return;
+        }
+        let mut shutdown = self.shutdown.clone();
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(ms)) => {}
+            _ = shutdown.wait_for(|down| *down) => {}
+        }
+    }
+}
+
+/// A running fake provider. Dropping it shuts the server down (stalled streams are cut).
+pub struct FakeProvider {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: watch::Sender<bool>,
+}
+
+impl Drop for FakeProvider {
+    fn drop(&mut self) {
+        self.shutdown.send_replace(true);
+    }
+}
+
+impl FakeProvider {
+    /// Starts on `127.0.0.1` on a free port, on the current Tokio runtime, with an empty script.
+    pub async fn start(config: FakeProviderConfig) -> std::io::Result<Self> {
+        Self::start_with_script(config, Script::default()).await
+    }
+
+    /// Starts on `127.0.0.1` on a free port with `script`.
+    pub async fn start_with_script(config: FakeProviderConfig, script: Script) -> std::io::Result<Self> {
+        Self::bind(SocketAddr::from(([127, 0, 0, 1], 0)), config, script).await
+    }
+
+    /// Starts on `addr` (port 0 = a free one).
+    pub async fn bind(addr: SocketAddr, config: FakeProviderConfig, script: Script) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            config,
+            script: Mutex::new(ScriptState { script, cursors: HashMap::new() }),
+            requests: Mutex::default(),
+            request_count: watch::channel(0).0,
+            streams: StreamCounter(watch::channel(0).0),
+            shutdown: shutdown_rx.clone(),
+            ids: AtomicU64::new(0),
+        });
+        let app = Router::new()
+            .route("/v1/models", get(list_models))
+            .route("/v1/models/{id}", get(get_model))
+            .route("/v1/messages", post(messages))
+            .route("/v1/chat/completions", post(chat_completions))
+            .fallback(not_found)
+            .layer(DefaultBodyLimit::disable())
+            .with_state(shared.clone());
+        let mut rx = shutdown_rx;
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.wait_for(|down| *down).await;
+                })
+                .await;
+        });
+        Ok(Self { addr, shared, shutdown })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT` — the Anthropic base URL.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `http://127.0.0.1:PORT/v1` — the OpenAI-compatible base URL.
+    pub fn openai_base_url(&self) -> String {
+        format!("http://{}/v1", self.addr)
+    }
+
+    /// Every request received so far, in order (rejected ones included).
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.shared.requests).clone()
+    }
+
+    /// The requests assigned to a script conversation.
+    pub fn requests_for(&self, conversation: &str) -> Vec<RecordedRequest> {
+        lock(&self.shared.requests).iter().filter(|r| r.conversation.as_deref() == Some(conversation)).cloned().collect()
+    }
+
+    /// Waits until at least `n` requests have been received, then returns them all.
+    pub async fn wait_for_requests(&self, n: usize) -> Vec<RecordedRequest> {
+        let mut rx = self.shared.request_count.subscribe();
+        let _ = rx.wait_for(|count| *count >= n).await;
+        self.requests()
+    }
+
+    /// Replaces the script; every conversation starts again at its first reply.
+    pub fn set_script(&self, script: Script) {
+        let mut state = lock(&self.shared.script);
+        state.script = script;
+        state.cursors.clear();
+    }
+
+    /// Appends replies to a conversation (its cursor is kept, so an exhausted conversation
+    /// goes on with these).
+    pub fn push_replies(&self, conversation: &str, replies: impl IntoIterator<Item = Reply>) {
+        let mut state = lock(&self.shared.script);
+        for reply in replies {
+            state.script.push(conversation, reply);
+        }
+    }
+
+    pub fn push_reply(&self, conversation: &str, reply: Reply) {
+        self.push_replies(conversation, [reply]);
+    }
+
+    /// How many replies a conversation has served.
+    pub fn replies_served(&self, conversation: &str) -> usize {
+        lock(&self.shared.script).cursors.get(conversation).copied().unwrap_or(0)
+    }
+
+    /// Response streams not yet finished or dropped (a stalled stream counts until the client
+    /// goes away).
+    pub fn open_streams(&self) -> usize {
+        *self.shared.streams.0.borrow()
+    }
+
+    /// Waits until exactly `n` response streams are open.
+    pub async fn wait_for_open_streams(&self, n: usize) {
+        let mut rx = self.shared.streams.0.subscribe();
+        let _ = rx.wait_for(|open| *open == n).await;
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Vendor {
+    Anthropic,
+    OpenAi,
+}
+
+fn error_response(vendor: Vendor, status: u16, message: Option<&str>, request_id: &str) -> Response {
+    let body = match vendor {
+        Vendor::Anthropic => anthropic::error_body(status, message, request_id),
+        Vendor::OpenAi => openai::error_body(status, message),
+    };
+    with_request_id(vendor, (code(status), Json(body)).into_response(), request_id)
+}
+
+fn code(status: u16) -> StatusCode {
+    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+fn with_request_id(vendor: Vendor, mut resp: Response, request_id: &str) -> Response {
+    let name = if vendor == Vendor::Anthropic { "request-id" } else { "x-request-id" };
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        resp.headers_mut().insert(name, v);
+    }
+    resp
+}
+
+/// The response for an `http` fault.
+fn http_fault(vendor: Vendor, fault: &Fault, request_id: &str) -> Option<Response> {
+    let Fault::Http { status, retry_after, message, body } = fault else { return None };
+    let mut resp = match body {
+        Some(Value::String(text)) => {
+            (code(*status), [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text.clone()).into_response()
+        }
+        Some(value) => (code(*status), Json(value.clone())).into_response(),
+        None => error_response(vendor, *status, message.as_deref(), request_id),
+    };
+    if let Some(secs) = retry_after {
+        resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*secs));
+    }
+    Some(with_request_id(vendor, resp, request_id))
+}
+
+/// What both streaming endpoints do before they stream: record, check the key, parse and check
+/// the body, take the conversation's reply and wait its delay. `Err` is the response to send.
+struct Accepted {
+    reply: Reply,
+    body: serde_json::Map<String, Value>,
+    model: String,
+    request_bytes: usize,
+}
+
+async fn accept(
+    shared: &Shared,
+    vendor: Vendor,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    raw: &Bytes,
+    request_id: &str,
+) -> Result<Accepted, Response> {
+    let conversation = conversation_of(raw);
+    let parsed = serde_json::from_slice::<Value>(raw).ok();
+    shared.record(method, uri, headers, parsed.clone(), Some(conversation.clone()));
+    let fail = |status: u16, message: &str| error_response(vendor, status, Some(message), request_id);
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let key = match vendor {
+        Vendor::Anthropic => header("x-api-key"),
+        Vendor::OpenAi => header("authorization").map(|v| v.strip_prefix("Bearer ").unwrap_or(v)),
+    };
+    if !shared.key_ok(key) {
+        return Err(error_response(vendor, 401, None, request_id));
+    }
+    if vendor == Vendor::Anthropic && header("anthropic-version").is_none() {
+        return Err(fail(400, "anthropic-version: header is required"));
+    }
+    if raw.len() > MAX_REQUEST_BYTES {
+        return Err(fail(413, "Request exceeds the maximum allowed number of bytes."));
+    }
+    let Some(Value::Object(body)) = parsed else {
+        return Err(fail(400, "The request body is not valid JSON."));
+    };
+    let Some(model) = body.get("model").and_then(Value::as_str).map(str::to_owned) else {
+        return Err(fail(400, "model: Field required"));
+    };
+    if !body.get("messages").is_some_and(Value::is_array) {
+        return Err(fail(400, "messages: Field required"));
+    }
+    if vendor == Vendor::Anthropic && !body.get("max_tokens").is_some_and(Value::is_u64) {
+        return Err(fail(400, "max_tokens: Field required"));
+    }
+    if body.get("stream") != Some(&Value::Bool(true)) {
+        return Err(fail(400, "The fake provider only streams: set \"stream\": true."));
+    }
+    if !shared.config.models.is_empty() && !shared.config.models.contains(&model) {
+        let message = match vendor {
+            Vendor::Anthropic => format!("model: {model}"),
+            Vendor::OpenAi => format!("The model `{model}` does not exist or you do not have access to it."),
+        };
+        return Err(fail(404, &message));
+    }
+    let reply = shared.take_reply(&conversation).map_err(|served| {
+        fail(500, &format!("script exhausted for conversation {conversation} after {served} replies"))
+    })?;
+    shared.delay(reply.delay_ms).await;
+    if let Some(resp) = reply.fault.as_ref().and_then(|f| http_fault(vendor, f, request_id)) {
+        return Err(resp);
+    }
+    Ok(Accepted { reply, body, model, request_bytes: raw.len() })
+}
+
+async fn messages(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap, raw: Bytes) -> Response {
+    let request_id = shared.next_id("req_fake");
+    let a = match accept(&shared, Vendor::Anthropic, &method, &uri, &headers, &raw, &request_id).await {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let plan = Planned::new(&a.reply, a.request_bytes, || shared.next_id("toolu_fake"));
+    let events = anthropic::events(&plan, &shared.next_id("msg_fake"), &a.model);
+    let frames = sse::apply_fault(events, a.reply.fault.as_ref(), &anthropic::fault_events());
+    sse::response(frames, &shared.streams, shared.shutdown.clone(), &[("request-id", request_id)])
+}
+
+async fn chat_completions(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap, raw: Bytes) -> Response {
+    let request_id = shared.next_id("req_fake");
+    let a = match accept(&shared, Vendor::OpenAi, &method, &uri, &headers, &raw, &request_id).await {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let include_usage = a.body.get("stream_options").and_then(|o| o.get("include_usage")) == Some(&Value::Bool(true));
+    let plan = Planned::new(&a.reply, a.request_bytes, || shared.next_id("call_fake"));
+    let id = shared.next_id("chatcmpl-fake");
+    let created = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let completion = openai::Completion { id: &id, created, model: &a.model, include_usage };
+    let events = openai::events(&plan, &completion);
+    let frames = sse::apply_fault(events, a.reply.fault.as_ref(), &openai::fault_events());
+    sse::response(frames, &shared.streams, shared.shutdown.clone(), &[("x-request-id", request_id)])
+}
+
+async fn not_found(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap, raw: Bytes) -> Response {
+    shared.record(&method, &uri, &headers, serde_json::from_slice(&raw).ok(), None);
+    let body = json!({"type": "error", "error": {"type": "not_found_error", "message": format!("Not found: {} {}", method, uri.path())}});
+    (StatusCode::NOT_FOUND, Json(body)).into_response()
+}
+
+enum Caller {
+    Anthropic(Option<String>),
+    OpenAi(Option<String>),
+}
+
+fn caller(headers: &HeaderMap) -> Caller {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    if headers.contains_key("anthropic-version") || headers.contains_key("x-api-key") {
+        Caller::Anthropic(header("x-api-key"))
+    } else {
+        Caller::OpenAi(header("authorization").and_then(|v| v.strip_prefix("Bearer ").map(str::to_owned)))
+    }
+}
+
+/// The rejection to send when the key is missing or wrong, in the caller's vendor format.
+fn rejection(shared: &Shared, caller: &Caller) -> Option<Response> {
+    let (key, anthropic) = match caller {
+        Caller::Anthropic(k) => (k, true),
+        Caller::OpenAi(k) => (k, false),
+    };
+    if shared.key_ok(key.as_deref()) {
+        return None;
+    }
+    let body = if anthropic {
+        json!({"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}})
+    } else {
+        json!({"error": {"message": "Incorrect API key provided.", "type": "invalid_request_error", "code": "invalid_api_key"}})
+    };
+    Some((StatusCode::UNAUTHORIZED, Json(body)).into_response())
+}
+
+async fn list_models(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    shared.record(&method, &uri, &headers, None, None);
+    let caller = caller(&headers);
+    if let Some(resp) = rejection(&shared, &caller) {
+        return resp;
+    }
+    let models = &shared.config.models;
+    match caller {
+        Caller::Anthropic(_) => Json(json!({
+            "data": models.iter().map(|m| json!({"type": "model", "id": m, "display_name": m, "created_at": "2026-01-01T00:00:00Z"})).collect::<Vec<_>>(),
+            "has_more": false,
+            "first_id": models.first(),
+            "last_id": models.last(),
+        }))
+        .into_response(),
+        Caller::OpenAi(_) => Json(json!({
+            "object": "list",
+            "data": models.iter().map(|m| json!({"id": m, "object": "model", "created": 1_767_225_600, "owned_by": "fake"})).collect::<Vec<_>>(),
+        }))
+        .into_response(),
+    }
+}
+
+async fn get_model(State(shared): State<Arc<Shared>>, Path(id): Path<String>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    shared.record(&method, &uri, &headers, None, None);
+    let caller = caller(&headers);
+    if let Some(resp) = rejection(&shared, &caller) {
+        return resp;
+    }
+    if shared.config.models.contains(&id) {
+        Json(json!({"type": "model", "id": id, "display_name": id, "created_at": "2026-01-01T00:00:00Z"})).into_response()
+    } else {
+        let body = json!({"type": "error", "error": {"type": "not_found_error", "message": format!("model: {id}")}});
+        (StatusCode::NOT_FOUND, Json(body)).into_response()
+    }
+}

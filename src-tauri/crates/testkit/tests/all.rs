@@ -1,0 +1,10 @@
+//! The fake provider's tests, one binary: both wire formats over real HTTP, every fault, the
+//! script (format, cursors, exhaustion), request recording, keys, and the standalone binary.
+
+mod anthropic;
+mod binary;
+mod faults;
+mod openai;
+mod script;
+mod server;
+mod support;

@@ -80,7 +80,7 @@ pub(crate) fn from_reqwest(e: &reqwest::Error) -> ModelError {
     } else if e.is_connect() {
         "connection failed"
     } else if e.is_decode() || e.is_body() {
-        return ModelError::InvalidResponse { message: "the body could not be read".into() };
+        return ModelError::InvalidResponse { message: "the response body could not be read".into() };
     } else {
         "request failed"
     };

@@ -100,7 +100,11 @@ where
             Ok(None) => return Err(ModelError::Network { message: "the connection closed before the response was complete".into() }),
             Ok(Some(Err(e))) => {
                 return Err(match e {
-                    eventsource_stream::EventStreamError::Transport(e) => from_reqwest(&e),
+                    // Reading the body's bytes failed: reqwest calls it "decode", but it is the
+                    // connection (reset, closed before the end), never JSON.
+                    eventsource_stream::EventStreamError::Transport(e) => ModelError::Network {
+                        message: format!("the connection broke while the response was streaming ({})", root_cause(&e)),
+                    },
                     other => ModelError::InvalidResponse { message: format!("unreadable event stream: {other}") },
                 })
             }
@@ -139,3 +143,12 @@ pub(crate) fn finish_tool_input(id: String, name: String, json: String) -> Strea
     }
 }
 
+
+/// The innermost error's text (hyper's "connection closed before message completed", …).
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = e;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
+}

@@ -20,6 +20,9 @@ struct Chunk {
     choices: Vec<Choice>,
     #[serde(default)]
     usage: Option<WireUsage>,
+    /// Some servers report failures inside the stream as `{"error": {...}}`.
+    #[serde(default)]
+    error: Option<ErrorDetail>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -91,6 +94,14 @@ impl SseMapper for Mapper {
             return Ok(());
         }
         let chunk: Chunk = parse(data, "OpenAI")?;
+        if let Some(error) = chunk.error {
+            let code = error.code.as_ref().and_then(|c| c.as_str()).unwrap_or_default();
+            return Err(match (error.kind.as_deref(), code) {
+                (_, "rate_limit_exceeded") | (Some("rate_limit_error"), _) => ModelError::RateLimited { retry_after: None },
+                (Some("overloaded_error") | Some("server_error"), _) => ModelError::Overloaded,
+                _ => ModelError::InvalidResponse { message: format!("the provider reported an error mid-stream: {}", error.message) },
+            });
+        }
         if !self.started {
             self.started = true;
             out.push(StreamEvent::MessageStart { id: chunk.id.clone(), model: chunk.model.clone() });
@@ -153,6 +164,8 @@ struct ErrorBody {
 struct ErrorDetail {
     #[serde(default)]
     message: String,
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
     #[serde(default)]
     code: Option<serde_json::Value>,
 }

@@ -1,0 +1,3 @@
+//! The adapters over real HTTP against the scripted fake provider, for both wire formats.
+
+mod streaming;

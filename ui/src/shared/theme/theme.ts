@@ -30,7 +30,7 @@ export function systemPrefersDark(): boolean {
     : false;
 }
 
-/** The stylesheet keys its colours off `<html data-theme="light|dark">`. */
+/** The stylesheet keys `color-scheme`, and so its light-dark() colours, off `<html data-theme="light|dark">`. */
 export function applyTheme(root: HTMLElement, theme: ResolvedTheme): void {
   root.dataset.theme = theme;
 }

@@ -19,6 +19,9 @@ pub async fn fake_with(replies: impl IntoIterator<Item = Reply>) -> FakeProvider
 }
 
 pub fn client() -> reqwest::Client {
+    // In a workspace build reqwest is unified with `rustls-no-provider` (the app's TLS
+    // choice), so a crypto provider must be installed before any client is built.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client")
 }
 

@@ -5,7 +5,9 @@ pub mod clock;
 pub mod error;
 pub mod providers;
 pub mod secrets;
+pub mod session;
 pub mod store;
+pub mod tools;
 
 pub use clock::{Clock, Ids, SystemClock, UuidIds};
 pub use error::{Error, Result};

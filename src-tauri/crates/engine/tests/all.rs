@@ -1,5 +1,9 @@
 //! The engine's integration tests: one binary, one module per area.
 
+mod event_log;
 mod providers;
 mod secrets_real;
 mod store;
+mod tools;
+mod tools_escape;
+mod tools_run_command;

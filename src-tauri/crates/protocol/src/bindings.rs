@@ -33,6 +33,12 @@ pub fn files() -> Vec<(String, String)> {
         render::<Notice>(&cfg),
         render::<AppStatus>(&cfg),
         render::<UpdateStatus>(&cfg),
+        render::<SessionId>(&cfg),
+        render::<ThreadId>(&cfg),
+        render::<TokenUsage>(&cfg),
+        render::<IdleReason>(&cfg),
+        render::<SessionEvent>(&cfg),
+        render::<EventPayload>(&cfg),
     ];
     files.sort();
     let mut index = String::from(HEADER);

@@ -13,8 +13,10 @@ pub mod bindings;
 pub mod error;
 pub mod ids;
 pub mod provider;
+pub mod session;
 
 pub use app::{AppStatus, Notice, NoticeLevel, SecretBackend, UpdateStatus};
 pub use error::{AppError, ErrorCode};
 pub use ids::ProviderId;
 pub use provider::{ConnectionReport, KeySource, KeyStatus, Provider, ProviderInput, ProviderKind};
+pub use session::{EventPayload, IdleReason, SessionEvent, SessionId, ThreadId, TokenUsage};

@@ -7,10 +7,10 @@ use crate::{Error, Result};
 
 /// `(id, sql)`, in the order they apply. Ids are `YYYYMMDDhhmmss_name`, the file names in
 /// `migrations/`.
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "20261121120000_providers",
-    include_str!("../../migrations/20261121120000_providers.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("20261121120000_providers", include_str!("../../migrations/20261121120000_providers.sql")),
+    ("20261121140000_sessions_events", include_str!("../../migrations/20261121140000_sessions_events.sql")),
+];
 
 /// Applies every pending migration in one transaction; returns the ids applied.
 pub(crate) fn apply(conn: &Connection, now_ms: i64) -> Result<Vec<&'static str>> {

@@ -1,0 +1,6 @@
+//! Sessions: the append-only event log every view is rebuilt from. (The agent loop that
+//! writes into it builds on this module.)
+
+mod log;
+
+pub use log::{EventLog, Subscription};

@@ -1,0 +1,138 @@
+//! Sessions and their event log: what the UI replays and what live subscribers receive.
+//! Event names are fixed once, as the hosted platform names them (`agent.tool_use`, …).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use ts_rs::TS;
+
+use crate::AppError;
+
+/// Identifies a session (`ses_…`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+pub struct SessionId(pub String);
+
+/// Identifies a thread, one context window (`thr_…`). The primary thread is the coordinator.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+pub struct ThreadId(pub String);
+
+impl SessionId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl ThreadId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Token counts of one model request.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct TokenUsage {
+    #[ts(type = "number")]
+    pub input_tokens: u64,
+    #[ts(type = "number")]
+    pub output_tokens: u64,
+    #[ts(type = "number")]
+    pub cache_read_tokens: u64,
+    #[ts(type = "number")]
+    pub cache_write_tokens: u64,
+}
+
+/// Why a session went idle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum IdleReason {
+    /// The agent finished its turn.
+    EndTurn,
+    /// The turn limit was reached.
+    MaxTurns,
+    /// The user cancelled.
+    Cancelled,
+    /// An error ended the turn (a `session.error` event precedes this).
+    Error,
+}
+
+/// One record of a session's append-only log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct SessionEvent {
+    pub session_id: SessionId,
+    /// 1, 2, 3… per session, without gaps: a subscriber that sees a jump re-fetches.
+    #[ts(type = "number")]
+    pub seq: u64,
+    pub thread_id: ThreadId,
+    /// Unix milliseconds.
+    #[ts(type = "number")]
+    pub time_ms: i64,
+    pub payload: EventPayload,
+}
+
+/// What happened, tagged by its event name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type")]
+pub enum EventPayload {
+    #[serde(rename = "user.message")]
+    UserMessage { text: String },
+    #[serde(rename = "session.status_running")]
+    StatusRunning {},
+    #[serde(rename = "session.status_idle")]
+    StatusIdle { reason: IdleReason },
+    #[serde(rename = "session.error")]
+    Error { error: AppError },
+    #[serde(rename = "span.model_request_start")]
+    ModelRequestStart { model: String },
+    #[serde(rename = "span.model_request_end")]
+    ModelRequestEnd {
+        usage: TokenUsage,
+        /// Dollars, when the model's price is known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        cost_usd: Option<f64>,
+        #[ts(type = "number")]
+        duration_ms: u64,
+    },
+    /// A complete assistant message (streamed text is sent live and recorded here whole).
+    #[serde(rename = "agent.message")]
+    AgentMessage { text: String },
+    #[serde(rename = "agent.tool_use")]
+    AgentToolUse {
+        tool_use_id: String,
+        name: String,
+        #[ts(type = "unknown")]
+        input: Value,
+    },
+    #[serde(rename = "agent.tool_result")]
+    AgentToolResult { tool_use_id: String, content: String, is_error: bool },
+    /// A tool call waits for the user (permission `ask`).
+    #[serde(rename = "session.approval_requested")]
+    ApprovalRequested {
+        tool_use_id: String,
+        name: String,
+        #[ts(type = "unknown")]
+        input: Value,
+        /// The folder a command would run in, shown beside Approve / Deny.
+        working_directory: String,
+    },
+    #[serde(rename = "session.approval_resolved")]
+    ApprovalResolved { tool_use_id: String, approved: bool },
+}
+
+impl EventPayload {
+    /// The event's name as stored and sent (`agent.tool_use`, …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::UserMessage { .. } => "user.message",
+            Self::StatusRunning {} => "session.status_running",
+            Self::StatusIdle { .. } => "session.status_idle",
+            Self::Error { .. } => "session.error",
+            Self::ModelRequestStart { .. } => "span.model_request_start",
+            Self::ModelRequestEnd { .. } => "span.model_request_end",
+            Self::AgentMessage { .. } => "agent.message",
+            Self::AgentToolUse { .. } => "agent.tool_use",
+            Self::AgentToolResult { .. } => "agent.tool_result",
+            Self::ApprovalRequested { .. } => "session.approval_requested",
+            Self::ApprovalResolved { .. } => "session.approval_resolved",
+        }
+    }
+}

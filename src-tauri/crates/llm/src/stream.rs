@@ -40,6 +40,20 @@ impl Default for StreamOptions {
     }
 }
 
+/// Where an adapter sends requests: base URL (no trailing slash), model, key, stream settings.
+pub struct Target {
+    pub base_url: String,
+    pub model: String,
+    pub key: Option<secrecy::SecretString>,
+    pub options: StreamOptions,
+}
+
+impl Target {
+    pub fn new(base_url: impl Into<String>, model: impl Into<String>, key: Option<secrecy::SecretString>, options: StreamOptions) -> Self {
+        Self { base_url: base_url.into().trim_end_matches('/').to_owned(), model: model.into(), key, options }
+    }
+}
+
 /// Sends the request built by `build` (retrying per `options.retry`), maps HTTP errors with
 /// `http_error`, then streams the body through `mapper`.
 pub(crate) fn run<B, E, M>(options: StreamOptions, cancel: CancellationToken, build: B, http_error: E, mapper: M) -> EventStream

@@ -2,6 +2,7 @@
 
 mod event_log;
 mod providers;
+mod run;
 mod secrets_real;
 mod store;
 mod tools;

@@ -2,5 +2,7 @@
 //! writes into it builds on this module.)
 
 mod log;
+pub mod permissions;
+pub mod run;
 
 pub use log::{EventLog, Subscription};

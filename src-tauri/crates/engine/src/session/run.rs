@@ -1,0 +1,378 @@
+//! The agent loop of one thread: model → tool calls → results → model, until the model ends
+//! its turn, the turn limit is reached, an error ends it, or the session is cancelled.
+//!
+//! Everything the loop does is an event in the session's log, written before anyone sees it.
+//! Every `agent.tool_use` gets exactly one `agent.tool_result` (a cancelled or failed run
+//! included), so a transcript rebuilt from the log is always a valid conversation.
+
+use std::sync::Arc;
+
+use futures::StreamExt;
+use reverie_llm::{
+    prices, Completion, ContentBlock, LanguageModel, Message, ModelError, Request, Role, StreamEvent, ToolChoice, ToolSpec, Usage,
+};
+use reverie_protocol::{AppError, EventPayload, IdleReason, SessionId, ThreadId, TokenUsage};
+use serde_json::Value;
+
+use super::permissions::{Approvals, Permission, PermissionPolicy};
+use super::EventLog;
+use crate::error::model_error;
+use crate::tools::{ToolContext, ToolFault, ToolOutput, ToolSet};
+use crate::{Error, Result};
+
+/// Default output budget of one model request.
+pub const DEFAULT_MAX_TOKENS: u32 = 8192;
+/// Default limit on model requests in one run.
+pub const DEFAULT_MAX_TURNS: u32 = 50;
+/// How much of an unparsable tool input is quoted back to the model.
+const RAW_INPUT_SHOWN: usize = 2000;
+
+/// One thread's run: what it talks to, what it may do, and when it stops.
+pub struct Run {
+    pub log: Arc<EventLog>,
+    pub session: SessionId,
+    pub thread: ThreadId,
+    pub model: Arc<dyn LanguageModel>,
+    pub system: String,
+    pub tools: ToolSet,
+    /// The workspace the tools work in and the session's cancellation token: cancelling it
+    /// stops the model stream, a pending approval and running tools (their child processes).
+    pub context: ToolContext,
+    pub policy: PermissionPolicy,
+    pub approvals: Approvals,
+    /// Model requests at most; the run stops (`max_turns`) after the last one's tool calls.
+    pub max_turns: u32,
+    pub max_tokens: u32,
+}
+
+/// How a run ended, for callers that branch on it (the CLI's exit code).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunOutcome {
+    pub reason: IdleReason,
+    /// Model requests made.
+    pub turns: u32,
+    pub usage: TokenUsage,
+    /// Dollars over all turns, when the model's price is known.
+    pub cost_usd: Option<f64>,
+}
+
+/// A tool call as the model made it; `invalid` says why its input could not be parsed.
+struct Call {
+    id: String,
+    name: String,
+    input: Value,
+    invalid: Option<String>,
+}
+
+/// What one streamed model response left behind.
+struct Streamed {
+    completion: Completion,
+    calls: Vec<Call>,
+    failure: Option<ModelError>,
+}
+
+impl Run {
+    /// A run with the workspace tools, the default policy and limits, and no system prompt.
+    pub fn new(log: Arc<EventLog>, session: SessionId, thread: ThreadId, model: Arc<dyn LanguageModel>, context: ToolContext) -> Self {
+        Self {
+            log,
+            session,
+            thread,
+            model,
+            system: String::new(),
+            tools: ToolSet::workspace(),
+            context,
+            policy: PermissionPolicy::default(),
+            approvals: Approvals::new(),
+            max_turns: DEFAULT_MAX_TURNS,
+            max_tokens: DEFAULT_MAX_TOKENS,
+        }
+    }
+}
+
+/// Runs `task` on the run's thread until it goes idle, then marks the session idle.
+/// `Err` only when the event log itself fails; every other failure is recorded as
+/// `session.error` followed by `session.status_idle` with reason `error`.
+#[tracing::instrument(skip_all, fields(session_id = run.session.as_str(), thread_id = run.thread.as_str()))]
+pub async fn run_session(run: Run, task: impl Into<String>) -> Result<RunOutcome> {
+    let task = task.into();
+    let mut outcome = RunOutcome { reason: IdleReason::EndTurn, turns: 0, usage: TokenUsage::default(), cost_usd: None };
+    let result = run.turns(task, &mut outcome).await;
+    let reason = match result {
+        Ok(reason) => reason,
+        Err(e) => {
+            tracing::error!(error = %e, "the run failed inside the engine");
+            // The log may be what failed; try to leave a readable end anyway.
+            let error = AppError::from(Error::Internal(e.to_string()));
+            let _ = run.append(vec![EventPayload::Error { error }, EventPayload::StatusIdle { reason: IdleReason::Error }]).await;
+            let _ = run.set_idle().await;
+            return Err(e);
+        }
+    };
+    run.append(vec![EventPayload::StatusIdle { reason }]).await?;
+    run.set_idle().await?;
+    outcome.reason = reason;
+    Ok(outcome)
+}
+
+impl Run {
+    async fn turns(&self, task: String, outcome: &mut RunOutcome) -> Result<IdleReason> {
+        self.append(vec![EventPayload::UserMessage { text: task.clone() }, EventPayload::StatusRunning {}]).await?;
+        let cancel = &self.context.cancel;
+        let specs: Vec<ToolSpec> = self
+            .tools
+            .definitions()
+            .into_iter()
+            .map(|d| ToolSpec { name: d.name.into(), description: d.description, input_schema: d.input_schema })
+            .collect();
+        let mut messages = vec![Message::user(task)];
+        loop {
+            if cancel.is_cancelled() {
+                return Ok(IdleReason::Cancelled);
+            }
+            if outcome.turns >= self.max_turns {
+                return Ok(IdleReason::MaxTurns);
+            }
+            outcome.turns += 1;
+            let request = Request {
+                system: self.system.clone(),
+                messages: messages.clone(),
+                tools: specs.clone(),
+                tool_choice: ToolChoice::Auto,
+                max_tokens: self.max_tokens,
+                temperature: None,
+            };
+            let Streamed { completion, calls, failure } = self.stream(request, outcome).await?;
+            let failure = match failure {
+                _ if cancel.is_cancelled() => Some(ModelError::Cancelled),
+                None if completion.stop_reason.is_none() => {
+                    Some(ModelError::InvalidResponse { message: "the stream ended without a stop reason".into() })
+                }
+                other => other,
+            };
+            match failure {
+                Some(ModelError::Cancelled) => {
+                    self.close_calls(&calls, ToolOutput::cancelled()).await?;
+                    return Ok(IdleReason::Cancelled);
+                }
+                Some(e) => {
+                    tracing::warn!(error = %e, "the model request failed");
+                    let not_run = ToolOutput::error("not run: the model's response failed before it was complete");
+                    self.close_calls(&calls, not_run).await?;
+                    self.append(vec![EventPayload::Error { error: model_error(&e) }]).await?;
+                    return Ok(IdleReason::Error);
+                }
+                None => {}
+            }
+            if !completion.content.is_empty() {
+                messages.push(Message::assistant(completion.content));
+            }
+            if calls.is_empty() {
+                return Ok(IdleReason::EndTurn);
+            }
+            let mut results = Vec::with_capacity(calls.len());
+            let mut fault = None;
+            for call in &calls {
+                let output = if fault.is_some() {
+                    ToolOutput::error("not run: an earlier tool call failed inside the engine")
+                } else {
+                    match self.resolve(call).await? {
+                        Ok(output) => output,
+                        Err(f) => {
+                            let output = ToolOutput::error(f.to_string());
+                            fault = Some(f);
+                            output
+                        }
+                    }
+                };
+                self.append(vec![EventPayload::AgentToolResult {
+                    tool_use_id: call.id.clone(),
+                    content: output.content.clone(),
+                    is_error: output.is_error,
+                }])
+                .await?;
+                results.push(ContentBlock::ToolResult { tool_use_id: call.id.clone(), content: output.content, is_error: output.is_error });
+            }
+            messages.push(Message { role: Role::User, content: results });
+            if let Some(fault) = fault {
+                self.append(vec![EventPayload::Error { error: AppError::from(Error::from(fault)) }]).await?;
+                return Ok(IdleReason::Error);
+            }
+        }
+    }
+
+    /// One model request: records its span, its text and its tool calls as they arrive.
+    async fn stream(&self, request: Request, outcome: &mut RunOutcome) -> Result<Streamed> {
+        let model_id = self.model.model_id().to_owned();
+        self.append(vec![EventPayload::ModelRequestStart { model: model_id.clone() }]).await?;
+        let started = self.log.clock().now_ms();
+        let cancel = &self.context.cancel;
+        let mut stream = self.model.stream(request, cancel.clone());
+        let mut completion = Completion::default();
+        let mut calls = Vec::new();
+        let mut text = String::new();
+        let mut failure = None;
+        loop {
+            let next = tokio::select! {
+                biased;
+                _ = cancel.cancelled() => {
+                    failure = Some(ModelError::Cancelled);
+                    break;
+                }
+                next = stream.next() => next,
+            };
+            let event = match next {
+                None => break,
+                Some(Err(e)) => {
+                    failure = Some(e);
+                    break;
+                }
+                Some(Ok(event)) => event,
+            };
+            let call = match &event {
+                StreamEvent::TextDelta { text: delta } => {
+                    text.push_str(delta);
+                    None
+                }
+                StreamEvent::ToolUse { id, name, input } => {
+                    Some(Call { id: id.clone(), name: name.clone(), input: input.clone(), invalid: None })
+                }
+                StreamEvent::InvalidToolUse { id, name, raw, error } => Some(Call {
+                    id: id.clone(),
+                    name: name.clone(),
+                    input: Value::Object(Default::default()),
+                    invalid: Some(invalid_input_message(error, raw)),
+                }),
+                _ => None,
+            };
+            if let Some(call) = call {
+                let mut events = take_message(&mut text);
+                events.push(EventPayload::AgentToolUse { tool_use_id: call.id.clone(), name: call.name.clone(), input: call.input.clone() });
+                self.append(events).await?;
+                calls.push(call);
+            }
+            completion.apply(event);
+        }
+        drop(stream);
+        let usage = completion.usage;
+        let cost_usd = prices::cost(&model_id, &usage);
+        add_usage(outcome, usage, cost_usd);
+        let duration_ms = u64::try_from(self.log.clock().now_ms().saturating_sub(started)).unwrap_or(0);
+        let mut events = take_message(&mut text);
+        events.push(EventPayload::ModelRequestEnd { usage: token_usage(usage), cost_usd, duration_ms });
+        self.append(events).await?;
+        Ok(Streamed { completion, calls, failure })
+    }
+
+    /// Decides and runs one tool call. The outer `Err` is the log failing; the inner one a
+    /// tool's engine fault.
+    async fn resolve(&self, call: &Call) -> Result<Result<ToolOutput, ToolFault>> {
+        let cancel = &self.context.cancel;
+        if cancel.is_cancelled() {
+            return Ok(Ok(ToolOutput::cancelled()));
+        }
+        if let Some(message) = &call.invalid {
+            return Ok(Ok(ToolOutput::error(message.clone())));
+        }
+        match self.policy.permission(&call.name) {
+            Permission::Allow => {}
+            Permission::Deny => {
+                return Ok(Ok(ToolOutput::error(format!(
+                    "denied by policy: this agent may not use {}. Do the task without it or explain what you need.",
+                    call.name
+                ))))
+            }
+            Permission::Ask => {
+                let answer = self.approvals.request(&call.id);
+                self.append(vec![EventPayload::ApprovalRequested {
+                    tool_use_id: call.id.clone(),
+                    name: call.name.clone(),
+                    input: call.input.clone(),
+                    working_directory: self.context.workspace.root().display().to_string(),
+                }])
+                .await?;
+                let approved = tokio::select! {
+                    biased;
+                    _ = cancel.cancelled() => None,
+                    // A request withdrawn without an answer counts as denied.
+                    answer = answer => Some(answer.unwrap_or(false)),
+                };
+                let Some(approved) = approved else {
+                    self.approvals.withdraw(&call.id);
+                    return Ok(Ok(ToolOutput::cancelled()));
+                };
+                self.append(vec![EventPayload::ApprovalResolved { tool_use_id: call.id.clone(), approved }]).await?;
+                if !approved {
+                    return Ok(Ok(ToolOutput::error(format!(
+                        "denied: the user did not approve this {} call. Ask what they want instead, or do the task another way.",
+                        call.name
+                    ))));
+                }
+            }
+        }
+        Ok(self.tools.call(&call.name, call.input.clone(), &self.context).await)
+    }
+
+    /// Gives every call of an unfinished response the same result, so each tool use has one.
+    async fn close_calls(&self, calls: &[Call], output: ToolOutput) -> Result<()> {
+        if calls.is_empty() {
+            return Ok(());
+        }
+        let events = calls
+            .iter()
+            .map(|c| EventPayload::AgentToolResult { tool_use_id: c.id.clone(), content: output.content.clone(), is_error: output.is_error })
+            .collect();
+        self.append(events).await
+    }
+
+    /// Writes events off the async runtime (SQLite blocks).
+    async fn append(&self, payloads: Vec<EventPayload>) -> Result<()> {
+        let (log, session, thread) = (self.log.clone(), self.session.clone(), self.thread.clone());
+        tokio::task::spawn_blocking(move || log.append(&session, &thread, payloads))
+            .await
+            .map_err(|e| Error::Internal(format!("the event writer stopped: {e}")))??;
+        Ok(())
+    }
+
+    async fn set_idle(&self) -> Result<()> {
+        let (log, session) = (self.log.clone(), self.session.clone());
+        tokio::task::spawn_blocking(move || log.set_status(&session, "idle"))
+            .await
+            .map_err(|e| Error::Internal(format!("the event writer stopped: {e}")))?
+    }
+}
+
+/// The text streamed so far as an `agent.message`, if there is any.
+fn take_message(text: &mut String) -> Vec<EventPayload> {
+    if text.is_empty() {
+        return Vec::new();
+    }
+    vec![EventPayload::AgentMessage { text: std::mem::take(text) }]
+}
+
+fn invalid_input_message(error: &str, raw: &str) -> String {
+    let shown = match raw.char_indices().nth(RAW_INPUT_SHOWN) {
+        Some((at, _)) => format!("{}…", &raw[..at]),
+        None => raw.to_owned(),
+    };
+    format!("{error}. The input you sent was: {shown}\nCall the tool again with its input as one valid JSON object.")
+}
+
+fn token_usage(u: Usage) -> TokenUsage {
+    TokenUsage {
+        input_tokens: u.input_tokens,
+        output_tokens: u.output_tokens,
+        cache_read_tokens: u.cache_read_tokens,
+        cache_write_tokens: u.cache_write_tokens,
+    }
+}
+
+fn add_usage(outcome: &mut RunOutcome, usage: Usage, cost: Option<f64>) {
+    outcome.usage.input_tokens += usage.input_tokens;
+    outcome.usage.output_tokens += usage.output_tokens;
+    outcome.usage.cache_read_tokens += usage.cache_read_tokens;
+    outcome.usage.cache_write_tokens += usage.cache_write_tokens;
+    if let Some(cost) = cost {
+        *outcome.cost_usd.get_or_insert(0.0) += cost;
+    }
+}

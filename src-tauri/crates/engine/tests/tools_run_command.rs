@@ -1,29 +1,44 @@
 //! run_command: output, exit codes, caps, and that timeout and cancel leave no process behind.
 
-use std::time::{Duration, Instant};
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::time::Duration;
 
 use serde_json::json;
+use tokio::io::unix::AsyncFd;
+use tokio::io::Interest;
 
 use crate::tools::Fixture;
 
-/// Waits until `cond` holds, checking often; fails after a generous limit instead of hanging.
-async fn await_condition(what: &str, mut cond: impl FnMut() -> bool) {
-    let limit = Instant::now() + Duration::from_secs(20);
-    while !cond() {
-        assert!(Instant::now() < limit, "gave up waiting for: {what}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
+/// How long a process may take to die before the test fails instead of hanging.
+const EXIT_LIMIT: Duration = Duration::from_secs(20);
+
+/// Awaits the exit of `pid` (any process, not only our children): a pidfd becomes readable
+/// when the process terminates, so this waits on the event itself, not on a timer.
+async fn await_exit(pid: i32) {
+    // SAFETY: pidfd_open(pid, 0) takes no pointers; it returns a new descriptor or -1.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    if fd < 0 {
+        return; // ESRCH: the process is already gone
     }
+    // SAFETY: `fd` was just returned by the kernel and is owned by nothing else.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+    // SAFETY: the AsyncFd owns the OwnedFd, so the descriptor stays open and the same for its
+    // whole lifetime.
+    let fd = unsafe { AsyncFd::register_with_interest(fd, Interest::READABLE) }.expect("a pidfd can be polled");
+    let _ready = tokio::time::timeout(EXIT_LIMIT, fd.readable())
+        .await
+        .unwrap_or_else(|_| panic!("process {pid} still running after {EXIT_LIMIT:?}"))
+        .expect("pidfd readiness");
 }
 
-/// A pid no longer names a running process (gone, or a zombie nobody has reaped yet).
-fn gone(pid: i32) -> bool {
-    // SAFETY: signal 0 sends nothing; it only asks whether `pid` exists.
-    if unsafe { libc::kill(pid, 0) } != 0 {
-        return true;
-    }
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|stat| stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with(['Z', 'X'])))
-        .unwrap_or(true)
+/// A FIFO in the workspace: a command's `echo x > NAME` blocks until the test reads it, so the
+/// read returning means "the command got this far".
+fn fifo(f: &Fixture, name: &str) -> std::path::PathBuf {
+    let path = f.ws.join(name);
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: `c` is a valid NUL-terminated path for the duration of the call.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo {}", path.display());
+    path
 }
 
 /// `name=PID` lines printed by the test commands.
@@ -82,26 +97,28 @@ async fn run_command_timeout_kills_the_whole_process_group() {
     assert!(out.is_error && out.content.starts_with("timed out: the command was stopped after 1 s"), "{}", out.content);
     let pids = pids(&out.content, &["bg", "sh", "fg"]);
     for pid in pids {
-        await_condition(&format!("process {pid} to be gone"), || gone(pid)).await;
+        await_exit(pid).await;
     }
 }
 
 #[tokio::test]
 async fn cancel_mid_run_kills_the_group_and_returns_a_cancelled_result() {
     let f = Fixture::new();
-    let command = "sleep 100 & echo $! > bg.pid; sleep 100 & echo $! > fg.pid; echo $$ > sh.pid; echo started; wait";
+    let started = fifo(&f, "started.fifo");
+    let command = "sleep 100 & echo $! > bg.pid; sleep 100 & echo $! > fg.pid; echo $$ > sh.pid; echo started; echo go > started.fifo; wait";
     let pid_file = |name: &str| std::fs::read_to_string(f.ws.join(name)).ok().and_then(|s| s.trim().parse::<i32>().ok());
     let call = f.call("run_command", json!({"command": command}));
     let cancel = async {
-        await_condition("the command to start", || pid_file("sh.pid").is_some()).await;
+        // Returns once the command has written every pid file and reached the FIFO.
+        let go = tokio::task::spawn_blocking(move || std::fs::read_to_string(started)).await.unwrap().unwrap();
+        assert_eq!(go.trim(), "go");
         f.ctx.cancel.cancel();
     };
     let (out, ()) = tokio::join!(call, cancel);
     assert!(out.is_cancelled(), "{out:?}");
     assert!(out.content.contains("every process it started were stopped") && out.content.contains("started"), "{}", out.content);
     for name in ["bg.pid", "fg.pid", "sh.pid"] {
-        let pid = pid_file(name).unwrap();
-        await_condition(&format!("process {pid} ({name}) to be gone"), || gone(pid)).await;
+        await_exit(pid_file(name).unwrap()).await;
     }
 }
 
@@ -111,5 +128,5 @@ async fn background_processes_left_by_a_finished_command_are_stopped() {
     let out = f.ok("run_command", json!({"command": "sleep 100 & echo bg=$!; echo done"})).await;
     assert!(out.ends_with("done\n[exit code: 0]"), "{out}");
     let [pid] = pids(&out, &["bg"])[..] else { unreachable!() };
-    await_condition("the background sleep to be gone", || gone(pid)).await;
+    await_exit(pid).await;
 }

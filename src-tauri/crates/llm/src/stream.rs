@@ -2,15 +2,19 @@
 //! event with the vendor's mapper, and hand normalized events to the caller through a bounded
 //! channel. One task per response; dropping the stream or cancelling stops it.
 
+use std::marker::PhantomData;
 use std::time::Duration;
 
 use eventsource_stream::Eventsource;
 use futures::StreamExt;
+use secrecy::SecretString;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::from_reqwest;
-use crate::model::EventStream;
+use crate::http::client;
+use crate::model::{EventStream, LanguageModel};
+use crate::types::Request;
 use crate::retry::{with_retries, RetryPolicy};
 use crate::types::StreamEvent;
 use crate::ModelError;
@@ -19,7 +23,7 @@ use crate::ModelError;
 const CHANNEL_CAPACITY: usize = 64;
 
 /// Turns one vendor's SSE events into normalized events.
-pub(crate) trait SseMapper: Send + 'static {
+pub trait SseMapper: Send + 'static {
     /// One SSE event (`event:` name, may be empty; `data:` payload).
     fn on_event(&mut self, event: &str, data: &str, out: &mut Vec<StreamEvent>) -> Result<(), ModelError>;
     /// Whether the response is complete (a stream that ends before is an error).
@@ -40,17 +44,49 @@ impl Default for StreamOptions {
     }
 }
 
-/// Where an adapter sends requests: base URL (no trailing slash), model, key, stream settings.
-pub struct Target {
-    pub base_url: String,
-    pub model: String,
-    pub key: Option<secrecy::SecretString>,
-    pub options: StreamOptions,
+/// What differs between wire formats; everything else about a streamed request is shared by
+/// [`VendorModel`]. Each adapter implements it with its own request and event mapping.
+pub trait Vendor: Send + Sync + 'static {
+    type Mapper: SseMapper + Default;
+    /// Appended to the base URL (`/v1/messages`, `/chat/completions`).
+    const PATH: &'static str;
+    /// The request body for `model`.
+    fn body(model: &str, request: &Request) -> serde_json::Value;
+    /// Vendor headers and the key (`x-api-key`, `Authorization: Bearer`).
+    fn prepare(req: reqwest::RequestBuilder, key: Option<&SecretString>) -> reqwest::RequestBuilder;
+    /// An HTTP error status and body as a typed error.
+    fn http_error(model: &str, status: u16, headers: Option<&reqwest::header::HeaderMap>, body: &str) -> ModelError;
 }
 
-impl Target {
-    pub fn new(base_url: impl Into<String>, model: impl Into<String>, key: Option<secrecy::SecretString>, options: StreamOptions) -> Self {
-        Self { base_url: base_url.into().trim_end_matches('/').to_owned(), model: model.into(), key, options }
+/// A model behind one wire format: where requests go (base URL without a trailing slash),
+/// which model, which key, and the stream settings.
+pub struct VendorModel<V> {
+    base_url: String,
+    model: String,
+    key: Option<SecretString>,
+    options: StreamOptions,
+    vendor: PhantomData<fn() -> V>,
+}
+
+impl<V: Vendor> VendorModel<V> {
+    pub fn new(base_url: impl Into<String>, model: impl Into<String>, key: Option<SecretString>, options: StreamOptions) -> Self {
+        Self { base_url: base_url.into().trim_end_matches('/').to_owned(), model: model.into(), key, options, vendor: PhantomData }
+    }
+}
+
+impl<V: Vendor> LanguageModel for VendorModel<V> {
+    fn stream(&self, request: Request, cancel: CancellationToken) -> EventStream {
+        let body = V::body(&self.model, &request);
+        let url = format!("{}{}", self.base_url, V::PATH);
+        let key = self.key.clone();
+        let build = move || V::prepare(client().post(&url).header("accept", "text/event-stream").json(&body), key.as_ref());
+        let model = self.model.clone();
+        let http_error = move |status, headers: Option<&_>, body: &str| V::http_error(&model, status, headers, body);
+        run(self.options, cancel, build, http_error, V::Mapper::default())
+    }
+
+    fn model_id(&self) -> &str {
+        &self.model
     }
 }
 

@@ -1,10 +1,17 @@
 import type {
+  Agent,
+  AgentInput,
   AppError,
   AppStatus,
   ConnectionReport,
   ErrorCode,
   Provider,
   ProviderInput,
+  RunInput,
+  SessionEvent,
+  SessionSummary,
+  StreamItem,
+  ToolInfo,
   UpdateStatus,
 } from "../bindings";
 
@@ -26,6 +33,37 @@ export interface Backend {
    * `available`), then restarts Reverie. Rejects with `not_found` when no update is ready.
    */
   installUpdate(): Promise<void>;
+
+  /** The workspace tools an agent can be given, with their default permissions. */
+  listTools(): Promise<ToolInfo[]>;
+  listAgents(): Promise<Agent[]>;
+  createAgent(input: AgentInput): Promise<Agent>;
+  updateAgent(id: string, input: AgentInput): Promise<Agent>;
+  deleteAgent(id: string): Promise<void>;
+
+  /** Every session, newest first (runs started from the CLI included). */
+  listSessions(): Promise<SessionSummary[]>;
+  getSession(id: string): Promise<SessionSummary>;
+  /** Stored events after `after`, at most `limit` (a finished session's replay). */
+  sessionEvents(id: string, after: number, limit: number): Promise<SessionEvent[]>;
+  /** Starts a run; rejects with `invalid_input` naming `agent_id`, `workspace` or `task`. */
+  startRun(input: RunInput): Promise<SessionSummary>;
+  /** Cancels a running session (every thread, stream and child process). */
+  cancelSession(id: string): Promise<void>;
+  /**
+   * Resumes an interrupted session from its log, or sends a follow-up `message` to an idle one.
+   * Rejects with `conflict` while it is running.
+   */
+  continueSession(id: string, message: string | null): Promise<SessionSummary>;
+  /** Answers a `session.approval_requested`. */
+  answerApproval(sessionId: string, toolUseId: string, approved: boolean): Promise<void>;
+  /**
+   * Streams the session's events after `after` (stored ones first, then live ones, in `seq`
+   * order without gaps) and live text deltas. Resolves to a function that stops the stream.
+   */
+  watchSession(id: string, after: number, onItem: (item: StreamItem) => void): Promise<() => void>;
+  /** Opens the OS folder picker; `null` when the user cancels. */
+  pickFolder(): Promise<string | null>;
 }
 
 // A Record keyed by the generated union: adding a code in Rust fails type-checking here

@@ -1,4 +1,5 @@
 import type {
+  AgentInput,
   AppError,
   AppStatus,
   ConnectionReport,
@@ -10,6 +11,8 @@ import type {
 } from "../bindings";
 import { isHttpUrl, KIND_ENV_VARS, NAME_MAX_CHARS } from "../shared/providers";
 import type { Backend } from "./backend";
+import { createAgentStore, TOOLS } from "./memoryAgents";
+import { createSessionStore, type SeedSession } from "./memoryRuns";
 
 export interface MemoryBackendOptions {
   /** Overrides for what `appStatus` returns. */
@@ -20,7 +23,16 @@ export interface MemoryBackendOptions {
   providers?: Array<ProviderInput>;
   /** Kinds whose environment variable (ANTHROPIC_API_KEY / OPENAI_API_KEY) is "set". */
   environmentKeys?: ProviderKind[];
-  /** Delay before every answer, to make spinners visible in mock mode. */
+  /** Agents present at start; `provider` names one of `providers`. */
+  agents?: Array<Omit<AgentInput, "provider_id"> & { provider: string }>;
+  /** Past sessions present at start (finished, interrupted, failed), by agent name. */
+  sessions?: SeedSession[];
+  /** What the folder picker answers; defaults to a made-up project folder. */
+  pickedFolder?: string | null;
+  /**
+   * Delay before every answer, to make spinners visible in mock mode. It also paces the
+   * steps of a scripted run (0 still lets the event loop turn between steps).
+   */
   delayMs?: number;
   /** Clock, so tests can pin timestamps. */
   now?: () => number;
@@ -59,6 +71,7 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): Backend
   let updateReady = false;
 
   const reply = async <T>(produce: () => T): Promise<T> => {
+    await seeded;
     if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
     // Copy, so callers can never mutate the store (the real backend sends JSON).
     return structuredClone(produce());
@@ -118,6 +131,36 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): Backend
 
   for (const input of options.providers ?? []) create(input);
 
+  /** Whether a request to this provider would be accepted: the same rule as `testProvider`. */
+  const keyProblem = ({ provider, apiKey }: StoredProvider): AppError | null => {
+    const key = apiKey ?? (environmentKeys.has(provider.kind) ? GOOD_KEY : null);
+    if (key === GOOD_KEY || (key === null && provider.kind === "openai_compatible")) return null;
+    return key === null
+      ? { code: "auth", message: `No API key is set for ${provider.name}. Add one in Settings, or set ${KIND_ENV_VARS[provider.kind]}.` }
+      : { code: "auth", message: `${provider.name} rejected the API key. Check the key in Settings, then send the task again.` };
+  };
+
+  const agents = createAgentStore({ now, providerExists: (id) => stored.some((s) => s.provider.id === id) });
+  for (const { provider, ...input } of options.agents ?? []) {
+    const entry = stored.find((s) => s.provider.name === provider);
+    if (!entry) throw new Error(`memory backend: no provider named ${provider}`);
+    agents.create({ ...input, provider_id: entry.provider.id });
+  }
+
+  const sessions = createSessionStore({
+    now,
+    stepMs: options.delayMs ?? 0,
+    agents,
+    provider: (id) => {
+      const entry = stored.find((s) => s.provider.id === id);
+      return entry ? { model: entry.provider.model, failure: keyProblem(entry) } : null;
+    },
+  });
+  // Seeded sessions are played at once on a clock of their own; every answer waits for them.
+  const seeded = (async () => {
+    for (const spec of options.sessions ?? []) await sessions.seed(spec);
+  })();
+
   return {
     appStatus: () => reply(() => status),
 
@@ -173,6 +216,29 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): Backend
         updateReady = update.type === "available";
         return update;
       }),
+
+    listTools: () => reply(() => [...TOOLS]),
+    listAgents: () => reply(() => agents.list()),
+    createAgent: (input) => reply(() => agents.create(input)),
+    updateAgent: (id, input) => reply(() => agents.update(id, input)),
+    deleteAgent: (id) =>
+      reply(() => {
+        agents.remove(id);
+      }),
+
+    listSessions: () => reply(() => sessions.list()),
+    getSession: (id) => reply(() => sessions.get(id)),
+    sessionEvents: (id, after, limit) => reply(() => sessions.events(id, after, limit)),
+    startRun: (input) => reply(() => sessions.start(input)),
+    cancelSession: (id) => reply(() => sessions.cancel(id)),
+    continueSession: (id, message) => reply(() => sessions.continue(id, message)),
+    answerApproval: (sessionId, toolUseId, approved) => reply(() => sessions.answer(sessionId, toolUseId, approved)),
+    // Not through `reply`: the answer is a function, which cannot be copied.
+    watchSession: async (id, after, onItem) => {
+      await reply(() => null);
+      return sessions.watch(id, after, onItem);
+    },
+    pickFolder: () => reply(() => (options.pickedFolder === undefined ? "/home/you/projects/notes" : options.pickedFolder)),
 
     // The real core restarts Reverie here; in memory there is nothing to restart.
     installUpdate: () =>

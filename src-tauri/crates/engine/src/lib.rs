@@ -1,6 +1,7 @@
 //! Reverie's headless engine. Nothing here depends on `tauri`: the desktop shell and the CLI
 //! both drive it, and `cargo test` needs no window.
 
+pub mod agents;
 pub mod clock;
 pub mod error;
 pub mod providers;
@@ -9,6 +10,7 @@ pub mod session;
 pub mod store;
 pub mod tools;
 
+pub use agents::Agents;
 pub use clock::{Clock, Ids, SystemClock, UuidIds};
 pub use error::{Error, Result};
 pub use providers::Providers;

@@ -34,6 +34,14 @@ pub fn process_env() -> EnvLookup {
     Arc::new(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
 }
 
+/// A provider ready to be called. `Debug` never shows the key.
+#[derive(Debug, Clone)]
+pub struct ProviderConnection {
+    pub endpoint: Endpoint,
+    pub name: String,
+    pub key: Option<SecretString>,
+}
+
 /// The provider registry. Cheap to clone; every method that touches SQLite or the keychain
 /// runs on a blocking thread.
 #[derive(Clone)]
@@ -137,6 +145,18 @@ impl Providers {
     pub fn api_key(&self, id: &ProviderId) -> Result<Option<SecretString>> {
         let row = self.row(id)?;
         self.key_for(&row)
+    }
+
+    /// What a run needs to call this provider: where, which model, the key (if any), and the
+    /// provider's name for messages.
+    pub fn connection(&self, id: &ProviderId) -> Result<ProviderConnection> {
+        let row = self.row(id)?;
+        let key = self.key_for(&row)?;
+        Ok(ProviderConnection {
+            endpoint: Endpoint { kind: row.kind, base_url: row.base_url.clone(), model: row.model.clone() },
+            name: row.name,
+            key,
+        })
     }
 
     /// Checks that the provider answers, accepts the key and serves the model. Never fails:

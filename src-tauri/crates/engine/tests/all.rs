@@ -3,6 +3,7 @@
 mod event_log;
 mod providers;
 mod run;
+mod runs;
 mod secrets_real;
 mod store;
 mod tools;

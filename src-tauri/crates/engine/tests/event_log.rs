@@ -1,10 +1,10 @@
 use std::sync::Arc;
 
-use reverie_engine::clock::ManualClock;
-use reverie_engine::session::EventLog;
-use reverie_engine::store::events::PAYLOAD_VERSION;
+use reverie_engine::clock::{ManualClock, SequentialIds};
+use reverie_engine::session::{owner, EventLog, Owner};
+use reverie_engine::store::events::{SessionRow, PAYLOAD_VERSION};
 use reverie_engine::Database;
-use reverie_protocol::{EventPayload, IdleReason, SessionId, ThreadId};
+use reverie_protocol::{EventPayload, IdleReason, SessionId, SessionStatus, ThreadId};
 
 fn log() -> (Arc<EventLog>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -97,8 +97,24 @@ fn sessions_left_running_by_a_dead_process_are_marked_interrupted_and_keep_their
     }
     let (db, _) = Database::open_in(dir.path(), 2).unwrap();
     let log = EventLog::new(Arc::new(db), Arc::new(ManualClock::new(2)));
-    assert_eq!(log.recover_interrupted().unwrap(), vec![s.clone()]);
-    assert_eq!(log.session(&s).unwrap().unwrap().status, "interrupted");
+    assert_eq!(log.recover_interrupted(&|_| false).unwrap(), vec![s.clone()]);
+    assert_eq!(log.session(&s).unwrap().unwrap().status, SessionStatus::Interrupted);
     assert_eq!(log.read(&s, 0, 10).unwrap().len(), 2, "every event written before the exit is kept");
-    assert!(log.recover_interrupted().unwrap().is_empty());
+    assert!(log.recover_interrupted(&|_| false).unwrap().is_empty());
+}
+
+#[test]
+fn a_session_whose_owner_still_runs_is_left_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _) = Database::open_in(dir.path(), 0).unwrap();
+    let log = EventLog::new(Arc::new(db), Arc::new(ManualClock::new(1)));
+    let owner = Owner::acquire(dir.path(), &SequentialIds::default()).unwrap();
+    let s = SessionId("ses_owned".into());
+    log.insert_session(&SessionRow::new(s.clone(), None, "coder", "task", "/tmp/ws", Some(owner.id().into()), 1)).unwrap();
+    let alive = |id: &str| owner::is_alive(dir.path(), id);
+    assert!(log.recover_interrupted(&alive).unwrap().is_empty(), "its process holds the lock");
+    assert_eq!(log.session(&s).unwrap().unwrap().status, SessionStatus::Running);
+    drop(owner);
+    assert_eq!(log.recover_interrupted(&alive).unwrap(), vec![s.clone()], "the lock is gone with its process");
+    assert!(!owner::is_alive(dir.path(), "../escape"), "an owner id is never a path");
 }

@@ -125,7 +125,7 @@ impl Harness {
     fn assert_ended(&self, reason: IdleReason) {
         let payloads = self.payloads();
         assert_eq!(payloads.last(), Some(&EventPayload::StatusIdle { reason }), "{:#?}", self.names());
-        assert_eq!(self.log.session(&self.session).unwrap().unwrap().status, "idle");
+        assert_eq!(self.log.session(&self.session).unwrap().unwrap().status, reverie_protocol::SessionStatus::Idle);
         let uses: Vec<&String> = payloads
             .iter()
             .filter_map(|p| match p {

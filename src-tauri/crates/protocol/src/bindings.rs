@@ -39,6 +39,16 @@ pub fn files() -> Vec<(String, String)> {
         render::<IdleReason>(&cfg),
         render::<SessionEvent>(&cfg),
         render::<EventPayload>(&cfg),
+        render::<AgentId>(&cfg),
+        render::<Permission>(&cfg),
+        render::<ToolRule>(&cfg),
+        render::<ToolInfo>(&cfg),
+        render::<Agent>(&cfg),
+        render::<AgentInput>(&cfg),
+        render::<SessionStatus>(&cfg),
+        render::<SessionSummary>(&cfg),
+        render::<RunInput>(&cfg),
+        render::<StreamItem>(&cfg),
     ];
     files.sort();
     let mut index = String::from(HEADER);

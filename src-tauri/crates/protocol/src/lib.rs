@@ -8,6 +8,7 @@
 //! - TypeScript declarations are generated from these types with `ts-rs` into
 //!   `ui/src/bindings/` (see [`bindings`]) and checked in; a test fails on drift.
 
+pub mod agent;
 pub mod app;
 pub mod bindings;
 pub mod error;
@@ -15,8 +16,11 @@ pub mod ids;
 pub mod provider;
 pub mod session;
 
+pub use agent::{Agent, AgentId, AgentInput, Permission, ToolInfo, ToolRule};
 pub use app::{AppStatus, Notice, NoticeLevel, SecretBackend, UpdateStatus};
 pub use error::{AppError, ErrorCode};
 pub use ids::ProviderId;
 pub use provider::{ConnectionReport, KeySource, KeyStatus, Provider, ProviderInput, ProviderKind};
-pub use session::{EventPayload, IdleReason, SessionEvent, SessionId, ThreadId, TokenUsage};
+pub use session::{
+    EventPayload, IdleReason, RunInput, SessionEvent, SessionId, SessionStatus, SessionSummary, StreamItem, ThreadId, TokenUsage,
+};

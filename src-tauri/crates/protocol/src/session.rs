@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
 
-use crate::AppError;
+use crate::{AgentId, AppError};
 
 /// Identifies a session (`ses_…`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
@@ -135,4 +135,90 @@ impl EventPayload {
             Self::ApprovalResolved { .. } => "session.approval_resolved",
         }
     }
+}
+
+/// Where a session stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionStatus {
+    /// A process is running it now.
+    Running,
+    /// It went idle; `stop_reason` says why.
+    Idle,
+    /// The process running it died; it can be resumed from its log.
+    Interrupted,
+}
+
+impl SessionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Idle => "idle",
+            Self::Interrupted => "interrupted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "running" => Some(Self::Running),
+            "idle" => Some(Self::Idle),
+            "interrupted" => Some(Self::Interrupted),
+            _ => None,
+        }
+    }
+}
+
+/// A session as lists and headers show it; totals are kept as events are written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct SessionSummary {
+    pub id: SessionId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub agent_id: Option<AgentId>,
+    pub agent_name: String,
+    /// The task, cut to its first 200 characters.
+    pub task_preview: String,
+    pub workspace: String,
+    pub status: SessionStatus,
+    /// Why it last went idle, once it has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub stop_reason: Option<IdleReason>,
+    /// Model requests made.
+    pub turns: u32,
+    pub usage: TokenUsage,
+    /// Dollars over every priced request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub cost_usd: Option<f64>,
+    /// Time spent running (model requests and tools), over every run of the session.
+    #[ts(type = "number")]
+    pub duration_ms: u64,
+    /// The last event's `seq`.
+    #[ts(type = "number")]
+    pub last_seq: u64,
+    #[ts(type = "number")]
+    pub created_at: i64,
+    #[ts(type = "number")]
+    pub updated_at: i64,
+}
+
+/// What "New run" sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RunInput {
+    pub agent_id: AgentId,
+    /// An existing folder the agent works in; every tool is confined to it.
+    pub workspace: String,
+    pub task: String,
+}
+
+/// One message on a session view's live stream: a stored event, or streamed text that the
+/// next `agent.message` of the same thread will hold whole.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type")]
+pub enum StreamItem {
+    #[serde(rename = "event")]
+    Event { event: SessionEvent },
+    #[serde(rename = "text_delta")]
+    TextDelta { thread_id: ThreadId, text: String },
 }

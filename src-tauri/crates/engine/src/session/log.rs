@@ -1,12 +1,18 @@
 //! The event log's rules: an event is written to SQLite first, then fanned out; a subscriber
 //! first replays what is stored, then follows live events, and whenever it sees a jump in
 //! `seq` (or falls behind the broadcast buffer) it re-reads the store. So a live view never
-//! misses, duplicates or reorders an event.
+//! misses, duplicates or reorders an event. A session run by another process (the CLI while
+//! the app watches) reaches a subscriber through the store: it re-reads it when no live event
+//! came for [`POLL_INTERVAL`].
+//!
+//! Streamed text is not stored event by event: it goes to live subscribers as deltas, and the
+//! `agent.message` written at the end holds it whole.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use reverie_protocol::{EventPayload, SessionEvent, SessionId, ThreadId};
+use reverie_protocol::{EventPayload, SessionEvent, SessionId, SessionStatus, StreamItem, ThreadId};
 use tokio::sync::broadcast;
 
 use crate::store::events::{self as rows, SessionRow};
@@ -16,11 +22,34 @@ use crate::{Clock, Database, Result};
 const LIVE_BUFFER: usize = 1024;
 /// Events read from the store per query while catching up.
 const READ_PAGE: usize = 500;
+/// How long a subscriber waits for a live event before it looks in the store, where another
+/// process's events land. Short enough to feel live, long enough to cost nothing.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(400);
+
+/// What goes out to live subscribers. A delta carries the `seq` of the last event written
+/// before it, so a subscriber passes it on only in its place.
+#[derive(Debug, Clone)]
+enum Live {
+    Event(SessionEvent),
+    TextDelta { after: u64, thread: ThreadId, text: String },
+}
+
+/// A session's live fan-out and the last `seq` written through this log.
+struct Channel {
+    tx: broadcast::Sender<Live>,
+    last_seq: u64,
+}
+
+impl Channel {
+    fn new() -> Self {
+        Self { tx: broadcast::channel(LIVE_BUFFER).0, last_seq: 0 }
+    }
+}
 
 pub struct EventLog {
     db: Arc<Database>,
     clock: Arc<dyn Clock>,
-    live: Mutex<HashMap<SessionId, broadcast::Sender<SessionEvent>>>,
+    live: Mutex<HashMap<SessionId, Channel>>,
 }
 
 impl EventLog {
@@ -32,36 +61,42 @@ impl EventLog {
         &*self.clock
     }
 
-    /// Records a new session, status `running`.
+    /// Records a new session, status `running`, with no owner (tests and benches; runs use
+    /// [`EventLog::insert_session`]).
     pub fn create_session(&self, id: &SessionId, agent_name: &str, task: &str, workspace: &str) -> Result<SessionRow> {
-        let now = self.clock.now_ms();
-        let row = SessionRow {
-            id: id.clone(),
-            agent_name: agent_name.into(),
-            task: task.into(),
-            workspace: workspace.into(),
-            status: "running".into(),
-            last_seq: 0,
-            created_at: now,
-            updated_at: now,
-        };
-        rows::insert_session(&self.db.conn(), &row)?;
+        let row = SessionRow::new(id.clone(), None, agent_name, task, workspace, None, self.clock.now_ms());
+        self.insert_session(&row)?;
         Ok(row)
+    }
+
+    pub fn insert_session(&self, row: &SessionRow) -> Result<()> {
+        rows::insert_session(&self.db.conn(), row)
     }
 
     pub fn session(&self, id: &SessionId) -> Result<Option<SessionRow>> {
         rows::get_session(&self.db.conn(), id)
     }
 
-    pub fn set_status(&self, id: &SessionId, status: &str) -> Result<()> {
+    /// Sessions, newest first.
+    pub fn sessions(&self, limit: usize) -> Result<Vec<SessionRow>> {
+        rows::list_sessions(&self.db.conn(), limit)
+    }
+
+    pub fn set_status(&self, id: &SessionId, status: SessionStatus) -> Result<()> {
         rows::set_status(&self.db.conn(), id, status, self.clock.now_ms())
     }
 
-    /// At start-up: sessions a dead process left running become `interrupted`.
-    pub fn recover_interrupted(&self) -> Result<Vec<SessionId>> {
-        let ids = rows::interrupt_running(&self.db.conn(), self.clock.now_ms())?;
+    /// Makes `owner` the runner of a session that is not running; false if it is.
+    pub fn claim(&self, id: &SessionId, owner: &str) -> Result<bool> {
+        rows::claim(&self.db.conn(), id, owner, self.clock.now_ms())
+    }
+
+    /// At start-up: sessions left running by a process that is gone become `interrupted`.
+    /// `alive` tells whether a session's owner still runs (see `session::owner`).
+    pub fn recover_interrupted(&self, alive: &dyn Fn(&str) -> bool) -> Result<Vec<SessionId>> {
+        let ids = rows::interrupt_orphans(&self.db.conn(), self.clock.now_ms(), alive)?;
         if !ids.is_empty() {
-            tracing::warn!(count = ids.len(), "sessions interrupted by a previous exit");
+            tracing::warn!(count = ids.len(), "sessions interrupted by a process that exited");
         }
         Ok(ids)
     }
@@ -69,13 +104,22 @@ impl EventLog {
     /// Writes the events (one transaction), then sends them to live subscribers.
     pub fn append(&self, session: &SessionId, thread: &ThreadId, payloads: Vec<EventPayload>) -> Result<Vec<SessionEvent>> {
         let events = rows::append(&self.db.conn(), session, thread, self.clock.now_ms(), payloads)?;
-        if let Some(tx) = self.live().get(session) {
-            for event in &events {
-                // No receiver is fine: nobody is watching.
-                let _ = tx.send(event.clone());
-            }
+        let mut live = self.live();
+        let channel = live.entry(session.clone()).or_insert_with(Channel::new);
+        for event in &events {
+            channel.last_seq = channel.last_seq.max(event.seq);
+            // No receiver is fine: nobody is watching.
+            let _ = channel.tx.send(Live::Event(event.clone()));
         }
         Ok(events)
+    }
+
+    /// Sends streamed text to live subscribers only; the `agent.message` appended when the
+    /// text is complete is what is stored.
+    pub fn publish_delta(&self, session: &SessionId, thread: &ThreadId, text: &str) {
+        if let Some(channel) = self.live().get(session) {
+            let _ = channel.tx.send(Live::TextDelta { after: channel.last_seq, thread: thread.clone(), text: text.to_owned() });
+        }
     }
 
     /// Stored events after `after`, at most `limit`.
@@ -86,11 +130,11 @@ impl EventLog {
     /// Every event after `after`: the stored ones first, then live ones as they are written.
     pub fn subscribe(self: &Arc<Self>, session: &SessionId, after: u64) -> Subscription {
         // Join the broadcast before reading the store, so nothing falls between the two.
-        let rx = self.live().entry(session.clone()).or_insert_with(|| broadcast::channel(LIVE_BUFFER).0).subscribe();
+        let rx = self.live().entry(session.clone()).or_insert_with(Channel::new).tx.subscribe();
         Subscription { log: self.clone(), session: session.clone(), delivered: after, backlog: Vec::new().into_iter(), catch_up: true, rx }
     }
 
-    fn live(&self) -> std::sync::MutexGuard<'_, HashMap<SessionId, broadcast::Sender<SessionEvent>>> {
+    fn live(&self) -> std::sync::MutexGuard<'_, HashMap<SessionId, Channel>> {
         self.live.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -103,17 +147,28 @@ pub struct Subscription {
     backlog: std::vec::IntoIter<SessionEvent>,
     /// Read the store before waiting: at the start, and after a gap or a lag.
     catch_up: bool,
-    rx: broadcast::Receiver<SessionEvent>,
+    rx: broadcast::Receiver<Live>,
 }
 
 impl Subscription {
     /// The next event; waits for one to be written. `Err` only if the store fails.
     pub async fn next(&mut self) -> Result<SessionEvent> {
         loop {
+            if let StreamItem::Event { event } = self.next_item().await? {
+                return Ok(event);
+            }
+        }
+    }
+
+    /// The next event or live text delta. A delta is passed on only right after the event it
+    /// followed; one missed while catching up is harmless, as the `agent.message` that follows
+    /// holds the whole text.
+    pub async fn next_item(&mut self) -> Result<StreamItem> {
+        loop {
             if let Some(event) = self.backlog.next() {
                 if event.seq == self.delivered + 1 {
                     self.delivered = event.seq;
-                    return Ok(event);
+                    return Ok(StreamItem::Event { event });
                 }
                 continue;
             }
@@ -126,14 +181,27 @@ impl Subscription {
                     continue;
                 }
             }
-            match self.rx.recv().await {
-                Ok(event) if event.seq <= self.delivered => {}
-                Ok(event) if event.seq == self.delivered + 1 => {
+            let received = match tokio::time::timeout(POLL_INTERVAL, self.rx.recv()).await {
+                Ok(received) => received,
+                // Quiet for a while: another process may be writing this session.
+                Err(_) => {
+                    self.catch_up = true;
+                    continue;
+                }
+            };
+            match received {
+                Ok(Live::TextDelta { after, thread, text }) => {
+                    if !self.catch_up && after == self.delivered {
+                        return Ok(StreamItem::TextDelta { thread_id: thread, text });
+                    }
+                }
+                Ok(Live::Event(event)) if event.seq <= self.delivered => {}
+                Ok(Live::Event(event)) if event.seq == self.delivered + 1 => {
                     self.delivered = event.seq;
-                    return Ok(event);
+                    return Ok(StreamItem::Event { event });
                 }
                 // A jump in seq, or we fell behind the buffer: the store has everything.
-                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => self.catch_up = true,
+                Ok(Live::Event(_)) | Err(broadcast::error::RecvError::Lagged(_)) => self.catch_up = true,
                 Err(broadcast::error::RecvError::Closed) => {
                     return Err(crate::Error::Internal("the event log was closed".into()));
                 }

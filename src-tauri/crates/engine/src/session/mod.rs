@@ -1,8 +1,14 @@
-//! Sessions: the append-only event log every view is rebuilt from. (The agent loop that
-//! writes into it builds on this module.)
+//! Sessions: the append-only event log every view is rebuilt from, the agent loop that writes
+//! into it, and [`Runs`], which starts, watches, cancels and resumes them.
 
+mod history;
 mod log;
+pub mod owner;
 pub mod permissions;
 pub mod run;
+mod runs;
 
-pub use log::{EventLog, Subscription};
+pub use history::history_from_events;
+pub use log::{EventLog, Subscription, POLL_INTERVAL};
+pub use owner::Owner;
+pub use runs::{system_prompt, RunOptions, Runs, Started, MAX_TASK_BYTES};

@@ -4,17 +4,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
+pub use reverie_protocol::Permission;
+use reverie_protocol::ToolRule;
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
-
-/// Whether a tool call runs, waits for the user, or is refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Permission {
-    Allow,
-    Ask,
-    Deny,
-}
 
 /// Per-tool permissions. Tools without an entry get [`PermissionPolicy::default_for`]: file
 /// reads and writes are allowed, `run_command` asks.
@@ -45,6 +38,11 @@ impl PermissionPolicy {
 
     pub fn set(&mut self, tool: impl Into<String>, permission: Permission) {
         self.tools.insert(tool.into(), permission);
+    }
+
+    /// An agent's rules; tools without a rule keep their default.
+    pub fn from_rules(rules: &[ToolRule]) -> Self {
+        rules.iter().fold(Self::default(), |p, r| p.with(r.tool.clone(), r.permission))
     }
 
     pub fn permission(&self, tool: &str) -> Permission {

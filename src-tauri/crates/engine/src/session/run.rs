@@ -11,9 +11,10 @@ use futures::StreamExt;
 use reverie_llm::{
     prices, Completion, ContentBlock, LanguageModel, Message, ModelError, Request, Role, StreamEvent, ToolChoice, ToolSpec, Usage,
 };
-use reverie_protocol::{AppError, EventPayload, IdleReason, SessionId, ThreadId, TokenUsage};
+use reverie_protocol::{AppError, EventPayload, IdleReason, SessionId, SessionStatus, ThreadId, TokenUsage};
 use serde_json::Value;
 
+use super::history::push;
 use super::permissions::{Approvals, Permission, PermissionPolicy};
 use super::EventLog;
 use crate::error::model_error;
@@ -26,6 +27,17 @@ pub const DEFAULT_MAX_TOKENS: u32 = 8192;
 pub const DEFAULT_MAX_TURNS: u32 = 50;
 /// How much of an unparsable tool input is quoted back to the model.
 const RAW_INPUT_SHOWN: usize = 2000;
+/// The result recorded for a tool call that a dead process left without one.
+pub const INTERRUPTED_RESULT: &str =
+    "interrupted: Reverie stopped before this tool call finished, so it may not have run. Check its effect and run it again if it is still needed.";
+
+/// How a run begins: a new task, or the conversation so far (rebuilt from the log by
+/// `history_from_events`) with the calls left open and an optional follow-up message.
+#[derive(Debug, Clone)]
+pub enum Opening {
+    Task(String),
+    Resume { history: Vec<Message>, open_calls: Vec<String>, follow_up: Option<String> },
+}
 
 /// One thread's run: what it talks to, what it may do, and when it stops.
 pub struct Run {
@@ -93,31 +105,61 @@ impl Run {
 /// Runs `task` on the run's thread until it goes idle, then marks the session idle.
 /// `Err` only when the event log itself fails; every other failure is recorded as
 /// `session.error` followed by `session.status_idle` with reason `error`.
-#[tracing::instrument(skip_all, fields(session_id = run.session.as_str(), thread_id = run.thread.as_str()))]
 pub async fn run_session(run: Run, task: impl Into<String>) -> Result<RunOutcome> {
-    let task = task.into();
+    run_thread(run, Opening::Task(task.into())).await
+}
+
+/// Runs the thread from `opening` until it goes idle, then marks the session idle; see
+/// [`run_session`].
+#[tracing::instrument(skip_all, fields(session_id = run.session.as_str(), thread_id = run.thread.as_str()))]
+pub async fn run_thread(run: Run, opening: Opening) -> Result<RunOutcome> {
     let mut outcome = RunOutcome { reason: IdleReason::EndTurn, turns: 0, usage: TokenUsage::default(), cost_usd: None };
-    let result = run.turns(task, &mut outcome).await;
+    let result = run.turns(opening, &mut outcome).await;
     let reason = match result {
         Ok(reason) => reason,
         Err(e) => {
             tracing::error!(error = %e, "the run failed inside the engine");
             // The log may be what failed; try to leave a readable end anyway.
             let error = AppError::from(Error::Internal(e.to_string()));
-            let _ = run.append(vec![EventPayload::Error { error }, EventPayload::StatusIdle { reason: IdleReason::Error }]).await;
-            let _ = run.set_idle().await;
+            if run.append(vec![EventPayload::Error { error }, EventPayload::StatusIdle { reason: IdleReason::Error }]).await.is_err() {
+                let _ = run.set_idle().await;
+            }
             return Err(e);
         }
     };
+    // Appending `session.status_idle` also marks the session idle, in the same transaction.
     run.append(vec![EventPayload::StatusIdle { reason }]).await?;
-    run.set_idle().await?;
     outcome.reason = reason;
     Ok(outcome)
 }
 
 impl Run {
-    async fn turns(&self, task: String, outcome: &mut RunOutcome) -> Result<IdleReason> {
-        self.append(vec![EventPayload::UserMessage { text: task.clone() }, EventPayload::StatusRunning {}]).await?;
+    async fn turns(&self, opening: Opening, outcome: &mut RunOutcome) -> Result<IdleReason> {
+        let mut messages = match opening {
+            Opening::Task(task) => {
+                self.append(vec![EventPayload::UserMessage { text: task.clone() }, EventPayload::StatusRunning {}]).await?;
+                vec![Message::user(task)]
+            }
+            Opening::Resume { mut history, open_calls, follow_up } => {
+                let mut events = Vec::new();
+                for id in open_calls {
+                    let result = ContentBlock::ToolResult { tool_use_id: id.clone(), content: INTERRUPTED_RESULT.into(), is_error: true };
+                    push(&mut history, Role::User, result);
+                    events.push(EventPayload::AgentToolResult { tool_use_id: id, content: INTERRUPTED_RESULT.into(), is_error: true });
+                }
+                if let Some(text) = follow_up {
+                    push(&mut history, Role::User, ContentBlock::Text { text: text.clone() });
+                    events.push(EventPayload::UserMessage { text });
+                }
+                events.push(EventPayload::StatusRunning {});
+                self.append(events).await?;
+                // The model had already finished its turn when the process stopped.
+                if history.last().is_none_or(|m| m.role == Role::Assistant) {
+                    return Ok(IdleReason::EndTurn);
+                }
+                history
+            }
+        };
         let cancel = &self.context.cancel;
         let specs: Vec<ToolSpec> = self
             .tools
@@ -125,7 +167,6 @@ impl Run {
             .into_iter()
             .map(|d| ToolSpec { name: d.name.into(), description: d.description, input_schema: d.input_schema })
             .collect();
-        let mut messages = vec![Message::user(task)];
         loop {
             if cancel.is_cancelled() {
                 return Ok(IdleReason::Cancelled);
@@ -232,6 +273,7 @@ impl Run {
             let call = match &event {
                 StreamEvent::TextDelta { text: delta } => {
                     text.push_str(delta);
+                    self.log.publish_delta(&self.session, &self.thread, delta);
                     None
                 }
                 StreamEvent::ToolUse { id, name, input } => {
@@ -336,7 +378,7 @@ impl Run {
 
     async fn set_idle(&self) -> Result<()> {
         let (log, session) = (self.log.clone(), self.session.clone());
-        tokio::task::spawn_blocking(move || log.set_status(&session, "idle"))
+        tokio::task::spawn_blocking(move || log.set_status(&session, SessionStatus::Idle))
             .await
             .map_err(|e| Error::Internal(format!("the event writer stopped: {e}")))?
     }

@@ -1,6 +1,7 @@
 //! SQLite storage: one database file in the data dir, WAL, embedded ordered migrations,
 //! and an integrity check on open that moves a damaged file aside instead of losing it.
 
+pub mod agents;
 pub mod events;
 mod migrations;
 pub mod providers;

@@ -126,6 +126,6 @@ pub fn delete(conn: &Connection, id: &ProviderId) -> Result<bool> {
     Ok(conn.execute("DELETE FROM providers WHERE id = ?1", [id.as_str()])? == 1)
 }
 
-fn name_key(name: &str) -> String {
+pub(crate) fn name_key(name: &str) -> String {
     name.trim().to_lowercase()
 }

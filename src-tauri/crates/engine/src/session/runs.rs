@@ -1,0 +1,395 @@
+//! Runs: starting a session from an agent, a folder and a task; cancelling it; answering its
+//! approvals; resuming it after a crash or sending it a follow-up; listing sessions. The app
+//! and the CLI both drive sessions through this one type.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use reverie_llm::{model_for, StreamOptions};
+use reverie_protocol::{
+    Agent, AppError, ErrorCode, EventPayload, IdleReason, Permission, ProviderKind, RunInput, SessionEvent, SessionId,
+    SessionStatus, SessionSummary, ThreadId,
+};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use super::history::history_from_events;
+use super::permissions::{Approvals, PermissionPolicy};
+use super::run::{run_thread, Opening, Run, RunOutcome};
+use super::{EventLog, Owner, Subscription};
+use crate::agents::{allowed, Agents};
+use crate::providers::{blocking, Providers};
+use crate::store::events::SessionRow;
+use crate::tools::{ToolContext, ToolSet, Workspace};
+use crate::{Error, Ids, Result};
+
+/// The largest task accepted, in bytes. Anything longer belongs in a file the agent reads.
+pub const MAX_TASK_BYTES: usize = 256 * 1024;
+/// Sessions a list returns at most.
+pub const LIST_LIMIT: usize = 500;
+/// Events one read returns at most.
+pub const READ_LIMIT: usize = 5000;
+
+/// How a run may differ from its agent's saved configuration (the CLI's flags).
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Turn every `ask` into `allow` (`reverie run --yes`); `deny` stays.
+    pub approve_all: bool,
+    pub max_turns: Option<u32>,
+}
+
+/// A run in this process.
+struct Active {
+    cancel: CancellationToken,
+    approvals: Approvals,
+}
+
+/// A started run: its summary, and the task that finishes with its outcome.
+pub struct Started {
+    pub summary: SessionSummary,
+    pub done: JoinHandle<Result<RunOutcome>>,
+}
+
+pub struct Runs {
+    log: Arc<EventLog>,
+    agents: Agents,
+    providers: Providers,
+    ids: Arc<dyn Ids>,
+    owner: Owner,
+    stream_options: StreamOptions,
+    active: Mutex<HashMap<SessionId, Active>>,
+}
+
+impl Runs {
+    /// `stream_options` apply to every model stream (tests shorten retries and timeouts).
+    pub fn new(log: Arc<EventLog>, agents: Agents, providers: Providers, ids: Arc<dyn Ids>, owner: Owner, stream_options: StreamOptions) -> Arc<Self> {
+        Arc::new(Self { log, agents, providers, ids, owner, stream_options, active: Mutex::default() })
+    }
+
+    pub fn log(&self) -> &Arc<EventLog> {
+        &self.log
+    }
+
+    pub fn owner_id(&self) -> &str {
+        self.owner.id()
+    }
+
+    /// Sessions left running by a process that is gone become `interrupted`.
+    pub async fn recover(&self, alive: impl Fn(&str) -> bool + Send + 'static) -> Result<Vec<SessionId>> {
+        let log = self.log.clone();
+        blocking(move || log.recover_interrupted(&alive)).await
+    }
+
+    pub async fn list(&self) -> Result<Vec<SessionSummary>> {
+        let log = self.log.clone();
+        blocking(move || Ok(log.sessions(LIST_LIMIT)?.iter().map(SessionRow::summary).collect())).await
+    }
+
+    pub async fn get(&self, id: &SessionId) -> Result<SessionSummary> {
+        Ok(self.row(id).await?.summary())
+    }
+
+    /// The whole task of a session (summaries carry a preview).
+    pub async fn task(&self, id: &SessionId) -> Result<String> {
+        Ok(self.row(id).await?.task)
+    }
+
+    /// Stored events after `after`, at most `limit` (capped at [`READ_LIMIT`]).
+    pub async fn events(&self, id: &SessionId, after: u64, limit: usize) -> Result<Vec<SessionEvent>> {
+        self.row(id).await?;
+        let (log, id) = (self.log.clone(), id.clone());
+        blocking(move || log.read(&id, after, limit.min(READ_LIMIT))).await
+    }
+
+    /// Every event after `after`, then live ones and text deltas as they come.
+    pub async fn subscribe(&self, id: &SessionId, after: u64) -> Result<Subscription> {
+        self.row(id).await?;
+        Ok(self.log.subscribe(id, after))
+    }
+
+    /// Starts a run of `input.agent_id` on `input.task` in `input.workspace`. Bad input is an
+    /// `Invalid` error naming the field; a provider without a key starts a session that ends
+    /// at once with the reason in its transcript.
+    #[tracing::instrument(skip_all, fields(agent_id = input.agent_id.as_str()))]
+    pub async fn start(self: &Arc<Self>, input: RunInput, options: RunOptions) -> Result<Started> {
+        let task = check_task(&input.task)?.to_owned();
+        let workspace = check_workspace(&input.workspace)?;
+        let this = self.clone();
+        let agent_id = input.agent_id.clone();
+        let agent = blocking(move || {
+            this.agents.get(&agent_id).map_err(|e| match e {
+                Error::NotFound(_) => Error::invalid("agent_id", "Choose an agent; the one selected no longer exists."),
+                other => other,
+            })
+        })
+        .await?;
+        let session = SessionId(self.ids.new_id("ses"));
+        let thread = ThreadId(self.ids.new_id("thr"));
+        let row = SessionRow::new(
+            session.clone(),
+            Some(agent.id.clone()),
+            &agent.name,
+            &task,
+            &workspace.root().display().to_string(),
+            Some(self.owner.id().to_owned()),
+            self.log.clock().now_ms(),
+        );
+        let log = self.log.clone();
+        let inserted = row.clone();
+        blocking(move || log.insert_session(&inserted)).await?;
+        tracing::info!(session_id = session.as_str(), "run started");
+        let done = self.launch(agent, workspace, session.clone(), thread, Opening::Task(task), options).await?;
+        Ok(Started { summary: self.get(&session).await.unwrap_or_else(|_| row.summary()), done })
+    }
+
+    /// Resumes an interrupted session from its log, or gives an idle one a follow-up message.
+    #[tracing::instrument(skip_all, fields(session_id = id.as_str()))]
+    pub async fn continue_run(self: &Arc<Self>, id: &SessionId, message: Option<String>, options: RunOptions) -> Result<Started> {
+        let row = self.row(id).await?;
+        let message = message.map(|m| m.trim().to_owned()).filter(|m| !m.is_empty());
+        match row.status {
+            SessionStatus::Running => return Err(Error::Conflict { field: None, message: "This session is running; wait for it to finish or cancel it.".into() }),
+            SessionStatus::Idle if message.is_none() => return Err(Error::invalid("message", "Write the message to send to the agent.")),
+            _ => {}
+        }
+        if let Some(m) = &message {
+            check_task(m).map_err(|e| match e {
+                Error::Invalid { message, .. } => Error::invalid("message", message),
+                other => other,
+            })?;
+        }
+        let workspace = check_workspace(&row.workspace)?;
+        let agent_id = row.agent_id.clone().ok_or_else(|| Error::invalid("id", "This session has no agent to continue with; start a new run."))?;
+        let (this, owner, sid) = (self.clone(), self.owner.id().to_owned(), id.clone());
+        let (agent, events) = blocking(move || {
+            let agent = this.agents.get(&agent_id).map_err(|e| match e {
+                Error::NotFound(_) => Error::invalid("id", "The agent that ran this session was deleted; start a new run with another agent."),
+                other => other,
+            })?;
+            if !this.log.claim(&sid, &owner)? {
+                return Err(Error::Conflict { field: None, message: "This session is already running.".into() });
+            }
+            Ok((agent, this.log.read(&sid, 0, usize::MAX)?))
+        })
+        .await?;
+        let thread = events.first().map(|e| e.thread_id.clone()).unwrap_or_else(|| ThreadId(self.ids.new_id("thr")));
+        let (history, open_calls) = history_from_events(&events, &thread);
+        let opening = match (history.is_empty(), message) {
+            // Nothing was recorded but the session itself: start over from the task.
+            (true, None) => Opening::Task(row.task.clone()),
+            (_, follow_up) => Opening::Resume { history, open_calls, follow_up },
+        };
+        let done = self.launch(agent, workspace, id.clone(), thread, opening, options).await?;
+        Ok(Started { summary: self.get(id).await?, done })
+    }
+
+    /// Cancels a run of this process: every model stream, approval and child process stops,
+    /// and every pending tool call gets a cancelled result.
+    pub async fn cancel(&self, id: &SessionId) -> Result<()> {
+        if let Some(active) = self.lock().get(id) {
+            active.cancel.cancel();
+            return Ok(());
+        }
+        let row = self.row(id).await?;
+        Err(Error::Conflict {
+            field: None,
+            message: match row.status {
+                SessionStatus::Running => "Another Reverie process (the CLI?) is running this session; stop it there.".into(),
+                _ => "This session is not running.".into(),
+            },
+        })
+    }
+
+    /// Cancels every run of this process (the app is quitting).
+    pub fn cancel_all(&self) {
+        for active in self.lock().values() {
+            active.cancel.cancel();
+        }
+    }
+
+    /// Answers an approval request of a run in this process.
+    pub fn answer(&self, id: &SessionId, tool_use_id: &str, approved: bool) -> Result<()> {
+        let approvals = self.lock().get(id).map(|a| a.approvals.clone());
+        match approvals {
+            Some(approvals) if approvals.approve(tool_use_id, approved) => Ok(()),
+            _ => Err(Error::NotFound("No approval is waiting for that tool call any more.".into())),
+        }
+    }
+
+    /// The approval requests waiting in a run of this process.
+    pub fn pending_approvals(&self, id: &SessionId) -> Vec<String> {
+        self.lock().get(id).map(|a| a.approvals.pending()).unwrap_or_default()
+    }
+
+    async fn launch(
+        self: &Arc<Self>,
+        agent: Agent,
+        workspace: Workspace,
+        session: SessionId,
+        thread: ThreadId,
+        opening: Opening,
+        options: RunOptions,
+    ) -> Result<JoinHandle<Result<RunOutcome>>> {
+        let providers = self.providers.clone();
+        let provider_id = agent.provider_id.clone();
+        let connection = blocking(move || providers.connection(&provider_id)).await;
+        let cancel = CancellationToken::new();
+        let approvals = Approvals::new();
+        self.lock().insert(session.clone(), Active { cancel: cancel.clone(), approvals: approvals.clone() });
+        let this = self.clone();
+        let log = self.log.clone();
+        let (session2, thread2) = (session.clone(), thread.clone());
+        let preflight = match connection {
+            Err(Error::NotFound(_)) => Err(AppError::new(
+                ErrorCode::NotFound,
+                format!("The agent “{}” uses a model provider that no longer exists. Edit the agent to choose another.", agent.name),
+            )),
+            Err(e) => Err(AppError::from(e)),
+            Ok(c) if c.key.is_none() && c.endpoint.kind == ProviderKind::Anthropic => Err(AppError::new(
+                ErrorCode::Auth,
+                format!(
+                    "No API key is set for the provider “{}”. Add one in Settings → Model providers (or set {}), then resume this session.",
+                    c.name,
+                    ProviderKind::Anthropic.env_var()
+                ),
+            )),
+            Ok(c) => Ok(c),
+        };
+        let done = tokio::spawn(async move {
+            let result = match preflight {
+                Err(error) => fail_at_once(&log, &session2, &thread2, opening, error).await,
+                Ok(connection) => {
+                    let mut endpoint = connection.endpoint;
+                    if let Some(model) = &agent.model {
+                        endpoint.model = model.clone();
+                    }
+                    let model = model_for(&endpoint, connection.key, this.stream_options.clone());
+                    let mut policy = PermissionPolicy::from_rules(&agent.tools);
+                    if options.approve_all {
+                        for rule in agent.tools.iter().filter(|r| r.permission == Permission::Ask) {
+                            policy.set(rule.tool.clone(), Permission::Allow);
+                        }
+                    }
+                    let run = Run {
+                        system: system_prompt(&agent, workspace.root()),
+                        tools: ToolSet::workspace().filter(|name| allowed(&agent, name)),
+                        policy,
+                        approvals,
+                        max_turns: options.max_turns.unwrap_or(agent.max_turns),
+                        ..Run::new(log.clone(), session2.clone(), thread2, model, ToolContext::new(workspace, cancel))
+                    };
+                    run_thread(run, opening).await
+                }
+            };
+            this.lock().remove(&session2);
+            result
+        });
+        Ok(done)
+    }
+
+    async fn row(&self, id: &SessionId) -> Result<SessionRow> {
+        let (log, id) = (self.log.clone(), id.clone());
+        blocking(move || log.session(&id)?.ok_or_else(|| Error::NotFound(format!("Session {} does not exist.", id.as_str())))).await
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SessionId, Active>> {
+        self.active.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Records a run that can't reach its model: the opening, the error, idle.
+async fn fail_at_once(log: &Arc<EventLog>, session: &SessionId, thread: &ThreadId, opening: Opening, error: AppError) -> Result<RunOutcome> {
+    let mut events = Vec::new();
+    match opening {
+        Opening::Task(text) | Opening::Resume { follow_up: Some(text), .. } => events.push(EventPayload::UserMessage { text }),
+        Opening::Resume { .. } => {}
+    }
+    events.extend([EventPayload::StatusRunning {}, EventPayload::Error { error }, EventPayload::StatusIdle { reason: IdleReason::Error }]);
+    let (log, session, thread) = (log.clone(), session.clone(), thread.clone());
+    blocking(move || log.append(&session, &thread, events)).await?;
+    Ok(RunOutcome { reason: IdleReason::Error, turns: 0, usage: Default::default(), cost_usd: None })
+}
+
+/// The agent's instructions and what it needs to know about where it works.
+pub fn system_prompt(agent: &Agent, workspace: &Path) -> String {
+    let instructions = if agent.instructions.trim().is_empty() {
+        "You are a careful assistant who completes the user's task in their folder with the tools you have."
+    } else {
+        agent.instructions.trim()
+    };
+    format!(
+        "{instructions}\n\nYou are working in the folder {}. Every path you give a tool is relative to it, and nothing outside it can be reached. \
+         When the task is done, end with a short summary of what you changed.",
+        workspace.display()
+    )
+}
+
+fn check_task(task: &str) -> Result<&str> {
+    let task = task.trim();
+    if task.is_empty() {
+        return Err(Error::invalid("task", "Describe the task for the agent."));
+    }
+    if task.len() > MAX_TASK_BYTES {
+        return Err(Error::invalid(
+            "task",
+            format!(
+                "The task is {}; the most a task can be is {}. Put long material in a file in the workspace and ask the agent to read it.",
+                human_bytes(task.len()),
+                human_bytes(MAX_TASK_BYTES)
+            ),
+        ));
+    }
+    Ok(task)
+}
+
+fn check_workspace(path: &str) -> Result<Workspace> {
+    let path = path.trim();
+    if path.is_empty() {
+        return Err(Error::invalid("workspace", "Choose the folder the agent works in."));
+    }
+    let folder = Path::new(path);
+    if !folder.is_absolute() {
+        return Err(Error::invalid("workspace", format!("Give the folder's full path (starting with /), not “{path}”.")));
+    }
+    match std::fs::metadata(folder) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::invalid("workspace", format!("The folder {path} does not exist. Choose an existing folder.")))
+        }
+        Err(e) => return Err(Error::invalid("workspace", format!("Reverie can't open {path} ({e}). Choose a folder you can open."))),
+        Ok(meta) if !meta.is_dir() => {
+            return Err(Error::invalid("workspace", format!("{path} is a file, not a folder. Choose the folder that contains it.")))
+        }
+        Ok(_) => {}
+    }
+    if !writable(folder) {
+        return Err(Error::invalid(
+            "workspace",
+            format!("The folder {path} is read-only for you, so the agent couldn't save its work. Choose a folder you can write to."),
+        ));
+    }
+    Workspace::new(folder).map_err(|e| Error::invalid("workspace", format!("{}. Choose another folder.", capitalize(&e.to_string()))))
+}
+
+fn writable(folder: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c_path) = std::ffi::CString::new(folder.as_os_str().as_bytes()) else { return false };
+    // SAFETY: access(2) reads a NUL-terminated path we own.
+    unsafe { libc::access(c_path.as_ptr(), libc::W_OK) == 0 }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn human_bytes(n: usize) -> String {
+    if n >= 1024 * 1024 {
+        format!("{:.1} MB", n as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{} kB", n.div_ceil(1024))
+    }
+}

@@ -401,3 +401,15 @@ fn agents_are_validated_and_names_are_unique_ignoring_case() {
     agents.delete(&a.id).unwrap();
     assert!(matches!(agents.get(&a.id), Err(Error::NotFound(_))));
 }
+
+#[tokio::test]
+async fn shutdown_cancels_every_run_and_waits_until_each_has_recorded_its_end() {
+    let e = env(ProviderKind::Anthropic, vec![Reply::new().text("Thinking").fault(Fault::Stall { after_events: 2, max_secs: Some(60) })]).await;
+    let started = e.start("Think hard").await;
+    let id = started.summary.id.clone();
+    e.fake.wait_for_open_streams(1).await;
+    e.runs.shutdown(WAIT).await;
+    let summary = e.runs.get(&id).await.unwrap();
+    assert_eq!((summary.status, summary.stop_reason), (SessionStatus::Idle, Some(IdleReason::Cancelled)), "recorded before shutdown returned");
+    assert!(started.done.is_finished() || tokio::time::timeout(WAIT, started.done).await.is_ok());
+}

@@ -11,6 +11,7 @@ use reverie_protocol::{
     Agent, AppError, ErrorCode, EventPayload, IdleReason, Permission, ProviderKind, RunInput, SessionEvent, SessionId,
     SessionStatus, SessionSummary, ThreadId,
 };
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -59,12 +60,14 @@ pub struct Runs {
     owner: Owner,
     stream_options: StreamOptions,
     active: Mutex<HashMap<SessionId, Active>>,
+    /// How many runs are active, for [`Runs::shutdown`] to wait on.
+    running: watch::Sender<usize>,
 }
 
 impl Runs {
     /// `stream_options` apply to every model stream (tests shorten retries and timeouts).
     pub fn new(log: Arc<EventLog>, agents: Agents, providers: Providers, ids: Arc<dyn Ids>, owner: Owner, stream_options: StreamOptions) -> Arc<Self> {
-        Arc::new(Self { log, agents, providers, ids, owner, stream_options, active: Mutex::default() })
+        Arc::new(Self { log, agents, providers, ids, owner, stream_options, active: Mutex::default(), running: watch::channel(0).0 })
     }
 
     pub fn log(&self) -> &Arc<EventLog> {
@@ -201,10 +204,15 @@ impl Runs {
         })
     }
 
-    /// Cancels every run of this process (the app is quitting).
-    pub fn cancel_all(&self) {
+    /// Cancels every run of this process and waits, at most `limit`, until each has recorded
+    /// its end and stopped its child processes (the app is quitting).
+    pub async fn shutdown(&self, limit: std::time::Duration) {
         for active in self.lock().values() {
             active.cancel.cancel();
+        }
+        let mut running = self.running.subscribe();
+        if tokio::time::timeout(limit, running.wait_for(|n| *n == 0)).await.is_err() {
+            tracing::warn!(runs = *running.borrow(), "runs still stopping at exit");
         }
     }
 
@@ -237,6 +245,7 @@ impl Runs {
         let cancel = CancellationToken::new();
         let approvals = Approvals::new();
         self.lock().insert(session.clone(), Active { cancel: cancel.clone(), approvals: approvals.clone() });
+        self.running.send_modify(|n| *n += 1);
         let this = self.clone();
         let log = self.log.clone();
         let (session2, thread2) = (session.clone(), thread.clone());
@@ -283,6 +292,7 @@ impl Runs {
                 }
             };
             this.lock().remove(&session2);
+            this.running.send_modify(|n| *n = n.saturating_sub(1));
             result
         });
         Ok(done)

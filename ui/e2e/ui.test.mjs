@@ -244,3 +244,145 @@ test("an available update offers to install and restart", { timeout: 60_000 }, a
   });
   assert.equal(await byId("install-error").count(), 0);
 });
+
+/** Follows the system theme (the default choice) to `scheme` and waits until the page has. */
+async function useScheme(page, scheme) {
+  await page.emulateMedia({ colorScheme: scheme });
+  await page.waitForFunction((s) => document.documentElement.dataset.theme === s, scheme);
+}
+
+test("agents and runs: create an agent, start a run, approve the command, see it finish", { timeout: 90_000 }, async (t) => {
+  const page = await openPage(t, "?providers=demo");
+  const byId = (id) => page.getByTestId(id);
+
+  // Home leads on to creating an agent.
+  await byId("create-agent-button").click();
+  const form = byId("agent-form");
+  await form.waitFor();
+  assert.equal(await byId("nav-agents").getAttribute("aria-current"), "page");
+  await byId("agent-name").fill("Maintainer");
+  await byId("agent-description").fill("Keeps the notes app tidy");
+  await byId("agent-instructions").fill("Read before you change anything. Keep changes small and run the tests.");
+  assert.equal(await byId("agent-model").getAttribute("placeholder"), "claude-sonnet-4-5");
+  await byId("perm-edit_file-ask").click();
+  assert.equal(await byId("perm-edit_file-ask").getAttribute("aria-pressed"), "true");
+  assert.equal(await byId("perm-run_command-ask").getAttribute("aria-pressed"), "true");
+  await screenshot(page, "browser-agent-form-light.png");
+  await byId("agent-save").click();
+  const row = page.locator('[data-testid="agent-row"][data-agent-name="Maintainer"]');
+  await row.waitFor();
+  assert.match(await row.innerText(), /Anthropic · claude-sonnet-4-5/);
+  assert.match(await row.getByTestId("agent-tools").innerText(), /edit_file\s+ask/);
+  await screenshot(page, "browser-agents-light.png");
+  await useScheme(page, "dark");
+  await screenshot(page, "browser-agents-dark.png");
+  await useScheme(page, "light");
+
+  // Runs: empty, then a new run whose folder does not exist.
+  await byId("nav-runs").click();
+  await byId("runs-empty").waitFor();
+  await byId("new-run").click();
+  await byId("run-form").waitFor();
+  assert.equal(await byId("run-agent").locator("option:checked").innerText(), "Maintainer");
+  await byId("run-workspace").fill("/home/you/missing-project");
+  await byId("run-task").fill("Find out why the last note is lost on exit, fix it and run the tests.");
+  await byId("run-start").click();
+  await byId("field-error-workspace").waitFor();
+  assert.equal(
+    await byId("field-error-workspace").innerText(),
+    "The folder /home/you/missing-project does not exist. Choose an existing folder.",
+  );
+  await screenshot(page, "browser-new-run-error-light.png");
+  await useScheme(page, "dark");
+  await screenshot(page, "browser-new-run-error-dark.png");
+  await useScheme(page, "light");
+
+  // "Browse…" picks a folder; Start opens the live session.
+  await byId("run-browse").click();
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid="run-workspace"]')?.value === "/home/you/projects/notes",
+  );
+  await byId("run-start").click();
+  const view = byId("session-view");
+  await view.waitFor();
+  assert.equal(await view.getAttribute("data-status"), "running");
+  assert.equal(await byId("message-user").innerText(), "Find out why the last note is lost on exit, fix it and run the tests.");
+  await page.locator('[data-testid="message-agent"][data-streaming="true"]').first().waitFor();
+
+  // The command waits for approval.
+  const approval = byId("approval");
+  await approval.waitFor();
+  assert.match(await approval.innerText(), /npm test/);
+  assert.match(await approval.innerText(), /\/home\/you\/projects\/notes/);
+  assert.equal(await page.locator('[data-testid="tool-call"][data-tool-name="run_command"]').getAttribute("data-state"), "waiting");
+  await screenshot(page, "browser-session-live-light.png");
+  await useScheme(page, "dark");
+  await screenshot(page, "browser-session-live-dark.png");
+  await useScheme(page, "light");
+
+  await byId("approve").click();
+  await byId("idle-reason").filter({ hasText: "Finished" }).waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid="session-view"]')?.dataset.status === "idle");
+  assert.equal(await approval.getByTestId("approval-answer").innerText(), "Approved");
+  assert.deepEqual(await page.locator('[data-testid="tool-call"]').evaluateAll((calls) => calls.map((c) => c.dataset.state)), [
+    "ok",
+    "ok",
+    "ok",
+  ]);
+  assert.match(await byId("session-cost").innerText(), /^\$0\.\d{4}$/);
+  assert.match(await byId("session-usage").innerText(), /in[\s\S]*out[\s\S]*cache read[\s\S]*cache write/);
+  assert.equal(await page.locator('[data-testid="message-agent"][data-streaming="true"]').count(), 0);
+
+  // A tool call opens to show its input and output.
+  const read = page.locator('[data-testid="tool-call"][data-tool-name="read_file"]');
+  await read.getByTestId("tool-call-toggle").click();
+  assert.match(await read.getByTestId("tool-input").innerText(), /"path": "README.md"/);
+  assert.match(await read.getByTestId("tool-output").innerText(), /npm test/);
+  await screenshot(page, "browser-session-finished-light.png");
+  await useScheme(page, "dark");
+  await screenshot(page, "browser-session-finished-dark.png");
+  await useScheme(page, "light");
+
+  // Back in the list, the run is there.
+  await byId("back-to-runs").click();
+  const session = byId("session-row");
+  await session.waitFor();
+  assert.equal(await session.getAttribute("data-status"), "idle");
+  assert.match(await session.innerText(), /Finished[\s\S]*Maintainer/);
+});
+
+test("past runs: finished, interrupted and failed sessions", { timeout: 60_000 }, async (t) => {
+  const page = await openPage(t, "?runs=demo");
+  const byId = (id) => page.getByTestId(id);
+
+  await byId("nav-runs").click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="session-row"]').length === 3);
+  const statuses = await page.locator('[data-testid="session-row"]').evaluateAll((rows) => rows.map((r) => r.dataset.status));
+  assert.deepEqual(statuses, ["idle", "interrupted", "idle"]);
+  await screenshot(page, "browser-runs-light.png");
+  await useScheme(page, "dark");
+  await screenshot(page, "browser-runs-dark.png");
+  await useScheme(page, "light");
+
+  // The failed one says what went wrong and what to do.
+  await byId("session-row").first().click();
+  await byId("session-error").waitFor();
+  assert.match(await byId("session-error").innerText(), /Couldn't reach Ollama \(local\)\. Check that the server is running/);
+  assert.equal(await byId("idle-reason").innerText(), "Ended with an error");
+  assert.equal(await byId("session-cost").innerText(), "—");
+  await screenshot(page, "browser-session-error-light.png");
+  await useScheme(page, "dark");
+  await screenshot(page, "browser-session-error-dark.png");
+  await useScheme(page, "light");
+  await byId("back-to-runs").click();
+
+  // The interrupted one resumes and finishes.
+  await page.locator('[data-testid="session-row"][data-status="interrupted"]').click();
+  await byId("session-resume").waitFor();
+  await byId("approval").waitFor();
+  assert.match(await byId("approval-answer").innerText(), /Not answered/);
+  await screenshot(page, "browser-session-interrupted-light.png");
+  await byId("session-resume").click();
+  await byId("idle-reason").filter({ hasText: "Finished" }).waitFor();
+  assert.equal(await byId("session-view").getAttribute("data-status"), "idle");
+});

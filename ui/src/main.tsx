@@ -5,6 +5,7 @@ import { tauriBackend } from "./ipc/tauri";
 import { browserStorage } from "./shared/storage";
 import { applyTheme, readThemeChoice, resolveTheme, systemPrefersDark } from "./shared/theme/theme";
 import "./shared/base.css";
+import "./shared/forms.css";
 
 async function selectBackend(): Promise<Backend> {
   // `vite --mode mock` runs the UI in a plain browser on an in-memory backend. The branch is

@@ -153,7 +153,7 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): Backend
     agents,
     provider: (id) => {
       const entry = stored.find((s) => s.provider.id === id);
-      return entry ? { model: entry.provider.model, failure: keyProblem(entry) } : null;
+      return entry ? { name: entry.provider.name, model: entry.provider.model, failure: keyProblem(entry) } : null;
     },
   });
   // Seeded sessions are played at once on a clock of their own; every answer waits for them.

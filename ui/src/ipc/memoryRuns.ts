@@ -41,6 +41,7 @@ export interface SeedSession {
 }
 
 interface ProviderView {
+  name: string;
   model: string;
   /** Why a model request fails at once (a bad key), or null. */
   failure: AppError | null;
@@ -511,8 +512,8 @@ export function createSessionStore(deps: Deps) {
       failure:
         spec.outcome === "error"
           ? {
-              code: "auth",
-              message: "The provider rejected the API key. Check the key in Settings › Model providers, then send the task again.",
+              code: "network",
+              message: `Couldn't reach ${view?.name ?? "the model provider"}. Check that the server is running, then send the task again.`,
             }
           : null,
     });

@@ -40,7 +40,9 @@ const SECRET_BACKENDS: SecretBackend[] = ["secret_service", "kernel_keyring", "m
 /**
  * Options for the memory backend in `vite --mode mock`, read from the page's query string so a
  * browser test or a person can look at each state:
- * `?secrets=memory_only&notices=demo&update=available&providers=demo`.
+ * `?secrets=memory_only&notices=demo&update=available&providers=demo&runs=demo`.
+ * `runs=demo` adds an agent and three past sessions (finished, interrupted, failed); it brings
+ * the demo providers with it.
  */
 export function mockOptionsFromSearch(search: string): MemoryBackendOptions {
   const params = new URLSearchParams(search);
@@ -53,10 +55,58 @@ export function mockOptionsFromSearch(search: string): MemoryBackendOptions {
   };
   const update = UPDATES[params.get("update") ?? "offline"];
   if (update) options.update = update;
-  if (params.get("providers") === "demo") {
+  const runs = params.get("runs") === "demo";
+  if (params.get("providers") === "demo" || runs) {
     options.providers = [
       { name: "Anthropic", kind: "anthropic", base_url: "https://api.anthropic.com", model: "claude-sonnet-4-5", api_key: "sk-good" },
       { name: "Ollama (local)", kind: "openai_compatible", base_url: "http://localhost:11434/v1", model: "llama3.1:8b" },
+    ];
+  }
+  if (runs) {
+    const hour = 3_600_000;
+    options.agents = [
+      {
+        name: "Maintainer",
+        description: "Keeps a small project tidy: reads, fixes, runs the tests.",
+        instructions: "You maintain this project. Read before you change anything, keep changes small, and run the tests.",
+        provider: "Anthropic",
+        tools: [{ tool: "edit_file", permission: "ask" }],
+        max_turns: 30,
+      },
+      {
+        name: "Local helper",
+        description: "Answers questions about the code with a local model.",
+        instructions: "Answer questions about the code in this folder. Never change files.",
+        provider: "Ollama (local)",
+        tools: [
+          { tool: "write_file", permission: "deny" },
+          { tool: "edit_file", permission: "deny" },
+          { tool: "run_command", permission: "deny" },
+        ],
+      },
+    ];
+    options.sessions = [
+      {
+        agent: "Maintainer",
+        task: "Find out why the notes app loses the last note on exit, fix it and run the tests.",
+        workspace: "/home/you/projects/notes",
+        outcome: "finished",
+        startedAgoMs: 26 * hour,
+      },
+      {
+        agent: "Maintainer",
+        task: "Update the README with the new install steps.",
+        workspace: "/home/you/projects/notes",
+        outcome: "interrupted",
+        startedAgoMs: 3 * hour,
+      },
+      {
+        agent: "Local helper",
+        task: "Explain how notes are stored on disk.",
+        workspace: "/home/you/projects/notes",
+        outcome: "error",
+        startedAgoMs: hour / 3,
+      },
     ];
   }
   return options;

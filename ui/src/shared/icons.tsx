@@ -22,6 +22,40 @@ export function HomeIcon() {
   );
 }
 
+export function RunsIcon() {
+  return (
+    <svg {...common}>
+      <circle cx="12" cy="12" r="8.5" />
+      <path d="m10 8.5 5 3.5-5 3.5Z" />
+    </svg>
+  );
+}
+
+export function AgentsIcon() {
+  return (
+    <svg {...common}>
+      <rect x="4.5" y="7.5" width="15" height="11" rx="3" />
+      <path d="M12 7.5V4.5M9.5 12.5v.5M14.5 12.5v.5M2.5 12v2.5M21.5 12v2.5" />
+    </svg>
+  );
+}
+
+export function FolderIcon() {
+  return (
+    <svg {...common} width={16} height={16}>
+      <path d="M3.5 6.5a2 2 0 0 1 2-2h4l2 2.5h7a2 2 0 0 1 2 2v8.5a2 2 0 0 1-2 2h-13a2 2 0 0 1-2-2Z" />
+    </svg>
+  );
+}
+
+export function BackIcon() {
+  return (
+    <svg {...common} width={16} height={16}>
+      <path d="M19 12H5M11 6l-6 6 6 6" />
+    </svg>
+  );
+}
+
 export function SettingsIcon() {
   return (
     <svg {...common}>

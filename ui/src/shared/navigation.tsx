@@ -1,12 +1,14 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
 
-export type Page = "home" | "settings";
+export type Page = "home" | "runs" | "agents" | "settings";
 
 /** Something the destination page should do once it is shown. */
-export type Intent = { type: "add-provider"; id: number };
+export type Intent = { type: "add-provider" | "new-agent" | "new-run"; id: number };
 
 interface NavigationState {
   page: Page;
+  /** Counts every navigation, so a page opened again (even the current one) starts afresh. */
+  visit: number;
   intent: Intent | null;
   navigate(page: Page, intent?: Intent["type"]): void;
   clearIntent(): void;
@@ -19,14 +21,19 @@ let intentCounter = 0;
 export function NavigationProvider({ initialPage = "home", children }: { initialPage?: Page; children: ReactNode }) {
   const [page, setPage] = useState<Page>(initialPage);
   const [intent, setIntent] = useState<Intent | null>(null);
+  const [visit, setVisit] = useState(0);
 
   const navigate = useCallback((next: Page, intentType?: Intent["type"]) => {
     setPage(next);
+    setVisit((n) => n + 1);
     setIntent(intentType ? { type: intentType, id: ++intentCounter } : null);
   }, []);
   const clearIntent = useCallback(() => setIntent(null), []);
 
-  const value = useMemo(() => ({ page, intent, navigate, clearIntent }), [page, intent, navigate, clearIntent]);
+  const value = useMemo(
+    () => ({ page, visit, intent, navigate, clearIntent }),
+    [page, visit, intent, navigate, clearIntent],
+  );
   return <NavigationContext.Provider value={value}>{children}</NavigationContext.Provider>;
 }
 

@@ -1,4 +1,4 @@
-import { screen, within } from "@testing-library/react";
+import { cleanup, screen, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { GOOD_KEY } from "../../ipc/memory";
 import { renderApp } from "../../test/renderApp";
@@ -35,6 +35,32 @@ describe("Home", () => {
     renderApp();
     await screen.findByTestId("empty-state");
     const nav = screen.getByRole("navigation", { name: "Main" });
-    expect(within(nav).getAllByRole("button").map((b) => b.textContent)).toEqual(["Home", "Settings"]);
+    expect(within(nav).getAllByRole("button").map((b) => b.textContent)).toEqual(["Home", "Runs", "Agents", "Settings"]);
+  });
+
+  it("leads on to creating an agent, then to a new run", async () => {
+    const anthropic = {
+      name: "Anthropic",
+      kind: "anthropic" as const,
+      base_url: "https://api.anthropic.com",
+      model: "claude-sonnet-4-5",
+      api_key: GOOD_KEY,
+    };
+    const { user } = renderApp({ memory: { providers: [anthropic] } });
+    await user.click(await screen.findByTestId("create-agent-button"));
+    expect(screen.getByTestId("nav-agents").getAttribute("aria-current")).toBe("page");
+    expect(document.activeElement).toBe(await screen.findByTestId("agent-name"));
+    cleanup();
+
+    const withAgent = renderApp({
+      memory: {
+        providers: [anthropic],
+        agents: [{ name: "Helper", description: "", instructions: "", provider: "Anthropic", tools: [] }],
+      },
+    });
+    await withAgent.user.click(await screen.findByTestId("new-run-button"));
+    expect(screen.getByTestId("nav-runs").getAttribute("aria-current")).toBe("page");
+    expect(await screen.findByTestId("run-form")).toBeTruthy();
+    expect(screen.queryByTestId("create-agent-button")).toBeNull();
   });
 });

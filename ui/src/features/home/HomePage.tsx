@@ -4,6 +4,7 @@ import { Mark } from "../../shared/Mark";
 import { useNavigation } from "../../shared/navigation";
 import { KIND_LABELS } from "../../shared/providers";
 import { Spinner } from "../../shared/Spinner";
+import { loadAgents, useList } from "../../shared/useList";
 import { useProviders } from "../../shared/useProviders";
 import "./home.css";
 
@@ -64,11 +65,44 @@ function EmptyState() {
 
 function Ready({ providers }: { providers: Provider[] }) {
   const { navigate } = useNavigation();
+  const agents = useList(loadAgents);
   const count = providers.length === 1 ? "1 model provider" : `${providers.length} model providers`;
   return (
     <section className="home" data-testid="ready">
       <h1>Ready</h1>
       <p className="lead">Reverie is set up with {count}.</p>
+      {agents.items !== null &&
+        (agents.items.length === 0 ? (
+          <div className="next-step" data-testid="next-step">
+            <div>
+              <h2>Next: create an agent</h2>
+              <p>An agent is a saved way of working: instructions, a model and the tools it may use in your folder.</p>
+            </div>
+            <button
+              type="button"
+              className="button button-primary"
+              onClick={() => navigate("agents", "new-agent")}
+              data-testid="create-agent-button"
+            >
+              Create an agent
+            </button>
+          </div>
+        ) : (
+          <div className="next-step" data-testid="next-step">
+            <div>
+              <h2>Start a run</h2>
+              <p>Give one of your agents a task and a folder to work in, and watch it work.</p>
+            </div>
+            <button
+              type="button"
+              className="button button-primary"
+              onClick={() => navigate("runs", "new-run")}
+              data-testid="new-run-button"
+            >
+              New run
+            </button>
+          </div>
+        ))}
       <ul className="ready-list">
         {providers.map((provider) => (
           <li key={provider.id} className="ready-item">

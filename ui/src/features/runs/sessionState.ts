@@ -55,6 +55,8 @@ export interface SessionState {
   /** As the events tell it; null before the first status event. */
   status: "running" | "idle" | null;
   stopReason: IdleReason | null;
+  /** `seq` of the last status event: it changes whenever the session starts or stops. */
+  statusSeq: number;
   items: TranscriptItem[];
   /** Text streamed so far per thread, until the thread's `agent.message` holds it whole. */
   streaming: Record<string, string>;
@@ -74,6 +76,7 @@ export const initialSessionState: SessionState = {
   lastSeq: 0,
   status: null,
   stopReason: null,
+  statusSeq: 0,
   items: [],
   streaming: {},
   pendingApprovals: [],
@@ -127,12 +130,14 @@ export function applyEvent(state: SessionState, event: SessionEvent): SessionSta
     case "session.status_running":
       next.status = "running";
       next.stopReason = null;
+      next.statusSeq = seq;
       next.totals = { ...state.totals, runningSince: event.time_ms };
       break;
     case "session.status_idle": {
       const since = state.totals.runningSince;
       next.status = "idle";
       next.stopReason = payload.reason;
+      next.statusSeq = seq;
       next.streaming = {};
       next.items = [...state.items, { kind: "idle", seq, reason: payload.reason }];
       next.totals = {

@@ -1,19 +1,21 @@
 import { useEffect, useRef } from "react";
-import { useNavigation } from "../../shared/navigation";
+import { useNavigation, type Page } from "../../shared/navigation";
+import { AgentsPage } from "../agents/AgentsPage";
 import { HomePage } from "../home/HomePage";
+import { RunsPage } from "../runs/RunsPage";
 import { SettingsPage } from "../settings/SettingsPage";
 import { Notices } from "./Notices";
 import { Sidebar } from "./Sidebar";
 import "./shell.css";
 
 export function AppShell() {
-  const { page } = useNavigation();
+  const { page, visit } = useNavigation();
   const main = useRef<HTMLElement>(null);
 
   // A new page starts at the top.
   useEffect(() => {
     main.current?.scrollTo?.({ top: 0 });
-  }, [page]);
+  }, [page, visit]);
 
   return (
     <div className="app">
@@ -21,9 +23,23 @@ export function AppShell() {
       <main className="main" ref={main}>
         <div className="page">
           <Notices />
-          {page === "home" ? <HomePage /> : <SettingsPage />}
+          <CurrentPage key={visit} page={page} />
         </div>
       </main>
     </div>
   );
+}
+
+/** Keyed by the visit, so choosing a page in the sidebar (even the current one) opens it afresh. */
+function CurrentPage({ page }: { page: Page }) {
+  switch (page) {
+    case "home":
+      return <HomePage />;
+    case "runs":
+      return <RunsPage />;
+    case "agents":
+      return <AgentsPage />;
+    case "settings":
+      return <SettingsPage />;
+  }
 }

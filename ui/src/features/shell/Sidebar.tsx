@@ -1,6 +1,6 @@
 import type { ReactNode } from "react";
 import { useAppStatus } from "../../shared/appStatus";
-import { HomeIcon, SettingsIcon } from "../../shared/icons";
+import { AgentsIcon, HomeIcon, RunsIcon, SettingsIcon } from "../../shared/icons";
 import { Mark } from "../../shared/Mark";
 import { useNavigation, type Page } from "../../shared/navigation";
 
@@ -14,6 +14,8 @@ export function Sidebar() {
       </div>
       <nav className="nav" aria-label="Main">
         <NavItem page="home" icon={<HomeIcon />} label="Home" />
+        <NavItem page="runs" icon={<RunsIcon />} label="Runs" />
+        <NavItem page="agents" icon={<AgentsIcon />} label="Agents" />
         <NavItem page="settings" icon={<SettingsIcon />} label="Settings" />
       </nav>
       {status && <div className="sidebar-footer">Version {status.version}</div>}

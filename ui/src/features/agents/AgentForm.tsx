@@ -1,0 +1,299 @@
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+import type { Agent, AgentInput, Permission, Provider, ToolInfo } from "../../bindings";
+import { toAppError } from "../../ipc";
+import {
+  AGENT_FIELDS,
+  INSTRUCTIONS_MAX_CHARS,
+  MAX_MAX_TURNS,
+  PERMISSION_LABELS,
+  PERMISSIONS,
+  type AgentField,
+  type AgentFieldErrors,
+} from "../../shared/agents";
+import { describedBy, Field } from "../../shared/Field";
+import { ChevronIcon } from "../../shared/icons";
+import { InlineCode } from "../../shared/InlineCode";
+import { Spinner } from "../../shared/Spinner";
+import { agentFormFrom, newAgentForm, placeAgentError, toAgentInput, validateAgentForm, type AgentFormValues } from "./agentForm";
+
+interface AgentFormProps {
+  /** The agent being edited; absent when creating one. */
+  agent?: Agent;
+  providers: readonly Provider[];
+  tools: readonly ToolInfo[];
+  /** Saves; rejects with an AppError, in which case everything typed stays in the form. */
+  onSubmit(input: AgentInput): Promise<void>;
+  onCancel?: () => void;
+}
+
+const PERMISSION_HINTS: Record<Permission, string> = {
+  allow: "runs without asking",
+  ask: "waits for your approval",
+  deny: "never runs",
+};
+
+export function AgentForm({ agent, providers, tools, onSubmit, onCancel }: AgentFormProps) {
+  const [values, setValues] = useState<AgentFormValues>(() =>
+    agent ? agentFormFrom(agent, tools) : newAgentForm(providers, tools),
+  );
+  const [errors, setErrors] = useState<AgentFieldErrors>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  const id = useId();
+  const controls = useRef<Partial<Record<AgentField, HTMLElement | null>>>({});
+  const mode = agent ? "edit" : "add";
+
+  useEffect(() => {
+    const name = controls.current.name;
+    name?.focus();
+    name?.closest("form")?.scrollIntoView?.({ block: "nearest" });
+  }, []);
+
+  const set = <K extends keyof AgentFormValues>(field: K, value: AgentFormValues[K]) => {
+    setValues((current) => ({ ...current, [field]: value }));
+    setErrors((current) => ({ ...current, [field]: undefined }));
+  };
+
+  const setPermission = (tool: string, permission: Permission) => {
+    setValues((current) => ({ ...current, tools: { ...current.tools, [tool]: permission } }));
+    setErrors((current) => ({ ...current, tools: undefined }));
+  };
+
+  const focusFirstError = (found: AgentFieldErrors) => {
+    const first = AGENT_FIELDS.find((field) => found[field]);
+    if (first) controls.current[first]?.focus();
+  };
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (saving) return;
+    setFormError(null);
+    const found = validateAgentForm(values);
+    setErrors(found);
+    if (AGENT_FIELDS.some((field) => found[field])) {
+      focusFirstError(found);
+      return;
+    }
+    setSaving(true);
+    try {
+      await onSubmit(toAgentInput(values));
+    } catch (error) {
+      const placed = placeAgentError(toAppError(error));
+      setErrors(placed.fields);
+      setFormError(placed.form);
+      focusFirstError(placed.fields);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const control = (field: AgentField) => ({
+    ...describedBy(`${id}-${field}`, errors[field]),
+    ref: (element: HTMLElement | null) => {
+      controls.current[field] = element;
+    },
+  });
+
+  const provider = providers.find((p) => p.id === values.provider_id);
+  const instructionChars = [...values.instructions].length;
+
+  return (
+    <form
+      className={mode === "add" ? "agent-form card" : "agent-form"}
+      data-testid="agent-form"
+      data-mode={mode}
+      noValidate
+      onSubmit={submit}
+      aria-labelledby={`${id}-title`}
+    >
+      <h2 id={`${id}-title`} className="form-title">
+        {agent ? `Edit “${agent.name}”` : "New agent"}
+      </h2>
+
+      <div className="agent-form-grid">
+        <Field label="Name" id={`${id}-name`} field="name" error={errors.name}>
+          <input
+            {...control("name")}
+            type="text"
+            value={values.name}
+            onChange={(event) => set("name", event.target.value)}
+            placeholder="e.g. Code reviewer"
+            autoComplete="off"
+            spellCheck={false}
+            data-testid="agent-name"
+          />
+        </Field>
+
+        <Field label="Description" id={`${id}-description`} field="description" error={errors.description} aside="Optional">
+          <input
+            {...control("description")}
+            type="text"
+            value={values.description}
+            onChange={(event) => set("description", event.target.value)}
+            placeholder="One line that says what it is for"
+            autoComplete="off"
+            data-testid="agent-description"
+          />
+        </Field>
+
+        <Field
+          className="span-all"
+          label="Instructions"
+          id={`${id}-instructions`}
+          field="instructions"
+          error={errors.instructions}
+          hint="The system prompt: who the agent is, how it works, what a good result looks like."
+          aside={
+            instructionChars > 0
+              ? `${instructionChars.toLocaleString("en-US")} / ${INSTRUCTIONS_MAX_CHARS.toLocaleString("en-US")}`
+              : undefined
+          }
+        >
+          <textarea
+            {...control("instructions")}
+            className="mono-input"
+            rows={8}
+            value={values.instructions}
+            onChange={(event) => set("instructions", event.target.value)}
+            placeholder="You review changes for correctness and clarity. Read the code before you comment…"
+            spellCheck={false}
+            data-testid="agent-instructions"
+          />
+        </Field>
+
+        <Field label="Model provider" id={`${id}-provider_id`} field="provider_id" error={errors.provider_id}>
+          <span className="select">
+            <select
+              {...control("provider_id")}
+              value={values.provider_id}
+              onChange={(event) => set("provider_id", event.target.value)}
+              data-testid="agent-provider"
+            >
+              {values.provider_id === "" && <option value="">Choose a provider</option>}
+              {agent && !provider && <option value={values.provider_id}>A provider that no longer exists</option>}
+              {providers.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+            <ChevronIcon />
+          </span>
+        </Field>
+
+        <Field
+          label="Model"
+          id={`${id}-model`}
+          field="model"
+          error={errors.model}
+          aside="Optional"
+          hint={provider ? `Empty: the provider's model.` : undefined}
+        >
+          <input
+            {...control("model")}
+            type="text"
+            className="mono-input"
+            value={values.model}
+            onChange={(event) => set("model", event.target.value)}
+            placeholder={provider?.model ?? ""}
+            autoComplete="off"
+            spellCheck={false}
+            data-testid="agent-model"
+          />
+        </Field>
+      </div>
+
+      <fieldset className="tool-permissions" aria-describedby={`${id}-tools-hint`}>
+        <legend>Tools</legend>
+        <p className="field-hint" id={`${id}-tools-hint`}>
+          What the agent may do in the workspace folder. Allow runs a tool without asking, Ask waits for your
+          approval in the session, Deny refuses it.
+        </p>
+        <ul className="tool-list">
+          {tools.map((tool) => {
+            const current = values.tools[tool.name] ?? tool.default_permission;
+            return (
+              <li key={tool.name} className="tool-item">
+                <div className="tool-text">
+                  <span className="tool-name mono" id={`${id}-tool-${tool.name}`}>
+                    {tool.name}
+                  </span>
+                  <span className="tool-summary">
+                    <InlineCode text={tool.summary} />
+                  </span>
+                </div>
+                <div
+                  className="segmented"
+                  role="group"
+                  aria-labelledby={`${id}-tool-${tool.name}`}
+                  data-testid={`tool-permission-${tool.name}`}
+                >
+                  {PERMISSIONS.map((permission) => (
+                    <button
+                      key={permission}
+                      type="button"
+                      className="segment"
+                      aria-pressed={current === permission}
+                      data-permission={permission}
+                      title={`${PERMISSION_LABELS[permission]}: ${PERMISSION_HINTS[permission]}${
+                        permission === tool.default_permission ? " (default)" : ""
+                      }`}
+                      onClick={() => setPermission(tool.name, permission)}
+                      data-testid={`perm-${tool.name}-${permission}`}
+                    >
+                      {PERMISSION_LABELS[permission]}
+                    </button>
+                  ))}
+                </div>
+              </li>
+            );
+          })}
+        </ul>
+        {errors.tools && (
+          <p className="field-error" data-testid="field-error-tools">
+            {errors.tools}
+          </p>
+        )}
+      </fieldset>
+
+      <Field
+        className="turns-field"
+        label="Turn limit"
+        id={`${id}-max_turns`}
+        field="max_turns"
+        error={errors.max_turns}
+        hint={`Model requests one run may make, 1 to ${MAX_MAX_TURNS}. The run stops when it reaches the limit.`}
+      >
+        <input
+          {...control("max_turns")}
+          type="number"
+          inputMode="numeric"
+          min={1}
+          max={MAX_MAX_TURNS}
+          step={1}
+          value={values.max_turns}
+          onChange={(event) => set("max_turns", event.target.value)}
+          data-testid="agent-max-turns"
+        />
+      </Field>
+
+      {formError && (
+        <p className="form-error" role="alert" data-testid="agent-form-error">
+          {formError}
+        </p>
+      )}
+
+      <div className="form-actions">
+        <button type="submit" className="button button-primary" disabled={saving} data-testid="agent-save">
+          {saving && <Spinner />}
+          {saving ? "Saving…" : agent ? "Save changes" : "Create agent"}
+        </button>
+        {onCancel && (
+          <button type="button" className="button button-quiet" onClick={onCancel} disabled={saving}>
+            Cancel
+          </button>
+        )}
+      </div>
+    </form>
+  );
+}

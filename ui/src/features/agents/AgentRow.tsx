@@ -1,0 +1,125 @@
+import { useState } from "react";
+import type { Agent, AgentInput, Provider, ToolInfo } from "../../bindings";
+import { toAppError, useBackend } from "../../ipc";
+import { DEFAULT_MAX_TURNS, nonDefaultRules, PERMISSION_LABELS } from "../../shared/agents";
+import { Spinner } from "../../shared/Spinner";
+import { AgentForm } from "./AgentForm";
+
+interface AgentRowProps {
+  agent: Agent;
+  providers: readonly Provider[];
+  tools: readonly ToolInfo[];
+  editing: boolean;
+  onEdit(): void;
+  onCancelEdit(): void;
+  onSave(input: AgentInput): Promise<void>;
+  onDeleted(): void;
+}
+
+export function AgentRow({ agent, providers, tools, editing, onEdit, onCancelEdit, onSave, onDeleted }: AgentRowProps) {
+  const backend = useBackend();
+  const [confirming, setConfirming] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+  const [deleteError, setDeleteError] = useState<string | null>(null);
+
+  const remove = async () => {
+    setDeleting(true);
+    setDeleteError(null);
+    try {
+      await backend.deleteAgent(agent.id);
+      onDeleted();
+    } catch (error) {
+      setDeleteError(toAppError(error).message);
+      setDeleting(false);
+    }
+  };
+
+  if (editing) {
+    return (
+      <li className="agent-row editing" data-testid="agent-row" data-agent-name={agent.name}>
+        <AgentForm agent={agent} providers={providers} tools={tools} onSubmit={onSave} onCancel={onCancelEdit} />
+      </li>
+    );
+  }
+
+  const provider = providers.find((p) => p.id === agent.provider_id);
+  const model = agent.model ?? provider?.model;
+  const changed = nonDefaultRules(agent.tools, tools);
+
+  return (
+    <li className="agent-row" data-testid="agent-row" data-agent-name={agent.name}>
+      <div className="agent-head">
+        <div className="agent-title">
+          <span className="agent-name">{agent.name}</span>
+          {agent.description && <span className="agent-description">{agent.description}</span>}
+        </div>
+        {!confirming && (
+          <div className="row-actions">
+            <button type="button" className="button button-small" onClick={onEdit} data-testid="agent-edit">
+              Edit
+            </button>
+            <button
+              type="button"
+              className="button button-small button-quiet danger-text"
+              onClick={() => setConfirming(true)}
+              data-testid="agent-delete"
+            >
+              Delete
+            </button>
+          </div>
+        )}
+      </div>
+
+      <div className="agent-meta">
+        <span data-testid="agent-model-label">
+          {provider ? provider.name : <span className="danger-text">Provider removed</span>}
+          {model && (
+            <>
+              {" · "}
+              <span className="mono">{model}</span>
+            </>
+          )}
+        </span>
+        {agent.max_turns !== DEFAULT_MAX_TURNS && <span>Up to {agent.max_turns} turns</span>}
+      </div>
+
+      <div className="agent-tools" data-testid="agent-tools">
+        {changed.length === 0 ? (
+          <span className="muted small">Default tool permissions</span>
+        ) : (
+          changed.map((rule) => (
+            <span key={rule.tool} className={`perm-chip perm-chip-${rule.permission}`}>
+              <span className="mono">{rule.tool}</span> {PERMISSION_LABELS[rule.permission].toLowerCase()}
+            </span>
+          ))
+        )}
+      </div>
+
+      {confirming && (
+        <div className="confirm" role="group" aria-label={`Delete ${agent.name}`}>
+          <span className="confirm-text">Delete “{agent.name}”? Its past runs stay in Runs.</span>
+          <div className="row-actions">
+            <button
+              type="button"
+              className="button button-danger"
+              onClick={remove}
+              disabled={deleting}
+              data-testid="confirm-delete"
+            >
+              {deleting && <Spinner />}
+              Delete
+            </button>
+            <button type="button" className="button button-quiet" onClick={() => setConfirming(false)} disabled={deleting}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
+      {deleteError && (
+        <p className="result result-error" role="alert">
+          {deleteError}
+        </p>
+      )}
+    </li>
+  );
+}

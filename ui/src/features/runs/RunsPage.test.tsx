@@ -1,0 +1,245 @@
+import { act, screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import type { ProviderInput, SessionSummary, StreamItem } from "../../bindings";
+import type { Backend } from "../../ipc";
+import { createMemoryBackend, GOOD_KEY, type MemoryBackendOptions } from "../../ipc/memory";
+import { renderApp } from "../../test/renderApp";
+import { approvedRun } from "./fixtures/recordedRuns";
+
+const anthropic: ProviderInput = {
+  name: "Anthropic",
+  kind: "anthropic",
+  base_url: "https://api.anthropic.com",
+  model: "claude-sonnet-4-5",
+  api_key: GOOD_KEY,
+};
+
+const withAgent = (more: MemoryBackendOptions = {}): MemoryBackendOptions => ({
+  providers: [anthropic],
+  agents: [{ name: "Helper", description: "Does chores", instructions: "", provider: "Anthropic", tools: [] }],
+  ...more,
+});
+
+async function openNewRun(memory: MemoryBackendOptions | Backend) {
+  const app = "listProviders" in memory ? renderApp({ page: "runs", backend: memory }) : renderApp({ page: "runs", memory });
+  await app.user.click(await screen.findByTestId("new-run"));
+  await screen.findByTestId("run-form");
+  return app;
+}
+
+describe("Runs", () => {
+  it("starts empty and leads to a new run, or to creating an agent first", async () => {
+    const { user } = renderApp({ page: "runs", memory: { providers: [anthropic] } });
+    const empty = await screen.findByTestId("runs-empty");
+    expect(empty.textContent).toMatch(/A run gives an agent a task/);
+    await user.click(within(empty).getByTestId("new-run"));
+    const needs = await screen.findByTestId("run-needs-agent");
+    await user.click(within(needs).getByRole("button", { name: "Create an agent" }));
+    expect(screen.getByTestId("nav-agents").getAttribute("aria-current")).toBe("page");
+    expect(await screen.findByTestId("agent-form")).toBeTruthy();
+  });
+
+  it("refuses a missing folder and a task that is too large, keeping what was typed", async () => {
+    let starts = 0;
+    const memory = createMemoryBackend(withAgent());
+    const backend: Backend = { ...memory, startRun: (input) => (starts++, memory.startRun(input)) };
+    const { user } = await openNewRun(backend);
+
+    await user.click(screen.getByTestId("run-start"));
+    expect(screen.getByTestId("field-error-workspace").textContent).toBe("Choose the folder the agent works in.");
+    expect(screen.getByTestId("field-error-task").textContent).toBe("Describe the task for the agent.");
+    expect(starts).toBe(0);
+
+    await user.type(screen.getByTestId("run-workspace"), "/home/you/missing");
+    await user.type(screen.getByTestId("run-task"), "Tidy up.");
+    await user.click(screen.getByTestId("run-start"));
+    expect((await screen.findByTestId("field-error-workspace")).textContent).toBe(
+      "The folder /home/you/missing does not exist. Choose an existing folder.",
+    );
+    expect(document.activeElement).toBe(screen.getByTestId("run-workspace"));
+    expect(screen.getByTestId<HTMLTextAreaElement>("run-task").value).toBe("Tidy up.");
+    expect(starts).toBe(1);
+
+    // "Browse…" fills the folder from the picker and clears the error.
+    await user.click(screen.getByTestId("run-browse"));
+    await waitFor(() =>
+      expect(screen.getByTestId<HTMLInputElement>("run-workspace").value).toBe("/home/you/projects/notes"),
+    );
+    expect(screen.queryByTestId("field-error-workspace")).toBeNull();
+
+    const task = screen.getByTestId<HTMLTextAreaElement>("run-task");
+    await user.clear(task);
+    await user.click(task);
+    await user.paste("x".repeat(262_145));
+    await user.click(screen.getByTestId("run-start"));
+    expect(screen.getByTestId("field-error-task").textContent).toBe(
+      "The task is 256 KB; the most is 256 KB. Put long material in a file in the workspace and mention the file in the task.",
+    );
+    expect(starts).toBe(1);
+  });
+
+  it("streams a run, asks to approve the command, and finishes", async () => {
+    const { user, backend } = await openNewRun(withAgent());
+    expect(screen.getByTestId<HTMLSelectElement>("run-agent").selectedOptions[0]!.textContent).toBe("Helper");
+    await user.type(screen.getByTestId("run-workspace"), "/home/you/projects/notes");
+    await user.type(screen.getByTestId("run-task"), "Write a plan and run the tests.");
+    await user.click(screen.getByTestId("run-start"));
+
+    const view = await screen.findByTestId("session-view");
+    expect((await within(view).findByTestId("message-user")).textContent).toBe("Write a plan and run the tests.");
+    const approval = await within(view).findByTestId("approval");
+    expect(view.getAttribute("data-status")).toBe("running");
+    expect(approval.textContent).toContain("npm test");
+    expect(approval.textContent).toContain("/home/you/projects/notes");
+    const command = within(view).getAllByTestId("tool-call").at(-1)!;
+    expect(command.getAttribute("data-tool-name")).toBe("run_command");
+    expect(command.getAttribute("data-state")).toBe("waiting");
+    expect(within(view).getAllByTestId("tool-call").slice(0, 2).map((t) => [t.dataset.toolName, t.dataset.state])).toEqual([
+      ["read_file", "ok"],
+      ["write_file", "ok"],
+    ]);
+
+    await user.click(within(approval).getByTestId("approve"));
+    const reason = await within(view).findByTestId("idle-reason");
+    expect(reason.textContent).toBe("Finished");
+    expect(within(approval).getByTestId("approval-answer").textContent).toBe("Approved");
+    expect(command.getAttribute("data-state")).toBe("ok");
+    await waitFor(() => expect(view.getAttribute("data-status")).toBe("idle"));
+    expect(within(view).getByTestId("session-status").textContent).toBe("Finished");
+    expect(within(view).getAllByTestId("message-agent").at(-1)!.textContent).toMatch(/both pass/);
+    expect(within(view).queryByTestId("session-cancel")).toBeNull();
+
+    // Expanding a call shows its input and output.
+    await user.click(within(command).getByTestId("tool-call-toggle"));
+    expect(within(command).getByTestId("tool-input").textContent).toContain('"command": "npm test"');
+    expect(within(command).getByTestId("tool-output").textContent).toContain("pass 2");
+
+    const [summary] = await backend.listSessions();
+    expect(within(view).getByTestId("session-usage").textContent).toContain(
+      `${summary!.usage.input_tokens.toLocaleString("en-US")} in`,
+    );
+    expect(within(view).getByTestId("session-cost").textContent).toBe(`$${summary!.cost_usd!.toFixed(4)}`);
+
+    await user.click(within(view).getByTestId("back-to-runs"));
+    const row = await screen.findByTestId("session-row");
+    expect(row.getAttribute("data-status")).toBe("idle");
+    expect(row.textContent).toContain("Write a plan and run the tests.");
+    expect(row.textContent).toContain("Helper");
+  });
+
+  it("cancels a run waiting for approval", async () => {
+    const { user } = await openNewRun(withAgent());
+    await user.type(screen.getByTestId("run-workspace"), "/w");
+    await user.type(screen.getByTestId("run-task"), "Go.");
+    await user.click(screen.getByTestId("run-start"));
+    const view = await screen.findByTestId("session-view");
+    await within(view).findByTestId("approve");
+
+    await user.click(within(view).getByTestId("session-cancel"));
+    expect((await within(view).findByTestId("idle-reason")).textContent).toBe("Cancelled");
+    expect(within(view).getAllByTestId("tool-call").at(-1)!.getAttribute("data-state")).toBe("cancelled");
+    expect(within(view).queryByTestId("approve")).toBeNull();
+    expect(within(view).getByTestId("approval-answer").textContent).toMatch(/Not answered/);
+    await waitFor(() => expect(within(view).getByTestId("session-status").textContent).toBe("Cancelled"));
+  });
+
+  it("sends a follow-up to a finished session and resumes an interrupted one", async () => {
+    const { user } = renderApp({
+      page: "runs",
+      memory: withAgent({
+        sessions: [
+          { agent: "Helper", task: "Old task", workspace: "/w", outcome: "finished", startedAgoMs: 7_200_000 },
+          { agent: "Helper", task: "Died", workspace: "/w", outcome: "interrupted", startedAgoMs: 3_600_000 },
+          { agent: "Helper", task: "Failed", workspace: "/w", outcome: "error", startedAgoMs: 60_000 },
+        ],
+      }),
+    });
+    const rows = await screen.findAllByTestId("session-row");
+    expect(rows.map((r) => r.dataset.status)).toEqual(["idle", "interrupted", "idle"]);
+    expect(rows[0]!.textContent).toContain("Failed");
+    expect(rows[1]!.textContent).toContain("1 h ago");
+
+    // The failed one shows the error as the core wrote it.
+    await user.click(rows[0]!);
+    expect((await screen.findByTestId("session-error")).textContent).toMatch(/^✗Couldn't reach Anthropic\. Check that the server is running/);
+    expect((await screen.findByTestId("idle-reason")).textContent).toBe("Ended with an error");
+    expect(screen.getByTestId("session-cost").textContent).toBe("$0.00");
+    await user.click(screen.getByTestId("back-to-runs"));
+
+    // The interrupted one offers Resume, and finishes.
+    await user.click((await screen.findAllByTestId("session-row"))[1]!);
+    const view = await screen.findByTestId("session-view");
+    await waitFor(() => expect(view.getAttribute("data-status")).toBe("interrupted"));
+    expect(within(view).queryByTestId("approve")).toBeNull();
+    await user.click(within(view).getByTestId("session-resume"));
+    expect((await within(view).findByTestId("idle-reason")).textContent).toBe("Finished");
+    expect(within(view).getByTestId("approval-answer").textContent).toMatch(/Not answered/);
+    await user.click(screen.getByTestId("back-to-runs"));
+
+    // The finished one takes a follow-up.
+    await user.click((await screen.findAllByTestId("session-row"))[2]!);
+    await screen.findByTestId("idle-reason");
+    await user.click(screen.getByTestId("followup-send"));
+    expect(screen.getByTestId("field-error-message").textContent).toBe("Write a message for the agent.");
+    await user.type(screen.getByTestId("followup-input"), "And the docs?");
+    await user.click(screen.getByTestId("followup-send"));
+    await waitFor(() => expect(screen.getAllByTestId("message-user").map((m) => m.textContent)).toEqual(["Old task", "And the docs?"]));
+    // While it runs, no idle reason is shown; the first run's end stays as a marker.
+    expect((await screen.findByTestId("idle-reason")).textContent).toBe("Finished");
+    expect(screen.getAllByTestId("idle-marker")).toHaveLength(1);
+    expect(screen.getByTestId<HTMLTextAreaElement>("followup-input").value).toBe("");
+  });
+
+  it("shows streamed text with a caret until the message arrives whole", async () => {
+    // A step-by-step stream: the test pushes each item.
+    const memory = createMemoryBackend(withAgent());
+    let push: (item: StreamItem) => void = () => {};
+    const summary: SessionSummary = {
+      id: "ses_0001",
+      agent_name: "Helper",
+      task_preview: "Write the plan to NOTES.md and run the tests.",
+      workspace: "/home/you/projects/notes",
+      status: "running",
+      turns: 0,
+      usage: { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0 },
+      duration_ms: 0,
+      last_seq: 0,
+      created_at: Date.now(),
+      updated_at: Date.now(),
+    };
+    const backend: Backend = {
+      ...memory,
+      listSessions: () => Promise.resolve([summary]),
+      getSession: () => Promise.resolve(summary),
+      watchSession: (_id, _after, onItem) => {
+        push = onItem;
+        return Promise.resolve(() => {});
+      },
+    };
+    const { user } = renderApp({ page: "runs", backend });
+    await user.click(await screen.findByTestId("session-row"));
+    const view = await screen.findByTestId("session-view");
+    await waitFor(() => expect(push).not.toBe(undefined));
+
+    const untilMessage = approvedRun.findIndex((i) => i.type === "event" && i.event.payload.type === "agent.message");
+    act(() => approvedRun.slice(0, untilMessage - 1).forEach((item) => push(item)));
+    const streaming = within(view).getByTestId("message-agent");
+    expect(streaming.getAttribute("data-streaming")).toBe("true");
+    expect(streaming.textContent).toBe("I'll start by reading the README to see how the project is ");
+    expect(streaming.querySelector(".caret")).not.toBeNull();
+    expect(view.getAttribute("data-status")).toBe("running");
+
+    act(() => approvedRun.slice(untilMessage - 1, untilMessage + 1).forEach((item) => push(item)));
+    const whole = within(view).getByTestId("message-agent");
+    expect(whole.getAttribute("data-streaming")).toBeNull();
+    expect(whole.textContent).toBe("I'll start by reading the README to see how the project is laid out.");
+
+    // The rest, twice over: duplicates change nothing.
+    act(() => approvedRun.slice(untilMessage + 1).forEach((item) => push(item)));
+    act(() => approvedRun.forEach((item) => item.type === "event" && push(item)));
+    expect(within(view).getAllByTestId("message-agent")).toHaveLength(4);
+    expect(within(view).getAllByTestId("tool-call")).toHaveLength(3);
+    expect(within(view).getByTestId("idle-reason").textContent).toBe("Finished");
+    expect(view.getAttribute("data-status")).toBe("idle");
+  });
+});

@@ -1,0 +1,19 @@
+import type { IdleReason, SessionStatus } from "../../bindings";
+import { statusBadge } from "./format";
+
+export function StatusPill({
+  status,
+  reason,
+  testId,
+}: {
+  status: SessionStatus;
+  reason: IdleReason | null | undefined;
+  testId?: string;
+}) {
+  const { label, tone } = statusBadge(status, reason);
+  return (
+    <span className={`badge status-pill status-${tone}`} data-testid={testId}>
+      {label}
+    </span>
+  );
+}

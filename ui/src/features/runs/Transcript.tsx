@@ -1,0 +1,234 @@
+import { useState } from "react";
+import type { IdleReason } from "../../bindings";
+import { toAppError, useBackend } from "../../ipc";
+import { ChevronIcon } from "../../shared/icons";
+import { InlineCode } from "../../shared/InlineCode";
+import { Spinner } from "../../shared/Spinner";
+import { IDLE_REASONS, prettyJson, toolSummary } from "./format";
+import type { SessionState, ToolState, TranscriptItem } from "./sessionState";
+
+interface TranscriptProps {
+  sessionId: string;
+  state: SessionState;
+  /** Whether the session runs now (approvals can be answered, "Working…" shows). */
+  running: boolean;
+}
+
+export function Transcript({ sessionId, state, running }: TranscriptProps) {
+  const lastIdle = state.status === "idle" ? state.items.findLastIndex((i) => i.kind === "idle") : -1;
+  const streaming = Object.entries(state.streaming).filter(([, text]) => text !== "");
+  const busy =
+    running &&
+    streaming.length === 0 &&
+    state.pendingApprovals.length === 0 &&
+    !state.items.some((i) => i.kind === "tool" && i.state === "running");
+
+  return (
+    <div className="transcript" data-testid="transcript" aria-live="polite">
+      {state.items.map((item, index) => (
+        <Item key={item.seq} item={item} sessionId={sessionId} running={running} last={index === lastIdle} />
+      ))}
+      {streaming.map(([thread, text]) => (
+        <div key={thread} className="message message-agent" data-testid="message-agent" data-streaming="true">
+          <p className="message-text selectable">
+            {text}
+            <span className="caret" aria-hidden="true" />
+          </p>
+        </div>
+      ))}
+      {busy && (
+        <p className="working muted" data-testid="session-working">
+          <Spinner /> Working…
+        </p>
+      )}
+    </div>
+  );
+}
+
+function Item({ item, sessionId, running, last }: { item: TranscriptItem; sessionId: string; running: boolean; last: boolean }) {
+  switch (item.kind) {
+    case "user":
+      return (
+        <div className="message message-user" data-testid="message-user">
+          <p className="message-text selectable">{item.text}</p>
+        </div>
+      );
+    case "agent":
+      return (
+        <div className="message message-agent" data-testid="message-agent">
+          <p className="message-text selectable">
+            <InlineCode text={item.text} />
+          </p>
+        </div>
+      );
+    case "tool":
+      return <ToolCall item={item} />;
+    case "approval":
+      return <ApprovalCard item={item} sessionId={sessionId} running={running} />;
+    case "error":
+      return (
+        <div className="session-error" role="alert" data-testid="session-error" data-code={item.error.code}>
+          <span className="result-icon" aria-hidden="true">
+            ✗
+          </span>
+          <p className="selectable">{item.error.message}</p>
+        </div>
+      );
+    case "idle":
+      return <IdleMarker reason={item.reason} last={last} />;
+  }
+}
+
+function IdleMarker({ reason, last }: { reason: IdleReason; last: boolean }) {
+  return (
+    <div className={`idle-marker idle-${reason}`} data-testid={last ? "idle-reason" : "idle-marker"} data-reason={reason}>
+      <span>{IDLE_REASONS[reason]}</span>
+    </div>
+  );
+}
+
+const TOOL_STATES: Record<ToolState, string> = {
+  running: "Running",
+  waiting: "Waiting for approval",
+  ok: "Done",
+  error: "Failed",
+  cancelled: "Cancelled",
+};
+
+function ToolCall({ item }: { item: Extract<TranscriptItem, { kind: "tool" }> }) {
+  const [open, setOpen] = useState(false);
+  const summary = toolSummary(item.name, item.input);
+  const panel = `tool-${item.toolUseId}`;
+  return (
+    <div className={`tool-call tool-${item.state}`} data-testid="tool-call" data-tool-name={item.name} data-state={item.state}>
+      <button
+        type="button"
+        className="tool-call-head"
+        aria-expanded={open}
+        aria-controls={panel}
+        onClick={() => setOpen((o) => !o)}
+        data-testid="tool-call-toggle"
+      >
+        <ToolStateIcon state={item.state} />
+        <span className="tool-call-name mono">{item.name}</span>
+        <span className="tool-call-summary mono">{summary}</span>
+        <span className="tool-call-state">{TOOL_STATES[item.state]}</span>
+        <span className={open ? "tool-chevron open" : "tool-chevron"}>
+          <ChevronIcon />
+        </span>
+      </button>
+      {open && (
+        <div className="tool-call-body" id={panel}>
+          <p className="tool-label">Input</p>
+          <pre className="tool-pre selectable" data-testid="tool-input">
+            {prettyJson(item.input)}
+          </pre>
+          <p className="tool-label">Output</p>
+          {item.output === null ? (
+            <p className="muted small" data-testid="tool-output">
+              {item.state === "waiting" ? "Waiting for your approval." : "Running…"}
+            </p>
+          ) : (
+            <pre className={`tool-pre selectable ${item.state === "ok" ? "" : "tool-pre-error"}`} data-testid="tool-output">
+              {item.output || "(no output)"}
+            </pre>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function ToolStateIcon({ state }: { state: ToolState }) {
+  if (state === "running") return <Spinner />;
+  const glyph = { waiting: "?", ok: "✓", error: "✗", cancelled: "–" }[state];
+  return (
+    <span className="tool-state-icon" aria-hidden="true">
+      {glyph}
+    </span>
+  );
+}
+
+function ApprovalCard({
+  item,
+  sessionId,
+  running,
+}: {
+  item: Extract<TranscriptItem, { kind: "approval" }>;
+  sessionId: string;
+  running: boolean;
+}) {
+  const backend = useBackend();
+  const [sending, setSending] = useState<boolean | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const command = item.name === "run_command" ? toolSummaryFull(item.input) : null;
+
+  const answer = async (approved: boolean) => {
+    setSending(approved);
+    setError(null);
+    try {
+      await backend.answerApproval(sessionId, item.toolUseId, approved);
+    } catch (err) {
+      setError(toAppError(err).message);
+      setSending(null);
+    }
+  };
+
+  const pending = item.answer === "pending";
+  return (
+    <div className={`approval approval-${item.answer}`} data-testid="approval" data-tool-use-id={item.toolUseId} data-answer={item.answer}>
+      <p className="approval-title">
+        {pending ? (
+          <>
+            Allow <span className="mono">{item.name}</span>?
+          </>
+        ) : (
+          <>
+            <span className="mono">{item.name}</span> asked for approval
+          </>
+        )}
+      </p>
+      {command !== null ? (
+        <pre className="approval-command selectable">{command}</pre>
+      ) : (
+        <pre className="approval-command selectable">{prettyJson(item.input)}</pre>
+      )}
+      <p className="approval-dir small">
+        <span className="muted">in</span> <span className="mono selectable">{item.workingDirectory}</span>
+      </p>
+      {pending && running ? (
+        <div className="row-actions">
+          <button type="button" className="button button-primary" onClick={() => answer(true)} disabled={sending !== null} data-testid="approve">
+            {sending === true && <Spinner />}
+            Approve
+          </button>
+          <button type="button" className="button" onClick={() => answer(false)} disabled={sending !== null} data-testid="deny">
+            {sending === false && <Spinner />}
+            Deny
+          </button>
+        </div>
+      ) : (
+        <p className={`approval-answer approval-answer-${item.answer}`} data-testid="approval-answer">
+          {item.answer === "approved"
+            ? "Approved"
+            : item.answer === "denied"
+              ? "Denied"
+              : "Not answered: the run stopped first"}
+        </p>
+      )}
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function toolSummaryFull(input: unknown): string {
+  if (typeof input === "object" && input !== null) {
+    const command = (input as Record<string, unknown>).command;
+    if (typeof command === "string") return command;
+  }
+  return prettyJson(input);
+}

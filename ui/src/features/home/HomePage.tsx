@@ -1,4 +1,4 @@
-import type { Provider } from "../../bindings";
+import type { Agent, Provider } from "../../bindings";
 import { KeyBadge } from "../../shared/KeyBadge";
 import { Mark } from "../../shared/Mark";
 import { useNavigation } from "../../shared/navigation";
@@ -9,7 +9,13 @@ import { useProviders } from "../../shared/useProviders";
 import "./home.css";
 
 export function HomePage() {
-  const { providers, error, reload } = useProviders();
+  const { providers, error: providersError, reload: reloadProviders } = useProviders();
+  const agents = useList(loadAgents);
+  const error = providersError ?? agents.error;
+  const reload = () => {
+    reloadProviders();
+    agents.reload();
+  };
 
   if (error) {
     return (
@@ -24,14 +30,14 @@ export function HomePage() {
       </section>
     );
   }
-  if (providers === null) {
+  if (providers === null || agents.items === null) {
     return (
       <section className="home home-loading">
         <Spinner label="Loading" />
       </section>
     );
   }
-  return providers.length === 0 ? <EmptyState /> : <Ready providers={providers} />;
+  return providers.length === 0 ? <EmptyState /> : <Ready providers={providers} agents={agents.items} />;
 }
 
 function EmptyState() {
@@ -63,46 +69,44 @@ function EmptyState() {
   );
 }
 
-function Ready({ providers }: { providers: Provider[] }) {
+function Ready({ providers, agents }: { providers: Provider[]; agents: Agent[] }) {
   const { navigate } = useNavigation();
-  const agents = useList(loadAgents);
   const count = providers.length === 1 ? "1 model provider" : `${providers.length} model providers`;
   return (
     <section className="home" data-testid="ready">
       <h1>Ready</h1>
       <p className="lead">Reverie is set up with {count}.</p>
-      {agents.items !== null &&
-        (agents.items.length === 0 ? (
-          <div className="next-step" data-testid="next-step">
-            <div>
-              <h2>Next: create an agent</h2>
-              <p>An agent is a saved way of working: instructions, a model and the tools it may use in your folder.</p>
-            </div>
-            <button
-              type="button"
-              className="button button-primary"
-              onClick={() => navigate("agents", "new-agent")}
-              data-testid="create-agent-button"
-            >
-              Create an agent
-            </button>
+      {agents.length === 0 ? (
+        <div className="next-step" data-testid="next-step">
+          <div>
+            <h2>Next: create an agent</h2>
+            <p>An agent is a saved way of working: instructions, a model and the tools it may use in your folder.</p>
           </div>
-        ) : (
-          <div className="next-step" data-testid="next-step">
-            <div>
-              <h2>Start a run</h2>
-              <p>Give one of your agents a task and a folder to work in, and watch it work.</p>
-            </div>
-            <button
-              type="button"
-              className="button button-primary"
-              onClick={() => navigate("runs", "new-run")}
-              data-testid="new-run-button"
-            >
-              New run
-            </button>
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={() => navigate("agents", "new-agent")}
+            data-testid="create-agent-button"
+          >
+            Create an agent
+          </button>
+        </div>
+      ) : (
+        <div className="next-step" data-testid="next-step">
+          <div>
+            <h2>Start a run</h2>
+            <p>Give one of your agents a task and a folder to work in, and watch it work.</p>
           </div>
-        ))}
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={() => navigate("runs", "new-run")}
+            data-testid="new-run-button"
+          >
+            New run
+          </button>
+        </div>
+      )}
       <ul className="ready-list">
         {providers.map((provider) => (
           <li key={provider.id} className="ready-item">

@@ -62,7 +62,7 @@ function Item({ item, sessionId, running, last }: { item: TranscriptItem; sessio
         </div>
       );
     case "tool":
-      return <ToolCall item={item} />;
+      return <ToolCall item={item} live={running} />;
     case "approval":
       return <ApprovalCard item={item} sessionId={sessionId} running={running} />;
     case "error":
@@ -87,7 +87,8 @@ function IdleMarker({ reason, last }: { reason: IdleReason; last: boolean }) {
   );
 }
 
-const TOOL_STATES: Record<ToolState, string> = {
+const TOOL_STATES: Record<ToolState | "unfinished", string> = {
+  unfinished: "Not finished",
   running: "Running",
   waiting: "Waiting for approval",
   ok: "Done",
@@ -95,12 +96,15 @@ const TOOL_STATES: Record<ToolState, string> = {
   cancelled: "Cancelled",
 };
 
-function ToolCall({ item }: { item: Extract<TranscriptItem, { kind: "tool" }> }) {
+function ToolCall({ item, live }: { item: Extract<TranscriptItem, { kind: "tool" }>; live: boolean }) {
   const [open, setOpen] = useState(false);
+  // A call without a result in a session that no longer runs (interrupted) is not going on.
+  const unfinished = !live && (item.state === "running" || item.state === "waiting");
+  const shown: ToolState | "unfinished" = unfinished ? "unfinished" : item.state;
   const summary = toolSummary(item.name, item.input);
   const panel = `tool-${item.toolUseId}`;
   return (
-    <div className={`tool-call tool-${item.state}`} data-testid="tool-call" data-tool-name={item.name} data-state={item.state}>
+    <div className={`tool-call tool-${shown}`} data-testid="tool-call" data-tool-name={item.name} data-state={item.state}>
       <button
         type="button"
         className="tool-call-head"
@@ -109,10 +113,10 @@ function ToolCall({ item }: { item: Extract<TranscriptItem, { kind: "tool" }> })
         onClick={() => setOpen((o) => !o)}
         data-testid="tool-call-toggle"
       >
-        <ToolStateIcon state={item.state} />
+        <ToolStateIcon state={shown} />
         <span className="tool-call-name mono">{item.name}</span>
         <span className="tool-call-summary mono">{summary}</span>
-        <span className="tool-call-state">{TOOL_STATES[item.state]}</span>
+        <span className="tool-call-state">{TOOL_STATES[shown]}</span>
         <span className={open ? "tool-chevron open" : "tool-chevron"}>
           <ChevronIcon />
         </span>
@@ -126,7 +130,7 @@ function ToolCall({ item }: { item: Extract<TranscriptItem, { kind: "tool" }> })
           <p className="tool-label">Output</p>
           {item.output === null ? (
             <p className="muted small" data-testid="tool-output">
-              {item.state === "waiting" ? "Waiting for your approval." : "Running…"}
+              {unfinished ? "No result: the session stopped first." : item.state === "waiting" ? "Waiting for your approval." : "Running…"}
             </p>
           ) : (
             <pre className={`tool-pre selectable ${item.state === "ok" ? "" : "tool-pre-error"}`} data-testid="tool-output">
@@ -139,9 +143,9 @@ function ToolCall({ item }: { item: Extract<TranscriptItem, { kind: "tool" }> })
   );
 }
 
-function ToolStateIcon({ state }: { state: ToolState }) {
+function ToolStateIcon({ state }: { state: ToolState | "unfinished" }) {
   if (state === "running") return <Spinner />;
-  const glyph = { waiting: "?", ok: "✓", error: "✗", cancelled: "–" }[state];
+  const glyph = { waiting: "?", ok: "✓", error: "✗", cancelled: "–", unfinished: "–" }[state];
   return (
     <span className="tool-state-icon" aria-hidden="true">
       {glyph}
@@ -174,9 +178,9 @@ function ApprovalCard({
     }
   };
 
-  const pending = item.answer === "pending";
+  const pending = item.answer === "pending" && running;
   return (
-    <div className={`approval approval-${item.answer}`} data-testid="approval" data-tool-use-id={item.toolUseId} data-answer={item.answer}>
+    <div className={pending ? "approval approval-pending" : "approval approval-done"} data-testid="approval" data-tool-use-id={item.toolUseId} data-answer={item.answer}>
       <p className="approval-title">
         {pending ? (
           <>
@@ -196,7 +200,7 @@ function ApprovalCard({
       <p className="approval-dir small">
         <span className="muted">in</span> <span className="mono selectable">{item.workingDirectory}</span>
       </p>
-      {pending && running ? (
+      {pending ? (
         <div className="row-actions">
           <button type="button" className="button button-primary" onClick={() => answer(true)} disabled={sending !== null} data-testid="approve">
             {sending === true && <Spinner />}

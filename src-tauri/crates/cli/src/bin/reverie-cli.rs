@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    reverie_cli::main_from(std::env::args_os().skip(1).collect())
+}

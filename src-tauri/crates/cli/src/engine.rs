@@ -1,0 +1,94 @@
+//! The engine as the CLI opens it: the app's data folder and database, the keychain, this
+//! process's session owner, and the recovery of sessions a dead process left running.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use reverie_engine::providers::{blocking, process_env};
+use reverie_engine::session::{owner, EventLog, Owner, Runs};
+use reverie_engine::{Agents, Clock, Database, Providers, Secrets, SystemClock};
+use reverie_protocol::{Agent, Provider};
+
+use crate::exit::{Failure, Outcome};
+use crate::ids::ReservedIds;
+
+/// Overrides the data folder (tests and side-by-side installs).
+pub const DATA_DIR_ENV: &str = "REVERIE_DATA_DIR";
+/// The app's identifier: its data folder's name under the platform data dir.
+const APP_ID: &str = "dev.reverie.desktop";
+
+pub struct Engine {
+    pub data_dir: PathBuf,
+    pub providers: Providers,
+    pub agents: Agents,
+    pub runs: Arc<Runs>,
+    pub ids: Arc<ReservedIds>,
+}
+
+/// `REVERIE_DATA_DIR` if set, else the same folder the app uses.
+pub fn data_dir() -> Outcome<PathBuf> {
+    if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    dirs::data_dir().map(|d| d.join(APP_ID)).ok_or_else(|| {
+        Failure::new(format!("Couldn't find your data folder (is HOME set?). Set {DATA_DIR_ENV} to the folder Reverie should use."))
+    })
+}
+
+impl Engine {
+    /// Opens the database (saying on stderr if a damaged one was moved aside), takes an owner
+    /// lock, and marks sessions whose process died `interrupted` (saying how to resume them).
+    pub async fn open() -> Outcome<Self> {
+        let data_dir = data_dir()?;
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let dir = data_dir.clone();
+        let now = clock.now_ms();
+        let (db, report) = blocking(move || Database::open_in(&dir, now)).await?;
+        if let Some(recovery) = report.recovered {
+            eprintln!(
+                "reverie: the database was damaged ({}); it was moved to {} and a new one was created.",
+                recovery.reason,
+                recovery.moved_to.display()
+            );
+        }
+        let db = Arc::new(db);
+        let ids = Arc::new(ReservedIds::default());
+        let providers = Providers::new(db.clone(), Arc::new(Secrets::detect()), clock.clone(), ids.clone(), process_env());
+        let agents = Agents::new(db.clone(), clock.clone(), ids.clone());
+        let owner = Owner::acquire(&data_dir, &*ids)?;
+        let log = Arc::new(EventLog::new(db, clock));
+        let runs = Runs::new(log, agents.clone(), providers.clone(), ids.clone(), owner, reverie_llm::StreamOptions::default());
+        let engine = Self { data_dir, providers, agents, runs, ids };
+        engine.recover().await?;
+        Ok(engine)
+    }
+
+    async fn recover(&self) -> Outcome<()> {
+        let dir = self.data_dir.clone();
+        let interrupted = self.runs.recover(move |id| owner::is_alive(&dir, id)).await?;
+        match interrupted.as_slice() {
+            [] => {}
+            [one] => eprintln!(
+                "reverie: session {0} was interrupted when the process running it stopped. Continue it with `reverie resume {0}`.",
+                one.as_str()
+            ),
+            many => {
+                eprintln!("reverie: {} sessions were interrupted when the processes running them stopped:", many.len());
+                for id in many {
+                    eprintln!("  reverie resume {}", id.as_str());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn agent_by_name(&self, name: &str) -> Outcome<Agent> {
+        let (agents, name) = (self.agents.clone(), name.to_owned());
+        Ok(blocking(move || agents.by_name(&name)).await?)
+    }
+
+    pub async fn providers(&self) -> Outcome<Vec<Provider>> {
+        let providers = self.providers.clone();
+        Ok(blocking(move || providers.list()).await?)
+    }
+}

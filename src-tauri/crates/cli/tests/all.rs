@@ -1,0 +1,9 @@
+//! The `reverie-cli` binary end to end: each test spawns it with its own data folder against
+//! the fake provider on loopback (an OpenAI-compatible endpoint that needs no key, like Ollama).
+
+mod support;
+
+mod crash;
+mod run;
+mod sessions;
+mod setup;

@@ -23,7 +23,8 @@ async fn list(engine: &Engine, json: bool) -> Outcome {
     let agents = blocking(move || agents.list()).await?;
     let mut out = std::io::stdout().lock();
     if json {
-        let text = serde_json::to_string_pretty(&agents).map_err(|e| Failure::new(format!("Couldn't write the list ({e}).")))?;
+        let text = serde_json::to_string_pretty(&agents)
+            .map_err(|e| Failure::new(format!("Couldn't write the list ({e}).")))?;
         return written(writeln!(out, "{text}"));
     }
     if agents.is_empty() {
@@ -37,7 +38,11 @@ async fn list(engine: &Engine, json: bool) -> Outcome {
         .iter()
         .map(|a| {
             let provider = providers.iter().find(|p| p.id == a.provider_id);
-            let model = a.model.clone().or_else(|| provider.map(|p| p.model.clone())).unwrap_or_default();
+            let model = a
+                .model
+                .clone()
+                .or_else(|| provider.map(|p| p.model.clone()))
+                .unwrap_or_default();
             [
                 a.name.clone(),
                 provider.map_or_else(|| "(deleted)".to_owned(), |p| p.name.clone()),
@@ -48,7 +53,15 @@ async fn list(engine: &Engine, json: bool) -> Outcome {
             ]
         })
         .collect();
-    let header = ["NAME", "PROVIDER", "MODEL", "MAX TURNS", "TOOLS (ask, deny)", "DESCRIPTION"].map(str::to_owned);
+    let header = [
+        "NAME",
+        "PROVIDER",
+        "MODEL",
+        "MAX TURNS",
+        "TOOLS (ask, deny)",
+        "DESCRIPTION",
+    ]
+    .map(str::to_owned);
     written(table(&mut out, &header, &rows))
 }
 
@@ -76,18 +89,36 @@ async fn add(engine: &Engine, args: AgentAddArgs) -> Outcome {
         .await?
         .into_iter()
         .find(|p| p.name.eq_ignore_ascii_case(args.provider.trim()))
-        .ok_or_else(|| Failure::new(format!("There is no provider named “{}”. `reverie providers list` shows the providers.", args.provider.trim())))?;
+        .ok_or_else(|| {
+            Failure::new(format!(
+                "There is no provider named “{}”. `reverie providers list` shows the providers.",
+                args.provider.trim()
+            ))
+        })?;
     let instructions = match (&args.instructions, &args.instructions_file) {
         (Some(text), _) => text.clone(),
-        (None, Some(file)) => std::fs::read_to_string(file)
-            .map_err(|e| Failure::new(format!("Couldn't read the instructions from {} ({e}). Check the path.", file.display())))?,
+        (None, Some(file)) => std::fs::read_to_string(file).map_err(|e| {
+            Failure::new(format!(
+                "Couldn't read the instructions from {} ({e}). Check the path.",
+                file.display()
+            ))
+        })?,
         (None, None) => String::new(),
     };
     // A tool under several flags gets the strictest (deny, then ask); the engine refuses unknown names.
-    let tool_rules = [(&args.allow, Permission::Allow), (&args.ask, Permission::Ask), (&args.deny, Permission::Deny)]
-        .into_iter()
-        .flat_map(|(tools, permission)| tools.iter().map(move |t| ToolRule { tool: t.trim().to_owned(), permission }))
-        .collect();
+    let tool_rules = [
+        (&args.allow, Permission::Allow),
+        (&args.ask, Permission::Ask),
+        (&args.deny, Permission::Deny),
+    ]
+    .into_iter()
+    .flat_map(|(tools, permission)| {
+        tools.iter().map(move |t| ToolRule {
+            tool: t.trim().to_owned(),
+            permission,
+        })
+    })
+    .collect();
     let input = AgentInput {
         name: args.name,
         description: args.description,

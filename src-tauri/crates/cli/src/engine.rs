@@ -53,19 +53,41 @@ impl Engine {
         }
         let db = Arc::new(db);
         let ids = Arc::new(ReservedIds::default());
-        let providers = Providers::new(db.clone(), Arc::new(Secrets::detect()), clock.clone(), ids.clone(), process_env());
+        let providers = Providers::new(
+            db.clone(),
+            Arc::new(Secrets::detect()),
+            clock.clone(),
+            ids.clone(),
+            process_env(),
+        );
         let agents = Agents::new(db.clone(), clock.clone(), ids.clone());
         let owner = Owner::acquire(&data_dir, &*ids)?;
         let log = Arc::new(EventLog::new(db, clock));
-        let runs = Runs::new(log, agents.clone(), providers.clone(), ids.clone(), owner, reverie_llm::StreamOptions::default());
-        let engine = Self { data_dir, providers, agents, runs, ids };
+        let runs = Runs::new(
+            log,
+            agents.clone(),
+            providers.clone(),
+            ids.clone(),
+            owner,
+            reverie_llm::StreamOptions::default(),
+        );
+        let engine = Self {
+            data_dir,
+            providers,
+            agents,
+            runs,
+            ids,
+        };
         engine.recover().await?;
         Ok(engine)
     }
 
     async fn recover(&self) -> Outcome<()> {
         let dir = self.data_dir.clone();
-        let interrupted = self.runs.recover(move |id| owner::is_alive(&dir, id)).await?;
+        let interrupted = self
+            .runs
+            .recover(move |id| owner::is_alive(&dir, id))
+            .await?;
         match interrupted.as_slice() {
             [] => {}
             [one] => eprintln!(

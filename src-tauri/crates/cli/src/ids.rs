@@ -27,6 +27,8 @@ impl ReservedIds {
 
 impl Ids for ReservedIds {
     fn new_id(&self, prefix: &str) -> String {
-        self.lock().remove(prefix).unwrap_or_else(|| UuidIds.new_id(prefix))
+        self.lock()
+            .remove(prefix)
+            .unwrap_or_else(|| UuidIds.new_id(prefix))
     }
 }

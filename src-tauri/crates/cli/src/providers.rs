@@ -23,7 +23,8 @@ async fn list(engine: &Engine, json: bool) -> Outcome {
     let providers = engine.providers().await?;
     let mut out = std::io::stdout().lock();
     if json {
-        let text = serde_json::to_string_pretty(&providers).map_err(|e| Failure::new(format!("Couldn't write the list ({e}).")))?;
+        let text = serde_json::to_string_pretty(&providers)
+            .map_err(|e| Failure::new(format!("Couldn't write the list ({e}).")))?;
         return written(writeln!(out, "{text}"));
     }
     if providers.is_empty() {
@@ -32,8 +33,18 @@ async fn list(engine: &Engine, json: bool) -> Outcome {
             "No model providers yet. Add one with `reverie providers add --name NAME --kind anthropic|openai --base-url URL --model MODEL`."
         ));
     }
-    let rows: Vec<[String; 5]> =
-        providers.iter().map(|p| [p.name.clone(), kind_name(p.kind).to_owned(), p.base_url.clone(), p.model.clone(), key(p.key).to_owned()]).collect();
+    let rows: Vec<[String; 5]> = providers
+        .iter()
+        .map(|p| {
+            [
+                p.name.clone(),
+                kind_name(p.kind).to_owned(),
+                p.base_url.clone(),
+                p.model.clone(),
+                key(p.key).to_owned(),
+            ]
+        })
+        .collect();
     let header = ["NAME", "KIND", "BASE URL", "MODEL", "KEY"].map(str::to_owned);
     written(table(&mut out, &header, &rows))
 }
@@ -66,7 +77,13 @@ async fn add(engine: &Engine, args: ProviderAddArgs) -> Outcome {
         Kind::Anthropic => ProviderKind::Anthropic,
         Kind::Openai => ProviderKind::OpenaiCompatible,
     };
-    let input = ProviderInput { name: args.name, kind, base_url: args.base_url, model: args.model, api_key };
+    let input = ProviderInput {
+        name: args.name,
+        kind,
+        base_url: args.base_url,
+        model: args.model,
+        api_key,
+    };
     let providers = engine.providers.clone();
     let provider = blocking(move || providers.create(input)).await?;
     let mut out = std::io::stdout().lock();
@@ -99,7 +116,10 @@ fn key_from_stdin() -> Outcome<String> {
         let _ = std::io::stderr().flush();
     }
     let mut line = String::new();
-    stdin.lock().read_line(&mut line).map_err(|e| Failure::new(format!("Couldn't read the key from standard input ({e}).")))?;
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure::new(format!("Couldn't read the key from standard input ({e}).")))?;
     let key = line.trim().to_owned();
     if key.is_empty() {
         return Err(Failure::new("No key came on standard input; pipe it in, for example `printenv MY_KEY | reverie providers add … --api-key-stdin`."));

@@ -20,13 +20,21 @@ pub async fn run(engine: &Engine, args: RunArgs) -> Outcome {
     let agent = engine.agent_by_name(&args.agent).await?;
     let workspace = match &args.workspace {
         Some(dir) => absolute(dir)?,
-        None => std::env::current_dir().map_err(|e| Failure::new(format!("Couldn't read the current folder ({e}); pass --workspace DIR.")))?,
+        None => std::env::current_dir().map_err(|e| {
+            Failure::new(format!(
+                "Couldn't read the current folder ({e}); pass --workspace DIR."
+            ))
+        })?,
     };
     let task = match args.task.as_slice() {
         [dash] if dash == "-" => read_stdin("task")?,
         words => words.join(" "),
     };
-    let input = RunInput { agent_id: agent.id, workspace: workspace.display().to_string(), task };
+    let input = RunInput {
+        agent_id: agent.id,
+        workspace: workspace.display().to_string(),
+        task,
+    };
     let signals = Signals::listen()?;
     // Subscribe before the run starts, so the very first streamed text is seen live.
     let id = SessionId(engine.ids.reserve("ses"));
@@ -38,9 +46,10 @@ pub async fn run(engine: &Engine, args: RunArgs) -> Outcome {
 pub async fn resume(engine: &Engine, args: ResumeArgs) -> Outcome {
     let id = SessionId(args.id.trim().to_owned());
     let summary = engine.runs.get(&id).await.map_err(|e| match e {
-        reverie_engine::Error::NotFound(_) => {
-            Failure::new(format!("There is no session {}. `reverie sessions list` shows the sessions.", id.as_str()))
-        }
+        reverie_engine::Error::NotFound(_) => Failure::new(format!(
+            "There is no session {}. `reverie sessions list` shows the sessions.",
+            id.as_str()
+        )),
         other => other.into(),
     })?;
     let message = match args.message.as_deref() {
@@ -49,9 +58,25 @@ pub async fn resume(engine: &Engine, args: ResumeArgs) -> Outcome {
     };
     let signals = Signals::listen()?;
     let subscription = engine.runs.subscribe(&id, summary.last_seq).await?;
-    let started = engine.runs.continue_run(&id, message, options(&args.stream)).await?;
-    let note = format!("Resuming session {} ({}) in {}", id.as_str(), summary.agent_name, summary.workspace);
-    follow(engine, started, subscription, signals, &args.stream, Some(note)).await
+    let started = engine
+        .runs
+        .continue_run(&id, message, options(&args.stream))
+        .await?;
+    let note = format!(
+        "Resuming session {} ({}) in {}",
+        id.as_str(),
+        summary.agent_name,
+        summary.workspace
+    );
+    follow(
+        engine,
+        started,
+        subscription,
+        signals,
+        &args.stream,
+        Some(note),
+    )
+    .await
 }
 
 /// Ctrl-C and SIGTERM, listened for before the run starts so neither can kill it half-written.
@@ -62,13 +87,25 @@ struct Signals {
 
 impl Signals {
     fn listen() -> Outcome<Self> {
-        let listen = |kind| signal(kind).map_err(|e| Failure::new(format!("Couldn't listen for Ctrl-C ({e}); nothing was started.")));
-        Ok(Self { interrupt: listen(SignalKind::interrupt())?, terminate: listen(SignalKind::terminate())? })
+        let listen = |kind| {
+            signal(kind).map_err(|e| {
+                Failure::new(format!(
+                    "Couldn't listen for Ctrl-C ({e}); nothing was started."
+                ))
+            })
+        };
+        Ok(Self {
+            interrupt: listen(SignalKind::interrupt())?,
+            terminate: listen(SignalKind::terminate())?,
+        })
     }
 }
 
 fn options(flags: &StreamFlags) -> RunOptions {
-    RunOptions { approve_all: flags.yes, max_turns: flags.max_turns }
+    RunOptions {
+        approve_all: flags.yes,
+        max_turns: flags.max_turns,
+    }
 }
 
 /// Where the run is shown: the readable transcript, or one JSON line per stored event.
@@ -80,7 +117,10 @@ struct Output {
 
 impl Output {
     fn new(json: bool) -> Self {
-        Self { transcript: (!json).then(|| Transcript::new(std::io::stdout())), closed: false }
+        Self {
+            transcript: (!json).then(|| Transcript::new(std::io::stdout())),
+            closed: false,
+        }
     }
 
     fn item(&mut self, item: &StreamItem) {
@@ -125,13 +165,23 @@ pub fn json_line(out: &mut impl Write, event: &SessionEvent) -> std::io::Result<
 type Asking = Option<(String, oneshot::Receiver<bool>)>;
 
 /// Follows a started run to its end and returns the exit code for how it ended.
-async fn follow(engine: &Engine, started: Started, mut sub: Subscription, signals: Signals, flags: &StreamFlags, note: Option<String>) -> Outcome {
+async fn follow(
+    engine: &Engine,
+    started: Started,
+    mut sub: Subscription,
+    signals: Signals,
+    flags: &StreamFlags,
+    note: Option<String>,
+) -> Outcome {
     let Started { summary, mut done } = started;
     let id = summary.id;
     let clock = Instant::now();
     let mut out = Output::new(flags.json);
     let interactive = std::io::stdin().is_terminal();
-    let Signals { mut interrupt, mut terminate } = signals;
+    let Signals {
+        mut interrupt,
+        mut terminate,
+    } = signals;
     if let Some(note) = note {
         out.note(&note);
     }
@@ -200,16 +250,29 @@ async fn follow(engine: &Engine, started: Started, mut sub: Subscription, signal
         None => match done.await {
             Ok(Ok(o)) => o,
             Ok(Err(e)) => return Err(Failure::from(e).with_session(&id)),
-            Err(e) => return Err(Failure::new(format!("The run stopped unexpectedly ({e}).")).with_session(&id)),
+            Err(e) => {
+                return Err(
+                    Failure::new(format!("The run stopped unexpectedly ({e}).")).with_session(&id)
+                )
+            }
         },
     };
     out.note(&format!(
         "{} · session {}",
-        transcript::totals(outcome.turns, outcome.usage.input_tokens, outcome.usage.output_tokens, outcome.cost_usd, elapsed_ms(clock)),
+        transcript::totals(
+            outcome.turns,
+            outcome.usage.input_tokens,
+            outcome.usage.output_tokens,
+            outcome.cost_usd,
+            elapsed_ms(clock)
+        ),
         id.as_str()
     ));
     if !matches!(outcome.reason, IdleReason::EndTurn) && !flags.json {
-        out.note(&format!("  Continue it with `reverie resume {} --message \"…\"`.", id.as_str()));
+        out.note(&format!(
+            "  Continue it with `reverie resume {} --message \"…\"`.",
+            id.as_str()
+        ));
     }
     Ok(exit::for_reason(outcome.reason))
 }
@@ -225,7 +288,12 @@ async fn answer(asking: &mut Asking) -> (String, bool) {
 impl Failure {
     /// Says where the session's record is, for failures after it started.
     fn with_session(mut self, id: &SessionId) -> Self {
-        self.message = format!("{} Session {} keeps what was recorded: `reverie sessions show {}`.", self.message, id.as_str(), id.as_str());
+        self.message = format!(
+            "{} Session {} keeps what was recorded: `reverie sessions show {}`.",
+            self.message,
+            id.as_str(),
+            id.as_str()
+        );
         self
     }
 }
@@ -238,7 +306,8 @@ fn ask(question: String) -> oneshot::Receiver<bool> {
         let _ = write!(stderr, "{question}");
         let _ = stderr.flush();
         let mut line = String::new();
-        let approved = std::io::stdin().read_line(&mut line).is_ok() && matches!(line.trim().to_lowercase().as_str(), "y" | "yes");
+        let approved = std::io::stdin().read_line(&mut line).is_ok()
+            && matches!(line.trim().to_lowercase().as_str(), "y" | "yes");
         let _ = tx.send(approved);
     });
     rx
@@ -251,14 +320,21 @@ fn elapsed_ms(since: Instant) -> u64 {
 /// `dir` made absolute against the current folder, without resolving it (a folder that does not
 /// exist is the engine's to report).
 fn absolute(dir: &Path) -> Outcome<std::path::PathBuf> {
-    std::path::absolute(dir).map_err(|e| Failure::new(format!("Couldn't make {} a full path ({e}); give the folder's full path.", dir.display())))
+    std::path::absolute(dir).map_err(|e| {
+        Failure::new(format!(
+            "Couldn't make {} a full path ({e}); give the folder's full path.",
+            dir.display()
+        ))
+    })
 }
 
 /// All of standard input, as the `what` (a task or a message).
 fn read_stdin(what: &str) -> Outcome<String> {
     let mut text = String::new();
-    std::io::stdin()
-        .read_to_string(&mut text)
-        .map_err(|e| Failure::new(format!("Couldn't read the {what} from standard input ({e}); it must be UTF-8 text.")))?;
+    std::io::stdin().read_to_string(&mut text).map_err(|e| {
+        Failure::new(format!(
+            "Couldn't read the {what} from standard input ({e}); it must be UTF-8 text."
+        ))
+    })?;
     Ok(text)
 }

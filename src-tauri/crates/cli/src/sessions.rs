@@ -27,11 +27,15 @@ async fn list(engine: &Engine, json: bool) -> Outcome {
     let sessions = engine.runs.list().await?;
     let mut out = std::io::stdout().lock();
     if json {
-        let text = serde_json::to_string_pretty(&sessions).map_err(|e| Failure::new(format!("Couldn't write the list ({e}).")))?;
+        let text = serde_json::to_string_pretty(&sessions)
+            .map_err(|e| Failure::new(format!("Couldn't write the list ({e}).")))?;
         return written(writeln!(out, "{text}"));
     }
     if sessions.is_empty() {
-        return written(writeln!(out, "No sessions yet. Start one with `reverie run --agent NAME \"task\"`."));
+        return written(writeln!(
+            out,
+            "No sessions yet. Start one with `reverie run --agent NAME \"task\"`."
+        ));
     }
     let now = reverie_engine::SystemClock.now_ms();
     let rows: Vec<[String; 8]> = sessions
@@ -43,13 +47,28 @@ async fn list(engine: &Engine, json: bool) -> Outcome {
                 units::clip(&s.agent_name, 20),
                 units::first_line(&s.task_preview, 40),
                 s.turns.to_string(),
-                format!("{}/{}", units::tokens(s.usage.input_tokens), units::tokens(s.usage.output_tokens)),
-                s.cost_usd.map_or_else(|| "-".to_owned(), |c| units::cost(Some(c))),
+                format!(
+                    "{}/{}",
+                    units::tokens(s.usage.input_tokens),
+                    units::tokens(s.usage.output_tokens)
+                ),
+                s.cost_usd
+                    .map_or_else(|| "-".to_owned(), |c| units::cost(Some(c))),
                 units::age(now, s.updated_at),
             ]
         })
         .collect();
-    let header = ["ID", "STATUS", "AGENT", "TASK", "TURNS", "TOKENS IN/OUT", "COST", "UPDATED"].map(str::to_owned);
+    let header = [
+        "ID",
+        "STATUS",
+        "AGENT",
+        "TASK",
+        "TURNS",
+        "TOKENS IN/OUT",
+        "COST",
+        "UPDATED",
+    ]
+    .map(str::to_owned);
     written(table(&mut out, &header, &rows))
 }
 
@@ -57,7 +76,13 @@ async fn list(engine: &Engine, json: bool) -> Outcome {
 fn status(s: &SessionSummary) -> String {
     match s.stop_reason {
         Some(reason) if s.status == reverie_protocol::SessionStatus::Idle => {
-            format!("idle ({})", serde_json::to_value(reason).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())
+            format!(
+                "idle ({})",
+                serde_json::to_value(reason)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            )
         }
         _ => s.status.as_str().to_owned(),
     }
@@ -77,7 +102,13 @@ async fn show(engine: &Engine, id: &SessionId) -> Outcome {
     if let Some(e) = failed {
         return written(Err(e));
     }
-    let totals = transcript::totals(summary.turns, summary.usage.input_tokens, summary.usage.output_tokens, summary.cost_usd, summary.duration_ms);
+    let totals = transcript::totals(
+        summary.turns,
+        summary.usage.input_tokens,
+        summary.usage.output_tokens,
+        summary.cost_usd,
+        summary.duration_ms,
+    );
     written(transcript.note(&format!("{totals} · {}", status(&summary))))
 }
 
@@ -96,26 +127,37 @@ async fn export(engine: &Engine, id: &SessionId) -> Outcome {
 
 async fn summary(engine: &Engine, id: &SessionId) -> Outcome<SessionSummary> {
     engine.runs.get(id).await.map_err(|e| match e {
-        reverie_engine::Error::NotFound(_) => {
-            Failure::new(format!("There is no session {}. `reverie sessions list` shows the sessions.", id.as_str()))
-        }
+        reverie_engine::Error::NotFound(_) => Failure::new(format!(
+            "There is no session {}. `reverie sessions list` shows the sessions.",
+            id.as_str()
+        )),
         other => other.into(),
     })
 }
 
 /// Every stored event of the session, page by page.
-async fn each_event(engine: &Engine, id: &SessionId, mut each: impl FnMut(&SessionEvent)) -> Outcome<()> {
+async fn each_event(
+    engine: &Engine,
+    id: &SessionId,
+    mut each: impl FnMut(&SessionEvent),
+) -> Outcome<()> {
     let mut after = 0;
     loop {
         let page = engine.runs.events(id, after, PAGE).await?;
-        let Some(last) = page.last() else { return Ok(()) };
+        let Some(last) = page.last() else {
+            return Ok(());
+        };
         after = last.seq;
         page.iter().for_each(&mut each);
     }
 }
 
 /// Columns padded to their widest cell.
-pub fn table(out: &mut impl Write, header: &[String], rows: &[impl AsRef<[String]>]) -> std::io::Result<()> {
+pub fn table(
+    out: &mut impl Write,
+    header: &[String],
+    rows: &[impl AsRef<[String]>],
+) -> std::io::Result<()> {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row.as_ref()) {
@@ -123,7 +165,11 @@ pub fn table(out: &mut impl Write, header: &[String], rows: &[impl AsRef<[String
         }
     }
     for row in std::iter::once(header).chain(rows.iter().map(AsRef::as_ref)) {
-        let cells: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
         writeln!(out, "{}", cells.join("  ").trim_end())?;
     }
     out.flush()
@@ -134,6 +180,8 @@ pub fn written(result: std::io::Result<()>) -> Outcome {
     match result {
         Ok(()) => Ok(exit::OK),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::OK),
-        Err(e) => Err(Failure::new(format!("Couldn't write to standard output ({e})."))),
+        Err(e) => Err(Failure::new(format!(
+            "Couldn't write to standard output ({e})."
+        ))),
     }
 }

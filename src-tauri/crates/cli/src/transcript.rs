@@ -25,7 +25,12 @@ pub struct Transcript<W: Write> {
 
 impl<W: Write> Transcript<W> {
     pub fn new(out: W) -> Self {
-        Self { out, streamed: String::new(), tools: HashMap::new(), user_messages: 0 }
+        Self {
+            out,
+            streamed: String::new(),
+            tools: HashMap::new(),
+            user_messages: 0,
+        }
     }
 
     /// Live assistant text: printed as it comes.
@@ -44,23 +49,56 @@ impl<W: Write> Transcript<W> {
         match &event.payload {
             EventPayload::UserMessage { text } => {
                 self.user_messages += 1;
-                let label = if self.user_messages == 1 { "Task" } else { "You" };
+                let label = if self.user_messages == 1 {
+                    "Task"
+                } else {
+                    "You"
+                };
                 writeln!(self.out, "▸ {label}: {}", indent(text.trim(), "  "))?;
             }
-            EventPayload::StatusRunning {} | EventPayload::ModelRequestStart { .. } | EventPayload::ModelRequestEnd { .. } => {}
-            EventPayload::StatusIdle { reason } => writeln!(self.out, "■ {}", reason_sentence(*reason))?,
+            EventPayload::StatusRunning {}
+            | EventPayload::ModelRequestStart { .. }
+            | EventPayload::ModelRequestEnd { .. } => {}
+            EventPayload::StatusIdle { reason } => {
+                writeln!(self.out, "■ {}", reason_sentence(*reason))?
+            }
             EventPayload::Error { error } => writeln!(self.out, "✗ Error: {}", error.message)?,
-            EventPayload::AgentToolUse { tool_use_id, name, input } => {
+            EventPayload::AgentToolUse {
+                tool_use_id,
+                name,
+                input,
+            } => {
                 self.tools.insert(tool_use_id.clone(), name.clone());
                 writeln!(self.out, "→ {}", call_line(name, input))?;
             }
-            EventPayload::AgentToolResult { tool_use_id, content, is_error } => {
-                let name = self.tools.get(tool_use_id).map(String::as_str).unwrap_or("");
+            EventPayload::AgentToolResult {
+                tool_use_id,
+                content,
+                is_error,
+            } => {
+                let name = self
+                    .tools
+                    .get(tool_use_id)
+                    .map(String::as_str)
+                    .unwrap_or("");
                 let mark = if *is_error { '✗' } else { '✓' };
-                writeln!(self.out, "  {mark} {}", result_line(name, content, *is_error))?;
+                writeln!(
+                    self.out,
+                    "  {mark} {}",
+                    result_line(name, content, *is_error)
+                )?;
             }
-            EventPayload::ApprovalRequested { name, input, working_directory, .. } => {
-                writeln!(self.out, "? {} needs approval (in {working_directory})", call_line(name, input))?;
+            EventPayload::ApprovalRequested {
+                name,
+                input,
+                working_directory,
+                ..
+            } => {
+                writeln!(
+                    self.out,
+                    "? {} needs approval (in {working_directory})",
+                    call_line(name, input)
+                )?;
             }
             // A denial is told by the tool's result that follows.
             EventPayload::ApprovalResolved { approved, .. } => {
@@ -114,7 +152,13 @@ pub fn reason_sentence(reason: IdleReason) -> &'static str {
 }
 
 /// `4 turns · 1.2k tokens in / 310 out · $0.0123 · 6.1s`
-pub fn totals(turns: u32, input: u64, output: u64, cost_usd: Option<f64>, duration_ms: u64) -> String {
+pub fn totals(
+    turns: u32,
+    input: u64,
+    output: u64,
+    cost_usd: Option<f64>,
+    duration_ms: u64,
+) -> String {
     format!(
         "{turns} turn{} · {} tokens in / {} out · {} · {}",
         if turns == 1 { "" } else { "s" },
@@ -127,7 +171,13 @@ pub fn totals(turns: u32, input: u64, output: u64, cost_usd: Option<f64>, durati
 
 /// A session's header line for `sessions show`.
 pub fn header(s: &SessionSummary) -> String {
-    format!("Session {} · agent {} · {} · in {}", s.id.as_str(), s.agent_name, s.status.as_str(), s.workspace)
+    format!(
+        "Session {} · agent {} · {} · in {}",
+        s.id.as_str(),
+        s.agent_name,
+        s.status.as_str(),
+        s.workspace
+    )
 }
 
 /// `read_file notes.md`, `run_command `cargo test``, `search_files "TODO" in src`.
@@ -135,7 +185,13 @@ pub fn call_line(name: &str, input: &Value) -> String {
     let text = |key: &str| input.get(key).and_then(Value::as_str);
     let shown = match name {
         "run_command" => text("command").map(|c| format!("`{}`", units::first_line(c, LINE_CHARS))),
-        "search_files" => text("pattern").map(|p| format!("{:?} in {}", units::clip(p, LINE_CHARS), text("path").unwrap_or("."))),
+        "search_files" => text("pattern").map(|p| {
+            format!(
+                "{:?} in {}",
+                units::clip(p, LINE_CHARS),
+                text("path").unwrap_or(".")
+            )
+        }),
         "list_files" => Some(text("path").unwrap_or(".").to_owned()),
         _ => text("path").map(|p| units::clip(p, LINE_CHARS)),
     };
@@ -159,7 +215,9 @@ pub fn result_line(name: &str, content: &str, is_error: bool) -> String {
         "run_command" => {
             // The output, then `[exit code: N]`.
             let (output, status) = match content.rfind('[') {
-                Some(at) if content.ends_with(']') => (&content[..at], &content[at + 1..content.len() - 1]),
+                Some(at) if content.ends_with(']') => {
+                    (&content[..at], &content[at + 1..content.len() - 1])
+                }
                 _ => (content, ""),
             };
             match output.trim() {
@@ -180,7 +238,9 @@ fn plural(n: usize) -> &'static str {
 }
 
 fn indent(text: &str, prefix: &str) -> String {
-    text.lines().collect::<Vec<_>>().join(&format!("\n{prefix}"))
+    text.lines()
+        .collect::<Vec<_>>()
+        .join(&format!("\n{prefix}"))
 }
 
 #[cfg(test)]
@@ -190,26 +250,86 @@ mod tests {
     use serde_json::json;
 
     fn event(seq: u64, payload: EventPayload) -> SessionEvent {
-        SessionEvent { session_id: SessionId("ses_1".into()), seq, thread_id: ThreadId("thr_1".into()), time_ms: 0, payload }
+        SessionEvent {
+            session_id: SessionId("ses_1".into()),
+            seq,
+            thread_id: ThreadId("thr_1".into()),
+            time_ms: 0,
+            payload,
+        }
     }
 
     #[test]
     fn a_transcript_reads_like_a_conversation() {
         let mut t = Transcript::new(Vec::new());
-        t.event(&event(1, EventPayload::UserMessage { text: "Fix it".into() })).unwrap();
+        t.event(&event(
+            1,
+            EventPayload::UserMessage {
+                text: "Fix it".into(),
+            },
+        ))
+        .unwrap();
         t.delta("Let me ").unwrap();
         t.delta("look.").unwrap();
-        t.event(&event(2, EventPayload::AgentMessage { text: "Let me look.".into() })).unwrap();
+        t.event(&event(
+            2,
+            EventPayload::AgentMessage {
+                text: "Let me look.".into(),
+            },
+        ))
+        .unwrap();
         let input = json!({"path": "a.txt"});
-        t.event(&event(3, EventPayload::AgentToolUse { tool_use_id: "t1".into(), name: "read_file".into(), input })).unwrap();
-        t.event(&event(4, EventPayload::AgentToolResult { tool_use_id: "t1".into(), content: "1\tone\n2\ttwo\n".into(), is_error: false }))
-            .unwrap();
+        t.event(&event(
+            3,
+            EventPayload::AgentToolUse {
+                tool_use_id: "t1".into(),
+                name: "read_file".into(),
+                input,
+            },
+        ))
+        .unwrap();
+        t.event(&event(
+            4,
+            EventPayload::AgentToolResult {
+                tool_use_id: "t1".into(),
+                content: "1\tone\n2\ttwo\n".into(),
+                is_error: false,
+            },
+        ))
+        .unwrap();
         let input = json!({"command": "make test"});
-        t.event(&event(5, EventPayload::AgentToolUse { tool_use_id: "t2".into(), name: "run_command".into(), input })).unwrap();
-        t.event(&event(6, EventPayload::AgentToolResult { tool_use_id: "t2".into(), content: "ok\n[exit code: 0]".into(), is_error: false }))
-            .unwrap();
-        t.event(&event(7, EventPayload::AgentMessage { text: "Done.".into() })).unwrap();
-        t.event(&event(8, EventPayload::StatusIdle { reason: IdleReason::EndTurn })).unwrap();
+        t.event(&event(
+            5,
+            EventPayload::AgentToolUse {
+                tool_use_id: "t2".into(),
+                name: "run_command".into(),
+                input,
+            },
+        ))
+        .unwrap();
+        t.event(&event(
+            6,
+            EventPayload::AgentToolResult {
+                tool_use_id: "t2".into(),
+                content: "ok\n[exit code: 0]".into(),
+                is_error: false,
+            },
+        ))
+        .unwrap();
+        t.event(&event(
+            7,
+            EventPayload::AgentMessage {
+                text: "Done.".into(),
+            },
+        ))
+        .unwrap();
+        t.event(&event(
+            8,
+            EventPayload::StatusIdle {
+                reason: IdleReason::EndTurn,
+            },
+        ))
+        .unwrap();
         let text = String::from_utf8(t.out).unwrap();
         assert_eq!(
             text,

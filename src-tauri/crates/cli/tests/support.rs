@@ -32,23 +32,55 @@ impl Ran {
 }
 
 pub async fn timeout<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(WAIT, f).await.unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+    tokio::time::timeout(WAIT, f)
+        .await
+        .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
 }
 
 impl Cli {
     /// A fake provider playing `replies`, and nothing configured yet.
     pub async fn empty(replies: Vec<Reply>) -> Self {
-        let config = FakeProviderConfig { open: true, ..FakeProviderConfig::default() };
-        let fake = FakeProvider::start_with_script(config, Script::from_replies(replies)).await.unwrap();
-        Self { data: tempfile::tempdir().unwrap(), workspace: tempfile::tempdir().unwrap(), fake }
+        let config = FakeProviderConfig {
+            open: true,
+            ..FakeProviderConfig::default()
+        };
+        let fake = FakeProvider::start_with_script(config, Script::from_replies(replies))
+            .await
+            .unwrap();
+        Self {
+            data: tempfile::tempdir().unwrap(),
+            workspace: tempfile::tempdir().unwrap(),
+            fake,
+        }
     }
 
     /// Also the provider “Fake” (at the fake) and the agent “coder” on it, with `agent_flags`.
     pub async fn with_agent(replies: Vec<Reply>, agent_flags: &[&str]) -> Self {
         let cli = Self::empty(replies).await;
         let url = cli.fake.openai_base_url();
-        cli.ok(&["providers", "add", "--name", "Fake", "--kind", "openai", "--base-url", &url, "--model", "fake-model"]).await;
-        let mut args = vec!["agents", "add", "--name", "coder", "--provider", "Fake", "--instructions", "You fix notes."];
+        cli.ok(&[
+            "providers",
+            "add",
+            "--name",
+            "Fake",
+            "--kind",
+            "openai",
+            "--base-url",
+            &url,
+            "--model",
+            "fake-model",
+        ])
+        .await;
+        let mut args = vec![
+            "agents",
+            "add",
+            "--name",
+            "coder",
+            "--provider",
+            "Fake",
+            "--instructions",
+            "You fix notes.",
+        ];
         args.extend_from_slice(agent_flags);
         cli.ok(&args).await;
         cli
@@ -112,7 +144,9 @@ impl Cli {
 }
 
 pub async fn finish(child: Child) -> Ran {
-    let out = timeout("the command to exit", child.wait_with_output()).await.unwrap();
+    let out = timeout("the command to exit", child.wait_with_output())
+        .await
+        .unwrap();
     Ran {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8(out.stdout).unwrap(),
@@ -122,8 +156,12 @@ pub async fn finish(child: Child) -> Ran {
 
 /// JSON lines of stored events, each checked to parse, with `seq` 1, 2, 3… without gaps.
 pub fn parse_events(text: &str) -> Vec<SessionEvent> {
-    let events: Vec<SessionEvent> =
-        text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a SessionEvent ({e}): {l}"))).collect();
+    let events: Vec<SessionEvent> = text
+        .lines()
+        .map(|l| {
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("not a SessionEvent ({e}): {l}"))
+        })
+        .collect();
     for (i, e) in events.iter().enumerate() {
         assert_eq!(e.seq, i as u64 + 1, "seq without gaps: {events:#?}");
         assert_eq!(e.session_id, events[0].session_id);

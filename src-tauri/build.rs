@@ -21,6 +21,20 @@ fn main() {
         "test_provider",
         "check_for_updates",
         "install_update",
+        "list_tools",
+        "list_agents",
+        "create_agent",
+        "update_agent",
+        "delete_agent",
+        "list_sessions",
+        "get_session",
+        "session_events",
+        "start_run",
+        "cancel_session",
+        "continue_session",
+        "answer_approval",
+        "watch_session",
+        "unwatch_session",
     ]);
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")

@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use reverie_testkit::{FakeProvider, FakeProviderConfig};
+use reverie_testkit::{FakeProvider, FakeProviderConfig, Reply, Script};
 use serde_json::{json, Value};
 
 use crate::support::{contains, files_under};
@@ -132,7 +132,8 @@ async fn fill(c: &Client, id: &str, value: &str) {
 
 async fn screenshot(c: &Client, name: &str) {
     // Wait for running transitions (a theme switch fades colours) so the picture is settled.
-    let settle = "const done = arguments[0]; Promise.all(document.getAnimations().map((a) => a.finished)).then(() => done(true), () => done(true));";
+    // Endless ones (a spinner, a blinking caret) never finish: skip them.
+    let settle = "const done = arguments[0]; const finite = document.getAnimations().filter((a) => a.effect?.getComputedTiming().iterations !== Infinity); Promise.all(finite.map((a) => a.finished)).then(() => done(true), () => done(true));";
     c.execute_async(settle, vec![]).await.unwrap();
     let png = c.screenshot().await.unwrap();
     std::fs::write(artifacts().join(name), png).unwrap();
@@ -144,11 +145,22 @@ async fn invoke(c: &Client, cmd: &str, args: Value) -> Value {
     c.execute_async(script, vec![json!(cmd), args]).await.unwrap()
 }
 
+/// One real app at a time: two would share the display and race for the CPU.
+static ONE_APP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a display, a D-Bus session and tauri-driver: run through `make test`"]
 async fn settings_add_a_provider_test_it_and_check_for_updates_offline() {
+    let _one = ONE_APP.lock().await;
     // A WebDriver command that never answers must fail the test, not hang CI.
     tokio::time::timeout(SCENARIO_LIMIT, settings_scenario()).await.expect("the e2e scenario did not finish in time");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display, a D-Bus session and tauri-driver: run through `make test`"]
+async fn an_agent_runs_a_task_live_with_an_approval_and_writes_the_file() {
+    let _one = ONE_APP.lock().await;
+    tokio::time::timeout(SCENARIO_LIMIT, run_scenario()).await.expect("the e2e scenario did not finish in time");
 }
 
 /// The whole scenario's limit: each step waits at most `WAIT`, but a hung command has none.
@@ -227,6 +239,115 @@ async fn settings_scenario() {
     assert!(files.iter().any(|(p, _)| p.ends_with("reverie.db")), "the app wrote its database under REVERIE_DATA_DIR");
     assert!(files.iter().any(|(p, _)| p.to_string_lossy().contains("/logs/")), "the app wrote a log file");
     for (path, bytes) in files {
+        assert!(!contains(&bytes, KEY.as_bytes()), "{} contains the key", path.display());
+    }
+}
+
+/// The file the agent writes in the run scenario.
+const SUMMARY: &str = "# Summary\n\n- Reverie runs agents on your own folder.\n- Every step is recorded.\n";
+
+async fn run_scenario() {
+    if !cfg!(feature = "custom-protocol") {
+        panic!("build the app with the UI inside: cargo test --features reverie/custom-protocol");
+    }
+    let script = Script::from_replies([
+        Reply::new().text_chunks("I'll read the notes first.", 4).tool_use("read_file", json!({"path": "notes.md"})),
+        Reply::new().text_chunks("Now I'll write the summary.", 3).tool_use("write_file", json!({"path": "SUMMARY.md", "content": SUMMARY})),
+        Reply::new().text("Let me check the folder.").tool_use("run_command", json!({"command": "ls"})),
+        Reply::new().text_chunks("Done: SUMMARY.md has the two points from notes.md.", 5),
+    ]);
+    let config = FakeProviderConfig { keys: vec![KEY.into()], models: vec!["fake-model".into()], open: false };
+    let fake = FakeProvider::start_with_script(config, script).await.unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let xdg = tempfile::tempdir().unwrap();
+    let workspace = tempfile::tempdir().unwrap();
+    std::fs::write(workspace.path().join("notes.md"), "Reverie runs agents on your own folder.\nEvery step is recorded.\n").unwrap();
+    let closed = free_port();
+    let driver = Driver::start(&[
+        ("REVERIE_DATA_DIR", data.path().display().to_string()),
+        ("REVERIE_UPDATE_ENDPOINT", format!("http://127.0.0.1:{closed}/latest.json")),
+        ("XDG_CONFIG_HOME", xdg.path().display().to_string()),
+    ]);
+    let c = connect(&driver).await;
+
+    // Dark first (the light theme is pictured at the end), a provider (Settings is covered by
+    // the other scenario), then an agent through the Agents page.
+    wait_css(&c, &testid("nav-settings")).await.click().await.unwrap();
+    wait_css(&c, &testid("theme-dark")).await.click().await.unwrap();
+    wait_css(&c, "html[data-theme='dark']").await;
+    let provider = json!({"input": {"name": "Fake Anthropic", "kind": "anthropic", "base_url": fake.base_url(), "model": "fake-model", "api_key": KEY}});
+    let created = invoke(&c, "create_provider", provider).await;
+    assert!(created.get("rejected").is_none(), "{created}");
+    wait_css(&c, &testid("nav-agents")).await.click().await.unwrap();
+    wait_css(&c, &testid("new-agent")).await.click().await.unwrap();
+    wait_css(&c, &testid("agent-form")).await;
+    fill(&c, "agent-name", "Note taker").await;
+    fill(&c, "agent-description", "Summarizes notes into SUMMARY.md").await;
+    fill(&c, "agent-instructions", "You turn notes into short Markdown summaries.").await;
+    wait_xpath(&c, "//select[@data-testid='agent-provider']/option[contains(., 'Fake Anthropic')]").await.click().await.unwrap();
+    screenshot(&c, "app-agent-form.png").await;
+    wait_css(&c, &testid("agent-save")).await.click().await.unwrap();
+    wait_css(&c, "[data-testid='agent-row'][data-agent-name='Note taker']").await;
+    screenshot(&c, "app-agents.png").await;
+
+    // A run: the folder is typed (the picker is the OS's own dialog), then the live transcript.
+    wait_css(&c, &testid("nav-runs")).await.click().await.unwrap();
+    wait_css(&c, &testid("new-run")).await.click().await.unwrap();
+    wait_css(&c, &testid("run-form")).await;
+    wait_xpath(&c, "//select[@data-testid='run-agent']/option[contains(., 'Note taker')]").await.click().await.unwrap();
+    fill(&c, "run-workspace", "/no/such/folder").await;
+    fill(&c, "run-task", "Summarize notes.md into SUMMARY.md, then check the folder.").await;
+    wait_css(&c, &testid("run-start")).await.click().await.unwrap();
+    wait_xpath(&c, "//*[@data-testid='field-error-workspace' and contains(., 'does not exist')]").await;
+    screenshot(&c, "app-run-bad-folder.png").await;
+    fill(&c, "run-workspace", &workspace.path().display().to_string()).await;
+    wait_css(&c, &testid("run-start")).await.click().await.unwrap();
+
+    // The run pauses on `run_command` (permission ask) with the command and its folder shown.
+    let approval = wait_css(&c, &testid("approval")).await;
+    let text = approval.text().await.unwrap();
+    assert!(text.contains("ls"), "{text}");
+    wait_xpath(&c, "//*[@data-testid='tool-call' and @data-tool-name='write_file' and @data-state='ok']").await;
+    screenshot(&c, "app-run-approval.png").await;
+    wait_css(&c, &testid("approve")).await.click().await.unwrap();
+
+    wait_css(&c, "[data-testid='session-view'][data-status='idle']").await;
+    wait_xpath(&c, "//*[@data-testid='idle-reason' and contains(., 'Finished')]").await;
+    screenshot(&c, "app-run-finished-dark.png").await;
+    let transcript = wait_css(&c, &testid("transcript")).await.text().await.unwrap();
+    for expected in ["Summarize notes.md", "I'll read the notes first.", "Now I'll write the summary.", "Done: SUMMARY.md has the two points"] {
+        assert!(transcript.contains(expected), "the transcript shows {expected:?}:\n{transcript}");
+    }
+    // Open the write_file call: its input shows the file the agent wrote.
+    let write = wait_xpath(&c, "//*[@data-testid='tool-call' and @data-tool-name='write_file']").await;
+    write.find(Locator::Css(&testid("tool-call-toggle"))).await.unwrap().click().await.unwrap();
+    wait_xpath(&c, "//*[@data-testid='tool-call' and @data-tool-name='write_file']//*[@data-testid='tool-input' and contains(., 'Every step is recorded')]").await;
+    let usage = wait_css(&c, &testid("session-usage")).await.text().await.unwrap();
+    assert!(!usage.trim().is_empty());
+    screenshot(&c, "app-run-file-written-dark.png").await;
+    assert_eq!(std::fs::read_to_string(workspace.path().join("SUMMARY.md")).unwrap(), SUMMARY, "the agent wrote the file");
+
+    // The same session in the light theme, reopened from the list (rebuilt from the stored log).
+    wait_css(&c, &testid("nav-settings")).await.click().await.unwrap();
+    wait_css(&c, &testid("theme-light")).await.click().await.unwrap();
+    wait_css(&c, "html[data-theme='light']").await;
+    wait_css(&c, &testid("nav-runs")).await.click().await.unwrap();
+    wait_css(&c, "[data-testid='session-row'][data-status='idle']").await.click().await.unwrap();
+    wait_xpath(&c, "//*[@data-testid='idle-reason' and contains(., 'Finished')]").await;
+    wait_xpath(&c, "//*[@data-testid='transcript' and contains(., 'Done: SUMMARY.md has the two points')]").await;
+    screenshot(&c, "app-run-finished-light.png").await;
+    assert_eq!(c.find_all(Locator::Css(&testid("session-view"))).await.unwrap().len(), 1, "the picture is of the session");
+    wait_css(&c, &testid("back-to-runs")).await.click().await.unwrap();
+    wait_css(&c, &testid("session-row")).await;
+    screenshot(&c, "app-runs-list.png").await;
+
+    // The model saw the approval's outcome: the command ran in the workspace.
+    let requests: Vec<_> = fake.requests().into_iter().filter(|r| r.method == "POST").collect();
+    assert_eq!(requests.len(), 4);
+    assert!(requests[3].body.as_ref().unwrap().to_string().contains("SUMMARY.md"), "ls listed the new file");
+    c.close().await.unwrap();
+    drop(driver);
+    for (path, bytes) in files_under(data.path()) {
         assert!(!contains(&bytes, KEY.as_bytes()), "{} contains the key", path.display());
     }
 }

@@ -105,3 +105,83 @@ fn a_corrupt_database_is_reported_as_a_notice_and_the_app_still_works() {
     assert!(notice["detail"].as_str().unwrap().contains("reverie.db.corrupt-"), "{notice}");
     app.ok("create_provider", provider("After recovery", "https://api.anthropic.com", None));
 }
+
+/// Waits (on the engine's own subscription, not a timer) until the session goes idle after
+/// event `after`.
+fn wait_idle(app: &crate::support::MockApp, rt: &tokio::runtime::Runtime, id: &str, after: u64) {
+    use tauri::Manager;
+    let state = app._app.state::<reverie_lib::AppState>();
+    let runs = state.runs.clone();
+    let id = reverie_protocol::SessionId(id.into());
+    rt.block_on(async move {
+        let mut sub = runs.subscribe(&id, after).await.unwrap();
+        tokio::time::timeout(std::time::Duration::from_secs(30), async {
+            while !matches!(sub.next().await.unwrap().payload, reverie_protocol::EventPayload::StatusIdle { .. }) {}
+        })
+        .await
+        .expect("the run went idle");
+    });
+}
+
+#[test]
+fn an_agent_runs_a_task_through_ipc_and_its_session_replays_from_the_log() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let script = reverie_testkit::Script::from_replies([
+        reverie_testkit::Reply::new().text("Writing it.").tool_use("write_file", json!({"path": "out.md", "content": "# Out\n"})),
+        reverie_testkit::Reply::new().text("Done."),
+        reverie_testkit::Reply::new().text("Added nothing more."),
+    ]);
+    let fake = rt
+        .block_on(FakeProvider::start_with_script(FakeProviderConfig { keys: vec![KEY.into()], models: vec!["fake-model".into()], open: false }, script))
+        .unwrap();
+    let app = mock_app(UpdateSource::default());
+    let workspace = tempfile::tempdir().unwrap();
+
+    let tools = app.ok("list_tools", json!({}));
+    assert_eq!(tools.as_array().unwrap().len(), 6);
+    assert!(tools.as_array().unwrap().iter().any(|t| t["name"] == "run_command" && t["default_permission"] == "ask"), "{tools}");
+
+    let provider = app.ok("create_provider", provider("Fake", &fake.base_url(), Some(KEY)));
+    let bad = app.err("create_agent", json!({"input": {"name": " ", "provider_id": provider["id"]}}));
+    assert_eq!((bad["code"].as_str(), bad["field"].as_str()), (Some("invalid_input"), Some("name")));
+    let agent = app.ok("create_agent", json!({"input": {"name": "Writer", "instructions": "Write files.", "provider_id": provider["id"]}}));
+    assert_eq!(agent["max_turns"], 50);
+    assert_eq!(app.ok("list_agents", json!({})).as_array().unwrap().len(), 1);
+
+    // A folder that does not exist: the field and a sentence that says what to do.
+    let missing = app.err("start_run", json!({"input": {"agent_id": agent["id"], "workspace": "/no/such/folder", "task": "x"}}));
+    assert_eq!(missing["field"], "workspace");
+    assert!(missing["message"].as_str().unwrap().contains("does not exist"), "{missing}");
+
+    let ws = workspace.path().display().to_string();
+    let started = app.ok("start_run", json!({"input": {"agent_id": agent["id"], "workspace": ws, "task": "Write out.md"}}));
+    assert_eq!(started["status"], "running");
+    let id = started["id"].as_str().unwrap().to_owned();
+    wait_idle(&app, &rt, &id, 0);
+    assert_eq!(std::fs::read_to_string(workspace.path().join("out.md")).unwrap(), "# Out\n");
+
+    let summary = app.ok("get_session", json!({"id": id}));
+    assert_eq!((summary["status"].as_str(), summary["stop_reason"].as_str(), summary["turns"].as_u64()), (Some("idle"), Some("end_turn"), Some(2)));
+    let events = app.ok("session_events", json!({"id": id, "after": 0, "limit": 1000}));
+    let names: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["payload"]["type"].as_str().unwrap()).collect();
+    assert_eq!(names.first(), Some(&"user.message"));
+    assert_eq!(names.last(), Some(&"session.status_idle"));
+    assert!(names.contains(&"agent.tool_use") && names.contains(&"agent.tool_result"), "{names:?}");
+    let seqs: Vec<u64> = events.as_array().unwrap().iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>(), "seq 1, 2, 3… without gaps");
+    assert_eq!(app.ok("list_sessions", json!({}))[0]["id"], id.as_str());
+
+    // Idle: nothing to cancel, no approval waiting; a follow-up runs on the same session.
+    assert_eq!(app.err("cancel_session", json!({"id": id}))["code"], "conflict");
+    assert_eq!(app.err("answer_approval", json!({"session_id": id, "tool_use_id": "toolu_x", "approved": true}))["code"], "not_found");
+    assert_eq!(app.err("continue_session", json!({"id": id, "message": null}))["field"], "message");
+    let before = summary["last_seq"].as_u64().unwrap();
+    app.ok("continue_session", json!({"id": id, "message": "Anything else?"}));
+    wait_idle(&app, &rt, &id, before);
+    assert_eq!(app.ok("get_session", json!({"id": id}))["turns"], 3);
+    assert_eq!(app.err("get_session", json!({"id": "ses_missing"}))["code"], "not_found");
+
+    for reply in app.replies.lock().unwrap().iter() {
+        assert!(!reply.contains(KEY), "an IPC reply carried the key: {reply}");
+    }
+}

@@ -5,6 +5,7 @@ pub mod commands;
 pub mod logging;
 pub mod state;
 pub mod updates;
+pub mod watches;
 
 use tauri::{Manager, Runtime};
 
@@ -21,6 +22,20 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::providers::test_provider,
         commands::updates::check_for_updates,
         commands::updates::install_update,
+        commands::agents::list_tools,
+        commands::agents::list_agents,
+        commands::agents::create_agent,
+        commands::agents::update_agent,
+        commands::agents::delete_agent,
+        commands::sessions::list_sessions,
+        commands::sessions::get_session,
+        commands::sessions::session_events,
+        commands::sessions::start_run,
+        commands::sessions::cancel_session,
+        commands::sessions::continue_session,
+        commands::sessions::answer_approval,
+        commands::sessions::watch_session,
+        commands::sessions::unwatch_session,
     ])
 }
 
@@ -39,6 +54,7 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_updater::Builder::new().build())
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             let paths = state::Paths::resolve(app.handle())?;
             let log_guard = logging::init(&paths.log_dir);
@@ -49,8 +65,19 @@ pub fn run() {
             Ok(())
         });
 
-    if let Err(e) = with_commands(builder).run(tauri::generate_context!()) {
-        eprintln!("Reverie could not start: {e}");
-        std::process::exit(1);
-    }
+    let app = match with_commands(builder).build(tauri::generate_context!()) {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("Reverie could not start: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|app, event| {
+        // Quitting stops every run first, so no agent's child process outlives the app.
+        if let tauri::RunEvent::Exit = event {
+            if let Some(state) = app.try_state::<AppState>() {
+                state.shutdown();
+            }
+        }
+    });
 }

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use reverie_engine::providers::process_env;
-use reverie_engine::{Clock, Database, Providers, Secrets, SystemClock, UuidIds};
+use reverie_engine::session::{owner, EventLog, Owner, Runs};
+use reverie_engine::{Agents, Clock, Database, Ids, Providers, Secrets, SystemClock, UuidIds};
+use reverie_llm::StreamOptions;
 use reverie_protocol::{AppStatus, Notice, NoticeLevel};
 use tauri::{Manager, Runtime};
 
@@ -13,6 +15,9 @@ pub use crate::updates::{UpdateSource, Updates};
 
 /// Overrides the data folder (tests and e2e runs each get an empty one).
 pub const DATA_DIR_ENV: &str = "REVERIE_DATA_DIR";
+
+/// How long quitting waits for running agents to stop.
+const SHUTDOWN_LIMIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 #[derive(Debug, Clone)]
 pub struct Paths {
@@ -38,6 +43,9 @@ impl Paths {
 
 pub struct AppState {
     pub providers: Providers,
+    pub agents: Agents,
+    pub runs: Arc<Runs>,
+    pub watches: crate::watches::Watches,
     pub secrets: Arc<Secrets>,
     pub updates: Updates,
     pub paths: Paths,
@@ -55,6 +63,7 @@ impl AppState {
 
     pub fn open_with(paths: Paths, secrets: Arc<Secrets>, update_source: UpdateSource) -> Self {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let ids: Arc<dyn Ids> = Arc::new(UuidIds);
         let mut notices = Vec::new();
         let db = match Database::open_in(&paths.data_dir, clock.now_ms()) {
             Ok((db, report)) => {
@@ -91,8 +100,40 @@ impl AppState {
                 }
             }
         };
-        let providers = Providers::new(Arc::new(db), secrets.clone(), clock, Arc::new(UuidIds), process_env());
-        Self { providers, secrets, updates: Updates::new(update_source), paths, notices }
+        let on_disk = db.path() != std::path::Path::new(":memory:");
+        let db = Arc::new(db);
+        let providers = Providers::new(db.clone(), secrets.clone(), clock.clone(), ids.clone(), process_env());
+        let agents = Agents::new(db.clone(), clock.clone(), ids.clone());
+        let log = Arc::new(EventLog::new(db, clock));
+        let owner = match on_disk.then(|| Owner::acquire(&paths.data_dir, &*ids)) {
+            Some(Ok(owner)) => owner,
+            Some(Err(e)) => {
+                tracing::warn!(error = %e, "no owner lock; sessions of this process can't be told apart after a crash");
+                Owner::in_process(&*ids)
+            }
+            None => Owner::in_process(&*ids),
+        };
+        // Sessions whose process died (a crash, a kill -9 of the CLI) become resumable.
+        let data_dir = paths.data_dir.clone();
+        match log.recover_interrupted(&|id| owner::is_alive(&data_dir, id)) {
+            Ok(ids) if !ids.is_empty() => notices.push(Notice {
+                id: format!("interrupted-{}", ids[0].as_str()),
+                level: NoticeLevel::Info,
+                title: if ids.len() == 1 { "A run was interrupted".into() } else { format!("{} runs were interrupted", ids.len()) },
+                detail: "Reverie (or the CLI) stopped while they ran. Everything they did is kept; open them on the Runs page to resume.".into(),
+            }),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "couldn't check for interrupted sessions"),
+        }
+        let runs = Runs::new(log, agents.clone(), providers.clone(), ids, owner, StreamOptions::default());
+        Self { providers, agents, runs, watches: Default::default(), secrets, updates: Updates::new(update_source), paths, notices }
+    }
+
+    /// Stops every run of this process (the app is quitting): each records its end and its
+    /// child processes are killed before the app exits.
+    pub fn shutdown(&self) {
+        let runs = self.runs.clone();
+        tauri::async_runtime::block_on(runs.shutdown(SHUTDOWN_LIMIT));
     }
 
     /// Probes the keychain on a background thread so the first request doesn't wait for it.

@@ -1,7 +1,9 @@
 //! IPC commands, one file per area. Each maps engine results to the protocol's `AppError`.
 
+pub mod agents;
 pub mod app;
 pub mod providers;
+pub mod sessions;
 pub mod updates;
 
 use reverie_protocol::AppError;

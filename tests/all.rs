@@ -2,6 +2,7 @@
 //! the updater against a loopback server, and the real-app e2e under Xvfb (`e2e`, ignored by
 //! default; `make test` runs it with `--include-ignored`).
 
+mod cli;
 mod e2e;
 mod ipc;
 mod support;

@@ -6,11 +6,10 @@ use std::sync::Arc;
 
 use reverie_engine::providers::{blocking, process_env};
 use reverie_engine::session::{owner, EventLog, Owner, Runs};
-use reverie_engine::{Agents, Clock, Database, Providers, Secrets, SystemClock};
+use reverie_engine::{Agents, Clock, Database, Providers, Secrets, SystemClock, UuidIds};
 use reverie_protocol::{Agent, Provider};
 
 use crate::exit::{Failure, Outcome};
-use crate::ids::ReservedIds;
 
 /// Overrides the data folder (tests and side-by-side installs).
 pub const DATA_DIR_ENV: &str = "REVERIE_DATA_DIR";
@@ -22,7 +21,6 @@ pub struct Engine {
     pub providers: Providers,
     pub agents: Agents,
     pub runs: Arc<Runs>,
-    pub ids: Arc<ReservedIds>,
 }
 
 /// `REVERIE_DATA_DIR` if set, else the same folder the app uses.
@@ -52,7 +50,7 @@ impl Engine {
             );
         }
         let db = Arc::new(db);
-        let ids = Arc::new(ReservedIds::default());
+        let ids = Arc::new(UuidIds);
         let providers = Providers::new(
             db.clone(),
             Arc::new(Secrets::detect()),
@@ -67,7 +65,7 @@ impl Engine {
             log,
             agents.clone(),
             providers.clone(),
-            ids.clone(),
+            ids,
             owner,
             reverie_llm::StreamOptions::default(),
         );
@@ -76,7 +74,6 @@ impl Engine {
             providers,
             agents,
             runs,
-            ids,
         };
         engine.recover().await?;
         Ok(engine)

@@ -5,7 +5,6 @@ mod agents;
 mod args;
 mod engine;
 mod exit;
-mod ids;
 mod providers;
 mod run;
 mod sessions;

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use reverie_engine::session::run::RunOutcome;
-use reverie_engine::session::{RunOptions, Started, Subscription};
+use reverie_engine::session::{RunOptions, Started};
 use reverie_protocol::{EventPayload, IdleReason, RunInput, SessionEvent, SessionId, StreamItem};
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::oneshot;
@@ -36,11 +36,9 @@ pub async fn run(engine: &Engine, args: RunArgs) -> Outcome {
         task,
     };
     let signals = Signals::listen()?;
-    // Subscribe before the run starts, so the very first streamed text is seen live.
-    let id = SessionId(engine.ids.reserve("ses"));
-    let subscription = engine.runs.log().subscribe(&id, 0);
+    // The run's subscription was made before it began: the first streamed text is seen live.
     let started = engine.runs.start(input, options(&args.stream)).await?;
-    follow(engine, started, subscription, signals, &args.stream, None).await
+    follow(engine, started, signals, &args.stream, None).await
 }
 
 pub async fn resume(engine: &Engine, args: ResumeArgs) -> Outcome {
@@ -57,13 +55,16 @@ pub async fn resume(engine: &Engine, args: ResumeArgs) -> Outcome {
         other => other.map(str::to_owned),
     };
     let signals = Signals::listen()?;
-    let subscription = engine.runs.subscribe(&id, summary.last_seq).await?;
     let started = engine
         .runs
         .continue_run(&id, message, options(&args.stream))
         .await?;
+    let what = match summary.status {
+        reverie_protocol::SessionStatus::Interrupted => "Resuming",
+        _ => "Following up on",
+    };
     let note = format!(
-        "Resuming session {} ({}) in {}",
+        "{what} session {} ({}) in {}",
         id.as_str(),
         summary.agent_name,
         summary.workspace
@@ -71,7 +72,6 @@ pub async fn resume(engine: &Engine, args: ResumeArgs) -> Outcome {
     follow(
         engine,
         started,
-        subscription,
         signals,
         &args.stream,
         Some(note),
@@ -168,12 +168,11 @@ type Asking = Option<(String, oneshot::Receiver<bool>)>;
 async fn follow(
     engine: &Engine,
     started: Started,
-    mut sub: Subscription,
     signals: Signals,
     flags: &StreamFlags,
     note: Option<String>,
 ) -> Outcome {
-    let Started { summary, mut done } = started;
+    let Started { summary, mut done, subscription: mut sub } = started;
     let id = summary.id;
     let clock = Instant::now();
     let mut out = Output::new(flags.json);

@@ -286,7 +286,7 @@ async fn approvals_are_answered_through_runs_and_cancel_stops_a_stalled_stream()
     let request = wait_for(&e.log, &id, |p| matches!(p, EventPayload::ApprovalRequested { .. })).await;
     let EventPayload::ApprovalRequested { tool_use_id, working_directory, .. } = request.payload else { unreachable!() };
     assert_eq!(working_directory, e.workspace.path().canonicalize().unwrap().display().to_string());
-    assert_eq!(e.runs.pending_approvals(&id), [tool_use_id.clone()]);
+    assert_eq!(e.runs.pending_approvals(&id), std::slice::from_ref(&tool_use_id));
     assert!(matches!(e.runs.answer(&id, "toolu_other", true), Err(Error::NotFound(_))));
     e.runs.answer(&id, &tool_use_id, true).unwrap();
     assert_eq!(finish(started).await.reason, IdleReason::EndTurn);

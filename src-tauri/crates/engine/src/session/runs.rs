@@ -46,10 +46,12 @@ struct Active {
     approvals: Approvals,
 }
 
-/// A started run: its summary, and the task that finishes with its outcome.
+/// A started run: its summary, the task that finishes with its outcome, and a subscription
+/// made before the run began, so a follower sees every live text delta from the first one.
 pub struct Started {
     pub summary: SessionSummary,
     pub done: JoinHandle<Result<RunOutcome>>,
+    pub subscription: Subscription,
 }
 
 pub struct Runs {
@@ -142,8 +144,9 @@ impl Runs {
         let inserted = row.clone();
         blocking(move || log.insert_session(&inserted)).await?;
         tracing::info!(session_id = session.as_str(), "run started");
+        let subscription = self.log.subscribe(&session, 0);
         let done = self.launch(agent, workspace, session.clone(), thread, Opening::Task(task), options).await?;
-        Ok(Started { summary: self.get(&session).await.unwrap_or_else(|_| row.summary()), done })
+        Ok(Started { summary: self.get(&session).await.unwrap_or_else(|_| row.summary()), done, subscription })
     }
 
     /// Resumes an interrupted session from its log, or gives an idle one a follow-up message.
@@ -183,8 +186,9 @@ impl Runs {
             (true, None) => Opening::Task(row.task.clone()),
             (_, follow_up) => Opening::Resume { history, open_calls, follow_up },
         };
+        let subscription = self.log.subscribe(id, row.last_seq);
         let done = self.launch(agent, workspace, id.clone(), thread, opening, options).await?;
-        Ok(Started { summary: self.get(id).await?, done })
+        Ok(Started { summary: self.get(id).await?, done, subscription })
     }
 
     /// Cancels a run of this process: every model stream, approval and child process stops,
@@ -273,7 +277,7 @@ impl Runs {
                     if let Some(model) = &agent.model {
                         endpoint.model = model.clone();
                     }
-                    let model = model_for(&endpoint, connection.key, this.stream_options.clone());
+                    let model = model_for(&endpoint, connection.key, this.stream_options);
                     let mut policy = PermissionPolicy::from_rules(&agent.tools);
                     if options.approve_all {
                         for rule in agent.tools.iter().filter(|r| r.permission == Permission::Ask) {

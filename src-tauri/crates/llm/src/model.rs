@@ -17,7 +17,9 @@ pub trait LanguageModel: Send + Sync {
     /// Streams one response. Connection-level failures (429, 529, 5xx, refused connections)
     /// are retried inside the adapter before the first event; anything after that ends the
     /// stream with an error. Cancelling `cancel` ends the stream with `ModelError::Cancelled`.
-    fn stream(&self, request: Request, cancel: CancellationToken) -> EventStream;
+    /// The request is serialized before this returns, so the caller keeps it (a conversation
+    /// grows by appending to the same `Request`, never by copying it).
+    fn stream(&self, request: &Request, cancel: CancellationToken) -> EventStream;
 
     /// The model id requests go to.
     fn model_id(&self) -> &str;
@@ -25,7 +27,7 @@ pub trait LanguageModel: Send + Sync {
 
 /// Collects a whole response.
 pub async fn complete(model: &dyn LanguageModel, request: Request, cancel: CancellationToken) -> Result<Completion, ModelError> {
-    let mut stream = model.stream(request, cancel);
+    let mut stream = model.stream(&request, cancel);
     let mut completion = Completion::default();
     while let Some(event) = stream.next().await {
         completion.apply(event?);

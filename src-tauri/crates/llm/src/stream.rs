@@ -50,8 +50,8 @@ pub trait Vendor: Send + Sync + 'static {
     type Mapper: SseMapper + Default;
     /// Appended to the base URL (`/v1/messages`, `/chat/completions`).
     const PATH: &'static str;
-    /// The request body for `model`.
-    fn body(model: &str, request: &Request) -> serde_json::Value;
+    /// The request body for `model`, serialized once (a retry sends the same bytes).
+    fn body(model: &str, request: &Request) -> Vec<u8>;
     /// Vendor headers and the key (`x-api-key`, `Authorization: Bearer`).
     fn prepare(req: reqwest::RequestBuilder, key: Option<&SecretString>) -> reqwest::RequestBuilder;
     /// An HTTP error status and body as a typed error.
@@ -75,11 +75,14 @@ impl<V: Vendor> VendorModel<V> {
 }
 
 impl<V: Vendor> LanguageModel for VendorModel<V> {
-    fn stream(&self, request: Request, cancel: CancellationToken) -> EventStream {
-        let body = V::body(&self.model, &request);
+    fn stream(&self, request: &Request, cancel: CancellationToken) -> EventStream {
+        let body = V::body(&self.model, request);
         let url = format!("{}{}", self.base_url, V::PATH);
         let key = self.key.clone();
-        let build = move || V::prepare(client().post(&url).header("accept", "text/event-stream").json(&body), key.as_ref());
+        let build = move || {
+            let post = client().post(&url).header("accept", "text/event-stream").header("content-type", "application/json");
+            V::prepare(post.body(body.clone()), key.as_ref())
+        };
         let model = self.model.clone();
         let http_error = move |status, headers: Option<&_>, body: &str| V::http_error(&model, status, headers, body);
         run(self.options, cancel, build, http_error, V::Mapper::default())

@@ -54,7 +54,7 @@ async fn text_then_a_tool_call_stream_as_normalized_events() {
             .usage(Usage::new(120, 30).cache(100, 0))])
         .await;
         let model = model(&fake, kind, quick());
-        let mut stream = model.stream(request(), CancellationToken::new());
+        let mut stream = model.stream(&request(), CancellationToken::new());
         let mut events = Vec::new();
         while let Some(e) = stream.next().await {
             events.push(e.unwrap());
@@ -168,7 +168,7 @@ async fn cancelling_mid_stream_ends_it_and_closes_the_connection() {
     for kind in KINDS {
         let fake = fake(vec![Reply::new().text("x").fault(Fault::Stall { after_events: 2, max_secs: Some(60) })]).await;
         let cancel = CancellationToken::new();
-        let mut stream = model(&fake, kind, quick()).stream(request(), cancel.clone());
+        let mut stream = model(&fake, kind, quick()).stream(&request(), cancel.clone());
         assert!(matches!(stream.next().await, Some(Ok(StreamEvent::MessageStart { .. }))), "{kind:?}");
         fake.wait_for_open_streams(1).await;
         cancel.cancel();

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -53,6 +53,9 @@ pub struct RecordedRequest {
     pub body: Option<Value>,
     /// The script conversation the request was assigned (streaming endpoints only).
     pub conversation: Option<String>,
+    /// The time the fake spent on the request itself (finding its conversation, parsing and
+    /// checking its JSON), so a benchmark can tell it apart from the client's own time.
+    pub server_time: std::time::Duration,
 }
 
 impl RecordedRequest {
@@ -87,9 +90,10 @@ impl Shared {
         format!("{prefix}{:016}", self.ids.fetch_add(1, Ordering::Relaxed) + 1)
     }
 
-    fn record(&self, method: &Method, uri: &Uri, headers: &HeaderMap, body: Option<Value>, conversation: Option<String>) {
+    fn record(&self, method: &Method, uri: &Uri, headers: &HeaderMap, body: Option<Value>, conversation: Option<String>, started: Instant) {
         let headers = headers.iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("<binary>").to_owned())).collect();
-        let request = RecordedRequest { method: method.to_string(), path: uri.path().to_owned(), headers, body, conversation };
+        let request =
+            RecordedRequest { method: method.to_string(), path: uri.path().to_owned(), headers, body, conversation, server_time: started.elapsed() };
         let count = {
             let mut requests = lock(&self.requests);
             requests.push(request);
@@ -304,8 +308,9 @@ fn http_fault(vendor: Vendor, fault: &Fault, request_id: &str) -> Option<Respons
 /// the body, take the conversation's reply and wait its delay. `Err` is the response to send.
 struct Accepted {
     reply: Reply,
-    body: serde_json::Map<String, Value>,
     model: String,
+    /// OpenAI's `stream_options.include_usage`.
+    include_usage: bool,
     request_bytes: usize,
 }
 
@@ -318,54 +323,66 @@ async fn accept(
     raw: &Bytes,
     request_id: &str,
 ) -> Result<Accepted, Response> {
+    let started = Instant::now();
     let conversation = conversation_of(raw);
     let parsed = serde_json::from_slice::<Value>(raw).ok();
-    shared.record(method, uri, headers, parsed.clone(), Some(conversation.clone()));
-    let fail = |status: u16, message: &str| error_response(vendor, status, Some(message), request_id);
+    // Check first, then record the parsed body itself (no copy of a long history).
+    let checked = check(shared, vendor, headers, raw.len(), parsed.as_ref());
+    shared.record(method, uri, headers, parsed, Some(conversation.clone()), started);
+    let (model, include_usage) = checked.map_err(|(status, message)| error_response(vendor, status, message.as_deref(), request_id))?;
+    let reply = shared.take_reply(&conversation).map_err(|served| {
+        let message = format!("script exhausted for conversation {conversation} after {served} replies");
+        error_response(vendor, 500, Some(&message), request_id)
+    })?;
+    shared.delay(reply.delay_ms).await;
+    if let Some(resp) = reply.fault.as_ref().and_then(|f| http_fault(vendor, f, request_id)) {
+        return Err(resp);
+    }
+    Ok(Accepted { reply, model, include_usage, request_bytes: raw.len() })
+}
+
+/// The key, headers and body as the real API checks them: the model and `include_usage`, or
+/// the status and message to answer with (`None`: the vendor's default for that status).
+fn check(shared: &Shared, vendor: Vendor, headers: &HeaderMap, bytes: usize, parsed: Option<&Value>) -> Result<(String, bool), (u16, Option<String>)> {
+    let fail = |status: u16, message: &str| Err((status, Some(message.to_owned())));
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let key = match vendor {
         Vendor::Anthropic => header("x-api-key"),
         Vendor::OpenAi => header("authorization").map(|v| v.strip_prefix("Bearer ").unwrap_or(v)),
     };
     if !shared.key_ok(key) {
-        return Err(error_response(vendor, 401, None, request_id));
+        return Err((401, None));
     }
     if vendor == Vendor::Anthropic && header("anthropic-version").is_none() {
-        return Err(fail(400, "anthropic-version: header is required"));
+        return fail(400, "anthropic-version: header is required");
     }
-    if raw.len() > MAX_REQUEST_BYTES {
-        return Err(fail(413, "Request exceeds the maximum allowed number of bytes."));
+    if bytes > MAX_REQUEST_BYTES {
+        return fail(413, "Request exceeds the maximum allowed number of bytes.");
     }
     let Some(Value::Object(body)) = parsed else {
-        return Err(fail(400, "The request body is not valid JSON."));
+        return fail(400, "The request body is not valid JSON.");
     };
     let Some(model) = body.get("model").and_then(Value::as_str).map(str::to_owned) else {
-        return Err(fail(400, "model: Field required"));
+        return fail(400, "model: Field required");
     };
     if !body.get("messages").is_some_and(Value::is_array) {
-        return Err(fail(400, "messages: Field required"));
+        return fail(400, "messages: Field required");
     }
     if vendor == Vendor::Anthropic && !body.get("max_tokens").is_some_and(Value::is_u64) {
-        return Err(fail(400, "max_tokens: Field required"));
+        return fail(400, "max_tokens: Field required");
     }
     if body.get("stream") != Some(&Value::Bool(true)) {
-        return Err(fail(400, "The fake provider only streams: set \"stream\": true."));
+        return fail(400, "The fake provider only streams: set \"stream\": true.");
     }
     if !shared.config.models.is_empty() && !shared.config.models.contains(&model) {
         let message = match vendor {
             Vendor::Anthropic => format!("model: {model}"),
             Vendor::OpenAi => format!("The model `{model}` does not exist or you do not have access to it."),
         };
-        return Err(fail(404, &message));
+        return fail(404, &message);
     }
-    let reply = shared.take_reply(&conversation).map_err(|served| {
-        fail(500, &format!("script exhausted for conversation {conversation} after {served} replies"))
-    })?;
-    shared.delay(reply.delay_ms).await;
-    if let Some(resp) = reply.fault.as_ref().and_then(|f| http_fault(vendor, f, request_id)) {
-        return Err(resp);
-    }
-    Ok(Accepted { reply, body, model, request_bytes: raw.len() })
+    let include_usage = body.get("stream_options").and_then(|o| o.get("include_usage")) == Some(&Value::Bool(true));
+    Ok((model, include_usage))
 }
 
 async fn messages(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap, raw: Bytes) -> Response {
@@ -386,18 +403,17 @@ async fn chat_completions(State(shared): State<Arc<Shared>>, method: Method, uri
         Ok(a) => a,
         Err(resp) => return resp,
     };
-    let include_usage = a.body.get("stream_options").and_then(|o| o.get("include_usage")) == Some(&Value::Bool(true));
     let plan = Planned::new(&a.reply, a.request_bytes, || shared.next_id("call_fake"));
     let id = shared.next_id("chatcmpl-fake");
     let created = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let completion = openai::Completion { id: &id, created, model: &a.model, include_usage };
+    let completion = openai::Completion { id: &id, created, model: &a.model, include_usage: a.include_usage };
     let events = openai::events(&plan, &completion);
     let frames = sse::apply_fault(events, a.reply.fault.as_ref(), &openai::fault_events());
     sse::response(frames, &shared.streams, shared.shutdown.clone(), &[("x-request-id", request_id)])
 }
 
 async fn not_found(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap, raw: Bytes) -> Response {
-    shared.record(&method, &uri, &headers, serde_json::from_slice(&raw).ok(), None);
+    shared.record(&method, &uri, &headers, serde_json::from_slice(&raw).ok(), None, Instant::now());
     let body = json!({"type": "error", "error": {"type": "not_found_error", "message": format!("Not found: {} {}", method, uri.path())}});
     (StatusCode::NOT_FOUND, Json(body)).into_response()
 }
@@ -434,7 +450,7 @@ fn rejection(shared: &Shared, caller: &Caller) -> Option<Response> {
 }
 
 async fn list_models(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
-    shared.record(&method, &uri, &headers, None, None);
+    shared.record(&method, &uri, &headers, None, None, Instant::now());
     let caller = caller(&headers);
     if let Some(resp) = rejection(&shared, &caller) {
         return resp;
@@ -457,7 +473,7 @@ async fn list_models(State(shared): State<Arc<Shared>>, method: Method, uri: Uri
 }
 
 async fn get_model(State(shared): State<Arc<Shared>>, Path(id): Path<String>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
-    shared.record(&method, &uri, &headers, None, None);
+    shared.record(&method, &uri, &headers, None, None, Instant::now());
     let caller = caller(&headers);
     if let Some(resp) = rejection(&shared, &caller) {
         return resp;

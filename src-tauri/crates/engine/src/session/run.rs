@@ -135,7 +135,7 @@ pub async fn run_thread(run: Run, opening: Opening) -> Result<RunOutcome> {
 
 impl Run {
     async fn turns(&self, opening: Opening, outcome: &mut RunOutcome) -> Result<IdleReason> {
-        let mut messages = match opening {
+        let messages = match opening {
             Opening::Task(task) => {
                 self.append(vec![EventPayload::UserMessage { text: task.clone() }, EventPayload::StatusRunning {}]).await?;
                 vec![Message::user(task)]
@@ -167,6 +167,15 @@ impl Run {
             .into_iter()
             .map(|d| ToolSpec { name: d.name.into(), description: d.description, input_schema: d.input_schema })
             .collect();
+        // One request for the whole run: each turn appends to its messages (nothing is copied).
+        let mut request = Request {
+            system: self.system.clone(),
+            messages,
+            tools: specs,
+            tool_choice: ToolChoice::Auto,
+            max_tokens: self.max_tokens,
+            temperature: None,
+        };
         loop {
             if cancel.is_cancelled() {
                 return Ok(IdleReason::Cancelled);
@@ -175,15 +184,7 @@ impl Run {
                 return Ok(IdleReason::MaxTurns);
             }
             outcome.turns += 1;
-            let request = Request {
-                system: self.system.clone(),
-                messages: messages.clone(),
-                tools: specs.clone(),
-                tool_choice: ToolChoice::Auto,
-                max_tokens: self.max_tokens,
-                temperature: None,
-            };
-            let Streamed { completion, calls, failure } = self.stream(request, outcome).await?;
+            let Streamed { completion, calls, failure } = self.stream(&request, outcome).await?;
             let failure = match failure {
                 _ if cancel.is_cancelled() => Some(ModelError::Cancelled),
                 None if completion.stop_reason.is_none() => {
@@ -206,7 +207,7 @@ impl Run {
                 None => {}
             }
             if !completion.content.is_empty() {
-                messages.push(Message::assistant(completion.content));
+                request.messages.push(Message::assistant(completion.content));
             }
             if calls.is_empty() {
                 return Ok(IdleReason::EndTurn);
@@ -234,7 +235,7 @@ impl Run {
                 .await?;
                 results.push(ContentBlock::ToolResult { tool_use_id: call.id.clone(), content: output.content, is_error: output.is_error });
             }
-            messages.push(Message { role: Role::User, content: results });
+            request.messages.push(Message { role: Role::User, content: results });
             if let Some(fault) = fault {
                 self.append(vec![EventPayload::Error { error: AppError::from(Error::from(fault)) }]).await?;
                 return Ok(IdleReason::Error);
@@ -243,7 +244,7 @@ impl Run {
     }
 
     /// One model request: records its span, its text and its tool calls as they arrive.
-    async fn stream(&self, request: Request, outcome: &mut RunOutcome) -> Result<Streamed> {
+    async fn stream(&self, request: &Request, outcome: &mut RunOutcome) -> Result<Streamed> {
         let model_id = self.model.model_id().to_owned();
         self.append(vec![EventPayload::ModelRequestStart { model: model_id.clone() }]).await?;
         let started = self.log.clock().now_ms();

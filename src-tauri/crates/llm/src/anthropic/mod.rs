@@ -21,7 +21,7 @@ impl Vendor for Anthropic {
     type Mapper = events::Mapper;
     const PATH: &'static str = "/v1/messages";
 
-    fn body(model: &str, request: &Request) -> serde_json::Value {
+    fn body(model: &str, request: &Request) -> Vec<u8> {
         request::body(model, request)
     }
 

@@ -1,12 +1,13 @@
 //! `Request` → Messages API body. The system prompt is the stable prefix and carries
 //! `cache_control`, so repeated turns of a session read it from the prompt cache.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::wire::{CacheControl, MessagesRequest, SystemBlock, WireMessage, WireTool};
+use super::wire::{CacheControl, MessagesRequest, SystemBlock, WireBlock, WireMessage, WireTool};
 use crate::types::{ContentBlock, Request, Role, ToolChoice};
 
-pub fn body(model: &str, request: &Request) -> Value {
+/// The request body as JSON bytes.
+pub fn body(model: &str, request: &Request) -> Vec<u8> {
     let system = if request.system.is_empty() {
         Vec::new()
     } else {
@@ -42,16 +43,15 @@ pub fn body(model: &str, request: &Request) -> Value {
         temperature: request.temperature,
         stream: true,
     };
-    serde_json::to_value(body).unwrap_or(Value::Null)
+    // Plain structs of strings and JSON values always serialize.
+    serde_json::to_vec(&body).unwrap_or_default()
 }
 
-fn block(b: &ContentBlock) -> Value {
+fn block(b: &ContentBlock) -> WireBlock<'_> {
     match b {
-        ContentBlock::Text { text } => json!({"type": "text", "text": text}),
-        ContentBlock::ToolUse { id, name, input } => json!({"type": "tool_use", "id": id, "name": name, "input": input}),
-        ContentBlock::ToolResult { tool_use_id, content, is_error } => {
-            json!({"type": "tool_result", "tool_use_id": tool_use_id, "content": content, "is_error": is_error})
-        }
+        ContentBlock::Text { text } => WireBlock::Text { text },
+        ContentBlock::ToolUse { id, name, input } => WireBlock::ToolUse { id, name, input },
+        ContentBlock::ToolResult { tool_use_id, content, is_error } => WireBlock::ToolResult { tool_use_id, content, is_error: *is_error },
     }
 }
 
@@ -71,7 +71,7 @@ mod tests {
             max_tokens: 10,
             ..Default::default()
         };
-        let body = body("claude-x", &request);
+        let body: serde_json::Value = serde_json::from_slice(&body("claude-x", &request)).unwrap();
         assert_eq!(body["system"][0], json!({"type": "text", "text": "Stable prefix", "cache_control": {"type": "ephemeral"}}));
         assert_eq!(body["messages"][0], json!({"role": "user", "content": [{"type": "text", "text": "hi"}]}));
         assert_eq!(body["tool_choice"], json!({"type": "tool", "name": "submit_result"}));

@@ -9,7 +9,7 @@ pub struct MessagesRequest<'a> {
     pub max_tokens: u32,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub system: Vec<SystemBlock<'a>>,
-    pub messages: Vec<WireMessage>,
+    pub messages: Vec<WireMessage<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tools: Vec<WireTool<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -35,9 +35,19 @@ pub struct CacheControl {
 }
 
 #[derive(Debug, Serialize)]
-pub struct WireMessage {
+pub struct WireMessage<'a> {
     pub role: &'static str,
-    pub content: Vec<Value>,
+    pub content: Vec<WireBlock<'a>>,
+}
+
+/// A content block as sent, borrowing from the request: a long history is serialized once,
+/// straight to bytes, without building a JSON tree first.
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum WireBlock<'a> {
+    Text { text: &'a str },
+    ToolUse { id: &'a str, name: &'a str, input: &'a Value },
+    ToolResult { tool_use_id: &'a str, content: &'a str, is_error: bool },
 }
 
 #[derive(Debug, Serialize)]

@@ -20,7 +20,7 @@ impl Vendor for OpenAi {
     type Mapper = events::Mapper;
     const PATH: &'static str = "/chat/completions";
 
-    fn body(model: &str, request: &Request) -> serde_json::Value {
+    fn body(model: &str, request: &Request) -> Vec<u8> {
         request::body(model, request)
     }
 

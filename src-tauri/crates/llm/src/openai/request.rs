@@ -1,14 +1,18 @@
 //! `Request` → Chat Completions body. Tool results become `tool` messages; an assistant turn's
 //! tool uses become `tool_calls` with JSON-string arguments.
 
-use serde_json::{json, Value};
+use std::borrow::Cow;
+
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::types::{ContentBlock, Request, Role, ToolChoice};
 
-pub fn body(model: &str, request: &Request) -> Value {
+/// The request body as JSON bytes.
+pub fn body(model: &str, request: &Request) -> Vec<u8> {
     let mut messages = Vec::new();
     if !request.system.is_empty() {
-        messages.push(json!({"role": "system", "content": request.system}));
+        messages.push(WireMessage::plain("system", Some(Cow::Borrowed(&request.system))));
     }
     for m in &request.messages {
         match m.role {
@@ -18,15 +22,15 @@ pub fn body(model: &str, request: &Request) -> Value {
                 for b in &m.content {
                     match b {
                         ContentBlock::ToolResult { tool_use_id, content, is_error } => {
-                            let content = if *is_error { format!("Error: {content}") } else { content.clone() };
-                            messages.push(json!({"role": "tool", "tool_call_id": tool_use_id, "content": content}));
+                            let content = if *is_error { Cow::Owned(format!("Error: {content}")) } else { Cow::Borrowed(content.as_str()) };
+                            messages.push(WireMessage { tool_call_id: Some(tool_use_id), ..WireMessage::plain("tool", Some(content)) });
                         }
                         ContentBlock::Text { text: t } => text.push_str(t),
                         ContentBlock::ToolUse { .. } => {}
                     }
                 }
                 if !text.is_empty() {
-                    messages.push(json!({"role": "user", "content": text}));
+                    messages.push(WireMessage::plain("user", Some(Cow::Owned(text))));
                 }
             }
             Role::Assistant => {
@@ -35,50 +39,123 @@ pub fn body(model: &str, request: &Request) -> Value {
                     .iter()
                     .filter_map(|b| if let ContentBlock::Text { text } = b { Some(text.as_str()) } else { None })
                     .collect();
-                let calls: Vec<Value> = m
+                let tool_calls: Vec<WireCall<'_>> = m
                     .content
                     .iter()
                     .filter_map(|b| match b {
-                        ContentBlock::ToolUse { id, name, input } => Some(json!({
-                            "id": id, "type": "function", "function": {"name": name, "arguments": input.to_string()}
-                        })),
+                        ContentBlock::ToolUse { id, name, input } => {
+                            Some(WireCall { id, kind: "function", function: WireFunction { name, arguments: input.to_string() } })
+                        }
                         _ => None,
                     })
                     .collect();
-                let mut msg = json!({"role": "assistant", "content": if text.is_empty() { Value::Null } else { Value::String(text) }});
-                if !calls.is_empty() {
-                    msg["tool_calls"] = Value::Array(calls);
-                }
-                messages.push(msg);
+                // An assistant turn of only tool calls sends `content: null`.
+                let content = (!text.is_empty()).then_some(Cow::Owned(text));
+                messages.push(WireMessage { tool_calls, ..WireMessage::plain("assistant", content) });
             }
         }
     }
-    let mut body = json!({
-        "model": model,
-        "messages": messages,
-        "max_tokens": request.max_tokens,
-        "stream": true,
-        "stream_options": {"include_usage": true},
-    });
-    if !request.tools.is_empty() {
-        body["tools"] = request
+    let body = ChatRequest {
+        model,
+        messages,
+        max_tokens: request.max_tokens,
+        stream: true,
+        stream_options: StreamOptions { include_usage: true },
+        tools: request
             .tools
             .iter()
-            .map(|t| json!({"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.input_schema}}))
-            .collect();
+            .map(|t| WireTool { kind: "function", function: WireToolFunction { name: &t.name, description: &t.description, parameters: &t.input_schema } })
+            .collect(),
+        tool_choice: match &request.tool_choice {
+            ToolChoice::Auto => None,
+            ToolChoice::Tool(name) => Some(WireToolChoice { kind: "function", function: WireChoiceFunction { name } }),
+        },
+        temperature: request.temperature,
+    };
+    // Plain structs of strings and JSON values always serialize.
+    serde_json::to_vec(&body).unwrap_or_default()
+}
+
+#[derive(Serialize)]
+struct ChatRequest<'a> {
+    model: &'a str,
+    messages: Vec<WireMessage<'a>>,
+    max_tokens: u32,
+    stream: bool,
+    stream_options: StreamOptions,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tools: Vec<WireTool<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tool_choice: Option<WireToolChoice<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    temperature: Option<f32>,
+}
+
+#[derive(Serialize)]
+struct StreamOptions {
+    include_usage: bool,
+}
+
+#[derive(Serialize)]
+struct WireMessage<'a> {
+    role: &'static str,
+    content: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tool_call_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_calls: Vec<WireCall<'a>>,
+}
+
+impl<'a> WireMessage<'a> {
+    fn plain(role: &'static str, content: Option<Cow<'a, str>>) -> Self {
+        Self { role, content, tool_call_id: None, tool_calls: Vec::new() }
     }
-    if let ToolChoice::Tool(name) = &request.tool_choice {
-        body["tool_choice"] = json!({"type": "function", "function": {"name": name}});
-    }
-    if let Some(t) = request.temperature {
-        body["temperature"] = json!(t);
-    }
-    body
+}
+
+#[derive(Serialize)]
+struct WireCall<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    function: WireFunction<'a>,
+}
+
+#[derive(Serialize)]
+struct WireFunction<'a> {
+    name: &'a str,
+    /// The arguments as a JSON string, as the API wants them.
+    arguments: String,
+}
+
+#[derive(Serialize)]
+struct WireTool<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    function: WireToolFunction<'a>,
+}
+
+#[derive(Serialize)]
+struct WireToolFunction<'a> {
+    name: &'a str,
+    description: &'a str,
+    parameters: &'a Value,
+}
+
+#[derive(Serialize)]
+struct WireToolChoice<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    function: WireChoiceFunction<'a>,
+}
+
+#[derive(Serialize)]
+struct WireChoiceFunction<'a> {
+    name: &'a str,
 }
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     use super::*;
     use crate::types::{Message, ToolSpec};
@@ -99,9 +176,11 @@ mod tests {
             max_tokens: 100,
             ..Default::default()
         };
-        let body = body("gpt-x", &request);
+        let body: Value = serde_json::from_slice(&body("gpt-x", &request)).unwrap();
         assert_eq!(body["messages"][0], json!({"role": "system", "content": "You are terse."}));
         assert_eq!(body["messages"][2]["tool_calls"][0]["function"]["arguments"], "{\"path\":\"a.txt\"}");
+        assert_eq!(body["messages"][2]["content"], Value::Null, "a turn of only tool calls sends content: null");
+        assert!(body.get("tool_choice").is_none() && body.get("temperature").is_none());
         assert_eq!(body["messages"][3], json!({"role": "tool", "tool_call_id": "call_1", "content": "hello"}));
         assert_eq!(body["tools"][0]["function"]["name"], "read_file");
         assert_eq!(body["stream_options"]["include_usage"], true);

@@ -43,7 +43,7 @@ async fn a_finished_session_shows_as_a_transcript_and_exports_every_event() {
             "  in a file",
             "Writing it.",
             "→ write_file hello.txt",
-            "  ✓ created hello.txt (6 bytes, 1 lines)",
+            "  ✓ created hello.txt (6 bytes, 1 line)",
             "Wrote hello.txt."
         ][..],
         "{}",

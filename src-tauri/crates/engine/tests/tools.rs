@@ -380,7 +380,7 @@ async fn write_file_creates_parents_and_replaces() {
     assert_eq!(out, "created a/b/c.txt (8 bytes, 2 lines)");
     assert_eq!(f.read("a/b/c.txt"), "one\ntwo\n");
     let out = f.ok("write_file", json!({"path": "a/b/c.txt", "content": "new"})).await;
-    assert_eq!(out, "replaced a/b/c.txt (3 bytes, 1 lines)");
+    assert_eq!(out, "replaced a/b/c.txt (3 bytes, 1 line)");
     assert_eq!(f.read("a/b/c.txt"), "new");
 }
 
@@ -389,7 +389,7 @@ async fn write_file_through_a_link_inside_writes_its_target() {
     let f = Fixture::new();
     f.write("real.txt", "old");
     symlink("real.txt", f.ws.join("alias.txt")).unwrap();
-    assert_eq!(f.ok("write_file", json!({"path": "alias.txt", "content": "new"})).await, "replaced real.txt (3 bytes, 1 lines)");
+    assert_eq!(f.ok("write_file", json!({"path": "alias.txt", "content": "new"})).await, "replaced real.txt (3 bytes, 1 line)");
     assert_eq!(f.read("real.txt"), "new");
     assert!(fs::symlink_metadata(f.ws.join("alias.txt")).unwrap().file_type().is_symlink());
 }

@@ -59,7 +59,8 @@ fn write(workspace: &Workspace, input: &WriteFileInput) -> Outcome {
     }
     write_all(workspace, &path, input.content.as_bytes())?;
     let verb = if existed { "replaced" } else { "created" };
-    Ok(format!("{verb} {} ({} bytes, {} lines)", workspace.display(&path), input.content.len(), input.content.lines().count()))
+    let (bytes, lines) = (input.content.len(), input.content.lines().count());
+    Ok(format!("{verb} {} ({bytes} {}, {lines} {})", workspace.display(&path), plural(bytes, "byte"), plural(lines, "line")))
 }
 
 /// Creates the missing folders above a file. `parent` was resolved inside the workspace.
@@ -76,4 +77,12 @@ pub(crate) fn write_all(workspace: &Workspace, path: &Path, bytes: &[u8]) -> Res
     let mut file = open_write(path).map_err(|e| io_refusal(workspace, path, "write", &e))?;
     file.write_all(bytes).map_err(|e| io_refusal(workspace, path, "write", &e))?;
     file.flush().map_err(|e| io_refusal(workspace, path, "write", &e))
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        word.to_owned()
+    } else {
+        format!("{word}s")
+    }
 }

@@ -34,15 +34,17 @@ enum Live {
     TextDelta { after: u64, thread: ThreadId, text: String },
 }
 
-/// A session's live fan-out and the last `seq` written through this log.
+/// A watched session's live fan-out, and the last `seq` written through this log since it was
+/// first watched (`None` until then: deltas are held back until their place is known).
+/// Only watched sessions have one; the last subscriber to go removes it.
 struct Channel {
     tx: broadcast::Sender<Live>,
-    last_seq: u64,
+    last_seq: Option<u64>,
 }
 
 impl Channel {
     fn new() -> Self {
-        Self { tx: broadcast::channel(LIVE_BUFFER).0, last_seq: 0 }
+        Self { tx: broadcast::channel(LIVE_BUFFER).0, last_seq: None }
     }
 }
 
@@ -104,12 +106,11 @@ impl EventLog {
     /// Writes the events (one transaction), then sends them to live subscribers.
     pub fn append(&self, session: &SessionId, thread: &ThreadId, payloads: Vec<EventPayload>) -> Result<Vec<SessionEvent>> {
         let events = rows::append(&self.db.conn(), session, thread, self.clock.now_ms(), payloads)?;
-        let mut live = self.live();
-        let channel = live.entry(session.clone()).or_insert_with(Channel::new);
-        for event in &events {
-            channel.last_seq = channel.last_seq.max(event.seq);
-            // No receiver is fine: nobody is watching.
-            let _ = channel.tx.send(Live::Event(event.clone()));
+        if let Some(channel) = self.live().get_mut(session) {
+            for event in &events {
+                channel.last_seq = Some(channel.last_seq.unwrap_or(0).max(event.seq));
+                let _ = channel.tx.send(Live::Event(event.clone()));
+            }
         }
         Ok(events)
     }
@@ -117,8 +118,8 @@ impl EventLog {
     /// Sends streamed text to live subscribers only; the `agent.message` appended when the
     /// text is complete is what is stored.
     pub fn publish_delta(&self, session: &SessionId, thread: &ThreadId, text: &str) {
-        if let Some(channel) = self.live().get(session) {
-            let _ = channel.tx.send(Live::TextDelta { after: channel.last_seq, thread: thread.clone(), text: text.to_owned() });
+        if let Some(Channel { tx, last_seq: Some(after) }) = self.live().get(session) {
+            let _ = tx.send(Live::TextDelta { after: *after, thread: thread.clone(), text: text.to_owned() });
         }
     }
 
@@ -212,5 +213,15 @@ impl Subscription {
     /// The last `seq` handed out.
     pub fn delivered(&self) -> u64 {
         self.delivered
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let mut live = self.log.live();
+        // This receiver still counts until the fields drop: it was the last one.
+        if live.get(&self.session).is_some_and(|c| c.tx.receiver_count() <= 1) {
+            live.remove(&self.session);
+        }
     }
 }

@@ -227,6 +227,17 @@ async fn a_provider_without_a_key_ends_the_session_at_once_with_what_to_do() {
     let names: Vec<&str> = e.payloads(&id).iter().map(EventPayload::name).collect();
     assert_eq!(names, ["user.message", "session.status_running", "session.error", "session.status_idle"]);
     assert!(e.fake.requests().is_empty());
+
+    // With a key added, the same session goes on from its log: the task is sent, not repeated.
+    let p = e.providers.get(&e.agent.provider_id).unwrap();
+    let with_key = ProviderInput { name: p.name, kind: p.kind, base_url: p.base_url, model: p.model, api_key: Some("sk-test-good".into()) };
+    e.providers.update(&p.id, with_key).unwrap();
+    e.fake.push_reply("default", Reply::new().text("Done now."));
+    let started = e.runs.continue_run(&id, None, RunOptions::default()).await.unwrap();
+    assert_eq!(finish(started).await.reason, IdleReason::EndTurn);
+    assert!(e.request_body(1).contains("Do it"));
+    let names: Vec<&str> = e.payloads(&id).iter().map(EventPayload::name).collect();
+    assert_eq!(names.iter().filter(|n| **n == "user.message").count(), 1, "{names:?}");
 }
 
 #[tokio::test]

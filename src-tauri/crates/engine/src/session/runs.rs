@@ -149,14 +149,19 @@ impl Runs {
         Ok(Started { summary: self.get(&session).await.unwrap_or_else(|_| row.summary()), done, subscription })
     }
 
-    /// Resumes an interrupted session from its log, or gives an idle one a follow-up message.
+    /// Resumes a session from its log — one that was interrupted, or that stopped early on an
+    /// error, a cancel or the turn limit — or gives an idle one a follow-up message.
     #[tracing::instrument(skip_all, fields(session_id = id.as_str()))]
     pub async fn continue_run(self: &Arc<Self>, id: &SessionId, message: Option<String>, options: RunOptions) -> Result<Started> {
         let row = self.row(id).await?;
         let message = message.map(|m| m.trim().to_owned()).filter(|m| !m.is_empty());
         match row.status {
             SessionStatus::Running => return Err(Error::Conflict { field: None, message: "This session is running; wait for it to finish or cancel it.".into() }),
-            SessionStatus::Idle if message.is_none() => return Err(Error::invalid("message", "Write the message to send to the agent.")),
+            // A finished turn needs something new to say; one that stopped early (an error, a
+            // cancel, the turn limit) can simply go on.
+            SessionStatus::Idle if message.is_none() && row.stop_reason.is_none_or(|r| r == IdleReason::EndTurn) => {
+                return Err(Error::invalid("message", "Write the message to send to the agent."))
+            }
             _ => {}
         }
         if let Some(m) = &message {

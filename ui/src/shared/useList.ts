@@ -36,6 +36,7 @@ export function useList<T>(load: (backend: Backend) => Promise<T[]>): ListState<
   return { items, error, reload, setItems };
 }
 
+export const loadProviders = (backend: Backend) => backend.listProviders();
 export const loadAgents = (backend: Backend) => backend.listAgents();
 export const loadTools = (backend: Backend) => backend.listTools();
 export const loadSessions = (backend: Backend) => backend.listSessions();

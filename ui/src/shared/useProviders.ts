@@ -1,6 +1,5 @@
-import { useCallback, useEffect, useState } from "react";
 import type { AppError, Provider } from "../bindings";
-import { toAppError, useBackend } from "../ipc";
+import { loadProviders, useList } from "./useList";
 
 export interface ProvidersState {
   /** null until the first answer arrives. */
@@ -12,27 +11,6 @@ export interface ProvidersState {
 }
 
 export function useProviders(): ProvidersState {
-  const backend = useBackend();
-  const [providers, setList] = useState<Provider[] | null>(null);
-  const [error, setError] = useState<AppError | null>(null);
-  const [attempt, setAttempt] = useState(0);
-
-  useEffect(() => {
-    let live = true;
-    setError(null);
-    backend.listProviders().then(
-      (list) => live && setList(list),
-      (err: unknown) => live && setError(toAppError(err)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [backend, attempt]);
-
-  const reload = useCallback(() => setAttempt((n) => n + 1), []);
-  const setProviders = useCallback(
-    (update: (current: Provider[]) => Provider[]) => setList((current) => update(current ?? [])),
-    [],
-  );
-  return { providers, error, reload, setProviders };
+  const { items, error, reload, setItems } = useList(loadProviders);
+  return { providers: items, error, reload, setProviders: setItems };
 }

@@ -1,20 +1,19 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { useEffect, useState } from "react";
 import type { Agent, AgentInput, Permission, Provider, ToolInfo } from "../../bindings";
-import { toAppError } from "../../ipc";
 import {
   AGENT_FIELDS,
   INSTRUCTIONS_MAX_CHARS,
+  isAgentField,
   MAX_MAX_TURNS,
   PERMISSION_LABELS,
   PERMISSIONS,
-  type AgentField,
-  type AgentFieldErrors,
 } from "../../shared/agents";
-import { describedBy, Field } from "../../shared/Field";
+import { Field } from "../../shared/Field";
+import { FormFooter } from "../../shared/FormFooter";
 import { ChevronIcon } from "../../shared/icons";
 import { InlineCode } from "../../shared/InlineCode";
-import { Spinner } from "../../shared/Spinner";
-import { agentFormFrom, newAgentForm, placeAgentError, toAgentInput, validateAgentForm, type AgentFormValues } from "./agentForm";
+import { useForm } from "../../shared/useForm";
+import { agentFormFrom, newAgentForm, toAgentInput, validateAgentForm, type AgentFormValues } from "./agentForm";
 
 interface AgentFormProps {
   /** The agent being edited; absent when creating one. */
@@ -36,63 +35,30 @@ export function AgentForm({ agent, providers, tools, onSubmit, onCancel }: Agent
   const [values, setValues] = useState<AgentFormValues>(() =>
     agent ? agentFormFrom(agent, tools) : newAgentForm(providers, tools),
   );
-  const [errors, setErrors] = useState<AgentFieldErrors>({});
-  const [formError, setFormError] = useState<string | null>(null);
-  const [saving, setSaving] = useState(false);
-  const id = useId();
-  const controls = useRef<Partial<Record<AgentField, HTMLElement | null>>>({});
+  const form = useForm(AGENT_FIELDS, isAgentField);
+  const { id, errors, control, clear } = form;
   const mode = agent ? "edit" : "add";
 
   useEffect(() => {
-    const name = controls.current.name;
+    const name = form.controls.current.name;
     name?.focus();
     name?.closest("form")?.scrollIntoView?.({ block: "nearest" });
   }, []);
 
   const set = <K extends keyof AgentFormValues>(field: K, value: AgentFormValues[K]) => {
     setValues((current) => ({ ...current, [field]: value }));
-    setErrors((current) => ({ ...current, [field]: undefined }));
+    clear(field);
   };
 
   const setPermission = (tool: string, permission: Permission) => {
     setValues((current) => ({ ...current, tools: { ...current.tools, [tool]: permission } }));
-    setErrors((current) => ({ ...current, tools: undefined }));
+    clear("tools");
   };
 
-  const focusFirstError = (found: AgentFieldErrors) => {
-    const first = AGENT_FIELDS.find((field) => found[field]);
-    if (first) controls.current[first]?.focus();
-  };
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (saving) return;
-    setFormError(null);
-    const found = validateAgentForm(values);
-    setErrors(found);
-    if (AGENT_FIELDS.some((field) => found[field])) {
-      focusFirstError(found);
-      return;
-    }
-    setSaving(true);
-    try {
-      await onSubmit(toAgentInput(values));
-    } catch (error) {
-      const placed = placeAgentError(toAppError(error));
-      setErrors(placed.fields);
-      setFormError(placed.form);
-      focusFirstError(placed.fields);
-    } finally {
-      setSaving(false);
-    }
-  };
-
-  const control = (field: AgentField) => ({
-    ...describedBy(`${id}-${field}`, errors[field]),
-    ref: (element: HTMLElement | null) => {
-      controls.current[field] = element;
-    },
-  });
+  const submit = form.submit(
+    () => validateAgentForm(values),
+    () => onSubmit(toAgentInput(values)),
+  );
 
   const provider = providers.find((p) => p.id === values.provider_id);
   const instructionChars = [...values.instructions].length;
@@ -277,23 +243,15 @@ export function AgentForm({ agent, providers, tools, onSubmit, onCancel }: Agent
         />
       </Field>
 
-      {formError && (
-        <p className="form-error" role="alert" data-testid="agent-form-error">
-          {formError}
-        </p>
-      )}
-
-      <div className="form-actions">
-        <button type="submit" className="button button-primary" disabled={saving} data-testid="agent-save">
-          {saving && <Spinner />}
-          {saving ? "Saving…" : agent ? "Save changes" : "Create agent"}
-        </button>
-        {onCancel && (
-          <button type="button" className="button button-quiet" onClick={onCancel} disabled={saving}>
-            Cancel
-          </button>
-        )}
-      </div>
+      <FormFooter
+        error={form.formError}
+        errorTestId="agent-form-error"
+        busy={form.busy}
+        label={agent ? "Save changes" : "Create agent"}
+        busyLabel="Saving…"
+        submitTestId="agent-save"
+        onCancel={onCancel}
+      />
     </form>
   );
 }

@@ -1,8 +1,8 @@
-import { useState } from "react";
 import type { Agent, AgentInput, Provider, ToolInfo } from "../../bindings";
-import { toAppError, useBackend } from "../../ipc";
+import { useBackend } from "../../ipc";
 import { DEFAULT_MAX_TURNS, nonDefaultRules, PERMISSION_LABELS } from "../../shared/agents";
-import { Spinner } from "../../shared/Spinner";
+import { ConfirmDelete } from "../../shared/ConfirmDelete";
+import { useDelete } from "../../shared/useDelete";
 import { AgentForm } from "./AgentForm";
 
 interface AgentRowProps {
@@ -18,21 +18,7 @@ interface AgentRowProps {
 
 export function AgentRow({ agent, providers, tools, editing, onEdit, onCancelEdit, onSave, onDeleted }: AgentRowProps) {
   const backend = useBackend();
-  const [confirming, setConfirming] = useState(false);
-  const [deleting, setDeleting] = useState(false);
-  const [deleteError, setDeleteError] = useState<string | null>(null);
-
-  const remove = async () => {
-    setDeleting(true);
-    setDeleteError(null);
-    try {
-      await backend.deleteAgent(agent.id);
-      onDeleted();
-    } catch (error) {
-      setDeleteError(toAppError(error).message);
-      setDeleting(false);
-    }
-  };
+  const deletion = useDelete(() => backend.deleteAgent(agent.id), onDeleted);
 
   if (editing) {
     return (
@@ -53,7 +39,7 @@ export function AgentRow({ agent, providers, tools, editing, onEdit, onCancelEdi
           <span className="agent-name">{agent.name}</span>
           {agent.description && <span className="agent-description">{agent.description}</span>}
         </div>
-        {!confirming && (
+        {!deletion.confirming && (
           <div className="row-actions">
             <button type="button" className="button button-small" onClick={onEdit} data-testid="agent-edit">
               Edit
@@ -61,7 +47,7 @@ export function AgentRow({ agent, providers, tools, editing, onEdit, onCancelEdi
             <button
               type="button"
               className="button button-small button-quiet danger-text"
-              onClick={() => setConfirming(true)}
+              onClick={deletion.ask}
               data-testid="agent-delete"
             >
               Delete
@@ -95,31 +81,9 @@ export function AgentRow({ agent, providers, tools, editing, onEdit, onCancelEdi
         )}
       </div>
 
-      {confirming && (
-        <div className="confirm" role="group" aria-label={`Delete ${agent.name}`}>
-          <span className="confirm-text">Delete “{agent.name}”? Its past runs stay in Runs.</span>
-          <div className="row-actions">
-            <button
-              type="button"
-              className="button button-danger"
-              onClick={remove}
-              disabled={deleting}
-              data-testid="confirm-delete"
-            >
-              {deleting && <Spinner />}
-              Delete
-            </button>
-            <button type="button" className="button button-quiet" onClick={() => setConfirming(false)} disabled={deleting}>
-              Cancel
-            </button>
-          </div>
-        </div>
-      )}
-      {deleteError && (
-        <p className="result result-error" role="alert">
-          {deleteError}
-        </p>
-      )}
+      <ConfirmDelete name={agent.name} deletion={deletion}>
+        Delete “{agent.name}”? Its past runs stay in Runs.
+      </ConfirmDelete>
     </li>
   );
 }

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import type { AgentInput } from "../../bindings";
 import { useBackend } from "../../ipc";
+import { LoadError } from "../../shared/LoadError";
 import { useNavigation } from "../../shared/navigation";
 import { Spinner } from "../../shared/Spinner";
 import { loadAgents, loadTools, useList } from "../../shared/useList";
@@ -65,20 +66,14 @@ export function AgentsPage() {
       </div>
 
       {error && (
-        <div className="inline-error" role="alert">
-          <span>{error.message}</span>
-          <button
-            type="button"
-            className="button button-small"
-            onClick={() => {
-              agents.reload();
-              tools.reload();
-              reloadProviders();
-            }}
-          >
-            Try again
-          </button>
-        </div>
+        <LoadError
+          error={error}
+          onRetry={() => {
+            agents.reload();
+            tools.reload();
+            reloadProviders();
+          }}
+        />
       )}
       {!loaded && !error && (
         <p className="muted loading-line">

@@ -1,7 +1,6 @@
-import type { Agent, AgentInput, AppError, Permission, Provider, ToolInfo } from "../../bindings";
+import type { Agent, AgentInput, Permission, Provider, ToolInfo } from "../../bindings";
 import {
   DEFAULT_MAX_TURNS,
-  isAgentField,
   MAX_MAX_TURNS,
   permissionOf,
   validateAgentInput,
@@ -72,12 +71,4 @@ export function validateAgentForm(values: AgentFormValues): AgentFieldErrors {
     errors.max_turns = `Enter a whole number of turns between 1 and ${MAX_MAX_TURNS}.`;
   }
   return errors;
-}
-
-/** Where to show an error from the core: under its field when it names one, else above the buttons. */
-export function placeAgentError(error: AppError): { fields: AgentFieldErrors; form: string | null } {
-  if (error.field && isAgentField(error.field)) {
-    return { fields: { [error.field]: error.message }, form: null };
-  }
-  return { fields: {}, form: error.message };
 }

@@ -1,5 +1,6 @@
 import type { Agent, Provider } from "../../bindings";
 import { KeyBadge } from "../../shared/KeyBadge";
+import { LoadError } from "../../shared/LoadError";
 import { Mark } from "../../shared/Mark";
 import { useNavigation } from "../../shared/navigation";
 import { KIND_LABELS } from "../../shared/providers";
@@ -21,12 +22,7 @@ export function HomePage() {
     return (
       <section className="home">
         <h1>Home</h1>
-        <div className="inline-error" role="alert">
-          <span>{error.message}</span>
-          <button type="button" className="button button-small" onClick={reload}>
-            Try again
-          </button>
-        </div>
+        <LoadError error={error} onRetry={reload} />
       </section>
     );
   }

@@ -1,20 +1,12 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { useEffect, useState } from "react";
 import type { Agent, SessionSummary } from "../../bindings";
 import { toAppError, useBackend } from "../../ipc";
-import { describedBy, Field } from "../../shared/Field";
+import { Field } from "../../shared/Field";
+import { FormFooter } from "../../shared/FormFooter";
 import { ChevronIcon, FolderIcon } from "../../shared/icons";
 import { useNavigation } from "../../shared/navigation";
-import {
-  formatBytes,
-  isRunField,
-  RUN_FIELDS,
-  TASK_MAX_BYTES,
-  utf8Bytes,
-  validateRunInput,
-  type RunField,
-  type RunFieldErrors,
-} from "../../shared/runs";
-import { Spinner } from "../../shared/Spinner";
+import { formatBytes, isRunField, RUN_FIELDS, TASK_MAX_BYTES, utf8Bytes, validateRunInput } from "../../shared/runs";
+import { useForm } from "../../shared/useForm";
 
 interface NewRunFormProps {
   agents: readonly Agent[];
@@ -27,18 +19,15 @@ interface NewRunFormProps {
 export function NewRunForm({ agents, lastWorkspace, onStarted, onCancel }: NewRunFormProps) {
   const backend = useBackend();
   const { navigate } = useNavigation();
-  const id = useId();
   const [agentId, setAgentId] = useState(agents[0]?.id ?? "");
   const [workspace, setWorkspace] = useState(lastWorkspace);
   const [task, setTask] = useState("");
-  const [errors, setErrors] = useState<RunFieldErrors>({});
-  const [formError, setFormError] = useState<string | null>(null);
-  const [starting, setStarting] = useState(false);
   const [browsing, setBrowsing] = useState(false);
-  const controls = useRef<Partial<Record<RunField, HTMLElement | null>>>({});
+  const form = useForm(RUN_FIELDS, isRunField);
+  const { id, errors, control, clear } = form;
 
   useEffect(() => {
-    controls.current.task?.focus();
+    form.controls.current.task?.focus();
   }, []);
 
   if (agents.length === 0) {
@@ -53,13 +42,6 @@ export function NewRunForm({ agents, lastWorkspace, onStarted, onCancel }: NewRu
     );
   }
 
-  const clear = (field: RunField) => setErrors((current) => ({ ...current, [field]: undefined }));
-
-  const focusFirstError = (found: RunFieldErrors) => {
-    const first = RUN_FIELDS.find((field) => found[field]);
-    if (first) controls.current[first]?.focus();
-  };
-
   const browse = async () => {
     setBrowsing(true);
     try {
@@ -69,45 +51,17 @@ export function NewRunForm({ agents, lastWorkspace, onStarted, onCancel }: NewRu
         clear("workspace");
       }
     } catch (error) {
-      setErrors((current) => ({ ...current, workspace: toAppError(error).message }));
+      form.setError("workspace", toAppError(error).message);
     } finally {
       setBrowsing(false);
     }
   };
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (starting) return;
-    setFormError(null);
-    const input = { agent_id: agentId, workspace: workspace.trim(), task };
-    const found = validateRunInput(input);
-    setErrors(found);
-    if (RUN_FIELDS.some((field) => found[field])) {
-      focusFirstError(found);
-      return;
-    }
-    setStarting(true);
-    try {
-      onStarted(await backend.startRun(input));
-    } catch (error) {
-      const appError = toAppError(error);
-      if (appError.field && isRunField(appError.field)) {
-        const fields = { [appError.field]: appError.message };
-        setErrors(fields);
-        focusFirstError(fields);
-      } else {
-        setFormError(appError.message);
-      }
-      setStarting(false);
-    }
-  };
-
-  const control = (field: RunField) => ({
-    ...describedBy(`${id}-${field}`, errors[field]),
-    ref: (element: HTMLElement | null) => {
-      controls.current[field] = element;
-    },
-  });
+  const input = { agent_id: agentId, workspace: workspace.trim(), task };
+  const submit = form.submit(
+    () => validateRunInput(input),
+    async () => onStarted(await backend.startRun(input)),
+  );
 
   const bytes = utf8Bytes(task);
   const agent = agents.find((a) => a.id === agentId);
@@ -202,21 +156,15 @@ export function NewRunForm({ agents, lastWorkspace, onStarted, onCancel }: NewRu
         </Field>
       </div>
 
-      {formError && (
-        <p className="form-error" role="alert" data-testid="run-form-error">
-          {formError}
-        </p>
-      )}
-
-      <div className="form-actions">
-        <button type="submit" className="button button-primary" disabled={starting} data-testid="run-start">
-          {starting && <Spinner />}
-          {starting ? "Starting…" : "Start"}
-        </button>
-        <button type="button" className="button button-quiet" onClick={onCancel} disabled={starting}>
-          Cancel
-        </button>
-      </div>
+      <FormFooter
+        error={form.formError}
+        errorTestId="run-form-error"
+        busy={form.busy}
+        label="Start"
+        busyLabel="Starting…"
+        submitTestId="run-start"
+        onCancel={onCancel}
+      />
     </form>
   );
 }

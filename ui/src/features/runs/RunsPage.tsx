@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from "react";
 import type { SessionSummary } from "../../bindings";
+import { LoadError } from "../../shared/LoadError";
 import { useNavigation } from "../../shared/navigation";
 import { Spinner } from "../../shared/Spinner";
 import { loadAgents, loadSessions, useList } from "../../shared/useList";
@@ -73,19 +74,13 @@ export function RunsPage() {
       </div>
 
       {error && (
-        <div className="inline-error" role="alert">
-          <span>{error.message}</span>
-          <button
-            type="button"
-            className="button button-small"
-            onClick={() => {
-              sessions.reload();
-              agents.reload();
-            }}
-          >
-            Try again
-          </button>
-        </div>
+        <LoadError
+          error={error}
+          onRetry={() => {
+            sessions.reload();
+            agents.reload();
+          }}
+        />
       )}
 
       {view.kind === "new" &&

@@ -1,21 +1,13 @@
-import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { useEffect, useState } from "react";
 import type { Provider, ProviderInput, ProviderKind, SecretBackend } from "../../../bindings";
-import { toAppError } from "../../../ipc";
-import {
-  KIND_ENV_VARS,
-  KIND_LABELS,
-  PROVIDER_FIELDS,
-  PROVIDER_KINDS,
-  type FieldErrors,
-  type ProviderField,
-} from "../../../shared/providers";
+import { Field } from "../../../shared/Field";
+import { FormFooter } from "../../../shared/FormFooter";
 import { ChevronIcon } from "../../../shared/icons";
-import { Spinner } from "../../../shared/Spinner";
+import { isProviderField, KIND_ENV_VARS, KIND_LABELS, PROVIDER_FIELDS, PROVIDER_KINDS } from "../../../shared/providers";
+import { useForm } from "../../../shared/useForm";
 import {
   changeKind,
-  hasErrors,
   newProviderForm,
-  placeServerError,
   providerFormFrom,
   toProviderInput,
   validateForm,
@@ -45,62 +37,29 @@ export function ProviderForm({ mode, provider, secretBackend, onSubmit, onCancel
   const [values, setValues] = useState<ProviderFormValues>(() =>
     provider ? providerFormFrom(provider) : newProviderForm(),
   );
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [formError, setFormError] = useState<string | null>(null);
-  const [saving, setSaving] = useState(false);
-  const id = useId();
-  const inputs = useRef<Partial<Record<ProviderField, HTMLInputElement | null>>>({});
+  const form = useForm(PROVIDER_FIELDS, isProviderField);
+  const { id, errors, control, clear } = form;
 
   useEffect(() => {
     if (focusRequest === undefined) return;
-    const name = inputs.current.name;
+    const name = form.controls.current.name;
     name?.focus();
     name?.closest("form")?.scrollIntoView?.({ block: "nearest" });
   }, [focusRequest]);
 
   const set = <K extends keyof ProviderFormValues>(field: K, value: ProviderFormValues[K]) => {
     setValues((current) => ({ ...current, [field]: value }));
-    if (field !== "kind" && field !== "remove_key") setErrors((current) => ({ ...current, [field]: undefined }));
-    if (field === "remove_key") setErrors((current) => ({ ...current, api_key: undefined }));
+    if (field === "remove_key") clear("api_key");
+    else if (isProviderField(field)) clear(field);
   };
 
-  const focusFirstError = (found: FieldErrors) => {
-    const first = PROVIDER_FIELDS.find((field) => found[field]);
-    if (first) inputs.current[first]?.focus();
-  };
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (saving) return;
-    setFormError(null);
-    const found = validateForm(values, mode);
-    setErrors(found);
-    if (hasErrors(found)) {
-      focusFirstError(found);
-      return;
-    }
-    setSaving(true);
-    try {
+  const submit = form.submit(
+    () => validateForm(values, mode),
+    async () => {
       await onSubmit(toProviderInput(values, mode));
       if (mode === "add") setValues(newProviderForm(values.kind));
-    } catch (error) {
-      const placed = placeServerError(toAppError(error));
-      setErrors(placed.fields);
-      setFormError(placed.form);
-      focusFirstError(placed.fields);
-    } finally {
-      setSaving(false);
-    }
-  };
-
-  const fieldProps = (field: ProviderField) => ({
-    id: `${id}-${field}`,
-    ref: (element: HTMLInputElement | null) => {
-      inputs.current[field] = element;
     },
-    "aria-invalid": errors[field] ? true : undefined,
-    "aria-describedby": `${id}-${field}-hint ${id}-${field}-error`,
-  });
+  );
 
   const keyStored = mode === "edit" && provider?.key.configured && provider.key.source !== "environment";
   const envVar = KIND_ENV_VARS[values.kind];
@@ -119,7 +78,7 @@ export function ProviderForm({ mode, provider, secretBackend, onSubmit, onCancel
       </h3>
 
       <div className="form-grid">
-        <Field label="Kind" htmlFor={`${id}-kind`} fieldId={`${id}-kind`}>
+        <Field label="Kind" id={`${id}-kind`} field="kind">
           <span className="select">
             <select
               id={`${id}-kind`}
@@ -137,9 +96,9 @@ export function ProviderForm({ mode, provider, secretBackend, onSubmit, onCancel
           </span>
         </Field>
 
-        <Field label="Name" htmlFor={`${id}-name`} fieldId={`${id}-name`} error={errors.name} field="name">
+        <Field label="Name" id={`${id}-name`} error={errors.name} field="name">
           <input
-            {...fieldProps("name")}
+            {...control("name")}
             type="text"
             value={values.name}
             onChange={(event) => set("name", event.target.value)}
@@ -152,8 +111,7 @@ export function ProviderForm({ mode, provider, secretBackend, onSubmit, onCancel
 
         <Field
           label="Base URL"
-          htmlFor={`${id}-base_url`}
-          fieldId={`${id}-base_url`}
+          id={`${id}-base_url`}
           error={errors.base_url}
           field="base_url"
           hint={
@@ -163,7 +121,7 @@ export function ProviderForm({ mode, provider, secretBackend, onSubmit, onCancel
           }
         >
           <input
-            {...fieldProps("base_url")}
+            {...control("base_url")}
             type="url"
             inputMode="url"
             value={values.base_url}
@@ -174,9 +132,9 @@ export function ProviderForm({ mode, provider, secretBackend, onSubmit, onCancel
           />
         </Field>
 
-        <Field label="Model" htmlFor={`${id}-model`} fieldId={`${id}-model`} error={errors.model} field="model">
+        <Field label="Model" id={`${id}-model`} error={errors.model} field="model">
           <input
-            {...fieldProps("model")}
+            {...control("model")}
             type="text"
             value={values.model}
             onChange={(event) => set("model", event.target.value)}
@@ -188,8 +146,7 @@ export function ProviderForm({ mode, provider, secretBackend, onSubmit, onCancel
 
         <Field
           label="API key"
-          htmlFor={`${id}-api_key`}
-          fieldId={`${id}-api_key`}
+          id={`${id}-api_key`}
           error={errors.api_key}
           field="api_key"
           hint={
@@ -203,7 +160,7 @@ export function ProviderForm({ mode, provider, secretBackend, onSubmit, onCancel
           }
         >
           <input
-            {...fieldProps("api_key")}
+            {...control("api_key")}
             type="password"
             value={values.api_key}
             onChange={(event) => set("api_key", event.target.value)}
@@ -228,52 +185,15 @@ export function ProviderForm({ mode, provider, secretBackend, onSubmit, onCancel
         )}
       </div>
 
-      {formError && (
-        <p className="form-error" role="alert" data-testid="provider-form-error">
-          {formError}
-        </p>
-      )}
-
-      <div className="form-actions">
-        <button type="submit" className="button button-primary" disabled={saving} data-testid="provider-save">
-          {saving && <Spinner />}
-          {saving ? "Saving…" : mode === "add" ? "Add provider" : "Save changes"}
-        </button>
-        {onCancel && (
-          <button type="button" className="button button-quiet" onClick={onCancel} disabled={saving}>
-            Cancel
-          </button>
-        )}
-      </div>
+      <FormFooter
+        error={form.formError}
+        errorTestId="provider-form-error"
+        busy={form.busy}
+        label={mode === "add" ? "Add provider" : "Save changes"}
+        busyLabel="Saving…"
+        submitTestId="provider-save"
+        onCancel={onCancel}
+      />
     </form>
-  );
-}
-
-interface FieldProps {
-  label: string;
-  htmlFor: string;
-  fieldId: string;
-  field?: ProviderField;
-  error?: string | undefined;
-  hint?: ReactNode;
-  children: ReactNode;
-}
-
-function Field({ label, htmlFor, fieldId, field, error, hint, children }: FieldProps) {
-  return (
-    <div className={error ? "field has-error" : "field"}>
-      <label htmlFor={htmlFor}>{label}</label>
-      {children}
-      {hint && (
-        <p className="field-hint" id={`${fieldId}-hint`}>
-          {hint}
-        </p>
-      )}
-      {error && field && (
-        <p className="field-error" id={`${fieldId}-error`} data-testid={`field-error-${field}`}>
-          {error}
-        </p>
-      )}
-    </div>
   );
 }

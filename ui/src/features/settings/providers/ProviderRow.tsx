@@ -1,9 +1,11 @@
 import { useState } from "react";
 import type { AppError, ConnectionReport, Provider, ProviderInput, SecretBackend } from "../../../bindings";
 import { toAppError, useBackend } from "../../../ipc";
+import { ConfirmDelete } from "../../../shared/ConfirmDelete";
 import { KeyBadge } from "../../../shared/KeyBadge";
 import { KIND_LABELS } from "../../../shared/providers";
 import { Spinner } from "../../../shared/Spinner";
+import { useDelete } from "../../../shared/useDelete";
 import { ProviderForm } from "./ProviderForm";
 
 interface ProviderRowProps {
@@ -25,9 +27,7 @@ type TestState =
 export function ProviderRow({ provider, editing, secretBackend, onEdit, onCancelEdit, onSave, onDeleted }: ProviderRowProps) {
   const backend = useBackend();
   const [test, setTest] = useState<TestState>({ state: "idle" });
-  const [confirming, setConfirming] = useState(false);
-  const [deleting, setDeleting] = useState(false);
-  const [deleteError, setDeleteError] = useState<string | null>(null);
+  const deletion = useDelete(() => backend.deleteProvider(provider.id), onDeleted);
 
   const runTest = async () => {
     setTest({ state: "testing" });
@@ -35,18 +35,6 @@ export function ProviderRow({ provider, editing, secretBackend, onEdit, onCancel
       setTest({ state: "done", report: await backend.testProvider(provider.id) });
     } catch (error) {
       setTest({ state: "error", error: toAppError(error) });
-    }
-  };
-
-  const remove = async () => {
-    setDeleting(true);
-    setDeleteError(null);
-    try {
-      await backend.deleteProvider(provider.id);
-      onDeleted();
-    } catch (error) {
-      setDeleteError(toAppError(error).message);
-      setDeleting(false);
     }
   };
 
@@ -85,30 +73,7 @@ export function ProviderRow({ provider, editing, secretBackend, onEdit, onCancel
         <dd className="mono">{provider.model}</dd>
       </dl>
 
-      {confirming ? (
-        <div className="confirm" role="group" aria-label={`Delete ${provider.name}`}>
-          <span className="confirm-text">
-            Delete “{provider.name}”? {provider.key.configured && provider.key.source !== "environment"
-              ? "Its stored API key is removed too."
-              : "This can't be undone."}
-          </span>
-          <div className="row-actions">
-            <button
-              type="button"
-              className="button button-danger"
-              onClick={remove}
-              disabled={deleting}
-              data-testid="confirm-delete"
-            >
-              {deleting && <Spinner />}
-              Delete
-            </button>
-            <button type="button" className="button button-quiet" onClick={() => setConfirming(false)} disabled={deleting}>
-              Cancel
-            </button>
-          </div>
-        </div>
-      ) : (
+      {!deletion.confirming && (
         <div className="row-actions">
           <button
             type="button"
@@ -126,19 +91,18 @@ export function ProviderRow({ provider, editing, secretBackend, onEdit, onCancel
           <button
             type="button"
             className="button button-quiet danger-text"
-            onClick={() => setConfirming(true)}
+            onClick={deletion.ask}
             data-testid="delete-provider"
           >
             Delete
           </button>
         </div>
       )}
-
-      {deleteError && (
-        <p className="result result-error" role="alert">
-          {deleteError}
-        </p>
-      )}
+      <ConfirmDelete name={provider.name} deletion={deletion}>
+        Delete “{provider.name}”? {provider.key.configured && provider.key.source !== "environment"
+          ? "Its stored API key is removed too."
+          : "This can't be undone."}
+      </ConfirmDelete>
       <ConnectionResult test={test} />
     </li>
   );

@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import type { ProviderInput } from "../../../bindings";
 import { useBackend } from "../../../ipc";
 import { useAppStatus } from "../../../shared/appStatus";
+import { LoadError } from "../../../shared/LoadError";
 import { useNavigation } from "../../../shared/navigation";
 import { Spinner } from "../../../shared/Spinner";
 import { useProviders } from "../../../shared/useProviders";
@@ -65,14 +66,7 @@ export function ProvidersSection() {
         )}
       </div>
 
-      {error && (
-        <div className="inline-error" role="alert">
-          <span>{error.message}</span>
-          <button type="button" className="button button-small" onClick={reload}>
-            Try again
-          </button>
-        </div>
-      )}
+      {error && <LoadError error={error} onRetry={reload} />}
       {providers === null && !error && (
         <p className="muted loading-line">
           <Spinner /> Loading providers…

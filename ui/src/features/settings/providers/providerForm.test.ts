@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { Provider } from "../../../bindings";
-import { changeKind, newProviderForm, placeServerError, providerFormFrom, toProviderInput, validateForm } from "./providerForm";
+import type { AppError, Provider } from "../../../bindings";
+import { isProviderField } from "../../../shared/providers";
+import { placeError } from "../../../shared/useForm";
+import { changeKind, newProviderForm, providerFormFrom, toProviderInput, validateForm } from "./providerForm";
+
+const placeServerError = (error: AppError) => placeError(error, isProviderField);
 
 describe("changeKind", () => {
   it("fills in the new kind's defaults when the user left them alone", () => {
@@ -91,7 +95,7 @@ describe("validateForm", () => {
   });
 });
 
-describe("placeServerError", () => {
+describe("placeError with the provider fields", () => {
   it("puts an error that names a field under that field", () => {
     expect(placeServerError({ code: "conflict", field: "name", message: "Taken." })).toEqual({
       fields: { name: "Taken." },

@@ -1,11 +1,5 @@
-import type { AppError, Provider, ProviderInput, ProviderKind } from "../../../bindings";
-import {
-  hasErrors,
-  isProviderField,
-  KIND_DEFAULTS,
-  validateProviderInput,
-  type FieldErrors,
-} from "../../../shared/providers";
+import type { Provider, ProviderInput, ProviderKind } from "../../../bindings";
+import { KIND_DEFAULTS, validateProviderInput, type FieldErrors } from "../../../shared/providers";
 
 /** What the provider form holds: exactly what the user typed, never normalised. */
 export interface ProviderFormValues {
@@ -70,14 +64,4 @@ export function toProviderInput(values: ProviderFormValues, mode: FormMode): Pro
 
 export function validateForm(values: ProviderFormValues, mode: FormMode): FieldErrors {
   return validateProviderInput(toProviderInput(values, mode));
-}
-
-export { hasErrors };
-
-/** Where to show an error from the core: under its field when it names one, else above the buttons. */
-export function placeServerError(error: AppError): { fields: FieldErrors; form: string | null } {
-  if (error.field && isProviderField(error.field)) {
-    return { fields: { [error.field]: error.message }, form: null };
-  }
-  return { fields: {}, form: error.message };
 }

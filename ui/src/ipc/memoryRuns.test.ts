@@ -177,6 +177,8 @@ describe("memory backend › runs", () => {
     expect((result as { content: string }).content).toMatch(/^cancelled/);
     await expect(backend.cancelSession(id)).rejects.toMatchObject({ code: "conflict" });
     await expect(backend.answerApproval(id, "toolu_x", true)).rejects.toMatchObject({ code: "not_found" });
+    // A cancelled run can go on from its log without a new message.
+    await expect(backend.continueSession(id, null)).resolves.toMatchObject({ status: "running" });
   });
 
   it("follows up on an idle session only with a message, and never while running", async () => {

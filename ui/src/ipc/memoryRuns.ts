@@ -565,11 +565,13 @@ export function createSessionStore(deps: Deps) {
         throw { code: "not_found", message: "The agent of this session no longer exists, so it cannot go on." } satisfies AppError;
       }
       const text = message?.trim() ?? "";
-      if (summary.status === "idle" && text === "") {
+      // A finished turn needs something new to say; one that stopped early can simply go on.
+      const stoppedEarly = summary.status === "idle" && summary.stop_reason !== undefined && summary.stop_reason !== "end_turn";
+      if (summary.status === "idle" && text === "" && !stoppedEarly) {
         throw { code: "invalid_input", field: "message", message: "Write a message for the agent." } satisfies AppError;
       }
       const time = deps.now();
-      const resuming = summary.status === "interrupted";
+      const resuming = summary.status === "interrupted" || stoppedEarly;
       // Calls the dead process never finished get a result, so the transcript stays valid.
       for (const call of [...session.open]) {
         emit(session, time, { type: "agent.tool_result", tool_use_id: call.id, content: INTERRUPTED_RESULT, is_error: true });

@@ -58,6 +58,9 @@ export function SessionView({ id, initial, onBack, onStatusChange }: SessionView
   };
 
   const running = status === "running";
+  // Interrupted, or stopped early (an error, a cancel, the turn limit): it can go on from its log.
+  const resumable =
+    status === "interrupted" || (status === "idle" && view.stopReason !== null && view.stopReason !== "end_turn");
   const open = state.totals.runningSince;
   const duration = Math.max(
     summary?.duration_ms ?? 0,
@@ -93,16 +96,17 @@ export function SessionView({ id, initial, onBack, onStatusChange }: SessionView
                 Cancel run
               </button>
             )}
-            {status === "interrupted" && (
+            {resumable && (
               <button
                 type="button"
                 className="button button-small button-primary"
                 onClick={() => run("resume")}
                 disabled={busy !== null}
                 data-testid="session-resume"
+                title={status === "interrupted" ? undefined : "Go on from where the log ends, without a new message"}
               >
                 {busy === "resume" && <Spinner />}
-                Resume
+                {status === "interrupted" ? "Resume" : "Continue"}
               </button>
             )}
           </div>

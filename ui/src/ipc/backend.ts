@@ -1,4 +1,14 @@
 import type {
+  DiffHunk,
+  MemoryAccessRecord,
+  MemoryFile,
+  MemoryFileContent,
+  MemorySearchHit,
+  MemoryStore,
+  MemoryStoreInput,
+  MemoryVersion,
+  MemoryVersionContent,
+  MemoryWrite,
   Agent,
   AgentInput,
   AppError,
@@ -64,6 +74,43 @@ export interface Backend {
   watchSession(id: string, after: number, onItem: (item: StreamItem) => void): Promise<() => void>;
   /** Opens the OS folder picker; `null` when the user cancels. */
   pickFolder(): Promise<string | null>;
+
+  /** Memory stores with their file count and size. */
+  listMemoryStores(): Promise<MemoryStore[]>;
+  /** Rejects with `invalid_input`/`conflict` naming `name` or `description`. */
+  createMemoryStore(input: MemoryStoreInput): Promise<MemoryStore>;
+  deleteMemoryStore(id: string): Promise<void>;
+  listMemoryFiles(store: string): Promise<MemoryFile[]>;
+  readMemoryFile(store: string, path: string): Promise<MemoryFileContent>;
+  /**
+   * Creates or replaces a file as the user. With `expected_sha256`, a file changed since (by an
+   * agent, an external editor) rejects with `conflict`, field `expected_sha256`; nothing is lost.
+   */
+  writeMemoryFile(store: string, write: MemoryWrite): Promise<MemoryVersion>;
+  deleteMemoryFile(store: string, path: string, expectedSha256: string | null): Promise<MemoryVersion>;
+  renameMemoryFile(store: string, path: string, newPath: string, expectedSha256: string | null): Promise<MemoryVersion>;
+  /** Every version that touched the path (renames included), newest first. */
+  memoryHistory(store: string, path: string): Promise<MemoryVersion[]>;
+  memoryVersion(id: string): Promise<MemoryVersionContent>;
+  /** Line diff from version `from` to version `to` (`null`: empty text), computed in Rust. */
+  memoryDiff(from: string | null, to: string | null): Promise<DiffHunk[]>;
+  /** Makes the version's content current again, as a new version by the user. */
+  revertMemoryVersion(id: string, expectedSha256: string | null): Promise<MemoryVersion>;
+  /** Removes a version's content for good, keeping who and when. */
+  redactMemoryVersion(id: string): Promise<MemoryVersion>;
+  /** Ranked full-text search; rejects with `invalid_input` field `query` when it has no words. */
+  searchMemory(store: string, query: string): Promise<MemorySearchHit[]>;
+  /** Sessions that listed, searched, read or wrote the file, newest first. */
+  memoryFileSessions(store: string, path: string): Promise<MemoryAccessRecord[]>;
+  /** What a session loaded from memory ("why was it loaded"), in order. */
+  sessionMemory(sessionId: string): Promise<MemoryAccessRecord[]>;
+  /** Writes every file of the store into `folder` (one .md file per memory file); returns how many. */
+  exportMemoryStore(id: string, folder: string): Promise<number>;
+  /**
+   * Imports every .md file under `folder` into the store as the user's writes (new versions;
+   * nothing is deleted). Rejects naming the first file that can't be imported; returns how many.
+   */
+  importMemoryStore(id: string, folder: string): Promise<number>;
 }
 
 // A Record keyed by the generated union: adding a code in Rust fails type-checking here

@@ -1,6 +1,7 @@
 import type {
   AgentInput,
   AppError,
+  MemoryAccess,
   AppStatus,
   ConnectionReport,
   KeyStatus,
@@ -13,6 +14,7 @@ import { isHttpUrl, KIND_ENV_VARS, NAME_MAX_CHARS } from "../shared/providers";
 import type { Backend } from "./backend";
 import { createAgentStore, TOOLS } from "./memoryAgents";
 import { createSessionStore, type SeedSession } from "./memoryRuns";
+import { createMemoryStores, type SeedMemoryStore } from "./memoryStores";
 
 export interface MemoryBackendOptions {
   /** Overrides for what `appStatus` returns. */
@@ -23,8 +25,20 @@ export interface MemoryBackendOptions {
   providers?: Array<ProviderInput>;
   /** Kinds whose environment variable (ANTHROPIC_API_KEY / OPENAI_API_KEY) is "set". */
   environmentKeys?: ProviderKind[];
-  /** Agents present at start; `provider` names one of `providers`. */
-  agents?: Array<Omit<AgentInput, "provider_id"> & { provider: string }>;
+  /**
+   * Agents present at start; `provider` names one of `providers`, `memory` mounts stores of
+   * `memoryStores` by name.
+   */
+  agents?: Array<
+    Omit<AgentInput, "provider_id" | "memory"> & {
+      provider: string;
+      memory?: Array<{ store: string; access: MemoryAccess }>;
+    }
+  >;
+  /** Memory stores present at start, with their past (writes by sessions, the user, dreams…). */
+  memoryStores?: SeedMemoryStore[];
+  /** The pretend file system that memory export and import use: folder → relative path → text. */
+  folders?: Record<string, Record<string, string>>;
   /** Past sessions present at start (finished, interrupted, failed), by agent name. */
   sessions?: SeedSession[];
   /** What the folder picker answers; defaults to a made-up project folder. */
@@ -70,11 +84,11 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): Backend
   /** Whether the last update check answered `available`, as the core keeps the verified package. */
   let updateReady = false;
 
-  const reply = async <T>(produce: () => T): Promise<T> => {
+  const reply = async <T>(produce: () => T | Promise<T>): Promise<T> => {
     await seeded;
     if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
     // Copy, so callers can never mutate the store (the real backend sends JSON).
-    return structuredClone(produce());
+    return structuredClone(await produce());
   };
 
   const keyStatus = (kind: ProviderKind, apiKey: string | null): KeyStatus => {
@@ -140,11 +154,31 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): Backend
       : { code: "auth", message: `${provider.name} rejected the API key. Check the key in Settings, then send the task again.` };
   };
 
-  const agents = createAgentStore({ now, providerExists: (id) => stored.some((s) => s.provider.id === id) });
-  for (const { provider, ...input } of options.agents ?? []) {
+  const memory = createMemoryStores({
+    now,
+    ...(options.folders ? { folders: options.folders } : {}),
+    onStoreDeleted: (id) => agents.unmount(id),
+  });
+  for (const { name, description } of options.memoryStores ?? []) memory.create({ name, description });
+
+  const agents = createAgentStore({
+    now,
+    providerExists: (id) => stored.some((s) => s.provider.id === id),
+    storeExists: (id) => memory.exists(id),
+  });
+  for (const { provider, memory: mounts, ...input } of options.agents ?? []) {
     const entry = stored.find((s) => s.provider.name === provider);
     if (!entry) throw new Error(`memory backend: no provider named ${provider}`);
-    agents.create({ ...input, provider_id: entry.provider.id });
+    const stores = memory.list();
+    agents.create({
+      ...input,
+      provider_id: entry.provider.id,
+      memory: (mounts ?? []).map(({ store, access }) => {
+        const found = stores.find((s) => s.name === store);
+        if (!found) throw new Error(`memory backend: no memory store named ${store}`);
+        return { store_id: found.id, access };
+      }),
+    });
   }
 
   const sessions = createSessionStore({
@@ -159,6 +193,7 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): Backend
   // Seeded sessions are played at once on a clock of their own; every answer waits for them.
   const seeded = (async () => {
     for (const spec of options.sessions ?? []) await sessions.seed(spec);
+    for (const store of options.memoryStores ?? []) await memory.seed(store.name, store.steps ?? []);
   })();
 
   return {
@@ -238,6 +273,25 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): Backend
       await reply(() => null);
       return sessions.watch(id, after, onItem);
     },
+    listMemoryStores: () => reply(() => memory.list()),
+    createMemoryStore: (input) => reply(() => memory.create(input)),
+    deleteMemoryStore: (id) => reply(() => memory.remove(id)),
+    listMemoryFiles: (store) => reply(() => memory.files(store)),
+    readMemoryFile: (store, path) => reply(() => memory.read(store, path)),
+    writeMemoryFile: (store, write) => reply(() => memory.write(store, write)),
+    deleteMemoryFile: (store, path, expected) => reply(() => memory.deleteFile(store, path, expected)),
+    renameMemoryFile: (store, path, newPath, expected) => reply(() => memory.rename(store, path, newPath, expected)),
+    memoryHistory: (store, path) => reply(() => memory.history(store, path)),
+    memoryVersion: (id) => reply(() => memory.version(id)),
+    memoryDiff: (from, to) => reply(() => memory.diff(from, to)),
+    revertMemoryVersion: (id, expected) => reply(() => memory.revert(id, expected)),
+    redactMemoryVersion: (id) => reply(() => memory.redact(id)),
+    searchMemory: (store, query) => reply(() => memory.search(store, query)),
+    memoryFileSessions: (store, path) => reply(() => memory.fileSessions(store, path)),
+    sessionMemory: (sessionId) => reply(() => memory.sessionMemory(sessionId)),
+    exportMemoryStore: (id, folder) => reply(() => memory.exportStore(id, folder)),
+    importMemoryStore: (id, folder) => reply(() => memory.importStore(id, folder)),
+
     pickFolder: () => reply(() => (options.pickedFolder === undefined ? "/home/you/projects/notes" : options.pickedFolder)),
 
     // The real core restarts Reverie here; in memory there is nothing to restart.

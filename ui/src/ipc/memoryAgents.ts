@@ -53,6 +53,7 @@ function toolRules(given: readonly ToolRule[]): ToolRule[] {
 export function createAgentStore(options: {
   now: () => number;
   providerExists: (id: string) => boolean;
+  storeExists: (id: string) => boolean;
 }) {
   const agents: Agent[] = [];
   let nextId = 1;
@@ -98,6 +99,12 @@ export function createAgentStore(options: {
     if (!Number.isInteger(maxTurns) || maxTurns < 1 || maxTurns > MAX_MAX_TURNS) {
       throw invalid("max_turns", `The turn limit is between 1 and ${MAX_MAX_TURNS}.`);
     }
+    const memory = input.memory ?? [];
+    const missing = memory.find((mount) => !options.storeExists(mount.store_id));
+    if (missing) throw invalid("memory", "A memory store this agent mounts no longer exists. Reload and choose again.");
+    if (new Set(memory.map((mount) => mount.store_id)).size !== memory.length) {
+      throw invalid("memory", "Mount each memory store once.");
+    }
     const agent: Agent = {
       id,
       name,
@@ -106,6 +113,7 @@ export function createAgentStore(options: {
       provider_id: input.provider_id,
       tools: toolRules(input.tools),
       max_turns: maxTurns,
+      memory: memory.map(({ store_id, access }) => ({ store_id, access })),
       created_at: createdAt,
       updated_at: updatedAt,
     };
@@ -140,6 +148,10 @@ export function createAgentStore(options: {
     },
     remove(id: string): void {
       agents.splice(agents.indexOf(find(id)), 1);
+    },
+    /** A deleted store leaves every agent that mounted it. */
+    unmount(storeId: string): void {
+      for (const agent of agents) agent.memory = agent.memory.filter((mount) => mount.store_id !== storeId);
     },
   };
 }

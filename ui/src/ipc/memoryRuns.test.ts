@@ -20,6 +20,7 @@ async function withAgent(overrides: Partial<AgentInput> = {}, memory: Parameters
     instructions: "Be brief.",
     provider_id: provider!.id,
     tools: [],
+    memory: [],
     ...overrides,
   });
   return { backend, agent };
@@ -67,7 +68,7 @@ describe("memory backend › agents", () => {
       { tool: "edit_file", permission: "allow" },
       { tool: "run_command", permission: "ask" },
     ]);
-    const input = { description: "", instructions: "", provider_id: agent.provider_id, tools: [] };
+    const input = { description: "", instructions: "", provider_id: agent.provider_id, tools: [], memory: [] };
     await expect(backend.createAgent({ ...input, name: "helper" })).rejects.toMatchObject({ code: "conflict", field: "name" });
     await expect(backend.createAgent({ ...input, name: " " })).rejects.toMatchObject({ field: "name" });
     await expect(backend.createAgent({ ...input, name: "x".repeat(81) })).rejects.toMatchObject({ field: "name" });

@@ -1,6 +1,16 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { open } from "@tauri-apps/plugin-dialog";
 import type {
+  DiffHunk,
+  MemoryAccessRecord,
+  MemoryFile,
+  MemoryFileContent,
+  MemorySearchHit,
+  MemoryStore,
+  MemoryStoreInput,
+  MemoryVersion,
+  MemoryVersionContent,
+  MemoryWrite,
   Agent,
   AgentInput,
   AppStatus,
@@ -78,4 +88,28 @@ export const tauriBackend: Backend = {
       throw toAppError(error);
     }
   },
+
+  listMemoryStores: () => call<MemoryStore[]>("list_memory_stores"),
+  createMemoryStore: (input: MemoryStoreInput) => call<MemoryStore>("create_memory_store", { input }),
+  deleteMemoryStore: async (id: string) => {
+    await call<null>("delete_memory_store", { id });
+  },
+  listMemoryFiles: (store: string) => call<MemoryFile[]>("list_memory_files", { store }),
+  readMemoryFile: (store: string, path: string) => call<MemoryFileContent>("read_memory_file", { store, path }),
+  writeMemoryFile: (store: string, write: MemoryWrite) => call<MemoryVersion>("write_memory_file", { store, write }),
+  deleteMemoryFile: (store: string, path: string, expectedSha256: string | null) =>
+    call<MemoryVersion>("delete_memory_file", { store, path, expected_sha256: expectedSha256 }),
+  renameMemoryFile: (store: string, path: string, newPath: string, expectedSha256: string | null) =>
+    call<MemoryVersion>("rename_memory_file", { store, path, new_path: newPath, expected_sha256: expectedSha256 }),
+  memoryHistory: (store: string, path: string) => call<MemoryVersion[]>("memory_history", { store, path }),
+  memoryVersion: (id: string) => call<MemoryVersionContent>("memory_version", { id }),
+  memoryDiff: (from: string | null, to: string | null) => call<DiffHunk[]>("memory_diff", { from, to }),
+  revertMemoryVersion: (id: string, expectedSha256: string | null) =>
+    call<MemoryVersion>("revert_memory_version", { id, expected_sha256: expectedSha256 }),
+  redactMemoryVersion: (id: string) => call<MemoryVersion>("redact_memory_version", { id }),
+  searchMemory: (store: string, query: string) => call<MemorySearchHit[]>("search_memory", { store, query }),
+  memoryFileSessions: (store: string, path: string) => call<MemoryAccessRecord[]>("memory_file_sessions", { store, path }),
+  sessionMemory: (sessionId: string) => call<MemoryAccessRecord[]>("session_memory", { id: sessionId }),
+  exportMemoryStore: (id: string, folder: string) => call<number>("export_memory_store", { id, folder }),
+  importMemoryStore: (id: string, folder: string) => call<number>("import_memory_store", { id, folder }),
 };

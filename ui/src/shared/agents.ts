@@ -8,7 +8,15 @@ export const DEFAULT_MAX_TURNS = 50;
 export const MAX_MAX_TURNS = 500;
 
 /** The fields of an agent the user edits; the keys match `AppError.field` from the core. */
-export type AgentField = "name" | "description" | "instructions" | "provider_id" | "model" | "max_turns" | "tools";
+export type AgentField =
+  | "name"
+  | "description"
+  | "instructions"
+  | "provider_id"
+  | "model"
+  | "max_turns"
+  | "tools"
+  | "memory";
 export type AgentFieldErrors = { [K in AgentField]?: string | undefined };
 
 export const AGENT_FIELDS: readonly AgentField[] = [
@@ -18,6 +26,7 @@ export const AGENT_FIELDS: readonly AgentField[] = [
   "provider_id",
   "model",
   "tools",
+  "memory",
   "max_turns",
 ];
 

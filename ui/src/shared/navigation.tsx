@@ -1,16 +1,16 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
 
-export type Page = "home" | "runs" | "agents" | "settings";
+export type Page = "home" | "runs" | "agents" | "memory" | "settings";
 
-/** Something the destination page should do once it is shown. */
-export type Intent = { type: "add-provider" | "new-agent" | "new-run"; id: number };
+/** Something the destination page should do once it is shown; `target` names what it is about. */
+export type Intent = { type: "add-provider" | "new-agent" | "new-run" | "open-session"; id: number; target?: string };
 
 interface NavigationState {
   page: Page;
   /** Counts every navigation, so a page opened again (even the current one) starts afresh. */
   visit: number;
   intent: Intent | null;
-  navigate(page: Page, intent?: Intent["type"]): void;
+  navigate(page: Page, intent?: Intent["type"], target?: string): void;
   clearIntent(): void;
 }
 
@@ -23,10 +23,12 @@ export function NavigationProvider({ initialPage = "home", children }: { initial
   const [intent, setIntent] = useState<Intent | null>(null);
   const [visit, setVisit] = useState(0);
 
-  const navigate = useCallback((next: Page, intentType?: Intent["type"]) => {
+  const navigate = useCallback((next: Page, intentType?: Intent["type"], target?: string) => {
     setPage(next);
     setVisit((n) => n + 1);
-    setIntent(intentType ? { type: intentType, id: ++intentCounter } : null);
+    setIntent(
+      intentType ? { type: intentType, id: ++intentCounter, ...(target === undefined ? {} : { target }) } : null,
+    );
   }, []);
   const clearIntent = useCallback(() => setIntent(null), []);
 

@@ -40,3 +40,4 @@ export const loadProviders = (backend: Backend) => backend.listProviders();
 export const loadAgents = (backend: Backend) => backend.listAgents();
 export const loadTools = (backend: Backend) => backend.listTools();
 export const loadSessions = (backend: Backend) => backend.listSessions();
+export const loadMemoryStores = (backend: Backend) => backend.listMemoryStores();

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import type { Agent, AgentInput, Permission, Provider, ToolInfo } from "../../bindings";
+import type { Agent, AgentInput, MemoryAccess, MemoryStore, Permission, Provider, ToolInfo } from "../../bindings";
 import {
   AGENT_FIELDS,
   INSTRUCTIONS_MAX_CHARS,
@@ -12,6 +12,8 @@ import { Field } from "../../shared/Field";
 import { FormFooter } from "../../shared/FormFooter";
 import { ChevronIcon } from "../../shared/icons";
 import { InlineCode } from "../../shared/InlineCode";
+import { ACCESS_LABELS, fileCount } from "../../shared/memory";
+import { useNavigation } from "../../shared/navigation";
 import { useForm } from "../../shared/useForm";
 import { agentFormFrom, newAgentForm, toAgentInput, validateAgentForm, type AgentFormValues } from "./agentForm";
 
@@ -20,6 +22,8 @@ interface AgentFormProps {
   agent?: Agent;
   providers: readonly Provider[];
   tools: readonly ToolInfo[];
+  /** Memory stores the agent can mount. */
+  stores: readonly MemoryStore[];
   /** Saves; rejects with an AppError, in which case everything typed stays in the form. */
   onSubmit(input: AgentInput): Promise<void>;
   onCancel?: () => void;
@@ -31,10 +35,13 @@ const PERMISSION_HINTS: Record<Permission, string> = {
   deny: "never runs",
 };
 
-export function AgentForm({ agent, providers, tools, onSubmit, onCancel }: AgentFormProps) {
+const MOUNTS: ReadonlyArray<MemoryAccess | "off"> = ["off", "read_only", "read_write"];
+
+export function AgentForm({ agent, providers, tools, stores, onSubmit, onCancel }: AgentFormProps) {
   const [values, setValues] = useState<AgentFormValues>(() =>
-    agent ? agentFormFrom(agent, tools) : newAgentForm(providers, tools),
+    agent ? agentFormFrom(agent, tools, stores) : newAgentForm(providers, tools, stores),
   );
+  const { navigate } = useNavigation();
   const form = useForm(AGENT_FIELDS, isAgentField);
   const { id, errors, control, clear } = form;
   const mode = agent ? "edit" : "add";
@@ -53,6 +60,11 @@ export function AgentForm({ agent, providers, tools, onSubmit, onCancel }: Agent
   const setPermission = (tool: string, permission: Permission) => {
     setValues((current) => ({ ...current, tools: { ...current.tools, [tool]: permission } }));
     clear("tools");
+  };
+
+  const setMount = (store: string, access: MemoryAccess | "off") => {
+    setValues((current) => ({ ...current, memory: { ...current.memory, [store]: access } }));
+    clear("memory");
   };
 
   const submit = form.submit(
@@ -218,6 +230,58 @@ export function AgentForm({ agent, providers, tools, onSubmit, onCancel }: Agent
         {errors.tools && (
           <p className="field-error" data-testid="field-error-tools">
             {errors.tools}
+          </p>
+        )}
+      </fieldset>
+
+      <fieldset className="memory-mounts" aria-describedby={`${id}-memory-hint`} data-testid="agent-memory">
+        <legend>Memory</legend>
+        <p className="field-hint" id={`${id}-memory-hint`}>
+          The agent sees a short index of each store it mounts (paths and one-line descriptions) and searches and reads
+          files only when a task needs them. With Read & write it can also save what it learns.
+        </p>
+        {stores.length === 0 ? (
+          <p className="memory-mounts-empty muted small">
+            No memory stores yet.{" "}
+            <button type="button" className="link-button" onClick={() => navigate("memory")}>
+              Create one in Memory
+            </button>{" "}
+            to give agents notes that last from one run to the next.
+          </p>
+        ) : (
+          <ul className="tool-list">
+            {stores.map((store) => (
+              <li key={store.id} className="tool-item">
+                <label className="tool-text" htmlFor={`${id}-memory-${store.id}`}>
+                  <span className="tool-name">{store.name}</span>
+                  <span className="tool-summary">
+                    {store.description ? `${store.description} · ` : ""}
+                    {fileCount(store.files)}
+                  </span>
+                </label>
+                <span className="select mount-select">
+                  <select
+                    id={`${id}-memory-${store.id}`}
+                    value={values.memory[store.id] ?? "off"}
+                    data-access={values.memory[store.id] ?? "off"}
+                    onChange={(event) => setMount(store.id, event.target.value as MemoryAccess | "off")}
+                    data-testid={`agent-memory-${store.name}`}
+                  >
+                    {MOUNTS.map((access) => (
+                      <option key={access} value={access}>
+                        {ACCESS_LABELS[access]}
+                      </option>
+                    ))}
+                  </select>
+                  <ChevronIcon />
+                </span>
+              </li>
+            ))}
+          </ul>
+        )}
+        {errors.memory && (
+          <p className="field-error" data-testid="field-error-memory">
+            {errors.memory}
           </p>
         )}
       </fieldset>

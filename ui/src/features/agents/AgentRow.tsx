@@ -1,7 +1,8 @@
-import type { Agent, AgentInput, Provider, ToolInfo } from "../../bindings";
+import type { Agent, AgentInput, MemoryStore, Provider, ToolInfo } from "../../bindings";
 import { useBackend } from "../../ipc";
 import { DEFAULT_MAX_TURNS, nonDefaultRules, PERMISSION_LABELS } from "../../shared/agents";
 import { ConfirmDelete } from "../../shared/ConfirmDelete";
+import { ACCESS_LABELS } from "../../shared/memory";
 import { useDelete } from "../../shared/useDelete";
 import { AgentForm } from "./AgentForm";
 
@@ -9,6 +10,7 @@ interface AgentRowProps {
   agent: Agent;
   providers: readonly Provider[];
   tools: readonly ToolInfo[];
+  stores: readonly MemoryStore[];
   editing: boolean;
   onEdit(): void;
   onCancelEdit(): void;
@@ -16,14 +18,14 @@ interface AgentRowProps {
   onDeleted(): void;
 }
 
-export function AgentRow({ agent, providers, tools, editing, onEdit, onCancelEdit, onSave, onDeleted }: AgentRowProps) {
+export function AgentRow({ agent, providers, tools, stores, editing, onEdit, onCancelEdit, onSave, onDeleted }: AgentRowProps) {
   const backend = useBackend();
   const deletion = useDelete(() => backend.deleteAgent(agent.id), onDeleted);
 
   if (editing) {
     return (
       <li className="agent-row editing" data-testid="agent-row" data-agent-name={agent.name}>
-        <AgentForm agent={agent} providers={providers} tools={tools} onSubmit={onSave} onCancel={onCancelEdit} />
+        <AgentForm agent={agent} providers={providers} tools={tools} stores={stores} onSubmit={onSave} onCancel={onCancelEdit} />
       </li>
     );
   }
@@ -80,6 +82,20 @@ export function AgentRow({ agent, providers, tools, editing, onEdit, onCancelEdi
           ))
         )}
       </div>
+
+      {agent.memory.length > 0 && (
+        <div className="agent-memory" data-testid="agent-memory-mounts">
+          <span className="muted small">Memory</span>
+          {agent.memory.map((mount) => {
+            const store = stores.find((s) => s.id === mount.store_id);
+            return (
+              <span key={mount.store_id} className={`memory-chip memory-chip-${mount.access}`} data-store-id={mount.store_id}>
+                {store?.name ?? "A removed store"} <span className="memory-chip-access">{ACCESS_LABELS[mount.access].toLowerCase()}</span>
+              </span>
+            );
+          })}
+        </div>
+      )}
 
       <ConfirmDelete name={agent.name} deletion={deletion}>
         Delete “{agent.name}”? Its past runs stay in Runs.

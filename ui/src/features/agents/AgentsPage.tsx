@@ -4,7 +4,7 @@ import { useBackend } from "../../ipc";
 import { LoadError } from "../../shared/LoadError";
 import { useNavigation } from "../../shared/navigation";
 import { Spinner } from "../../shared/Spinner";
-import { loadAgents, loadTools, useList } from "../../shared/useList";
+import { loadAgents, loadMemoryStores, loadTools, useList } from "../../shared/useList";
 import { useProviders } from "../../shared/useProviders";
 import { AgentForm } from "./AgentForm";
 import { AgentRow } from "./AgentRow";
@@ -17,6 +17,7 @@ export function AgentsPage() {
   const backend = useBackend();
   const agents = useList(loadAgents);
   const tools = useList(loadTools);
+  const stores = useList(loadMemoryStores);
   const { providers, error: providersError, reload: reloadProviders } = useProviders();
   const { intent, clearIntent, navigate } = useNavigation();
   const [editing, setEditing] = useState<Editing>({ kind: "none" });
@@ -29,10 +30,11 @@ export function AgentsPage() {
     }
   }, [intent, clearIntent]);
 
-  const error = agents.error ?? tools.error ?? providersError;
+  const error = agents.error ?? tools.error ?? stores.error ?? providersError;
   const list = agents.items;
   const catalog = tools.items;
-  const loaded = list !== null && catalog !== null && providers !== null;
+  const memoryStores = stores.items;
+  const loaded = list !== null && catalog !== null && providers !== null && memoryStores !== null;
 
   const create = async (input: AgentInput) => {
     const created = await backend.createAgent(input);
@@ -71,6 +73,7 @@ export function AgentsPage() {
           onRetry={() => {
             agents.reload();
             tools.reload();
+            stores.reload();
             reloadProviders();
           }}
         />
@@ -85,6 +88,7 @@ export function AgentsPage() {
         <AgentForm
           providers={providers}
           tools={catalog}
+          stores={memoryStores}
           onSubmit={create}
           onCancel={() => setEditing({ kind: "none" })}
         />
@@ -127,6 +131,7 @@ export function AgentsPage() {
               agent={agent}
               providers={providers}
               tools={catalog}
+              stores={memoryStores}
               editing={editing.kind === "edit" && editing.id === agent.id}
               onEdit={() => setEditing({ kind: "edit", id: agent.id })}
               onCancelEdit={() => setEditing({ kind: "none" })}

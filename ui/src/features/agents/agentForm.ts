@@ -1,4 +1,4 @@
-import type { Agent, AgentInput, Permission, Provider, ToolInfo } from "../../bindings";
+import type { Agent, AgentInput, MemoryAccess, MemoryStore, Permission, Provider, ToolInfo } from "../../bindings";
 import {
   DEFAULT_MAX_TURNS,
   MAX_MAX_TURNS,
@@ -18,9 +18,21 @@ export interface AgentFormValues {
   max_turns: string;
   /** Tool name → permission, for every tool of the catalog. */
   tools: Record<string, Permission>;
+  /** Store id → how the agent mounts it, for every store (in the stores' order). */
+  memory: Record<string, MemoryAccess | "off">;
 }
 
-export function newAgentForm(providers: readonly Provider[], catalog: readonly ToolInfo[]): AgentFormValues {
+function memoryValues(stores: readonly MemoryStore[], agent?: Agent): Record<string, MemoryAccess | "off"> {
+  return Object.fromEntries(
+    stores.map((store) => [store.id, agent?.memory.find((m) => m.store_id === store.id)?.access ?? "off"]),
+  );
+}
+
+export function newAgentForm(
+  providers: readonly Provider[],
+  catalog: readonly ToolInfo[],
+  stores: readonly MemoryStore[],
+): AgentFormValues {
   return {
     name: "",
     description: "",
@@ -29,10 +41,12 @@ export function newAgentForm(providers: readonly Provider[], catalog: readonly T
     model: "",
     max_turns: String(DEFAULT_MAX_TURNS),
     tools: Object.fromEntries(catalog.map((tool) => [tool.name, tool.default_permission])),
+    memory: memoryValues(stores),
   };
 }
 
-export function agentFormFrom(agent: Agent, catalog: readonly ToolInfo[]): AgentFormValues {
+/** The form for an agent; mounts of stores that no longer exist are left out, so saving drops them. */
+export function agentFormFrom(agent: Agent, catalog: readonly ToolInfo[], stores: readonly MemoryStore[]): AgentFormValues {
   return {
     name: agent.name,
     description: agent.description,
@@ -41,6 +55,7 @@ export function agentFormFrom(agent: Agent, catalog: readonly ToolInfo[]): Agent
     model: agent.model ?? "",
     max_turns: String(agent.max_turns),
     tools: Object.fromEntries(catalog.map((tool) => [tool.name, permissionOf(agent.tools, catalog, tool.name)])),
+    memory: memoryValues(stores, agent),
   };
 }
 
@@ -57,6 +72,7 @@ export function toAgentInput(values: AgentFormValues): AgentInput {
     instructions: values.instructions.trim(),
     provider_id: values.provider_id,
     tools: Object.entries(values.tools).map(([tool, permission]) => ({ tool, permission })),
+    memory: Object.entries(values.memory).flatMap(([store_id, access]) => (access === "off" ? [] : [{ store_id, access }])),
   };
   const model = values.model.trim();
   if (model !== "") input.model = model;

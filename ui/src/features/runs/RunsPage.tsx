@@ -27,6 +27,10 @@ export function RunsPage() {
     if (intent?.type === "new-run") {
       setView({ kind: "new" });
       clearIntent();
+    } else if (intent?.type === "open-session" && intent.target) {
+      // A link from elsewhere (the Memory page's history) opens that session.
+      setView({ kind: "session", id: intent.target, initial: null });
+      clearIntent();
     }
   }, [intent, clearIntent]);
 

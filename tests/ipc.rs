@@ -185,3 +185,49 @@ fn an_agent_runs_a_task_through_ipc_and_its_session_replays_from_the_log() {
         assert!(!reply.contains(KEY), "an IPC reply carried the key: {reply}");
     }
 }
+
+#[test]
+fn memory_through_ipc_versions_every_user_edit_and_never_overwrites_a_newer_one() {
+    let app = mock_app(UpdateSource::default());
+    let bad = app.err("create_memory_store", json!({"input": {"name": "../escape"}}));
+    assert_eq!((bad["code"].as_str(), bad["field"].as_str()), (Some("invalid_input"), Some("name")));
+    let store = app.ok("create_memory_store", json!({"input": {"name": "Notes", "description": "Shared notes"}}));
+    let id = store["id"].clone();
+    let v1 = app.ok("write_memory_file", json!({"store": id, "write": {"path": "a.md", "content": "# A\nfirst\n"}}));
+    assert_eq!((v1["op"].as_str(), v1["actor"].as_str()), (Some("create"), Some("user")));
+    let file = app.ok("read_memory_file", json!({"store": id, "path": "a.md"}));
+    let v2 = app.ok("write_memory_file", json!({"store": id, "write": {"path": "a.md", "content": "# A\nsecond\n", "expected_sha256": file["sha256"]}}));
+    // Saving again from the same starting point: a conflict that says what happened, nothing lost.
+    let stale = app.err("write_memory_file", json!({"store": id, "write": {"path": "a.md", "content": "mine", "expected_sha256": file["sha256"]}}));
+    assert_eq!((stale["code"].as_str(), stale["field"].as_str()), (Some("conflict"), Some("expected_sha256")));
+    assert_eq!(app.ok("read_memory_file", json!({"store": id, "path": "a.md"}))["content"], "# A\nsecond\n");
+
+    let history = app.ok("memory_history", json!({"store": id, "path": "a.md"}));
+    assert_eq!(history.as_array().unwrap().len(), 2);
+    let diff = app.ok("memory_diff", json!({"from": v1["id"], "to": v2["id"]}));
+    let kinds: Vec<&str> = diff[0]["lines"].as_array().unwrap().iter().map(|l| l["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["context", "removed", "added"]);
+    let current = app.ok("read_memory_file", json!({"store": id, "path": "a.md"}))["sha256"].clone();
+    app.ok("revert_memory_version", json!({"id": v1["id"], "expected_sha256": current}));
+    assert_eq!(app.ok("read_memory_file", json!({"store": id, "path": "a.md"}))["content"], "# A\nfirst\n");
+    assert_eq!(app.ok("redact_memory_version", json!({"id": v2["id"]}))["redacted"], true);
+    assert_eq!(app.ok("memory_version", json!({"id": v2["id"]})).get("content"), None, "the content is gone, who and when stay");
+
+    let hits = app.ok("search_memory", json!({"store": id, "query": "first"}));
+    assert_eq!(hits[0]["path"], "a.md");
+    assert_eq!(app.err("search_memory", json!({"store": id, "query": "?!"}))["field"], "query");
+
+    // A store as a folder, and back into another store.
+    let out = tempfile::tempdir().unwrap();
+    assert_eq!(app.ok("export_memory_store", json!({"id": id, "folder": out.path().display().to_string()})), 1);
+    assert_eq!(std::fs::read_to_string(out.path().join("a.md")).unwrap(), "# A\nfirst\n");
+    let copy = app.ok("create_memory_store", json!({"input": {"name": "Copy"}}));
+    assert_eq!(app.ok("import_memory_store", json!({"id": copy["id"], "folder": out.path().display().to_string()})), 1);
+    assert_eq!(app.ok("list_memory_files", json!({"store": copy["id"]}))[0]["path"], "a.md");
+
+    app.ok("delete_memory_file", json!({"store": id, "path": "a.md", "expected_sha256": null}));
+    assert_eq!(app.ok("list_memory_files", json!({"store": id})), json!([]));
+    assert_eq!(app.ok("list_memory_stores", json!({})).as_array().unwrap().len(), 2);
+    app.ok("delete_memory_store", json!({"id": copy["id"]}));
+    assert_eq!(app.err("list_memory_files", json!({"store": copy["id"]}))["code"], "not_found");
+}

@@ -2,11 +2,13 @@
 //! notices gathered at start-up.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use reverie_engine::providers::process_env;
 use reverie_engine::session::{owner, EventLog, Owner, Runs};
-use reverie_engine::{Agents, Clock, Database, Ids, Providers, Secrets, SystemClock, UuidIds};
+use reverie_engine::memory::mirror::{MirrorWatch, MIRROR_DIR};
+use reverie_engine::memory::Mirror;
+use reverie_engine::{Agents, Clock, Database, Ids, Memory, Providers, Secrets, SystemClock, UuidIds};
 use reverie_llm::StreamOptions;
 use reverie_protocol::{AppStatus, Notice, NoticeLevel};
 use tauri::{Manager, Runtime};
@@ -44,6 +46,10 @@ impl Paths {
 pub struct AppState {
     pub providers: Providers,
     pub agents: Agents,
+    pub memory: Memory,
+    pub mirror: Arc<Mirror>,
+    /// The watcher of the mirror folder, once started; dropping it stops it.
+    mirror_watch: Mutex<Option<MirrorWatch>>,
     pub runs: Arc<Runs>,
     pub watches: crate::watches::Watches,
     pub secrets: Arc<Secrets>,
@@ -104,6 +110,9 @@ impl AppState {
         let db = Arc::new(db);
         let providers = Providers::new(db.clone(), secrets.clone(), clock.clone(), ids.clone(), process_env());
         let agents = Agents::new(db.clone(), clock.clone(), ids.clone());
+        // The memory stores, mirrored as plain files under <data>/memory for the user's own editor.
+        let mirror = Arc::new(Mirror::new(paths.data_dir.join(MIRROR_DIR), db.clone(), clock.clone(), ids.clone()));
+        let memory = Memory::new(db.clone(), clock.clone(), ids.clone()).with_listener(mirror.clone());
         let log = Arc::new(EventLog::new(db, clock));
         let owner = match on_disk.then(|| Owner::acquire(&paths.data_dir, &*ids)) {
             Some(Ok(owner)) => owner,
@@ -125,8 +134,8 @@ impl AppState {
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "couldn't check for interrupted sessions"),
         }
-        let runs = Runs::new(log, agents.clone(), providers.clone(), ids, owner, StreamOptions::default());
-        Self { providers, agents, runs, watches: Default::default(), secrets, updates: Updates::new(update_source), paths, notices }
+        let runs = Runs::new(log, agents.clone(), providers.clone(), memory.clone(), ids, owner, StreamOptions::default());
+        Self { providers, agents, memory, mirror, mirror_watch: Mutex::new(None), runs, watches: Default::default(), secrets, updates: Updates::new(update_source), paths, notices }
     }
 
     /// Stops every run of this process (the app is quitting): each records its end and its
@@ -136,10 +145,22 @@ impl AppState {
         tauri::async_runtime::block_on(runs.shutdown(SHUTDOWN_LIMIT));
     }
 
-    /// Probes the keychain on a background thread so the first request doesn't wait for it.
+    /// Probes the keychain on a background thread so the first request doesn't wait for it,
+    /// and starts watching the memory mirror (then imports what changed while Reverie was
+    /// closed: after the watch starts, so nothing edited meanwhile is missed).
     pub fn warm_up(&self) {
         let secrets = self.secrets.clone();
         std::thread::spawn(move || secrets.backend());
+        match self.mirror.watch() {
+            Ok(watch) => *self.mirror_watch.lock().unwrap_or_else(|p| p.into_inner()) = Some(watch),
+            Err(e) => tracing::warn!(error = %e, "the memory folder is not watched; external edits are imported at the next start"),
+        }
+        let mirror = self.mirror.clone();
+        std::thread::spawn(move || {
+            if let Err(e) = mirror.flush() {
+                tracing::warn!(error = %e, "the memory folder could not be synced");
+            }
+        });
     }
 
     pub fn status(&self) -> AppStatus {

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use reverie_engine::providers::blocking;
-use reverie_protocol::{Agent, AgentInput, Permission, ToolRule};
+use reverie_protocol::{MemoryAccess, MemoryMount, Agent, AgentInput, Permission, ToolRule};
 
 use crate::args::{AgentAddArgs, AgentsCommand};
 use crate::engine::Engine;
@@ -119,6 +119,14 @@ async fn add(engine: &Engine, args: AgentAddArgs) -> Outcome {
         })
     })
     .collect();
+    let mut memory = Vec::new();
+    for (names, access) in [(&args.memory, MemoryAccess::ReadWrite), (&args.memory_read_only, MemoryAccess::ReadOnly)] {
+        for name in names {
+            let (store, name) = (engine.memory.clone(), name.clone());
+            let found = blocking(move || store.store_by_name(&name)).await?;
+            memory.push(MemoryMount { store_id: found.id, access });
+        }
+    }
     let input = AgentInput {
         name: args.name,
         description: args.description,
@@ -127,6 +135,7 @@ async fn add(engine: &Engine, args: AgentAddArgs) -> Outcome {
         model: args.model,
         tools: tool_rules,
         max_turns: args.max_turns,
+        memory,
     };
     let agents = engine.agents.clone();
     let agent = blocking(move || agents.create(input)).await?;

@@ -150,6 +150,13 @@ pub struct AgentAddArgs {
     /// Model requests one run may make at most (default 50).
     #[arg(long, value_name = "N")]
     pub max_turns: Option<u32>,
+    /// Mount this memory store, read and write (repeatable): its index goes in the system
+    /// prompt and the agent gets the memory tools.
+    #[arg(long, value_name = "STORE")]
+    pub memory: Vec<String>,
+    /// Mount this memory store read-only (repeatable).
+    #[arg(long, value_name = "STORE")]
+    pub memory_read_only: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

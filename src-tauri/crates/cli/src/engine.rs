@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use reverie_engine::providers::{blocking, process_env};
 use reverie_engine::session::{owner, EventLog, Owner, Runs};
-use reverie_engine::{Agents, Clock, Database, Providers, Secrets, SystemClock, UuidIds};
+use reverie_engine::{Agents, Clock, Database, Memory, Providers, Secrets, SystemClock, UuidIds};
 use reverie_protocol::{Agent, Provider};
 
 use crate::exit::{Failure, Outcome};
@@ -21,6 +21,7 @@ pub struct Engine {
     pub providers: Providers,
     pub agents: Agents,
     pub runs: Arc<Runs>,
+    pub memory: Memory,
 }
 
 /// `REVERIE_DATA_DIR` if set, else the same folder the app uses.
@@ -60,11 +61,13 @@ impl Engine {
         );
         let agents = Agents::new(db.clone(), clock.clone(), ids.clone());
         let owner = Owner::acquire(&data_dir, &*ids)?;
+        let memory = Memory::new(db.clone(), clock.clone(), ids.clone());
         let log = Arc::new(EventLog::new(db, clock));
         let runs = Runs::new(
             log,
             agents.clone(),
             providers.clone(),
+            memory.clone(),
             ids,
             owner,
             reverie_llm::StreamOptions::default(),
@@ -74,6 +77,7 @@ impl Engine {
             providers,
             agents,
             runs,
+            memory,
         };
         engine.recover().await?;
         Ok(engine)

@@ -127,10 +127,14 @@ async fn providers_and_agents_are_added_and_listed() {
 #[tokio::test]
 async fn bad_setup_input_exits_1_with_the_engines_sentence() {
     let cli = Cli::with_agent(vec![], &[]).await;
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
         (
             &["agents", "add", "--name", "x", "--provider", "Nope"],
             "There is no provider named “Nope”. `reverie providers list` shows the providers.",
+        ),
+        (
+            &["agents", "add", "--name", "x", "--provider", "Fake", "--memory", "Nope"],
+            "There is no memory store named “Nope”.",
         ),
         (
             &[

@@ -117,7 +117,16 @@ impl Agents {
             return Err(Error::invalid("max_turns", format!("The turn limit is between 1 and {MAX_MAX_TURNS}.")));
         }
         let tools = tool_rules(&input.tools)?;
-        Ok(Agent { id, name, description, instructions, provider_id: input.provider_id, model, tools, max_turns, created_at, updated_at })
+        let mut memory: Vec<reverie_protocol::MemoryMount> = Vec::new();
+        for mount in input.memory {
+            if crate::store::memory::store(&self.db.conn(), &mount.store_id)?.is_none() {
+                return Err(Error::invalid("memory", "One of the memory stores chosen no longer exists. Choose the stores again."));
+            }
+            // One mount per store; the last choice wins.
+            memory.retain(|m| m.store_id != mount.store_id);
+            memory.push(mount);
+        }
+        Ok(Agent { id, name, description, instructions, provider_id: input.provider_id, model, tools, max_turns, memory, created_at, updated_at })
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod agents;
 pub mod clock;
 pub mod error;
+pub mod memory;
 pub mod providers;
 pub mod secrets;
 pub mod session;
@@ -13,6 +14,7 @@ pub mod tools;
 pub use agents::Agents;
 pub use clock::{Clock, Ids, SystemClock, UuidIds};
 pub use error::{Error, Result};
+pub use memory::Memory;
 pub use providers::Providers;
 pub use secrets::Secrets;
 pub use store::{Database, OpenReport};

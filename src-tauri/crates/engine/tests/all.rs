@@ -1,6 +1,8 @@
 //! The engine's integration tests: one binary, one module per area.
 
 mod event_log;
+mod memory_mirror;
+mod memory;
 mod providers;
 mod run;
 mod runs;

@@ -10,7 +10,7 @@ use reverie_engine::providers::EnvLookup;
 use reverie_engine::session::run::INTERRUPTED_RESULT;
 use reverie_engine::session::{EventLog, Owner, RunOptions, Runs, Started};
 use reverie_engine::store::events::SessionRow;
-use reverie_engine::{Agents, Database, Error, Providers, Secrets};
+use reverie_engine::{Agents, Database, Error, Memory, Providers, Secrets};
 use reverie_llm::{RetryPolicy, StreamOptions};
 use reverie_protocol::{
     Agent, AgentInput, ErrorCode, EventPayload, IdleReason, Permission, ProviderInput, ProviderKind, RunInput, SessionEvent, SessionId,
@@ -55,13 +55,14 @@ async fn env_with(kind: ProviderKind, replies: Vec<Reply>, key: Option<&str>, to
         .create(ProviderInput { name: "Fake".into(), kind, base_url, model: "fake-model".into(), api_key: key.map(Into::into) })
         .unwrap();
     let agent = agents.create(agent_input("coder", &provider.id.0, tools)).unwrap();
+    let memory = Memory::new(db.clone(), clock.clone(), setup_ids.clone());
     let log = Arc::new(EventLog::new(db, clock));
     let options = StreamOptions {
         retry: RetryPolicy { max_attempts: 2, base_delay: Duration::from_millis(1), max_delay: Duration::from_millis(5) },
         idle_timeout: Duration::from_secs(60),
     };
     // Its own id sequence, so the first session is `ses_1` and its thread `thr_2`.
-    let runs = Runs::new(log.clone(), agents.clone(), providers.clone(), Arc::new(SequentialIds::default()), Owner::in_process(&*setup_ids), options);
+    let runs = Runs::new(log.clone(), agents.clone(), providers.clone(), memory, Arc::new(SequentialIds::default()), Owner::in_process(&*setup_ids), options);
     Env { runs, agents, providers, log, fake, agent, workspace: tempfile::tempdir().unwrap(), _data: data }
 }
 
@@ -74,6 +75,7 @@ fn agent_input(name: &str, provider: &str, tools: Vec<ToolRule>) -> AgentInput {
         model: None,
         tools,
         max_turns: None,
+        memory: vec![],
     }
 }
 

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::ProviderId;
+use crate::{MemoryMount, ProviderId};
 
 /// Identifies an agent (`agt_…`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
@@ -69,6 +69,9 @@ pub struct Agent {
     pub tools: Vec<ToolRule>,
     /// Model requests one run may make at most.
     pub max_turns: u32,
+    /// Memory stores the agent mounts; their index goes in the system prompt.
+    #[serde(default)]
+    pub memory: Vec<MemoryMount>,
     #[ts(type = "number")]
     pub created_at: i64,
     #[ts(type = "number")]
@@ -95,4 +98,6 @@ pub struct AgentInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub max_turns: Option<u32>,
+    #[serde(default)]
+    pub memory: Vec<MemoryMount>,
 }

@@ -13,6 +13,7 @@ pub mod app;
 pub mod bindings;
 pub mod error;
 pub mod ids;
+pub mod memory;
 pub mod provider;
 pub mod session;
 
@@ -20,6 +21,10 @@ pub use agent::{Agent, AgentId, AgentInput, Permission, ToolInfo, ToolRule};
 pub use app::{AppStatus, Notice, NoticeLevel, SecretBackend, UpdateStatus};
 pub use error::{AppError, ErrorCode};
 pub use ids::ProviderId;
+pub use memory::{
+    DiffHunk, DiffLine, DiffLineKind, MemoryAccess, MemoryAccessKind, MemoryAccessRecord, MemoryConflict, MemoryFile, MemoryFileContent, MemoryMount,
+    MemoryOp, MemoryProblem, MemorySearchHit, MemoryStore, MemoryStoreId, MemoryStoreInput, MemoryVersion, MemoryVersionContent, MemoryWrite,
+};
 pub use provider::{ConnectionReport, KeySource, KeyStatus, Provider, ProviderInput, ProviderKind};
 pub use session::{
     EventPayload, IdleReason, RunInput, SessionEvent, SessionId, SessionStatus, SessionSummary, StreamItem, ThreadId, TokenUsage,

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 
 use reverie_llm::{model_for, StreamOptions};
 use reverie_protocol::{
-    Agent, AppError, ErrorCode, EventPayload, IdleReason, Permission, ProviderKind, RunInput, SessionEvent, SessionId,
-    SessionStatus, SessionSummary, ThreadId,
+    Agent, AppError, ErrorCode, EventPayload, IdleReason, MemoryAccess, MemoryAccessKind, MemoryAccessRecord, Permission, ProviderKind,
+    RunInput, SessionEvent, SessionId, SessionStatus, SessionSummary, ThreadId,
 };
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -20,6 +20,9 @@ use super::permissions::{Approvals, PermissionPolicy};
 use super::run::{run_thread, Opening, Run, RunOutcome};
 use super::{EventLog, Owner, Subscription};
 use crate::agents::{allowed, Agents};
+use crate::memory::tools::{MemoryContext, Mounted};
+use crate::memory::{Memory, INDEX_TOKEN_BUDGET};
+use crate::tools::Tool;
 use crate::providers::{blocking, Providers};
 use crate::store::events::SessionRow;
 use crate::tools::{ToolContext, ToolSet, Workspace};
@@ -58,6 +61,7 @@ pub struct Runs {
     log: Arc<EventLog>,
     agents: Agents,
     providers: Providers,
+    memory: Memory,
     ids: Arc<dyn Ids>,
     owner: Owner,
     stream_options: StreamOptions,
@@ -68,8 +72,16 @@ pub struct Runs {
 
 impl Runs {
     /// `stream_options` apply to every model stream (tests shorten retries and timeouts).
-    pub fn new(log: Arc<EventLog>, agents: Agents, providers: Providers, ids: Arc<dyn Ids>, owner: Owner, stream_options: StreamOptions) -> Arc<Self> {
-        Arc::new(Self { log, agents, providers, ids, owner, stream_options, active: Mutex::default(), running: watch::channel(0).0 })
+    pub fn new(
+        log: Arc<EventLog>,
+        agents: Agents,
+        providers: Providers,
+        memory: Memory,
+        ids: Arc<dyn Ids>,
+        owner: Owner,
+        stream_options: StreamOptions,
+    ) -> Arc<Self> {
+        Arc::new(Self { log, agents, providers, memory, ids, owner, stream_options, active: Mutex::default(), running: watch::channel(0).0 })
     }
 
     pub fn log(&self) -> &Arc<EventLog> {
@@ -251,6 +263,7 @@ impl Runs {
         let providers = self.providers.clone();
         let provider_id = agent.provider_id.clone();
         let connection = blocking(move || providers.connection(&provider_id)).await;
+        let (memory_prompt, memory_tools) = self.mount_memory(&agent, &session, &thread).await?;
         let cancel = CancellationToken::new();
         let approvals = Approvals::new();
         self.lock().insert(session.clone(), Active { cancel: cancel.clone(), approvals: approvals.clone() });
@@ -289,9 +302,10 @@ impl Runs {
                             policy.set(rule.tool.clone(), Permission::Allow);
                         }
                     }
+                    let tools = memory_tools.into_iter().fold(ToolSet::workspace().filter(|name| allowed(&agent, name)), ToolSet::with);
                     let run = Run {
-                        system: system_prompt(&agent, workspace.root()),
-                        tools: ToolSet::workspace().filter(|name| allowed(&agent, name)),
+                        system: system_prompt(&agent, workspace.root()) + &memory_prompt,
+                        tools,
                         policy,
                         approvals,
                         max_turns: options.max_turns.unwrap_or(agent.max_turns),
@@ -307,6 +321,53 @@ impl Runs {
         Ok(done)
     }
 
+    /// The agent's memory for one thread: the system prompt's memory section (each store's
+    /// note and index, recorded as `listed`) and the memory tools. Stores deleted since the
+    /// agent was saved are left out.
+    async fn mount_memory(&self, agent: &Agent, session: &SessionId, thread: &ThreadId) -> Result<(String, Vec<Arc<dyn Tool>>)> {
+        if agent.memory.is_empty() {
+            return Ok((String::new(), Vec::new()));
+        }
+        let (memory, mounts, session, thread) = (self.memory.clone(), agent.memory.clone(), session.clone(), thread.clone());
+        blocking(move || {
+            let mut mounted = Vec::new();
+            let mut prompt = String::from(MEMORY_NOTE);
+            let mut listed = Vec::new();
+            for mount in mounts {
+                let Ok(store) = memory.store(&mount.store_id) else { continue };
+                let (index, paths) = memory.index(&store.id, INDEX_TOKEN_BUDGET)?;
+                let access = match mount.access {
+                    MemoryAccess::ReadWrite => "read and write",
+                    MemoryAccess::ReadOnly => "read only",
+                };
+                prompt.push_str(&format!("\n### Memory store “{}” ({access})\n", store.name));
+                if !store.description.is_empty() {
+                    prompt.push_str(&format!("{}\n", store.description));
+                }
+                prompt.push_str(&index);
+                let time_ms = memory.now();
+                listed.extend(paths.into_iter().map(|path| MemoryAccessRecord {
+                    session_id: session.clone(),
+                    thread_id: thread.clone(),
+                    store_id: store.id.clone(),
+                    store_name: store.name.clone(),
+                    path: Some(path),
+                    kind: MemoryAccessKind::Listed,
+                    query: None,
+                    time_ms,
+                }));
+                mounted.push(Mounted { store, access: mount.access });
+            }
+            if mounted.is_empty() {
+                return Ok((String::new(), Vec::new()));
+            }
+            memory.record_access(&listed)?;
+            let tools = Arc::new(MemoryContext { memory: memory.clone(), mounts: mounted, session, thread }).tools();
+            Ok((prompt, tools))
+        })
+        .await
+    }
+
     async fn row(&self, id: &SessionId) -> Result<SessionRow> {
         let (log, id) = (self.log.clone(), id.clone());
         blocking(move || log.session(&id)?.ok_or_else(|| Error::NotFound(format!("Session {} does not exist.", id.as_str())))).await
@@ -316,6 +377,12 @@ impl Runs {
         self.active.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
+
+/// The start of the system prompt's memory section.
+const MEMORY_NOTE: &str = "\n\n## Memory\nYou have memory: small Markdown files kept between sessions, listed below by store. \
+Use memory_search to find what this task needs and memory_read to load it; don't read everything. \
+In a store you may write, keep what will help next time (what worked, the user's preferences, pitfalls) \
+with memory_write or memory_edit: small files, one topic each, a first line that says what the file is for.\n";
 
 /// Records a run that can't reach its model: the opening, the error, idle.
 async fn fail_at_once(log: &Arc<EventLog>, session: &SessionId, thread: &ThreadId, opening: Opening, error: AppError) -> Result<RunOutcome> {

@@ -1,17 +1,16 @@
 //! The `agents` table. An agent row is stored whole: tool permissions as versioned JSON.
 
-use reverie_protocol::{Agent, AgentId, ProviderId, ToolRule};
+use reverie_protocol::{Agent, AgentId, MemoryMount, ProviderId, ToolRule};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::providers::name_key;
 use crate::Result;
 
-const COLUMNS: &str = "id, name, description, instructions, provider_id, model, tools, max_turns, created_at, updated_at";
+const COLUMNS: &str = "id, name, description, instructions, provider_id, model, tools, max_turns, created_at, updated_at, memory";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
-    let tools: String = row.get(6)?;
-    let tools: Vec<ToolRule> = serde_json::from_str(&tools)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, Box::new(e)))?;
+    let tools: Vec<ToolRule> = json_column(row, 6)?;
+    let memory: Vec<MemoryMount> = json_column(row, 10)?;
     Ok(Agent {
         id: AgentId(row.get(0)?),
         name: row.get(1)?,
@@ -21,14 +20,20 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
         model: row.get(5)?,
         tools,
         max_turns: row.get(7)?,
+        memory,
         created_at: row.get(8)?,
         updated_at: row.get(9)?,
     })
 }
 
-fn tools_json(agent: &Agent) -> String {
-    // A Vec of plain structs always serializes.
-    serde_json::to_string(&agent.tools).unwrap_or_else(|_| "[]".into())
+fn json_column<T: serde::de::DeserializeOwned>(row: &Row<'_>, col: usize) -> rusqlite::Result<T> {
+    let text: String = row.get(col)?;
+    serde_json::from_str(&text).map_err(|e| rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    // Vecs of plain structs always serialize.
+    serde_json::to_string(value).unwrap_or_else(|_| "[]".into())
 }
 
 pub fn list(conn: &Connection) -> Result<Vec<Agent>> {
@@ -48,8 +53,8 @@ pub fn by_name(conn: &Connection, name: &str) -> Result<Option<Agent>> {
 
 pub fn insert(conn: &Connection, agent: &Agent) -> Result<()> {
     conn.execute(
-        "INSERT INTO agents (id, name, name_key, description, instructions, provider_id, model, tools, max_turns, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "INSERT INTO agents (id, name, name_key, description, instructions, provider_id, model, tools, max_turns, created_at, updated_at, memory)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
             agent.id.as_str(),
             agent.name,
@@ -58,10 +63,11 @@ pub fn insert(conn: &Connection, agent: &Agent) -> Result<()> {
             agent.instructions,
             agent.provider_id.as_str(),
             agent.model,
-            tools_json(agent),
+            to_json(&agent.tools),
             agent.max_turns,
             agent.created_at,
-            agent.updated_at
+            agent.updated_at,
+            to_json(&agent.memory)
         ],
     )?;
     Ok(())
@@ -70,7 +76,7 @@ pub fn insert(conn: &Connection, agent: &Agent) -> Result<()> {
 pub fn update(conn: &Connection, agent: &Agent) -> Result<bool> {
     let n = conn.execute(
         "UPDATE agents SET name = ?2, name_key = ?3, description = ?4, instructions = ?5, provider_id = ?6, model = ?7,
-                tools = ?8, max_turns = ?9, updated_at = ?10
+                tools = ?8, max_turns = ?9, updated_at = ?10, memory = ?11
          WHERE id = ?1",
         params![
             agent.id.as_str(),
@@ -80,9 +86,10 @@ pub fn update(conn: &Connection, agent: &Agent) -> Result<bool> {
             agent.instructions,
             agent.provider_id.as_str(),
             agent.model,
-            tools_json(agent),
+            to_json(&agent.tools),
             agent.max_turns,
-            agent.updated_at
+            agent.updated_at,
+            to_json(&agent.memory)
         ],
     )?;
     Ok(n == 1)

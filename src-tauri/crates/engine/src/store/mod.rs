@@ -3,6 +3,8 @@
 
 pub mod agents;
 pub mod events;
+pub mod memory;
+pub mod mirror;
 mod migrations;
 pub mod providers;
 

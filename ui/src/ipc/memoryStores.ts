@@ -35,6 +35,8 @@ export type SeedMemoryStep =
   | { type: "write"; path: string; content: string; actor: string; agoMs: number }
   | { type: "rename"; path: string; to: string; actor: string; agoMs: number }
   | { type: "delete"; path: string; actor: string; agoMs: number }
+  /** Redacts the `version`th version (1: the oldest) that touched `path`. */
+  | { type: "redact"; path: string; version: number }
   | {
       type: "access";
       session: string;
@@ -351,7 +353,7 @@ export function createMemoryStores(deps: Deps) {
       if (!entry) throw new Error(`seed: no memory store named ${name}`);
       const id = entry.store.id;
       for (const step of steps) {
-        const time = deps.now() - step.agoMs;
+        const time = deps.now() - ("agoMs" in step ? step.agoMs : 0);
         switch (step.type) {
           case "write":
             await write(id, { path: step.path, content: step.content }, step.actor, time);
@@ -362,6 +364,14 @@ export function createMemoryStores(deps: Deps) {
           case "delete":
             removeFile(id, step.path, null, step.actor, time);
             break;
+          case "redact": {
+            const touched = entry.versions.filter((v) => v.version.path === step.path || v.version.previous_path === step.path);
+            const stored = touched[step.version - 1];
+            if (!stored) throw new Error(`seed: ${step.path} has no version ${step.version}`);
+            stored.version.redacted = true;
+            stored.content = null;
+            break;
+          }
           case "access": {
             const record: MemoryAccessRecord = {
               session_id: step.session,

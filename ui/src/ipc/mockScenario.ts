@@ -42,7 +42,7 @@ const SECRET_BACKENDS: SecretBackend[] = ["secret_service", "kernel_keyring", "m
  * browser test or a person can look at each state:
  * `?secrets=memory_only&notices=demo&update=available&providers=demo&runs=demo`.
  * `runs=demo` adds an agent and three past sessions (finished, interrupted, failed); it brings
- * the demo providers with it.
+ * the demo providers with it. `memory=demo` brings the runs demo and a memory store with history.
  */
 export function mockOptionsFromSearch(search: string): MemoryBackendOptions {
   const params = new URLSearchParams(search);
@@ -55,7 +55,8 @@ export function mockOptionsFromSearch(search: string): MemoryBackendOptions {
   };
   const update = UPDATES[params.get("update") ?? "offline"];
   if (update) options.update = update;
-  const runs = params.get("runs") === "demo";
+  const memory = params.get("memory") === "demo";
+  const runs = params.get("runs") === "demo" || memory;
   if (params.get("providers") === "demo" || runs) {
     options.providers = [
       { name: "Anthropic", kind: "anthropic", base_url: "https://api.anthropic.com", model: "claude-sonnet-4-5", api_key: "sk-good" },
@@ -109,5 +110,120 @@ export function mockOptionsFromSearch(search: string): MemoryBackendOptions {
       },
     ];
   }
+  if (memory) memoryDemo(options);
   return options;
+}
+
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+const SESSION_1 = { session: "ses_0001", thread: "thr_0001" };
+const SESSION_2 = { session: "ses_0002", thread: "thr_0002" };
+const SESSION_3 = { session: "ses_0003", thread: "thr_0003" };
+const BY_SESSION_1 = "session:ses_0001/thread:thr_0001";
+
+const TESTING_V1 = `# Testing
+
+- Run \`npm test\` from the project folder; it uses node --test.
+- The tests live in test/ and need no network.
+`;
+
+const TESTING_V2 = `# Testing
+
+- Run \`npm test\` from the project folder; it uses node --test.
+- The tests live in test/ and need no network.
+- Saving on exit is covered by test/exit.test.js: run it after touching src/store.js.
+`;
+
+const TESTING_V3 = `# Testing
+
+- Run \`npm test\` from the project folder; it uses node --test.
+- The tests live in test/ and need no network.
+- Saving on exit is covered by test/exit.test.js: run it after touching src/store.js.
+- Use a temporary folder (\`fs.mkdtemp\`) for notes written by a test, never ~/.notes.
+`;
+
+const TESTING_V4 = `# Testing
+
+- Run \`npm test\` from the project folder; it uses node --test.
+- Tests live in test/, one file per module, and need no network.
+- Saving on exit is covered by test/exit.test.js: run it after touching src/store.js.
+- Use a temporary folder (\`fs.mkdtemp\`) for notes written by a test, never ~/.notes.
+
+## Before a release
+
+Run \`npm test -- --test-reporter=spec\` and read the output, not only the summary.
+`;
+
+const OVERVIEW = `# Notes app
+
+A small command-line notes app. Notes are Markdown files in ~/.notes, one per note.
+
+- Entry point: src/cli.js; storage: src/store.js.
+- Install steps are in the README; keep them in step with package.json.
+`;
+
+const STORAGE = `# Storage format
+
+Each note is a Markdown file named by its creation time (\`2024-05-01T10-00.md\`).
+We chose files over SQLite so notes stay readable and diffable.
+Writes go to a temporary file first, then a rename, so a crash never leaves half a note.
+`;
+
+const STYLE_V1 = `# Style
+
+- Two spaces, semicolons, double quotes.
+- Ask Sam (sam@example.com, 555-0134) before changing the CLI flags.
+`;
+
+const STYLE_V2 = `# Style
+
+- Two spaces, semicolons, double quotes.
+- Ask the maintainers before changing the CLI flags.
+`;
+
+/**
+ * `memory=demo`: the runs demo, plus a memory store the Maintainer mounts, with files written by
+ * a session, the user, an external editor and a dream, a rename, a redacted version and the
+ * sessions that loaded them; and a folder with Markdown files to import.
+ */
+function memoryDemo(options: MemoryBackendOptions): void {
+  options.memoryStores = [
+    {
+      name: "Project notes",
+      description: "How the notes app is built, tested and released",
+      steps: [
+        { type: "write", path: "project/overview.md", content: OVERVIEW, actor: "user", agoMs: 30 * HOUR },
+        { type: "write", path: "decisions/storage.md", content: STORAGE, actor: "user", agoMs: 29 * HOUR },
+        { type: "write", path: "style.md", content: STYLE_V1, actor: "user", agoMs: 28 * HOUR },
+        { type: "access", ...SESSION_1, kind: "listed", path: "project/testing.md", agoMs: 26 * HOUR - MINUTE },
+        { type: "access", ...SESSION_1, kind: "searched", path: "project/overview.md", query: "tests exit save", agoMs: 26 * HOUR - 2 * MINUTE },
+        { type: "access", ...SESSION_1, kind: "read", path: "project/overview.md", agoMs: 26 * HOUR - 3 * MINUTE },
+        { type: "write", path: "project/testing.md", content: TESTING_V1, actor: BY_SESSION_1, agoMs: 26 * HOUR - 4 * MINUTE },
+        { type: "access", ...SESSION_1, kind: "written", path: "project/testing.md", agoMs: 26 * HOUR - 4 * MINUTE },
+        { type: "write", path: "project/testing.md", content: TESTING_V2, actor: BY_SESSION_1, agoMs: 26 * HOUR - 5 * MINUTE },
+        { type: "access", ...SESSION_1, kind: "written", path: "project/testing.md", agoMs: 26 * HOUR - 5 * MINUTE },
+        { type: "write", path: "style.md", content: STYLE_V2, actor: "user", agoMs: 24 * HOUR },
+        { type: "redact", path: "style.md", version: 1 },
+        { type: "write", path: "project/testing.md", content: TESTING_V3, actor: "external", agoMs: 5 * HOUR },
+        { type: "access", ...SESSION_2, kind: "searched", path: "project/testing.md", query: "install steps", agoMs: 3 * HOUR - MINUTE },
+        { type: "access", ...SESSION_2, kind: "read", path: "project/overview.md", agoMs: 3 * HOUR - 2 * MINUTE },
+        { type: "rename", path: "decisions/storage.md", to: "decisions/storage-format.md", actor: "user", agoMs: 2 * HOUR },
+        { type: "write", path: "project/testing.md", content: TESTING_V4, actor: "dream:drm_0001", agoMs: HOUR },
+        { type: "access", ...SESSION_3, kind: "searched", query: "disk layout sqlite", agoMs: 20 * MINUTE - MINUTE },
+        { type: "access", ...SESSION_3, kind: "searched", path: "decisions/storage-format.md", query: "notes stored files", agoMs: 20 * MINUTE - 2 * MINUTE },
+        { type: "access", ...SESSION_3, kind: "read", path: "decisions/storage-format.md", agoMs: 20 * MINUTE - 3 * MINUTE },
+        { type: "access", ...SESSION_3, kind: "read", path: "project/testing.md", agoMs: 20 * MINUTE - 4 * MINUTE },
+      ],
+    },
+  ];
+  options.folders = {
+    "/home/you/projects/notes": {
+      "docs/release.md": "# Releasing\n\n1. Bump the version in package.json.\n2. Run the tests.\n3. Tag and push.\n",
+      "docs/faq.md": "# FAQ\n\nWhere are notes kept? In ~/.notes, one Markdown file per note.\n",
+      "package.json": "{}\n",
+    },
+  };
+  for (const agent of options.agents ?? []) {
+    agent.memory = [{ store: "Project notes", access: agent.name === "Maintainer" ? "read_write" : "read_only" }];
+  }
 }

@@ -40,6 +40,15 @@ export function AgentsIcon() {
   );
 }
 
+export function MemoryIcon() {
+  return (
+    <svg {...common}>
+      <path d="M5 4.5h10.5L19 8v11.5H5Z" />
+      <path d="M15 4.5V8.5h4M8.5 12h7M8.5 15.5h5" />
+    </svg>
+  );
+}
+
 export function FolderIcon() {
   return (
     <svg {...common} width={16} height={16}>

@@ -148,4 +148,57 @@ describe("Agents", () => {
     await waitFor(() => expect(screen.getAllByTestId("agent-row")).toHaveLength(1));
     expect((await backend.listAgents()).map((a) => a.name)).toEqual(["Local"]);
   });
+
+  it("mounts memory stores per agent: Off, Read only or Read & write, and shows them in the row", async () => {
+    const backend = createMemoryBackend({
+      providers: [anthropic],
+      memoryStores: [
+        { name: "Project notes", description: "How we work" },
+        { name: "Scratch", description: "" },
+      ],
+      agents: [{ name: "Helper", description: "", instructions: "", provider: "Anthropic", tools: [] }],
+    });
+    const { user } = renderApp({ page: "agents", backend });
+    const row = await screen.findByTestId("agent-row");
+    expect(within(row).queryByTestId("agent-memory-mounts")).toBeNull();
+
+    await user.click(within(row).getByTestId("agent-edit"));
+    const section = screen.getByTestId("agent-memory");
+    expect(section.textContent).toMatch(/sees a short index of each store/);
+    const notes = within(section).getByTestId<HTMLSelectElement>("agent-memory-Project notes");
+    expect(notes.value).toBe("off");
+    expect([...notes.options].map((o) => [o.value, o.textContent])).toEqual([
+      ["off", "Off"],
+      ["read_only", "Read only"],
+      ["read_write", "Read & write"],
+    ]);
+    await user.selectOptions(notes, "read_write");
+    await user.selectOptions(within(section).getByTestId("agent-memory-Scratch"), "read_only");
+    await user.click(screen.getByTestId("agent-save"));
+    await waitFor(() => expect(screen.queryByTestId("agent-form")).toBeNull());
+
+    const [stores, [agent]] = await Promise.all([backend.listMemoryStores(), backend.listAgents()]);
+    expect(agent!.memory).toEqual([
+      { store_id: stores[0]!.id, access: "read_write" },
+      { store_id: stores[1]!.id, access: "read_only" },
+    ]);
+    expect(within(screen.getByTestId("agent-row")).getByTestId("agent-memory-mounts").textContent).toBe(
+      "MemoryProject notes read & writeScratch read only",
+    );
+
+    // Off again unmounts it.
+    await user.click(within(screen.getByTestId("agent-row")).getByTestId("agent-edit"));
+    await user.selectOptions(screen.getByTestId("agent-memory-Scratch"), "off");
+    await user.click(screen.getByTestId("agent-save"));
+    await waitFor(() => expect(screen.queryByTestId("agent-form")).toBeNull());
+    expect((await backend.listAgents())[0]!.memory).toEqual([{ store_id: stores[0]!.id, access: "read_write" }]);
+  });
+
+  it("leads to the Memory page when there is no store to mount", async () => {
+    const { user } = renderApp({ page: "agents", memory: { providers: [anthropic] } });
+    await user.click(await screen.findByTestId("new-agent"));
+    const section = screen.getByTestId("agent-memory");
+    await user.click(within(section).getByRole("button", { name: "Create one in Memory" }));
+    expect(screen.getByTestId("nav-memory").getAttribute("aria-current")).toBe("page");
+  });
 });

@@ -242,4 +242,43 @@ describe("Runs", () => {
     expect(within(view).getByTestId("idle-reason").textContent).toBe("Finished");
     expect(view.getAttribute("data-status")).toBe("idle");
   });
+
+  it("shows what a session loaded from memory, and why, only when it loaded something", async () => {
+    const backend = createMemoryBackend(
+      withAgent({
+        sessions: [
+          { agent: "Helper", task: "Without memory", workspace: "/w", outcome: "finished", startedAgoMs: 7_200_000 },
+          { agent: "Helper", task: "With memory", workspace: "/w", outcome: "finished", startedAgoMs: 3_600_000 },
+        ],
+        memoryStores: [
+          {
+            name: "Notes",
+            description: "",
+            steps: [
+              { type: "access", session: "ses_0002", thread: "thr_0002", kind: "searched", query: "flaky", agoMs: 3_500_000 },
+              { type: "access", session: "ses_0002", thread: "thr_0002", kind: "searched", path: "testing.md", query: "run tests", agoMs: 3_400_000 },
+              { type: "access", session: "ses_0002", thread: "thr_0002", kind: "read", path: "testing.md", agoMs: 3_300_000 },
+            ],
+          },
+        ],
+      }),
+    );
+    const { user } = renderApp({ page: "runs", backend });
+    const rows = await screen.findAllByTestId("session-row");
+    await user.click(rows[1]!);
+    await screen.findByTestId("idle-reason");
+    expect(screen.queryByTestId("session-memory")).toBeNull();
+    await user.click(screen.getByTestId("back-to-runs"));
+
+    await user.click((await screen.findAllByTestId("session-row"))[0]!);
+    const section = await screen.findByTestId("session-memory");
+    expect(section.textContent).toMatch(/Memory3 loads · 1 file/);
+    expect(within(section).queryAllByTestId("session-memory-record")).toHaveLength(0);
+    await user.click(within(section).getByTestId("session-memory-toggle"));
+    expect(within(section).getAllByTestId("session-memory-record").map((r) => [r.dataset.kind, r.textContent])).toEqual([
+      ["searched", "SearchedNotesfound nothing for flaky"],
+      ["searched", "SearchedNotes / testing.mdfound by run tests"],
+      ["read", "ReadNotes / testing.md"],
+    ]);
+  });
 });

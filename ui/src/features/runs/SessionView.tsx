@@ -4,6 +4,7 @@ import { toAppError, useBackend } from "../../ipc";
 import { BackIcon } from "../../shared/icons";
 import { Spinner } from "../../shared/Spinner";
 import { formatCost, formatCount, formatDuration } from "./format";
+import { SessionMemory } from "./SessionMemory";
 import { StatusPill } from "./StatusPill";
 import { Transcript } from "./Transcript";
 import { useSession } from "./useSession";
@@ -163,6 +164,7 @@ export function SessionView({ id, initial, onBack, onStatusChange }: SessionView
             {actionError}
           </p>
         )}
+        <SessionMemory sessionId={id} status={status} />
       </header>
 
       {view.error && (

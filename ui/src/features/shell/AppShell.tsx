@@ -2,6 +2,7 @@ import { useEffect, useRef } from "react";
 import { useNavigation, type Page } from "../../shared/navigation";
 import { AgentsPage } from "../agents/AgentsPage";
 import { HomePage } from "../home/HomePage";
+import { MemoryPage } from "../memory/MemoryPage";
 import { RunsPage } from "../runs/RunsPage";
 import { SettingsPage } from "../settings/SettingsPage";
 import { Notices } from "./Notices";
@@ -21,7 +22,8 @@ export function AppShell() {
     <div className="app">
       <Sidebar />
       <main className="main" ref={main}>
-        <div className="page">
+        {/* Memory's tree, editor and diffs need the room. */}
+        <div className={page === "memory" ? "page page-wide" : "page"}>
           <Notices />
           <CurrentPage key={visit} page={page} />
         </div>
@@ -39,6 +41,8 @@ function CurrentPage({ page }: { page: Page }) {
       return <RunsPage />;
     case "agents":
       return <AgentsPage />;
+    case "memory":
+      return <MemoryPage />;
     case "settings":
       return <SettingsPage />;
   }

@@ -1,4 +1,4 @@
-import type { Agent, AgentInput, AppError, ToolInfo, ToolRule } from "../bindings";
+import type { Agent, AgentInput, AppError, MemoryMount, ToolInfo, ToolRule } from "../bindings";
 import {
   AGENT_DESCRIPTION_MAX_CHARS,
   AGENT_NAME_MAX_CHARS,
@@ -99,11 +99,15 @@ export function createAgentStore(options: {
     if (!Number.isInteger(maxTurns) || maxTurns < 1 || maxTurns > MAX_MAX_TURNS) {
       throw invalid("max_turns", `The turn limit is between 1 and ${MAX_MAX_TURNS}.`);
     }
-    const memory = input.memory ?? [];
-    const missing = memory.find((mount) => !options.storeExists(mount.store_id));
-    if (missing) throw invalid("memory", "A memory store this agent mounts no longer exists. Reload and choose again.");
-    if (new Set(memory.map((mount) => mount.store_id)).size !== memory.length) {
-      throw invalid("memory", "Mount each memory store once.");
+    const memory: MemoryMount[] = [];
+    for (const mount of input.memory ?? []) {
+      if (!options.storeExists(mount.store_id)) {
+        throw invalid("memory", "One of the memory stores chosen no longer exists. Choose the stores again.");
+      }
+      // A store mounted twice: the last mount wins.
+      const at = memory.findIndex((m) => m.store_id === mount.store_id);
+      if (at !== -1) memory.splice(at, 1);
+      memory.push({ store_id: mount.store_id, access: mount.access });
     }
     const agent: Agent = {
       id,
@@ -113,7 +117,7 @@ export function createAgentStore(options: {
       provider_id: input.provider_id,
       tools: toolRules(input.tools),
       max_turns: maxTurns,
-      memory: memory.map(({ store_id, access }) => ({ store_id, access })),
+      memory,
       created_at: createdAt,
       updated_at: updatedAt,
     };

@@ -24,6 +24,7 @@ describe("memory stores in the memory backend", () => {
     });
     await expect(backend.createMemoryStore({ name: " ", description: "" })).rejects.toMatchObject({ field: "name" });
     await expect(backend.createMemoryStore({ name: "a/b", description: "" })).rejects.toMatchObject({ field: "name" });
+    await expect(backend.createMemoryStore({ name: ".hidden", description: "" })).rejects.toMatchObject({ field: "name" });
     await expect(backend.createMemoryStore({ name: "x".repeat(65), description: "" })).rejects.toMatchObject({ field: "name" });
     await write(backend, store, "a.md", "héllo\n");
     expect(await backend.listMemoryStores()).toMatchObject([{ name: "Notes", description: "Project notes", files: 1, bytes: 7 }]);
@@ -36,7 +37,8 @@ describe("memory stores in the memory backend", () => {
       expect(error, path).toMatchObject({ code: "invalid_input", field: "path" });
       expect((error as { message: string }).message, path).toContain("ending in .md");
     }
-    await expect(write(backend, store, "ok/fine name_1-2.md", "x")).resolves.toMatchObject({ op: "create" });
+    await expect(write(backend, store, "é.md", "x")).rejects.toMatchObject({ field: "path" });
+    await expect(write(backend, store, " ./ok/fine name_1-2.md ", "x")).resolves.toMatchObject({ op: "create", path: "ok/fine name_1-2.md" });
     await expect(write(backend, store, "a.md", "x".repeat(100_001))).rejects.toMatchObject({ field: "content" });
     await expect(write(backend, store, "a.md", "bell\u0007")).rejects.toMatchObject({ field: "content" });
     await expect(write(backend, store, "a.md", "tabs\tand\r\nbreaks\n")).resolves.toMatchObject({ op: "create" });
@@ -73,7 +75,11 @@ describe("memory stores in the memory backend", () => {
     expect((await backend.memoryHistory(store, "old.md")).map((v) => v.op)).toEqual(["rename", "create"]);
     expect((await backend.memoryHistory(store, "new/place.md")).map((v) => v.op)).toEqual(["rename"]);
     await write(backend, store, "other.md", "x\n");
-    await expect(backend.renameMemoryFile(store, "new/place.md", "other.md", null)).rejects.toMatchObject({ code: "conflict" });
+    await expect(backend.renameMemoryFile(store, "new/place.md", "other.md", null)).rejects.toMatchObject({
+      code: "conflict",
+      field: "new_path",
+    });
+    await expect(backend.renameMemoryFile(store, "new/place.md", "new/place.md", null)).rejects.toMatchObject({ field: "new_path" });
 
     const deleted = await backend.deleteMemoryFile(store, "new/place.md", renamed.sha256 ?? null);
     expect(deleted).toMatchObject({ op: "delete", bytes: 0 });
@@ -117,8 +123,8 @@ describe("memory stores in the memory backend", () => {
     const redacted = await backend.redactMemoryVersion(v1.id);
     expect(redacted).toMatchObject({ id: v1.id, redacted: true, actor: "user", time_ms: v1.time_ms });
     expect(await backend.memoryVersion(v1.id)).toEqual({ version: redacted });
-    await expect(backend.revertMemoryVersion(v1.id, v2.sha256 ?? null)).rejects.toMatchObject({ code: "conflict" });
-    await expect(backend.memoryDiff(v1.id, v2.id)).rejects.toMatchObject({ code: "invalid_input" });
+    await expect(backend.revertMemoryVersion(v1.id, v2.sha256 ?? null)).rejects.toMatchObject({ field: "version" });
+    await expect(backend.memoryDiff(v1.id, v2.id)).rejects.toMatchObject({ code: "invalid_input", field: "version" });
   });
 
   it("diffs two versions (null: empty text)", async () => {

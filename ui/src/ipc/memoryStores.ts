@@ -15,6 +15,7 @@ import type {
 } from "../bindings";
 import {
   contentProblem,
+  normalizePath,
   pathProblem,
   STORE_MAX_BYTES,
   STORE_MAX_FILES,
@@ -236,11 +237,12 @@ export function createMemoryStores(deps: Deps) {
   };
 
   /** A write as `actor`: checked, then a new version unless nothing changes. */
-  const write = async (id: string, input: MemoryWrite, actor: string, time: number | null): Promise<MemoryVersion> => {
-    const sha256 = await sha256Hex(input.content);
+  const write = async (id: string, raw: MemoryWrite, actor: string, time: number | null): Promise<MemoryVersion> => {
+    const sha256 = await sha256Hex(raw.content);
     const entry = find(id);
-    const problem = pathProblem(input.path);
+    const problem = pathProblem(raw.path);
     if (problem) throw invalid("path", problem);
+    const input = { ...raw, path: normalizePath(raw.path) };
     const bad = contentProblem(input.content);
     if (bad) throw invalid("content", bad);
     checkExpected(entry, input.path, input.expected_sha256);
@@ -267,17 +269,18 @@ export function createMemoryStores(deps: Deps) {
   const rename = (
     id: string,
     path: string,
-    newPath: string,
+    rawNewPath: string,
     expected: string | null,
     actor: string,
     time: number | null,
   ): MemoryVersion => {
     const entry = find(id);
     const file = fileOf(entry, path);
-    const problem = pathProblem(newPath);
+    const problem = pathProblem(rawNewPath);
     if (problem) throw invalid("new_path", problem);
+    const newPath = normalizePath(rawNewPath);
     checkExpected(entry, path, expected);
-    if (newPath === path) return currentVersion(entry, path);
+    if (newPath === path) throw invalid("new_path", "The new path is the same as the old one.");
     if (entry.files.has(newPath)) {
       throw { code: "conflict", field: "new_path", message: `There is already a file ${newPath}. Choose another name.` } satisfies AppError;
     }
@@ -430,7 +433,7 @@ export function createMemoryStores(deps: Deps) {
         if (id === null) return "";
         const { stored } = findVersion(id);
         if (stored.version.redacted) {
-          throw invalid(from === id ? "from" : "to", "This version was redacted; its content is gone, so there is nothing to compare.");
+          throw invalid("version", "That version was redacted: its content is gone, so it can't be compared.");
         }
         return stored.content ?? "";
       };
@@ -440,13 +443,9 @@ export function createMemoryStores(deps: Deps) {
     async revert(id: string, expected: string | null): Promise<MemoryVersion> {
       const { entry, stored } = findVersion(id);
       const { version } = stored;
-      if (version.redacted) {
-        throw { code: "conflict", message: "This version was redacted, so there is no content to go back to." } satisfies AppError;
-      }
-      if (stored.content === null) {
-        if (!entry.files.has(version.path)) return entry.versions.findLast((v) => v.version.path === version.path)!.version;
-        return removeFile(entry.store.id, version.path, expected, "user", null);
-      }
+      if (version.redacted) throw invalid("version", "That version was redacted, so there is nothing to go back to.");
+      // A delete version is reverted by deleting the file (which must exist).
+      if (stored.content === null) return removeFile(entry.store.id, version.path, expected, "user", null);
       return write(entry.store.id, { path: version.path, content: stored.content, ...(expected ? { expected_sha256: expected } : {}) }, "user", null);
     },
 
@@ -456,7 +455,8 @@ export function createMemoryStores(deps: Deps) {
       if (entry.files.get(version.path)?.version_id === id) {
         throw {
           code: "conflict",
-          message: "This is the file's current content, so it can't be redacted. Change or delete the file first, then redact this version.",
+          field: "version",
+          message: "This is the file's current content. Edit or delete the file first, then redact this version.",
         } satisfies AppError;
       }
       if (version.op === "delete") {

@@ -118,7 +118,6 @@ const HOUR = 3_600_000;
 const MINUTE = 60_000;
 const SESSION_1 = { session: "ses_0001", thread: "thr_0001" };
 const SESSION_2 = { session: "ses_0002", thread: "thr_0002" };
-const SESSION_3 = { session: "ses_0003", thread: "thr_0003" };
 const BY_SESSION_1 = "session:ses_0001/thread:thr_0001";
 
 const TESTING_V1 = `# Testing
@@ -207,12 +206,11 @@ function memoryDemo(options: MemoryBackendOptions): void {
         { type: "write", path: "project/testing.md", content: TESTING_V3, actor: "external", agoMs: 5 * HOUR },
         { type: "access", ...SESSION_2, kind: "searched", path: "project/testing.md", query: "install steps", agoMs: 3 * HOUR - MINUTE },
         { type: "access", ...SESSION_2, kind: "read", path: "project/overview.md", agoMs: 3 * HOUR - 2 * MINUTE },
+        { type: "access", ...SESSION_2, kind: "searched", query: "disk layout sqlite", agoMs: 3 * HOUR - 3 * MINUTE },
+        { type: "access", ...SESSION_2, kind: "searched", path: "decisions/storage.md", query: "notes stored files", agoMs: 3 * HOUR - 4 * MINUTE },
+        { type: "access", ...SESSION_2, kind: "read", path: "decisions/storage.md", agoMs: 3 * HOUR - 5 * MINUTE },
         { type: "rename", path: "decisions/storage.md", to: "decisions/storage-format.md", actor: "user", agoMs: 2 * HOUR },
         { type: "write", path: "project/testing.md", content: TESTING_V4, actor: "dream:drm_0001", agoMs: HOUR },
-        { type: "access", ...SESSION_3, kind: "searched", query: "disk layout sqlite", agoMs: 20 * MINUTE - MINUTE },
-        { type: "access", ...SESSION_3, kind: "searched", path: "decisions/storage-format.md", query: "notes stored files", agoMs: 20 * MINUTE - 2 * MINUTE },
-        { type: "access", ...SESSION_3, kind: "read", path: "decisions/storage-format.md", agoMs: 20 * MINUTE - 3 * MINUTE },
-        { type: "access", ...SESSION_3, kind: "read", path: "project/testing.md", agoMs: 20 * MINUTE - 4 * MINUTE },
       ],
     },
   ];

@@ -18,7 +18,8 @@ export function isStoreField(value: string): value is StoreField {
   return (STORE_FIELDS as readonly string[]).includes(value);
 }
 
-const STORE_NAME = /^[\p{L}\p{N} _.-]+$/u;
+// ASCII only: a store is also a folder, and a path a file, in the store's mirror on disk.
+const STORE_NAME = /^[A-Za-z0-9 _.-]+$/;
 
 export function validateStoreInput(input: MemoryStoreInput): StoreFieldErrors {
   const errors: StoreFieldErrors = {};
@@ -27,8 +28,8 @@ export function validateStoreInput(input: MemoryStoreInput): StoreFieldErrors {
     errors.name = "Give the store a name.";
   } else if (charCount(name) > STORE_NAME_MAX_CHARS) {
     errors.name = `Keep the name to ${STORE_NAME_MAX_CHARS} characters or fewer.`;
-  } else if (!STORE_NAME.test(name)) {
-    errors.name = "Use letters, digits, spaces and - _ . in the name.";
+  } else if (!STORE_NAME.test(name) || name.startsWith(".")) {
+    errors.name = "Use letters, digits, spaces and - _ . in the name (it is also a folder name), not starting with a dot.";
   }
   const description = input.description.trim();
   if (charCount(description) > STORE_DESCRIPTION_MAX_CHARS) {
@@ -43,11 +44,17 @@ export function validateStoreInput(input: MemoryStoreInput): StoreFieldErrors {
 export const PATH_RULE =
   "A memory path is like notes/release.md: folder and file names of letters, digits, spaces and - _ . separated by /, ending in .md, at most 200 bytes.";
 
-const SEGMENT = /^[\p{L}\p{N} _.-]+$/u;
+/** A path as the core takes it: trimmed, without a leading "./". */
+export function normalizePath(path: string): string {
+  return path.trim().replace(/^(\.\/)+/, "");
+}
 
-/** Why the core would refuse `path`, or null when it is a good memory path. */
-export function pathProblem(path: string): string | null {
-  if (path.trim() === "") return `Enter a path. ${PATH_RULE}`;
+const SEGMENT = /^[A-Za-z0-9 _.-]+$/;
+
+/** Why the core would refuse `path` (once normalized), or null when it is a good memory path. */
+export function pathProblem(raw: string): string | null {
+  const path = normalizePath(raw);
+  if (path === "") return `Enter a path. ${PATH_RULE}`;
   if (utf8Bytes(path) > PATH_MAX_BYTES) return `This path is ${utf8Bytes(path)} bytes, too long. ${PATH_RULE}`;
   if (path.startsWith("/")) return `Use a path inside the store, without a leading /. ${PATH_RULE}`;
   const segments = path.split("/");
@@ -55,7 +62,6 @@ export function pathProblem(path: string): string | null {
     if (segment === "") return `A path has no empty folder names (//, or / at the end). ${PATH_RULE}`;
     if (segment === ".." || segment === ".") return `A path can't use . or .. to move between folders. ${PATH_RULE}`;
     if (segment.startsWith(".")) return `Names can't start with a dot. ${PATH_RULE}`;
-    if (segment !== segment.trim()) return `Names can't start or end with a space. ${PATH_RULE}`;
     if (!SEGMENT.test(segment)) return `“${segment}” has a character a memory path can't use. ${PATH_RULE}`;
   }
   if (!path.endsWith(".md")) return `Memory files are Markdown. ${PATH_RULE}`;

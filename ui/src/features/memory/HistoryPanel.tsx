@@ -283,7 +283,7 @@ export function HistoryPanel({ storeId, file, changes, dirty, onReverted, onReda
                     .map((v) => (
                       <option key={v.id} value={v.id}>
                         v{numbers.get(v.id)} · {OP_LABELS[v.op].toLowerCase()} by {actorLabel(v.actor).label}
-                        {v.id === versionBefore(versions, selected.id) ? " (the one before)" : ""}
+                        {v.id === versionBefore(versions, selected.id) ? " (previous)" : ""}
                       </option>
                     ))}
                 </select>

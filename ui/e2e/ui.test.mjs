@@ -493,6 +493,8 @@ test("memory: a store's files, the editor, history with a diff, revert, search, 
   assert.match(await maintainer.getByTestId("agent-memory-mounts").innerText(), /Project notes\s+read & write/);
   await maintainer.getByTestId("agent-edit").click();
   assert.equal(await byId("agent-memory-Project notes").inputValue(), "read_write");
+  await byId("agent-memory").scrollIntoViewIfNeeded();
+  await screenshot(page, "browser-agent-memory-light.png");
   await byId("agent-memory-Project notes").selectOption("read_only");
   await byId("agent-save").click();
   await maintainer.getByTestId("agent-memory-mounts").filter({ hasText: "read only" }).waitFor();
@@ -521,9 +523,13 @@ test("memory: from no store to a first file", { timeout: 60_000 }, async (t) => 
   await byId("memory-file-path").fill("notes/testing.md");
   await byId("memory-file-path").press("Enter");
   await page.locator('[data-testid="memory-file"][data-path="notes/testing.md"]').waitFor();
-  await page.locator('[data-testid="memory-editor"] .cm-content').click();
-  await page.keyboard.press("Control+End");
-  await page.keyboard.type("Run npm test.");
+  // Typing into the editor's host element (as the app's WebDriver test does) reaches CodeMirror.
+  await page.locator('[data-testid="memory-editor"] .cm-content').waitFor();
+  await byId("memory-editor").press("Control+End");
+  await byId("memory-editor").pressSequentially("Run npm test.");
+  await page.waitForFunction(() =>
+    document.querySelector('[data-testid="memory-editor"] .cm-content')?.textContent?.endsWith("Run npm test."),
+  );
   await byId("memory-save").click();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="memory-version"]').length === 2);
 

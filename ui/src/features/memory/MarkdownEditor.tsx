@@ -79,6 +79,7 @@ const highlight = HighlightStyle.define([
 /** CodeMirror 6 with Markdown, for one memory file. The host element carries `memory-editor`. */
 export function MarkdownEditor({ initial, onChange, onSave, label }: MarkdownEditorProps) {
   const host = useRef<HTMLDivElement>(null);
+  const editor = useRef<EditorView | null>(null);
   // The latest handlers, so the editor made once on mount always calls the current ones.
   const handlers = useRef({ onChange, onSave });
   handlers.current = { onChange, onSave };
@@ -115,9 +116,24 @@ export function MarkdownEditor({ initial, onChange, onSave, label }: MarkdownEdi
         ],
       }),
     });
-    return () => view.destroy();
+    editor.current = view;
+    return () => {
+      editor.current = null;
+      view.destroy();
+    };
     // Made once per mount: a new file is a new `key`.
   }, []);
 
-  return <div className="memory-editor" ref={host} data-testid="memory-editor" />;
+  // The host takes focus too (a WebDriver test types into it) and hands it to the editor.
+  return (
+    <div
+      className="memory-editor"
+      ref={host}
+      tabIndex={-1}
+      onFocus={(event) => {
+        if (event.target === event.currentTarget) editor.current?.focus();
+      }}
+      data-testid="memory-editor"
+    />
+  );
 }

@@ -243,6 +243,86 @@ async fn settings_scenario() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display, a D-Bus session and tauri-driver: run through `make test`"]
+async fn a_run_writes_memory_and_the_memory_page_shows_the_file_and_its_history() {
+    let _one = ONE_APP.lock().await;
+    tokio::time::timeout(SCENARIO_LIMIT, memory_scenario()).await.expect("the e2e scenario did not finish in time");
+}
+
+async fn memory_scenario() {
+    let script = Script::from_replies([
+        Reply::new().tool_use("memory_write", json!({"path": "testing/database.md", "content": "# Test database\n\nEach test opens a fresh SQLite file.\nNever share one between tests.\n"})),
+        Reply::new().tool_use("memory_edit", json!({"path": "testing/database.md", "old_text": "a fresh SQLite file.", "new_text": "a fresh SQLite file in its own temp dir."})),
+        Reply::new().text("I wrote down how the tests get their database."),
+    ]);
+    let config = FakeProviderConfig { keys: vec![KEY.into()], models: vec!["fake-model".into()], open: false };
+    let fake = FakeProvider::start_with_script(config, script).await.unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let xdg = tempfile::tempdir().unwrap();
+    let workspace = tempfile::tempdir().unwrap();
+    let closed = free_port();
+    let driver = Driver::start(&[
+        ("REVERIE_DATA_DIR", data.path().display().to_string()),
+        ("REVERIE_UPDATE_ENDPOINT", format!("http://127.0.0.1:{closed}/latest.json")),
+        ("XDG_CONFIG_HOME", xdg.path().display().to_string()),
+    ]);
+    let c = connect(&driver).await;
+
+    // A store made on the Memory page, an agent that mounts it read & write.
+    wait_css(&c, &testid("nav-memory")).await.click().await.unwrap();
+    wait_css(&c, &testid("memory-empty")).await;
+    screenshot(&c, "app-memory-empty.png").await;
+    wait_css(&c, &testid("new-store")).await.click().await.unwrap();
+    fill(&c, "store-name", "Team notes").await;
+    fill(&c, "store-description", "What we learned about this project").await;
+    wait_css(&c, &testid("store-save")).await.click().await.unwrap();
+    wait_css(&c, "[data-testid='memory-store'][data-store-name='Team notes']").await;
+    let stores = invoke(&c, "list_memory_stores", json!({})).await;
+    let store_id = stores[0]["id"].clone();
+    let provider = invoke(&c, "create_provider", json!({"input": {"name": "Fake", "kind": "anthropic", "base_url": fake.base_url(), "model": "fake-model", "api_key": KEY}})).await;
+    let agent = invoke(
+        &c,
+        "create_agent",
+        json!({"input": {"name": "Rememberer", "provider_id": provider["id"], "memory": [{"store_id": store_id, "access": "read_write"}]}}),
+    )
+    .await;
+    assert!(agent.get("rejected").is_none(), "{agent}");
+
+    // A run writes the file, then edits it: two versions by the session's thread.
+    let run = json!({"input": {"agent_id": agent["id"], "workspace": workspace.path().display().to_string(), "task": "Remember how the tests get their database."}});
+    let started = invoke(&c, "start_run", run).await;
+    assert_eq!(started["status"], "running", "{started}");
+    wait_css(&c, &testid("nav-runs")).await.click().await.unwrap();
+    wait_css(&c, "[data-testid='session-row'][data-status='idle']").await.click().await.unwrap();
+    wait_xpath(&c, "//*[@data-testid='idle-reason' and contains(., 'Finished')]").await;
+    wait_css(&c, &testid("session-memory-toggle")).await.click().await.unwrap();
+    wait_xpath(&c, "//*[@data-testid='session-memory' and contains(., 'testing/database.md')]").await;
+    screenshot(&c, "app-session-memory.png").await;
+
+    // The Memory page shows the file, its history and the diff between the two versions.
+    wait_css(&c, &testid("nav-memory")).await.click().await.unwrap();
+    wait_css(&c, "[data-testid='memory-store'][data-store-name='Team notes']").await.click().await.unwrap();
+    wait_css(&c, "[data-testid='memory-file'][data-path='testing/database.md']").await.click().await.unwrap();
+    wait_xpath(&c, "//*[@data-testid='memory-editor' and contains(., 'in its own temp dir')]").await;
+    wait_css(&c, &testid("memory-history")).await;
+    let versions = c.find_all(Locator::Css("[data-testid='memory-version']")).await.unwrap();
+    assert_eq!(versions.len(), 2, "created, then edited");
+    for v in &versions {
+        assert!(v.attr("data-actor").await.unwrap().unwrap_or_default().starts_with("session:"), "written by the session's thread");
+    }
+    wait_xpath(&c, "//*[@data-testid='memory-diff']//*[@data-testid='diff-line' and @data-kind='added' and contains(., 'own temp dir')]").await;
+    wait_xpath(&c, "//*[@data-testid='memory-diff']//*[@data-testid='diff-line' and @data-kind='removed']").await;
+    wait_xpath(&c, "//*[@data-testid='memory-loaded-by' and contains(., 'ses_')]").await;
+    screenshot(&c, "app-memory-history.png").await;
+
+    // The mirror holds the file for the user's own editor.
+    let mirrored = data.path().join("memory/Team notes/testing/database.md");
+    assert!(std::fs::read_to_string(&mirrored).unwrap().contains("in its own temp dir"), "{}", mirrored.display());
+    c.close().await.unwrap();
+    drop(driver);
+}
+
 /// The file the agent writes in the run scenario.
 const SUMMARY: &str = "# Summary\n\n- Reverie runs agents on your own folder.\n- Every step is recorded.\n";
 

@@ -40,7 +40,9 @@ CREATE TABLE memory_versions (
 CREATE UNIQUE INDEX memory_versions_by_seq ON memory_versions (store_id, seq);
 CREATE INDEX memory_versions_by_path ON memory_versions (store_id, path, seq);
 
-CREATE VIRTUAL TABLE memory_fts USING fts5 (store_id UNINDEXED, path, content, tokenize = 'porter unicode61');
+-- Rows are keyed by `memory_files.rowid`; a search joins back to `memory_files` for the store
+-- (an UNINDEXED store column would make FTS5 read every matching file's whole row).
+CREATE VIRTUAL TABLE memory_fts USING fts5 (path, content, tokenize = 'porter unicode61');
 
 -- Which session loaded which memory file, how (listed | searched | read | written), and why.
 CREATE TABLE memory_access (

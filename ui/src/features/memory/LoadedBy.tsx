@@ -1,3 +1,4 @@
+import { shortId } from "./history";
 import { useEffect, useState } from "react";
 import type { AppError, MemoryAccessRecord } from "../../bindings";
 import { toAppError, useBackend } from "../../ipc";
@@ -54,9 +55,9 @@ export function LoadedBy({ storeId, path, changes }: { storeId: string; path: st
                   onClick={() => navigate("runs", "open-session", record.session_id)}
                   title="Open this session in Runs"
                 >
-                  session {record.session_id}
+                  session {shortId(record.session_id)}
                 </button>{" "}
-                <span className="muted">(thread {record.thread_id})</span>
+                <span className="muted">(thread {shortId(record.thread_id)})</span>
                 {record.query !== undefined && (
                   <>
                     {" "}

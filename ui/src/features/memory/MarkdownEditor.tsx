@@ -76,6 +76,13 @@ const highlight = HighlightStyle.define([
   { tag: tags.list, color: "var(--text)" },
 ]);
 
+/**
+ * The nonce CodeMirror puts on the <style> elements it creates. The production CSP
+ * (`style-src 'self' 'nonce-…'` in tauri.conf.json) names the same value; without it the editor
+ * would render unstyled in the app while looking fine in a plain browser.
+ */
+export const STYLE_NONCE = "reverie-codemirror-7f3c9a";
+
 /** CodeMirror 6 with Markdown, for one memory file. The host element carries `memory-editor`. */
 export function MarkdownEditor({ initial, onChange, onSave, label }: MarkdownEditorProps) {
   const host = useRef<HTMLDivElement>(null);
@@ -99,6 +106,8 @@ export function MarkdownEditor({ initial, onChange, onSave, label }: MarkdownEdi
           markdown(),
           syntaxHighlighting(highlight),
           theme,
+          // The app's CSP allows injected <style> elements only with this nonce (tauri.conf.json).
+          EditorView.cspNonce.of(STYLE_NONCE),
           EditorView.contentAttributes.of({ "aria-label": label, spellcheck: "true" }),
           keymap.of([
             {

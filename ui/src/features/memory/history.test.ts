@@ -30,6 +30,11 @@ describe("actor labels", () => {
       threadId: "thr_0002",
     });
     expect(actorLabel("session:ses_9")).toMatchObject({ kind: "session", label: "session ses_9", threadId: null });
+    // Real ids are long: the label keeps the prefix and the end, the link keeps the whole id.
+    expect(actorLabel("session:ses_01a21dd0918b726eacc582a2ac5633e9/thread:thr_01a21dd0918b726eacc58300aa11bb22")).toMatchObject({
+      label: "session ses_…5633e9 (thread thr_…11bb22)",
+      sessionId: "ses_01a21dd0918b726eacc582a2ac5633e9",
+    });
     expect(actorLabel("dream:drm_0001")).toEqual({ kind: "dream", label: "dream drm_0001", dreamId: "drm_0001" });
     // Something newer than this UI is shown as it is rather than dropped.
     expect(actorLabel("routine:rtn_1")).toEqual({ kind: "other", label: "routine:rtn_1" });

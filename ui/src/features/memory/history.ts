@@ -8,6 +8,14 @@ export type ActorLabel =
   | { kind: "dream"; label: string; dreamId: string }
   | { kind: "other"; label: string };
 
+/** A long id (`ses_01a21dd0918b…5633e9`) cut to its prefix and last characters; short ones as they are. */
+export function shortId(id: string): string {
+  const match = /^([a-z]+_)([0-9a-z]{13,})$/i.exec(id);
+  if (!match) return id;
+  const [, prefix = "", rest = ""] = match;
+  return `${prefix}…${rest.slice(-6)}`;
+}
+
 /** `user` → "you", `external` → "external editor", `session:<id>/thread:<id>` → "session ses_… (thread …)". */
 export function actorLabel(actor: string): ActorLabel {
   if (actor === "user") return { kind: "user", label: "you" };
@@ -17,13 +25,13 @@ export function actorLabel(actor: string): ActorLabel {
     const [, sessionId = "", threadId] = session;
     return {
       kind: "session",
-      label: threadId ? `session ${sessionId} (thread ${threadId})` : `session ${sessionId}`,
+      label: threadId ? `session ${shortId(sessionId)} (thread ${shortId(threadId)})` : `session ${shortId(sessionId)}`,
       sessionId,
       threadId: threadId ?? null,
     };
   }
   const dream = /^dream:(.+)$/.exec(actor);
-  if (dream) return { kind: "dream", label: `dream ${dream[1]}`, dreamId: dream[1] ?? "" };
+  if (dream) return { kind: "dream", label: `dream ${shortId(dream[1] ?? "")}`, dreamId: dream[1] ?? "" };
   return { kind: "other", label: actor };
 }
 

@@ -55,7 +55,7 @@ pub fn insert_store(conn: &Connection, id: &MemoryStoreId, name: &str, descripti
 
 pub fn delete_store(conn: &Connection, id: &MemoryStoreId) -> Result<bool> {
     let tx = conn.unchecked_transaction()?;
-    tx.execute("DELETE FROM memory_fts WHERE store_id = ?1", [id.as_str()])?;
+    tx.execute("DELETE FROM memory_fts WHERE rowid IN (SELECT rowid FROM memory_files WHERE store_id = ?1)", [id.as_str()])?;
     let n = tx.execute("DELETE FROM memory_stores WHERE id = ?1", [id.as_str()])?;
     tx.commit()?;
     Ok(n == 1)
@@ -105,16 +105,24 @@ pub fn put_file(conn: &Connection, id: &MemoryStoreId, file: &MemoryFileContent,
          ON CONFLICT (store_id, path) DO UPDATE SET content = ?3, sha256 = ?4, bytes = ?5, description = ?6, version_id = ?7, updated_at = ?8",
         params![id.as_str(), file.path, file.content, file.sha256, file.content.len() as i64, description, file.version_id, file.updated_at],
     )?;
-    conn.execute("DELETE FROM memory_fts WHERE store_id = ?1 AND path = ?2", params![id.as_str(), file.path])?;
-    conn.execute("INSERT INTO memory_fts (store_id, path, content) VALUES (?1, ?2, ?3)", params![id.as_str(), file.path, file.content])?;
+    let rowid: i64 =
+        conn.query_row("SELECT rowid FROM memory_files WHERE store_id = ?1 AND path = ?2", params![id.as_str(), file.path], |r| r.get(0))?;
+    conn.execute("DELETE FROM memory_fts WHERE rowid = ?1", [rowid])?;
+    conn.execute("INSERT INTO memory_fts (rowid, path, content) VALUES (?1, ?2, ?3)", params![rowid, file.path, file.content])?;
     Ok(())
 }
 
 pub fn remove_file(conn: &Connection, id: &MemoryStoreId, path: &str) -> Result<()> {
-    conn.execute("DELETE FROM memory_files WHERE store_id = ?1 AND path = ?2", params![id.as_str(), path])?;
-    conn.execute("DELETE FROM memory_fts WHERE store_id = ?1 AND path = ?2", params![id.as_str(), path])?;
+    let rowid: Option<i64> = conn
+        .query_row("SELECT rowid FROM memory_files WHERE store_id = ?1 AND path = ?2", params![id.as_str(), path], |r| r.get(0))
+        .optional()?;
+    if let Some(rowid) = rowid {
+        conn.execute("DELETE FROM memory_fts WHERE rowid = ?1", [rowid])?;
+        conn.execute("DELETE FROM memory_files WHERE rowid = ?1", [rowid])?;
+    }
     Ok(())
 }
+
 
 pub fn touch_store(conn: &Connection, id: &MemoryStoreId, now: i64) -> Result<()> {
     conn.execute("UPDATE memory_stores SET updated_at = ?2 WHERE id = ?1", params![id.as_str(), now])?;
@@ -184,15 +192,22 @@ pub fn redact(conn: &Connection, version_id: &str) -> Result<bool> {
     Ok(conn.execute("UPDATE memory_versions SET content = NULL, redacted = 1 WHERE id = ?1", [version_id])? == 1)
 }
 
-/// Ranked full-text matches: (path, snippet, bm25 score where higher is better).
+/// Ranked full-text matches: (path, content, bm25 score where higher is better).
 pub fn search(conn: &Connection, id: &MemoryStoreId, fts_query: &str, limit: usize) -> Result<Vec<(String, String, f64)>> {
-    // bm25 is lower-is-better; path matches weigh twice as much as content matches.
+    // Rank first, reading only the index and each match's path; bm25 is lower-is-better, and
+    // path matches weigh twice as much as content matches. Then load the few winners' content.
     let mut stmt = conn.prepare_cached(
-        "SELECT path, snippet(memory_fts, 2, '«', '»', '…', 16), -bm25(memory_fts, 0.0, 2.0, 1.0) AS score
-         FROM memory_fts WHERE memory_fts MATCH ?2 AND store_id = ?1 ORDER BY bm25(memory_fts, 0.0, 2.0, 1.0) LIMIT ?3",
+        "SELECT f.rowid, f.path, -bm25(memory_fts, 2.0, 1.0) FROM memory_fts JOIN memory_files f ON f.rowid = memory_fts.rowid
+         WHERE memory_fts MATCH ?1 AND f.store_id = ?2 ORDER BY bm25(memory_fts, 2.0, 1.0) LIMIT ?3",
     )?;
-    let rows = stmt
-        .query_map(params![id.as_str(), fts_query, limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+    let ranked: Vec<(i64, String, f64)> = stmt
+        .query_map(params![fts_query, id.as_str(), limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(rows)
+    let mut content = conn.prepare_cached("SELECT content FROM memory_files WHERE rowid = ?1")?;
+    let mut hits = Vec::with_capacity(ranked.len());
+    for (rowid, path, score) in ranked {
+        let text: String = content.query_row([rowid], |r| r.get(0))?;
+        hits.push((path, text, score));
+    }
+    Ok(hits)
 }

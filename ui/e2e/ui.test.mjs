@@ -397,7 +397,7 @@ test("memory: a store's files, the editor, history with a diff, revert, search, 
   await byId("nav-memory").click();
   const store = page.locator('[data-testid="memory-store"][data-store-name="Project notes"]');
   await store.waitFor();
-  assert.match(await store.innerText(), /4 files · 989 bytes/);
+  assert.match(await store.innerText(), /4 files · 1015 bytes/);
   await screenshot(page, "browser-memory-stores-light.png");
 
   // The store: folders from the paths, then a file in the editor with its history and a diff.
@@ -409,6 +409,36 @@ test("memory: a store's files, the editor, history with a diff, revert, search, 
     "project/testing.md",
     "style.md",
   ]);
+
+  // The store's folder: a file changed both here and on disk, and one that couldn't be imported.
+  const conflicts = byId("memory-conflicts");
+  const conflict = page.locator('[data-testid="memory-conflict-item"][data-path="project/overview.md"]');
+  await conflict.waitFor();
+  assert.match(await conflicts.innerText(), /1 conflict · 1 file not imported/);
+  assert.match(
+    await page.locator('[data-testid="memory-problem-item"][data-path="meetings/kickoff.md"]').innerText(),
+    /isn't UTF-8 text/,
+  );
+  await conflict.getByTestId("conflict-compare").click();
+  await conflict.getByTestId("memory-diff").waitFor();
+  assert.deepEqual(
+    await conflict.locator('[data-testid="diff-line"]:not([data-kind="context"])').evaluateAll((lines) =>
+      lines.map((l) => `${l.dataset.kind} ${l.lastElementChild.textContent}`),
+    ),
+    [
+      "removed - Entry point: src/cli.js; storage: src/store.js.",
+      "added - Entry point: src/cli.js; storage: src/store.js; export to HTML: src/export.js.",
+      "removed - Needs Node 20 or newer.",
+    ],
+  );
+  await conflicts.screenshot({ path: path.join(ARTIFACTS, "browser-memory-conflicts-light.png"), animations: "disabled" });
+  await useScheme(page, "dark");
+  await conflicts.screenshot({ path: path.join(ARTIFACTS, "browser-memory-conflicts-dark.png"), animations: "disabled" });
+  await useScheme(page, "light");
+  await conflict.getByTestId("conflict-take-theirs").click();
+  await conflict.waitFor({ state: "detached" });
+  assert.match(await conflicts.innerText(), /1 file not imported/);
+
   await file("project/testing.md").click();
   await page.locator('[data-testid="memory-editor"] .cm-content').waitFor();
   assert.match(await editorText(), /^# Testing/);

@@ -1,4 +1,6 @@
 import type {
+  MemoryConflict,
+  MemoryProblem,
   DiffHunk,
   MemoryAccessRecord,
   MemoryFile,
@@ -111,6 +113,18 @@ export interface Backend {
    * nothing is deleted). Rejects naming the first file that can't be imported; returns how many.
    */
   importMemoryStore(id: string, folder: string): Promise<number>;
+  /**
+   * Files changed both in the store's mirror folder (`<data>/memory/<store>/`, where the user may
+   * edit them in their own editor) and in Reverie since they last agreed: neither side won.
+   */
+  memoryConflicts(store: string): Promise<MemoryConflict[]>;
+  /** Files in the mirror folder that couldn't be imported (not UTF-8, too large, a bad name…). */
+  memoryProblems(store: string): Promise<MemoryProblem[]>;
+  /**
+   * Settles a conflict: `keepOurs` rewrites the disk file from Reverie's content; otherwise the
+   * disk's content is imported as a new version (rejects with `conflict` if the disk changed again).
+   */
+  resolveMemoryConflict(store: string, path: string, keepOurs: boolean): Promise<void>;
 }
 
 // A Record keyed by the generated union: adding a code in Rust fails type-checking here

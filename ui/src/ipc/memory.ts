@@ -291,6 +291,9 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): Backend
     sessionMemory: (sessionId) => reply(() => memory.sessionMemory(sessionId)),
     exportMemoryStore: (id, folder) => reply(() => memory.exportStore(id, folder)),
     importMemoryStore: (id, folder) => reply(() => memory.importStore(id, folder)),
+    memoryConflicts: (store) => reply(() => memory.conflicts(store)),
+    memoryProblems: (store) => reply(() => memory.problems(store)),
+    resolveMemoryConflict: (store, path, keepOurs) => reply(() => memory.resolveConflict(store, path, keepOurs)),
 
     pickFolder: () => reply(() => (options.pickedFolder === undefined ? "/home/you/projects/notes" : options.pickedFolder)),
 

@@ -195,3 +195,62 @@ describe("memory stores in the memory backend", () => {
     expect((await backend.listAgents())[0]!.memory).toEqual([]);
   });
 });
+
+describe("the mirror folder's conflicts and problems in the memory backend", () => {
+  const seededStore = (theirs: string | null) =>
+    createMemoryBackend({
+      now: tick,
+      memoryStores: [
+        {
+          name: "Notes",
+          description: "",
+          steps: [
+            { type: "write", path: "a.md", content: "ours\n", actor: "user", agoMs: 0 },
+            { type: "conflict", path: "a.md", theirs, agoMs: 0 },
+            { type: "problem", path: "b.md", problem: "It isn't UTF-8 text.", agoMs: 0 },
+          ],
+        },
+      ],
+    });
+
+  it("has none for a new store", async () => {
+    const { backend, store } = await withStore();
+    expect(await backend.memoryConflicts(store)).toEqual([]);
+    expect(await backend.memoryProblems(store)).toEqual([]);
+    await expect(backend.resolveMemoryConflict(store, "a.md", true)).rejects.toMatchObject({ code: "not_found" });
+    await expect(backend.memoryConflicts("mem_9999")).rejects.toMatchObject({ code: "not_found" });
+  });
+
+  it("lists seeded ones with Reverie's current sha256, and keeping ours only forgets the conflict", async () => {
+    const backend = seededStore("theirs\n");
+    const [store] = await backend.listMemoryStores();
+    const id = store!.id;
+    expect(await backend.memoryConflicts(id)).toMatchObject([{ store_id: id, path: "a.md", ours_sha256: await sha256Hex("ours\n"), theirs: "theirs\n" }]);
+    expect(await backend.memoryProblems(id)).toMatchObject([{ store_id: id, path: "b.md", problem: "It isn't UTF-8 text." }]);
+    await write(backend, id, "a.md", "ours again\n");
+    expect((await backend.memoryConflicts(id))[0]!.ours_sha256).toBe(await sha256Hex("ours again\n"));
+
+    await backend.resolveMemoryConflict(id, "a.md", true);
+    expect(await backend.memoryConflicts(id)).toEqual([]);
+    expect((await backend.readMemoryFile(id, "a.md")).content).toBe("ours again\n");
+    expect((await backend.memoryHistory(id, "a.md")).map((v) => v.actor)).toEqual(["user", "user"]);
+    await expect(backend.resolveMemoryConflict(id, "a.md", true)).rejects.toMatchObject({ code: "not_found" });
+    // Problems are not conflicts.
+    await expect(backend.resolveMemoryConflict(id, "b.md", false)).rejects.toMatchObject({ code: "not_found" });
+  });
+
+  it("taking the disk's side writes it as `external`, or deletes the file when the disk has none", async () => {
+    const taken = seededStore("theirs\n");
+    const [a] = await taken.listMemoryStores();
+    await taken.resolveMemoryConflict(a!.id, "a.md", false);
+    expect((await taken.readMemoryFile(a!.id, "a.md")).content).toBe("theirs\n");
+    expect((await taken.memoryHistory(a!.id, "a.md")).map((v) => `${v.op} ${v.actor}`)).toEqual(["update external", "create user"]);
+
+    const deleted = seededStore(null);
+    const [b] = await deleted.listMemoryStores();
+    await deleted.resolveMemoryConflict(b!.id, "a.md", false);
+    expect(await deleted.listMemoryFiles(b!.id)).toEqual([]);
+    expect((await deleted.memoryHistory(b!.id, "a.md")).map((v) => `${v.op} ${v.actor}`)).toEqual(["delete external", "create user"]);
+    expect(await deleted.memoryConflicts(b!.id)).toEqual([]);
+  });
+});

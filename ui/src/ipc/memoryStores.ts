@@ -3,9 +3,11 @@ import type {
   DiffHunk,
   MemoryAccessKind,
   MemoryAccessRecord,
+  MemoryConflict,
   MemoryFile,
   MemoryFileContent,
   MemoryOp,
+  MemoryProblem,
   MemorySearchHit,
   MemoryStore,
   MemoryStoreInput,
@@ -28,7 +30,8 @@ import { diffLines } from "./memoryDiff";
  * Memory stores of the memory backend, with the engine's rules: names, paths and content
  * checked with field errors, one immutable version per write (none when nothing changes),
  * `expected_sha256` conflicts, history with renames, revert, redact, ranked search, the
- * record of what sessions loaded, and export/import against a pretend file system.
+ * record of what sessions loaded, export/import against a pretend file system, and the mirror
+ * folder's conflicts and problems (seeded: the memory backend has no folder to watch).
  */
 
 /** One step of a demo store's past, oldest first. */
@@ -38,6 +41,10 @@ export type SeedMemoryStep =
   | { type: "delete"; path: string; actor: string; agoMs: number }
   /** Redacts the `version`th version (1: the oldest) that touched `path`. */
   | { type: "redact"; path: string; version: number }
+  /** The file changed on disk (`theirs`; null: deleted there) and in Reverie since they last agreed. */
+  | { type: "conflict"; path: string; theirs: string | null; agoMs: number }
+  /** A file in the mirror folder that couldn't be imported, and why. */
+  | { type: "problem"; path: string; problem: string; agoMs: number }
   | {
       type: "access";
       session: string;
@@ -80,6 +87,10 @@ interface StoredStore {
   files: Map<string, CurrentFile>;
   /** Oldest first. */
   versions: StoredVersion[];
+  /** Files changed both on disk and in Reverie, oldest first (Reverie's side is the current file). */
+  conflicts: Array<{ path: string; theirs: string | null; detected_at: number }>;
+  /** Files in the mirror folder that couldn't be imported, oldest first. */
+  problems: Array<{ path: string; problem: string; detected_at: number }>;
 }
 
 export async function sha256Hex(text: string): Promise<string> {
@@ -318,6 +329,8 @@ export function createMemoryStores(deps: Deps) {
       },
       files: new Map(),
       versions: [],
+      conflicts: [],
+      problems: [],
     };
     stores.push(entry);
     return summary(entry);
@@ -375,6 +388,12 @@ export function createMemoryStores(deps: Deps) {
             stored.content = null;
             break;
           }
+          case "conflict":
+            entry.conflicts.push({ path: step.path, theirs: step.theirs, detected_at: time });
+            break;
+          case "problem":
+            entry.problems.push({ path: step.path, problem: step.problem, detected_at: time });
+            break;
           case "access": {
             const record: MemoryAccessRecord = {
               session_id: step.session,
@@ -489,6 +508,39 @@ export function createMemoryStores(deps: Deps) {
       const files = folderFiles(folder);
       for (const [path, file] of entry.files) files.set(path, file.content);
       return entry.files.size;
+    },
+
+    conflicts(id: string): MemoryConflict[] {
+      const entry = find(id);
+      return entry.conflicts.map(({ path, theirs, detected_at }) => ({
+        store_id: id,
+        path,
+        ours_sha256: entry.files.get(path)?.sha256 ?? null,
+        theirs,
+        detected_at,
+      }));
+    },
+
+    problems(id: string): MemoryProblem[] {
+      return find(id).problems.map(({ path, problem, detected_at }) => ({ store_id: id, path, problem, detected_at }));
+    },
+
+    /**
+     * Ends a conflict: `keepOurs` only forgets it (the core rewrites the disk file from Reverie's
+     * content); otherwise the disk's content becomes a new version by `external`, or the file is
+     * deleted by `external` when the disk no longer has it.
+     */
+    async resolveConflict(id: string, path: string, keepOurs: boolean): Promise<void> {
+      const entry = find(id);
+      const conflict = entry.conflicts.find((c) => c.path === path);
+      if (!conflict) {
+        throw { code: "not_found", message: `There is no conflict on ${path} in the store “${entry.store.name}”.` } satisfies AppError;
+      }
+      if (!keepOurs) {
+        if (conflict.theirs !== null) await write(id, { path, content: conflict.theirs }, "external", null);
+        else if (entry.files.has(path)) removeFile(id, path, null, "external", null);
+      }
+      entry.conflicts.splice(entry.conflicts.indexOf(conflict), 1);
     },
 
     async importStore(id: string, folder: string): Promise<number> {

@@ -161,6 +161,25 @@ A small command-line notes app. Notes are Markdown files in ~/.notes, one per no
 - Install steps are in the README; keep them in step with package.json.
 `;
 
+/** The overview as edited in Reverie after it was last written to the mirror folder… */
+const OVERVIEW_OURS = `# Notes app
+
+A small command-line notes app. Notes are Markdown files in ~/.notes, one per note.
+
+- Entry point: src/cli.js; storage: src/store.js.
+- Install steps are in the README; keep them in step with package.json.
+- Needs Node 20 or newer.
+`;
+
+/** …and as edited meanwhile in the user's own editor, in the mirror folder. */
+const OVERVIEW_THEIRS = `# Notes app
+
+A small command-line notes app. Notes are Markdown files in ~/.notes, one per note.
+
+- Entry point: src/cli.js; storage: src/store.js; export to HTML: src/export.js.
+- Install steps are in the README; keep them in step with package.json.
+`;
+
 const STORAGE = `# Storage format
 
 Each note is a Markdown file named by its creation time (\`2024-05-01T10-00.md\`).
@@ -183,7 +202,9 @@ const STYLE_V2 = `# Style
 /**
  * `memory=demo`: the runs demo, plus a memory store the Maintainer mounts, with files written by
  * a session, the user, an external editor and a dream, a rename, a redacted version and the
- * sessions that loaded them; and a folder with Markdown files to import.
+ * sessions that loaded them; a file changed both in Reverie and in the mirror folder (a
+ * conflict) and a file there that couldn't be imported (a problem); and a folder with Markdown
+ * files to import.
  */
 function memoryDemo(options: MemoryBackendOptions): void {
   options.memoryStores = [
@@ -211,6 +232,14 @@ function memoryDemo(options: MemoryBackendOptions): void {
         { type: "access", ...SESSION_2, kind: "read", path: "decisions/storage.md", agoMs: 3 * HOUR - 5 * MINUTE },
         { type: "rename", path: "decisions/storage.md", to: "decisions/storage-format.md", actor: "user", agoMs: 2 * HOUR },
         { type: "write", path: "project/testing.md", content: TESTING_V4, actor: "dream:drm_0001", agoMs: HOUR },
+        { type: "write", path: "project/overview.md", content: OVERVIEW_OURS, actor: "user", agoMs: 40 * MINUTE },
+        { type: "conflict", path: "project/overview.md", theirs: OVERVIEW_THEIRS, agoMs: 20 * MINUTE },
+        {
+          type: "problem",
+          path: "meetings/kickoff.md",
+          problem: "It isn't UTF-8 text (binary data, or saved in another encoding). Save it as UTF-8 Markdown; it was not imported.",
+          agoMs: 2 * HOUR,
+        },
       ],
     },
   ];

@@ -1,6 +1,8 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { open } from "@tauri-apps/plugin-dialog";
 import type {
+  MemoryConflict,
+  MemoryProblem,
   DiffHunk,
   MemoryAccessRecord,
   MemoryFile,
@@ -112,4 +114,9 @@ export const tauriBackend: Backend = {
   sessionMemory: (sessionId: string) => call<MemoryAccessRecord[]>("session_memory", { id: sessionId }),
   exportMemoryStore: (id: string, folder: string) => call<number>("export_memory_store", { id, folder }),
   importMemoryStore: (id: string, folder: string) => call<number>("import_memory_store", { id, folder }),
+  memoryConflicts: (store: string) => call<MemoryConflict[]>("memory_conflicts", { store }),
+  memoryProblems: (store: string) => call<MemoryProblem[]>("memory_problems", { store }),
+  resolveMemoryConflict: async (store: string, path: string, keepOurs: boolean) => {
+    await call<null>("resolve_memory_conflict", { store, path, keep_ours: keepOurs });
+  },
 };

@@ -74,6 +74,13 @@ export function FilePanel({ storeId, file, onDirtyChange, onSaved, onRenamed, on
   const dirty = base !== null && text !== base.content;
   useEffect(() => onDirtyChange(dirty), [dirty, onDirtyChange]);
 
+  // The listing says the file changed elsewhere (an agent, an edit in the store's folder): with
+  // nothing unsaved, load it again; with unsaved text, saving reports the conflict.
+  useEffect(() => {
+    if (base !== null && base.sha256 !== file.sha256 && !dirty && !saving) setAttempt((n) => n + 1);
+    // Only a new listing is a reason to look.
+  }, [file.sha256]);
+
   const save = async () => {
     if (!base || saving || !dirty) return;
     const problem = contentProblem(text);

@@ -1,5 +1,5 @@
-import { useCallback, useEffect, useState } from "react";
-import type { AppError, MemoryFile, MemoryStore } from "../../bindings";
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { AppError, MemoryConflict, MemoryFile, MemoryProblem, MemoryStore } from "../../bindings";
 import { toAppError, useBackend } from "../../ipc";
 import { BackIcon } from "../../shared/icons";
 import { LoadError } from "../../shared/LoadError";
@@ -11,6 +11,7 @@ import { FilePanel } from "./FilePanel";
 import { FileTree } from "./FileTree";
 import { HistoryPanel } from "./HistoryPanel";
 import { LoadedBy } from "./LoadedBy";
+import { MirrorIssues } from "./MirrorIssues";
 import { NewFileForm } from "./NewFileForm";
 import { SearchBox } from "./SearchBox";
 
@@ -22,6 +23,22 @@ interface StoreViewProps {
 }
 
 type Transfer = { tone: "ok" | "error"; text: string } | { tone: "busy"; text: string };
+
+/** How often the open store asks again for its files, conflicts and problems: the core's watcher
+ * imports edits made in the store's folder in the background. */
+export const MIRROR_CHECK_MS = 10_000;
+
+interface Mirror {
+  conflicts: MemoryConflict[];
+  problems: MemoryProblem[];
+}
+
+/** Whether two listings differ in any file (added, removed, or at another version). */
+function listingChanged(before: readonly MemoryFile[], after: readonly MemoryFile[]): boolean {
+  if (before.length !== after.length) return true;
+  const versions = new Map(before.map((f) => [f.path, f.version_id]));
+  return after.some((f) => versions.get(f.path) !== f.version_id);
+}
 
 export function StoreView({ store, onBack, onChanged }: StoreViewProps) {
   const backend = useBackend();
@@ -39,27 +56,60 @@ export function StoreView({ store, onBack, onChanged }: StoreViewProps) {
   /** Where the user wanted to go while the open file had unsaved edits: asked before leaving them. */
   const [pending, setPending] = useState<{ path: string } | { create: true } | null>(null);
 
+  const [mirror, setMirror] = useState<Mirror>({ conflicts: [], problems: [] });
+  const [mirrorError, setMirrorError] = useState<AppError | null>(null);
+  /** The listing shown, and the number of the last listing asked for (an older answer is dropped). */
+  const shown = useRef<MemoryFile[] | null>(null);
+  const asked = useRef(0);
+  const onChangedRef = useRef(onChanged);
+  useEffect(() => {
+    onChangedRef.current = onChanged;
+  }, [onChanged]);
+
   const loadFiles = useCallback(async () => {
+    const number = ++asked.current;
     try {
       const list = await backend.listMemoryFiles(store.id);
+      if (number !== asked.current) return list;
+      const before = shown.current;
+      shown.current = list;
       setFiles(list);
       setError(null);
+      // Changed elsewhere (an agent, the folder): history and "Loaded by" ask again, sizes too.
+      if (before && listingChanged(before, list)) {
+        setChanges((n) => n + 1);
+        onChangedRef.current();
+      }
       return list;
     } catch (err) {
-      setError(toAppError(err));
+      if (number === asked.current) setError(toAppError(err));
       return null;
     }
   }, [backend, store.id]);
 
-  useEffect(() => {
-    void loadFiles();
-  }, [loadFiles]);
+  const loadMirror = useCallback(async () => {
+    try {
+      const [conflicts, problems] = await Promise.all([backend.memoryConflicts(store.id), backend.memoryProblems(store.id)]);
+      setMirror({ conflicts, problems });
+      setMirrorError(null);
+    } catch (err) {
+      setMirrorError(toAppError(err));
+    }
+  }, [backend, store.id]);
 
-  const changed = async () => {
-    setChanges((n) => n + 1);
-    onChanged();
-    return loadFiles();
-  };
+  const refresh = useCallback(async () => {
+    const [list] = await Promise.all([loadFiles(), loadMirror()]);
+    return list;
+  }, [loadFiles, loadMirror]);
+
+  useEffect(() => {
+    void refresh();
+    const timer = setInterval(() => void refresh(), MIRROR_CHECK_MS);
+    return () => clearInterval(timer);
+  }, [refresh]);
+
+  /** After a change made here: the listing, and so history, sizes and the folder's lists, again. */
+  const changed = refresh;
 
   const go = (to: { path: string } | { create: true }) => {
     setPending(null);
@@ -171,6 +221,16 @@ export function StoreView({ store, onBack, onChanged }: StoreViewProps) {
         )}
       </header>
 
+      {(mirror.conflicts.length > 0 || mirror.problems.length > 0) && (
+        <MirrorIssues
+          storeId={store.id}
+          storeName={store.name}
+          conflicts={mirror.conflicts}
+          problems={mirror.problems}
+          onResolved={changed}
+        />
+      )}
+      {mirrorError && !error && <LoadError error={mirrorError} onRetry={() => void loadMirror()} />}
       {error && <LoadError error={error} onRetry={() => void loadFiles()} />}
       {files === null && !error && (
         <p className="muted loading-line">

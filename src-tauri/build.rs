@@ -56,6 +56,7 @@ fn main() {
         "memory_conflicts",
         "memory_problems",
         "resolve_memory_conflict",
+        "memory_conflict_diff",
     ]);
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")

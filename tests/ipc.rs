@@ -225,6 +225,24 @@ fn memory_through_ipc_versions_every_user_edit_and_never_overwrites_a_newer_one(
     assert_eq!(app.ok("import_memory_store", json!({"id": copy["id"], "folder": out.path().display().to_string()})), 1);
     assert_eq!(app.ok("list_memory_files", json!({"store": copy["id"]}))[0]["path"], "a.md");
 
+    // An edit in the store's folder and one in Reverie before they sync: a conflict to settle.
+    let on_disk = app.data_dir.path().join("memory/Notes/a.md");
+    assert_eq!(std::fs::read_to_string(&on_disk).unwrap(), "# A\nfirst\n", "the mirror holds the file");
+    std::fs::write(&on_disk, "# A\nfrom my editor\n").unwrap();
+    app.ok("write_memory_file", json!({"store": id, "write": {"path": "a.md", "content": "# A\nfrom Reverie\n"}}));
+    {
+        use tauri::Manager;
+        app._app.state::<reverie_lib::AppState>().mirror.flush().unwrap();
+    }
+    let conflicts = app.ok("memory_conflicts", json!({"store": id}));
+    assert_eq!(conflicts[0]["path"], "a.md", "{conflicts}");
+    let diff = app.ok("memory_conflict_diff", json!({"store": id, "path": "a.md"}));
+    let lines: Vec<(&str, &str)> = diff[0]["lines"].as_array().unwrap().iter().map(|l| (l["kind"].as_str().unwrap(), l["text"].as_str().unwrap())).collect();
+    assert!(lines.contains(&("removed", "from Reverie")) && lines.contains(&("added", "from my editor")), "{lines:?}");
+    app.ok("resolve_memory_conflict", json!({"store": id, "path": "a.md", "keep_ours": false}));
+    assert_eq!(app.ok("read_memory_file", json!({"store": id, "path": "a.md"}))["content"], "# A\nfrom my editor\n");
+    assert_eq!(app.ok("memory_conflicts", json!({"store": id})), json!([]));
+
     app.ok("delete_memory_file", json!({"store": id, "path": "a.md", "expected_sha256": null}));
     assert_eq!(app.ok("list_memory_files", json!({"store": id})), json!([]));
     assert_eq!(app.ok("list_memory_stores", json!({})).as_array().unwrap().len(), 2);

@@ -57,6 +57,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::memory::memory_conflicts,
         commands::memory::memory_problems,
         commands::memory::resolve_memory_conflict,
+        commands::memory::memory_conflict_diff,
     ])
 }
 

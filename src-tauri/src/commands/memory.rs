@@ -164,3 +164,23 @@ pub async fn resolve_memory_conflict(state: State<'_, AppState>, store: MemorySt
     let mirror = state.mirror.clone();
     Ok(blocking(move || mirror.resolve(&store, &path, keep_ours)).await?)
 }
+
+/// Reverie's current text of a conflicting file against the disk's, as diff hunks.
+#[tauri::command]
+pub async fn memory_conflict_diff(state: State<'_, AppState>, store: MemoryStoreId, path: String) -> CommandResult<Vec<DiffHunk>> {
+    let (mirror, memory) = (state.mirror.clone(), state.memory.clone());
+    Ok(blocking(move || {
+        let conflict = mirror
+            .conflicts(&store)?
+            .into_iter()
+            .find(|c| c.path == path)
+            .ok_or_else(|| reverie_engine::Error::NotFound(format!("{path} is no longer in conflict.")))?;
+        let ours = match memory.read(&store, &path) {
+            Ok(file) => file.content,
+            Err(reverie_engine::Error::NotFound(_)) => String::new(),
+            Err(e) => return Err(e),
+        };
+        Ok(reverie_engine::memory::diff_lines(&ours, conflict.theirs.as_deref().unwrap_or("")))
+    })
+    .await?)
+}

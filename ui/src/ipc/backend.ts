@@ -125,6 +125,8 @@ export interface Backend {
    * disk's content is imported as a new version (rejects with `conflict` if the disk changed again).
    */
   resolveMemoryConflict(store: string, path: string, keepOurs: boolean): Promise<void>;
+  /** Reverie's current text of a conflicting file against the disk's, computed in Rust. */
+  memoryConflictDiff(store: string, path: string): Promise<DiffHunk[]>;
 }
 
 // A Record keyed by the generated union: adding a code in Rust fails type-checking here

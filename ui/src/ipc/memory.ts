@@ -292,6 +292,7 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): Backend
     exportMemoryStore: (id, folder) => reply(() => memory.exportStore(id, folder)),
     importMemoryStore: (id, folder) => reply(() => memory.importStore(id, folder)),
     memoryConflicts: (store) => reply(() => memory.conflicts(store)),
+    memoryConflictDiff: (store, path) => reply(() => memory.conflictDiff(store, path)),
     memoryProblems: (store) => reply(() => memory.problems(store)),
     resolveMemoryConflict: (store, path, keepOurs) => reply(() => memory.resolveConflict(store, path, keepOurs)),
 

@@ -521,6 +521,14 @@ export function createMemoryStores(deps: Deps) {
       }));
     },
 
+    /** Reverie's current text against the disk's, like the core's `memory_conflict_diff`. */
+    conflictDiff(id: string, path: string): DiffHunk[] {
+      const entry = find(id);
+      const conflict = entry.conflicts.find((c) => c.path === path);
+      if (!conflict) throw { code: "not_found", message: `${path} is no longer in conflict.` } satisfies AppError;
+      return diffLines(entry.files.get(path)?.content ?? "", conflict.theirs ?? "");
+    },
+
     problems(id: string): MemoryProblem[] {
       return find(id).problems.map(({ path, problem, detected_at }) => ({ store_id: id, path, problem, detected_at }));
     },

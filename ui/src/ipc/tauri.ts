@@ -116,6 +116,7 @@ export const tauriBackend: Backend = {
   importMemoryStore: (id: string, folder: string) => call<number>("import_memory_store", { id, folder }),
   memoryConflicts: (store: string) => call<MemoryConflict[]>("memory_conflicts", { store }),
   memoryProblems: (store: string) => call<MemoryProblem[]>("memory_problems", { store }),
+  memoryConflictDiff: (store: string, path: string) => call<DiffHunk[]>("memory_conflict_diff", { store, path }),
   resolveMemoryConflict: async (store: string, path: string, keepOurs: boolean) => {
     await call<null>("resolve_memory_conflict", { store, path, keep_ours: keepOurs });
   },

@@ -11,14 +11,16 @@ CREATE TABLE memory_stores (
 ) STRICT;
 
 CREATE TABLE memory_files (
-    store_id   TEXT NOT NULL REFERENCES memory_stores (id) ON DELETE CASCADE,
-    path       TEXT NOT NULL,
-    content    TEXT NOT NULL,
-    sha256     TEXT NOT NULL,
-    bytes      INTEGER NOT NULL,
+    store_id    TEXT NOT NULL REFERENCES memory_stores (id) ON DELETE CASCADE,
+    path        TEXT NOT NULL,
+    sha256      TEXT NOT NULL,
+    bytes       INTEGER NOT NULL,
     description TEXT NOT NULL,             -- one line: front matter `description`, else the first line
-    version_id TEXT NOT NULL,
-    updated_at INTEGER NOT NULL,
+    version_id  TEXT NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    -- Last: a long content spills into overflow pages, and SQLite reads those only for the
+    -- columns after it, so listings and totals never touch the text.
+    content     TEXT NOT NULL,
     PRIMARY KEY (store_id, path)
 ) STRICT;
 
@@ -29,12 +31,12 @@ CREATE TABLE memory_versions (
     path          TEXT NOT NULL,
     op            TEXT NOT NULL CHECK (op IN ('create', 'update', 'delete', 'rename')),
     previous_path TEXT,
-    content       TEXT,                       -- NULL for a delete, or once redacted
     sha256        TEXT,
     bytes         INTEGER NOT NULL,
     actor         TEXT NOT NULL,              -- session:<id>/thread:<id> | user | external | dream:<id>
     time_ms       INTEGER NOT NULL,
-    redacted      INTEGER NOT NULL DEFAULT 0
+    redacted      INTEGER NOT NULL DEFAULT 0,
+    content       TEXT                        -- last (see memory_files); NULL for a delete, or once redacted
 ) STRICT;
 
 CREATE UNIQUE INDEX memory_versions_by_seq ON memory_versions (store_id, seq);

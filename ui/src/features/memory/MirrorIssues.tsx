@@ -3,7 +3,6 @@ import type { DiffHunk, MemoryConflict, MemoryProblem } from "../../bindings";
 import { toAppError, useBackend } from "../../ipc";
 // The core has no command that diffs two texts (its diffs are between versions, and the disk's
 // text is not one), so the comparison uses the memory backend's line diff, as its history does.
-import { diffLines } from "../../ipc/memoryDiff";
 import { useAppStatus } from "../../shared/appStatus";
 import { NoticeIcon } from "../../shared/icons";
 import { Spinner } from "../../shared/Spinner";
@@ -217,19 +216,11 @@ function ConflictCompare({ storeId, conflict }: { storeId: string; conflict: Mem
 
   useEffect(() => {
     let live = true;
-    const compare = (ours: string) => live && setComparison({ kind: "ready", hunks: diffLines(ours, theirs ?? "") });
-    if (ours_sha256 === null) {
-      compare("");
-    } else {
-      backend.readMemoryFile(storeId, path).then(
-        (file) => compare(file.content),
-        (err: unknown) => {
-          const error = toAppError(err);
-          if (error.code === "not_found") compare("");
-          else if (live) setComparison({ kind: "error", message: error.message });
-        },
-      );
-    }
+    // The hunks come from the core, like every diff the history shows.
+    backend.memoryConflictDiff(storeId, path).then(
+      (hunks) => live && setComparison({ kind: "ready", hunks }),
+      (err: unknown) => live && setComparison({ kind: "error", message: toAppError(err).message }),
+    );
     return () => {
       live = false;
     };

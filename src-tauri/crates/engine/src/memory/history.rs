@@ -15,7 +15,7 @@ impl Memory {
     /// Every version that touched `path`, newest first.
     pub fn history(&self, store: &MemoryStoreId, path: &str) -> Result<Vec<MemoryVersion>> {
         let path = paths::check_path(path, "path")?;
-        self.store(store)?;
+        self.check_store(store)?;
         rows::history(&self.db.conn(), store, &path)
     }
 

@@ -127,6 +127,15 @@ impl Memory {
         rows::store(&self.db.conn(), id)?.ok_or_else(|| store_not_found(id))
     }
 
+    /// `Ok` when the store exists (without counting its files).
+    pub fn check_store(&self, id: &MemoryStoreId) -> Result<()> {
+        if rows::store_exists(&self.db.conn(), id)? {
+            Ok(())
+        } else {
+            Err(store_not_found(id))
+        }
+    }
+
     /// The store named `name` (ignoring case).
     pub fn store_by_name(&self, name: &str) -> Result<MemoryStore> {
         let id = rows::store_id_by_name(&self.db.conn(), name)?
@@ -156,7 +165,7 @@ impl Memory {
     }
 
     pub fn files(&self, id: &MemoryStoreId) -> Result<Vec<MemoryFile>> {
-        self.store(id)?;
+        self.check_store(id)?;
         rows::files(&self.db.conn(), id)
     }
 
@@ -176,7 +185,7 @@ impl Memory {
         let conn = self.db.conn();
         let tx = conn.unchecked_transaction()?;
         let info = rows::store(&tx, store)?.ok_or_else(|| store_not_found(store))?;
-        let (files, bytes) = rows::totals(&tx, store)?;
+        let (files, bytes) = (u64::from(info.files), info.bytes);
         let mut version = MemoryVersion {
             id: self.ids.new_id("ver"),
             store_id: store.clone(),

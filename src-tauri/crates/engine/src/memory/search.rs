@@ -17,7 +17,7 @@ pub const MAX_HITS: usize = 20;
 impl Memory {
     /// Files matching `query`, best first.
     pub fn search(&self, store: &MemoryStoreId, query: &str, limit: usize) -> Result<Vec<MemorySearchHit>> {
-        self.store(store)?;
+        self.check_store(store)?;
         let Some(fts) = fts_query(query) else {
             return Err(Error::invalid("query", "Search for words, like “test setup” or “deploy steps”."));
         };

@@ -31,7 +31,7 @@ impl Memory {
     /// there with the same content make no version; nothing is deleted). Every file is checked
     /// first, so a bad one imports nothing; the error names it.
     pub fn import(&self, store: &MemoryStoreId, folder: &Path, actor: &Actor) -> Result<usize> {
-        self.store(store)?;
+        self.check_store(store)?;
         let mut found = Vec::new();
         walk(folder, folder, 0, &mut found)?;
         let mut changes = Vec::with_capacity(found.len());

@@ -41,6 +41,10 @@ fn store_row(r: &Row<'_>) -> rusqlite::Result<MemoryStore> {
     })
 }
 
+pub fn store_exists(conn: &Connection, id: &MemoryStoreId) -> Result<bool> {
+    Ok(conn.query_row("SELECT 1 FROM memory_stores WHERE id = ?1", [id.as_str()], |_| Ok(())).optional()?.is_some())
+}
+
 pub fn store_id_by_name(conn: &Connection, name: &str) -> Result<Option<MemoryStoreId>> {
     Ok(conn.query_row("SELECT id FROM memory_stores WHERE name_key = ?1", [name_key(name)], |r| r.get(0)).optional()?.map(MemoryStoreId))
 }
@@ -59,13 +63,6 @@ pub fn delete_store(conn: &Connection, id: &MemoryStoreId) -> Result<bool> {
     let n = tx.execute("DELETE FROM memory_stores WHERE id = ?1", [id.as_str()])?;
     tx.commit()?;
     Ok(n == 1)
-}
-
-/// (files, bytes) of a store.
-pub fn totals(conn: &Connection, id: &MemoryStoreId) -> Result<(u64, u64)> {
-    Ok(conn.query_row("SELECT COUNT(*), COALESCE(SUM(bytes), 0) FROM memory_files WHERE store_id = ?1", [id.as_str()], |r| {
-        Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
-    })?)
 }
 
 pub fn files(conn: &Connection, id: &MemoryStoreId) -> Result<Vec<MemoryFile>> {

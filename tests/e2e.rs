@@ -133,7 +133,8 @@ async fn fill(c: &Client, id: &str, value: &str) {
 async fn screenshot(c: &Client, name: &str) {
     // Wait for running transitions (a theme switch fades colours) so the picture is settled.
     // Endless ones (a spinner, a blinking caret) never finish: skip them.
-    let settle = "const done = arguments[0]; const finite = document.getAnimations().filter((a) => a.effect?.getComputedTiming().iterations !== Infinity); Promise.all(finite.map((a) => a.finished)).then(() => done(true), () => done(true));";
+    // Then two animation frames, so what was just rendered (an editor's first lines) is painted.
+    let settle = "const done = arguments[0]; const painted = () => requestAnimationFrame(() => requestAnimationFrame(() => done(true))); const finite = document.getAnimations().filter((a) => a.effect?.getComputedTiming().iterations !== Infinity); Promise.all(finite.map((a) => a.finished)).then(painted, painted);";
     c.execute_async(settle, vec![]).await.unwrap();
     let png = c.screenshot().await.unwrap();
     std::fs::write(artifacts().join(name), png).unwrap();
@@ -314,7 +315,12 @@ async fn memory_scenario() {
     wait_xpath(&c, "//*[@data-testid='memory-diff']//*[@data-testid='diff-line' and @data-kind='added' and contains(., 'own temp dir')]").await;
     wait_xpath(&c, "//*[@data-testid='memory-diff']//*[@data-testid='diff-line' and @data-kind='removed']").await;
     wait_xpath(&c, "//*[@data-testid='memory-loaded-by' and contains(., 'ses_')]").await;
+    // Nothing on the page is wider than the window (WebKit once scrolled sideways here).
+    let widths = c.execute("const m = document.querySelector('main'); return [m.scrollWidth, m.clientWidth];", vec![]).await.unwrap();
+    assert!(widths[0].as_i64() <= widths[1].as_i64(), "the page scrolls sideways: {widths}");
     screenshot(&c, "app-memory-history.png").await;
+    c.execute("document.querySelector(\"[data-testid='memory-history']\").scrollIntoView({ block: 'start' });", vec![]).await.unwrap();
+    screenshot(&c, "app-memory-diff.png").await;
 
     // The mirror holds the file for the user's own editor.
     let mirrored = data.path().join("memory/Team notes/testing/database.md");

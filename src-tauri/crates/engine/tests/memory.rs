@@ -294,3 +294,18 @@ async fn a_read_only_mount_refuses_writes_and_a_stale_sha_reaches_the_model_as_a
     assert_eq!(e.memory.read(&shared, "rules.md").unwrap().content, "# Rules\nBe kind.\n", "nothing was overwritten");
     assert!(e.memory.files(&mine).unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_store_deleted_while_an_agent_mounts_it_is_left_out_with_a_clear_answer_to_the_model() {
+    let e = env(ProviderKind::OpenaiCompatible).await;
+    let gone = store(&e.memory, "Gone");
+    let agent = e.agent("orphan", vec![MemoryMount { store_id: gone.clone(), access: MemoryAccess::ReadWrite }]);
+    e.memory.delete_store(&gone).unwrap();
+    e.fake.push_replies("orphan", [Reply::new().tool_use("memory_search", json!({"query": "anything"})), Reply::new().text("No memory, carrying on.")]);
+    let id = e.run(&agent, "Use your memory.").await;
+    let body = e.fake.requests_for("orphan")[0].body.as_ref().unwrap().to_string();
+    assert!(!body.contains("## Memory"), "no memory section for a store that is gone: {body}");
+    let results = e.results(&id);
+    assert!(results[0].1 && results[0].0.contains("no tool named \"memory_search\""), "{results:?}");
+    assert!(e.memory.accesses_of_session(&id).unwrap().is_empty());
+}

@@ -109,6 +109,37 @@ async fn wait_for_port(port: u16, deadline: tokio::time::Instant) {
     }
 }
 
+/// The real app with its own empty data and config folders and an update server that is not
+/// there, driven through a new WebDriver session. Dropped in reverse order: client, driver, folders.
+struct App {
+    c: Client,
+    driver: Driver,
+    data: tempfile::TempDir,
+    _config: tempfile::TempDir,
+}
+
+async fn launch() -> App {
+    if !cfg!(feature = "custom-protocol") {
+        panic!("build the app with the UI inside: cargo test --features reverie/custom-protocol");
+    }
+    let data = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let closed = free_port();
+    let driver = Driver::start(&[
+        ("REVERIE_DATA_DIR", data.path().display().to_string()),
+        ("REVERIE_UPDATE_ENDPOINT", format!("http://127.0.0.1:{closed}/latest.json")),
+        ("XDG_CONFIG_HOME", config.path().display().to_string()),
+    ]);
+    let c = connect(&driver).await;
+    App { c, driver, data, _config: config }
+}
+
+/// The fake provider with the e2e key and model, playing `script`.
+async fn fake_with(script: Script) -> FakeProvider {
+    let config = FakeProviderConfig { keys: vec![KEY.into()], models: vec!["fake-model".into()], open: false };
+    FakeProvider::start_with_script(config, script).await.unwrap()
+}
+
 fn testid(id: &str) -> String {
     format!("[data-testid='{id}']")
 }
@@ -168,19 +199,8 @@ async fn an_agent_runs_a_task_live_with_an_approval_and_writes_the_file() {
 const SCENARIO_LIMIT: Duration = Duration::from_secs(240);
 
 async fn settings_scenario() {
-    if !cfg!(feature = "custom-protocol") {
-        panic!("build the app with the UI inside: cargo test --features reverie/custom-protocol");
-    }
-    let fake = FakeProvider::start(FakeProviderConfig { keys: vec![KEY.into()], models: vec!["fake-model".into()], open: false }).await.unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let config = tempfile::tempdir().unwrap();
-    let closed = free_port();
-    let driver = Driver::start(&[
-        ("REVERIE_DATA_DIR", data.path().display().to_string()),
-        ("REVERIE_UPDATE_ENDPOINT", format!("http://127.0.0.1:{closed}/latest.json")),
-        ("XDG_CONFIG_HOME", config.path().display().to_string()),
-    ]);
-    let c = connect(&driver).await;
+    let fake = fake_with(Script::new()).await;
+    let App { c, driver, data, _config } = launch().await;
 
     // A new user lands on the empty state.
     wait_css(&c, &testid("empty-state")).await;
@@ -257,18 +277,9 @@ async fn memory_scenario() {
         Reply::new().tool_use("memory_edit", json!({"path": "testing/database.md", "old_text": "a fresh SQLite file.", "new_text": "a fresh SQLite file in its own temp dir."})),
         Reply::new().text("I wrote down how the tests get their database."),
     ]);
-    let config = FakeProviderConfig { keys: vec![KEY.into()], models: vec!["fake-model".into()], open: false };
-    let fake = FakeProvider::start_with_script(config, script).await.unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let xdg = tempfile::tempdir().unwrap();
+    let fake = fake_with(script).await;
     let workspace = tempfile::tempdir().unwrap();
-    let closed = free_port();
-    let driver = Driver::start(&[
-        ("REVERIE_DATA_DIR", data.path().display().to_string()),
-        ("REVERIE_UPDATE_ENDPOINT", format!("http://127.0.0.1:{closed}/latest.json")),
-        ("XDG_CONFIG_HOME", xdg.path().display().to_string()),
-    ]);
-    let c = connect(&driver).await;
+    let App { c, driver, data, _config } = launch().await;
 
     // A store made on the Memory page, an agent that mounts it read & write.
     wait_css(&c, &testid("nav-memory")).await.click().await.unwrap();
@@ -333,28 +344,16 @@ async fn memory_scenario() {
 const SUMMARY: &str = "# Summary\n\n- Reverie runs agents on your own folder.\n- Every step is recorded.\n";
 
 async fn run_scenario() {
-    if !cfg!(feature = "custom-protocol") {
-        panic!("build the app with the UI inside: cargo test --features reverie/custom-protocol");
-    }
     let script = Script::from_replies([
         Reply::new().text_chunks("I'll read the notes first.", 4).tool_use("read_file", json!({"path": "notes.md"})),
         Reply::new().text_chunks("Now I'll write the summary.", 3).tool_use("write_file", json!({"path": "SUMMARY.md", "content": SUMMARY})),
         Reply::new().text("Let me check the folder.").tool_use("run_command", json!({"command": "ls"})),
         Reply::new().text_chunks("Done: SUMMARY.md has the two points from notes.md.", 5),
     ]);
-    let config = FakeProviderConfig { keys: vec![KEY.into()], models: vec!["fake-model".into()], open: false };
-    let fake = FakeProvider::start_with_script(config, script).await.unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let xdg = tempfile::tempdir().unwrap();
+    let fake = fake_with(script).await;
     let workspace = tempfile::tempdir().unwrap();
     std::fs::write(workspace.path().join("notes.md"), "Reverie runs agents on your own folder.\nEvery step is recorded.\n").unwrap();
-    let closed = free_port();
-    let driver = Driver::start(&[
-        ("REVERIE_DATA_DIR", data.path().display().to_string()),
-        ("REVERIE_UPDATE_ENDPOINT", format!("http://127.0.0.1:{closed}/latest.json")),
-        ("XDG_CONFIG_HOME", xdg.path().display().to_string()),
-    ]);
-    let c = connect(&driver).await;
+    let App { c, driver, data, _config } = launch().await;
 
     // Dark first (the light theme is pictured at the end), a provider (Settings is covered by
     // the other scenario), then an agent through the Agents page.

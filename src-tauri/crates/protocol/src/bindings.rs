@@ -68,6 +68,8 @@ pub fn files() -> Vec<(String, String)> {
         render::<MemoryConflict>(&cfg),
         render::<MemoryVersionContent>(&cfg),
         render::<MemoryProblem>(&cfg),
+        render::<Criterion>(&cfg),
+        render::<RubricProblem>(&cfg),
     ];
     files.sort();
     let mut index = String::from(HEADER);

@@ -14,6 +14,7 @@ pub mod bindings;
 pub mod error;
 pub mod ids;
 pub mod memory;
+pub mod outcome;
 pub mod provider;
 pub mod session;
 
@@ -25,6 +26,7 @@ pub use memory::{
     DiffHunk, DiffLine, DiffLineKind, MemoryAccess, MemoryAccessKind, MemoryAccessRecord, MemoryConflict, MemoryFile, MemoryFileContent, MemoryMount,
     MemoryOp, MemoryProblem, MemorySearchHit, MemoryStore, MemoryStoreId, MemoryStoreInput, MemoryVersion, MemoryVersionContent, MemoryWrite,
 };
+pub use outcome::{Criterion, RubricProblem};
 pub use provider::{ConnectionReport, KeySource, KeyStatus, Provider, ProviderInput, ProviderKind};
 pub use session::{
     EventPayload, IdleReason, RunInput, SessionEvent, SessionId, SessionStatus, SessionSummary, StreamItem, ThreadId, TokenUsage,

@@ -1,0 +1,29 @@
+//! Outcomes: rubrics parsed into criteria the grader judges one by one.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// One criterion of a rubric: a list item, with the heading it sits under.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Criterion {
+    /// Stable across edits: the item's `{#id}`, else derived from its text.
+    pub id: String,
+    pub text: String,
+    /// The nearest heading above the item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub group: Option<String>,
+    /// How much the criterion counts (`weight=N`, default 1).
+    pub weight: u32,
+    /// `.optional`: may be partially met without failing the rubric.
+    pub optional: bool,
+    /// 1-based line in the rubric's Markdown.
+    pub line: u32,
+}
+
+/// Why a rubric can't be used, at which line (1-based; 0 for the rubric as a whole).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RubricProblem {
+    pub line: u32,
+    pub message: String,
+}

@@ -70,6 +70,9 @@ pub fn files() -> Vec<(String, String)> {
         render::<MemoryProblem>(&cfg),
         render::<Criterion>(&cfg),
         render::<RubricProblem>(&cfg),
+        render::<RubricId>(&cfg),
+        render::<RubricVersion>(&cfg),
+        render::<Rubric>(&cfg),
     ];
     files.sort();
     let mut index = String::from(HEADER);

@@ -27,3 +27,38 @@ pub struct RubricProblem {
     pub line: u32,
     pub message: String,
 }
+
+/// Identifies a rubric (`rub_…`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+pub struct RubricId(pub String);
+
+impl RubricId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// One saved version of a rubric: its Markdown and the criteria parsed from it. Versions are
+/// never changed; an outcome records the version it used.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct RubricVersion {
+    pub rubric_id: RubricId,
+    /// 1, 2, 3… per rubric.
+    pub version: u32,
+    pub source: String,
+    pub criteria: Vec<Criterion>,
+    #[ts(type = "number")]
+    pub created_at: i64,
+}
+
+/// A rubric in the library: its name and latest version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Rubric {
+    pub id: RubricId,
+    pub name: String,
+    pub latest: RubricVersion,
+    #[ts(type = "number")]
+    pub created_at: i64,
+    #[ts(type = "number")]
+    pub updated_at: i64,
+}

@@ -1,6 +1,8 @@
 //! Outcomes: a rubric that says what a good result looks like, graded after each agent turn.
-//! (The rubric parser and the starter rubrics; the grader builds on them.)
+//! (The rubric parser, the starter rubrics and the versioned library; the grader builds on them.)
 
+mod library;
 pub mod rubric;
 
+pub use library::{Rubrics, SaveError};
 pub use rubric::{parse, MAX_RUBRIC_CHARS, STARTERS};

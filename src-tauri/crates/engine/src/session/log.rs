@@ -174,7 +174,11 @@ impl Subscription {
                 continue;
             }
             if self.catch_up {
-                let stored = self.log.read(&self.session, self.delivered, READ_PAGE)?;
+                // SQLite blocks: read off the async runtime.
+                let (log, session, after) = (self.log.clone(), self.session.clone(), self.delivered);
+                let stored = tokio::task::spawn_blocking(move || log.read(&session, after, READ_PAGE))
+                    .await
+                    .map_err(|e| crate::Error::Internal(format!("the event reader stopped: {e}")))??;
                 // A full page may have more behind it: keep catching up until a short one.
                 self.catch_up = stored.len() == READ_PAGE;
                 if !stored.is_empty() {

@@ -73,6 +73,9 @@ pub fn files() -> Vec<(String, String)> {
         render::<RubricId>(&cfg),
         render::<RubricVersion>(&cfg),
         render::<Rubric>(&cfg),
+        render::<Verdict>(&cfg),
+        render::<OutcomeResult>(&cfg),
+        render::<CriterionVerdict>(&cfg),
     ];
     files.sort();
     let mut index = String::from(HEADER);

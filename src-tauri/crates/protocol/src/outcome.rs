@@ -62,3 +62,40 @@ pub struct Rubric {
     #[ts(type = "number")]
     pub updated_at: i64,
 }
+
+/// The grader's verdict on one criterion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Met,
+    PartiallyMet,
+    NotMet,
+}
+
+/// How an evaluation came out, computed in code from the verdicts (never taken from the grader).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeResult {
+    /// Every required criterion is met (optional ones at least partially).
+    Satisfied,
+    NeedsRevision,
+    /// The iteration budget is spent.
+    MaxIterationsReached,
+    /// The grader judged the rubric does not apply, or its output stayed invalid.
+    Failed,
+    /// Cancelled while grading.
+    Interrupted,
+}
+
+/// One criterion as graded: the verdict, the evidence (a quote or `file:line`) and what to change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CriterionVerdict {
+    pub criterion_id: String,
+    pub verdict: Verdict,
+    pub evidence: String,
+    /// Empty when met.
+    pub change: String,
+    /// With several grader passes: each pass's verdict, when they did not all agree.
+    #[serde(default)]
+    pub disagreement: Vec<Verdict>,
+}

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use reverie_engine::providers::process_env;
-use reverie_engine::session::{owner, EventLog, Owner, Runs};
+use reverie_engine::outcome::Rubrics;
+use reverie_engine::session::{owner, EventLog, Owner, Runs, RunsParts};
 use reverie_engine::memory::mirror::{MirrorWatch, MIRROR_DIR};
 use reverie_engine::memory::Mirror;
 use reverie_engine::{Agents, Clock, Database, Ids, Memory, Providers, Secrets, SystemClock, UuidIds};
@@ -47,6 +48,7 @@ pub struct AppState {
     pub providers: Providers,
     pub agents: Agents,
     pub memory: Memory,
+    pub rubrics: Rubrics,
     pub mirror: Arc<Mirror>,
     /// The watcher of the mirror folder, once started; dropping it stops it.
     mirror_watch: Mutex<Option<MirrorWatch>>,
@@ -113,6 +115,7 @@ impl AppState {
         // The memory stores, mirrored as plain files under <data>/memory for the user's own editor.
         let mirror = Arc::new(Mirror::new(paths.data_dir.join(MIRROR_DIR), db.clone(), clock.clone(), ids.clone()));
         let memory = Memory::new(db.clone(), clock.clone(), ids.clone()).with_listener(mirror.clone());
+        let rubrics = Rubrics::new(db.clone(), clock.clone(), ids.clone());
         let log = Arc::new(EventLog::new(db, clock));
         let owner = match on_disk.then(|| Owner::acquire(&paths.data_dir, &*ids)) {
             Some(Ok(owner)) => owner,
@@ -134,8 +137,17 @@ impl AppState {
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "couldn't check for interrupted sessions"),
         }
-        let runs = Runs::new(log, agents.clone(), providers.clone(), memory.clone(), ids, owner, StreamOptions::default());
-        Self { providers, agents, memory, mirror, mirror_watch: Mutex::new(None), runs, watches: Default::default(), secrets, updates: Updates::new(update_source), paths, notices }
+        let runs = Runs::new(RunsParts {
+            log,
+            agents: agents.clone(),
+            providers: providers.clone(),
+            memory: memory.clone(),
+            rubrics: rubrics.clone(),
+            ids,
+            owner,
+            stream_options: StreamOptions::default(),
+        });
+        Self { providers, agents, memory, rubrics, mirror, mirror_watch: Mutex::new(None), runs, watches: Default::default(), secrets, updates: Updates::new(update_source), paths, notices }
     }
 
     /// Stops every run of this process (the app is quitting): each records its end and its

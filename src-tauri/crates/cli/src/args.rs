@@ -60,6 +60,25 @@ pub struct StreamFlags {
     pub max_turns: Option<u32>,
 }
 
+/// Grading the work against a rubric until it is satisfied (`define_outcome`).
+#[derive(Debug, Args)]
+pub struct OutcomeFlags {
+    /// Grade the work against this rubric after each turn and have the agent revise until it is
+    /// met: a rubric's name in the library, or a Markdown file (added to the library under the
+    /// file's name, as a new version when it changed).
+    #[arg(long, value_name = "FILE|NAME")]
+    pub rubric: Option<String>,
+    /// Gradings at most (1–20, default 3); when spent, the agent gets one turn to wrap up.
+    #[arg(long, value_name = "N", requires = "rubric")]
+    pub max_iterations: Option<u32>,
+    /// Independent grader passes per grading, combined by majority (1–5, default 1).
+    #[arg(long, value_name = "N", requires = "rubric")]
+    pub grader_passes: Option<u32>,
+    /// What a good result is, for the grader. Default: the task.
+    #[arg(long, value_name = "TEXT", requires = "rubric")]
+    pub outcome: Option<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The agent to run, by name (`reverie agents list`).
@@ -70,6 +89,8 @@ pub struct RunArgs {
     pub workspace: Option<PathBuf>,
     #[command(flatten)]
     pub stream: StreamFlags,
+    #[command(flatten)]
+    pub outcome: OutcomeFlags,
     /// The task, in one or more words; `-` reads it from standard input.
     #[arg(required = true, value_name = "TASK")]
     pub task: Vec<String>,

@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use reverie_engine::providers::{blocking, process_env};
-use reverie_engine::session::{owner, EventLog, Owner, Runs};
+use reverie_engine::outcome::Rubrics;
+use reverie_engine::session::{owner, EventLog, Owner, Runs, RunsParts};
 use reverie_engine::{Agents, Clock, Database, Memory, Providers, Secrets, SystemClock, UuidIds};
-use reverie_protocol::{Agent, Provider};
+use reverie_protocol::{Agent, Provider, Rubric};
 
 use crate::exit::{Failure, Outcome};
 
@@ -22,6 +23,7 @@ pub struct Engine {
     pub agents: Agents,
     pub runs: Arc<Runs>,
     pub memory: Memory,
+    pub rubrics: Rubrics,
 }
 
 /// `REVERIE_DATA_DIR` if set, else the same folder the app uses.
@@ -62,22 +64,25 @@ impl Engine {
         let agents = Agents::new(db.clone(), clock.clone(), ids.clone());
         let owner = Owner::acquire(&data_dir, &*ids)?;
         let memory = Memory::new(db.clone(), clock.clone(), ids.clone());
+        let rubrics = Rubrics::new(db.clone(), clock.clone(), ids.clone());
         let log = Arc::new(EventLog::new(db, clock));
-        let runs = Runs::new(
+        let runs = Runs::new(RunsParts {
             log,
-            agents.clone(),
-            providers.clone(),
-            memory.clone(),
+            agents: agents.clone(),
+            providers: providers.clone(),
+            memory: memory.clone(),
+            rubrics: rubrics.clone(),
             ids,
             owner,
-            reverie_llm::StreamOptions::default(),
-        );
+            stream_options: reverie_llm::StreamOptions::default(),
+        });
         let engine = Self {
             data_dir,
             providers,
             agents,
             runs,
             memory,
+            rubrics,
         };
         engine.recover().await?;
         Ok(engine)
@@ -110,8 +115,46 @@ impl Engine {
         Ok(blocking(move || agents.by_name(&name)).await?)
     }
 
+    /// A rubric by name, or from a Markdown file: added to the library under the file's name
+    /// (a new version of that rubric when its text changed).
+    pub async fn rubric(&self, arg: &str) -> Outcome<Rubric> {
+        let (rubrics, arg) = (self.rubrics.clone(), arg.trim().to_owned());
+        let path = std::path::Path::new(&arg);
+        if !path.is_file() {
+            return blocking(move || {
+                rubrics.by_name(&arg).map_err(|e| match e {
+                    reverie_engine::Error::NotFound(m) => reverie_engine::Error::invalid(
+                        "rubric",
+                        format!("{m} Give a rubric's name from the app's Rubrics page, or the path of a Markdown file."),
+                    ),
+                    other => other,
+                })
+            })
+            .await
+            .map_err(Failure::from);
+        }
+        let source = read_rubric_file(path)?;
+        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "Rubric".into());
+        let result = blocking(move || {
+            let saved = match rubrics.by_name(&name) {
+                Ok(existing) => rubrics.save(&existing.id, &existing.name, &source),
+                Err(reverie_engine::Error::NotFound(_)) => rubrics.create(&name, &source),
+                Err(e) => return Err(e),
+            };
+            saved.map_err(reverie_engine::Error::from)
+        })
+        .await;
+        result.map_err(|e| Failure::new(format!("{}: {}", arg, Failure::from(e).message)))
+    }
+
     pub async fn providers(&self) -> Outcome<Vec<Provider>> {
         let providers = self.providers.clone();
         Ok(blocking(move || providers.list()).await?)
     }
+}
+
+/// A rubric file's text; a file too large or not UTF-8 is refused with what to do.
+fn read_rubric_file(path: &std::path::Path) -> Outcome<String> {
+    let bytes = std::fs::read(path).map_err(|e| Failure::new(format!("Couldn't read {} ({e}).", path.display())))?;
+    String::from_utf8(bytes).map_err(|_| Failure::new(format!("{} is not UTF-8 text; save the rubric as a Markdown (.md) file.", path.display())))
 }

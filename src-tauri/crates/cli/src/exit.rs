@@ -14,6 +14,9 @@ pub const USAGE: u8 = 2;
 pub const CANCELLED: u8 = 3;
 /// The run reached its turn limit.
 pub const MAX_TURNS: u8 = 4;
+/// The agent finished, but its outcome's rubric was not satisfied (the budget ran out, or
+/// grading failed).
+pub const NOT_SATISFIED: u8 = 5;
 
 /// The exit code for how a run ended.
 pub fn for_reason(reason: IdleReason) -> u8 {

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use reverie_engine::session::run::RunOutcome;
 use reverie_engine::session::{RunOptions, Started};
-use reverie_protocol::{EventPayload, IdleReason, RunInput, SessionEvent, SessionId, StreamItem};
+use reverie_protocol::{EventPayload, IdleReason, OutcomeInput, OutcomeResult, RunInput, SessionEvent, SessionId, StreamItem};
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::oneshot;
 
@@ -30,10 +30,26 @@ pub async fn run(engine: &Engine, args: RunArgs) -> Outcome {
         [dash] if dash == "-" => read_stdin("task")?,
         words => words.join(" "),
     };
+    let outcome = match &args.outcome.rubric {
+        Some(rubric) => {
+            let rubric = engine.rubric(rubric).await?;
+            Some(OutcomeInput {
+                description: args.outcome.outcome.clone().unwrap_or_default(),
+                rubric_id: rubric.id,
+                rubric_version: Some(rubric.latest.version),
+                max_iterations: args.outcome.max_iterations,
+                grader_passes: args.outcome.grader_passes,
+                grader_provider_id: None,
+                grader_model: None,
+            })
+        }
+        None => None,
+    };
     let input = RunInput {
         agent_id: agent.id,
         workspace: workspace.display().to_string(),
         task,
+        outcome,
     };
     let signals = Signals::listen()?;
     // The run's subscription was made before it began: the first streamed text is seen live.
@@ -273,7 +289,10 @@ async fn follow(
             id.as_str()
         ));
     }
-    Ok(exit::for_reason(outcome.reason))
+    match (outcome.reason, outcome.outcome) {
+        (IdleReason::EndTurn, Some(OutcomeResult::Failed | OutcomeResult::MaxIterationsReached)) => Ok(exit::NOT_SATISFIED),
+        (reason, _) => Ok(exit::for_reason(reason)),
+    }
 }
 
 /// The terminal's answer to the approval being asked; never resolves while none is.

@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 
-use reverie_protocol::{EventPayload, IdleReason, SessionEvent, SessionSummary};
+use reverie_protocol::{
+    EventPayload, IdleReason, OutcomeResult, SessionEvent, SessionSummary, Verdict,
+};
 use serde_json::Value;
 
 use crate::units;
@@ -21,6 +23,8 @@ pub struct Transcript<W: Write> {
     tools: HashMap<String, String>,
     /// User messages seen; the first is the task.
     user_messages: usize,
+    /// The outcome's criteria texts by id, to name them in verdicts.
+    criteria: HashMap<String, String>,
 }
 
 impl<W: Write> Transcript<W> {
@@ -30,6 +34,7 @@ impl<W: Write> Transcript<W> {
             streamed: String::new(),
             tools: HashMap::new(),
             user_messages: 0,
+            criteria: HashMap::new(),
         }
     }
 
@@ -107,6 +112,57 @@ impl<W: Write> Transcript<W> {
                 }
             }
             EventPayload::AgentMessage { .. } => {}
+            EventPayload::OutcomeDefined { outcome } => {
+                self.criteria = outcome.criteria.iter().map(|c| (c.id.clone(), c.text.clone())).collect();
+                writeln!(
+                    self.out,
+                    "◆ Graded against “{}” (version {}, {} criteria) by {}, {} iteration(s) at most",
+                    outcome.rubric_name,
+                    outcome.rubric_version,
+                    outcome.criteria.len(),
+                    outcome.grader_model,
+                    outcome.max_iterations
+                )?;
+            }
+            EventPayload::OutcomeEvaluationStart { iteration, .. } => {
+                writeln!(self.out, "◆ Grading iteration {}…", iteration + 1)?
+            }
+            EventPayload::OutcomeEvaluationEnd {
+                iteration,
+                result,
+                verdicts,
+                reason,
+                ..
+            } => {
+                let met = verdicts.iter().filter(|v| v.verdict == Verdict::Met).count();
+                let tally = if verdicts.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({met} of {} criteria met)", verdicts.len())
+                };
+                writeln!(
+                    self.out,
+                    "◆ Iteration {}: {}{tally}",
+                    iteration + 1,
+                    result_sentence(*result)
+                )?;
+                if let Some(reason) = reason {
+                    writeln!(self.out, "  {}", indent(reason, "  "))?;
+                }
+                for v in verdicts {
+                    let (mark, text) = match v.verdict {
+                        Verdict::Met => ('✓', "met"),
+                        Verdict::PartiallyMet => ('~', "partially met"),
+                        Verdict::NotMet => ('✗', "not met"),
+                    };
+                    let name = self.criteria.get(&v.criterion_id).unwrap_or(&v.criterion_id);
+                    writeln!(self.out, "  {mark} {name} — {text}")?;
+                }
+            }
+            // The unmet criteria were just listed; the message itself is in the session's log.
+            EventPayload::OutcomeFeedback { .. } => {
+                writeln!(self.out, "▸ The grader's feedback went to the agent.")?
+            }
         }
         self.out.flush()
     }
@@ -142,6 +198,16 @@ impl<W: Write> Transcript<W> {
 }
 
 /// Why a session stopped, as a sentence.
+pub fn result_sentence(result: OutcomeResult) -> &'static str {
+    match result {
+        OutcomeResult::Satisfied => "the rubric is satisfied.",
+        OutcomeResult::NeedsRevision => "needs revision.",
+        OutcomeResult::MaxIterationsReached => "the iteration budget is spent; the agent wraps up.",
+        OutcomeResult::Failed => "grading failed.",
+        OutcomeResult::Interrupted => "grading was interrupted.",
+    }
+}
+
 pub fn reason_sentence(reason: IdleReason) -> &'static str {
     match reason {
         IdleReason::EndTurn => "The agent finished.",

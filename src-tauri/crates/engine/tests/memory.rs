@@ -7,7 +7,8 @@ use std::time::Duration;
 use reverie_engine::clock::{ManualClock, SequentialIds};
 use reverie_engine::memory::{Actor, Change, Limits, MAX_FILES};
 use reverie_engine::providers::EnvLookup;
-use reverie_engine::session::{EventLog, Owner, RunOptions, Runs};
+use reverie_engine::outcome::Rubrics;
+use reverie_engine::session::{EventLog, Owner, RunOptions, Runs, RunsParts};
 use reverie_engine::{Agents, Database, Error, Memory, Providers, Secrets};
 use reverie_llm::{RetryPolicy, StreamOptions};
 use reverie_protocol::{
@@ -182,9 +183,19 @@ async fn env(kind: ProviderKind) -> Env {
     let provider = providers.create(ProviderInput { name: "Fake".into(), kind, base_url, model: "fake-model".into(), api_key: Some("sk-test-good".into()) }).unwrap();
     let agents = Agents::new(db.clone(), clock.clone(), ids.clone());
     let memory = Memory::new(db.clone(), clock.clone(), ids.clone());
-    let log = Arc::new(EventLog::new(db, clock));
     let options = StreamOptions { retry: RetryPolicy { max_attempts: 1, ..RetryPolicy::default() }, idle_timeout: WAIT };
-    let runs = Runs::new(log.clone(), agents.clone(), providers, memory.clone(), ids.clone(), Owner::in_process(&*ids), options);
+    let rubrics = Rubrics::new(db.clone(), clock.clone(), ids.clone());
+    let log = Arc::new(EventLog::new(db, clock));
+    let runs = Runs::new(RunsParts {
+        log: log.clone(),
+        agents: agents.clone(),
+        providers,
+        memory: memory.clone(),
+        rubrics,
+        ids: ids.clone(),
+        owner: Owner::in_process(&*ids),
+        stream_options: options,
+    });
     Env { runs, agents, memory, log, fake, provider: provider.id, workspace: tempfile::tempdir().unwrap(), _data: data }
 }
 
@@ -205,7 +216,7 @@ impl Env {
     }
 
     async fn run(&self, agent: &reverie_protocol::Agent, task: &str) -> SessionId {
-        let input = RunInput { agent_id: agent.id.clone(), workspace: self.workspace.path().display().to_string(), task: task.into() };
+        let input = RunInput { agent_id: agent.id.clone(), workspace: self.workspace.path().display().to_string(), task: task.into(), outcome: None };
         let started = self.runs.start(input, RunOptions::default()).await.unwrap();
         let outcome = tokio::time::timeout(WAIT, started.done).await.unwrap().unwrap().unwrap();
         assert_eq!(outcome.reason, IdleReason::EndTurn);

@@ -1,18 +1,327 @@
-//! Grading against the fake provider: structured output checked against the rubric, one retry
-//! with what was wrong, then a clear failure; the grader's request carries only what it is given.
+//! Outcomes against the fake provider: the revise loop through `Runs` (fail → revise →
+//! satisfied, the budget spent, invalid grader output, a rubric that does not fit, cancel while
+//! grading and resuming, several grader passes), what the grader is and is not shown, and the
+//! input a run with an outcome refuses. The agent's requests go to the fake's `default`
+//! conversation (its instructions carry the marker); the grader's to `grader` (the outcome's
+//! description carries it, and the description opens the grader's prompt).
 
 use std::time::Duration;
 
-use reverie_engine::outcome::grade::{grade_once, Pass};
+use reverie_engine::outcome::grade::{grade_once, Grader, Pass};
 use reverie_engine::outcome::parse;
+use reverie_engine::tools::{ToolContext, ToolSet, Workspace};
+use reverie_engine::Error;
 use reverie_llm::{model_for, Endpoint, ModelError, RetryPolicy, StreamOptions};
-use reverie_protocol::{ProviderKind, Verdict};
-use reverie_testkit::{FakeProvider, FakeProviderConfig, Reply, Script};
+use reverie_protocol::{
+    EventPayload, IdleReason, OutcomeDefinition, OutcomeInput, OutcomeResult, ProviderInput, ProviderKind, RubricId, SessionStatus, StreamItem, Verdict,
+};
+use reverie_testkit::{FakeProvider, FakeProviderConfig, Reply, Script, Usage};
 use secrecy::SecretString;
-use serde_json::json;
+use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
-const RUBRIC: &str = "# Change\n- The tests pass {#tests}\n- The summary lists the files {#summary .optional}\n";
+use crate::runs::{env_with, finish, Env, WAIT};
+
+const RUBRIC: &str = "# Release notes\n\n## Content\n- The notes have a title {#title}\n- A summary paragraph says what changed {#summary}\n\n## Style\n- Short sentences {#short .optional}\n";
+const TASK: &str = "Write release notes in notes.md. TASK-TEXT-7781";
+const DESCRIPTION: &str = "[[script:grader]] Release notes a user can read in a minute.";
+
+fn grade(verdicts: &[(&str, &str, &str, &str)]) -> Reply {
+    let criteria: Vec<Value> = verdicts.iter().map(|(id, v, evidence, change)| json!({"id": id, "verdict": v, "evidence": evidence, "change": change})).collect();
+    Reply::new().tool_use("submit_result", json!({"applies": true, "criteria": criteria})).usage(Usage::new(900, 120))
+}
+
+fn all_met() -> Reply {
+    grade(&[("title", "met", "notes.md:1", ""), ("summary", "met", "notes.md:3", ""), ("short", "met", "", "")])
+}
+
+fn summary_missing() -> Reply {
+    grade(&[
+        ("title", "met", "notes.md:1 “# Release 2.0”", ""),
+        ("summary", "not_met", "notes.md has only a title", "Add a paragraph under the title that says what changed"),
+        ("short", "partially_met", "one long line", "Split the long sentence"),
+    ])
+}
+
+async fn outcome_env(agent: Vec<Reply>, grader: Vec<Reply>) -> (Env, RubricId) {
+    let e = env_with(ProviderKind::Anthropic, agent, Some("sk-test-good"), vec![]).await;
+    e.fake.push_replies("grader", grader);
+    let rubric = e.rubrics.create("Release notes", RUBRIC).unwrap();
+    (e, rubric.id)
+}
+
+fn outcome(rubric: &RubricId, max_iterations: Option<u32>) -> OutcomeInput {
+    OutcomeInput {
+        description: DESCRIPTION.into(),
+        rubric_id: rubric.clone(),
+        rubric_version: None,
+        max_iterations,
+        grader_passes: None,
+        grader_provider_id: None,
+        grader_model: None,
+    }
+}
+
+fn bodies(e: &Env, conversation: &str) -> Vec<Value> {
+    e.fake.requests_for(conversation).iter().filter(|r| r.method == "POST").map(|r| r.body.clone().unwrap()).collect()
+}
+
+/// The text of the last user message of an Anthropic request body.
+fn last_user_text(body: &Value) -> String {
+    let last = body["messages"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["role"], "user");
+    match &last["content"] {
+        Value::String(s) => s.clone(),
+        Value::Array(blocks) => blocks.iter().filter_map(|b| b["text"].as_str()).collect(),
+        other => panic!("{other}"),
+    }
+}
+
+/// One recorded evaluation: iteration, result, (criterion, verdict)s and why it failed.
+type Evaluation = (u32, OutcomeResult, Vec<(String, Verdict)>, Option<String>);
+
+/// Every evaluation of a session, in order.
+fn evaluations(e: &Env, id: &reverie_protocol::SessionId) -> Vec<Evaluation> {
+    e.payloads(id)
+        .into_iter()
+        .filter_map(|p| match p {
+            EventPayload::OutcomeEvaluationEnd { iteration, result, verdicts, reason, .. } => {
+                Some((iteration, result, verdicts.into_iter().map(|v| (v.criterion_id, v.verdict)).collect(), reason))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_agent_revises_on_the_graders_feedback_until_the_rubric_is_satisfied() {
+    let (e, rubric) = outcome_env(
+        vec![
+            Reply::new().text("Thinking privately: PRIVATE-REASONING-55.").tool_use("write_file", json!({"path": "notes.md", "content": "# Release 2.0\n"})),
+            Reply::new().text("I wrote notes.md."),
+            Reply::new().tool_use("write_file", json!({"path": "notes.md", "content": "# Release 2.0\n\nExports are twice as fast.\n"})),
+            Reply::new().text("Added a summary."),
+        ],
+        vec![summary_missing(), all_met()],
+    )
+    .await;
+    let started = e.runs.start(reverie_protocol::RunInput { outcome: Some(outcome(&rubric, None)), ..e.input(TASK) }, Default::default()).await.unwrap();
+    let id = started.summary.id.clone();
+    // Deleting the rubric while the outcome runs changes nothing: the outcome holds its version.
+    e.rubrics.delete(&rubric).unwrap();
+    let done = finish(started).await;
+    assert_eq!((done.reason, done.outcome), (IdleReason::EndTurn, Some(OutcomeResult::Satisfied)));
+
+    let evals = evaluations(&e, &id);
+    let v = |id: &str, verdict| (id.to_owned(), verdict);
+    assert_eq!(
+        evals,
+        [
+            (0, OutcomeResult::NeedsRevision, vec![v("title", Verdict::Met), v("summary", Verdict::NotMet), v("short", Verdict::PartiallyMet)], None),
+            (1, OutcomeResult::Satisfied, vec![v("title", Verdict::Met), v("summary", Verdict::Met), v("short", Verdict::Met)], None),
+        ]
+    );
+    // The feedback: each unmet required criterion with the grader's evidence and change, word
+    // for word (the optional one, partially met, is enough as it is).
+    let expected = "Your work was checked against the rubric. These criteria are not met yet:\n\n\
+                    - A summary paragraph says what changed (not met)\n  Evidence: notes.md has only a title\n  What to change: Add a paragraph under the title that says what changed\n\n\
+                    Revise the work so every criterion is met, then end your turn with a short summary of what you changed.";
+    let feedback: Vec<(u32, String)> = e
+        .payloads(&id)
+        .into_iter()
+        .filter_map(|p| match p {
+            EventPayload::OutcomeFeedback { iteration, text } => Some((iteration, text)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(feedback, [(0, expected.to_owned())]);
+    let agent = bodies(&e, "default");
+    assert_eq!(agent.len(), 4);
+    assert_eq!(last_user_text(&agent[2]), expected, "the agent's next request ends with the feedback");
+
+    // The grader saw the description, the rubric, the final message and the changed file, and
+    // nothing of the agent's conversation: not the task, its reasoning, its tool calls or its
+    // instructions.
+    let grader = bodies(&e, "grader");
+    assert_eq!(grader.len(), 2);
+    let first = grader[0].to_string();
+    for shown in ["Release notes a user can read in a minute", "id `summary`: A summary paragraph says what changed", "I wrote notes.md.", "notes.md (new", "# Release 2.0"] {
+        assert!(first.contains(shown), "the grader is shown {shown:?}: {first}");
+    }
+    for hidden in ["TASK-TEXT-7781", "PRIVATE-REASONING-55", "write_file", "You tidy up notes"] {
+        assert!(!first.contains(hidden), "the grader must not see {hidden:?}");
+    }
+    assert!(grader[1].to_string().contains("Exports are twice as fast."), "the second grading sees the revision");
+
+    // The outcome as recorded: the version's criteria, the defaults, and grading in the totals.
+    let defined = e.payloads(&id).into_iter().find_map(|p| match p {
+        EventPayload::OutcomeDefined { outcome } => Some(outcome),
+        _ => None,
+    });
+    let OutcomeDefinition { rubric_version, criteria, max_iterations, grader_passes, grader_model, .. } = defined.unwrap();
+    assert_eq!((rubric_version, criteria.len(), max_iterations, grader_passes, grader_model.as_str()), (1, 3, 3, 1, "fake-model"));
+    let summary = e.runs.get(&id).await.unwrap();
+    assert!(summary.usage.input_tokens >= 1800, "grading counts in the session's tokens: {:?}", summary.usage);
+    assert_eq!(summary.turns, 4, "grading is not an agent turn");
+}
+
+#[tokio::test]
+async fn a_spent_budget_gives_the_agent_one_final_turn_to_wrap_up() {
+    let (e, rubric) = outcome_env(
+        vec![Reply::new().text("Draft one."), Reply::new().text("Draft two."), Reply::new().text("Wrapped up: the summary is still missing.")],
+        vec![summary_missing(), summary_missing()],
+    )
+    .await;
+    let started = e.runs.start(reverie_protocol::RunInput { outcome: Some(outcome(&rubric, Some(2))), ..e.input(TASK) }, Default::default()).await.unwrap();
+    let id = started.summary.id.clone();
+    let done = finish(started).await;
+    assert_eq!((done.reason, done.outcome), (IdleReason::EndTurn, Some(OutcomeResult::MaxIterationsReached)));
+    let results: Vec<(u32, OutcomeResult)> = evaluations(&e, &id).into_iter().map(|(i, r, ..)| (i, r)).collect();
+    assert_eq!(results, [(0, OutcomeResult::NeedsRevision), (1, OutcomeResult::MaxIterationsReached)]);
+    let agent = bodies(&e, "default");
+    assert_eq!(agent.len(), 3, "one final turn, and it is not graded");
+    let wrap_up = last_user_text(&agent[2]);
+    assert!(wrap_up.starts_with("The iteration budget for this outcome is spent") && wrap_up.contains("- A summary paragraph says what changed (not met)"), "{wrap_up}");
+    assert!(!wrap_up.contains("Short sentences"), "an optional criterion partially met is not listed");
+    assert_eq!(bodies(&e, "grader").len(), 2);
+}
+
+#[tokio::test]
+async fn grader_output_invalid_twice_fails_the_evaluation_with_the_error_shown() {
+    let (e, rubric) = outcome_env(
+        vec![Reply::new().text("Done.")],
+        vec![
+            Reply::new().tool_use("submit_result", json!({"applies": true, "criteria": [{"id": "title", "verdict": "great", "evidence": "x"}]})),
+            grade(&[("title", "met", "x", ""), ("nope", "met", "x", "")]),
+        ],
+    )
+    .await;
+    let started = e.runs.start(reverie_protocol::RunInput { outcome: Some(outcome(&rubric, None)), ..e.input(TASK) }, Default::default()).await.unwrap();
+    let id = started.summary.id.clone();
+    let done = finish(started).await;
+    assert_eq!((done.reason, done.outcome), (IdleReason::EndTurn, Some(OutcomeResult::Failed)));
+    let evals = evaluations(&e, &id);
+    assert_eq!(evals.len(), 1);
+    let (_, result, verdicts, reason) = &evals[0];
+    assert_eq!((*result, verdicts.len()), (OutcomeResult::Failed, 0), "no made-up verdicts");
+    let reason = reason.as_deref().unwrap();
+    assert!(reason.starts_with("The grader could not finish") && reason.contains("invalid twice") && reason.contains("\"nope\""), "{reason}");
+    let grader = bodies(&e, "grader");
+    assert_eq!(grader.len(), 2, "retried once");
+    assert!(grader[1].to_string().contains("unknown variant `great`"), "the retry carries the validation error: {}", grader[1]);
+    assert_eq!(bodies(&e, "default").len(), 1, "the agent got no feedback");
+}
+
+#[tokio::test]
+async fn a_rubric_that_does_not_fit_the_task_fails_with_the_graders_reason() {
+    let (e, rubric) = outcome_env(
+        vec![Reply::new().text("Here is your poem.")],
+        vec![Reply::new().tool_use("submit_result", json!({"applies": false, "reason": "The task was a poem; the rubric is about release notes.", "criteria": []}))],
+    )
+    .await;
+    let started = e.runs.start(reverie_protocol::RunInput { outcome: Some(outcome(&rubric, None)), ..e.input(TASK) }, Default::default()).await.unwrap();
+    let id = started.summary.id.clone();
+    assert_eq!(finish(started).await.outcome, Some(OutcomeResult::Failed));
+    let (_, result, _, reason) = evaluations(&e, &id).remove(0);
+    assert_eq!(result, OutcomeResult::Failed);
+    assert_eq!(reason.as_deref(), Some("The rubric does not apply to this task: The task was a poem; the rubric is about release notes."));
+}
+
+#[tokio::test]
+async fn cancelling_while_grading_interrupts_the_evaluation_and_continuing_grades_again() {
+    let (e, rubric) = outcome_env(vec![Reply::new().text("Done.")], vec![all_met().delay_ms(60_000), all_met()]).await;
+    let started = e.runs.start(reverie_protocol::RunInput { outcome: Some(outcome(&rubric, None)), ..e.input(TASK) }, Default::default()).await.unwrap();
+    let id = started.summary.id.clone();
+    let mut sub = e.runs.subscribe(&id, 0).await.unwrap();
+    tokio::time::timeout(WAIT, async {
+        loop {
+            if let StreamItem::Event { event } = sub.next_item().await.unwrap() {
+                if matches!(event.payload, EventPayload::OutcomeEvaluationStart { .. }) {
+                    break;
+                }
+            }
+        }
+    })
+    .await
+    .unwrap();
+    tokio::time::timeout(WAIT, async {
+        while e.fake.open_streams() == 0 && bodies(&e, "grader").is_empty() {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .unwrap();
+    e.runs.cancel(&id).await.unwrap();
+    let done = finish(started).await;
+    assert_eq!((done.reason, done.outcome), (IdleReason::Cancelled, Some(OutcomeResult::Interrupted)));
+    assert_eq!(evaluations(&e, &id).into_iter().map(|(i, r, ..)| (i, r)).collect::<Vec<_>>(), [(0, OutcomeResult::Interrupted)]);
+
+    // Continuing the session grades the same iteration again; the agent is not asked anything.
+    let again = e.runs.continue_run(&id, None, Default::default()).await.unwrap();
+    let done = finish(again).await;
+    assert_eq!((done.reason, done.outcome), (IdleReason::EndTurn, Some(OutcomeResult::Satisfied)));
+    let results: Vec<(u32, OutcomeResult)> = evaluations(&e, &id).into_iter().map(|(i, r, ..)| (i, r)).collect();
+    assert_eq!(results, [(0, OutcomeResult::Interrupted), (0, OutcomeResult::Satisfied)]);
+    assert_eq!(bodies(&e, "default").len(), 1);
+    assert_eq!(e.runs.get(&id).await.unwrap().status, SessionStatus::Idle);
+}
+
+#[tokio::test]
+async fn three_grader_passes_take_the_majority_and_keep_the_dissent() {
+    let dissent = grade(&[("title", "met", "notes.md:1", ""), ("summary", "not_met", "no summary", "Add one"), ("short", "met", "", "")]);
+    let (e, rubric) = outcome_env(vec![Reply::new().text("Done.")], vec![all_met(), dissent, all_met()]).await;
+    let input = OutcomeInput { grader_passes: Some(3), ..outcome(&rubric, None) };
+    let started = e.runs.start(reverie_protocol::RunInput { outcome: Some(input), ..e.input(TASK) }, Default::default()).await.unwrap();
+    let id = started.summary.id.clone();
+    assert_eq!(finish(started).await.outcome, Some(OutcomeResult::Satisfied));
+    let end = e
+        .payloads(&id)
+        .into_iter()
+        .find_map(|p| match p {
+            EventPayload::OutcomeEvaluationEnd { verdicts, usage, .. } => Some((verdicts, usage)),
+            _ => None,
+        })
+        .unwrap();
+    let (verdicts, usage) = end;
+    assert_eq!(verdicts[1].verdict, Verdict::Met, "two of three passes found it met");
+    let mut dissent = verdicts[1].disagreement.clone();
+    dissent.sort_by_key(|v| format!("{v:?}"));
+    assert_eq!(dissent, [Verdict::Met, Verdict::Met, Verdict::NotMet]);
+    assert!(verdicts[0].disagreement.is_empty() && verdicts[2].disagreement.is_empty());
+    assert_eq!(usage.input_tokens, 2700, "every pass is paid for");
+    assert_eq!(bodies(&e, "grader").len(), 3);
+}
+
+#[tokio::test]
+async fn bad_outcome_input_is_refused_before_anything_runs() {
+    let (e, rubric) = outcome_env(vec![], vec![]).await;
+    let keyless = e
+        .providers
+        .create(ProviderInput { name: "Keyless".into(), kind: ProviderKind::Anthropic, base_url: e.fake.base_url(), model: "m".into(), api_key: None })
+        .unwrap();
+    let cases = [
+        (OutcomeInput { max_iterations: Some(0), ..outcome(&rubric, None) }, "outcome.max_iterations", "between 1 and 20"),
+        (OutcomeInput { max_iterations: Some(21), ..outcome(&rubric, None) }, "outcome.max_iterations", "you chose 21"),
+        (OutcomeInput { grader_passes: Some(6), ..outcome(&rubric, None) }, "outcome.grader_passes", "between 1 and 5"),
+        (OutcomeInput { rubric_id: RubricId("rub_gone".into()), ..outcome(&rubric, None) }, "outcome.rubric_id", "no longer exists"),
+        (OutcomeInput { rubric_version: Some(9), ..outcome(&rubric, None) }, "outcome.rubric_version", "no version 9"),
+        (OutcomeInput { grader_provider_id: Some(keyless.id.clone()), ..outcome(&rubric, None) }, "outcome.grader_provider_id", "No API key is set for the grader's provider “Keyless”"),
+    ];
+    for (input, field, says) in cases {
+        let err = e.runs.start(reverie_protocol::RunInput { outcome: Some(input), ..e.input(TASK) }, Default::default()).await.err().unwrap();
+        match err {
+            Error::Invalid { field: f, message } => {
+                assert_eq!(f, field);
+                assert!(message.contains(says), "{field}: {message}");
+            }
+            other => panic!("{field}: {other:?}"),
+        }
+    }
+    assert!(e.runs.list().await.unwrap().is_empty(), "no session was recorded");
+    assert!(e.fake.requests().iter().all(|r| r.method != "POST"));
+}
+
+// ---- One grading pass, on both wire formats ----
 
 async fn grader(kind: ProviderKind, replies: Vec<Reply>) -> (FakeProvider, std::sync::Arc<dyn reverie_llm::LanguageModel>) {
     let fake = FakeProvider::start_with_script(FakeProviderConfig::default(), Script::from_replies(replies)).await.unwrap();
@@ -22,61 +331,49 @@ async fn grader(kind: ProviderKind, replies: Vec<Reply>) -> (FakeProvider, std::
     (fake, model)
 }
 
-fn report(items: serde_json::Value) -> Reply {
-    Reply::new().tool_use("submit_result", json!({"applies": true, "criteria": items}))
+fn read_only() -> ToolSet {
+    ToolSet::workspace().filter(|n| matches!(n, "read_file" | "list_files" | "search_files"))
 }
 
 #[tokio::test]
-async fn a_report_that_misses_a_criterion_is_sent_back_once_then_accepted() {
+async fn a_grader_reads_files_it_was_not_shown_and_a_report_missing_a_criterion_is_sent_back_once() {
     for kind in [ProviderKind::Anthropic, ProviderKind::OpenaiCompatible] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("CHANGELOG.md"), "## 2.0\n- faster exports\n").unwrap();
         let criteria = parse(RUBRIC).unwrap();
         let (fake, model) = grader(
             kind,
             vec![
-                report(json!([{"id": "tests", "verdict": "met", "evidence": "cargo test: 12 passed"}])),
-                report(json!([
-                    {"id": "summary", "verdict": "partially_met", "evidence": "names 1 of 2 files", "change": "Name both files"},
-                    {"id": "tests", "verdict": "not_met", "evidence": "tests/a.rs:4 fails", "change": "Fix the off-by-one"}
-                ])),
+                Reply::new().tool_use("read_file", json!({"path": "CHANGELOG.md"})),
+                grade(&[("title", "met", "x", "")]),
+                grade(&[("title", "met", "CHANGELOG.md:1", ""), ("summary", "partially_met", "CHANGELOG.md:2", "Say why"), ("short", "met", "", "")]),
             ],
         )
         .await;
-        let prompt = "Description: fix the bug.\n\nRubric:\n- The tests pass\n\nArtifacts:\nsrc/a.rs";
-        let (pass, _) = grade_once(&*model, "You grade work against a rubric.", prompt, &criteria, CancellationToken::new()).await.unwrap();
+        let tools = read_only();
+        let context = ToolContext::new(Workspace::new(dir.path()).unwrap(), CancellationToken::new());
+        let g = Grader { model: &*model, tools: &tools, context: &context };
+        let (pass, usage) = grade_once(&g, "Grade.", "The work.", &criteria).await.unwrap();
         let Pass::Graded(v) = pass else { panic!("{pass:?}") };
-        assert_eq!((v[0].criterion_id.as_str(), v[0].verdict, v[1].verdict), ("tests", Verdict::NotMet, Verdict::PartiallyMet), "{kind:?}");
+        assert_eq!((v[1].criterion_id.as_str(), v[1].verdict, v[1].change.as_str()), ("summary", Verdict::PartiallyMet, "Say why"), "{kind:?}");
+        assert!(usage.output_tokens > 0);
         let bodies: Vec<String> = fake.requests().iter().filter(|r| r.method == "POST").map(|r| r.body.as_ref().unwrap().to_string()).collect();
-        assert_eq!(bodies.len(), 2);
-        assert!(bodies[0].contains("Artifacts:") && !bodies[0].contains("not accepted"));
-        assert!(bodies[1].contains("these criteria were not graded: summary"), "{kind:?}: the retry says what was wrong");
+        assert_eq!(bodies.len(), 3, "{kind:?}");
+        assert!(bodies[1].contains("faster exports"), "{kind:?}: the file read comes back to the grader");
+        assert!(bodies[2].contains("these criteria were not graded: summary, short"), "{kind:?}: the retry says what was wrong");
+        assert!(!bodies[0].contains("write_file") && !bodies[0].contains("run_command"), "{kind:?}: the grader's tools only read");
     }
 }
 
 #[tokio::test]
-async fn output_that_stays_invalid_is_an_error_not_a_made_up_verdict() {
+async fn a_cancelled_grading_pass_is_cancelled_not_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_fake, model) = grader(ProviderKind::Anthropic, vec![all_met().delay_ms(60_000)]).await;
+    let tools = read_only();
+    let cancel = CancellationToken::new();
+    let context = ToolContext::new(Workspace::new(dir.path()).unwrap(), cancel.clone());
+    let g = Grader { model: &*model, tools: &tools, context: &context };
     let criteria = parse(RUBRIC).unwrap();
-    let (_fake, model) = grader(
-        ProviderKind::Anthropic,
-        vec![
-            Reply::new().tool_use("submit_result", json!({"applies": true, "criteria": [{"id": "tests", "verdict": "great"}]})),
-            report(json!([{"id": "nope", "verdict": "met", "evidence": "x"}])),
-        ],
-    )
-    .await;
-    match grade_once(&*model, "Grade.", "Work.", &criteria, CancellationToken::new()).await {
-        Err(ModelError::InvalidResponse { message }) => assert!(message.contains("did not match the rubric twice") && message.contains("\"nope\""), "{message}"),
-        other => panic!("{other:?}"),
-    }
-}
-
-#[tokio::test]
-async fn a_rubric_that_does_not_fit_is_reported_as_such() {
-    let criteria = parse(RUBRIC).unwrap();
-    let (_fake, model) = grader(
-        ProviderKind::OpenaiCompatible,
-        vec![Reply::new().tool_use("submit_result", json!({"applies": false, "reason": "The task was a poem; the rubric is about code.", "criteria": []}))],
-    )
-    .await;
-    let (pass, _) = grade_once(&*model, "Grade.", "Work.", &criteria, CancellationToken::new()).await.unwrap();
-    assert_eq!(pass, Pass::NotApplicable("The task was a poem; the rubric is about code.".into()));
+    let (result, ()) = tokio::join!(grade_once(&g, "Grade.", "Work.", &criteria), async { cancel.cancel() });
+    assert!(matches!(result, Err(ModelError::Cancelled)), "{result:?}");
 }

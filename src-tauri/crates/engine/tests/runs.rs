@@ -8,7 +8,8 @@ use std::time::Duration;
 use reverie_engine::clock::{ManualClock, SequentialIds};
 use reverie_engine::providers::EnvLookup;
 use reverie_engine::session::run::INTERRUPTED_RESULT;
-use reverie_engine::session::{EventLog, Owner, RunOptions, Runs, Started};
+use reverie_engine::outcome::Rubrics;
+use reverie_engine::session::{EventLog, Owner, RunOptions, Runs, RunsParts, Started};
 use reverie_engine::store::events::SessionRow;
 use reverie_engine::{Agents, Database, Error, Memory, Providers, Secrets};
 use reverie_llm::{RetryPolicy, StreamOptions};
@@ -19,17 +20,19 @@ use reverie_protocol::{
 use reverie_testkit::{FakeProvider, FakeProviderConfig, Fault, Reply, Script, Usage};
 use serde_json::json;
 
-const WAIT: Duration = Duration::from_secs(30);
+pub const WAIT: Duration = Duration::from_secs(30);
 const KINDS: [ProviderKind; 2] = [ProviderKind::Anthropic, ProviderKind::OpenaiCompatible];
 
-struct Env {
-    runs: Arc<Runs>,
-    agents: Agents,
-    providers: Providers,
-    log: Arc<EventLog>,
-    fake: FakeProvider,
-    agent: Agent,
-    workspace: tempfile::TempDir,
+/// A data folder, the fake provider, one agent on it and [`Runs`] over them (outcome tests share it).
+pub struct Env {
+    pub runs: Arc<Runs>,
+    pub agents: Agents,
+    pub providers: Providers,
+    pub rubrics: Rubrics,
+    pub log: Arc<EventLog>,
+    pub fake: FakeProvider,
+    pub agent: Agent,
+    pub workspace: tempfile::TempDir,
     _data: tempfile::TempDir,
 }
 
@@ -37,7 +40,7 @@ async fn env(kind: ProviderKind, replies: Vec<Reply>) -> Env {
     env_with(kind, replies, Some("sk-test-good"), vec![]).await
 }
 
-async fn env_with(kind: ProviderKind, replies: Vec<Reply>, key: Option<&str>, tools: Vec<ToolRule>) -> Env {
+pub async fn env_with(kind: ProviderKind, replies: Vec<Reply>, key: Option<&str>, tools: Vec<ToolRule>) -> Env {
     let data = tempfile::tempdir().unwrap();
     let (db, _) = Database::open_in(data.path(), 0).unwrap();
     let db = Arc::new(db);
@@ -56,14 +59,24 @@ async fn env_with(kind: ProviderKind, replies: Vec<Reply>, key: Option<&str>, to
         .unwrap();
     let agent = agents.create(agent_input("coder", &provider.id.0, tools)).unwrap();
     let memory = Memory::new(db.clone(), clock.clone(), setup_ids.clone());
+    let rubrics = Rubrics::new(db.clone(), clock.clone(), setup_ids.clone());
     let log = Arc::new(EventLog::new(db, clock));
     let options = StreamOptions {
         retry: RetryPolicy { max_attempts: 2, base_delay: Duration::from_millis(1), max_delay: Duration::from_millis(5) },
         idle_timeout: Duration::from_secs(60),
     };
     // Its own id sequence, so the first session is `ses_1` and its thread `thr_2`.
-    let runs = Runs::new(log.clone(), agents.clone(), providers.clone(), memory, Arc::new(SequentialIds::default()), Owner::in_process(&*setup_ids), options);
-    Env { runs, agents, providers, log, fake, agent, workspace: tempfile::tempdir().unwrap(), _data: data }
+    let runs = Runs::new(RunsParts {
+        log: log.clone(),
+        agents: agents.clone(),
+        providers: providers.clone(),
+        memory,
+        rubrics: rubrics.clone(),
+        ids: Arc::new(SequentialIds::default()),
+        owner: Owner::in_process(&*setup_ids),
+        stream_options: options,
+    });
+    Env { runs, agents, providers, rubrics, log, fake, agent, workspace: tempfile::tempdir().unwrap(), _data: data }
 }
 
 fn agent_input(name: &str, provider: &str, tools: Vec<ToolRule>) -> AgentInput {
@@ -80,19 +93,19 @@ fn agent_input(name: &str, provider: &str, tools: Vec<ToolRule>) -> AgentInput {
 }
 
 impl Env {
-    fn input(&self, task: &str) -> RunInput {
-        RunInput { agent_id: self.agent.id.clone(), workspace: self.workspace.path().display().to_string(), task: task.into() }
+    pub fn input(&self, task: &str) -> RunInput {
+        RunInput { agent_id: self.agent.id.clone(), workspace: self.workspace.path().display().to_string(), task: task.into(), outcome: None }
     }
 
-    async fn start(&self, task: &str) -> Started {
+    pub async fn start(&self, task: &str) -> Started {
         self.runs.start(self.input(task), RunOptions::default()).await.unwrap()
     }
 
-    fn events(&self, id: &SessionId) -> Vec<SessionEvent> {
+    pub fn events(&self, id: &SessionId) -> Vec<SessionEvent> {
         self.log.read(id, 0, 10_000).unwrap()
     }
 
-    fn payloads(&self, id: &SessionId) -> Vec<EventPayload> {
+    pub fn payloads(&self, id: &SessionId) -> Vec<EventPayload> {
         self.events(id).into_iter().map(|e| e.payload).collect()
     }
 
@@ -106,17 +119,17 @@ impl Env {
             .unwrap_or_else(|| panic!("no session.error in {:#?}", self.payloads(id)))
     }
 
-    fn request_body(&self, n: usize) -> String {
+    pub fn request_body(&self, n: usize) -> String {
         let requests: Vec<_> = self.fake.requests().into_iter().filter(|r| r.method == "POST").collect();
         requests[n - 1].body.as_ref().unwrap().to_string()
     }
 }
 
-async fn finish(started: Started) -> reverie_engine::session::run::RunOutcome {
+pub async fn finish(started: Started) -> reverie_engine::session::run::RunOutcome {
     tokio::time::timeout(WAIT, started.done).await.expect("the run finished").unwrap().unwrap()
 }
 
-async fn wait_for(log: &Arc<EventLog>, id: &SessionId, mut pick: impl FnMut(&EventPayload) -> bool) -> SessionEvent {
+pub async fn wait_for(log: &Arc<EventLog>, id: &SessionId, mut pick: impl FnMut(&EventPayload) -> bool) -> SessionEvent {
     let mut sub = log.subscribe(id, 0);
     tokio::time::timeout(WAIT, async {
         loop {

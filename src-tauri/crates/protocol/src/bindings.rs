@@ -76,6 +76,10 @@ pub fn files() -> Vec<(String, String)> {
         render::<Verdict>(&cfg),
         render::<OutcomeResult>(&cfg),
         render::<CriterionVerdict>(&cfg),
+        render::<RubricCheck>(&cfg),
+        render::<RubricTemplate>(&cfg),
+        render::<OutcomeInput>(&cfg),
+        render::<OutcomeDefinition>(&cfg),
     ];
     files.sort();
     let mut index = String::from(HEADER);

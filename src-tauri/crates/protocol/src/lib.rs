@@ -26,7 +26,10 @@ pub use memory::{
     DiffHunk, DiffLine, DiffLineKind, MemoryAccess, MemoryAccessKind, MemoryAccessRecord, MemoryConflict, MemoryFile, MemoryFileContent, MemoryMount,
     MemoryOp, MemoryProblem, MemorySearchHit, MemoryStore, MemoryStoreId, MemoryStoreInput, MemoryVersion, MemoryVersionContent, MemoryWrite,
 };
-pub use outcome::{Criterion, CriterionVerdict, OutcomeResult, Rubric, RubricId, RubricProblem, RubricVersion, Verdict};
+pub use outcome::{
+    Criterion, CriterionVerdict, OutcomeDefinition, OutcomeInput, OutcomeResult, Rubric, RubricCheck, RubricId, RubricProblem, RubricTemplate, RubricVersion,
+    Verdict,
+};
 pub use provider::{ConnectionReport, KeySource, KeyStatus, Provider, ProviderInput, ProviderKind};
 pub use session::{
     EventPayload, IdleReason, RunInput, SessionEvent, SessionId, SessionStatus, SessionSummary, StreamItem, ThreadId, TokenUsage,

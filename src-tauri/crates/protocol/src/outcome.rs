@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::ProviderId;
+
 /// One criterion of a rubric: a list item, with the heading it sits under.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Criterion {
@@ -98,4 +100,65 @@ pub struct CriterionVerdict {
     /// With several grader passes: each pass's verdict, when they did not all agree.
     #[serde(default)]
     pub disagreement: Vec<Verdict>,
+}
+
+/// What a rubric's Markdown parses to, for the editor's live preview: the criteria, or every
+/// problem with its line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct RubricCheck {
+    pub criteria: Vec<Criterion>,
+    pub problems: Vec<RubricProblem>,
+}
+
+/// A starter rubric that ships with the app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RubricTemplate {
+    pub name: String,
+    pub source: String,
+}
+
+/// `define_outcome`: what the work should achieve, the rubric it is graded against, and how
+/// many times the agent may revise.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct OutcomeInput {
+    /// What a good result is, in the user's words; empty means the task itself.
+    #[serde(default)]
+    pub description: String,
+    pub rubric_id: RubricId,
+    /// The rubric version to grade against; the latest when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub rubric_version: Option<u32>,
+    /// Evaluations at most (1–20, default 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub max_iterations: Option<u32>,
+    /// Independent gradings per evaluation, combined by majority (1–5, default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub grader_passes: Option<u32>,
+    /// The grader's provider; the agent's when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub grader_provider_id: Option<ProviderId>,
+    /// The grader's model; the provider's default when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub grader_model: Option<String>,
+}
+
+/// An outcome as a session records it (`outcome.defined`): the rubric version's criteria are
+/// copied in, so the outcome outlives edits and deletion of its rubric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct OutcomeDefinition {
+    pub description: String,
+    pub rubric_id: RubricId,
+    pub rubric_name: String,
+    pub rubric_version: u32,
+    pub criteria: Vec<Criterion>,
+    pub max_iterations: u32,
+    pub grader_passes: u32,
+    /// The provider and model that grade.
+    pub grader_provider_id: ProviderId,
+    pub grader_model: String,
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
 
-use crate::{AgentId, AppError};
+use crate::{AgentId, AppError, CriterionVerdict, OutcomeDefinition, OutcomeInput, OutcomeResult};
 
 /// Identifies a session (`ses_…`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
@@ -116,6 +116,32 @@ pub enum EventPayload {
     },
     #[serde(rename = "session.approval_resolved")]
     ApprovalResolved { tool_use_id: String, approved: bool },
+    /// The session's work will be graded against a rubric after each agent turn.
+    #[serde(rename = "outcome.defined")]
+    OutcomeDefined { outcome: OutcomeDefinition },
+    /// The grader starts on iteration `iteration` (0-based).
+    #[serde(rename = "span.outcome_evaluation_start")]
+    OutcomeEvaluationStart { iteration: u32, grader_model: String, passes: u32 },
+    /// The grader's verdicts (in rubric order) and the result computed from them.
+    #[serde(rename = "span.outcome_evaluation_end")]
+    OutcomeEvaluationEnd {
+        iteration: u32,
+        result: OutcomeResult,
+        verdicts: Vec<CriterionVerdict>,
+        /// Why the evaluation failed (the rubric does not apply, invalid output, a provider error).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        reason: Option<String>,
+        usage: TokenUsage,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        cost_usd: Option<f64>,
+        #[ts(type = "number")]
+        duration_ms: u64,
+    },
+    /// What the agent is told after an evaluation: the unmet criteria, or that the budget is spent.
+    #[serde(rename = "outcome.feedback")]
+    OutcomeFeedback { iteration: u32, text: String },
 }
 
 impl EventPayload {
@@ -133,6 +159,10 @@ impl EventPayload {
             Self::AgentToolResult { .. } => "agent.tool_result",
             Self::ApprovalRequested { .. } => "session.approval_requested",
             Self::ApprovalResolved { .. } => "session.approval_resolved",
+            Self::OutcomeDefined { .. } => "outcome.defined",
+            Self::OutcomeEvaluationStart { .. } => "span.outcome_evaluation_start",
+            Self::OutcomeEvaluationEnd { .. } => "span.outcome_evaluation_end",
+            Self::OutcomeFeedback { .. } => "outcome.feedback",
         }
     }
 }
@@ -210,6 +240,10 @@ pub struct RunInput {
     /// An existing folder the agent works in; every tool is confined to it.
     pub workspace: String,
     pub task: String,
+    /// Grade the work against a rubric and let the agent revise until it is satisfied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub outcome: Option<OutcomeInput>,
 }
 
 /// One message on a session view's live stream: a stored event, or streamed text that the

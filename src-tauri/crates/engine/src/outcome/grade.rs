@@ -4,11 +4,13 @@
 
 use std::collections::HashMap;
 
-use reverie_llm::{complete_structured, LanguageModel, Message, ModelError, Request, Usage};
+use reverie_llm::{complete, ContentBlock, LanguageModel, Message, ModelError, Request, Role, ToolChoice, ToolSpec, Usage, STRUCTURED_OUTPUT_TOOL};
 use reverie_protocol::{Criterion, CriterionVerdict, OutcomeResult, Verdict};
 use schemars::JsonSchema;
 use serde::Deserialize;
-use tokio_util::sync::CancellationToken;
+use serde_json::Value;
+
+use crate::tools::{ToolContext, ToolSet};
 
 /// Output budget of one grading request.
 const GRADER_MAX_TOKENS: u32 = 4096;
@@ -43,39 +45,83 @@ pub enum Pass {
     NotApplicable(String),
 }
 
+/// Requests one grading pass may make (reading files included) before it must submit.
+const MAX_GRADER_REQUESTS: u32 = 12;
+
+/// What grades: the model, and the read-only tools it may use on the workspace (the context's
+/// cancellation token stops it).
+pub struct Grader<'a> {
+    pub model: &'a dyn LanguageModel,
+    pub tools: &'a ToolSet,
+    pub context: &'a ToolContext,
+}
+
 /// Grades once. `prompt` holds the description, the rubric and the artifacts (never the
-/// agent's transcript). Output that does not match the rubric is sent back once with what was
-/// wrong; a second miss is an `InvalidResponse` the caller records as a failed evaluation.
-pub async fn grade_once(
-    model: &dyn LanguageModel,
-    system: &str,
-    prompt: &str,
-    criteria: &[Criterion],
-    cancel: CancellationToken,
-) -> Result<(Pass, Usage), ModelError> {
-    let mut request = Request { system: system.to_owned(), messages: vec![Message::user(prompt)], max_tokens: GRADER_MAX_TOKENS, ..Default::default() };
+/// agent's transcript); the grader may read more of the workspace with its tools, then submits
+/// its report through `submit_result`. A report that does not match the schema or the rubric
+/// is sent back once with what was wrong; a second miss is an `InvalidResponse` the caller
+/// records as a failed evaluation.
+pub async fn grade_once(grader: &Grader<'_>, system: &str, prompt: &str, criteria: &[Criterion]) -> Result<(Pass, Usage), ModelError> {
+    let schema = serde_json::to_value(schemars::schema_for!(GraderReport))
+        .map_err(|e| ModelError::InvalidResponse { message: format!("schema: {e}") })?;
+    let mut tools: Vec<ToolSpec> = grader
+        .tools
+        .definitions()
+        .into_iter()
+        .map(|d| ToolSpec { name: d.name.into(), description: d.description, input_schema: d.input_schema })
+        .collect();
+    tools.push(ToolSpec {
+        name: STRUCTURED_OUTPUT_TOOL.into(),
+        description: "Submit your grading: one entry for every criterion of the rubric. Call it once, when you are done.".into(),
+        input_schema: schema,
+    });
+    let mut request = Request { system: system.to_owned(), messages: vec![Message::user(prompt)], tools, max_tokens: GRADER_MAX_TOKENS, ..Default::default() };
     let mut usage = Usage::default();
-    let mut last_problem = String::new();
-    for attempt in 0..2 {
-        let outcome = complete_structured::<GraderReport>(model, request.clone(), cancel.clone()).await;
-        let problem = match outcome {
-            Ok((report, completion)) => {
-                usage.add(completion.usage);
-                match check(&report, criteria) {
-                    Ok(pass) => return Ok((pass, usage)),
-                    Err(problem) => problem,
+    let mut rejected = 0;
+    for step in 0..MAX_GRADER_REQUESTS {
+        if step + 1 == MAX_GRADER_REQUESTS {
+            request.tool_choice = ToolChoice::Tool(STRUCTURED_OUTPUT_TOOL.into());
+        }
+        let completion = complete(grader.model, request.clone(), grader.context.cancel.clone()).await?;
+        usage.add(completion.usage);
+        let calls: Vec<(String, String, Value)> = completion.tool_uses().map(|(id, name, input)| (id.to_owned(), name.to_owned(), input.clone())).collect();
+        if !completion.content.is_empty() {
+            request.messages.push(Message::assistant(completion.content));
+        }
+        if calls.is_empty() {
+            request.messages.push(Message::user(format!("Call {STRUCTURED_OUTPUT_TOOL} now with your grading of every criterion.")));
+            request.tool_choice = ToolChoice::Tool(STRUCTURED_OUTPUT_TOOL.into());
+            continue;
+        }
+        let mut results = Vec::with_capacity(calls.len());
+        for (id, name, input) in calls {
+            let (content, is_error) = if name == STRUCTURED_OUTPUT_TOOL {
+                let problem = match serde_json::from_value::<GraderReport>(input) {
+                    Ok(report) => match check(&report, criteria) {
+                        Ok(pass) => return Ok((pass, usage)),
+                        Err(problem) => problem,
+                    },
+                    Err(e) => format!("the result does not match the schema: {e}"),
+                };
+                tracing::warn!(rejected, problem = problem.as_str(), "grader output rejected");
+                rejected += 1;
+                if rejected == 2 {
+                    return Err(ModelError::InvalidResponse { message: format!("the grader's output was invalid twice: {problem}") });
                 }
-            }
-            Err(ModelError::InvalidResponse { message }) => message,
-            Err(other) => return Err(other),
-        };
-        tracing::warn!(attempt, problem = problem.as_str(), "grader output rejected");
-        last_problem = problem.clone();
-        request.messages.push(Message::user(format!(
-            "Your result was not accepted: {problem}. Call submit_result again with one entry for each criterion id of the rubric."
-        )));
+                (format!("Not accepted: {problem}. Call {STRUCTURED_OUTPUT_TOOL} again with one entry for each criterion id of the rubric."), true)
+            } else if grader.tools.get(&name).is_some() {
+                match grader.tools.call(&name, input, grader.context).await {
+                    Ok(output) => (output.content, output.is_error),
+                    Err(fault) => (fault.to_string(), true),
+                }
+            } else {
+                (format!("There is no tool {name}; you may read files and then call {STRUCTURED_OUTPUT_TOOL}."), true)
+            };
+            results.push(ContentBlock::ToolResult { tool_use_id: id, content, is_error });
+        }
+        request.messages.push(Message { role: Role::User, content: results });
     }
-    Err(ModelError::InvalidResponse { message: format!("the grader's output did not match the rubric twice: {last_problem}") })
+    Err(ModelError::InvalidResponse { message: format!("the grader did not submit a result within {MAX_GRADER_REQUESTS} requests") })
 }
 
 /// The report in rubric order, or what is wrong with it.

@@ -123,16 +123,35 @@ impl Rubrics {
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(template.trim()))
             .ok_or_else(|| Error::invalid("template", format!("There is no starter rubric “{}”.", template.trim())))?;
-        let mut candidate = (*name).to_owned();
+        self.create_unique(name, source).map_err(Error::from)
+    }
+
+    /// A new rubric named `name`, or `name 2`, `name 3`… when that is taken (imports, templates).
+    pub fn create_unique(&self, name: &str, source: &str) -> Result<Rubric, SaveError> {
+        let base = cut_name(name.trim());
+        let mut candidate = base.to_owned();
         let mut n = 1;
         loop {
             match self.create(&candidate, source) {
                 Err(SaveError::Other(Error::Conflict { .. })) => {
                     n += 1;
-                    candidate = format!("{name} {n}");
+                    candidate = format!("{base} {n}");
                 }
-                other => return other.map_err(Error::from),
+                other => return other,
             }
+        }
+    }
+
+    /// The live rubric of that name (ignoring case).
+    pub fn by_name(&self, name: &str) -> Result<Rubric> {
+        let id: Option<String> = self
+            .db
+            .conn()
+            .query_row("SELECT id FROM rubrics WHERE name_key = ?1 AND deleted_at IS NULL", [name_key(name.trim())], |r| r.get(0))
+            .optional()?;
+        match id {
+            Some(id) => self.get(&RubricId(id)),
+            None => Err(Error::NotFound(format!("There is no rubric named “{}”.", name.trim()))),
         }
     }
 
@@ -191,6 +210,14 @@ fn insert_version(conn: &Connection, id: &RubricId, version: u32, source: &str, 
         params![id.as_str(), version, source, json, now],
     )?;
     Ok(())
+}
+
+/// A name short enough to leave room for a number after it.
+fn cut_name(name: &str) -> &str {
+    match name.char_indices().nth(MAX_NAME_CHARS - 4) {
+        Some((at, _)) => name[..at].trim_end(),
+        None => name,
+    }
 }
 
 fn check_name(name: &str) -> Result<String, SaveError> {

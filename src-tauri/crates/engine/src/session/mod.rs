@@ -11,4 +11,4 @@ mod runs;
 pub use history::history_from_events;
 pub use log::{EventLog, Subscription, POLL_INTERVAL};
 pub use owner::Owner;
-pub use runs::{system_prompt, RunOptions, Runs, Started, MAX_TASK_BYTES};
+pub use runs::{system_prompt, RunOptions, Runs, RunsParts, Started, MAX_TASK_BYTES};

@@ -11,13 +11,14 @@ use futures::StreamExt;
 use reverie_llm::{
     prices, Completion, ContentBlock, LanguageModel, Message, ModelError, Request, Role, StreamEvent, ToolChoice, ToolSpec, Usage,
 };
-use reverie_protocol::{AppError, EventPayload, IdleReason, SessionId, SessionStatus, ThreadId, TokenUsage};
+use reverie_protocol::{AppError, EventPayload, IdleReason, OutcomeResult, SessionId, SessionStatus, ThreadId, TokenUsage};
 use serde_json::Value;
 
 use super::history::push;
 use super::permissions::{Approvals, Permission, PermissionPolicy};
 use super::EventLog;
 use crate::error::model_error;
+use crate::outcome::{AfterTurn, Evaluator};
 use crate::tools::{ToolContext, ToolFault, ToolOutput, ToolSet};
 use crate::{Error, Result};
 
@@ -55,6 +56,9 @@ pub struct Run {
     /// Model requests at most; the run stops (`max_turns`) after the last one's tool calls.
     pub max_turns: u32,
     pub max_tokens: u32,
+    /// The session's outcome: when set, each turn that ends with `end_turn` is graded and the
+    /// agent revises until the rubric is satisfied or the budget is spent.
+    pub outcome: Option<Evaluator>,
 }
 
 /// How a run ended, for callers that branch on it (the CLI's exit code).
@@ -66,6 +70,8 @@ pub struct RunOutcome {
     pub usage: TokenUsage,
     /// Dollars over all turns, when the model's price is known.
     pub cost_usd: Option<f64>,
+    /// How the session's outcome came out, when one was graded in this run.
+    pub outcome: Option<OutcomeResult>,
 }
 
 /// A tool call as the model made it; `invalid` says why its input could not be parsed.
@@ -98,6 +104,7 @@ impl Run {
             approvals: Approvals::new(),
             max_turns: DEFAULT_MAX_TURNS,
             max_tokens: DEFAULT_MAX_TOKENS,
+            outcome: None,
         }
     }
 }
@@ -112,9 +119,11 @@ pub async fn run_session(run: Run, task: impl Into<String>) -> Result<RunOutcome
 /// Runs the thread from `opening` until it goes idle, then marks the session idle; see
 /// [`run_session`].
 #[tracing::instrument(skip_all, fields(session_id = run.session.as_str(), thread_id = run.thread.as_str()))]
-pub async fn run_thread(run: Run, opening: Opening) -> Result<RunOutcome> {
-    let mut outcome = RunOutcome { reason: IdleReason::EndTurn, turns: 0, usage: TokenUsage::default(), cost_usd: None };
-    let result = run.turns(opening, &mut outcome).await;
+pub async fn run_thread(mut run: Run, opening: Opening) -> Result<RunOutcome> {
+    let mut outcome = RunOutcome { reason: IdleReason::EndTurn, turns: 0, usage: TokenUsage::default(), cost_usd: None, outcome: None };
+    let mut evaluator = run.outcome.take();
+    let result = run.turns(opening, &mut outcome, &mut evaluator).await;
+    outcome.outcome = evaluator.and_then(|e| e.result());
     let reason = match result {
         Ok(reason) => reason,
         Err(e) => {
@@ -134,7 +143,8 @@ pub async fn run_thread(run: Run, opening: Opening) -> Result<RunOutcome> {
 }
 
 impl Run {
-    async fn turns(&self, opening: Opening, outcome: &mut RunOutcome) -> Result<IdleReason> {
+    async fn turns(&self, opening: Opening, outcome: &mut RunOutcome, evaluator: &mut Option<Evaluator>) -> Result<IdleReason> {
+        let mut turn_ended = false;
         let messages = match opening {
             Opening::Task(task) => {
                 self.append(vec![EventPayload::UserMessage { text: task.clone() }, EventPayload::StatusRunning {}]).await?;
@@ -155,7 +165,10 @@ impl Run {
                 self.append(events).await?;
                 // The model had already finished its turn when the process stopped.
                 if history.last().is_none_or(|m| m.role == Role::Assistant) {
-                    return Ok(IdleReason::EndTurn);
+                    if evaluator.is_none() || history.is_empty() {
+                        return Ok(IdleReason::EndTurn);
+                    }
+                    turn_ended = true;
                 }
                 history
             }
@@ -179,6 +192,12 @@ impl Run {
         loop {
             if cancel.is_cancelled() {
                 return Ok(IdleReason::Cancelled);
+            }
+            if std::mem::take(&mut turn_ended) {
+                if let Some(reason) = self.end_of_turn(evaluator.as_mut(), &mut request).await? {
+                    return Ok(reason);
+                }
+                continue;
             }
             if outcome.turns >= self.max_turns {
                 return Ok(IdleReason::MaxTurns);
@@ -210,7 +229,8 @@ impl Run {
                 request.messages.push(Message::assistant(completion.content));
             }
             if calls.is_empty() {
-                return Ok(IdleReason::EndTurn);
+                turn_ended = true;
+                continue;
             }
             let mut results = Vec::with_capacity(calls.len());
             let mut fault = None;
@@ -239,6 +259,31 @@ impl Run {
             if let Some(fault) = fault {
                 self.append(vec![EventPayload::Error { error: AppError::from(Error::from(fault)) }]).await?;
                 return Ok(IdleReason::Error);
+            }
+        }
+    }
+
+    /// The agent ended its turn: without an outcome the run is done; with one, the grader
+    /// decides, and on a revision its feedback joins the conversation (`None`: go on).
+    async fn end_of_turn(&self, evaluator: Option<&mut Evaluator>, request: &mut Request) -> Result<Option<IdleReason>> {
+        let Some(evaluator) = evaluator else { return Ok(Some(IdleReason::EndTurn)) };
+        let final_message = match request.messages.last() {
+            Some(m) if m.role == Role::Assistant => m
+                .content
+                .iter()
+                .filter_map(|b| match b {
+                    ContentBlock::Text { text } => Some(text.as_str()),
+                    _ => None,
+                })
+                .collect(),
+            _ => String::new(),
+        };
+        match evaluator.after_turn(self, &final_message).await? {
+            AfterTurn::Finish => Ok(Some(IdleReason::EndTurn)),
+            AfterTurn::Cancelled => Ok(Some(IdleReason::Cancelled)),
+            AfterTurn::Revise(text) => {
+                request.messages.push(Message::user(text));
+                Ok(None)
             }
         }
     }
@@ -369,7 +414,7 @@ impl Run {
     }
 
     /// Writes events off the async runtime (SQLite blocks).
-    async fn append(&self, payloads: Vec<EventPayload>) -> Result<()> {
+    pub(crate) async fn append(&self, payloads: Vec<EventPayload>) -> Result<()> {
         let (log, session, thread) = (self.log.clone(), self.session.clone(), self.thread.clone());
         tokio::task::spawn_blocking(move || log.append(&session, &thread, payloads))
             .await

@@ -2,14 +2,14 @@
 //! approvals; resuming it after a crash or sending it a follow-up; listing sessions. The app
 //! and the CLI both drive sessions through this one type.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use reverie_llm::{model_for, StreamOptions};
 use reverie_protocol::{
-    Agent, AppError, ErrorCode, EventPayload, IdleReason, MemoryAccess, MemoryAccessKind, MemoryAccessRecord, Permission, ProviderKind,
-    RunInput, SessionEvent, SessionId, SessionStatus, SessionSummary, ThreadId,
+    Agent, AppError, ErrorCode, EventPayload, IdleReason, MemoryAccess, MemoryAccessKind, MemoryAccessRecord, OutcomeDefinition, OutcomeInput,
+    Permission, ProviderId, ProviderKind, RunInput, SessionEvent, SessionId, SessionStatus, SessionSummary, ThreadId,
 };
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -22,8 +22,10 @@ use super::{EventLog, Owner, Subscription};
 use crate::agents::{allowed, Agents};
 use crate::memory::tools::{MemoryContext, Mounted};
 use crate::memory::{Memory, INDEX_TOKEN_BUDGET};
+use crate::outcome::artifacts::Snapshot;
+use crate::outcome::{Evaluator, Rubrics, DEFAULT_MAX_ITERATIONS, MAX_GRADER_PASSES, MAX_ITERATIONS};
 use crate::tools::Tool;
-use crate::providers::{blocking, Providers};
+use crate::providers::{blocking, ProviderConnection, Providers};
 use crate::store::events::SessionRow;
 use crate::tools::{ToolContext, ToolSet, Workspace};
 use crate::{Error, Ids, Result};
@@ -57,11 +59,25 @@ pub struct Started {
     pub subscription: Subscription,
 }
 
+/// What [`Runs`] works with.
+pub struct RunsParts {
+    pub log: Arc<EventLog>,
+    pub agents: Agents,
+    pub providers: Providers,
+    pub memory: Memory,
+    pub rubrics: Rubrics,
+    pub ids: Arc<dyn Ids>,
+    pub owner: Owner,
+    /// Apply to every model stream (tests shorten retries and timeouts).
+    pub stream_options: StreamOptions,
+}
+
 pub struct Runs {
     log: Arc<EventLog>,
     agents: Agents,
     providers: Providers,
     memory: Memory,
+    rubrics: Rubrics,
     ids: Arc<dyn Ids>,
     owner: Owner,
     stream_options: StreamOptions,
@@ -71,17 +87,9 @@ pub struct Runs {
 }
 
 impl Runs {
-    /// `stream_options` apply to every model stream (tests shorten retries and timeouts).
-    pub fn new(
-        log: Arc<EventLog>,
-        agents: Agents,
-        providers: Providers,
-        memory: Memory,
-        ids: Arc<dyn Ids>,
-        owner: Owner,
-        stream_options: StreamOptions,
-    ) -> Arc<Self> {
-        Arc::new(Self { log, agents, providers, memory, ids, owner, stream_options, active: Mutex::default(), running: watch::channel(0).0 })
+    pub fn new(parts: RunsParts) -> Arc<Self> {
+        let RunsParts { log, agents, providers, memory, rubrics, ids, owner, stream_options } = parts;
+        Arc::new(Self { log, agents, providers, memory, rubrics, ids, owner, stream_options, active: Mutex::default(), running: watch::channel(0).0 })
     }
 
     pub fn log(&self) -> &Arc<EventLog> {
@@ -141,6 +149,10 @@ impl Runs {
             })
         })
         .await?;
+        let outcome = match &input.outcome {
+            Some(o) => Some(self.define_outcome(o, &agent, &task).await?),
+            None => None,
+        };
         let session = SessionId(self.ids.new_id("ses"));
         let thread = ThreadId(self.ids.new_id("thr"));
         let row = SessionRow::new(
@@ -152,12 +164,19 @@ impl Runs {
             Some(self.owner.id().to_owned()),
             self.log.clock().now_ms(),
         );
-        let log = self.log.clone();
-        let inserted = row.clone();
-        blocking(move || log.insert_session(&inserted)).await?;
+        let (log, inserted, sid, tid) = (self.log.clone(), row.clone(), session.clone(), thread.clone());
+        let defined = outcome.as_ref().map(|o| EventPayload::OutcomeDefined { outcome: o.definition.clone() });
+        blocking(move || {
+            log.insert_session(&inserted)?;
+            if let Some(defined) = defined {
+                log.append(&sid, &tid, vec![defined])?;
+            }
+            Ok(())
+        })
+        .await?;
         tracing::info!(session_id = session.as_str(), "run started");
         let subscription = self.log.subscribe(&session, 0);
-        let done = self.launch(agent, workspace, session.clone(), thread, Opening::Task(task), options).await?;
+        let done = self.launch(Launch { agent, workspace, session: session.clone(), thread, opening: Opening::Task(task), outcome, options }).await?;
         Ok(Started { summary: self.get(&session).await.unwrap_or_else(|_| row.summary()), done, subscription })
     }
 
@@ -184,6 +203,16 @@ impl Runs {
         }
         let workspace = check_workspace(&row.workspace)?;
         let agent_id = row.agent_id.clone().ok_or_else(|| Error::invalid("id", "This session has no agent to continue with; start a new run."))?;
+        // An outcome the log leaves unsettled goes on where it stopped; its grader is checked
+        // before the session is claimed.
+        let (log, sid) = (self.log.clone(), id.clone());
+        let outcome = match blocking(move || Ok(Evaluator::pending(&log.read(&sid, 0, usize::MAX)?))).await? {
+            Some((definition, finished, touched)) => {
+                let grader = self.grader_connection(&definition.grader_provider_id, Some(&definition.grader_model)).await?;
+                Some(OutcomePlan { definition, grader, finished, touched })
+            }
+            None => None,
+        };
         let (this, owner, sid) = (self.clone(), self.owner.id().to_owned(), id.clone());
         let (agent, events) = blocking(move || {
             let agent = this.agents.get(&agent_id).map_err(|e| match e {
@@ -204,7 +233,7 @@ impl Runs {
             (_, follow_up) => Opening::Resume { history, open_calls, follow_up },
         };
         let subscription = self.log.subscribe(id, row.last_seq);
-        let done = self.launch(agent, workspace, id.clone(), thread, opening, options).await?;
+        let done = self.launch(Launch { agent, workspace, session: id.clone(), thread, opening, outcome, options }).await?;
         Ok(Started { summary: self.get(id).await?, done, subscription })
     }
 
@@ -251,15 +280,8 @@ impl Runs {
         self.lock().get(id).map(|a| a.approvals.pending()).unwrap_or_default()
     }
 
-    async fn launch(
-        self: &Arc<Self>,
-        agent: Agent,
-        workspace: Workspace,
-        session: SessionId,
-        thread: ThreadId,
-        opening: Opening,
-        options: RunOptions,
-    ) -> Result<JoinHandle<Result<RunOutcome>>> {
+    async fn launch(self: &Arc<Self>, launch: Launch) -> Result<JoinHandle<Result<RunOutcome>>> {
+        let Launch { agent, workspace, session, thread, opening, outcome, options } = launch;
         let providers = self.providers.clone();
         let provider_id = agent.provider_id.clone();
         let connection = blocking(move || providers.connection(&provider_id)).await;
@@ -303,12 +325,22 @@ impl Runs {
                         }
                     }
                     let tools = memory_tools.into_iter().fold(ToolSet::workspace().filter(|name| allowed(&agent, name)), ToolSet::with);
+                    let evaluator = match outcome {
+                        Some(plan) => {
+                            let root = workspace.root().to_owned();
+                            let baseline = tokio::task::spawn_blocking(move || Snapshot::take(&root)).await.unwrap_or_default();
+                            let grader = model_for(&plan.grader.endpoint, plan.grader.key, this.stream_options);
+                            Some(Evaluator::new(plan.definition, grader, baseline).resumed(plan.finished, plan.touched))
+                        }
+                        None => None,
+                    };
                     let run = Run {
                         system: system_prompt(&agent, workspace.root()) + &memory_prompt,
                         tools,
                         policy,
                         approvals,
                         max_turns: options.max_turns.unwrap_or(agent.max_turns),
+                        outcome: evaluator,
                         ..Run::new(log.clone(), session2.clone(), thread2, model, ToolContext::new(workspace, cancel))
                     };
                     run_thread(run, opening).await
@@ -319,6 +351,90 @@ impl Runs {
             result
         });
         Ok(done)
+    }
+
+    /// Checks a `define_outcome` and resolves it: the rubric version (copied into the session,
+    /// so it outlives the rubric) and the grader's provider and model.
+    async fn define_outcome(&self, input: &OutcomeInput, agent: &Agent, task: &str) -> Result<OutcomePlan> {
+        let max_iterations = input.max_iterations.unwrap_or(DEFAULT_MAX_ITERATIONS);
+        if !(1..=MAX_ITERATIONS).contains(&max_iterations) {
+            return Err(Error::invalid(
+                "outcome.max_iterations",
+                format!("Choose between 1 and {MAX_ITERATIONS} iterations: how many times the work is graded at most (you chose {max_iterations})."),
+            ));
+        }
+        let grader_passes = input.grader_passes.unwrap_or(1);
+        if !(1..=MAX_GRADER_PASSES).contains(&grader_passes) {
+            return Err(Error::invalid(
+                "outcome.grader_passes",
+                format!("Choose between 1 and {MAX_GRADER_PASSES} grader passes (you chose {grader_passes})."),
+            ));
+        }
+        let description = match input.description.trim() {
+            "" => task.to_owned(),
+            d => check_task(d).map_err(|e| match e {
+                Error::Invalid { message, .. } => Error::invalid("outcome.description", message),
+                other => other,
+            })?.to_owned(),
+        };
+        let (rubrics, rubric_id, version) = (self.rubrics.clone(), input.rubric_id.clone(), input.rubric_version);
+        let (rubric, version) = blocking(move || {
+            let rubric = rubrics.get(&rubric_id).map_err(|e| match e {
+                Error::NotFound(_) => Error::invalid("outcome.rubric_id", "Choose a rubric; the one selected no longer exists."),
+                other => other,
+            })?;
+            let version = match version {
+                None => rubric.latest.clone(),
+                Some(v) => rubrics.version(&rubric_id, v).map_err(|e| match e {
+                    Error::NotFound(m) => Error::invalid("outcome.rubric_version", m),
+                    other => other,
+                })?,
+            };
+            Ok((rubric, version))
+        })
+        .await?;
+        let provider_id = input.grader_provider_id.clone().unwrap_or_else(|| agent.provider_id.clone());
+        let model = input.grader_model.clone().filter(|m| !m.trim().is_empty()).or_else(|| (provider_id == agent.provider_id).then(|| agent.model.clone()).flatten());
+        let grader = self.grader_connection(&provider_id, model.as_deref()).await.map_err(|e| match e {
+            Error::Invalid { message, .. } => Error::invalid("outcome.grader_provider_id", message),
+            other => other,
+        })?;
+        let definition = OutcomeDefinition {
+            description,
+            rubric_id: rubric.id,
+            rubric_name: rubric.name,
+            rubric_version: version.version,
+            criteria: version.criteria,
+            max_iterations,
+            grader_passes,
+            grader_provider_id: provider_id,
+            grader_model: grader.endpoint.model.clone(),
+        };
+        Ok(OutcomePlan { definition, grader, finished: 0, touched: Default::default() })
+    }
+
+    /// The grader's provider with `model` in place of its default; a provider that is gone or
+    /// has no key is refused before anything runs.
+    async fn grader_connection(&self, provider_id: &ProviderId, model: Option<&str>) -> Result<ProviderConnection> {
+        let (providers, id) = (self.providers.clone(), provider_id.clone());
+        let mut connection = blocking(move || providers.connection(&id)).await.map_err(|e| match e {
+            Error::NotFound(_) => Error::invalid("grader_provider_id", "The grader's model provider no longer exists. Choose another provider for the grader."),
+            other => other,
+        })?;
+        if connection.key.is_none() && connection.endpoint.kind == ProviderKind::Anthropic {
+            return Err(Error::invalid(
+                "grader_provider_id",
+                format!(
+                    "No API key is set for the grader's provider “{}”. Add one in Settings → Model providers (or set {}), or choose another provider for the grader.",
+                    connection.name,
+                    ProviderKind::Anthropic.env_var()
+                ),
+            ));
+        }
+        if let Some(model) = model {
+            connection.endpoint.model = model.to_owned();
+        }
+        Ok(connection)
     }
 
     /// The agent's memory for one thread: the system prompt's memory section (each store's
@@ -378,6 +494,26 @@ impl Runs {
     }
 }
 
+/// Everything a run starts from.
+struct Launch {
+    agent: Agent,
+    workspace: Workspace,
+    session: SessionId,
+    thread: ThreadId,
+    opening: Opening,
+    outcome: Option<OutcomePlan>,
+    options: RunOptions,
+}
+
+/// An outcome to grade a run against: its definition, the grader's connection, and (after a
+/// resume) how far it got.
+struct OutcomePlan {
+    definition: OutcomeDefinition,
+    grader: ProviderConnection,
+    finished: u32,
+    touched: BTreeSet<String>,
+}
+
 /// The start of the system prompt's memory section.
 const MEMORY_NOTE: &str = "\n\n## Memory\nYou have memory: small Markdown files kept between sessions, listed below by store. \
 Use memory_search to find what this task needs and memory_read to load it; don't read everything. \
@@ -394,7 +530,7 @@ async fn fail_at_once(log: &Arc<EventLog>, session: &SessionId, thread: &ThreadI
     events.extend([EventPayload::StatusRunning {}, EventPayload::Error { error }, EventPayload::StatusIdle { reason: IdleReason::Error }]);
     let (log, session, thread) = (log.clone(), session.clone(), thread.clone());
     blocking(move || log.append(&session, &thread, events)).await?;
-    Ok(RunOutcome { reason: IdleReason::Error, turns: 0, usage: Default::default(), cost_usd: None })
+    Ok(RunOutcome { reason: IdleReason::Error, turns: 0, usage: Default::default(), cost_usd: None, outcome: None })
 }
 
 /// The agent's instructions and what it needs to know about where it works.

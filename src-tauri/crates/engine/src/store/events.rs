@@ -262,23 +262,21 @@ fn keep_totals(conn: &Connection, session: &SessionId, payload: &EventPayload, t
                 params![id, reason_str(*reason), time_ms],
             )?;
         }
-        EventPayload::ModelRequestEnd { usage, cost_usd, .. } => {
-            conn.execute(
-                "UPDATE sessions SET turns = turns + 1, input_tokens = input_tokens + ?2, output_tokens = output_tokens + ?3,
-                     cache_read_tokens = cache_read_tokens + ?4, cache_write_tokens = cache_write_tokens + ?5,
-                     cost_usd = CASE WHEN ?6 IS NULL THEN cost_usd ELSE COALESCE(cost_usd, 0) + ?6 END
-                 WHERE id = ?1",
-                params![
-                    id,
-                    usage.input_tokens as i64,
-                    usage.output_tokens as i64,
-                    usage.cache_read_tokens as i64,
-                    usage.cache_write_tokens as i64,
-                    cost_usd
-                ],
-            )?;
-        }
+        EventPayload::ModelRequestEnd { usage, cost_usd, .. } => add_usage(conn, id, usage, *cost_usd, 1)?,
+        // Grading costs the session too, though it is not an agent turn.
+        EventPayload::OutcomeEvaluationEnd { usage, cost_usd, .. } => add_usage(conn, id, usage, *cost_usd, 0)?,
         _ => {}
     }
+    Ok(())
+}
+
+fn add_usage(conn: &Connection, id: &str, usage: &TokenUsage, cost_usd: Option<f64>, turns: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE sessions SET turns = turns + ?7, input_tokens = input_tokens + ?2, output_tokens = output_tokens + ?3,
+             cache_read_tokens = cache_read_tokens + ?4, cache_write_tokens = cache_write_tokens + ?5,
+             cost_usd = CASE WHEN ?6 IS NULL THEN cost_usd ELSE COALESCE(cost_usd, 0) + ?6 END
+         WHERE id = ?1",
+        params![id, usage.input_tokens as i64, usage.output_tokens as i64, usage.cache_read_tokens as i64, usage.cache_write_tokens as i64, cost_usd, turns],
+    )?;
     Ok(())
 }

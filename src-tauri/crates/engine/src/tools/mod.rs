@@ -12,7 +12,7 @@ mod read_file;
 #[cfg(unix)]
 mod run_command;
 mod search_files;
-mod text;
+pub(crate) mod text;
 mod workspace;
 mod write_file;
 

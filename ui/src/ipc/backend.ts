@@ -19,6 +19,10 @@ import type {
   ErrorCode,
   Provider,
   ProviderInput,
+  Rubric,
+  RubricCheck,
+  RubricTemplate,
+  RubricVersion,
   RunInput,
   SessionEvent,
   SessionSummary,
@@ -127,6 +131,36 @@ export interface Backend {
   resolveMemoryConflict(store: string, path: string, keepOurs: boolean): Promise<void>;
   /** Reverie's current text of a conflicting file against the disk's, computed in Rust. */
   memoryConflictDiff(store: string, path: string): Promise<DiffHunk[]>;
+
+  /** The rubrics of the library (deleted ones left out), by name. */
+  listRubrics(): Promise<Rubric[]>;
+  /** Every version of a rubric, newest first. */
+  rubricVersions(id: string): Promise<RubricVersion[]>;
+  /** Line diff between two versions of a rubric (by number), computed in Rust. */
+  rubricDiff(id: string, from: number, to: number): Promise<DiffHunk[]>;
+  /** Parses Markdown as a rubric without saving it: the criteria, or every problem with its line. */
+  checkRubric(source: string): Promise<RubricCheck>;
+  /**
+   * A new rubric at version 1. Rejects with `invalid_input` naming `name` or `source` (the
+   * message starts "Line N: " for a problem on a line), or `conflict` naming `name`.
+   */
+  createRubric(name: string, source: string): Promise<Rubric>;
+  /** Renames and, when the text changed, saves the next version; the same errors as `createRubric`. */
+  saveRubric(id: string, name: string, source: string): Promise<Rubric>;
+  /** Takes a rubric out of the library; outcomes that used it keep their version. */
+  deleteRubric(id: string): Promise<void>;
+  /** The starter rubrics that ship with Reverie. */
+  rubricTemplates(): Promise<RubricTemplate[]>;
+  /** A starter rubric (by its name) as a new rubric of the library, its name made unique. */
+  createRubricFromTemplate(template: string): Promise<Rubric>;
+  /** Reads a Markdown file into a new rubric named after the file; rejects like `createRubric`. */
+  importRubric(path: string): Promise<Rubric>;
+  /** Writes one version's Markdown to `path`. */
+  exportRubric(id: string, version: number, path: string): Promise<void>;
+  /** Opens the OS file picker for one Markdown file; `null` when the user cancels. */
+  pickMarkdownFile(): Promise<string | null>;
+  /** Opens the OS "save as" dialog starting at `defaultName`; `null` when the user cancels. */
+  pickSavePath(defaultName: string): Promise<string | null>;
 }
 
 // A Record keyed by the generated union: adding a code in Rust fails type-checking here

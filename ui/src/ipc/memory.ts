@@ -13,6 +13,7 @@ import type {
 import { isHttpUrl, KIND_ENV_VARS, NAME_MAX_CHARS } from "../shared/providers";
 import type { Backend } from "./backend";
 import { createAgentStore, TOOLS } from "./memoryAgents";
+import { createRubricStore, type SeedRubric } from "./memoryRubrics";
 import { createSessionStore, type SeedSession } from "./memoryRuns";
 import { createMemoryStores, type SeedMemoryStore } from "./memoryStores";
 
@@ -39,6 +40,14 @@ export interface MemoryBackendOptions {
   memoryStores?: SeedMemoryStore[];
   /** The pretend file system that memory export and import use: folder → relative path → text. */
   folders?: Record<string, Record<string, string>>;
+  /** Rubrics present at start, each with its versions. */
+  rubrics?: SeedRubric[];
+  /** The pretend file system that rubric import and export use: absolute path → text. */
+  files?: Record<string, string>;
+  /** What the file picker answers (rubric import); defaults to a made-up rubric file. */
+  pickedFile?: string | null;
+  /** What the "save as" dialog answers; defaults to `defaultName` in a made-up folder. */
+  pickedSavePath?: string | null;
   /** Past sessions present at start (finished, interrupted, failed), by agent name. */
   sessions?: SeedSession[];
   /** What the folder picker answers; defaults to a made-up project folder. */
@@ -181,10 +190,14 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): Backend
     });
   }
 
+  const rubrics = createRubricStore({ now, ...(options.files ? { files: options.files } : {}) });
+  for (const rubric of options.rubrics ?? []) rubrics.seed(rubric);
+
   const sessions = createSessionStore({
     now,
     stepMs: options.delayMs ?? 0,
     agents,
+    rubrics,
     provider: (id) => {
       const entry = stored.find((s) => s.provider.id === id);
       return entry ? { name: entry.provider.name, model: entry.provider.model, failure: keyProblem(entry) } : null;
@@ -295,6 +308,26 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): Backend
     memoryConflictDiff: (store, path) => reply(() => memory.conflictDiff(store, path)),
     memoryProblems: (store) => reply(() => memory.problems(store)),
     resolveMemoryConflict: (store, path, keepOurs) => reply(() => memory.resolveConflict(store, path, keepOurs)),
+
+    listRubrics: () => reply(() => rubrics.list()),
+    rubricVersions: (id) => reply(() => rubrics.versions(id)),
+    rubricDiff: (id, from, to) => reply(() => rubrics.diff(id, from, to)),
+    // The editor asks on every pause in typing: answered without the demo delay, as the core does.
+    checkRubric: async (source) => {
+      await seeded;
+      return structuredClone(rubrics.check(source));
+    },
+    createRubric: (name, source) => reply(() => rubrics.create(name, source)),
+    saveRubric: (id, name, source) => reply(() => rubrics.save(id, name, source)),
+    deleteRubric: (id) => reply(() => rubrics.remove(id)),
+    rubricTemplates: () => reply(() => rubrics.templates()),
+    createRubricFromTemplate: (template) => reply(() => rubrics.fromTemplate(template)),
+    importRubric: (path) => reply(() => rubrics.importFile(path)),
+    exportRubric: (id, version, path) => reply(() => rubrics.exportFile(id, version, path)),
+    pickMarkdownFile: () =>
+      reply(() => (options.pickedFile === undefined ? "/home/you/rubrics/release-notes.md" : options.pickedFile)),
+    pickSavePath: (defaultName) =>
+      reply(() => (options.pickedSavePath === undefined ? `/home/you/rubrics/${defaultName}` : options.pickedSavePath)),
 
     pickFolder: () => reply(() => (options.pickedFolder === undefined ? "/home/you/projects/notes" : options.pickedFolder)),
 

@@ -238,3 +238,94 @@ describe("memory backend › runs", () => {
     });
   });
 });
+
+describe("memory backend › runs with an outcome", () => {
+  const RUBRIC = "## Work\n- The tests pass {#tests}\n- NOTES.md has the plan {#notes}\n- The summary is short {#short .optional}\n";
+
+  async function withRubric() {
+    const { backend, agent } = await withAgent({ tools: [{ tool: "run_command", permission: "allow" }] });
+    const rubric = await backend.createRubric("Tests", RUBRIC);
+    const run = { agent_id: agent.id, workspace: "/w", task: "Fix it." };
+    return { backend, agent, rubric, run };
+  }
+
+  it("refuses a bad outcome naming its field, before anything runs", async () => {
+    const { backend, rubric, run } = await withRubric();
+    const outcome = { description: "", rubric_id: rubric.id };
+    await expect(backend.startRun({ ...run, outcome: { ...outcome, max_iterations: 0 } })).rejects.toMatchObject({
+      field: "outcome.max_iterations",
+      message: expect.stringMatching(/between 1 and 20 iterations/),
+    });
+    await expect(backend.startRun({ ...run, outcome: { ...outcome, max_iterations: 21 } })).rejects.toMatchObject({
+      field: "outcome.max_iterations",
+    });
+    await expect(backend.startRun({ ...run, outcome: { ...outcome, grader_passes: 6 } })).rejects.toMatchObject({
+      field: "outcome.grader_passes",
+    });
+    await expect(backend.startRun({ ...run, outcome: { ...outcome, rubric_id: "rub_nope" } })).rejects.toMatchObject({
+      field: "outcome.rubric_id",
+    });
+    await expect(backend.startRun({ ...run, outcome: { ...outcome, grader_provider_id: "prv_nope" } })).rejects.toMatchObject({
+      field: "outcome.grader_provider_id",
+    });
+    expect(await backend.listSessions()).toEqual([]);
+  });
+
+  it("defines the outcome first, grades, sends the feedback, and is satisfied after the revision", async () => {
+    const { backend, rubric, run } = await withRubric();
+    const { id } = await backend.startRun({ ...run, outcome: { description: "", rubric_id: rubric.id, grader_passes: 3 } });
+    const stream = await watch(backend, id);
+    await stream.until("session.status_idle");
+    const payloads = stream.events().map((e) => e.payload);
+    expect(payloads[0]).toMatchObject({
+      type: "outcome.defined",
+      outcome: { description: "Fix it.", rubric_name: "Tests", rubric_version: 1, max_iterations: 3, grader_passes: 3, grader_model: "claude-sonnet-4-5" },
+    });
+    const outcomeEvents = payloads.filter((p) => p.type.startsWith("span.outcome") || p.type === "outcome.feedback");
+    expect(outcomeEvents.map((p) => [p.type, "iteration" in p ? p.iteration : null])).toEqual([
+      ["span.outcome_evaluation_start", 0],
+      ["span.outcome_evaluation_end", 0],
+      ["outcome.feedback", 0],
+      ["span.outcome_evaluation_start", 1],
+      ["span.outcome_evaluation_end", 1],
+    ]);
+    const [first, second] = payloads.flatMap((p) => (p.type === "span.outcome_evaluation_end" ? [p] : []));
+    expect(first!.result).toBe("needs_revision");
+    expect(first!.verdicts.map((v) => [v.criterion_id, v.verdict])).toEqual([
+      ["tests", "met"],
+      ["notes", "not_met"],
+      ["short", "met"],
+    ]);
+    expect(first!.verdicts[0]!.disagreement).toEqual(["met", "not_met", "met"]);
+    expect(first!.cost_usd).toBeGreaterThan(0);
+    expect(second!.result).toBe("satisfied");
+    const feedback = payloads.find((p) => p.type === "outcome.feedback");
+    expect(feedback).toMatchObject({ text: expect.stringContaining("- NOTES.md has the plan (not met)\n  Evidence: Nothing in NOTES.md") });
+    expect(payloads.at(-1)).toEqual({ type: "session.status_idle", reason: "end_turn" });
+  });
+
+  it("spends a budget of one on a final wrap-up turn", async () => {
+    const { backend, rubric, run } = await withRubric();
+    const { id } = await backend.startRun({ ...run, outcome: { description: "Done well", rubric_id: rubric.id, max_iterations: 1 } });
+    const stream = await watch(backend, id);
+    await stream.until("session.status_idle");
+    const payloads = stream.events().map((e) => e.payload);
+    const ends = payloads.flatMap((p) => (p.type === "span.outcome_evaluation_end" ? [p.result] : []));
+    expect(ends).toEqual(["max_iterations_reached"]);
+    const after = payloads.slice(payloads.findIndex((p) => p.type === "outcome.feedback"));
+    expect(after[0]).toMatchObject({ text: expect.stringMatching(/^The iteration budget for this outcome is spent/) });
+    expect(after.filter((p) => p.type === "span.model_request_start")).toHaveLength(1);
+  });
+
+  it("records an evaluation cancelled while grading as interrupted", async () => {
+    const { backend, rubric, run } = await withRubric();
+    const { id } = await backend.startRun({ ...run, outcome: { description: "", rubric_id: rubric.id } });
+    const stream = await watch(backend, id);
+    await stream.until("span.outcome_evaluation_start");
+    await backend.cancelSession(id);
+    await stream.until("session.status_idle");
+    const tail = stream.events().slice(-2).map((e) => e.payload);
+    expect(tail[0]).toMatchObject({ type: "span.outcome_evaluation_end", iteration: 0, result: "interrupted", verdicts: [] });
+    expect(tail[1]).toEqual({ type: "session.status_idle", reason: "cancelled" });
+  });
+});

@@ -1,8 +1,11 @@
 import type {
   Agent,
   AppError,
+  CriterionVerdict,
   EventPayload,
   IdleReason,
+  OutcomeDefinition,
+  OutcomeResult,
   Permission,
   RunInput,
   SessionEvent,
@@ -12,6 +15,7 @@ import type {
 } from "../bindings";
 import { taskTooLargeMessage, TASK_MAX_BYTES, utf8Bytes } from "../shared/runs";
 import type { AgentStore } from "./memoryAgents";
+import type { RubricStore } from "./memoryRubrics";
 
 /**
  * Sessions of the memory backend: a scripted run that emits the events the engine's agent loop
@@ -25,7 +29,11 @@ type Step =
   | { type: "message"; text: string } // the whole text of the deltas since the last message
   | { type: "tool_use"; name: string; input: unknown }
   | { type: "turn_end"; usage: TokenUsage }
-  | { type: "tool_result"; output: string }; // runs the oldest open call; answers whether it ran
+  | { type: "tool_result"; output: string } // runs the oldest open call; answers whether it ran
+  | { type: "evaluation_start"; iteration: number; model: string; passes: number }
+  | { type: "grading" } // the grader at work: one more pause
+  | { type: "evaluation_end"; iteration: number; result: OutcomeResult; verdicts: CriterionVerdict[]; passes: number }
+  | { type: "emit"; payload: EventPayload };
 
 /** How the seeded demo sessions end. */
 export type SeedOutcome = "finished" | "interrupted" | "error";
@@ -38,6 +46,10 @@ export interface SeedSession {
   outcome: SeedOutcome;
   /** How long before "now" it started. */
   startedAgoMs: number;
+  /** Graded against the latest version of this rubric (by name). */
+  rubric?: string;
+  /** With `rubric`: the grader passes per evaluation (default 1). */
+  graderPasses?: number;
 }
 
 interface ProviderView {
@@ -53,6 +65,7 @@ interface Deps {
   stepMs: number;
   agents: AgentStore;
   provider: (id: string) => ProviderView | null;
+  rubrics: RubricStore;
 }
 
 interface StoredSession {
@@ -67,6 +80,8 @@ interface StoredSession {
   /** Tool uses without a result yet, oldest first. */
   open: Array<{ id: string; name: string }>;
   toolCounter: number;
+  /** The model that grades this session's outcome, if it has one. */
+  grader: string | null;
 }
 
 interface RunHandle {
@@ -190,6 +205,111 @@ function* resumeScript(): Generator<Step, IdleReason, boolean> {
   return "end_turn";
 }
 
+/** The verdicts the pretend grader gives: a mix at first, every criterion met on a revision. */
+export function scriptedVerdicts(outcome: OutcomeDefinition, iteration: number): CriterionVerdict[] {
+  return outcome.criteria.map((c, i): CriterionVerdict => {
+    const verdict =
+      iteration > 0 ? "met" : i % 3 === 1 || outcome.criteria.length === 1 ? "not_met" : i % 5 === 3 ? "partially_met" : "met";
+    // With several passes, one of them dissents on the first criterion of the first evaluation.
+    const disagreement: CriterionVerdict["disagreement"] =
+      iteration === 0 && i === 0 && outcome.grader_passes > 1
+        ? Array.from({ length: outcome.grader_passes }, (_, pass) => (pass === 1 ? "not_met" : verdict))
+        : [];
+    switch (verdict) {
+      case "met":
+        return {
+          criterion_id: c.id,
+          verdict,
+          evidence: iteration > 0 ? "NOTES.md:9 covers it after the revision." : "NOTES.md:1–8 and the final message cover it.",
+          change: "",
+          disagreement,
+        };
+      case "partially_met":
+        return {
+          criterion_id: c.id,
+          verdict,
+          evidence: "NOTES.md:6 mentions it, but only in passing.",
+          change: "Say it plainly, and point to the file and line where it is done.",
+          disagreement,
+        };
+      case "not_met":
+        return {
+          criterion_id: c.id,
+          verdict,
+          evidence: "Nothing in NOTES.md or the final message addresses this.",
+          change: `Make sure that ${c.text.charAt(0).toLowerCase()}${c.text.slice(1)}, and say where in NOTES.md.`,
+          disagreement,
+        };
+    }
+  });
+}
+
+/** Whether a criterion holds the rubric back: not met, or partially met when it is required. */
+function unmet(optional: boolean, verdict: CriterionVerdict["verdict"]): boolean {
+  return verdict === "not_met" || (verdict === "partially_met" && !optional);
+}
+
+/** The message the agent gets after `needs_revision`, as the engine words it. */
+export function feedbackText(outcome: OutcomeDefinition, verdicts: readonly CriterionVerdict[]): string {
+  let out = "Your work was checked against the rubric. These criteria are not met yet:\n";
+  outcome.criteria.forEach((c, i) => {
+    const v = verdicts[i];
+    if (!v || !unmet(c.optional, v.verdict)) return;
+    out += `\n- ${c.text} (${v.verdict === "partially_met" ? "partially met" : "not met"})\n  Evidence: ${v.evidence || "none given"}\n`;
+    if (v.change !== "") out += `  What to change: ${v.change}\n`;
+  });
+  return `${out}\nRevise the work so every criterion is met, then end your turn with a short summary of what you changed.`;
+}
+
+/** The message for the last turn once the budget is spent, as the engine words it. */
+function wrapUpText(outcome: OutcomeDefinition, verdicts: readonly CriterionVerdict[]): string {
+  const open = outcome.criteria.flatMap((c, i) => {
+    const v = verdicts[i];
+    return v && unmet(c.optional, v.verdict) ? [`- ${c.text} (${v.verdict === "not_met" ? "not met" : "partially met"})`] : [];
+  });
+  return `The iteration budget for this outcome is spent, and these criteria are still not met:\n${open.join("\n")}\n\nDon't start new work. Wrap up: end your turn with a short summary of what is done and what is still missing.`;
+}
+
+/** A revision after the grader's feedback: one write, then a summary. */
+function* reviseScript(iteration: number): Generator<Step, void, boolean> {
+  const turn = 5 + iteration * 2;
+  yield { type: "turn" };
+  yield* say("The grader found gaps. I'll cover each criterion it marked in NOTES.md.");
+  const notes = "# Task\n\nWhat was asked, and how each point of the rubric is met.\n\n## Done\n\n1. Read the code.\n2. Ran the tests: both pass.\n3. Every criterion is answered below.\n";
+  yield { type: "tool_use", name: "write_file", input: { path: "NOTES.md", content: notes } };
+  yield { type: "turn_end", usage: usageOf(turn, 118) };
+  yield { type: "tool_result", output: `Updated NOTES.md (${utf8Bytes(notes)} bytes, ${notes.split("\n").length - 1} lines)` };
+  yield { type: "turn" };
+  yield* say("I revised NOTES.md: each point the grader raised is now covered, with where to find it.");
+  yield { type: "turn_end", usage: usageOf(turn + 1, 52) };
+}
+
+/** A run with an outcome: the task, then grading after each finished turn until it settles. */
+function* outcomeScript(task: string, outcome: OutcomeDefinition): Generator<Step, IdleReason, boolean> {
+  const reason = yield* taskScript(task);
+  if (reason !== "end_turn") return reason;
+  for (let iteration = 0; ; iteration++) {
+    yield { type: "evaluation_start", iteration, model: outcome.grader_model, passes: outcome.grader_passes };
+    yield { type: "grading" };
+    yield { type: "grading" };
+    const verdicts = scriptedVerdicts(outcome, iteration);
+    const open = outcome.criteria.some((c, i) => unmet(c.optional, verdicts[i]?.verdict ?? "not_met"));
+    const last = iteration + 1 >= outcome.max_iterations;
+    const result: OutcomeResult = !open ? "satisfied" : last ? "max_iterations_reached" : "needs_revision";
+    yield { type: "evaluation_end", iteration, result, verdicts, passes: outcome.grader_passes };
+    if (result === "satisfied") return "end_turn";
+    if (result === "max_iterations_reached") {
+      yield { type: "emit", payload: { type: "outcome.feedback", iteration, text: wrapUpText(outcome, verdicts) } };
+      yield { type: "turn" };
+      yield* say("Wrapping up: NOTES.md has the plan and the test results; the points the grader still marks are listed there as open.");
+      yield { type: "turn_end", usage: usageOf(5 + iteration * 2, 47) };
+      return "end_turn";
+    }
+    yield { type: "emit", payload: { type: "outcome.feedback", iteration, text: feedbackText(outcome, verdicts) } };
+    yield* reviseScript(iteration);
+  }
+}
+
 const CANCELLED_RESULT = "cancelled: the user stopped this run before the tool finished";
 const INTERRUPTED_RESULT = "interrupted: Reverie stopped before this tool finished";
 
@@ -286,6 +406,8 @@ export function createSessionStore(deps: Deps) {
     let text = "";
     let turnStart: number | null = null;
     let answer = true;
+    /** The evaluation being graded: its number and when it started. */
+    let grading: { iteration: number; since: number } | null = null;
     const endTurn = (usage: TokenUsage) => {
       if (turnStart === null) return;
       const spent = cost(o.model, usage);
@@ -375,6 +497,41 @@ export function createSessionStore(deps: Deps) {
             emit(session, o.clock(), { type: "agent.tool_result", tool_use_id: call.id, content: step.output, is_error: false });
             break;
           }
+          case "evaluation_start":
+            grading = { iteration: step.iteration, since: o.clock() };
+            emit(session, grading.since, {
+              type: "span.outcome_evaluation_start",
+              iteration: step.iteration,
+              grader_model: step.model,
+              passes: step.passes,
+            });
+            break;
+          case "grading":
+            break;
+          case "evaluation_end": {
+            const usage: TokenUsage = {
+              input_tokens: (5_200 + step.iteration * 900) * step.passes,
+              output_tokens: 420 * step.passes,
+              cache_read_tokens: 0,
+              cache_write_tokens: 0,
+            };
+            const spent = cost(session.grader ?? o.model, usage);
+            const end = o.clock();
+            emit(session, end, {
+              type: "span.outcome_evaluation_end",
+              iteration: step.iteration,
+              result: step.result,
+              verdicts: step.verdicts,
+              usage,
+              ...(spent === undefined ? {} : { cost_usd: spent }),
+              duration_ms: Math.max(1, end - (grading?.since ?? end)),
+            });
+            grading = null;
+            break;
+          }
+          case "emit":
+            emit(session, o.clock(), step.payload);
+            break;
         }
       }
       emit(session, o.clock(), { type: "session.status_idle", reason: "end_turn" });
@@ -385,6 +542,17 @@ export function createSessionStore(deps: Deps) {
       // open call a cancelled result, then go idle.
       flushText();
       endTurn(ZERO_USAGE);
+      if (grading) {
+        const end = o.clock();
+        emit(session, end, {
+          type: "span.outcome_evaluation_end",
+          iteration: grading.iteration,
+          result: "interrupted",
+          verdicts: [],
+          usage: ZERO_USAGE,
+          duration_ms: Math.max(1, end - grading.since),
+        });
+      }
       for (const call of [...session.open]) {
         emit(session, o.clock(), { type: "agent.tool_result", tool_use_id: call.id, content: CANCELLED_RESULT, is_error: true });
       }
@@ -459,6 +627,7 @@ export function createSessionStore(deps: Deps) {
       runningSince: null,
       open: [],
       toolCounter: 0,
+      grader: null,
     };
     sessions.push(session);
     return session;
@@ -491,17 +660,84 @@ export function createSessionStore(deps: Deps) {
     return agent;
   };
 
+  /** Checks a `define_outcome` as the engine does and resolves its rubric version and grader. */
+  const defineOutcome = (input: RunInput, agent: Agent): OutcomeDefinition | null => {
+    const o = input.outcome;
+    if (!o) return null;
+    const invalid = (field: string, message: string): AppError => ({ code: "invalid_input", field: `outcome.${field}`, message });
+    const maxIterations = o.max_iterations ?? 3;
+    if (!Number.isInteger(maxIterations) || maxIterations < 1 || maxIterations > 20) {
+      throw invalid(
+        "max_iterations",
+        `Choose between 1 and 20 iterations: how many times the work is graded at most (you chose ${maxIterations}).`,
+      );
+    }
+    const passes = o.grader_passes ?? 1;
+    if (!Number.isInteger(passes) || passes < 1 || passes > 5) {
+      throw invalid("grader_passes", `Choose between 1 and 5 grader passes (you chose ${passes}).`);
+    }
+    const description = o.description.trim() === "" ? input.task : o.description.trim();
+    if (utf8Bytes(description) > TASK_MAX_BYTES) throw invalid("description", taskTooLargeMessage(utf8Bytes(description)));
+    let resolved;
+    try {
+      resolved = deps.rubrics.version(o.rubric_id, o.rubric_version);
+    } catch (error) {
+      const message = (error as AppError).message;
+      throw o.rubric_version !== undefined && deps.rubrics.exists(o.rubric_id)
+        ? invalid("rubric_version", message)
+        : invalid("rubric_id", "Choose a rubric; the one selected no longer exists.");
+    }
+    const providerId = o.grader_provider_id ?? agent.provider_id;
+    const provider = deps.provider(providerId);
+    if (!provider) {
+      throw invalid("grader_provider_id", "The grader's model provider no longer exists. Choose another provider for the grader.");
+    }
+    if (provider.failure) {
+      throw invalid(
+        "grader_provider_id",
+        `No working API key for the grader's provider “${provider.name}”. Add one in Settings → Model providers, or choose another provider for the grader.`,
+      );
+    }
+    const model =
+      o.grader_model?.trim() || (providerId === agent.provider_id ? (agent.model ?? provider.model) : provider.model);
+    // The engine also records the grader's provider; spread so this compiles whether or not the
+    // generated type lists it yet.
+    const extra = { grader_provider_id: providerId };
+    return {
+      description,
+      rubric_id: resolved.rubric.id,
+      rubric_name: resolved.rubric.name,
+      rubric_version: resolved.version.version,
+      criteria: resolved.version.criteria,
+      max_iterations: maxIterations,
+      grader_passes: passes,
+      grader_model: model,
+      ...extra,
+    };
+  };
+
   /** Builds a finished, interrupted or failed session in the past, for the demo scenario. */
   const seed = async (spec: SeedSession) => {
     const agent = deps.agents.list().find((a) => a.name === spec.agent);
     if (!agent) throw new Error(`seed: no agent named ${spec.agent}`);
     let time = deps.now() - spec.startedAgoMs;
-    const session = newSession(agent, { agent_id: agent.id, workspace: spec.workspace, task: spec.task }, time);
+    const input: RunInput = { agent_id: agent.id, workspace: spec.workspace, task: spec.task };
+    if (spec.rubric !== undefined) {
+      const rubric = deps.rubrics.list().find((r) => r.name === spec.rubric);
+      if (!rubric) throw new Error(`seed: no rubric named ${spec.rubric}`);
+      input.outcome = { description: "", rubric_id: rubric.id, grader_passes: spec.graderPasses ?? 1 };
+    }
+    const outcome = defineOutcome(input, agent);
+    const session = newSession(agent, input, time);
     const clock = () => (time += 900);
+    if (outcome) {
+      session.grader = outcome.grader_model;
+      emit(session, clock(), { type: "outcome.defined", outcome });
+    }
     emit(session, clock(), { type: "user.message", text: spec.task });
     emit(session, clock(), { type: "session.status_running" });
     const view = deps.provider(agent.provider_id);
-    await drive(session, taskScript(spec.task), {
+    await drive(session, outcome ? outcomeScript(spec.task, outcome) : taskScript(spec.task), {
       clock,
       pause: () => Promise.resolve(),
       // An interrupted session died while its command waited for approval.
@@ -536,11 +772,16 @@ export function createSessionStore(deps: Deps) {
 
     start(input: RunInput): SessionSummary {
       const agent = checkRun(input);
+      const outcome = defineOutcome(input, agent);
       const time = deps.now();
       const session = newSession(agent, input, time);
+      if (outcome) {
+        session.grader = outcome.grader_model;
+        emit(session, time, { type: "outcome.defined", outcome });
+      }
       emit(session, time, { type: "user.message", text: input.task });
       emit(session, time, { type: "session.status_running" });
-      play(session, agent, taskScript(input.task));
+      play(session, agent, outcome ? outcomeScript(input.task, outcome) : taskScript(input.task));
       return session.summary;
     },
 

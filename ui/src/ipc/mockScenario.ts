@@ -43,6 +43,8 @@ const SECRET_BACKENDS: SecretBackend[] = ["secret_service", "kernel_keyring", "m
  * `?secrets=memory_only&notices=demo&update=available&providers=demo&runs=demo`.
  * `runs=demo` adds an agent and three past sessions (finished, interrupted, failed); it brings
  * the demo providers with it. `memory=demo` brings the runs demo and a memory store with history.
+ * `rubrics=demo` brings the runs demo, a rubric library (one rubric with three versions) and a
+ * fourth past session graded against it (revised once, then satisfied).
  */
 export function mockOptionsFromSearch(search: string): MemoryBackendOptions {
   const params = new URLSearchParams(search);
@@ -56,7 +58,8 @@ export function mockOptionsFromSearch(search: string): MemoryBackendOptions {
   const update = UPDATES[params.get("update") ?? "offline"];
   if (update) options.update = update;
   const memory = params.get("memory") === "demo";
-  const runs = params.get("runs") === "demo" || memory;
+  const rubrics = params.get("rubrics") === "demo";
+  const runs = params.get("runs") === "demo" || memory || rubrics;
   if (params.get("providers") === "demo" || runs) {
     options.providers = [
       { name: "Anthropic", kind: "anthropic", base_url: "https://api.anthropic.com", model: "claude-sonnet-4-5", api_key: "sk-good" },
@@ -111,7 +114,89 @@ export function mockOptionsFromSearch(search: string): MemoryBackendOptions {
     ];
   }
   if (memory) memoryDemo(options);
+  if (rubrics) rubricsDemo(options);
+  // A rubric file to import, wherever the library starts from.
+  options.files = { "/home/you/rubrics/release-notes.md": RELEASE_NOTES_RUBRIC, ...options.files };
   return options;
+}
+
+const RELEASE_NOTES_RUBRIC = `# Release notes
+
+## Content
+- Every user-visible change since the last release is listed {#complete weight=2}
+- Each entry says what changed for the user, not how it was coded {#user-facing}
+- Breaking changes come first, with what to do about them {#breaking-first weight=3}
+
+## Form
+- Entries are one or two sentences {#short .optional}
+`;
+
+const BUG_FIX_V1 = `# Bug fix
+
+## Fix
+- The bug described in the task no longer happens {#fixed weight=3}
+- The project's tests pass {#tests-pass weight=2}
+
+## Report
+- The final message says what the cause was {#cause}
+`;
+
+const BUG_FIX_V2 = `# Bug fix
+
+A fix another engineer could merge as it is.
+
+## Fix
+- The bug described in the task no longer happens {#fixed weight=3}
+- The project's tests pass {#tests-pass weight=2}
+- A test fails without the fix and passes with it {#regression-test weight=2}
+
+## Report
+- The final message says what the cause was {#cause}
+`;
+
+const BUG_FIX_V3 = `# Bug fix
+
+A fix another engineer could merge as it is.
+
+## Fix
+- The bug described in the task no longer happens {#fixed weight=3}
+- The project's tests pass {#tests-pass weight=2}
+- A test fails without the fix and passes with it {#regression-test weight=2}
+- Nothing outside the fix changed {#focused}
+
+## Report
+- The final message says what the cause was {#cause}
+- NOTES.md records the cause for next time {#notes .optional}
+`;
+
+/**
+ * \`rubrics=demo\`: a "Bug fix" rubric saved three times and a "Research brief" from the
+ * templates, and a past run of the Maintainer graded against "Bug fix" with three grader passes:
+ * the first evaluation needs a revision (one pass dissenting), the second is satisfied.
+ */
+function rubricsDemo(options: MemoryBackendOptions): void {
+  options.rubrics = [
+    { name: "Bug fix", versions: [BUG_FIX_V1, BUG_FIX_V2, BUG_FIX_V3], agoMs: 50 * HOUR },
+    {
+      name: "Research brief",
+      versions: [
+        "# Research brief\n\n## Substance\n- It answers the question that was asked, in the first paragraph {#answers-first weight=3}\n- Every claim that matters names its source {#sourced weight=2}\n\n## Form\n- It fits on one page (about 500 words) {#one-page}\n",
+      ],
+      agoMs: 40 * HOUR,
+    },
+  ];
+  options.sessions = [
+    ...(options.sessions ?? []),
+    {
+      agent: "Maintainer",
+      task: "The notes app loses the last note on exit. Find the cause, fix it and run the tests.",
+      workspace: "/home/you/projects/notes",
+      outcome: "finished",
+      startedAgoMs: 2 * HOUR,
+      rubric: "Bug fix",
+      graderPasses: 3,
+    },
+  ];
 }
 
 const HOUR = 3_600_000;

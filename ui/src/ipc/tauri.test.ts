@@ -1,12 +1,20 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
 const invoke = vi.fn();
+const open = vi.fn();
+const save = vi.fn();
 vi.mock("@tauri-apps/api/core", () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
+vi.mock("@tauri-apps/plugin-dialog", () => ({
+  open: (...args: unknown[]) => open(...args),
+  save: (...args: unknown[]) => save(...args),
+}));
 
 const { tauriBackend } = await import("./tauri");
 
 beforeEach(() => {
   invoke.mockReset();
+  open.mockReset();
+  save.mockReset();
 });
 
 describe("tauriBackend", () => {
@@ -85,5 +93,51 @@ describe("tauriBackend", () => {
       code: "internal",
       message: "Something went wrong inside Reverie. The log has the details.",
     });
+  });
+
+  it("calls the rubric commands with the argument names the shell reads", async () => {
+    invoke.mockResolvedValue([]);
+    await tauriBackend.listRubrics();
+    expect(invoke).toHaveBeenLastCalledWith("list_rubrics", undefined);
+    await tauriBackend.rubricVersions("rub_1");
+    expect(invoke).toHaveBeenLastCalledWith("rubric_versions", { id: "rub_1" });
+    await tauriBackend.rubricDiff("rub_1", 1, 2);
+    expect(invoke).toHaveBeenLastCalledWith("rubric_diff", { id: "rub_1", from: 1, to: 2 });
+    await tauriBackend.rubricTemplates();
+    expect(invoke).toHaveBeenLastCalledWith("rubric_templates", undefined);
+    invoke.mockResolvedValue({});
+    await tauriBackend.checkRubric("- Tests pass");
+    expect(invoke).toHaveBeenLastCalledWith("check_rubric", { source: "- Tests pass" });
+    await tauriBackend.createRubric("Tests", "- Tests pass");
+    expect(invoke).toHaveBeenLastCalledWith("create_rubric", { name: "Tests", source: "- Tests pass" });
+    await tauriBackend.saveRubric("rub_1", "Tests", "- Tests pass");
+    expect(invoke).toHaveBeenLastCalledWith("save_rubric", { id: "rub_1", name: "Tests", source: "- Tests pass" });
+    await tauriBackend.createRubricFromTemplate("Code change");
+    expect(invoke).toHaveBeenLastCalledWith("create_rubric_from_template", { template: "Code change" });
+    await tauriBackend.importRubric("/tmp/a.md");
+    expect(invoke).toHaveBeenLastCalledWith("import_rubric", { path: "/tmp/a.md" });
+    invoke.mockResolvedValue(null);
+    await expect(tauriBackend.exportRubric("rub_1", 2, "/tmp/b.md")).resolves.toBeUndefined();
+    expect(invoke).toHaveBeenLastCalledWith("export_rubric", { id: "rub_1", version: 2, path: "/tmp/b.md" });
+    await expect(tauriBackend.deleteRubric("rub_1")).resolves.toBeUndefined();
+    expect(invoke).toHaveBeenLastCalledWith("delete_rubric", { id: "rub_1" });
+  });
+
+  it("asks the dialogs for Markdown files and treats a cancel as null", async () => {
+    open.mockResolvedValue("/home/you/rubric.md");
+    await expect(tauriBackend.pickMarkdownFile()).resolves.toBe("/home/you/rubric.md");
+    expect(open).toHaveBeenLastCalledWith(
+      expect.objectContaining({ multiple: false, directory: false, filters: [{ name: "Markdown", extensions: ["md"] }] }),
+    );
+    open.mockResolvedValue(null);
+    await expect(tauriBackend.pickMarkdownFile()).resolves.toBeNull();
+
+    save.mockResolvedValue("/home/you/Code change.md");
+    await expect(tauriBackend.pickSavePath("Code change.md")).resolves.toBe("/home/you/Code change.md");
+    expect(save).toHaveBeenLastCalledWith(expect.objectContaining({ defaultPath: "Code change.md" }));
+    save.mockResolvedValue(null);
+    await expect(tauriBackend.pickSavePath("x.md")).resolves.toBeNull();
+    save.mockRejectedValue("dialog.save not allowed. Permissions associated with this command: dialog:allow-save");
+    await expect(tauriBackend.pickSavePath("x.md")).rejects.toMatchObject({ code: "internal" });
   });
 });

@@ -1,5 +1,5 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
-import { open } from "@tauri-apps/plugin-dialog";
+import { open, save } from "@tauri-apps/plugin-dialog";
 import type {
   MemoryConflict,
   MemoryProblem,
@@ -19,6 +19,10 @@ import type {
   ConnectionReport,
   Provider,
   ProviderInput,
+  Rubric,
+  RubricCheck,
+  RubricTemplate,
+  RubricVersion,
   RunInput,
   SessionEvent,
   SessionSummary,
@@ -27,6 +31,16 @@ import type {
   UpdateStatus,
 } from "../bindings";
 import { toAppError, type Backend } from "./backend";
+
+/** A dialog's answer: the path chosen, or null when the user cancelled. */
+async function dialog(ask: () => Promise<string | string[] | null>): Promise<string | null> {
+  try {
+    const picked = await ask();
+    return typeof picked === "string" ? picked : null;
+  } catch (error) {
+    throw toAppError(error);
+  }
+}
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
@@ -82,14 +96,7 @@ export const tauriBackend: Backend = {
       void call<null>("unwatch_session", { watch }).catch(() => {});
     };
   },
-  pickFolder: async () => {
-    try {
-      const picked = await open({ directory: true, multiple: false, title: "Choose the workspace folder" });
-      return typeof picked === "string" ? picked : null;
-    } catch (error) {
-      throw toAppError(error);
-    }
-  },
+  pickFolder: () => dialog(() => open({ directory: true, multiple: false, title: "Choose the workspace folder" })),
 
   listMemoryStores: () => call<MemoryStore[]>("list_memory_stores"),
   createMemoryStore: (input: MemoryStoreInput) => call<MemoryStore>("create_memory_store", { input }),
@@ -120,4 +127,26 @@ export const tauriBackend: Backend = {
   resolveMemoryConflict: async (store: string, path: string, keepOurs: boolean) => {
     await call<null>("resolve_memory_conflict", { store, path, keep_ours: keepOurs });
   },
+
+  listRubrics: () => call<Rubric[]>("list_rubrics"),
+  rubricVersions: (id: string) => call<RubricVersion[]>("rubric_versions", { id }),
+  rubricDiff: (id: string, from: number, to: number) => call<DiffHunk[]>("rubric_diff", { id, from, to }),
+  checkRubric: (source: string) => call<RubricCheck>("check_rubric", { source }),
+  createRubric: (name: string, source: string) => call<Rubric>("create_rubric", { name, source }),
+  saveRubric: (id: string, name: string, source: string) => call<Rubric>("save_rubric", { id, name, source }),
+  deleteRubric: async (id: string) => {
+    await call<null>("delete_rubric", { id });
+  },
+  rubricTemplates: () => call<RubricTemplate[]>("rubric_templates"),
+  createRubricFromTemplate: (template: string) => call<Rubric>("create_rubric_from_template", { template }),
+  importRubric: (path: string) => call<Rubric>("import_rubric", { path }),
+  exportRubric: async (id: string, version: number, path: string) => {
+    await call<null>("export_rubric", { id, version, path });
+  },
+  pickMarkdownFile: () =>
+    dialog(() =>
+      open({ multiple: false, directory: false, title: "Import a rubric", filters: [{ name: "Markdown", extensions: ["md"] }] }),
+    ),
+  pickSavePath: (defaultName: string) =>
+    dialog(() => save({ title: "Export the rubric", defaultPath: defaultName, filters: [{ name: "Markdown", extensions: ["md"] }] })),
 };

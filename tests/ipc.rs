@@ -249,3 +249,62 @@ fn memory_through_ipc_versions_every_user_edit_and_never_overwrites_a_newer_one(
     app.ok("delete_memory_store", json!({"id": copy["id"]}));
     assert_eq!(app.err("list_memory_files", json!({"store": copy["id"]}))["code"], "not_found");
 }
+
+#[test]
+fn rubrics_through_ipc_check_live_version_every_save_and_import_and_export_markdown() {
+    let app = mock_app(UpdateSource::default());
+    assert_eq!(app.ok("list_rubrics", json!({})), json!([]));
+
+    // The editor's live check: criteria, or every problem with its line.
+    let check = app.ok("check_rubric", json!({"source": "# Notes\n- Has a title {#title}\n- Is short {.optional}\n"}));
+    assert_eq!(check["problems"], json!([]));
+    assert_eq!(check["criteria"][1]["id"], "is-short");
+    assert_eq!(check["criteria"][1]["optional"], true);
+    let check = app.ok("check_rubric", json!({"source": "# Notes\n- A {#a}\n- B {#a}\n- C {weight=heavy}\n"}));
+    let lines: Vec<u64> = check["problems"].as_array().unwrap().iter().map(|p| p["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [3, 4], "{check}");
+
+    // Bad input on save: empty, too long, malformed. Nothing is recorded.
+    let err = app.err("create_rubric", json!({"name": "Empty", "source": "   \n"}));
+    assert_eq!((err["code"].as_str(), err["field"].as_str()), (Some("invalid_input"), Some("source")));
+    let huge = format!("# Big\n- One criterion\n{}", "x".repeat(300 * 1024));
+    let err = app.err("create_rubric", json!({"name": "Huge", "source": huge}));
+    assert!(err["message"].as_str().unwrap().contains("262144"), "{err}");
+    let err = app.err("create_rubric", json!({"name": "Bad", "source": "# Notes\n- A {#a}\n- B {#a}\n"}));
+    assert!(err["message"].as_str().unwrap().starts_with("Line 3:"), "{err}");
+    assert_eq!(app.ok("list_rubrics", json!({})), json!([]));
+
+    // Every changed save is a version; diffs between versions.
+    let created = app.ok("create_rubric", json!({"name": "Notes", "source": "# Notes\n- Has a title\n"}));
+    let id = created["id"].as_str().unwrap().to_owned();
+    let saved = app.ok("save_rubric", json!({"id": id, "name": "Notes", "source": "# Notes\n- Has a title\n- Has a summary\n"}));
+    assert_eq!(saved["latest"]["version"], 2);
+    let same = app.ok("save_rubric", json!({"id": id, "name": "Release notes", "source": "# Notes\n- Has a title\n- Has a summary\n"}));
+    assert_eq!((same["latest"]["version"].as_u64(), same["name"].as_str()), (Some(2), Some("Release notes")), "a rename alone is no new version");
+    let versions = app.ok("rubric_versions", json!({"id": id}));
+    assert_eq!(versions.as_array().unwrap().iter().map(|v| v["version"].as_u64().unwrap()).collect::<Vec<_>>(), [2, 1]);
+    let diff = app.ok("rubric_diff", json!({"id": id, "from": 1, "to": 2})).to_string();
+    assert!(diff.contains("- Has a summary") && diff.contains("\"added\""), "{diff}");
+
+    // Templates; import and export of .md files.
+    let templates = app.ok("rubric_templates", json!({}));
+    assert_eq!(templates.as_array().unwrap().len(), 3);
+    let from_template = app.ok("create_rubric_from_template", json!({"template": "Code change"}));
+    assert!(from_template["latest"]["criteria"].as_array().unwrap().len() >= 4);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("Release notes.md");
+    std::fs::write(&file, "# Imported\n- Says what changed\n").unwrap();
+    let imported = app.ok("import_rubric", json!({"path": file}));
+    assert_eq!(imported["name"], "Release notes 2", "the name is made unique");
+    let out = dir.path().join("out.md");
+    app.ok("export_rubric", json!({"id": id, "version": 1, "path": out}));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "# Notes\n- Has a title\n");
+    std::fs::write(&file, [0xff, 0xfe, 0x00]).unwrap();
+    let err = app.err("import_rubric", json!({"path": file}));
+    assert!(err["message"].as_str().unwrap().contains("not UTF-8"), "{err}");
+
+    // Deleted: out of the library, its versions kept for the outcomes that used them.
+    app.ok("delete_rubric", json!({"id": id}));
+    assert_eq!(app.ok("list_rubrics", json!({})).as_array().unwrap().len(), 2);
+    assert_eq!(app.ok("rubric_versions", json!({"id": id})).as_array().unwrap().len(), 2);
+}

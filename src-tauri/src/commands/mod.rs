@@ -4,6 +4,7 @@ pub mod agents;
 pub mod app;
 pub mod memory;
 pub mod providers;
+pub mod rubrics;
 pub mod sessions;
 pub mod updates;
 

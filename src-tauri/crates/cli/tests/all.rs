@@ -4,6 +4,7 @@
 mod support;
 
 mod crash;
+mod outcome;
 mod run;
 mod sessions;
 mod setup;

@@ -3,10 +3,11 @@
 
 use std::sync::Arc;
 
-use reverie_protocol::{Criterion, Rubric, RubricId, RubricProblem, RubricVersion};
+use reverie_protocol::{Criterion, DiffHunk, Rubric, RubricId, RubricProblem, RubricVersion};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::rubric::{parse, STARTERS};
+use crate::memory::diff_lines;
 use crate::store::providers::name_key;
 use crate::{Clock, Database, Error, Ids, Result};
 
@@ -96,6 +97,11 @@ impl Rubrics {
             .query_map([id.as_str()], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         numbers.into_iter().filter_map(|n| version_row(&conn, id, n).transpose()).collect()
+    }
+
+    /// What changed from version `from` to version `to` (either may be newer).
+    pub fn diff(&self, id: &RubricId, from: u32, to: u32) -> Result<Vec<DiffHunk>> {
+        Ok(diff_lines(&self.version(id, from)?.source, &self.version(id, to)?.source))
     }
 
     /// A new rubric, version 1.

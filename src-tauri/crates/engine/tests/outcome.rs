@@ -138,6 +138,9 @@ async fn the_agent_revises_on_the_graders_feedback_until_the_rubric_is_satisfied
     let agent = bodies(&e, "default");
     assert_eq!(agent.len(), 4);
     assert_eq!(last_user_text(&agent[2]), expected, "the agent's next request ends with the feedback");
+    let system = agent[0]["system"].to_string();
+    assert!(system.contains("How your work is judged") && system.contains("- Short sentences (optional)"), "the agent knows the criteria: {system}");
+    assert!(!system.contains("read in a minute"), "the description stays with the grader");
 
     // The grader saw the description, the rubric, the final message and the changed file, and
     // nothing of the agent's conversation: not the task, its reasoning, its tool calls or its

@@ -213,6 +213,20 @@ pub fn grader_prompt(d: &OutcomeDefinition, final_message: &str, files: &str) ->
     out
 }
 
+/// The system prompt's outcome section: the agent knows what its work is graded against (the
+/// criteria; the description stays with the grader, the task already says what to do).
+pub fn agent_prompt(d: &OutcomeDefinition) -> String {
+    let mut out = String::from(
+        "\n\n## How your work is judged\nWhen you end your turn, an independent grader checks the result (your final message and the files you changed) \
+         against these criteria. What is not met comes back to you to revise.\n",
+    );
+    for c in &d.criteria {
+        let optional = if c.optional { " (optional)" } else { "" };
+        out.push_str(&format!("- {}{optional}\n", c.text));
+    }
+    out
+}
+
 /// The message for the agent's last turn once the budget is spent.
 fn wrap_up(criteria: &[Criterion], verdicts: &[CriterionVerdict]) -> String {
     let open: Vec<String> = criteria

@@ -325,6 +325,7 @@ impl Runs {
                         }
                     }
                     let tools = memory_tools.into_iter().fold(ToolSet::workspace().filter(|name| allowed(&agent, name)), ToolSet::with);
+                    let outcome_prompt = outcome.as_ref().map(|plan| crate::outcome::evaluate::agent_prompt(&plan.definition)).unwrap_or_default();
                     let evaluator = match outcome {
                         Some(plan) => {
                             let root = workspace.root().to_owned();
@@ -335,7 +336,7 @@ impl Runs {
                         None => None,
                     };
                     let run = Run {
-                        system: system_prompt(&agent, workspace.root()) + &memory_prompt,
+                        system: system_prompt(&agent, workspace.root()) + &memory_prompt + &outcome_prompt,
                         tools,
                         policy,
                         approvals,

@@ -12,7 +12,7 @@ import { formatRelative } from "../runs/format";
 import { ActorName } from "./ActorName";
 
 // CodeMirror and its languages are most of the UI's code: loaded when a file is first opened.
-const MarkdownEditor = lazy(() => import("./MarkdownEditor").then((m) => ({ default: m.MarkdownEditor })));
+const MarkdownEditor = lazy(() => import("../../shared/MarkdownEditor").then((m) => ({ default: m.MarkdownEditor })));
 
 interface FilePanelProps {
   storeId: string;

@@ -1,10 +1,25 @@
 import { markdown } from "@codemirror/lang-markdown";
 import { HighlightStyle, syntaxHighlighting } from "@codemirror/language";
-import { EditorState } from "@codemirror/state";
-import { EditorView, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers } from "@codemirror/view";
+import { EditorState, RangeSetBuilder, StateEffect, StateField } from "@codemirror/state";
+import {
+  Decoration,
+  EditorView,
+  highlightActiveLine,
+  highlightActiveLineGutter,
+  keymap,
+  lineNumbers,
+  placeholder as placeholderText,
+  type DecorationSet,
+} from "@codemirror/view";
 import { tags } from "@lezer/highlight";
 import { minimalSetup } from "codemirror";
-import { useEffect, useRef } from "react";
+import { useEffect, useImperativeHandle, useRef, type Ref } from "react";
+
+/** What a page can ask of the editor it shows. */
+export interface MarkdownEditorHandle {
+  /** Puts the cursor at the start of a line (1-based), scrolls it into view and focuses the editor. */
+  goToLine(line: number): void;
+}
 
 interface MarkdownEditorProps {
   /** The text the editor starts with; remount (a new `key`) to load another. */
@@ -14,7 +29,42 @@ interface MarkdownEditorProps {
   onSave(): void;
   /** Names the editor for screen readers. */
   label: string;
+  /** Lines (1-based) to mark as having a problem; they follow edits until the next list. */
+  problemLines?: readonly number[];
+  /** Shown while the document is empty. */
+  placeholder?: string;
+  /**
+   * Enter continues a list (a new "- " under a list item). Off where text is typed line by line
+   * as written (a rubric, which is all list items): typing "- a⏎- b" must not give "- - b".
+   */
+  continueLists?: boolean;
+  /** The host element's test id and class. */
+  testId?: string;
+  className?: string;
+  ref?: Ref<MarkdownEditorHandle>;
 }
+
+const setProblemLines = StateEffect.define<readonly number[]>();
+const problemLine = Decoration.line({ class: "cm-problem-line" });
+
+/** Line decorations for the problem lines: replaced by each new list, mapped through edits. */
+const problems = StateField.define<DecorationSet>({
+  create: () => Decoration.none,
+  update(decorations, transaction) {
+    let next = decorations.map(transaction.changes);
+    for (const effect of transaction.effects) {
+      if (!effect.is(setProblemLines)) continue;
+      const builder = new RangeSetBuilder<Decoration>();
+      const { doc } = transaction.state;
+      for (const line of [...new Set(effect.value)].sort((a, b) => a - b)) {
+        if (line >= 1 && line <= doc.lines) builder.add(doc.line(line).from, doc.line(line).from, problemLine);
+      }
+      next = builder.finish();
+    }
+    return next;
+  },
+  provide: (field) => EditorView.decorations.from(field),
+});
 
 // Colours come from the app's custom properties, so both themes follow `color-scheme`.
 const theme = EditorView.theme({
@@ -61,6 +111,14 @@ const theme = EditorView.theme({
     backgroundColor: "color-mix(in srgb, var(--accent) 10%, transparent)",
     color: "var(--text)",
   },
+  ".cm-problem-line": {
+    backgroundColor: "color-mix(in srgb, var(--danger) 11%, transparent)",
+    boxShadow: "inset 3px 0 0 var(--danger)",
+  },
+  ".cm-placeholder": {
+    color: "var(--text-muted)",
+    fontStyle: "normal",
+  },
 });
 
 const highlight = HighlightStyle.define([
@@ -83,8 +141,22 @@ const highlight = HighlightStyle.define([
  */
 export const STYLE_NONCE = "reverie-codemirror-7f3c9a";
 
-/** CodeMirror 6 with Markdown, for one memory file. The host element carries `memory-editor`. */
-export function MarkdownEditor({ initial, onChange, onSave, label }: MarkdownEditorProps) {
+/**
+ * CodeMirror 6 with Markdown (a memory file, a rubric). The host element carries `testId`
+ * (`memory-editor` unless told) and takes focus for the editor.
+ */
+export function MarkdownEditor({
+  initial,
+  onChange,
+  onSave,
+  label,
+  problemLines,
+  placeholder,
+  continueLists = true,
+  testId = "memory-editor",
+  className = "memory-editor",
+  ref,
+}: MarkdownEditorProps) {
   const host = useRef<HTMLDivElement>(null);
   const editor = useRef<EditorView | null>(null);
   // The latest handlers, so the editor made once on mount always calls the current ones.
@@ -103,9 +175,11 @@ export function MarkdownEditor({ initial, onChange, onSave, label }: MarkdownEdi
           highlightActiveLine(),
           highlightActiveLineGutter(),
           EditorView.lineWrapping,
-          markdown(),
+          markdown({ addKeymap: continueLists }),
           syntaxHighlighting(highlight),
           theme,
+          problems,
+          ...(placeholder ? [placeholderText(placeholder)] : []),
           // The app's CSP allows injected <style> elements only with this nonce (tauri.conf.json).
           EditorView.cspNonce.of(STYLE_NONCE),
           EditorView.contentAttributes.of({ "aria-label": label, spellcheck: "true" }),
@@ -133,16 +207,38 @@ export function MarkdownEditor({ initial, onChange, onSave, label }: MarkdownEdi
     // Made once per mount: a new file is a new `key`.
   }, []);
 
+  // A new list of problem lines replaces the marks (compared by value: a new array of the same
+  // lines changes nothing).
+  const linesKey = (problemLines ?? []).join(",");
+  useEffect(() => {
+    editor.current?.dispatch({ effects: setProblemLines.of(problemLines ?? []) });
+  }, [linesKey]);
+
+  useImperativeHandle(
+    ref,
+    () => ({
+      goToLine(line: number) {
+        const view = editor.current;
+        if (!view) return;
+        const { doc } = view.state;
+        const at = doc.line(Math.min(Math.max(1, line), doc.lines)).from;
+        view.dispatch({ selection: { anchor: at }, effects: EditorView.scrollIntoView(at, { y: "center" }) });
+        view.focus();
+      },
+    }),
+    [],
+  );
+
   // The host takes focus too (a WebDriver test types into it) and hands it to the editor.
   return (
     <div
-      className="memory-editor"
+      className={className}
       ref={host}
       tabIndex={-1}
       onFocus={(event) => {
         if (event.target === event.currentTarget) editor.current?.focus();
       }}
-      data-testid="memory-editor"
+      data-testid={testId}
     />
   );
 }

@@ -4,6 +4,7 @@ import { toAppError, useBackend } from "../../ipc";
 import { BackIcon } from "../../shared/icons";
 import { Spinner } from "../../shared/Spinner";
 import { formatCost, formatCount, formatDuration } from "./format";
+import { OutcomePanel } from "./OutcomePanel";
 import { SessionMemory } from "./SessionMemory";
 import { StatusPill } from "./StatusPill";
 import { Transcript } from "./Transcript";
@@ -166,6 +167,8 @@ export function SessionView({ id, initial, onBack, onStatusChange }: SessionView
         )}
         <SessionMemory sessionId={id} status={status} />
       </header>
+
+      {state.outcome && <OutcomePanel outcome={state.outcome} live={running} />}
 
       {view.error && (
         <div className="inline-error" role="alert">

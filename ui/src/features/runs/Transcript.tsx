@@ -5,6 +5,7 @@ import { ChevronIcon } from "../../shared/icons";
 import { InlineCode } from "../../shared/InlineCode";
 import { Spinner } from "../../shared/Spinner";
 import { IDLE_REASONS, prettyJson, toolSummary } from "./format";
+import { RESULT_LABELS, RESULT_TONES } from "./outcome";
 import type { SessionState, ToolState, TranscriptItem } from "./sessionState";
 
 interface TranscriptProps {
@@ -22,6 +23,7 @@ export function Transcript({ sessionId, state, running }: TranscriptProps) {
     streaming.length === 0 &&
     state.pendingApprovals.length === 0 &&
     !state.items.some((i) => i.kind === "tool" && i.state === "running");
+  const grading = running ? (state.outcome?.grading ?? null) : null;
 
   return (
     <div className="transcript" data-testid="transcript" aria-live="polite">
@@ -38,7 +40,10 @@ export function Transcript({ sessionId, state, running }: TranscriptProps) {
       ))}
       {busy && (
         <p className="working muted" data-testid="session-working">
-          <Spinner /> Working…
+          <Spinner />{" "}
+          {grading && state.outcome
+            ? `Grading iteration ${grading.iteration + 1} against “${state.outcome.definition.rubric_name}”…`
+            : "Working…"}
         </p>
       )}
     </div>
@@ -76,6 +81,26 @@ function Item({ item, sessionId, running, last }: { item: TranscriptItem; sessio
       );
     case "idle":
       return <IdleMarker reason={item.reason} last={last} />;
+    case "evaluation":
+      return (
+        <div className="evaluation-marker" data-testid="evaluation-marker" data-result={item.result} data-iteration={item.iteration}>
+          <span className={`tone-${RESULT_TONES[item.result]}`}>
+            Iteration {item.iteration + 1} graded: {RESULT_LABELS[item.result]}
+          </span>
+          {item.result !== "failed" && item.result !== "interrupted" && (
+            <span className="muted">
+              {item.met} of {item.total} criteria met
+            </span>
+          )}
+        </div>
+      );
+    case "feedback":
+      return (
+        <div className="feedback" data-testid="grader-feedback" data-iteration={item.iteration}>
+          <p className="feedback-title">Feedback from the grader</p>
+          <p className="feedback-text selectable">{item.text}</p>
+        </div>
+      );
   }
 }
 

@@ -1,4 +1,5 @@
-import type { AppError, IdleReason, SessionEvent, StreamItem, TokenUsage } from "../../bindings";
+import type { AppError, IdleReason, OutcomeResult, SessionEvent, StreamItem, TokenUsage } from "../../bindings";
+import { applyOutcomeEvent, type OutcomeState } from "./outcome";
 
 /**
  * A session's transcript and totals, built from its event log. The same pure reducer serves
@@ -33,7 +34,11 @@ export type TranscriptItem =
       answer: ApprovalAnswer;
     }
   | { kind: "error"; seq: number; error: AppError }
-  | { kind: "idle"; seq: number; reason: IdleReason };
+  | { kind: "idle"; seq: number; reason: IdleReason }
+  /** An evaluation ended: how it came out, and how many criteria it found met. */
+  | { kind: "evaluation"; seq: number; iteration: number; result: OutcomeResult; met: number; total: number; reason: string | null }
+  /** What the grader sent the agent to revise (or wrap up) with. */
+  | { kind: "feedback"; seq: number; iteration: number; text: string };
 
 export interface SessionTotals {
   /** Model requests started. */
@@ -63,6 +68,8 @@ export interface SessionState {
   /** Tool use ids of approval requests nobody answered yet, oldest first. */
   pendingApprovals: string[];
   totals: SessionTotals;
+  /** The outcome the session is graded against, if it has one. */
+  outcome: OutcomeState | null;
 }
 
 export const EMPTY_USAGE: TokenUsage = {
@@ -81,6 +88,7 @@ export const initialSessionState: SessionState = {
   streaming: {},
   pendingApprovals: [],
   totals: { turns: 0, usage: EMPTY_USAGE, costUsd: null, durationMs: 0, runningSince: null, model: null },
+  outcome: null,
 };
 
 /** A cancelled call's result starts with "cancelled" (`ToolOutput::cancelled` in the engine). */
@@ -218,6 +226,28 @@ export function applyEvent(state: SessionState, event: SessionEvent): SessionSta
         (item) => (item.state === "waiting" ? { ...item, state: "running" } : item),
       );
       next.pendingApprovals = state.pendingApprovals.filter((id) => id !== payload.tool_use_id);
+      break;
+    case "outcome.defined":
+    case "span.outcome_evaluation_start":
+      next.outcome = applyOutcomeEvent(state.outcome, event);
+      break;
+    case "span.outcome_evaluation_end":
+      next.outcome = applyOutcomeEvent(state.outcome, event);
+      next.items = [
+        ...state.items,
+        {
+          kind: "evaluation",
+          seq,
+          iteration: payload.iteration,
+          result: payload.result,
+          met: payload.verdicts.filter((v) => v.verdict === "met").length,
+          total: state.outcome?.definition.criteria.length ?? payload.verdicts.length,
+          reason: payload.reason ?? null,
+        },
+      ];
+      break;
+    case "outcome.feedback":
+      next.items = [...state.items, { kind: "feedback", seq, iteration: payload.iteration, text: payload.text }];
       break;
   }
   return next;

@@ -41,3 +41,5 @@ export const loadAgents = (backend: Backend) => backend.listAgents();
 export const loadTools = (backend: Backend) => backend.listTools();
 export const loadSessions = (backend: Backend) => backend.listSessions();
 export const loadMemoryStores = (backend: Backend) => backend.listMemoryStores();
+export const loadRubrics = (backend: Backend) => backend.listRubrics();
+export const loadRubricTemplates = (backend: Backend) => backend.rubricTemplates();

@@ -1,12 +1,24 @@
 import { useEffect, useState } from "react";
-import type { Agent, SessionSummary } from "../../bindings";
+import type { Agent, OutcomeInput, RunInput, SessionSummary } from "../../bindings";
 import { toAppError, useBackend } from "../../ipc";
 import { Field } from "../../shared/Field";
 import { FormFooter } from "../../shared/FormFooter";
 import { ChevronIcon, FolderIcon } from "../../shared/icons";
 import { useNavigation } from "../../shared/navigation";
-import { formatBytes, isRunField, RUN_FIELDS, TASK_MAX_BYTES, utf8Bytes, validateRunInput } from "../../shared/runs";
+import {
+  formatBytes,
+  GRADER_PASSES,
+  isRunField,
+  MAX_ITERATIONS,
+  RUN_FIELDS,
+  TASK_MAX_BYTES,
+  utf8Bytes,
+  validateRunInput,
+  wholeNumberIn,
+  type RunFieldErrors,
+} from "../../shared/runs";
 import { useForm } from "../../shared/useForm";
+import { loadProviders, loadRubrics, useList } from "../../shared/useList";
 
 interface NewRunFormProps {
   agents: readonly Agent[];
@@ -23,6 +35,15 @@ export function NewRunForm({ agents, lastWorkspace, onStarted, onCancel }: NewRu
   const [workspace, setWorkspace] = useState(lastWorkspace);
   const [task, setTask] = useState("");
   const [browsing, setBrowsing] = useState(false);
+  // Grading: a rubric ("" for none) and its settings, as typed.
+  const [rubricId, setRubricId] = useState("");
+  const [description, setDescription] = useState("");
+  const [maxIterations, setMaxIterations] = useState(String(MAX_ITERATIONS.default));
+  const [passes, setPasses] = useState(String(GRADER_PASSES.default));
+  const [graderProvider, setGraderProvider] = useState("");
+  const [graderModel, setGraderModel] = useState("");
+  const rubrics = useList(loadRubrics);
+  const providers = useList(loadProviders);
   const form = useForm(RUN_FIELDS, isRunField);
   const { id, errors, control, clear } = form;
 
@@ -57,14 +78,36 @@ export function NewRunForm({ agents, lastWorkspace, onStarted, onCancel }: NewRu
     }
   };
 
-  const input = { agent_id: agentId, workspace: workspace.trim(), task };
-  const submit = form.submit(
-    () => validateRunInput(input),
-    async () => onStarted(await backend.startRun(input)),
-  );
+  const iterations = wholeNumberIn(maxIterations, MAX_ITERATIONS, "iterations");
+  const passCount = wholeNumberIn(passes, GRADER_PASSES, "passes");
+  const outcome: OutcomeInput | undefined =
+    rubricId === ""
+      ? undefined
+      : {
+          description: description.trim(),
+          rubric_id: rubricId,
+          max_iterations: "value" in iterations ? iterations.value : MAX_ITERATIONS.default,
+          grader_passes: "value" in passCount ? passCount.value : GRADER_PASSES.default,
+          ...(graderProvider === "" ? {} : { grader_provider_id: graderProvider }),
+          ...(graderModel.trim() === "" ? {} : { grader_model: graderModel.trim() }),
+        };
+  const input: RunInput = { agent_id: agentId, workspace: workspace.trim(), task, ...(outcome ? { outcome } : {}) };
+  const validate = (): RunFieldErrors => {
+    const found = validateRunInput(input);
+    if (outcome && "error" in iterations) found["outcome.max_iterations"] = iterations.error;
+    if (outcome && "error" in passCount) found["outcome.grader_passes"] = passCount.error;
+    return found;
+  };
+  const submit = form.submit(validate, async () => onStarted(await backend.startRun(input)));
 
   const bytes = utf8Bytes(task);
   const agent = agents.find((a) => a.id === agentId);
+  const rubric = rubrics.items?.find((r) => r.id === rubricId) ?? null;
+  const agentProvider = providers.items?.find((p) => p.id === agent?.provider_id);
+  const graderDefault =
+    graderProvider === ""
+      ? (agent?.model ?? agentProvider?.model ?? "")
+      : (providers.items?.find((p) => p.id === graderProvider)?.model ?? "");
 
   return (
     <form className="run-form card" data-testid="run-form" noValidate onSubmit={submit} aria-labelledby={`${id}-title`}>
@@ -154,6 +197,179 @@ export function NewRunForm({ agents, lastWorkspace, onStarted, onCancel }: NewRu
             data-testid="run-task"
           />
         </Field>
+
+        <fieldset className="run-outcome" data-testid="run-outcome" data-enabled={rubricId !== ""}>
+          <legend className="run-outcome-legend">Grade against a rubric</legend>
+          <p className="field-hint run-outcome-intro">
+            Optional. After each turn an independent grader checks the work against every criterion; what is not met
+            goes back to the agent to revise.
+          </p>
+          {rubrics.items !== null && rubrics.items.length === 0 ? (
+            <p className="run-no-rubrics small" data-testid="run-no-rubrics">
+              No rubrics yet.{" "}
+              <button type="button" className="link-button" onClick={() => navigate("rubrics")} data-testid="run-rubrics-link">
+                Write one on the Rubrics page
+              </button>
+              .
+            </p>
+          ) : (
+            <Field
+              label="Rubric"
+              id={`${id}-outcome.rubric_id`}
+              field="outcome.rubric_id"
+              error={errors["outcome.rubric_id"] ?? errors["outcome.rubric_version"]}
+              hint={
+                rubric
+                  ? `Version ${rubric.latest.version} · ${rubric.latest.criteria.length === 1 ? "1 criterion" : `${rubric.latest.criteria.length} criteria`}. The run keeps this version even if the rubric changes later.`
+                  : undefined
+              }
+            >
+              <span className="select">
+                <select
+                  {...control("outcome.rubric_id")}
+                  value={rubricId}
+                  onChange={(event) => {
+                    setRubricId(event.target.value);
+                    clear("outcome.rubric_id");
+                    clear("outcome.rubric_version");
+                  }}
+                  disabled={rubrics.items === null}
+                  data-testid="run-rubric"
+                >
+                  <option value="">{rubrics.items === null ? "Loading rubrics…" : "None: don’t grade this run"}</option>
+                  {(rubrics.items ?? []).map((r) => (
+                    <option key={r.id} value={r.id}>
+                      {r.name}
+                    </option>
+                  ))}
+                </select>
+                <ChevronIcon />
+              </span>
+            </Field>
+          )}
+          {rubrics.error && <p className="field-error">{rubrics.error.message}</p>}
+
+          {rubricId !== "" && (
+            <div className="run-outcome-fields">
+              <Field
+                label="What should the result achieve?"
+                id={`${id}-outcome.description`}
+                field="outcome.description"
+                error={errors["outcome.description"]}
+                hint="The grader reads this beside the rubric. Leave it empty to use the task."
+              >
+                <textarea
+                  {...control("outcome.description")}
+                  rows={3}
+                  value={description}
+                  onChange={(event) => {
+                    setDescription(event.target.value);
+                    clear("outcome.description");
+                  }}
+                  placeholder="The last note survives a restart, with a test that proves it."
+                  data-testid="run-outcome-description"
+                />
+              </Field>
+              <div className="run-outcome-row">
+                <Field
+                  label="Iterations at most"
+                  id={`${id}-outcome.max_iterations`}
+                  field="outcome.max_iterations"
+                  error={errors["outcome.max_iterations"]}
+                  hint={`${MAX_ITERATIONS.min}–${MAX_ITERATIONS.max}: how many times the work is graded at most.`}
+                >
+                  <input
+                    {...control("outcome.max_iterations")}
+                    type="number"
+                    inputMode="numeric"
+                    min={MAX_ITERATIONS.min}
+                    max={MAX_ITERATIONS.max}
+                    step={1}
+                    value={maxIterations}
+                    onChange={(event) => {
+                      setMaxIterations(event.target.value);
+                      clear("outcome.max_iterations");
+                    }}
+                    data-testid="run-max-iterations"
+                  />
+                </Field>
+                <Field
+                  label="Grader passes"
+                  id={`${id}-outcome.grader_passes`}
+                  field="outcome.grader_passes"
+                  error={errors["outcome.grader_passes"]}
+                  hint={`${GRADER_PASSES.min}–${GRADER_PASSES.max}: independent gradings that vote per criterion.`}
+                >
+                  <input
+                    {...control("outcome.grader_passes")}
+                    type="number"
+                    inputMode="numeric"
+                    min={GRADER_PASSES.min}
+                    max={GRADER_PASSES.max}
+                    step={1}
+                    value={passes}
+                    onChange={(event) => {
+                      setPasses(event.target.value);
+                      clear("outcome.grader_passes");
+                    }}
+                    data-testid="run-grader-passes"
+                  />
+                </Field>
+              </div>
+              <div className="run-outcome-row">
+                <Field
+                  label="Grader’s provider"
+                  id={`${id}-outcome.grader_provider_id`}
+                  field="outcome.grader_provider_id"
+                  error={errors["outcome.grader_provider_id"]}
+                  hint="A different model judges more independently."
+                >
+                  <span className="select">
+                    <select
+                      {...control("outcome.grader_provider_id")}
+                      value={graderProvider}
+                      onChange={(event) => {
+                        setGraderProvider(event.target.value);
+                        clear("outcome.grader_provider_id");
+                      }}
+                      data-testid="run-grader-provider"
+                    >
+                      <option value="">Same as the agent{agentProvider ? ` (${agentProvider.name})` : ""}</option>
+                      {(providers.items ?? []).map((p) => (
+                        <option key={p.id} value={p.id}>
+                          {p.name}
+                        </option>
+                      ))}
+                    </select>
+                    <ChevronIcon />
+                  </span>
+                </Field>
+                <Field
+                  label="Grader’s model"
+                  id={`${id}-outcome.grader_model`}
+                  field="outcome.grader_model"
+                  error={errors["outcome.grader_model"]}
+                  hint="Empty: the provider’s default."
+                >
+                  <input
+                    {...control("outcome.grader_model")}
+                    type="text"
+                    className="mono-input"
+                    value={graderModel}
+                    onChange={(event) => {
+                      setGraderModel(event.target.value);
+                      clear("outcome.grader_model");
+                    }}
+                    placeholder={graderDefault}
+                    autoComplete="off"
+                    spellCheck={false}
+                    data-testid="run-grader-model"
+                  />
+                </Field>
+              </div>
+            </div>
+          )}
+        </fieldset>
       </div>
 
       <FormFooter

@@ -31,4 +31,9 @@ max_turns: number,
 /**
  * Memory stores the agent mounts; their index goes in the system prompt.
  */
-memory: Array<MemoryMount>, created_at: number, updated_at: number, };
+memory: Array<MemoryMount>, 
+/**
+ * Agents it may delegate to (at most 20). A non-empty roster makes it a coordinator with
+ * the `list_agents` and `delegate` tools.
+ */
+roster: Array<AgentId>, created_at: number, updated_at: number, };

@@ -11,6 +11,10 @@ export type RunInput = { agent_id: AgentId,
  */
 workspace: string, task: string, 
 /**
+ * Subagent threads running at once (1–25, default 8); more delegations wait their turn.
+ */
+max_threads?: number, 
+/**
  * Grade the work against a rubric and let the agent revise until it is satisfied.
  */
 outcome?: OutcomeInput, };

@@ -127,7 +127,12 @@ async fn add(engine: &Engine, args: AgentAddArgs) -> Outcome {
             memory.push(MemoryMount { store_id: found.id, access });
         }
     }
+    let mut roster = Vec::new();
+    for name in &args.delegate_to {
+        roster.push(engine.agent_by_name(name).await?.id);
+    }
     let input = AgentInput {
+        roster,
         name: args.name,
         description: args.description,
         instructions,

@@ -89,6 +89,9 @@ pub struct RunArgs {
     pub workspace: Option<PathBuf>,
     #[command(flatten)]
     pub stream: StreamFlags,
+    /// Subagent threads a coordinator may run at once (1–25, default 8).
+    #[arg(long, value_name = "N")]
+    pub max_threads: Option<u32>,
     #[command(flatten)]
     pub outcome: OutcomeFlags,
     /// The task, in one or more words; `-` reads it from standard input.
@@ -175,6 +178,10 @@ pub struct AgentAddArgs {
     /// prompt and the agent gets the memory tools.
     #[arg(long, value_name = "STORE")]
     pub memory: Vec<String>,
+    /// An agent this one may delegate to (repeatable, at most 20): it becomes a coordinator
+    /// with the `list_agents` and `delegate` tools.
+    #[arg(long = "delegate-to", value_name = "AGENT_NAME")]
+    pub delegate_to: Vec<String>,
     /// Mount this memory store read-only (repeatable).
     #[arg(long, value_name = "STORE")]
     pub memory_read_only: Vec<String>,

@@ -49,6 +49,7 @@ pub async fn run(engine: &Engine, args: RunArgs) -> Outcome {
         agent_id: agent.id,
         workspace: workspace.display().to_string(),
         task,
+        max_threads: args.max_threads,
         outcome,
     };
     let signals = Signals::listen()?;
@@ -142,7 +143,7 @@ impl Output {
     fn item(&mut self, item: &StreamItem) {
         let result = match (&mut self.transcript, item) {
             (_, _) if self.closed => Ok(()),
-            (Some(t), StreamItem::TextDelta { text, .. }) => t.delta(text),
+            (Some(t), StreamItem::TextDelta { thread_id, text }) => t.delta(thread_id, text),
             (Some(t), StreamItem::Event { event }) => t.event(event),
             (None, StreamItem::Event { event }) => json_line(&mut std::io::stdout(), event),
             (None, StreamItem::TextDelta { .. }) => Ok(()),

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 
 use reverie_protocol::{
-    EventPayload, IdleReason, OutcomeResult, SessionEvent, SessionSummary, Verdict,
+    EventPayload, IdleReason, OutcomeResult, SessionEvent, SessionSummary, ThreadId, Verdict,
 };
 use serde_json::Value;
 
@@ -25,6 +25,9 @@ pub struct Transcript<W: Write> {
     user_messages: usize,
     /// The outcome's criteria texts by id, to name them in verdicts.
     criteria: HashMap<String, String>,
+    /// The coordinator's (first) thread, and each subagent thread's agent name.
+    primary: Option<ThreadId>,
+    subagents: HashMap<ThreadId, String>,
 }
 
 impl<W: Write> Transcript<W> {
@@ -35,17 +38,28 @@ impl<W: Write> Transcript<W> {
             tools: HashMap::new(),
             user_messages: 0,
             criteria: HashMap::new(),
+            primary: None,
+            subagents: HashMap::new(),
         }
     }
 
-    /// Live assistant text: printed as it comes.
-    pub fn delta(&mut self, text: &str) -> io::Result<()> {
+    /// Live assistant text of the coordinator's thread: printed as it comes (subagents' text
+    /// is printed whole, so parallel threads don't interleave mid-line).
+    pub fn delta(&mut self, thread: &ThreadId, text: &str) -> io::Result<()> {
+        if self.primary.as_ref().is_some_and(|p| p != thread) {
+            return Ok(());
+        }
         self.streamed.push_str(text);
         self.out.write_all(text.as_bytes())?;
         self.out.flush()
     }
 
     pub fn event(&mut self, event: &SessionEvent) -> io::Result<()> {
+        let primary = self.primary.get_or_insert_with(|| event.thread_id.clone());
+        if *primary != event.thread_id {
+            self.end_stream()?;
+            return self.subagent_event(event);
+        }
         match &event.payload {
             EventPayload::AgentMessage { text } => return self.message(text),
             // Anything else closes the streamed text (a message normally does so first).
@@ -159,10 +173,85 @@ impl<W: Write> Transcript<W> {
                     writeln!(self.out, "  {mark} {name} — {text}")?;
                 }
             }
+            EventPayload::ThreadCreated {
+                thread_id,
+                agent_name,
+                ..
+            } => {
+                self.subagents
+                    .insert(thread_id.clone(), agent_name.clone());
+                writeln!(
+                    self.out,
+                    "⇢ {agent_name} starts on its part ({})",
+                    thread_id.as_str()
+                )?;
+            }
+            // The delegate call shows the message; a coordinator has no thread status.
+            EventPayload::ThreadMessageSent { .. }
+            | EventPayload::ThreadMessageReceived { .. }
+            | EventPayload::ThreadStatusRunning {}
+            | EventPayload::ThreadStatusIdle { .. } => {}
             // The unmet criteria were just listed; the message itself is in the session's log.
             EventPayload::OutcomeFeedback { .. } => {
                 writeln!(self.out, "▸ The grader's feedback went to the agent.")?
             }
+        }
+        self.out.flush()
+    }
+
+    /// An event of a subagent's thread, each line tagged with the agent's name.
+    fn subagent_event(&mut self, event: &SessionEvent) -> io::Result<()> {
+        let name = self
+            .subagents
+            .get(&event.thread_id)
+            .cloned()
+            .unwrap_or_else(|| event.thread_id.as_str().to_owned());
+        let tag = format!("  [{name}]");
+        match &event.payload {
+            EventPayload::ThreadMessageReceived { text, .. } => {
+                writeln!(self.out, "{tag} ◂ {}", first_line(text))?
+            }
+            EventPayload::AgentMessage { text } => {
+                writeln!(self.out, "{tag} {}", indent(text.trim(), "    "))?
+            }
+            EventPayload::AgentToolUse {
+                tool_use_id,
+                name: tool,
+                input,
+            } => {
+                self.tools.insert(tool_use_id.clone(), tool.clone());
+                writeln!(self.out, "{tag} → {}", call_line(tool, input))?;
+            }
+            EventPayload::AgentToolResult {
+                tool_use_id,
+                content,
+                is_error,
+            } => {
+                let tool = self.tools.get(tool_use_id).cloned().unwrap_or_default();
+                let mark = if *is_error { '✗' } else { '✓' };
+                writeln!(
+                    self.out,
+                    "{tag}   {mark} {}",
+                    result_line(&tool, content, *is_error)
+                )?;
+            }
+            EventPayload::ApprovalRequested {
+                name: tool,
+                input,
+                working_directory,
+                ..
+            } => writeln!(
+                self.out,
+                "{tag} ? {} needs approval (in {working_directory})",
+                call_line(tool, input)
+            )?,
+            EventPayload::Error { error } => {
+                writeln!(self.out, "{tag} ✗ Error: {}", error.message)?
+            }
+            EventPayload::ThreadStatusIdle { reason } => {
+                writeln!(self.out, "{tag} ■ {}", reason_sentence(*reason))?
+            }
+            _ => {}
         }
         self.out.flush()
     }
@@ -195,6 +284,10 @@ impl<W: Write> Transcript<W> {
         }
         Ok(())
     }
+}
+
+fn first_line(text: &str) -> &str {
+    text.trim().lines().next().unwrap_or_default()
 }
 
 /// Why a session stopped, as a sentence.
@@ -335,8 +428,8 @@ mod tests {
             },
         ))
         .unwrap();
-        t.delta("Let me ").unwrap();
-        t.delta("look.").unwrap();
+        t.delta(&ThreadId("thr_1".into()), "Let me ").unwrap();
+        t.delta(&ThreadId("thr_1".into()), "look.").unwrap();
         t.event(&event(
             2,
             EventPayload::AgentMessage {

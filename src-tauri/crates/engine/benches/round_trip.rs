@@ -78,7 +78,7 @@ async fn measure(kind: ProviderKind) -> Figures {
             }
         }
     });
-    let context = ToolContext { workspace: Workspace::new(workspace_dir.path()).expect("workspace"), cancel: CancellationToken::new() };
+    let context = ToolContext::new(Workspace::new(workspace_dir.path()).expect("workspace"), CancellationToken::new());
     let mut run = Run::new(log.clone(), session, thread, model, context);
     run.max_turns = (TURNS + 1) as u32;
     let started = Instant::now();

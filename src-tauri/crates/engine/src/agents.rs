@@ -19,6 +19,8 @@ pub const MAX_INSTRUCTIONS_CHARS: usize = 100_000;
 /// Turn limit when none is given, and the highest accepted.
 pub const DEFAULT_MAX_TURNS: u32 = crate::session::run::DEFAULT_MAX_TURNS;
 pub const MAX_MAX_TURNS: u32 = 500;
+/// Most agents a coordinator may delegate to.
+pub const MAX_ROSTER: usize = 20;
 
 /// The agent registry. Cheap to clone; every method touches SQLite, so call it off the async
 /// runtime.
@@ -76,10 +78,18 @@ impl Agents {
         Ok(agent)
     }
 
+    /// Deletes an agent and takes it out of every roster that named it (in one transaction).
     pub fn delete(&self, id: &AgentId) -> Result<()> {
-        if !rows::delete(&self.db.conn(), id)? {
+        let conn = self.db.conn();
+        let tx = conn.unchecked_transaction()?;
+        for mut coordinator in rows::rostering(&tx, id)? {
+            coordinator.roster.retain(|m| m != id);
+            rows::update(&tx, &coordinator)?;
+        }
+        if !rows::delete(&tx, id)? {
             return Err(not_found(id));
         }
+        tx.commit()?;
         Ok(())
     }
 
@@ -126,7 +136,22 @@ impl Agents {
             memory.retain(|m| m.store_id != mount.store_id);
             memory.push(mount);
         }
-        Ok(Agent { id, name, description, instructions, provider_id: input.provider_id, model, tools, max_turns, memory, created_at, updated_at })
+        let mut roster: Vec<AgentId> = Vec::new();
+        for member in input.roster {
+            if member == id {
+                return Err(Error::invalid("roster", "An agent can't delegate to itself. Remove it from its own roster."));
+            }
+            if rows::get(&self.db.conn(), &member)?.is_none() {
+                return Err(Error::invalid("roster", format!("Agent {} in the roster no longer exists. Choose the roster again.", member.as_str())));
+            }
+            if !roster.contains(&member) {
+                roster.push(member);
+            }
+        }
+        if roster.len() > MAX_ROSTER {
+            return Err(Error::invalid("roster", format!("A roster names at most {MAX_ROSTER} agents; this one names {}.", roster.len())));
+        }
+        Ok(Agent { id, name, description, instructions, provider_id: input.provider_id, model, tools, max_turns, memory, roster, created_at, updated_at })
     }
 }
 

@@ -5,6 +5,7 @@ pub mod agents;
 pub mod clock;
 pub mod error;
 pub mod memory;
+pub mod orchestration;
 pub mod outcome;
 pub mod providers;
 pub mod secrets;

@@ -3,6 +3,7 @@
 mod event_log;
 mod memory_mirror;
 mod memory;
+mod orchestration;
 mod outcome;
 mod providers;
 mod run;

@@ -211,12 +211,13 @@ impl Env {
                 tools: vec![],
                 max_turns: None,
                 memory: mounts,
+                roster: vec![],
             })
             .unwrap()
     }
 
     async fn run(&self, agent: &reverie_protocol::Agent, task: &str) -> SessionId {
-        let input = RunInput { agent_id: agent.id.clone(), workspace: self.workspace.path().display().to_string(), task: task.into(), outcome: None };
+        let input = RunInput { agent_id: agent.id.clone(), workspace: self.workspace.path().display().to_string(), task: task.into(), max_threads: None, outcome: None };
         let started = self.runs.start(input, RunOptions::default()).await.unwrap();
         let outcome = tokio::time::timeout(WAIT, started.done).await.unwrap().unwrap().unwrap();
         assert_eq!(outcome.reason, IdleReason::EndTurn);

@@ -89,12 +89,13 @@ fn agent_input(name: &str, provider: &str, tools: Vec<ToolRule>) -> AgentInput {
         tools,
         max_turns: None,
         memory: vec![],
+        roster: vec![],
     }
 }
 
 impl Env {
     pub fn input(&self, task: &str) -> RunInput {
-        RunInput { agent_id: self.agent.id.clone(), workspace: self.workspace.path().display().to_string(), task: task.into(), outcome: None }
+        RunInput { agent_id: self.agent.id.clone(), workspace: self.workspace.path().display().to_string(), task: task.into(), max_threads: None, outcome: None }
     }
 
     pub async fn start(&self, task: &str) -> Started {

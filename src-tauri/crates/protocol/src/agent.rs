@@ -72,6 +72,10 @@ pub struct Agent {
     /// Memory stores the agent mounts; their index goes in the system prompt.
     #[serde(default)]
     pub memory: Vec<MemoryMount>,
+    /// Agents it may delegate to (at most 20). A non-empty roster makes it a coordinator with
+    /// the `list_agents` and `delegate` tools.
+    #[serde(default)]
+    pub roster: Vec<AgentId>,
     #[ts(type = "number")]
     pub created_at: i64,
     #[ts(type = "number")]
@@ -100,4 +104,7 @@ pub struct AgentInput {
     pub max_turns: Option<u32>,
     #[serde(default)]
     pub memory: Vec<MemoryMount>,
+    /// Agents it may delegate to (at most 20).
+    #[serde(default)]
+    pub roster: Vec<AgentId>,
 }

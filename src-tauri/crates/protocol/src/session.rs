@@ -116,6 +116,21 @@ pub enum EventPayload {
     },
     #[serde(rename = "session.approval_resolved")]
     ApprovalResolved { tool_use_id: String, approved: bool },
+    /// A subagent's thread begins (recorded on the coordinator's thread).
+    #[serde(rename = "session.thread_created")]
+    ThreadCreated { thread_id: ThreadId, parent_thread_id: ThreadId, agent_id: AgentId, agent_name: String },
+    /// The thread (this event's) starts working; a queued delegation waits for a free slot first.
+    #[serde(rename = "session.thread_status_running")]
+    ThreadStatusRunning {},
+    #[serde(rename = "session.thread_status_idle")]
+    ThreadStatusIdle { reason: IdleReason },
+    /// A message to another thread: a delegation (coordinator → subagent) or a subagent's final
+    /// report (subagent → coordinator, which gets it as the `delegate` result).
+    #[serde(rename = "agent.thread_message_sent")]
+    ThreadMessageSent { to_thread_id: ThreadId, text: String },
+    /// A subagent's task from its coordinator, as its thread records it.
+    #[serde(rename = "agent.thread_message_received")]
+    ThreadMessageReceived { from_thread_id: ThreadId, text: String },
     /// The session's work will be graded against a rubric after each agent turn.
     #[serde(rename = "outcome.defined")]
     OutcomeDefined { outcome: OutcomeDefinition },
@@ -159,6 +174,11 @@ impl EventPayload {
             Self::AgentToolResult { .. } => "agent.tool_result",
             Self::ApprovalRequested { .. } => "session.approval_requested",
             Self::ApprovalResolved { .. } => "session.approval_resolved",
+            Self::ThreadCreated { .. } => "session.thread_created",
+            Self::ThreadStatusRunning {} => "session.thread_status_running",
+            Self::ThreadStatusIdle { .. } => "session.thread_status_idle",
+            Self::ThreadMessageSent { .. } => "agent.thread_message_sent",
+            Self::ThreadMessageReceived { .. } => "agent.thread_message_received",
             Self::OutcomeDefined { .. } => "outcome.defined",
             Self::OutcomeEvaluationStart { .. } => "span.outcome_evaluation_start",
             Self::OutcomeEvaluationEnd { .. } => "span.outcome_evaluation_end",
@@ -240,6 +260,10 @@ pub struct RunInput {
     /// An existing folder the agent works in; every tool is confined to it.
     pub workspace: String,
     pub task: String,
+    /// Subagent threads running at once (1–25, default 8); more delegations wait their turn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub max_threads: Option<u32>,
     /// Grade the work against a rubric and let the agent revise until it is satisfied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]

@@ -12,7 +12,7 @@ pub fn history_from_events(events: &[SessionEvent], thread: &ThreadId) -> (Vec<M
     for event in events.iter().filter(|e| &e.thread_id == thread) {
         match &event.payload {
             // The grader's feedback reaches the agent as a user message.
-            EventPayload::UserMessage { text } | EventPayload::OutcomeFeedback { text, .. } => push(&mut messages, Role::User, ContentBlock::Text { text: text.clone() }),
+            EventPayload::UserMessage { text } | EventPayload::OutcomeFeedback { text, .. } | EventPayload::ThreadMessageReceived { text, .. } => push(&mut messages, Role::User, ContentBlock::Text { text: text.clone() }),
             EventPayload::AgentMessage { text } => push(&mut messages, Role::Assistant, ContentBlock::Text { text: text.clone() }),
             EventPayload::AgentToolUse { tool_use_id, name, input } => {
                 open_calls.push(tool_use_id.clone());

@@ -40,6 +40,52 @@ pub enum Opening {
     Resume { history: Vec<Message>, open_calls: Vec<String>, follow_up: Option<String> },
 }
 
+/// Whose thread a run is: the session's primary thread (the coordinator), or a subagent's
+/// working for it. A subagent's thread records its task as a message from its parent and its
+/// end as a thread status, never the session's.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ThreadRole {
+    Primary,
+    Subagent { parent: ThreadId },
+}
+
+impl ThreadRole {
+    /// The event that opens a turn with `text`: the user's message, or the task a subagent's
+    /// coordinator gave it.
+    pub(crate) fn incoming(&self, text: String) -> EventPayload {
+        match self {
+            ThreadRole::Primary => EventPayload::UserMessage { text },
+            ThreadRole::Subagent { parent } => EventPayload::ThreadMessageReceived { from_thread_id: parent.clone(), text },
+        }
+    }
+
+    pub(crate) fn running(&self) -> EventPayload {
+        match self {
+            ThreadRole::Primary => EventPayload::StatusRunning {},
+            ThreadRole::Subagent { .. } => EventPayload::ThreadStatusRunning {},
+        }
+    }
+
+    /// What closes the run: the session going idle, or the subagent's thread going idle after
+    /// sending its report to its coordinator.
+    pub(crate) fn end_events(&self, reason: IdleReason, final_message: &str) -> Vec<EventPayload> {
+        match self {
+            ThreadRole::Primary => vec![EventPayload::StatusIdle { reason }],
+            ThreadRole::Subagent { parent } => {
+                let mut events = Vec::new();
+                if !final_message.is_empty() {
+                    events.push(EventPayload::ThreadMessageSent { to_thread_id: parent.clone(), text: final_message.to_owned() });
+                }
+                events.push(EventPayload::ThreadStatusIdle { reason });
+                events
+            }
+        }
+    }
+}
+
+/// Tools whose calls in one turn run side by side (every other call runs in order first).
+const PARALLEL_TOOLS: &[&str] = &["delegate"];
+
 /// One thread's run: what it talks to, what it may do, and when it stops.
 pub struct Run {
     pub log: Arc<EventLog>,
@@ -59,6 +105,7 @@ pub struct Run {
     /// The session's outcome: when set, each turn that ends with `end_turn` is graded and the
     /// agent revises until the rubric is satisfied or the budget is spent.
     pub outcome: Option<Evaluator>,
+    pub role: ThreadRole,
 }
 
 /// How a run ended, for callers that branch on it (the CLI's exit code).
@@ -72,6 +119,16 @@ pub struct RunOutcome {
     pub cost_usd: Option<f64>,
     /// How the session's outcome came out, when one was graded in this run.
     pub outcome: Option<OutcomeResult>,
+    /// The agent's last text (what a subagent reports to its coordinator).
+    pub final_message: String,
+    /// What ended the run with `error`, as the user reads it.
+    pub error: Option<String>,
+}
+
+impl Default for RunOutcome {
+    fn default() -> Self {
+        Self { reason: IdleReason::EndTurn, turns: 0, usage: TokenUsage::default(), cost_usd: None, outcome: None, final_message: String::new(), error: None }
+    }
 }
 
 /// A tool call as the model made it; `invalid` says why its input could not be parsed.
@@ -105,6 +162,7 @@ impl Run {
             max_turns: DEFAULT_MAX_TURNS,
             max_tokens: DEFAULT_MAX_TOKENS,
             outcome: None,
+            role: ThreadRole::Primary,
         }
     }
 }
@@ -120,7 +178,7 @@ pub async fn run_session(run: Run, task: impl Into<String>) -> Result<RunOutcome
 /// [`run_session`].
 #[tracing::instrument(skip_all, fields(session_id = run.session.as_str(), thread_id = run.thread.as_str()))]
 pub async fn run_thread(mut run: Run, opening: Opening) -> Result<RunOutcome> {
-    let mut outcome = RunOutcome { reason: IdleReason::EndTurn, turns: 0, usage: TokenUsage::default(), cost_usd: None, outcome: None };
+    let mut outcome = RunOutcome::default();
     let mut evaluator = run.outcome.take();
     let result = run.turns(opening, &mut outcome, &mut evaluator).await;
     outcome.outcome = evaluator.and_then(|e| e.result());
@@ -130,14 +188,16 @@ pub async fn run_thread(mut run: Run, opening: Opening) -> Result<RunOutcome> {
             tracing::error!(error = %e, "the run failed inside the engine");
             // The log may be what failed; try to leave a readable end anyway.
             let error = AppError::from(Error::Internal(e.to_string()));
-            if run.append(vec![EventPayload::Error { error }, EventPayload::StatusIdle { reason: IdleReason::Error }]).await.is_err() {
+            let mut events = vec![EventPayload::Error { error }];
+            events.extend(run.role.end_events(IdleReason::Error, ""));
+            if run.append(events).await.is_err() && run.role == ThreadRole::Primary {
                 let _ = run.set_idle().await;
             }
             return Err(e);
         }
     };
     // Appending `session.status_idle` also marks the session idle, in the same transaction.
-    run.append(vec![EventPayload::StatusIdle { reason }]).await?;
+    run.append(run.role.end_events(reason, &outcome.final_message)).await?;
     outcome.reason = reason;
     Ok(outcome)
 }
@@ -147,7 +207,7 @@ impl Run {
         let mut turn_ended = false;
         let messages = match opening {
             Opening::Task(task) => {
-                self.append(vec![EventPayload::UserMessage { text: task.clone() }, EventPayload::StatusRunning {}]).await?;
+                self.append(vec![self.role.incoming(task.clone()), self.role.running()]).await?;
                 vec![Message::user(task)]
             }
             Opening::Resume { mut history, open_calls, follow_up } => {
@@ -159,9 +219,9 @@ impl Run {
                 }
                 if let Some(text) = follow_up {
                     push(&mut history, Role::User, ContentBlock::Text { text: text.clone() });
-                    events.push(EventPayload::UserMessage { text });
+                    events.push(self.role.incoming(text));
                 }
-                events.push(EventPayload::StatusRunning {});
+                events.push(self.role.running());
                 self.append(events).await?;
                 // The model had already finished its turn when the process stopped.
                 if history.last().is_none_or(|m| m.role == Role::Assistant) {
@@ -220,10 +280,16 @@ impl Run {
                     tracing::warn!(error = %e, "the model request failed");
                     let not_run = ToolOutput::error("not run: the model's response failed before it was complete");
                     self.close_calls(&calls, not_run).await?;
-                    self.append(vec![EventPayload::Error { error: model_error(&e) }]).await?;
+                    let error = model_error(&e);
+                    outcome.error = Some(error.message.clone());
+                    self.append(vec![EventPayload::Error { error }]).await?;
                     return Ok(IdleReason::Error);
                 }
                 None => {}
+            }
+            let text = completion.text();
+            if !text.trim().is_empty() {
+                outcome.final_message = text;
             }
             if !completion.content.is_empty() {
                 request.messages.push(Message::assistant(completion.content));
@@ -232,35 +298,69 @@ impl Run {
                 turn_ended = true;
                 continue;
             }
-            let mut results = Vec::with_capacity(calls.len());
+            // Calls run in order, except delegations, which run side by side after them.
+            let (parallel, serial): (Vec<&Call>, Vec<&Call>) = calls.iter().partition(|c| PARALLEL_TOOLS.contains(&c.name.as_str()));
+            let mut outputs: Vec<(String, ToolOutput)> = Vec::with_capacity(calls.len());
             let mut fault = None;
-            for call in &calls {
-                let output = if fault.is_some() {
-                    ToolOutput::error("not run: an earlier tool call failed inside the engine")
-                } else {
-                    match self.resolve(call).await? {
-                        Ok(output) => output,
-                        Err(f) => {
-                            let output = ToolOutput::error(f.to_string());
-                            fault = Some(f);
-                            output
-                        }
-                    }
-                };
-                self.append(vec![EventPayload::AgentToolResult {
-                    tool_use_id: call.id.clone(),
-                    content: output.content.clone(),
-                    is_error: output.is_error,
-                }])
-                .await?;
-                results.push(ContentBlock::ToolResult { tool_use_id: call.id.clone(), content: output.content, is_error: output.is_error });
+            for call in serial {
+                let output = if fault.is_some() { self.not_run(call).await? } else { self.run_call(call, &mut fault).await? };
+                outputs.push((call.id.clone(), output));
             }
+            if fault.is_none() && !parallel.is_empty() {
+                let mut faults = Vec::new();
+                let done = futures::future::join_all(parallel.iter().map(|call| async {
+                    let mut fault = None;
+                    let output = self.run_call(call, &mut fault).await;
+                    (call.id.clone(), output, fault)
+                }))
+                .await;
+                for (id, output, f) in done {
+                    outputs.push((id, output?));
+                    faults.extend(f);
+                }
+                fault = faults.into_iter().next();
+            } else {
+                for call in parallel {
+                    outputs.push((call.id.clone(), self.not_run(call).await?));
+                }
+            }
+            // The results go back in the order of the calls.
+            let results = calls
+                .iter()
+                .filter_map(|call| outputs.iter().position(|(id, _)| *id == call.id).map(|at| outputs.swap_remove(at)))
+                .map(|(tool_use_id, output)| ContentBlock::ToolResult { tool_use_id, content: output.content, is_error: output.is_error })
+                .collect();
             request.messages.push(Message { role: Role::User, content: results });
             if let Some(fault) = fault {
-                self.append(vec![EventPayload::Error { error: AppError::from(Error::from(fault)) }]).await?;
+                let error = AppError::from(Error::from(fault));
+                outcome.error = Some(error.message.clone());
+                self.append(vec![EventPayload::Error { error }]).await?;
                 return Ok(IdleReason::Error);
             }
         }
+    }
+
+    /// Records that a call was skipped because an earlier one faulted.
+    async fn not_run(&self, call: &Call) -> Result<ToolOutput> {
+        let output = ToolOutput::error("not run: an earlier tool call failed inside the engine");
+        self.append(vec![EventPayload::AgentToolResult { tool_use_id: call.id.clone(), content: output.content.clone(), is_error: true }]).await?;
+        Ok(output)
+    }
+
+    /// Decides and runs one call and records its result; a tool's engine fault is kept in
+    /// `fault` (and told to the model as an error).
+    async fn run_call(&self, call: &Call, fault: &mut Option<ToolFault>) -> Result<ToolOutput> {
+        let output = match self.resolve(call).await? {
+            Ok(output) => output,
+            Err(f) => {
+                let output = ToolOutput::error(f.to_string());
+                *fault = Some(f);
+                output
+            }
+        };
+        self.append(vec![EventPayload::AgentToolResult { tool_use_id: call.id.clone(), content: output.content.clone(), is_error: output.is_error }])
+            .await?;
+        Ok(output)
     }
 
     /// The agent ended its turn: without an outcome the run is done; with one, the grader

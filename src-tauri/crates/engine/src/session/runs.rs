@@ -17,9 +17,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::history::history_from_events;
 use super::permissions::{Approvals, PermissionPolicy};
-use super::run::{run_thread, Opening, Run, RunOutcome};
+use super::run::{run_thread, Opening, Run, RunOutcome, ThreadRole};
 use super::{EventLog, Owner, Subscription};
 use crate::agents::{allowed, Agents};
+use crate::orchestration::{Team, TeamParts, DEFAULT_MAX_THREADS, MAX_THREADS};
 use crate::memory::tools::{MemoryContext, Mounted};
 use crate::memory::{Memory, INDEX_TOKEN_BUDGET};
 use crate::outcome::artifacts::Snapshot;
@@ -49,6 +50,8 @@ pub struct RunOptions {
 struct Active {
     cancel: CancellationToken,
     approvals: Approvals,
+    /// A coordinator's subagents, for cancelling one of them.
+    team: Option<Arc<Team>>,
 }
 
 /// A started run: its summary, the task that finishes with its outcome, and a subscription
@@ -140,6 +143,10 @@ impl Runs {
     pub async fn start(self: &Arc<Self>, input: RunInput, options: RunOptions) -> Result<Started> {
         let task = check_task(&input.task)?.to_owned();
         let workspace = check_workspace(&input.workspace)?;
+        let max_threads = input.max_threads.unwrap_or(DEFAULT_MAX_THREADS);
+        if !(1..=MAX_THREADS).contains(&max_threads) {
+            return Err(Error::invalid("max_threads", format!("Choose between 1 and {MAX_THREADS} subagent threads at once (you chose {max_threads}).")));
+        }
         let this = self.clone();
         let agent_id = input.agent_id.clone();
         let agent = blocking(move || {
@@ -176,7 +183,7 @@ impl Runs {
         .await?;
         tracing::info!(session_id = session.as_str(), "run started");
         let subscription = self.log.subscribe(&session, 0);
-        let done = self.launch(Launch { agent, workspace, session: session.clone(), thread, opening: Opening::Task(task), outcome, options }).await?;
+        let done = self.launch(Launch { agent, workspace, session: session.clone(), thread, opening: Opening::Task(task), outcome, options, max_threads }).await?;
         Ok(Started { summary: self.get(&session).await.unwrap_or_else(|_| row.summary()), done, subscription })
     }
 
@@ -233,7 +240,7 @@ impl Runs {
             (_, follow_up) => Opening::Resume { history, open_calls, follow_up },
         };
         let subscription = self.log.subscribe(id, row.last_seq);
-        let done = self.launch(Launch { agent, workspace, session: id.clone(), thread, opening, outcome, options }).await?;
+        let done = self.launch(Launch { agent, workspace, session: id.clone(), thread, opening, outcome, options, max_threads: DEFAULT_MAX_THREADS }).await?;
         Ok(Started { summary: self.get(id).await?, done, subscription })
     }
 
@@ -281,69 +288,57 @@ impl Runs {
     }
 
     async fn launch(self: &Arc<Self>, launch: Launch) -> Result<JoinHandle<Result<RunOutcome>>> {
-        let Launch { agent, workspace, session, thread, opening, outcome, options } = launch;
-        let providers = self.providers.clone();
-        let provider_id = agent.provider_id.clone();
-        let connection = blocking(move || providers.connection(&provider_id)).await;
-        let (memory_prompt, memory_tools) = self.mount_memory(&agent, &session, &thread).await?;
+        let Launch { agent, workspace, session, thread, opening, outcome, options, max_threads } = launch;
         let cancel = CancellationToken::new();
         let approvals = Approvals::new();
-        self.lock().insert(session.clone(), Active { cancel: cancel.clone(), approvals: approvals.clone() });
+        let context = ToolContext::new(workspace, cancel.clone());
+        let prepared = self.agent_run(&agent, &session, &thread, context.clone(), approvals.clone(), &options).await?;
+        // A coordinator: its roster (agents deleted since are left out), the threads of earlier
+        // runs, the two tools and the prompt section.
+        let team = match &prepared {
+            Ok(_) if !agent.roster.is_empty() => {
+                let (this, ids, sid) = (self.clone(), agent.roster.clone(), session.clone());
+                let (roster, events) = blocking(move || {
+                    let roster = ids.iter().filter_map(|id| this.agents.get(id).ok()).collect::<Vec<_>>();
+                    Ok((roster, this.log.read(&sid, 0, usize::MAX)?))
+                })
+                .await?;
+                let team = Team::new(TeamParts {
+                    runs: self.clone(),
+                    ids: self.ids.clone(),
+                    session: session.clone(),
+                    coordinator: thread.clone(),
+                    roster,
+                    context: context.clone(),
+                    approvals: approvals.clone(),
+                    options: options.clone(),
+                    max_threads,
+                });
+                team.adopt(&events);
+                Some(team)
+            }
+            _ => None,
+        };
+        self.lock().insert(session.clone(), Active { cancel: cancel.clone(), approvals: approvals.clone(), team: team.clone() });
         self.running.send_modify(|n| *n += 1);
         let this = self.clone();
         let log = self.log.clone();
         let (session2, thread2) = (session.clone(), thread.clone());
-        let preflight = match connection {
-            Err(Error::NotFound(_)) => Err(AppError::new(
-                ErrorCode::NotFound,
-                format!("The agent “{}” uses a model provider that no longer exists. Edit the agent to choose another.", agent.name),
-            )),
-            Err(e) => Err(AppError::from(e)),
-            Ok(c) if c.key.is_none() && c.endpoint.kind == ProviderKind::Anthropic => Err(AppError::new(
-                ErrorCode::Auth,
-                format!(
-                    "No API key is set for the provider “{}”. Add one in Settings → Model providers (or set {}), then resume this session.",
-                    c.name,
-                    ProviderKind::Anthropic.env_var()
-                ),
-            )),
-            Ok(c) => Ok(c),
-        };
         let done = tokio::spawn(async move {
-            let result = match preflight {
-                Err(error) => fail_at_once(&log, &session2, &thread2, opening, error).await,
-                Ok(connection) => {
-                    let mut endpoint = connection.endpoint;
-                    if let Some(model) = &agent.model {
-                        endpoint.model = model.clone();
+            let result = match prepared {
+                Err(error) => fail_at_once(&log, &session2, &thread2, &ThreadRole::Primary, opening, error).await,
+                Ok(mut run) => {
+                    if let Some(team) = &team {
+                        run.tools = team.tools().into_iter().fold(run.tools, ToolSet::with);
+                        run.system.push_str(&team.prompt());
                     }
-                    let model = model_for(&endpoint, connection.key, this.stream_options);
-                    let mut policy = PermissionPolicy::from_rules(&agent.tools);
-                    if options.approve_all {
-                        for rule in agent.tools.iter().filter(|r| r.permission == Permission::Ask) {
-                            policy.set(rule.tool.clone(), Permission::Allow);
-                        }
+                    if let Some(plan) = outcome {
+                        run.system.push_str(&crate::outcome::evaluate::agent_prompt(&plan.definition));
+                        let root = run.context.workspace.root().to_owned();
+                        let baseline = tokio::task::spawn_blocking(move || Snapshot::take(&root)).await.unwrap_or_default();
+                        let grader = model_for(&plan.grader.endpoint, plan.grader.key, this.stream_options);
+                        run.outcome = Some(Evaluator::new(plan.definition, grader, baseline).resumed(plan.finished, plan.touched));
                     }
-                    let tools = memory_tools.into_iter().fold(ToolSet::workspace().filter(|name| allowed(&agent, name)), ToolSet::with);
-                    let outcome_prompt = outcome.as_ref().map(|plan| crate::outcome::evaluate::agent_prompt(&plan.definition)).unwrap_or_default();
-                    let evaluator = match outcome {
-                        Some(plan) => {
-                            let root = workspace.root().to_owned();
-                            let baseline = tokio::task::spawn_blocking(move || Snapshot::take(&root)).await.unwrap_or_default();
-                            let grader = model_for(&plan.grader.endpoint, plan.grader.key, this.stream_options);
-                            Some(Evaluator::new(plan.definition, grader, baseline).resumed(plan.finished, plan.touched))
-                        }
-                        None => None,
-                    };
-                    let run = Run {
-                        system: system_prompt(&agent, workspace.root()) + &memory_prompt + &outcome_prompt,
-                        tools,
-                        policy,
-                        approvals,
-                        max_turns: options.max_turns.unwrap_or(agent.max_turns),
-                        outcome: evaluator,
-                        ..Run::new(log.clone(), session2.clone(), thread2, model, ToolContext::new(workspace, cancel))
-                    };
                     run_thread(run, opening).await
                 }
             };
@@ -352,6 +347,96 @@ impl Runs {
             result
         });
         Ok(done)
+    }
+
+    /// A run of `agent` on one thread: its model, its tools (the workspace tools it may use and
+    /// its memory's), its permissions and its system prompt; or, when its provider can't be
+    /// used, why.
+    async fn agent_run(
+        &self,
+        agent: &Agent,
+        session: &SessionId,
+        thread: &ThreadId,
+        context: ToolContext,
+        approvals: Approvals,
+        options: &RunOptions,
+    ) -> Result<std::result::Result<Run, AppError>> {
+        let providers = self.providers.clone();
+        let provider_id = agent.provider_id.clone();
+        let connection = match blocking(move || providers.connection(&provider_id)).await {
+            Err(Error::NotFound(_)) => {
+                return Ok(Err(AppError::new(
+                    ErrorCode::NotFound,
+                    format!("The agent “{}” uses a model provider that no longer exists. Edit the agent to choose another.", agent.name),
+                )))
+            }
+            Err(e) => return Ok(Err(AppError::from(e))),
+            Ok(c) if c.key.is_none() && c.endpoint.kind == ProviderKind::Anthropic => {
+                return Ok(Err(AppError::new(
+                    ErrorCode::Auth,
+                    format!(
+                        "No API key is set for the provider “{}” of the agent “{}”. Add one in Settings → Model providers (or set {}), then resume this session.",
+                        c.name,
+                        agent.name,
+                        ProviderKind::Anthropic.env_var()
+                    ),
+                )))
+            }
+            Ok(c) => c,
+        };
+        let (memory_prompt, memory_tools) = self.mount_memory(agent, session, thread).await?;
+        let mut endpoint = connection.endpoint;
+        if let Some(model) = &agent.model {
+            endpoint.model = model.clone();
+        }
+        let model = model_for(&endpoint, connection.key, self.stream_options);
+        let mut policy = PermissionPolicy::from_rules(&agent.tools);
+        if options.approve_all {
+            for rule in agent.tools.iter().filter(|r| r.permission == Permission::Ask) {
+                policy.set(rule.tool.clone(), Permission::Allow);
+            }
+        }
+        let tools = memory_tools.into_iter().fold(ToolSet::workspace().filter(|name| allowed(agent, name)), ToolSet::with);
+        let root = context.workspace.root().to_owned();
+        Ok(Ok(Run {
+            system: system_prompt(agent, &root) + &memory_prompt,
+            tools,
+            policy,
+            approvals,
+            max_turns: options.max_turns.unwrap_or(agent.max_turns),
+            ..Run::new(self.log.clone(), session.clone(), thread.clone(), model, context)
+        }))
+    }
+
+    /// Runs a subagent's thread for its coordinator's `delegate` call, to its end.
+    pub(crate) async fn run_subagent(
+        self: &Arc<Self>,
+        team: &Team,
+        agent: &Agent,
+        thread: ThreadId,
+        opening: Opening,
+        cancel: CancellationToken,
+    ) -> Result<RunOutcome> {
+        let role = ThreadRole::Subagent { parent: team.coordinator.clone() };
+        let context = team.context.for_thread(cancel);
+        // The run's turn limit is the coordinator's; a subagent keeps its own.
+        let options = RunOptions { max_turns: None, ..team.options.clone() };
+        match self.agent_run(agent, &team.session, &thread, context, team.approvals.clone(), &options).await? {
+            Err(error) => fail_at_once(&self.log, &team.session, &thread, &role, opening, error).await,
+            Ok(run) => {
+                let run = Run { system: run.system + SUBAGENT_NOTE, role, ..run };
+                tokio::spawn(run_thread(run, opening)).await.map_err(|e| Error::Internal(format!("a subagent's run stopped: {e}")))?
+            }
+        }
+    }
+
+    /// Cancels one subagent thread of a run of this process; the coordinator carries on.
+    pub fn cancel_thread(&self, id: &SessionId, thread: &ThreadId) -> Result<()> {
+        let team = self.lock().get(id).and_then(|a| a.team.clone());
+        match team {
+            Some(team) if team.cancel_thread(thread) => Ok(()),
+            _ => Err(Error::NotFound("That thread is not running in this app.".into())),
+        }
     }
 
     /// Checks a `define_outcome` and resolves it: the rubric version (copied into the session,
@@ -504,6 +589,8 @@ struct Launch {
     opening: Opening,
     outcome: Option<OutcomePlan>,
     options: RunOptions,
+    /// Subagent threads at once, for a coordinator.
+    max_threads: u32,
 }
 
 /// An outcome to grade a run against: its definition, the grader's connection, and (after a
@@ -515,6 +602,11 @@ struct OutcomePlan {
     touched: BTreeSet<String>,
 }
 
+/// What a subagent is told about its place.
+const SUBAGENT_NOTE: &str = "\n\n## You are a subagent\nA coordinator gave you one part of a larger task; other agents may be working \
+in the same folder at the same time, so stay within your part. When you are done, end your turn with a final message that says what \
+you did and found: it is all the coordinator sees of your work.";
+
 /// The start of the system prompt's memory section.
 const MEMORY_NOTE: &str = "\n\n## Memory\nYou have memory: small Markdown files kept between sessions, listed below by store. \
 Use memory_search to find what this task needs and memory_read to load it; don't read everything. \
@@ -522,16 +614,18 @@ In a store you may write, keep what will help next time (what worked, the user's
 with memory_write or memory_edit: small files, one topic each, a first line that says what the file is for.\n";
 
 /// Records a run that can't reach its model: the opening, the error, idle.
-async fn fail_at_once(log: &Arc<EventLog>, session: &SessionId, thread: &ThreadId, opening: Opening, error: AppError) -> Result<RunOutcome> {
+async fn fail_at_once(log: &Arc<EventLog>, session: &SessionId, thread: &ThreadId, role: &ThreadRole, opening: Opening, error: AppError) -> Result<RunOutcome> {
     let mut events = Vec::new();
     match opening {
-        Opening::Task(text) | Opening::Resume { follow_up: Some(text), .. } => events.push(EventPayload::UserMessage { text }),
+        Opening::Task(text) | Opening::Resume { follow_up: Some(text), .. } => events.push(role.incoming(text)),
         Opening::Resume { .. } => {}
     }
-    events.extend([EventPayload::StatusRunning {}, EventPayload::Error { error }, EventPayload::StatusIdle { reason: IdleReason::Error }]);
+    let message = error.message.clone();
+    events.extend([role.running(), EventPayload::Error { error }]);
+    events.extend(role.end_events(IdleReason::Error, ""));
     let (log, session, thread) = (log.clone(), session.clone(), thread.clone());
     blocking(move || log.append(&session, &thread, events)).await?;
-    Ok(RunOutcome { reason: IdleReason::Error, turns: 0, usage: Default::default(), cost_usd: None, outcome: None })
+    Ok(RunOutcome { reason: IdleReason::Error, error: Some(message), ..RunOutcome::default() })
 }
 
 /// The agent's instructions and what it needs to know about where it works.

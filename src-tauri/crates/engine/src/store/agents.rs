@@ -6,11 +6,12 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use super::providers::name_key;
 use crate::Result;
 
-const COLUMNS: &str = "id, name, description, instructions, provider_id, model, tools, max_turns, created_at, updated_at, memory";
+const COLUMNS: &str = "id, name, description, instructions, provider_id, model, tools, max_turns, created_at, updated_at, memory, roster";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
     let tools: Vec<ToolRule> = json_column(row, 6)?;
     let memory: Vec<MemoryMount> = json_column(row, 10)?;
+    let roster: Vec<AgentId> = json_column(row, 11)?;
     Ok(Agent {
         id: AgentId(row.get(0)?),
         name: row.get(1)?,
@@ -21,6 +22,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
         tools,
         max_turns: row.get(7)?,
         memory,
+        roster,
         created_at: row.get(8)?,
         updated_at: row.get(9)?,
     })
@@ -53,8 +55,8 @@ pub fn by_name(conn: &Connection, name: &str) -> Result<Option<Agent>> {
 
 pub fn insert(conn: &Connection, agent: &Agent) -> Result<()> {
     conn.execute(
-        "INSERT INTO agents (id, name, name_key, description, instructions, provider_id, model, tools, max_turns, created_at, updated_at, memory)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        "INSERT INTO agents (id, name, name_key, description, instructions, provider_id, model, tools, max_turns, created_at, updated_at, memory, roster)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             agent.id.as_str(),
             agent.name,
@@ -67,7 +69,8 @@ pub fn insert(conn: &Connection, agent: &Agent) -> Result<()> {
             agent.max_turns,
             agent.created_at,
             agent.updated_at,
-            to_json(&agent.memory)
+            to_json(&agent.memory),
+            to_json(&agent.roster)
         ],
     )?;
     Ok(())
@@ -76,7 +79,7 @@ pub fn insert(conn: &Connection, agent: &Agent) -> Result<()> {
 pub fn update(conn: &Connection, agent: &Agent) -> Result<bool> {
     let n = conn.execute(
         "UPDATE agents SET name = ?2, name_key = ?3, description = ?4, instructions = ?5, provider_id = ?6, model = ?7,
-                tools = ?8, max_turns = ?9, updated_at = ?10, memory = ?11
+                tools = ?8, max_turns = ?9, updated_at = ?10, memory = ?11, roster = ?12
          WHERE id = ?1",
         params![
             agent.id.as_str(),
@@ -89,10 +92,16 @@ pub fn update(conn: &Connection, agent: &Agent) -> Result<bool> {
             to_json(&agent.tools),
             agent.max_turns,
             agent.updated_at,
-            to_json(&agent.memory)
+            to_json(&agent.memory),
+            to_json(&agent.roster)
         ],
     )?;
     Ok(n == 1)
+}
+
+/// Agents whose roster names `id` (a deleted agent leaves their rosters).
+pub fn rostering(conn: &Connection, id: &AgentId) -> Result<Vec<Agent>> {
+    Ok(list(conn)?.into_iter().filter(|a| a.roster.contains(id)).collect())
 }
 
 pub fn delete(conn: &Connection, id: &AgentId) -> Result<bool> {

@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("20261127120000_agents_runs", include_str!("../../migrations/20261127120000_agents_runs.sql")),
     ("20261127150000_memory", include_str!("../../migrations/20261127150000_memory.sql")),
     ("20261127170000_rubrics", include_str!("../../migrations/20261127170000_rubrics.sql")),
+    ("20261127190000_agent_roster", include_str!("../../migrations/20261127190000_agent_roster.sql")),
 ];
 
 /// Applies every pending migration in one transaction; returns the ids applied.

@@ -36,6 +36,7 @@ impl TypedTool for EditFile {
     type Input = EditFileInput;
 
     async fn run(&self, input: EditFileInput, ctx: &ToolContext) -> Result<ToolOutput, ToolFault> {
+        let _writing = ctx.lock_for_write(&input.path).await;
         let workspace = ctx.workspace.clone();
         blocking(Self::NAME, move || edit(&workspace, &input)).await
     }

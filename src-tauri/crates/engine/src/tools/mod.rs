@@ -93,11 +93,42 @@ impl From<ToolFault> for crate::Error {
 pub struct ToolContext {
     pub workspace: Workspace,
     pub cancel: CancellationToken,
+    /// Shared by every thread of a session: writes to one path happen one at a time.
+    pub writes: Arc<PathLocks>,
 }
 
 impl ToolContext {
     pub fn new(workspace: Workspace, cancel: CancellationToken) -> Self {
-        Self { workspace, cancel }
+        Self { workspace, cancel, writes: Arc::default() }
+    }
+
+    /// The same workspace for another thread of the session: its own cancellation, the
+    /// session's write locks.
+    pub fn for_thread(&self, cancel: CancellationToken) -> Self {
+        Self { workspace: self.workspace.clone(), cancel, writes: self.writes.clone() }
+    }
+
+    /// Holds the write lock of the file `requested` names until the guard drops.
+    pub async fn lock_for_write(&self, requested: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let key = match self.workspace.resolve(requested, Intent::Write) {
+            Ok(path) => path.display().to_string(),
+            Err(_) => requested.trim().to_owned(),
+        };
+        self.writes.lock(&key).await
+    }
+}
+
+/// One lock per path written in a session, so parallel threads never interleave writes to a
+/// file (different files are written in parallel).
+#[derive(Debug, Default)]
+pub struct PathLocks {
+    locks: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl PathLocks {
+    pub async fn lock(&self, key: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = self.locks.lock().unwrap_or_else(|p| p.into_inner()).entry(key.to_owned()).or_default().clone();
+        lock.lock_owned().await
     }
 }
 

@@ -30,6 +30,7 @@ impl TypedTool for WriteFile {
     type Input = WriteFileInput;
 
     async fn run(&self, input: WriteFileInput, ctx: &ToolContext) -> Result<ToolOutput, ToolFault> {
+        let _writing = ctx.lock_for_write(&input.path).await;
         let workspace = ctx.workspace.clone();
         blocking(Self::NAME, move || write(&workspace, &input)).await
     }

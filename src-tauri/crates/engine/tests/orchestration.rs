@@ -1,0 +1,388 @@
+//! Orchestration against the fake provider: a coordinator delegating to subagents that run side
+//! by side in their own threads, the cap on running threads, follow-ups, isolated contexts,
+//! depth 1, errors and cancels coming back as results, and bad delegations. Each agent's
+//! instructions carry its own `[[script:NAME]]` marker, so each thread reads its own replies.
+
+use reverie_engine::session::RunOptions;
+use reverie_engine::Error;
+use reverie_protocol::{Agent, AgentInput, EventPayload, IdleReason, ProviderInput, ProviderKind, RunInput, SessionEvent, SessionId, StreamItem, ThreadId};
+use reverie_testkit::{Fault, Reply};
+use serde_json::json;
+
+use crate::runs::{env_with, finish, Env, WAIT};
+
+const TASK: &str = "Write a short guide to the project. TASK-7140";
+
+async fn team_env() -> Env {
+    env_with(ProviderKind::Anthropic, vec![], Some("sk-test-good"), vec![]).await
+}
+
+fn agent(e: &Env, name: &str, roster: Vec<&Agent>) -> Agent {
+    e.agents
+        .create(AgentInput {
+            name: name.into(),
+            description: format!("The {name} of the team"),
+            instructions: format!("You are the {name}. [[script:{name}]]"),
+            provider_id: e.agent.provider_id.clone(),
+            model: None,
+            tools: vec![],
+            max_turns: None,
+            memory: vec![],
+            roster: roster.into_iter().map(|a| a.id.clone()).collect(),
+        })
+        .unwrap()
+}
+
+fn delegate(agent: &str, message: &str) -> Reply {
+    Reply::new().tool_use("delegate", json!({"agent": agent, "message": message}))
+}
+
+fn input(e: &Env, coordinator: &Agent, max_threads: Option<u32>) -> RunInput {
+    RunInput { agent_id: coordinator.id.clone(), max_threads, ..e.input(TASK) }
+}
+
+fn bodies(e: &Env, conversation: &str) -> Vec<String> {
+    e.fake.requests_for(conversation).iter().filter(|r| r.method == "POST").map(|r| r.body.as_ref().unwrap().to_string()).collect()
+}
+
+/// The `delegate` results the coordinator got, in the order of its calls: (content, is_error).
+fn delegate_results(events: &[SessionEvent]) -> Vec<(String, bool)> {
+    let calls: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match &e.payload {
+            EventPayload::AgentToolUse { tool_use_id, name, .. } if name == "delegate" => Some(tool_use_id.as_str()),
+            _ => None,
+        })
+        .collect();
+    calls
+        .iter()
+        .map(|id| {
+            events
+                .iter()
+                .find_map(|e| match &e.payload {
+                    EventPayload::AgentToolResult { tool_use_id, content, is_error } if tool_use_id == id => Some((content.clone(), *is_error)),
+                    _ => None,
+                })
+                .unwrap_or_else(|| panic!("no result for {id}"))
+        })
+        .collect()
+}
+
+/// The most subagent threads that were running at one time, from the recorded order.
+fn most_running(events: &[SessionEvent]) -> usize {
+    let (mut now, mut most) = (0usize, 0usize);
+    for e in events {
+        match e.payload {
+            EventPayload::ThreadStatusRunning {} => {
+                now += 1;
+                most = most.max(now);
+            }
+            EventPayload::ThreadStatusIdle { .. } => now = now.saturating_sub(1),
+            _ => {}
+        }
+    }
+    most
+}
+
+fn created(events: &[SessionEvent]) -> Vec<(ThreadId, String)> {
+    events
+        .iter()
+        .filter_map(|e| match &e.payload {
+            EventPayload::ThreadCreated { thread_id, agent_name, .. } => Some((thread_id.clone(), agent_name.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn three_subagents_delegated_in_one_turn_run_side_by_side_in_isolated_contexts() {
+    let e = team_env().await;
+    let (researcher, writer, reviewer) = (agent(&e, "researcher", vec![]), agent(&e, "writer", vec![]), agent(&e, "reviewer", vec![]));
+    let coordinator = agent(&e, "coordinator", vec![&researcher, &writer, &reviewer]);
+    e.fake.push_replies(
+        "coordinator",
+        [
+            Reply::new()
+                .text("Splitting the work.")
+                .step(delegate("researcher", "Find what the project does. MSG-R").steps[0].clone())
+                .step(delegate("writer", "Draft the intro. MSG-W").steps[0].clone())
+                .step(delegate("Reviewer", "List the open questions. MSG-V").steps[0].clone()),
+            Reply::new().text("The guide is assembled."),
+        ],
+    );
+    // Each subagent's reply takes a while: if they ran one after another, each would end before
+    // the next began.
+    for (name, answer) in [("researcher", "It runs agents. R-DONE"), ("writer", "Intro drafted. W-DONE"), ("reviewer", "Two questions. V-DONE")] {
+        e.fake.push_replies(name, [Reply::new().text(answer).delay_ms(400)]);
+    }
+    let started = e.runs.start(input(&e, &coordinator, None), RunOptions::default()).await.unwrap();
+    let id = started.summary.id.clone();
+    let done = finish(started).await;
+    assert_eq!(done.reason, IdleReason::EndTurn);
+    let events = e.events(&id);
+
+    // Three threads under the coordinator's, all running before any ended.
+    let primary = events[0].thread_id.clone();
+    let threads = created(&events);
+    assert_eq!(threads.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>(), ["researcher", "writer", "reviewer"]);
+    assert!(events.iter().all(|e| match &e.payload {
+        EventPayload::ThreadCreated { parent_thread_id, .. } => *parent_thread_id == primary,
+        _ => true,
+    }));
+    let order: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e.payload {
+            EventPayload::ThreadStatusRunning {} => Some("start"),
+            EventPayload::ThreadStatusIdle { .. } => Some("end"),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(order, ["start", "start", "start", "end", "end", "end"], "the three overlapped");
+    assert_eq!(most_running(&events), 3);
+
+    // Each result is that subagent's final message, with its thread to follow up on.
+    let results = delegate_results(&events);
+    for ((content, is_error), (thread, done)) in results.iter().zip([(&threads[0].0, "R-DONE"), (&threads[1].0, "W-DONE"), (&threads[2].0, "V-DONE")]) {
+        assert!(!is_error && content.contains(done) && content.contains(thread.as_str()), "{content}");
+    }
+    let coordinator_bodies = bodies(&e, "coordinator");
+    assert!(coordinator_bodies[1].contains("R-DONE") && coordinator_bodies[1].contains("V-DONE"));
+    assert!(coordinator_bodies[0].contains("\"delegate\"") && coordinator_bodies[0].contains("The writer of the team"), "the coordinator knows its team");
+
+    // Isolated contexts: a subagent sees its own message, nothing of the others' or the task.
+    for (name, own, others) in [("researcher", "MSG-R", ["MSG-W", "MSG-V"]), ("writer", "MSG-W", ["MSG-R", "MSG-V"]), ("reviewer", "MSG-V", ["MSG-R", "MSG-W"])] {
+        let body = &bodies(&e, name)[0];
+        assert!(body.contains(own), "{name}");
+        for other in others.iter().chain(&["TASK-7140", "Splitting the work"]) {
+            assert!(!body.contains(other), "{name}'s request carries {other}");
+        }
+        assert!(!body.contains("\"delegate\""), "{name} has no delegate tool");
+    }
+    // Every event of a subagent is on its thread; usage rolls up to the session.
+    let on = |thread: &ThreadId| events.iter().filter(|e| &e.thread_id == thread).map(|e| e.payload.name()).collect::<Vec<_>>();
+    assert_eq!(
+        on(&threads[0].0),
+        ["agent.thread_message_received", "session.thread_status_running", "span.model_request_start", "agent.message", "span.model_request_end", "agent.thread_message_sent", "session.thread_status_idle"]
+    );
+    assert_eq!(e.runs.get(&id).await.unwrap().turns, 5, "2 coordinator + 3 subagent requests");
+}
+
+#[tokio::test]
+async fn the_thread_cap_queues_delegations_beyond_it() {
+    let e = team_env().await;
+    let helper = agent(&e, "helper", vec![]);
+    let coordinator = agent(&e, "coordinator", vec![&helper]);
+    let mut first = Reply::new();
+    for i in 0..5 {
+        first = first.step(delegate("helper", &format!("Part {i}")).steps[0].clone());
+    }
+    e.fake.push_replies("coordinator", [first, Reply::new().text("Done.")]);
+    e.fake.push_replies("helper", (0..5).map(|i| Reply::new().text(format!("Part done {i}")).delay_ms(150)));
+    let started = e.runs.start(input(&e, &coordinator, Some(2)), RunOptions::default()).await.unwrap();
+    let id = started.summary.id.clone();
+    assert_eq!(finish(started).await.reason, IdleReason::EndTurn);
+    let events = e.events(&id);
+    assert_eq!(created(&events).len(), 5);
+    assert_eq!(most_running(&events), 2, "never more than the cap, and the cap is used");
+    assert!(delegate_results(&events).iter().all(|(c, err)| !err && c.contains("Part done")));
+}
+
+#[tokio::test]
+async fn a_follow_up_to_a_thread_carries_its_history() {
+    let e = team_env().await;
+    let researcher = agent(&e, "researcher", vec![]);
+    let coordinator = agent(&e, "coordinator", vec![&researcher]);
+    // Session ses_1, coordinator thr_2: the first subagent thread is thr_3.
+    e.fake.push_replies(
+        "coordinator",
+        [
+            delegate("researcher", "Count the modules. FIRST-ASK"),
+            Reply::new().tool_use("delegate", json!({"agent": "researcher", "message": "Now name them. SECOND-ASK", "thread_id": "thr_3"})),
+            Reply::new().text("Done."),
+        ],
+    );
+    e.fake.push_replies("researcher", [Reply::new().text("There are 4. FIRST-ANSWER"), Reply::new().text("a, b, c, d")]);
+    let started = e.runs.start(input(&e, &coordinator, None), RunOptions::default()).await.unwrap();
+    let id = started.summary.id.clone();
+    finish(started).await;
+    let events = e.events(&id);
+    assert_eq!(created(&events).len(), 1, "the follow-up reused the thread");
+    let second = &bodies(&e, "researcher")[1];
+    assert!(second.contains("FIRST-ASK") && second.contains("FIRST-ANSWER") && second.contains("SECOND-ASK"), "{second}");
+    assert!(delegate_results(&events)[1].0.starts_with("a, b, c, d"));
+}
+
+#[tokio::test]
+async fn a_subagent_cannot_delegate_and_its_errors_come_back_as_error_results() {
+    let e = team_env().await;
+    let eager = agent(&e, "eager", vec![]);
+    let flaky = agent(&e, "flaky", vec![]);
+    let coordinator = agent(&e, "coordinator", vec![&eager, &flaky]);
+    e.fake.push_replies(
+        "coordinator",
+        [
+            Reply::new().step(delegate("eager", "Do it").steps[0].clone()).step(delegate("flaky", "Do that").steps[0].clone()),
+            Reply::new().text("Carrying on."),
+        ],
+    );
+    e.fake.push_replies("eager", [delegate("flaky", "You do it"), Reply::new().text("Did it myself.")]);
+    // The env retries twice: both attempts fail.
+    e.fake.push_replies("flaky", [Reply::new().fault(Fault::http(500)), Reply::new().fault(Fault::http(500))]);
+    let started = e.runs.start(input(&e, &coordinator, None), RunOptions::default()).await.unwrap();
+    let id = started.summary.id.clone();
+    assert_eq!(finish(started).await.reason, IdleReason::EndTurn, "the session goes on");
+    let events = e.events(&id);
+    assert_eq!(created(&events).len(), 2, "the subagent's delegate made no thread");
+    let refused = events
+        .iter()
+        .find_map(|ev| match &ev.payload {
+            EventPayload::AgentToolResult { content, is_error: true, .. } if content.contains("there is no tool named \"delegate\"") => Some(ev.thread_id.clone()),
+            _ => None,
+        })
+        .expect("the subagent's delegate call was refused");
+    assert_eq!(refused, created(&events)[0].0);
+    let results = delegate_results(&events);
+    assert!(!results[0].1 && results[0].0.contains("Did it myself."));
+    assert!(results[1].1 && results[1].0.starts_with("flaky failed:"), "{:?}", results[1]);
+    let flaky_thread = &created(&events)[1].0;
+    assert!(events.iter().any(|ev| &ev.thread_id == flaky_thread && matches!(ev.payload, EventPayload::Error { .. })), "the error shows in its lane");
+}
+
+async fn wait_running(e: &Env, id: &SessionId, threads: usize) {
+    let mut sub = e.runs.subscribe(id, 0).await.unwrap();
+    let mut seen = 0;
+    tokio::time::timeout(WAIT, async {
+        while seen < threads {
+            if let StreamItem::Event { event } = sub.next_item().await.unwrap() {
+                if matches!(event.payload, EventPayload::ModelRequestStart { .. }) && event.thread_id.as_str() != "thr_2" {
+                    seen += 1;
+                }
+            }
+        }
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn cancelling_one_thread_leaves_the_others_and_the_coordinator_running() {
+    let e = team_env().await;
+    let (slow, quick) = (agent(&e, "slow", vec![]), agent(&e, "quick", vec![]));
+    let coordinator = agent(&e, "coordinator", vec![&slow, &quick]);
+    e.fake.push_replies(
+        "coordinator",
+        [Reply::new().step(delegate("slow", "Take your time").steps[0].clone()).step(delegate("quick", "Be quick").steps[0].clone()), Reply::new().text("Fine.")],
+    );
+    e.fake.push_replies("slow", [Reply::new().text("never").delay_ms(60_000)]);
+    e.fake.push_replies("quick", [Reply::new().text("Quick result.").delay_ms(300)]);
+    let started = e.runs.start(input(&e, &coordinator, None), RunOptions::default()).await.unwrap();
+    let id = started.summary.id.clone();
+    wait_running(&e, &id, 2).await;
+    e.runs.cancel_thread(&id, &ThreadId("thr_3".into())).unwrap();
+    assert_eq!(finish(started).await.reason, IdleReason::EndTurn);
+    let events = e.events(&id);
+    let results = delegate_results(&events);
+    assert!(results[0].1 && results[0].0.starts_with("cancelled: slow's thread was stopped"), "{:?}", results[0]);
+    assert!(!results[1].1 && results[1].0.contains("Quick result."));
+    assert!(events.iter().any(|ev| ev.thread_id.as_str() == "thr_3" && ev.payload == EventPayload::ThreadStatusIdle { reason: IdleReason::Cancelled }));
+    assert_eq!(bodies(&e, "coordinator").len(), 2, "the coordinator carried on");
+    assert!(e.runs.cancel_thread(&id, &ThreadId("thr_99".into())).is_err());
+}
+
+#[tokio::test]
+async fn cancelling_the_session_stops_every_thread() {
+    let e = team_env().await;
+    let (a, b) = (agent(&e, "alpha", vec![]), agent(&e, "beta", vec![]));
+    let coordinator = agent(&e, "coordinator", vec![&a, &b]);
+    e.fake.push_replies("coordinator", [Reply::new().step(delegate("alpha", "x").steps[0].clone()).step(delegate("beta", "y").steps[0].clone())]);
+    e.fake.push_replies("alpha", [Reply::new().text("never").delay_ms(60_000)]);
+    e.fake.push_replies("beta", [Reply::new().text("never").delay_ms(60_000)]);
+    let started = e.runs.start(input(&e, &coordinator, None), RunOptions::default()).await.unwrap();
+    let id = started.summary.id.clone();
+    wait_running(&e, &id, 2).await;
+    e.runs.cancel(&id).await.unwrap();
+    assert_eq!(finish(started).await.reason, IdleReason::Cancelled);
+    let events = e.events(&id);
+    let idle: Vec<IdleReason> = events
+        .iter()
+        .filter_map(|ev| match ev.payload {
+            EventPayload::ThreadStatusIdle { reason } => Some(reason),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(idle, [IdleReason::Cancelled, IdleReason::Cancelled]);
+    assert_eq!(events.last().unwrap().payload, EventPayload::StatusIdle { reason: IdleReason::Cancelled });
+    tokio::time::timeout(WAIT, async {
+        while e.fake.open_streams() > 0 {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("every model stream was closed");
+}
+
+#[tokio::test]
+async fn bad_delegations_come_back_as_clear_error_results_and_the_session_goes_on() {
+    let e = team_env().await;
+    let keyless = e
+        .providers
+        .create(ProviderInput { name: "Keyless".into(), kind: ProviderKind::Anthropic, base_url: e.fake.base_url(), model: "m".into(), api_key: None })
+        .unwrap();
+    let member = agent(&e, "member", vec![]);
+    let broken = e
+        .agents
+        .create(AgentInput { provider_id: keyless.id.clone(), roster: vec![], ..agent_input_like(&member, "broken") })
+        .unwrap();
+    let coordinator = agent(&e, "coordinator", vec![&member, &broken]);
+    let huge = "x".repeat(1024 * 1024);
+    e.fake.push_replies(
+        "coordinator",
+        [
+            Reply::new()
+                .step(delegate("stranger", "Hi").steps[0].clone())
+                .step(Reply::new().tool_use("delegate", json!({"agent": "member", "message": "Go on", "thread_id": "thr_404"})).steps[0].clone())
+                .step(delegate("member", &huge).steps[0].clone())
+                .step(delegate("broken", "Try").steps[0].clone()),
+            Reply::new().text("I'll do it myself."),
+        ],
+    );
+    let started = e.runs.start(input(&e, &coordinator, None), RunOptions::default()).await.unwrap();
+    let id = started.summary.id.clone();
+    assert_eq!(finish(started).await.reason, IdleReason::EndTurn);
+    let events = e.events(&id);
+    let results = delegate_results(&events);
+    assert!(results.iter().all(|(_, err)| *err));
+    assert!(results[0].0.contains("“stranger” is not on your roster; you can delegate to: member, broken"), "{}", results[0].0);
+    assert!(results[1].0.contains("there is no subagent thread thr_404"), "{}", results[1].0);
+    assert!(results[2].0.contains("1048576 bytes; a delegation carries at most 262144"), "{}", results[2].0);
+    assert!(results[3].0.contains("No API key is set for the provider “Keyless” of the agent “broken”"), "{}", results[3].0);
+    let broken_thread = created(&events).into_iter().find(|(_, n)| n == "broken").unwrap().0;
+    assert!(events.iter().any(|ev| ev.thread_id == broken_thread && matches!(ev.payload, EventPayload::Error { .. })), "its lane shows the error");
+
+    // A roster naming an agent that does not exist, or the agent itself; bad thread caps.
+    let err = e.agents.create(AgentInput { roster: vec![reverie_protocol::AgentId("agt_gone".into())], ..agent_input_like(&member, "lost") }).unwrap_err();
+    assert!(matches!(&err, Error::Invalid { field: "roster", message } if message.contains("no longer exists")), "{err:?}");
+    let err = e.agents.update(&member.id, AgentInput { roster: vec![member.id.clone()], ..agent_input_like(&member, "member") }).unwrap_err();
+    assert!(matches!(&err, Error::Invalid { field: "roster", message } if message.contains("itself")), "{err:?}");
+    for cap in [0, 26] {
+        let err = e.runs.start(input(&e, &coordinator, Some(cap)), RunOptions::default()).await.err().unwrap();
+        assert!(matches!(&err, Error::Invalid { field: "max_threads", .. }), "{err:?}");
+    }
+    // Deleting an agent takes it out of the rosters that named it.
+    e.agents.delete(&broken.id).unwrap();
+    assert_eq!(e.agents.get(&coordinator.id).unwrap().roster, std::slice::from_ref(&member.id));
+}
+
+fn agent_input_like(agent: &Agent, name: &str) -> AgentInput {
+    AgentInput {
+        name: name.into(),
+        description: agent.description.clone(),
+        instructions: format!("[[script:{name}]]"),
+        provider_id: agent.provider_id.clone(),
+        model: None,
+        tools: vec![],
+        max_turns: None,
+        memory: vec![],
+        roster: vec![],
+    }
+}

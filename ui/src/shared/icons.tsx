@@ -40,6 +40,17 @@ export function AgentsIcon() {
   );
 }
 
+export function RubricsIcon() {
+  return (
+    <svg {...common}>
+      <path d="M4.5 6.5 6 8l2.5-3" />
+      <path d="M4.5 12.5 6 14l2.5-3" />
+      <path d="M4.5 18.5 6 20l2.5-3" />
+      <path d="M11.5 6.5h8M11.5 12.5h8M11.5 18.5h5" />
+    </svg>
+  );
+}
+
 export function MemoryIcon() {
   return (
     <svg {...common}>

@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
 
-export type Page = "home" | "runs" | "agents" | "memory" | "settings";
+export type Page = "home" | "runs" | "agents" | "rubrics" | "memory" | "settings";
 
 /** Something the destination page should do once it is shown; `target` names what it is about. */
 export type Intent = { type: "add-provider" | "new-agent" | "new-run" | "open-session"; id: number; target?: string };

@@ -3,6 +3,7 @@ import { useNavigation, type Page } from "../../shared/navigation";
 import { AgentsPage } from "../agents/AgentsPage";
 import { HomePage } from "../home/HomePage";
 import { MemoryPage } from "../memory/MemoryPage";
+import { RubricsPage } from "../rubrics/RubricsPage";
 import { RunsPage } from "../runs/RunsPage";
 import { SettingsPage } from "../settings/SettingsPage";
 import { Notices } from "./Notices";
@@ -22,8 +23,8 @@ export function AppShell() {
     <div className="app">
       <Sidebar />
       <main className="main" ref={main}>
-        {/* Memory's tree, editor and diffs need the room. */}
-        <div className={page === "memory" ? "page page-wide" : "page"}>
+        {/* Memory's tree, editor and diffs, and the rubric editor beside its preview, need the room. */}
+        <div className={page === "memory" || page === "rubrics" ? "page page-wide" : "page"}>
           <Notices />
           <CurrentPage key={visit} page={page} />
         </div>
@@ -41,6 +42,8 @@ function CurrentPage({ page }: { page: Page }) {
       return <RunsPage />;
     case "agents":
       return <AgentsPage />;
+    case "rubrics":
+      return <RubricsPage />;
     case "memory":
       return <MemoryPage />;
     case "settings":

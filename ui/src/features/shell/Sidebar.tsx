@@ -1,6 +1,6 @@
 import type { ReactNode } from "react";
 import { useAppStatus } from "../../shared/appStatus";
-import { AgentsIcon, HomeIcon, MemoryIcon, RunsIcon, SettingsIcon } from "../../shared/icons";
+import { AgentsIcon, HomeIcon, MemoryIcon, RubricsIcon, RunsIcon, SettingsIcon } from "../../shared/icons";
 import { Mark } from "../../shared/Mark";
 import { useNavigation, type Page } from "../../shared/navigation";
 
@@ -16,6 +16,7 @@ export function Sidebar() {
         <NavItem page="home" icon={<HomeIcon />} label="Home" />
         <NavItem page="runs" icon={<RunsIcon />} label="Runs" />
         <NavItem page="agents" icon={<AgentsIcon />} label="Agents" />
+        <NavItem page="rubrics" icon={<RubricsIcon />} label="Rubrics" />
         <NavItem page="memory" icon={<MemoryIcon />} label="Memory" />
         <NavItem page="settings" icon={<SettingsIcon />} label="Settings" />
       </nav>

@@ -700,9 +700,6 @@ export function createSessionStore(deps: Deps) {
     }
     const model =
       o.grader_model?.trim() || (providerId === agent.provider_id ? (agent.model ?? provider.model) : provider.model);
-    // The engine also records the grader's provider; spread so this compiles whether or not the
-    // generated type lists it yet.
-    const extra = { grader_provider_id: providerId };
     return {
       description,
       rubric_id: resolved.rubric.id,
@@ -711,8 +708,8 @@ export function createSessionStore(deps: Deps) {
       criteria: resolved.version.criteria,
       max_iterations: maxIterations,
       grader_passes: passes,
+      grader_provider_id: providerId,
       grader_model: model,
-      ...extra,
     };
   };
 

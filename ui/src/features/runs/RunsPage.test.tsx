@@ -1,6 +1,6 @@
 import { act, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import type { ProviderInput, SessionSummary, StreamItem } from "../../bindings";
+import type { ProviderInput, RunInput, SessionSummary, StreamItem } from "../../bindings";
 import type { Backend } from "../../ipc";
 import { createMemoryBackend, GOOD_KEY, type MemoryBackendOptions } from "../../ipc/memory";
 import { renderApp } from "../../test/renderApp";
@@ -282,3 +282,79 @@ describe("Runs", () => {
     ]);
   });
 });
+
+describe("New run › grading against a rubric", () => {
+  const rubrics: MemoryBackendOptions["rubrics"] = [{ name: "Bug fix", versions: ["## Fix\n- The bug is gone {#fixed}\n"] }];
+
+  it("leads to the Rubrics page when there is no rubric", async () => {
+    const { user } = await openNewRun(withAgent());
+    const none = await screen.findByTestId("run-no-rubrics");
+    expect(none.textContent).toBe("No rubrics yet. Write one on the Rubrics page.");
+    await user.click(screen.getByTestId("run-rubrics-link"));
+    expect(screen.getByTestId("nav-rubrics").getAttribute("aria-current")).toBe("page");
+  });
+
+  it("checks iterations and passes before sending, and shows the core's errors by field", async () => {
+    const memory = createMemoryBackend(
+      withAgent({ rubrics, providers: [anthropic, { ...anthropic, name: "Keyless", api_key: "" }] }),
+    );
+    const sent: RunInput[] = [];
+    const backend: Backend = { ...memory, startRun: (input) => (sent.push(input), memory.startRun(input)) };
+    const { user } = await openNewRun(backend);
+    await user.type(screen.getByTestId("run-workspace"), "/home/you/notes");
+    await user.type(screen.getByTestId("run-task"), "Fix it.");
+    await waitFor(() => expect(screen.getByTestId<HTMLSelectElement>("run-rubric").options).toHaveLength(2));
+    expect(screen.queryByTestId("run-max-iterations")).toBeNull();
+    await user.selectOptions(screen.getByTestId("run-rubric"), "Bug fix");
+    expect(screen.getByTestId<HTMLInputElement>("run-max-iterations").value).toBe("3");
+    expect(screen.getByTestId<HTMLInputElement>("run-grader-passes").value).toBe("1");
+    expect(screen.getByTestId("run-outcome").textContent).toMatch(/Version 1 · 1 criterion/);
+
+    await user.clear(screen.getByTestId("run-max-iterations"));
+    await user.type(screen.getByTestId("run-max-iterations"), "0");
+    await user.clear(screen.getByTestId("run-grader-passes"));
+    await user.type(screen.getByTestId("run-grader-passes"), "6");
+    await user.click(screen.getByTestId("run-start"));
+    expect(screen.getByTestId("field-error-outcome.max_iterations").textContent).toBe("Choose from 1 to 20 iterations.");
+    expect(screen.getByTestId("field-error-outcome.grader_passes").textContent).toBe("Choose from 1 to 5 passes.");
+    expect(document.activeElement).toBe(screen.getByTestId("run-max-iterations"));
+    await user.clear(screen.getByTestId("run-max-iterations"));
+    await user.type(screen.getByTestId("run-max-iterations"), "21");
+    await user.click(screen.getByTestId("run-start"));
+    expect(screen.getByTestId("field-error-outcome.max_iterations").textContent).toBe("Choose from 1 to 20 iterations.");
+    expect(sent).toEqual([]);
+
+    await user.clear(screen.getByTestId("run-max-iterations"));
+    await user.type(screen.getByTestId("run-max-iterations"), "2");
+    await user.clear(screen.getByTestId("run-grader-passes"));
+    await user.type(screen.getByTestId("run-grader-passes"), "3");
+    await user.selectOptions(screen.getByTestId("run-grader-provider"), "Keyless");
+    expect(screen.getByTestId<HTMLInputElement>("run-grader-model").placeholder).toBe("claude-sonnet-4-5");
+    await user.click(screen.getByTestId("run-start"));
+    expect((await screen.findByTestId("field-error-outcome.grader_provider_id")).textContent).toMatch(
+      /No working API key for the grader's provider “Keyless”/,
+    );
+    expect(sent[0]!.outcome).toEqual({
+      description: "",
+      rubric_id: expect.stringMatching(/^rub_/),
+      max_iterations: 2,
+      grader_passes: 3,
+      grader_provider_id: expect.stringMatching(/^prv_/),
+    });
+
+    await user.selectOptions(screen.getByTestId("run-grader-provider"), "");
+    await user.type(screen.getByTestId("run-outcome-description"), "The note survives a restart.");
+    await user.type(screen.getByTestId("run-grader-model"), "claude-haiku-4-5");
+    await user.click(screen.getByTestId("run-start"));
+    expect(await screen.findByTestId("outcome-panel")).toBeTruthy();
+    expect(sent[1]!.outcome).toEqual({
+      description: "The note survives a restart.",
+      rubric_id: sent[0]!.outcome!.rubric_id,
+      max_iterations: 2,
+      grader_passes: 3,
+      grader_model: "claude-haiku-4-5",
+    });
+    expect(screen.getByTestId("outcome-panel").textContent).toMatch(/claude-haiku-4-5/);
+  });
+});
+

@@ -31,9 +31,11 @@ export interface MemoryBackendOptions {
    * `memoryStores` by name.
    */
   agents?: Array<
-    Omit<AgentInput, "provider_id" | "memory"> & {
+    Omit<AgentInput, "provider_id" | "memory" | "roster"> & {
       provider: string;
       memory?: Array<{ store: string; access: MemoryAccess }>;
+      /** Agents (listed before this one) it may delegate to, by name. */
+      roster?: string[];
     }
   >;
   /** Memory stores present at start, with their past (writes by sessions, the user, dreams…). */
@@ -175,7 +177,7 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): Backend
     providerExists: (id) => stored.some((s) => s.provider.id === id),
     storeExists: (id) => memory.exists(id),
   });
-  for (const { provider, memory: mounts, ...input } of options.agents ?? []) {
+  for (const { provider, memory: mounts, roster, ...input } of options.agents ?? []) {
     const entry = stored.find((s) => s.provider.name === provider);
     if (!entry) throw new Error(`memory backend: no provider named ${provider}`);
     const stores = memory.list();
@@ -186,6 +188,11 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): Backend
         const found = stores.find((s) => s.name === store);
         if (!found) throw new Error(`memory backend: no memory store named ${store}`);
         return { store_id: found.id, access };
+      }),
+      roster: (roster ?? []).map((member) => {
+        const found = agents.list().find((a) => a.name === member);
+        if (!found) throw new Error(`memory backend: no agent named ${member} (list it before the agents that delegate to it)`);
+        return found.id;
       }),
     });
   }

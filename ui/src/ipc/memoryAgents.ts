@@ -109,6 +109,16 @@ export function createAgentStore(options: {
       if (at !== -1) memory.splice(at, 1);
       memory.push({ store_id: mount.store_id, access: mount.access });
     }
+    // The roster as the engine checks it (orchestration itself is not played here).
+    const roster: string[] = [];
+    for (const member of input.roster ?? []) {
+      if (member === id) throw invalid("roster", "An agent can't delegate to itself. Remove it from its own roster.");
+      if (!agents.some((a) => a.id === member)) {
+        throw invalid("roster", `Agent ${member} in the roster no longer exists. Choose the roster again.`);
+      }
+      if (!roster.includes(member)) roster.push(member);
+    }
+    if (roster.length > 20) throw invalid("roster", `A roster names at most 20 agents; this one names ${roster.length}.`);
     const agent: Agent = {
       id,
       name,
@@ -118,6 +128,7 @@ export function createAgentStore(options: {
       tools: toolRules(input.tools),
       max_turns: maxTurns,
       memory,
+      roster,
       created_at: createdAt,
       updated_at: updatedAt,
     };
@@ -152,6 +163,8 @@ export function createAgentStore(options: {
     },
     remove(id: string): void {
       agents.splice(agents.indexOf(find(id)), 1);
+      // As the engine does: a deleted agent leaves every roster that named it.
+      for (const agent of agents) agent.roster = agent.roster.filter((member) => member !== id);
     },
     /** A deleted store leaves every agent that mounted it. */
     unmount(storeId: string): void {

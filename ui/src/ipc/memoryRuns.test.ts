@@ -21,6 +21,7 @@ async function withAgent(overrides: Partial<AgentInput> = {}, memory: Parameters
     provider_id: provider!.id,
     tools: [],
     memory: [],
+    roster: [],
     ...overrides,
   });
   return { backend, agent };
@@ -68,7 +69,7 @@ describe("memory backend › agents", () => {
       { tool: "edit_file", permission: "allow" },
       { tool: "run_command", permission: "ask" },
     ]);
-    const input = { description: "", instructions: "", provider_id: agent.provider_id, tools: [], memory: [] };
+    const input = { description: "", instructions: "", provider_id: agent.provider_id, tools: [], memory: [], roster: [] };
     await expect(backend.createAgent({ ...input, name: "helper" })).rejects.toMatchObject({ code: "conflict", field: "name" });
     await expect(backend.createAgent({ ...input, name: " " })).rejects.toMatchObject({ field: "name" });
     await expect(backend.createAgent({ ...input, name: "x".repeat(81) })).rejects.toMatchObject({ field: "name" });

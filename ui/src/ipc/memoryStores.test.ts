@@ -185,7 +185,7 @@ describe("memory stores in the memory backend", () => {
     });
     const store = await backend.createMemoryStore({ name: "Notes", description: "" });
     const [provider] = await backend.listProviders();
-    const input = { name: "A", description: "", instructions: "", provider_id: provider!.id, tools: [] };
+    const input = { name: "A", description: "", instructions: "", provider_id: provider!.id, tools: [], roster: [] };
     await expect(backend.createAgent({ ...input, memory: [{ store_id: "mem_nope", access: "read_only" }] })).rejects.toMatchObject({
       field: "memory",
     });

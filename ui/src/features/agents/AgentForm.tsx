@@ -52,7 +52,7 @@ export function AgentForm({ agent, providers, tools, stores, onSubmit, onCancel 
     name?.closest("form")?.scrollIntoView?.({ block: "nearest" });
   }, []);
 
-  const set = <K extends keyof AgentFormValues>(field: K, value: AgentFormValues[K]) => {
+  const set = <K extends Exclude<keyof AgentFormValues, "roster">>(field: K, value: AgentFormValues[K]) => {
     setValues((current) => ({ ...current, [field]: value }));
     clear(field);
   };

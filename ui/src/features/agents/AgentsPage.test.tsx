@@ -149,6 +149,27 @@ describe("Agents", () => {
     expect((await backend.listAgents()).map((a) => a.name)).toEqual(["Local"]);
   });
 
+  it("keeps a coordinator's roster when the form saves it (the form has no roster control yet)", async () => {
+    const backend = createMemoryBackend({
+      providers: [anthropic],
+      agents: [
+        { name: "Tester", description: "", instructions: "", provider: "Anthropic", tools: [] },
+        { name: "Lead", description: "", instructions: "", provider: "Anthropic", tools: [], roster: ["Tester"] },
+      ],
+    });
+    const { user } = renderApp({ page: "agents", backend });
+    const lead = (await screen.findAllByTestId("agent-row")).find((r) => r.dataset.agentName === "Lead")!;
+    await user.click(within(lead).getByTestId("agent-edit"));
+    await user.type(screen.getByTestId("agent-description"), "Splits the work");
+    await user.click(screen.getByTestId("agent-save"));
+    await waitFor(() => expect(screen.queryByTestId("agent-form")).toBeNull());
+    const [tester, saved] = await backend.listAgents().then((all) => [all.find((a) => a.name === "Tester")!, all.find((a) => a.name === "Lead")!]);
+    expect(saved!.description).toBe("Splits the work");
+    expect(saved!.roster).toEqual([tester!.id]);
+    await backend.deleteAgent(tester!.id);
+    expect((await backend.listAgents())[0]!.roster).toEqual([]);
+  });
+
   it("mounts memory stores per agent: Off, Read only or Read & write, and shows them in the row", async () => {
     const backend = createMemoryBackend({
       providers: [anthropic],

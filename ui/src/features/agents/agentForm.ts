@@ -20,6 +20,8 @@ export interface AgentFormValues {
   tools: Record<string, Permission>;
   /** Store id → how the agent mounts it, for every store (in the stores' order). */
   memory: Record<string, MemoryAccess | "off">;
+  /** Agents it may delegate to: kept as they are (the form has no roster control yet). */
+  roster: string[];
 }
 
 function memoryValues(stores: readonly MemoryStore[], agent?: Agent): Record<string, MemoryAccess | "off"> {
@@ -42,6 +44,7 @@ export function newAgentForm(
     max_turns: String(DEFAULT_MAX_TURNS),
     tools: Object.fromEntries(catalog.map((tool) => [tool.name, tool.default_permission])),
     memory: memoryValues(stores),
+    roster: [],
   };
 }
 
@@ -56,6 +59,7 @@ export function agentFormFrom(agent: Agent, catalog: readonly ToolInfo[], stores
     max_turns: String(agent.max_turns),
     tools: Object.fromEntries(catalog.map((tool) => [tool.name, permissionOf(agent.tools, catalog, tool.name)])),
     memory: memoryValues(stores, agent),
+    roster: [...agent.roster],
   };
 }
 
@@ -73,6 +77,7 @@ export function toAgentInput(values: AgentFormValues): AgentInput {
     provider_id: values.provider_id,
     tools: Object.entries(values.tools).map(([tool, permission]) => ({ tool, permission })),
     memory: Object.entries(values.memory).flatMap(([store_id, access]) => (access === "off" ? [] : [{ store_id, access }])),
+    roster: values.roster,
   };
   const model = values.model.trim();
   if (model !== "") input.model = model;

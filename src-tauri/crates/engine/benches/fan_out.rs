@@ -1,0 +1,123 @@
+//! Fan-out efficiency: `cargo bench -p reverie-engine --bench fan_out`.
+//!
+//! A coordinator delegates to 16 subagents in one turn (thread cap raised to 16); each subagent
+//! makes 3 model calls (two `list_files` calls, then its report); the loopback fake provider
+//! answers every call after 300 ms. The critical path is 5 calls: the coordinator's first, a
+//! subagent's three, the coordinator's last. Prints the wall time of the session divided by the
+//! critical path measured from the log (the coordinator's two calls plus the slowest subagent's
+//! summed call latency). Goal ≤ 1.05. Real SQLite (file-backed, WAL), the real HTTP adapter.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use reverie_engine::clock::SequentialIds;
+use reverie_engine::outcome::Rubrics;
+use reverie_engine::session::{EventLog, Owner, RunOptions, Runs, RunsParts};
+use reverie_engine::{Agents, Database, Memory, Providers, Secrets, SystemClock};
+use reverie_llm::StreamOptions;
+use reverie_protocol::{AgentInput, EventPayload, ProviderInput, ProviderKind, RunInput, ThreadId};
+use reverie_testkit::{FakeProvider, FakeProviderConfig, Reply, Script};
+use serde_json::json;
+
+const SUBAGENTS: usize = 16;
+const LATENCY_MS: u64 = 300;
+const ROUNDS: usize = 3;
+
+async fn once() -> (f64, f64) {
+    let data = tempfile::tempdir().unwrap();
+    let workspace = tempfile::tempdir().unwrap();
+    let (db, _) = Database::open_in(data.path(), 0).unwrap();
+    let db = Arc::new(db);
+    let clock = Arc::new(SystemClock);
+    let ids = Arc::new(SequentialIds::default());
+    let providers = Providers::new(db.clone(), Arc::new(Secrets::memory_only()), clock.clone(), ids.clone(), Arc::new(|_| None));
+    let agents = Agents::new(db.clone(), clock.clone(), ids.clone());
+    let mut script = Script::new();
+    let mut roster = Vec::new();
+    let mut first = Reply::new().text("Splitting the work.").delay_ms(LATENCY_MS);
+    let fake = FakeProvider::start_with_script(FakeProviderConfig::default(), Script::new()).await.unwrap();
+    let provider = providers
+        .create(ProviderInput { name: "Fake".into(), kind: ProviderKind::Anthropic, base_url: fake.base_url(), model: "fake-model".into(), api_key: Some("sk-test-good".into()) })
+        .unwrap();
+    let input = |name: String, roster: Vec<reverie_protocol::AgentId>| AgentInput {
+        description: format!("Part {name}"),
+        instructions: format!("[[script:{name}]]"),
+        name,
+        provider_id: provider.id.clone(),
+        model: None,
+        tools: vec![],
+        max_turns: None,
+        memory: vec![],
+        roster,
+    };
+    for i in 0..SUBAGENTS {
+        let name = format!("sub{i}");
+        roster.push(agents.create(input(name.clone(), vec![])).unwrap().id);
+        first = first.tool_use("delegate", json!({"agent": name, "message": format!("Do part {i}")}));
+        script = script.conversation(
+            name,
+            [
+                Reply::new().tool_use("list_files", json!({})).delay_ms(LATENCY_MS),
+                Reply::new().tool_use("list_files", json!({})).delay_ms(LATENCY_MS),
+                Reply::new().text(format!("Part {i} done.")).delay_ms(LATENCY_MS),
+            ],
+        );
+    }
+    let coordinator = agents.create(input("lead".into(), roster)).unwrap();
+    script = script.conversation("lead", [first, Reply::new().text("All parts are done.").delay_ms(LATENCY_MS)]);
+    fake.set_script(script);
+    let log = Arc::new(EventLog::new(db.clone(), clock.clone()));
+    let runs = Runs::new(RunsParts {
+        log: log.clone(),
+        agents,
+        providers,
+        memory: Memory::new(db.clone(), clock.clone(), ids.clone()),
+        rubrics: Rubrics::new(db, clock, ids.clone()),
+        ids: ids.clone(),
+        owner: Owner::in_process(&*ids),
+        stream_options: StreamOptions::default(),
+    });
+    let run = RunInput { agent_id: coordinator.id, workspace: workspace.path().display().to_string(), task: "Do all parts.".into(), max_threads: Some(16), outcome: None };
+    let wall = Instant::now();
+    let started = runs.start(run, RunOptions::default()).await.unwrap();
+    let id = started.summary.id.clone();
+    let outcome = started.done.await.unwrap().unwrap();
+    let wall = wall.elapsed().as_secs_f64();
+    assert_eq!(outcome.reason, reverie_protocol::IdleReason::EndTurn);
+    // Summed call latency per thread, from the log.
+    let events = log.read(&id, 0, usize::MAX).unwrap();
+    let mut open: HashMap<ThreadId, i64> = HashMap::new();
+    let mut summed: HashMap<ThreadId, i64> = HashMap::new();
+    for e in &events {
+        match e.payload {
+            EventPayload::ModelRequestStart { .. } => {
+                open.insert(e.thread_id.clone(), e.time_ms);
+            }
+            EventPayload::ModelRequestEnd { .. } => {
+                let start = open.remove(&e.thread_id).unwrap();
+                *summed.entry(e.thread_id.clone()).or_default() += e.time_ms - start;
+            }
+            _ => {}
+        }
+    }
+    let primary = &events[0].thread_id;
+    let slowest = summed.iter().filter(|(t, _)| *t != primary).map(|(_, ms)| *ms).max().unwrap();
+    let critical = (summed[primary] + slowest) as f64 / 1000.0;
+    assert_eq!(summed.len(), SUBAGENTS + 1);
+    (wall, critical)
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    println!("fan-out: 1 coordinator + {SUBAGENTS} subagents × 3 calls, {LATENCY_MS} ms a call");
+    let mut ratios = Vec::new();
+    for round in 0..ROUNDS {
+        let (wall, critical) = rt.block_on(once());
+        let ratio = wall / critical;
+        ratios.push(ratio);
+        println!("  run {}: wall {wall:.3} s, critical path {critical:.3} s, ratio {ratio:.3}", round + 1);
+    }
+    ratios.sort_by(f64::total_cmp);
+    println!("  median ratio {:.3} (goal ≤ 1.05)", ratios[ROUNDS / 2]);
+}

@@ -3,7 +3,7 @@
 
 use reverie_lib::state::UpdateSource;
 use reverie_testkit::{FakeProvider, FakeProviderConfig};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::support::{contains, files_under, mock_app};
 
@@ -307,4 +307,20 @@ fn rubrics_through_ipc_check_live_version_every_save_and_import_and_export_markd
     app.ok("delete_rubric", json!({"id": id}));
     assert_eq!(app.ok("list_rubrics", json!({})).as_array().unwrap().len(), 2);
     assert_eq!(app.ok("rubric_versions", json!({"id": id})).as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn the_example_team_is_made_in_one_call_and_a_thread_that_is_not_running_cannot_be_cancelled() {
+    let app = mock_app(UpdateSource::default());
+    let provider = app.ok("create_provider", provider("Fake", "https://api.anthropic.com", None));
+    let team = app.ok("create_example_team", json!({"provider_id": provider["id"]}));
+    let names: Vec<&str> = team.as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Coordinator", "Researcher", "Writer", "Reviewer"]);
+    let roster: Vec<&Value> = team[0]["roster"].as_array().unwrap().iter().collect();
+    assert_eq!(roster, [&team[1]["id"], &team[2]["id"], &team[3]["id"]]);
+    let again = app.ok("create_example_team", json!({"provider_id": provider["id"]}));
+    assert_eq!(again[0]["name"], "Coordinator 2", "a second team gets numbered names");
+    assert_eq!(app.ok("list_agents", json!({})).as_array().unwrap().len(), 8);
+    let err = app.err("cancel_thread", json!({"id": "ses_none", "thread_id": "thr_none"}));
+    assert_eq!(err["code"], "not_found");
 }

@@ -1,6 +1,6 @@
 use reverie_engine::agents::tool_catalog;
 use reverie_engine::providers::blocking;
-use reverie_protocol::{Agent, AgentId, AgentInput, ToolInfo};
+use reverie_protocol::{Agent, AgentId, AgentInput, ProviderId, ToolInfo};
 use tauri::State;
 
 use super::CommandResult;
@@ -34,4 +34,11 @@ pub async fn update_agent(state: State<'_, AppState>, id: AgentId, input: AgentI
 pub async fn delete_agent(state: State<'_, AppState>, id: AgentId) -> CommandResult<()> {
     let agents = state.agents.clone();
     Ok(blocking(move || agents.delete(&id)).await?)
+}
+
+/// The example team (a coordinator with a researcher, a writer and a reviewer) on a provider.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn create_example_team(state: State<'_, AppState>, provider_id: ProviderId) -> CommandResult<Vec<Agent>> {
+    let agents = state.agents.clone();
+    Ok(blocking(move || agents.create_example_team(&provider_id)).await?)
 }

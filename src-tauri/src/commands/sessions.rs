@@ -2,7 +2,7 @@
 //! stored events first, then live events and text deltas, in order; `unwatch_session` ends it.
 
 use reverie_engine::session::RunOptions;
-use reverie_protocol::{RunInput, SessionEvent, SessionId, SessionSummary, StreamItem};
+use reverie_protocol::{RunInput, SessionEvent, SessionId, SessionSummary, StreamItem, ThreadId};
 use tauri::ipc::Channel;
 use tauri::State;
 
@@ -32,6 +32,12 @@ pub async fn start_run(state: State<'_, AppState>, input: RunInput) -> CommandRe
 #[tauri::command]
 pub async fn cancel_session(state: State<'_, AppState>, id: SessionId) -> CommandResult<()> {
     Ok(state.runs.cancel(&id).await?)
+}
+
+/// Stops one subagent thread; its coordinator gets a "cancelled" result and carries on.
+#[tauri::command(rename_all = "snake_case")]
+pub fn cancel_thread(state: State<'_, AppState>, id: SessionId, thread_id: ThreadId) -> CommandResult<()> {
+    Ok(state.runs.cancel_thread(&id, &thread_id)?)
 }
 
 /// Resumes an interrupted session, or sends a follow-up message to an idle one.

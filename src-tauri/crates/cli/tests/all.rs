@@ -4,6 +4,7 @@
 mod support;
 
 mod crash;
+mod orchestration;
 mod outcome;
 mod run;
 mod sessions;

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use reverie_protocol::{Agent, AgentId, AgentInput, Permission, ToolInfo, ToolRule};
+use reverie_protocol::{Agent, AgentId, AgentInput, Permission, ProviderId, ToolInfo, ToolRule};
 
 use crate::session::permissions::PermissionPolicy;
 use crate::store::{agents as rows, providers as provider_rows};
@@ -76,6 +76,70 @@ impl Agents {
             return Err(not_found(id));
         }
         Ok(agent)
+    }
+
+    /// The example team, so orchestration can be tried in one click: a researcher, a writer and
+    /// a reviewer, and a coordinator whose roster names them, all on `provider`. Names already
+    /// taken get a number. Returns the coordinator first.
+    pub fn create_example_team(&self, provider: &ProviderId) -> Result<Vec<Agent>> {
+        let unique = |base: &str| -> Result<String> {
+            let mut name = base.to_owned();
+            let mut n = 1;
+            while rows::by_name(&self.db.conn(), &name)?.is_some() {
+                n += 1;
+                name = format!("{base} {n}");
+            }
+            Ok(name)
+        };
+        let member = |name: &str, description: &str, instructions: &str, tools: Vec<ToolRule>| -> Result<Agent> {
+            self.create(AgentInput {
+                name: unique(name)?,
+                description: description.into(),
+                instructions: instructions.into(),
+                provider_id: provider.clone(),
+                model: None,
+                tools,
+                max_turns: None,
+                memory: vec![],
+                roster: vec![],
+            })
+        };
+        let read_only = vec![
+            ToolRule { tool: "write_file".into(), permission: Permission::Deny },
+            ToolRule { tool: "edit_file".into(), permission: Permission::Deny },
+            ToolRule { tool: "run_command".into(), permission: Permission::Deny },
+        ];
+        let researcher = member(
+            "Researcher",
+            "Finds facts in the folder and reports them with file:line references",
+            "You research questions about the files in the folder. Read and search; change nothing. Report what you found,              each point with the file and line it comes from, and say plainly what you could not find.",
+            read_only.clone(),
+        )?;
+        let writer = member(
+            "Writer",
+            "Writes and edits documents in the folder",
+            "You write clear, plain documents in Markdown. Write only the files you were asked for, keep to the facts you were              given, and end with the paths you wrote.",
+            vec![ToolRule { tool: "run_command".into(), permission: Permission::Deny }],
+        )?;
+        let reviewer = member(
+            "Reviewer",
+            "Reviews a document for accuracy and clarity",
+            "You review documents. Check each claim against the folder, note what is wrong, unclear or missing, and suggest the              change. Change nothing yourself.",
+            read_only,
+        )?;
+        let coordinator = self.create(AgentInput {
+            name: unique("Coordinator")?,
+            description: "Splits a task among a researcher, a writer and a reviewer".into(),
+            instructions: "You lead a small team. Split the task: have the researcher gather the facts, the writer draft from them,                            and the reviewer check the draft; delegate independent parts in the same turn so they run at the same                            time. Then put the results together and report what was done."
+                .into(),
+            provider_id: provider.clone(),
+            model: None,
+            tools: vec![],
+            max_turns: None,
+            memory: vec![],
+            roster: vec![researcher.id.clone(), writer.id.clone(), reviewer.id.clone()],
+        })?;
+        Ok(vec![coordinator, researcher, writer, reviewer])
     }
 
     /// Deletes an agent and takes it out of every roster that named it (in one transaction).

@@ -1,4 +1,4 @@
-import type { Criterion, RubricProblem } from "../bindings";
+import type { Criterion } from "../bindings";
 
 /** Criteria in runs under the same heading, in rubric order (null: before any heading). */
 export function groupCriteria<T extends Pick<Criterion, "group">>(criteria: readonly T[]): Array<{ heading: string | null; criteria: T[] }> {
@@ -10,11 +10,6 @@ export function groupCriteria<T extends Pick<Criterion, "group">>(criteria: read
     else groups.push({ heading, criteria: [criterion] });
   }
   return groups;
-}
-
-/** "Line 4: …", or the message alone for a problem of the rubric as a whole (line 0). */
-export function problemText(problem: RubricProblem): string {
-  return problem.line > 0 ? `Line ${problem.line}: ${problem.message}` : problem.message;
 }
 
 /** The line a "Line N: …" error message from the core names, if any. */

@@ -145,4 +145,50 @@ describe("session state", () => {
     expect(state.totals.costUsd).toBeNull();
     expect(state.totals).toMatchObject({ turns: 2, durationMs: 100 });
   });
+
+  it("puts each evaluation and the grader's feedback in the transcript (not as the user's words) and keeps the outcome", () => {
+    const criteria = [
+      { id: "tests", text: "The tests pass", weight: 1, optional: false, line: 1 },
+      { id: "notes", text: "NOTES.md has the plan", weight: 1, optional: false, line: 2 },
+    ];
+    const usage = { input_tokens: 10, output_tokens: 5, cache_read_tokens: 0, cache_write_tokens: 0 };
+    const payloads: EventPayload[] = [
+      {
+        type: "outcome.defined",
+        outcome: {
+          description: "Go",
+          rubric_id: "rub_1",
+          rubric_name: "Notes",
+          rubric_version: 1,
+          criteria,
+          max_iterations: 3,
+          grader_passes: 1,
+          grader_provider_id: "prv_1",
+          grader_model: "m",
+        },
+      },
+      { type: "user.message", text: "Go" },
+      { type: "session.status_running" },
+      { type: "span.outcome_evaluation_start", iteration: 0, grader_model: "m", passes: 1 },
+      {
+        type: "span.outcome_evaluation_end",
+        iteration: 0,
+        result: "needs_revision",
+        verdicts: [
+          { criterion_id: "tests", verdict: "met", evidence: "", change: "", disagreement: [] },
+          { criterion_id: "notes", verdict: "not_met", evidence: "", change: "Write it", disagreement: [] },
+        ],
+        usage,
+        duration_ms: 5,
+      },
+      { type: "outcome.feedback", iteration: 0, text: "These criteria are not met yet" },
+    ];
+    const state = replay(payloads.map((payload, i) => ({ session_id: "s", seq: i + 1, thread_id: "t", time_ms: i, payload })));
+    expect(state.items.map((i) => i.kind)).toEqual(["user", "evaluation", "feedback"]);
+    expect(state.items[1]).toMatchObject({ kind: "evaluation", iteration: 0, result: "needs_revision", met: 1, total: 2 });
+    expect(state.items[2]).toMatchObject({ kind: "feedback", iteration: 0, text: "These criteria are not met yet" });
+    expect(state.outcome?.definition.rubric_name).toBe("Notes");
+    expect(state.outcome?.evaluations.map((e) => e.result)).toEqual(["needs_revision"]);
+    expect(state.outcome?.grading).toBeNull();
+  });
 });

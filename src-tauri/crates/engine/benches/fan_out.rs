@@ -6,6 +6,10 @@
 //! subagent's three, the coordinator's last. Prints the wall time of the session divided by the
 //! critical path measured from the log (the coordinator's two calls plus the slowest subagent's
 //! summed call latency). Goal ≤ 1.05. Real SQLite (file-backed, WAL), the real HTTP adapter.
+//!
+//! To record a session log for the timeline's tests and benchmark, set `FANOUT_LOG=FILE` (the
+//! last run's events as a JSON array), and optionally `FANOUT_SUBAGENTS`, `FANOUT_CALLS`
+//! (model calls per subagent) and `FANOUT_LATENCY_MS`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -21,10 +25,15 @@ use reverie_testkit::{FakeProvider, FakeProviderConfig, Reply, Script};
 use serde_json::json;
 
 const SUBAGENTS: usize = 16;
+const CALLS: usize = 3;
 const LATENCY_MS: u64 = 300;
 const ROUNDS: usize = 3;
 
-async fn once() -> (f64, f64) {
+fn knob(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+async fn once(subagents: usize, calls: usize, latency_ms: u64) -> (f64, f64, Vec<reverie_protocol::SessionEvent>) {
     let data = tempfile::tempdir().unwrap();
     let workspace = tempfile::tempdir().unwrap();
     let (db, _) = Database::open_in(data.path(), 0).unwrap();
@@ -35,7 +44,7 @@ async fn once() -> (f64, f64) {
     let agents = Agents::new(db.clone(), clock.clone(), ids.clone());
     let mut script = Script::new();
     let mut roster = Vec::new();
-    let mut first = Reply::new().text("Splitting the work.").delay_ms(LATENCY_MS);
+    let mut first = Reply::new().text("Splitting the work.").delay_ms(latency_ms);
     let fake = FakeProvider::start_with_script(FakeProviderConfig::default(), Script::new()).await.unwrap();
     let provider = providers
         .create(ProviderInput { name: "Fake".into(), kind: ProviderKind::Anthropic, base_url: fake.base_url(), model: "fake-model".into(), api_key: Some("sk-test-good".into()) })
@@ -47,25 +56,20 @@ async fn once() -> (f64, f64) {
         provider_id: provider.id.clone(),
         model: None,
         tools: vec![],
-        max_turns: None,
+        max_turns: Some((calls as u32 + 5).min(500)),
         memory: vec![],
         roster,
     };
-    for i in 0..SUBAGENTS {
+    for i in 0..subagents {
         let name = format!("sub{i}");
         roster.push(agents.create(input(name.clone(), vec![])).unwrap().id);
         first = first.tool_use("delegate", json!({"agent": name, "message": format!("Do part {i}")}));
-        script = script.conversation(
-            name,
-            [
-                Reply::new().tool_use("list_files", json!({})).delay_ms(LATENCY_MS),
-                Reply::new().tool_use("list_files", json!({})).delay_ms(LATENCY_MS),
-                Reply::new().text(format!("Part {i} done.")).delay_ms(LATENCY_MS),
-            ],
-        );
+        let mut replies: Vec<Reply> = (1..calls).map(|_| Reply::new().text("Looking.").tool_use("list_files", json!({})).delay_ms(latency_ms)).collect();
+        replies.push(Reply::new().text(format!("Part {i} done.")).delay_ms(latency_ms));
+        script = script.conversation(name, replies);
     }
     let coordinator = agents.create(input("lead".into(), roster)).unwrap();
-    script = script.conversation("lead", [first, Reply::new().text("All parts are done.").delay_ms(LATENCY_MS)]);
+    script = script.conversation("lead", [first, Reply::new().text("All parts are done.").delay_ms(latency_ms)]);
     fake.set_script(script);
     let log = Arc::new(EventLog::new(db.clone(), clock.clone()));
     let runs = Runs::new(RunsParts {
@@ -78,7 +82,7 @@ async fn once() -> (f64, f64) {
         owner: Owner::in_process(&*ids),
         stream_options: StreamOptions::default(),
     });
-    let run = RunInput { agent_id: coordinator.id, workspace: workspace.path().display().to_string(), task: "Do all parts.".into(), max_threads: Some(16), outcome: None };
+    let run = RunInput { agent_id: coordinator.id, workspace: workspace.path().display().to_string(), task: "Do all parts.".into(), max_threads: Some(subagents.min(25) as u32), outcome: None };
     let wall = Instant::now();
     let started = runs.start(run, RunOptions::default()).await.unwrap();
     let id = started.summary.id.clone();
@@ -104,20 +108,32 @@ async fn once() -> (f64, f64) {
     let primary = &events[0].thread_id;
     let slowest = summed.iter().filter(|(t, _)| *t != primary).map(|(_, ms)| *ms).max().unwrap();
     let critical = (summed[primary] + slowest) as f64 / 1000.0;
-    assert_eq!(summed.len(), SUBAGENTS + 1);
-    (wall, critical)
+    assert_eq!(summed.len(), subagents + 1);
+    (wall, critical, events)
 }
 
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    println!("fan-out: 1 coordinator + {SUBAGENTS} subagents × 3 calls, {LATENCY_MS} ms a call");
+    println!(
+        "fan-out: 1 coordinator + {} subagents × {} calls, {} ms a call",
+        knob("FANOUT_SUBAGENTS", SUBAGENTS),
+        knob("FANOUT_CALLS", CALLS),
+        knob("FANOUT_LATENCY_MS", LATENCY_MS as usize)
+    );
+    let (subagents, calls, latency) = (knob("FANOUT_SUBAGENTS", SUBAGENTS), knob("FANOUT_CALLS", CALLS), knob("FANOUT_LATENCY_MS", LATENCY_MS as usize) as u64);
     let mut ratios = Vec::new();
+    let mut last = Vec::new();
     for round in 0..ROUNDS {
-        let (wall, critical) = rt.block_on(once());
+        let (wall, critical, events) = rt.block_on(once(subagents, calls, latency));
+        last = events;
         let ratio = wall / critical;
         ratios.push(ratio);
         println!("  run {}: wall {wall:.3} s, critical path {critical:.3} s, ratio {ratio:.3}", round + 1);
     }
     ratios.sort_by(f64::total_cmp);
     println!("  median ratio {:.3} (goal ≤ 1.05)", ratios[ROUNDS / 2]);
+    if let Ok(path) = std::env::var("FANOUT_LOG") {
+        std::fs::write(&path, serde_json::to_string(&last).unwrap()).unwrap();
+        println!("  wrote the last run's {} events to {path}", last.len());
+    }
 }

@@ -111,7 +111,7 @@ describe("Rubrics", () => {
     await user.click(screen.getByTestId("rubric-save"));
     await waitFor(() => expect(screen.getByTestId("rubric-save-state").textContent).toBe("Saved as version 2"));
     await waitFor(() => expect(screen.getAllByTestId("rubric-version").map((v) => v.dataset.version)).toEqual(["2", "1"]));
-    expect(screen.getByTestId("rubric-diff-caption").textContent).toMatch(/^Changes from v1 to v2 · \+1 −0$/);
+    await waitFor(() => expect(screen.getByTestId("rubric-diff-caption").textContent).toMatch(/^Changes from v1 to v2 · \+1 −0$/));
     expect(
       screen.getAllByTestId("diff-line").filter((l) => l.dataset.kind === "added").map((l) => l.lastElementChild?.textContent),
     ).toEqual(["- One or two sentences each"]);

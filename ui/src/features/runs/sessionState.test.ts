@@ -179,6 +179,7 @@ describe("session state", () => {
           { criterion_id: "notes", verdict: "not_met", evidence: "", change: "Write it", disagreement: [] },
         ],
         usage,
+        cost_usd: 0.25,
         duration_ms: 5,
       },
       { type: "outcome.feedback", iteration: 0, text: "These criteria are not met yet" },
@@ -190,5 +191,7 @@ describe("session state", () => {
     expect(state.outcome?.definition.rubric_name).toBe("Notes");
     expect(state.outcome?.evaluations.map((e) => e.result)).toEqual(["needs_revision"]);
     expect(state.outcome?.grading).toBeNull();
+    // Grading counts in the session's tokens and cost, as the core's totals do, not in its turns.
+    expect(state.totals).toMatchObject({ turns: 0, usage, costUsd: 0.25 });
   });
 });

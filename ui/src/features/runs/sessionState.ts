@@ -233,6 +233,13 @@ export function applyEvent(state: SessionState, event: SessionEvent): SessionSta
       break;
     case "span.outcome_evaluation_end":
       next.outcome = applyOutcomeEvent(state.outcome, event);
+      // Grading is paid for like the agent's requests (the core's session totals include it).
+      next.totals = {
+        ...state.totals,
+        usage: addUsage(state.totals.usage, payload.usage),
+        costUsd:
+          payload.cost_usd === undefined ? state.totals.costUsd : (state.totals.costUsd ?? 0) + payload.cost_usd,
+      };
       next.items = [
         ...state.items,
         {

@@ -436,3 +436,129 @@ async fn run_scenario() {
         assert!(!contains(&bytes, KEY.as_bytes()), "{} contains the key", path.display());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display, a D-Bus session and tauri-driver: run through `make test`"]
+async fn a_rubric_written_in_the_editor_grades_a_run_and_the_matrix_turns_from_not_met_to_met() {
+    let _one = ONE_APP.lock().await;
+    tokio::time::timeout(SCENARIO_LIMIT, outcome_scenario()).await.expect("the e2e scenario did not finish in time");
+}
+
+/// The WebDriver keys for Enter and Backspace.
+const ENTER: &str = "\u{E007}";
+const BACKSPACE: &str = "\u{E003}";
+
+/// The rubric typed into the editor, line by line.
+const RUBRIC_LINES: [&str; 4] = ["# Release notes", "- The notes have a title {#title}", "- A summary paragraph says what changed {#summary}", "- Short sentences {#short .optional}"];
+
+fn verdicts(summary: &str) -> Reply {
+    let (verdict, evidence, change) = match summary {
+        "met" => ("met", "NOTES.md:3 “Exports are twice as fast.”", ""),
+        _ => ("not_met", "NOTES.md has only a title", "Add a paragraph under the title that says what changed"),
+    };
+    Reply::new().tool_use(
+        "submit_result",
+        json!({"applies": true, "criteria": [
+            {"id": "title", "verdict": "met", "evidence": "NOTES.md:1 “# Release 2.0”"},
+            {"id": "summary", "verdict": verdict, "evidence": evidence, "change": change},
+            {"id": "short", "verdict": "met", "evidence": "every sentence is short"}
+        ]}),
+    )
+}
+
+async fn outcome_scenario() {
+    // The agent writes a title only; graded not met, it revises (pausing on an approval, so the
+    // first column can be pictured) and the second grading finds everything met.
+    let script = Script::new()
+        .conversation(
+            "default",
+            [
+                Reply::new().text("Writing the notes.").tool_use("write_file", json!({"path": "NOTES.md", "content": "# Release 2.0\n"})),
+                Reply::new().text("I wrote NOTES.md."),
+                Reply::new().text("Adding the summary; first a look at the folder.").tool_use("run_command", json!({"command": "ls"})),
+                Reply::new().tool_use("write_file", json!({"path": "NOTES.md", "content": "# Release 2.0\n\nExports are twice as fast.\n"})),
+                Reply::new().text("Added a summary paragraph under the title."),
+            ],
+        )
+        .conversation("grader", [verdicts("not_met"), verdicts("met")]);
+    let fake = fake_with(script).await;
+    let workspace = tempfile::tempdir().unwrap();
+    let App { c, driver, data: _data, _config } = launch().await;
+    // The first page has loaded (a click on the shell before that can be lost).
+    wait_css(&c, &testid("empty-state")).await;
+    wait_css(&c, &testid("nav-settings")).await.click().await.unwrap();
+    wait_css(&c, &testid("theme-dark")).await.click().await.unwrap();
+    wait_css(&c, "html[data-theme='dark']").await;
+    let provider = invoke(&c, "create_provider", json!({"input": {"name": "Fake", "kind": "anthropic", "base_url": fake.base_url(), "model": "fake-model", "api_key": KEY}})).await;
+    let agent = invoke(&c, "create_agent", json!({"input": {"name": "Notes writer", "instructions": "You write release notes.", "provider_id": provider["id"]}})).await;
+    assert!(agent.get("rejected").is_none(), "{agent}");
+
+    // The rubric, typed into the editor: the preview follows, a broken id is named by its line.
+    wait_css(&c, &testid("nav-rubrics")).await.click().await.unwrap();
+    wait_css(&c, &testid("rubric-new")).await.click().await.unwrap();
+    fill(&c, "rubric-name", "Release notes").await;
+    let editor = wait_css(&c, &format!("{} .cm-content", testid("rubric-editor"))).await;
+    editor.click().await.unwrap();
+    // Enter is the WebDriver key (a "\n" in the text types nothing into a contenteditable).
+    editor.send_keys(&format!("{}{ENTER}- Dates are ISO {{#title}}", RUBRIC_LINES.join(ENTER))).await.unwrap();
+    wait_css(&c, "[data-testid='rubric-problem'][data-line='5']").await;
+    screenshot(&c, "app-rubric-problem.png").await;
+    // Take the bad line back out: the same length of backspaces.
+    editor.send_keys(&BACKSPACE.repeat("\n- Dates are ISO {#title}".chars().count())).await.unwrap();
+    wait_xpath(&c, "//*[@data-testid='rubric-preview' and contains(., 'A summary paragraph says what changed') and contains(., 'Short sentences')]").await;
+    assert!(c.find_all(Locator::Css(&testid("rubric-problem"))).await.unwrap().is_empty(), "the problem is gone");
+    wait_css(&c, &testid("rubric-save")).await.click().await.unwrap();
+    wait_xpath(&c, "//*[@data-testid='rubric-save-state' and contains(., '1')]").await;
+    screenshot(&c, "app-rubric-saved.png").await;
+    let rubrics = invoke(&c, "list_rubrics", json!({})).await;
+    assert_eq!(rubrics[0]["latest"]["source"].as_str().unwrap().trim_end(), RUBRIC_LINES.join("\n"), "what was typed is what was saved");
+
+    // A run graded against it.
+    wait_css(&c, &testid("nav-runs")).await.click().await.unwrap();
+    wait_css(&c, &testid("new-run")).await.click().await.unwrap();
+    wait_xpath(&c, "//select[@data-testid='run-agent']/option[contains(., 'Notes writer')]").await.click().await.unwrap();
+    fill(&c, "run-workspace", &workspace.path().display().to_string()).await;
+    fill(&c, "run-task", "Write release notes for 2.0 in NOTES.md.").await;
+    wait_xpath(&c, "//select[@data-testid='run-rubric']/option[contains(., 'Release notes')]").await.click().await.unwrap();
+    fill(&c, "run-outcome-description", "[[script:grader]] Notes a user can read in a minute.").await;
+    fill(&c, "run-max-iterations", "3").await;
+    screenshot(&c, "app-run-form-outcome.png").await;
+    wait_css(&c, &testid("run-start")).await.click().await.unwrap();
+
+    // First grading: the summary is not met; the revision waits on its approval.
+    wait_css(&c, "[data-testid='outcome-cell'][data-criterion='summary'][data-iteration='0'][data-verdict='not_met']").await;
+    wait_css(&c, "[data-testid='outcome-cell'][data-criterion='title'][data-iteration='0'][data-verdict='met']").await;
+    wait_css(&c, &testid("approval")).await;
+    c.execute("document.querySelector(\"[data-testid='outcome-panel']\").scrollIntoView({ block: 'start' });", vec![]).await.unwrap();
+    screenshot(&c, "app-outcome-not-met-dark.png").await;
+    wait_css(&c, &testid("approve")).await.click().await.unwrap();
+
+    // Second grading: everything met, the outcome satisfied.
+    wait_css(&c, "[data-testid='outcome-cell'][data-criterion='summary'][data-iteration='1'][data-verdict='met']").await;
+    wait_css(&c, "[data-testid='outcome-result'][data-result='satisfied']").await;
+    wait_css(&c, "[data-testid='session-view'][data-status='idle']").await;
+    c.execute("document.querySelector(\"[data-testid='outcome-panel']\").scrollIntoView({ block: 'start' });", vec![]).await.unwrap();
+    screenshot(&c, "app-outcome-met-dark.png").await;
+    wait_css(&c, "[data-testid='outcome-cell'][data-criterion='summary'][data-iteration='0']").await.click().await.unwrap();
+    wait_xpath(&c, "//*[@data-testid='outcome-detail' and contains(., 'NOTES.md has only a title') and contains(., 'Add a paragraph under the title')]").await;
+    screenshot(&c, "app-outcome-evidence-dark.png").await;
+    assert_eq!(std::fs::read_to_string(workspace.path().join("NOTES.md")).unwrap(), "# Release 2.0\n\nExports are twice as fast.\n");
+
+    // The same session in the light theme, rebuilt from the log.
+    wait_css(&c, &testid("nav-settings")).await.click().await.unwrap();
+    wait_css(&c, &testid("theme-light")).await.click().await.unwrap();
+    wait_css(&c, "html[data-theme='light']").await;
+    wait_css(&c, &testid("nav-runs")).await.click().await.unwrap();
+    wait_css(&c, "[data-testid='session-row'][data-status='idle']").await.click().await.unwrap();
+    wait_css(&c, "[data-testid='outcome-result'][data-result='satisfied']").await;
+    c.execute("document.querySelector(\"[data-testid='outcome-panel']\").scrollIntoView({ block: 'start' });", vec![]).await.unwrap();
+    screenshot(&c, "app-outcome-met-light.png").await;
+
+    // The grader saw the rubric and the file, not the agent's conversation.
+    let grader: Vec<String> = fake.requests_for("grader").iter().filter(|r| r.method == "POST").map(|r| r.body.as_ref().unwrap().to_string()).collect();
+    assert_eq!(grader.len(), 2);
+    assert!(grader[0].contains("A summary paragraph says what changed") && grader[0].contains("# Release 2.0"));
+    assert!(!grader[0].contains("Write release notes for 2.0") && !grader[0].contains("Writing the notes."));
+    c.close().await.unwrap();
+    drop(driver);
+}

@@ -3,6 +3,7 @@
 
 pub mod agents;
 pub mod clock;
+pub mod dream;
 pub mod error;
 pub mod memory;
 pub mod orchestration;

@@ -1,5 +1,6 @@
 //! The engine's integration tests: one binary, one module per area.
 
+mod dream;
 mod event_log;
 mod memory_mirror;
 mod memory;

@@ -80,6 +80,21 @@ pub fn files() -> Vec<(String, String)> {
         render::<RubricTemplate>(&cfg),
         render::<OutcomeInput>(&cfg),
         render::<OutcomeDefinition>(&cfg),
+        render::<DreamId>(&cfg),
+        render::<DreamStatus>(&cfg),
+        render::<DreamStage>(&cfg),
+        render::<DreamMode>(&cfg),
+        render::<DreamInput>(&cfg),
+        render::<Dream>(&cfg),
+        render::<ProposalStatus>(&cfg),
+        render::<Evidence>(&cfg),
+        render::<FileOp>(&cfg),
+        render::<HunkDecision>(&cfg),
+        render::<ProposalHunk>(&cfg),
+        render::<FileChange>(&cfg),
+        render::<Proposal>(&cfg),
+        render::<ApplyReport>(&cfg),
+        render::<DreamSettings>(&cfg),
     ];
     files.sort();
     let mut index = String::from(HEADER);

@@ -10,6 +10,7 @@
 
 pub mod agent;
 pub mod app;
+pub mod dream;
 pub mod bindings;
 pub mod error;
 pub mod ids;
@@ -19,6 +20,10 @@ pub mod provider;
 pub mod session;
 
 pub use agent::{Agent, AgentId, AgentInput, Permission, ToolInfo, ToolRule};
+pub use dream::{
+    ApplyReport, Dream, DreamId, DreamInput, DreamMode, DreamSettings, DreamStage, DreamStatus, Evidence, FileChange, FileOp, HunkDecision, Proposal,
+    ProposalHunk, ProposalStatus,
+};
 pub use app::{AppStatus, Notice, NoticeLevel, SecretBackend, UpdateStatus};
 pub use error::{AppError, ErrorCode};
 pub use ids::ProviderId;

@@ -181,10 +181,59 @@ impl Memory {
     /// returns the current one.
     #[tracing::instrument(skip_all, fields(store_id = store.as_str(), actor = %actor))]
     pub fn apply(&self, store: &MemoryStoreId, change: Change, expected: Option<&str>, actor: &Actor) -> Result<MemoryVersion> {
-        let now = self.clock.now_ms();
+        let mut versions = self.apply_all(store, vec![(change, expected.map(str::to_owned))], actor)?;
+        Ok(versions.remove(0))
+    }
+
+    /// Several changes in one transaction (a dream's accepted hunks): all are written, each as
+    /// its own version, or none is.
+    pub fn apply_all(&self, store: &MemoryStoreId, changes: Vec<(Change, Option<String>)>, actor: &Actor) -> Result<Vec<MemoryVersion>> {
+        self.apply_all_with(store, changes, actor, |_, _| Ok(()))
+    }
+
+    /// [`Memory::apply_all`], and `also` in the same transaction with the versions written
+    /// (a dream's proposal records what it applied, or nothing is written at all).
+    pub fn apply_all_with(
+        &self,
+        store: &MemoryStoreId,
+        changes: Vec<(Change, Option<String>)>,
+        actor: &Actor,
+        also: impl FnOnce(&rusqlite::Connection, &[MemoryVersion]) -> Result<()>,
+    ) -> Result<Vec<MemoryVersion>> {
         let conn = self.db.conn();
         let tx = conn.unchecked_transaction()?;
         let info = rows::store(&tx, store)?.ok_or_else(|| store_not_found(store))?;
+        // What the mirror must do once this commits: (path, new content or None).
+        let mut mirror: Vec<(String, Option<String>)> = Vec::new();
+        let mut versions = Vec::with_capacity(changes.len());
+        for (change, expected) in changes {
+            versions.push(self.apply_in(&tx, store, change, expected.as_deref(), actor, &mut mirror)?);
+        }
+        rows::touch_store(&tx, store, self.clock.now_ms())?;
+        also(&tx, &versions)?;
+        tx.commit()?;
+        drop(conn);
+        if let Some(listener) = &self.listener {
+            for (path, content) in &mirror {
+                listener.written(&info, path, content.as_deref());
+            }
+        }
+        Ok(versions)
+    }
+
+    /// One change inside the caller's transaction.
+    fn apply_in(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        store: &MemoryStoreId,
+        change: Change,
+        expected: Option<&str>,
+        actor: &Actor,
+        mirror: &mut Vec<(String, Option<String>)>,
+    ) -> Result<MemoryVersion> {
+        let now = self.clock.now_ms();
+        let tx: &rusqlite::Connection = tx;
+        let info = rows::store(tx, store)?.ok_or_else(|| store_not_found(store))?;
         let (files, bytes) = (u64::from(info.files), info.bytes);
         let mut version = MemoryVersion {
             id: self.ids.new_id("ver"),
@@ -198,18 +247,16 @@ impl Memory {
             time_ms: now,
             redacted: false,
         };
-        // What the mirror must do once this commits: (path, new content or None).
-        let mut mirror: Vec<(String, Option<String>)> = Vec::new();
         match change {
             Change::Write { path, content } => {
                 let path = paths::check_path(&path, "path")?;
                 check_content(&content, self.limits.file_bytes)?;
-                let current = rows::file(&tx, store, &path)?;
+                let current = rows::file(tx, store, &path)?;
                 check_expected(current.as_ref().map(|f| f.sha256.as_str()), expected, &path)?;
                 let sha = sha256(&content);
                 if let Some(current) = &current {
                     if current.sha256 == sha {
-                        return rows::version(&tx, &current.version_id)?.map(|(v, _)| v).ok_or_else(|| file_not_found(&path));
+                        return rows::version(tx, &current.version_id)?.map(|(v, _)| v).ok_or_else(|| file_not_found(&path));
                     }
                 }
                 let old_bytes = current.as_ref().map_or(0, |f| f.content.len() as u64);
@@ -231,30 +278,30 @@ impl Memory {
                 version.path = path.clone();
                 version.sha256 = Some(sha.clone());
                 version.bytes = content.len() as u64;
-                rows::insert_version(&tx, &version, Some(&content))?;
+                rows::insert_version(tx, &version, Some(&content))?;
                 let file = MemoryFileContent { path: path.clone(), content: content.clone(), sha256: sha, version_id: version.id.clone(), updated_at: now };
-                rows::put_file(&tx, store, &file, &describe(&content))?;
+                rows::put_file(tx, store, &file, &describe(&content))?;
                 mirror.push((path, Some(content)));
             }
             Change::Delete { path } => {
                 let path = paths::check_path(&path, "path")?;
-                let current = rows::file(&tx, store, &path)?.ok_or_else(|| file_not_found(&path))?;
+                let current = rows::file(tx, store, &path)?.ok_or_else(|| file_not_found(&path))?;
                 check_expected(Some(&current.sha256), expected, &path)?;
                 version.op = MemoryOp::Delete;
                 version.path = path.clone();
-                rows::insert_version(&tx, &version, None)?;
-                rows::remove_file(&tx, store, &path)?;
+                rows::insert_version(tx, &version, None)?;
+                rows::remove_file(tx, store, &path)?;
                 mirror.push((path, None));
             }
             Change::Rename { from, to } => {
                 let from = paths::check_path(&from, "path")?;
                 let to = paths::check_path(&to, "new_path")?;
-                let current = rows::file(&tx, store, &from)?.ok_or_else(|| file_not_found(&from))?;
+                let current = rows::file(tx, store, &from)?.ok_or_else(|| file_not_found(&from))?;
                 check_expected(Some(&current.sha256), expected, &from)?;
                 if from == to {
                     return Err(Error::invalid("new_path", "The new path is the same as the old one."));
                 }
-                if rows::file(&tx, store, &to)?.is_some() {
+                if rows::file(tx, store, &to)?.is_some() {
                     return Err(Error::Conflict { field: Some("new_path"), message: format!("{to} already exists. Choose another name or delete it first.") });
                 }
                 version.op = MemoryOp::Rename;
@@ -262,23 +309,15 @@ impl Memory {
                 version.previous_path = Some(from.clone());
                 version.sha256 = Some(current.sha256.clone());
                 version.bytes = current.content.len() as u64;
-                rows::insert_version(&tx, &version, Some(&current.content))?;
-                rows::remove_file(&tx, store, &from)?;
+                rows::insert_version(tx, &version, Some(&current.content))?;
+                rows::remove_file(tx, store, &from)?;
                 let file = MemoryFileContent { path: to.clone(), version_id: version.id.clone(), updated_at: now, ..current };
-                rows::put_file(&tx, store, &file, &describe(&file.content))?;
+                rows::put_file(tx, store, &file, &describe(&file.content))?;
                 mirror.push((from, None));
                 mirror.push((to, Some(file.content)));
             }
         }
-        rows::touch_store(&tx, store, now)?;
-        tx.commit()?;
-        drop(conn);
         tracing::info!(path = version.path.as_str(), op = rows::op_str(version.op), "memory written");
-        if let Some(listener) = &self.listener {
-            for (path, content) in &mirror {
-                listener.written(&info, path, content.as_deref());
-            }
-        }
         Ok(version)
     }
 }

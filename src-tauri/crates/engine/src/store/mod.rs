@@ -2,6 +2,7 @@
 //! and an integrity check on open that moves a damaged file aside instead of losing it.
 
 pub mod agents;
+pub mod dreams;
 pub mod events;
 pub mod memory;
 pub mod mirror;

@@ -25,14 +25,24 @@ export function Transcript({ sessionId, state, running }: TranscriptProps) {
     !state.items.some((i) => i.kind === "tool" && i.state === "running");
   const grading = running ? (state.outcome?.grading ?? null) : null;
 
+  const agentOf = (threadId: string) => state.threads[threadId]?.agentName ?? null;
+
   return (
     <div className="transcript" data-testid="transcript" aria-live="polite">
       {state.items.map((item, index) => (
-        <Item key={item.seq} item={item} sessionId={sessionId} running={running} last={index === lastIdle} />
+        <Item
+          key={item.seq}
+          item={item}
+          agentName={"threadId" in item ? agentOf(item.threadId) : null}
+          sessionId={sessionId}
+          running={running}
+          last={index === lastIdle}
+        />
       ))}
       {streaming.map(([thread, text]) => (
         <div key={thread} className="message message-agent" data-testid="message-agent" data-streaming="true">
           <p className="message-text selectable">
+            <ThreadTag name={agentOf(thread)} />
             {text}
             <span className="caret" aria-hidden="true" />
           </p>
@@ -50,7 +60,33 @@ export function Transcript({ sessionId, state, running }: TranscriptProps) {
   );
 }
 
-function Item({ item, sessionId, running, last }: { item: TranscriptItem; sessionId: string; running: boolean; last: boolean }) {
+/** Which subagent a line of the transcript comes from; nothing for the session's own agent. */
+export function ThreadTag({ name }: { name: string | null }) {
+  if (name === null) return null;
+  return (
+    <span className="thread-tag" data-testid="thread-tag">
+      {name}
+    </span>
+  );
+}
+
+const THREAD_ENDS: Record<IdleReason, string> = {
+  end_turn: "finished and reported back",
+  max_turns: "stopped at its turn limit",
+  cancelled: "was stopped",
+  error: "ended with an error",
+};
+
+interface ItemProps {
+  item: TranscriptItem;
+  /** The subagent whose thread the item is from; null for the session's own agent. */
+  agentName: string | null;
+  sessionId: string;
+  running: boolean;
+  last: boolean;
+}
+
+function Item({ item, agentName, sessionId, running, last }: ItemProps) {
   switch (item.kind) {
     case "user":
       return (
@@ -60,23 +96,35 @@ function Item({ item, sessionId, running, last }: { item: TranscriptItem; sessio
       );
     case "agent":
       return (
-        <div className="message message-agent" data-testid="message-agent">
+        <div className="message message-agent" data-testid="message-agent" data-agent-name={agentName ?? undefined}>
           <p className="message-text selectable">
+            <ThreadTag name={agentName} />
             <InlineCode text={item.text} />
           </p>
         </div>
       );
     case "tool":
-      return <ToolCall item={item} live={running} />;
+      return <ToolCall item={item} agentName={agentName} live={running} />;
     case "approval":
-      return <ApprovalCard item={item} sessionId={sessionId} running={running} />;
+      return <ApprovalCard item={item} agentName={agentName} sessionId={sessionId} running={running} />;
     case "error":
       return (
         <div className="session-error" role="alert" data-testid="session-error" data-code={item.error.code}>
           <span className="result-icon" aria-hidden="true">
             ✗
           </span>
-          <p className="selectable">{item.error.message}</p>
+          <p className="selectable">
+            <ThreadTag name={agentName} />
+            {item.error.message}
+          </p>
+        </div>
+      );
+    case "thread_idle":
+      return (
+        <div className={`thread-marker idle-${item.reason}`} data-testid="thread-marker" data-reason={item.reason}>
+          <span>
+            {agentName ?? "A subagent"} {THREAD_ENDS[item.reason]}
+          </span>
         </div>
       );
     case "idle":
@@ -121,7 +169,15 @@ const TOOL_STATES: Record<ToolState | "unfinished", string> = {
   cancelled: "Cancelled",
 };
 
-function ToolCall({ item, live }: { item: Extract<TranscriptItem, { kind: "tool" }>; live: boolean }) {
+function ToolCall({
+  item,
+  agentName,
+  live,
+}: {
+  item: Extract<TranscriptItem, { kind: "tool" }>;
+  agentName: string | null;
+  live: boolean;
+}) {
   const [open, setOpen] = useState(false);
   // A call without a result in a session that no longer runs (interrupted) is not going on.
   const unfinished = !live && (item.state === "running" || item.state === "waiting");
@@ -129,7 +185,13 @@ function ToolCall({ item, live }: { item: Extract<TranscriptItem, { kind: "tool"
   const summary = toolSummary(item.name, item.input);
   const panel = `tool-${item.toolUseId}`;
   return (
-    <div className={`tool-call tool-${shown}`} data-testid="tool-call" data-tool-name={item.name} data-state={item.state}>
+    <div
+      className={`tool-call tool-${shown}`}
+      data-testid="tool-call"
+      data-tool-name={item.name}
+      data-state={item.state}
+      data-agent-name={agentName ?? undefined}
+    >
       <button
         type="button"
         className="tool-call-head"
@@ -139,6 +201,7 @@ function ToolCall({ item, live }: { item: Extract<TranscriptItem, { kind: "tool"
         data-testid="tool-call-toggle"
       >
         <ToolStateIcon state={shown} />
+        <ThreadTag name={agentName} />
         <span className="tool-call-name mono">{item.name}</span>
         <span className="tool-call-summary mono">{summary}</span>
         <span className="tool-call-state">{TOOL_STATES[shown]}</span>
@@ -178,12 +241,35 @@ function ToolStateIcon({ state }: { state: ToolState | "unfinished" }) {
   );
 }
 
+/** The approvals nobody answered yet, each with the agent that asks: for views beside the transcript. */
+export function PendingApprovals({ sessionId, state, running }: { sessionId: string; state: SessionState; running: boolean }) {
+  if (!running || state.pendingApprovals.length === 0) return null;
+  const pending = state.items.filter(
+    (item): item is Extract<TranscriptItem, { kind: "approval" }> => item.kind === "approval" && item.answer === "pending",
+  );
+  return (
+    <div className="pending-approvals" data-testid="pending-approvals">
+      {pending.map((item) => (
+        <ApprovalCard
+          key={item.seq}
+          item={item}
+          agentName={state.threads[item.threadId]?.agentName ?? null}
+          sessionId={sessionId}
+          running={running}
+        />
+      ))}
+    </div>
+  );
+}
+
 function ApprovalCard({
   item,
+  agentName,
   sessionId,
   running,
 }: {
   item: Extract<TranscriptItem, { kind: "approval" }>;
+  agentName: string | null;
   sessionId: string;
   running: boolean;
 }) {
@@ -205,15 +291,27 @@ function ApprovalCard({
 
   const pending = item.answer === "pending" && running;
   return (
-    <div className={pending ? "approval approval-pending" : "approval approval-done"} data-testid="approval" data-tool-use-id={item.toolUseId} data-answer={item.answer}>
+    <div
+      className={pending ? "approval approval-pending" : "approval approval-done"}
+      data-testid="approval"
+      data-tool-use-id={item.toolUseId}
+      data-answer={item.answer}
+      data-agent-name={agentName ?? undefined}
+    >
       <p className="approval-title">
+        {agentName !== null && (
+          <>
+            <ThreadTag name={agentName} />{" "}
+            <span className="approval-asker">{pending ? "asks:" : "asked:"}</span>{" "}
+          </>
+        )}
         {pending ? (
           <>
             Allow <span className="mono">{item.name}</span>?
           </>
         ) : (
           <>
-            <span className="mono">{item.name}</span> asked for approval
+            <span className="mono">{item.name}</span> {agentName !== null ? "needed approval" : "asked for approval"}
           </>
         )}
       </p>

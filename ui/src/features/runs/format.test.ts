@@ -38,6 +38,9 @@ describe("runs › format", () => {
     expect(toolSummary("list_files", {})).toBe(".");
     expect(toolSummary("mystery", { a: 1 })).toBe('{"a":1}');
     expect(toolSummary("mystery", {})).toBe("");
+    expect(toolSummary("delegate", { agent: "Researcher", message: "Find the\nstorage format." })).toBe(
+      "to Researcher: Find the storage format.",
+    );
   });
 
   it("labels statuses", () => {

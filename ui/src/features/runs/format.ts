@@ -92,6 +92,11 @@ export function toolSummary(name: string, input: unknown): string {
   const path = field(input, "path");
   const pattern = field(input, "pattern");
   if (name === "run_command" && command) return oneLine(command);
+  if (name === "delegate") {
+    const agent = field(input, "agent") ?? "a subagent";
+    const message = field(input, "message");
+    return oneLine(message ? `to ${agent}: ${message}` : `to ${agent}`);
+  }
   if (name === "search_files" && pattern) return oneLine(path ? `${pattern} in ${path}` : pattern);
   if (name === "list_files") return path ?? ".";
   if (path) return oneLine(path);

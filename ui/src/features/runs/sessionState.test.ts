@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { EventPayload, SessionEvent, StreamItem } from "../../bindings";
+import { orchestrationRun } from "./fixtures/orchestrationRun";
 import { approvedRun, cancelledRun } from "./fixtures/recordedRuns";
 import { applyEvent, applyItem, initialSessionState, replay, type SessionState } from "./sessionState";
 
@@ -193,5 +194,33 @@ describe("session state", () => {
     expect(state.outcome?.grading).toBeNull();
     // Grading counts in the session's tokens and cost, as the core's totals do, not in its turns.
     expect(state.totals).toMatchObject({ turns: 0, usage, costUsd: 0.25 });
+  });
+
+  it("tells a coordinator's lines from its subagents' in a recorded orchestration", () => {
+    const state = replay(orchestrationRun);
+    expect(state.primaryThread).toBe("thr_8");
+    expect(state.threads).toEqual({
+      thr_9: { agentName: "sub0", parent: "thr_8" },
+      thr_10: { agentName: "sub1", parent: "thr_8" },
+      thr_11: { agentName: "sub2", parent: "thr_8" },
+    });
+    const tools = state.items.flatMap((i) => (i.kind === "tool" ? [[i.name, i.threadId, i.state]] : []));
+    expect(tools.slice(0, 4)).toEqual([
+      ["delegate", "thr_8", "ok"],
+      ["delegate", "thr_8", "ok"],
+      ["delegate", "thr_8", "ok"],
+      ["list_files", "thr_10", "ok"],
+    ]);
+    // Each subagent's end shows once; the session's own end once, last.
+    expect(state.items.filter((i) => i.kind === "thread_idle").map((i) => i.kind === "thread_idle" && [i.threadId, i.reason])).toEqual([
+      ["thr_10", "end_turn"],
+      ["thr_9", "end_turn"],
+      ["thr_11", "end_turn"],
+    ]);
+    expect(state.items.at(-1)).toMatchObject({ kind: "idle", reason: "end_turn" });
+    expect(state).toMatchObject({ status: "idle", stopReason: "end_turn" });
+    // Every thread's requests count in the session's totals.
+    expect(state.totals.turns).toBe(11);
+    expect(state.totals.usage.input_tokens).toBe(1585 + 1832 + 3 * (1304 + 1376 + 1447));
   });
 });

@@ -18,6 +18,7 @@ export type TranscriptItem =
   | {
       kind: "tool";
       seq: number;
+      threadId: string;
       toolUseId: string;
       name: string;
       input: unknown;
@@ -27,14 +28,17 @@ export type TranscriptItem =
   | {
       kind: "approval";
       seq: number;
+      threadId: string;
       toolUseId: string;
       name: string;
       input: unknown;
       workingDirectory: string;
       answer: ApprovalAnswer;
     }
-  | { kind: "error"; seq: number; error: AppError }
+  | { kind: "error"; seq: number; threadId: string; error: AppError }
   | { kind: "idle"; seq: number; reason: IdleReason }
+  /** A subagent's thread finished a delegation (or was stopped, or failed). */
+  | { kind: "thread_idle"; seq: number; threadId: string; reason: IdleReason }
   /** An evaluation ended: how it came out, and how many criteria it found met. */
   | { kind: "evaluation"; seq: number; iteration: number; result: OutcomeResult; met: number; total: number; reason: string | null }
   /** What the grader sent the agent to revise (or wrap up) with. */
@@ -70,6 +74,10 @@ export interface SessionState {
   totals: SessionTotals;
   /** The outcome the session is graded against, if it has one. */
   outcome: OutcomeState | null;
+  /** The session's first thread: the agent that was run (a coordinator, when it delegates). */
+  primaryThread: string | null;
+  /** Subagent threads by id, with the name of the agent working in each. */
+  threads: Record<string, { agentName: string; parent: string }>;
 }
 
 export const EMPTY_USAGE: TokenUsage = {
@@ -89,10 +97,12 @@ export const initialSessionState: SessionState = {
   pendingApprovals: [],
   totals: { turns: 0, usage: EMPTY_USAGE, costUsd: null, durationMs: 0, runningSince: null, model: null },
   outcome: null,
+  primaryThread: null,
+  threads: {},
 };
 
 /** A cancelled call's result starts with "cancelled" (`ToolOutput::cancelled` in the engine). */
-export function resultState(content: string, isError: boolean): ToolState {
+export function resultState(content: string, isError: boolean): "ok" | "error" | "cancelled" {
   if (!isError) return "ok";
   return content.startsWith("cancelled") ? "cancelled" : "error";
 }
@@ -131,6 +141,8 @@ export function applyEvent(state: SessionState, event: SessionEvent): SessionSta
   if (event.seq <= state.lastSeq) return state; // a duplicate, or replayed twice
   const next: SessionState = { ...state, lastSeq: event.seq };
   const { seq, payload } = event;
+  const threadId = event.thread_id;
+  if (state.primaryThread === null) next.primaryThread = threadId;
   switch (payload.type) {
     case "user.message":
       next.items = [...state.items, { kind: "user", seq, text: payload.text }];
@@ -156,7 +168,7 @@ export function applyEvent(state: SessionState, event: SessionEvent): SessionSta
       break;
     }
     case "session.error":
-      next.items = [...state.items, { kind: "error", seq, error: payload.error }];
+      next.items = [...state.items, { kind: "error", seq, threadId, error: payload.error }];
       break;
     case "span.model_request_start":
       next.totals = { ...state.totals, turns: state.totals.turns + 1, model: payload.model };
@@ -181,6 +193,7 @@ export function applyEvent(state: SessionState, event: SessionEvent): SessionSta
         {
           kind: "tool",
           seq,
+          threadId,
           toolUseId: payload.tool_use_id,
           name: payload.name,
           input: payload.input,
@@ -209,6 +222,7 @@ export function applyEvent(state: SessionState, event: SessionEvent): SessionSta
         {
           kind: "approval",
           seq,
+          threadId,
           toolUseId: payload.tool_use_id,
           name: payload.name,
           input: payload.input,
@@ -252,6 +266,16 @@ export function applyEvent(state: SessionState, event: SessionEvent): SessionSta
           reason: payload.reason ?? null,
         },
       ];
+      break;
+    case "session.thread_created":
+      next.threads = {
+        ...state.threads,
+        [payload.thread_id]: { agentName: payload.agent_name, parent: payload.parent_thread_id },
+      };
+      break;
+    case "session.thread_status_idle":
+      next.streaming = withoutThread(state.streaming, threadId);
+      next.items = [...state.items, { kind: "thread_idle", seq, threadId, reason: payload.reason }];
       break;
     case "outcome.feedback":
       next.items = [...state.items, { kind: "feedback", seq, iteration: payload.iteration, text: payload.text }];

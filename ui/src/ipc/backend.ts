@@ -56,6 +56,11 @@ export interface Backend {
   createAgent(input: AgentInput): Promise<Agent>;
   updateAgent(id: string, input: AgentInput): Promise<Agent>;
   deleteAgent(id: string): Promise<void>;
+  /**
+   * Creates the example team on a provider: a coordinator (first) whose roster is a researcher,
+   * a writer and a reviewer. Names already taken get a number.
+   */
+  createExampleTeam(providerId: string): Promise<Agent[]>;
 
   /** Every session, newest first (runs started from the CLI included). */
   listSessions(): Promise<SessionSummary[]>;
@@ -66,6 +71,11 @@ export interface Backend {
   startRun(input: RunInput): Promise<SessionSummary>;
   /** Cancels a running session (every thread, stream and child process). */
   cancelSession(id: string): Promise<void>;
+  /**
+   * Stops one subagent thread of a running session; its coordinator gets a "cancelled" delegate
+   * result and carries on. Rejects with `not_found` when the thread is not running in this app.
+   */
+  cancelThread(sessionId: string, threadId: string): Promise<void>;
   /**
    * Resumes an interrupted session from its log, or sends a follow-up `message` to an idle one.
    * Rejects with `conflict` while it is running.

@@ -280,12 +280,14 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): Backend
       reply(() => {
         agents.remove(id);
       }),
+    createExampleTeam: (providerId) => reply(() => agents.createExampleTeam(providerId)),
 
     listSessions: () => reply(() => sessions.list()),
     getSession: (id) => reply(() => sessions.get(id)),
     sessionEvents: (id, after, limit) => reply(() => sessions.events(id, after, limit)),
     startRun: (input) => reply(() => sessions.start(input)),
     cancelSession: (id) => reply(() => sessions.cancel(id)),
+    cancelThread: (sessionId, threadId) => reply(() => sessions.cancelThread(sessionId, threadId)),
     continueSession: (id, message) => reply(() => sessions.continue(id, message)),
     answerApproval: (sessionId, toolUseId, approved) => reply(() => sessions.answer(sessionId, toolUseId, approved)),
     // Not through `reply`: the answer is a function, which cannot be copied.

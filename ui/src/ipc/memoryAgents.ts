@@ -1,4 +1,5 @@
 import type { Agent, AgentInput, AppError, MemoryMount, ToolInfo, ToolRule } from "../bindings";
+import { EXAMPLE_TEAM, MAX_ROSTER } from "./memoryTeam";
 import {
   AGENT_DESCRIPTION_MAX_CHARS,
   AGENT_NAME_MAX_CHARS,
@@ -118,7 +119,9 @@ export function createAgentStore(options: {
       }
       if (!roster.includes(member)) roster.push(member);
     }
-    if (roster.length > 20) throw invalid("roster", `A roster names at most 20 agents; this one names ${roster.length}.`);
+    if (roster.length > MAX_ROSTER) {
+      throw invalid("roster", `A roster names at most ${MAX_ROSTER} agents; this one names ${roster.length}.`);
+    }
     const agent: Agent = {
       id,
       name,
@@ -144,16 +147,41 @@ export function createAgentStore(options: {
     return agent;
   };
 
+  const create = (input: AgentInput): Agent => {
+    const time = options.now();
+    const agent = validate(`agt_${String(nextId).padStart(4, "0")}`, input, time, time);
+    nextId += 1;
+    agents.push(agent);
+    return agent;
+  };
+
+  /** `base`, or `base 2`, `base 3`… when an agent already has the name. */
+  const unique = (base: string): string => {
+    const taken = (name: string) => agents.some((a) => a.name.toLowerCase() === name.toLowerCase());
+    let name = base;
+    for (let n = 2; taken(name); n++) name = `${base} ${n}`;
+    return name;
+  };
+
   return {
     list: (): Agent[] => agents,
     find,
     get: (id: string): Agent | undefined => agents.find((a) => a.id === id),
-    create(input: AgentInput): Agent {
-      const time = options.now();
-      const agent = validate(`agt_${String(nextId).padStart(4, "0")}`, input, time, time);
-      nextId += 1;
-      agents.push(agent);
-      return agent;
+    create,
+    /** The example team on a provider, coordinator first, as the engine makes it. */
+    createExampleTeam(providerId: string): Agent[] {
+      const member = (spec: (typeof EXAMPLE_TEAM.members)[number]) =>
+        create({ ...spec, name: unique(spec.name), provider_id: providerId, memory: [], roster: [] });
+      const members = EXAMPLE_TEAM.members.map(member);
+      const { coordinator } = EXAMPLE_TEAM;
+      const lead = create({
+        ...coordinator,
+        name: unique(coordinator.name),
+        provider_id: providerId,
+        memory: [],
+        roster: members.map((m) => m.id),
+      });
+      return [lead, ...members];
     },
     update(id: string, input: AgentInput): Agent {
       const old = find(id);

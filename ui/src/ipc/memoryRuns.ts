@@ -14,7 +14,21 @@ import type {
 import { taskTooLargeMessage, TASK_MAX_BYTES, utf8Bytes } from "../shared/runs";
 import type { AgentStore } from "./memoryAgents";
 import type { RubricStore } from "./memoryRubrics";
-import { followUpScript, outcomeScript, resumeScript, taskScript, type Step } from "./memoryScripts";
+import { followUpScript, outcomeScript, resumeScript, taskScript, type DelegationResult, type Step } from "./memoryScripts";
+import {
+  Cancelled,
+  coordinatorFollowUpScript,
+  coordinatorScript,
+  DEFAULT_MAX_THREADS,
+  MAX_THREADS,
+  runDelegations,
+  Slots,
+  subagentScript,
+  type Member,
+  type TeamHost,
+  type ThreadOutcome,
+  type Waiter,
+} from "./memoryTeam";
 
 /**
  * Sessions of the memory backend: a scripted run that emits the events the engine's agent loop
@@ -63,21 +77,24 @@ interface StoredSession {
   run: RunHandle | null;
   /** Start of the current running period (for `duration_ms`). */
   runningSince: number | null;
-  /** Tool uses without a result yet, oldest first. */
-  open: Array<{ id: string; name: string }>;
+  /** Tool uses without a result yet, oldest first, with the thread that made each. */
+  open: Array<{ id: string; name: string; thread: string }>;
   toolCounter: number;
   /** The model that grades this session's outcome, if it has one. */
   grader: string | null;
+  /** Subagent threads (a coordinator's session), and how many may run at once. */
+  members: Map<string, Member>;
+  maxThreads: number;
 }
 
-interface RunHandle {
-  cancelled: boolean;
-  /** Wakes whatever the run waits for (a pause or an approval) so it notices the cancel. */
-  wake: (() => void) | null;
+/** The live run of a session: its primary thread's waiter, approvals, and subagents' waiters. */
+interface RunHandle extends Waiter {
   approvals: Map<string, (approved: boolean) => void>;
+  /** Subagent threads working (or queued) now, each stoppable on its own. */
+  threads: Map<string, Waiter>;
+  slots: Slots;
 }
 
-class Cancelled extends Error {}
 /** Thrown to leave a seeded session as a dead process would: mid-run, nothing closed. */
 class Stopped extends Error {}
 
@@ -130,12 +147,12 @@ export function createSessionStore(deps: Deps) {
   };
 
   /** Appends an event, keeps the summary's totals, then fans it out to the watchers. */
-  const emit = (session: StoredSession, time: number, payload: EventPayload) => {
+  const emit = (session: StoredSession, time: number, payload: EventPayload, thread = session.thread) => {
     const { summary } = session;
     const event: SessionEvent = {
       session_id: summary.id,
       seq: summary.last_seq + 1,
-      thread_id: session.thread,
+      thread_id: thread,
       time_ms: time,
       payload,
     };
@@ -166,7 +183,7 @@ export function createSessionStore(deps: Deps) {
         break;
       }
       case "agent.tool_use":
-        session.open.push({ id: payload.tool_use_id, name: payload.name });
+        session.open.push({ id: payload.tool_use_id, name: payload.name, thread });
         break;
       case "agent.tool_result":
         session.open = session.open.filter((call) => call.id !== payload.tool_use_id);
@@ -177,11 +194,14 @@ export function createSessionStore(deps: Deps) {
     for (const watcher of session.watchers) watcher(structuredClone({ type: "event", event }));
   };
 
-  const delta = (session: StoredSession, text: string) => {
-    for (const watcher of session.watchers) watcher({ type: "text_delta", thread_id: session.thread, text });
+  const delta = (session: StoredSession, text: string, thread: string) => {
+    for (const watcher of session.watchers) watcher({ type: "text_delta", thread_id: thread, text });
   };
 
   interface DriveOptions {
+    /** The thread the script plays on, and its coordinator's when it is a subagent's. */
+    thread: string;
+    parent: string | null;
     clock: () => number;
     /** Waits between steps; throws `Cancelled` once the run is cancelled. */
     pause: (short: boolean) => Promise<void>;
@@ -191,14 +211,32 @@ export function createSessionStore(deps: Deps) {
     model: string;
     maxTurns: number;
     failure: AppError | null;
+    /** Runs a coordinator's delegate calls (a coordinator's run only). */
+    delegate: ((calls: Array<{ id: string; input: unknown }>, results: DelegationResult[]) => Promise<void>) | null;
   }
 
-  /** Plays a script on a session, as the engine's loop would, until it ends, fails or is cancelled. */
+  /**
+   * Plays a script on a thread of a session, as the engine's loop would, until it ends, fails or
+   * is cancelled. A subagent's run ends with its report to its coordinator and a thread status;
+   * the primary thread's with the session's status.
+   */
   const drive = async (
     session: StoredSession,
     script: Generator<Step, IdleReason, boolean>,
     o: DriveOptions,
-  ): Promise<void> => {
+  ): Promise<ThreadOutcome | null> => {
+    const put = (time: number, payload: EventPayload) => emit(session, time, payload, o.thread);
+    const finish = (reason: IdleReason, error: string | null = null): ThreadOutcome => {
+      if (o.parent === null) {
+        put(o.clock(), { type: "session.status_idle", reason });
+      } else {
+        if (finalMessage !== "") put(o.clock(), { type: "agent.thread_message_sent", to_thread_id: o.parent, text: finalMessage });
+        put(o.clock(), { type: "session.thread_status_idle", reason });
+      }
+      return { reason, finalMessage, error };
+    };
+    let finalMessage = "";
+    let turns = 0;
     let text = "";
     let turnStart: number | null = null;
     let answer = true;
@@ -207,7 +245,7 @@ export function createSessionStore(deps: Deps) {
     const endTurn = (usage: TokenUsage) => {
       if (turnStart === null) return;
       const spent = cost(o.model, usage);
-      emit(session, o.clock(), {
+      put(o.clock(), {
         type: "span.model_request_end",
         usage,
         ...(spent === undefined ? {} : { cost_usd: spent }),
@@ -216,7 +254,10 @@ export function createSessionStore(deps: Deps) {
       turnStart = null;
     };
     const flushText = () => {
-      if (text !== "") emit(session, o.clock(), { type: "agent.message", text });
+      if (text !== "") {
+        put(o.clock(), { type: "agent.message", text });
+        if (text.trim() !== "") finalMessage = text;
+      }
       text = "";
     };
     try {
@@ -226,22 +267,20 @@ export function createSessionStore(deps: Deps) {
         await o.pause(step.type === "delta");
         switch (step.type) {
           case "turn":
-            if (session.summary.turns >= o.maxTurns) {
-              emit(session, o.clock(), { type: "session.status_idle", reason: "max_turns" });
-              return;
-            }
+            // The primary thread counts the session's requests; a subagent its own run's.
+            if ((o.parent === null ? session.summary.turns : turns) >= o.maxTurns) return finish("max_turns");
+            turns += 1;
             turnStart = o.clock();
-            emit(session, turnStart, { type: "span.model_request_start", model: o.model });
+            put(turnStart, { type: "span.model_request_start", model: o.model });
             if (o.failure) {
               endTurn(ZERO_USAGE);
-              emit(session, o.clock(), { type: "session.error", error: o.failure });
-              emit(session, o.clock(), { type: "session.status_idle", reason: "error" });
-              return;
+              put(o.clock(), { type: "session.error", error: o.failure });
+              return finish("error", o.failure.message);
             }
             break;
           case "delta":
             text += step.text;
-            delta(session, step.text);
+            delta(session, step.text, o.thread);
             break;
           case "message":
             text = step.text;
@@ -250,7 +289,7 @@ export function createSessionStore(deps: Deps) {
           case "tool_use":
             flushText();
             session.toolCounter += 1;
-            emit(session, o.clock(), {
+            put(o.clock(), {
               type: "agent.tool_use",
               tool_use_id: `toolu_${session.summary.id.slice(4)}_${String(session.toolCounter).padStart(2, "0")}`,
               name: step.name,
@@ -262,19 +301,19 @@ export function createSessionStore(deps: Deps) {
             endTurn(step.usage);
             break;
           case "tool_result": {
-            const call = session.open[0];
+            const call = session.open.find((c) => c.thread === o.thread);
             if (!call) break;
             const permission = o.permission(call.name);
             if (permission === "deny") {
               answer = false;
-              emit(session, o.clock(), { type: "agent.tool_result", tool_use_id: call.id, content: deniedByPolicy(call.name), is_error: true });
+              put(o.clock(), { type: "agent.tool_result", tool_use_id: call.id, content: deniedByPolicy(call.name), is_error: true });
               break;
             }
             if (permission === "ask") {
               const input = session.events.findLast(
                 (e) => e.payload.type === "agent.tool_use" && e.payload.tool_use_id === call.id,
               )?.payload;
-              emit(session, o.clock(), {
+              put(o.clock(), {
                 type: "session.approval_requested",
                 tool_use_id: call.id,
                 name: call.name,
@@ -282,20 +321,20 @@ export function createSessionStore(deps: Deps) {
                 working_directory: session.summary.workspace,
               });
               const approved = await o.approve(call.id);
-              emit(session, o.clock(), { type: "session.approval_resolved", tool_use_id: call.id, approved });
+              put(o.clock(), { type: "session.approval_resolved", tool_use_id: call.id, approved });
               if (!approved) {
                 answer = false;
-                emit(session, o.clock(), { type: "agent.tool_result", tool_use_id: call.id, content: denied(call.name), is_error: true });
+                put(o.clock(), { type: "agent.tool_result", tool_use_id: call.id, content: denied(call.name), is_error: true });
                 break;
               }
               await o.pause(false);
             }
-            emit(session, o.clock(), { type: "agent.tool_result", tool_use_id: call.id, content: step.output, is_error: false });
+            put(o.clock(), { type: "agent.tool_result", tool_use_id: call.id, content: step.output, is_error: false });
             break;
           }
           case "evaluation_start":
             grading = { iteration: step.iteration, since: o.clock() };
-            emit(session, grading.since, {
+            put(grading.since, {
               type: "span.outcome_evaluation_start",
               iteration: step.iteration,
               grader_model: step.model,
@@ -303,7 +342,17 @@ export function createSessionStore(deps: Deps) {
             });
             break;
           case "grading":
+          case "wait":
             break;
+          case "delegations": {
+            const calls = session.open.filter((c) => c.thread === o.thread && c.name === "delegate");
+            const inputs = calls.map((c) => {
+              const use = session.events.findLast((e) => e.payload.type === "agent.tool_use" && e.payload.tool_use_id === c.id)?.payload;
+              return { id: c.id, input: use?.type === "agent.tool_use" ? use.input : {} };
+            });
+            await o.delegate?.(inputs, step.results);
+            break;
+          }
           case "evaluation_end": {
             const usage: TokenUsage = {
               input_tokens: (5_200 + step.iteration * 900) * step.passes,
@@ -313,7 +362,7 @@ export function createSessionStore(deps: Deps) {
             };
             const spent = cost(session.grader ?? o.model, usage);
             const end = o.clock();
-            emit(session, end, {
+            put(end, {
               type: "span.outcome_evaluation_end",
               iteration: step.iteration,
               result: step.result,
@@ -326,13 +375,13 @@ export function createSessionStore(deps: Deps) {
             break;
           }
           case "emit":
-            emit(session, o.clock(), step.payload);
+            put(o.clock(), step.payload);
             break;
         }
       }
-      emit(session, o.clock(), { type: "session.status_idle", reason: "end_turn" });
+      return finish("end_turn");
     } catch (error) {
-      if (error instanceof Stopped) return;
+      if (error instanceof Stopped) return null;
       if (!(error instanceof Cancelled)) throw error;
       // What the loop does on cancel: keep the partial text, close the request, give every
       // open call a cancelled result, then go idle.
@@ -340,7 +389,7 @@ export function createSessionStore(deps: Deps) {
       endTurn(ZERO_USAGE);
       if (grading) {
         const end = o.clock();
-        emit(session, end, {
+        put(end, {
           type: "span.outcome_evaluation_end",
           iteration: grading.iteration,
           result: "interrupted",
@@ -349,54 +398,140 @@ export function createSessionStore(deps: Deps) {
           duration_ms: Math.max(1, end - grading.since),
         });
       }
-      for (const call of [...session.open]) {
-        emit(session, o.clock(), { type: "agent.tool_result", tool_use_id: call.id, content: CANCELLED_RESULT, is_error: true });
+      for (const call of session.open.filter((c) => c.thread === o.thread)) {
+        put(o.clock(), { type: "agent.tool_result", tool_use_id: call.id, content: CANCELLED_RESULT, is_error: true });
       }
-      emit(session, o.clock(), { type: "session.status_idle", reason: "cancelled" });
+      return finish("cancelled");
     }
   };
 
-  /** The options of a live run of `agent`: real timers, real approvals, cancellable. */
-  const liveRun = (agent: Agent): { handle: RunHandle; options: DriveOptions } => {
-    const handle: RunHandle = { cancelled: false, wake: null, approvals: new Map() };
-    const view = deps.provider(agent.provider_id);
-    const wait = <T,>(start: (resolve: (value: T) => void) => void) =>
-      new Promise<T>((resolve, reject) => {
-        if (handle.cancelled) return reject(new Cancelled());
-        handle.wake = () => reject(new Cancelled());
-        start((value) => {
-          handle.wake = null;
-          if (handle.cancelled) reject(new Cancelled());
-          else resolve(value);
-        });
+  /** A wait that stops (with `Cancelled`) when the thread's waiter or the session's is cancelled. */
+  const waitFor = <T,>(
+    own: Waiter,
+    run: Waiter,
+    start: (resolve: (value: T) => void) => void,
+    onCancel?: () => void,
+  ) =>
+    new Promise<T>((resolve, reject) => {
+      const stopped = () => own.cancelled || run.cancelled;
+      if (stopped()) return reject(new Cancelled());
+      own.wake = () => {
+        onCancel?.();
+        reject(new Cancelled());
+      };
+      start((value) => {
+        own.wake = null;
+        if (stopped()) reject(new Cancelled());
+        else resolve(value);
       });
-    const options: DriveOptions = {
-      clock: deps.now,
-      pause: (short) =>
-        wait<void>((resolve) => setTimeout(() => resolve(), short ? Math.round(deps.stepMs / 3) : deps.stepMs)),
-      approve: (toolUseId) =>
-        wait<boolean>((resolve) => {
-          handle.approvals.set(toolUseId, (approved) => {
-            handle.approvals.delete(toolUseId);
-            resolve(approved);
-          });
-        }),
-      permission: (tool) => agent.tools.find((r) => r.tool === tool)?.permission ?? "allow",
+    });
+
+  /** What a run of `agent` takes from the agent itself: its permissions, model and provider. */
+  const agentOptions = (agent: Agent) => {
+    const view = deps.provider(agent.provider_id);
+    return {
+      permission: (tool: string) => agent.tools.find((r) => r.tool === tool)?.permission ?? "allow",
       model: agent.model ?? view?.model ?? "unknown-model",
       maxTurns: agent.max_turns,
       failure: view
         ? view.failure
-        : { code: "not_found", message: "This agent's model provider no longer exists. Choose another provider in Agents." },
+        : ({ code: "not_found", message: "This agent's model provider no longer exists. Choose another provider in Agents." } as AppError),
     };
-    return { handle, options };
+  };
+
+  /** How runs of a session are paced and stopped: live (timers, approvals, cancel) or seeded. */
+  interface Pacing {
+    clock: () => number;
+    /** The options of a run of `agent` on `thread` that `own` can stop. */
+    options(agent: Agent, thread: string, parent: string | null, own: Waiter): DriveOptions;
+    /** A waiter for one run of a subagent thread, and its end. */
+    waiter(thread: string): Waiter;
+    done(thread: string): void;
+    slots: Slots;
+  }
+
+  /** A coordinator's team in `session`: delegations run as subagent threads paced by `pacing`. */
+  const team = (session: StoredSession, coordinator: Agent, pacing: Pacing): TeamHost => {
+    const roster = coordinator.roster.flatMap((id) => deps.agents.get(id) ?? []);
+    return {
+      coordinator: session.thread,
+      roster,
+      members: session.members,
+      emit: (thread, payload) => emit(session, pacing.clock(), payload, thread),
+      newThread: () => `${session.thread}_${session.members.size + 1}`,
+      waiter: pacing.waiter,
+      done: pacing.done,
+      slot: (waiter) => pacing.slots.acquire(waiter),
+      run: async (agent, thread, message, fresh, waiter) => {
+        emit(session, pacing.clock(), { type: "agent.thread_message_received", from_thread_id: session.thread, text: message }, thread);
+        emit(session, pacing.clock(), { type: "session.thread_status_running" }, thread);
+        const part = Math.max(0, roster.findIndex((a) => a.id === agent.id));
+        const outcome = await drive(session, subagentScript(part, fresh), pacing.options(agent, thread, session.thread, waiter));
+        return outcome ?? { reason: "cancelled", finalMessage: "", error: null };
+      },
+    };
+  };
+
+  /** The pacing of a live run: real timers, real approvals, cancellable as a whole or by thread. */
+  const livePacing = (session: StoredSession, handle: RunHandle, coordinator: Agent): Pacing => {
+    const pacing: Pacing = {
+      clock: deps.now,
+      slots: handle.slots,
+      waiter: (thread) => {
+        const waiter: Waiter = { cancelled: false, wake: null };
+        handle.threads.set(thread, waiter);
+        return waiter;
+      },
+      done: (thread) => {
+        handle.threads.delete(thread);
+      },
+      options: (agent, thread, parent, own) => ({
+        thread,
+        parent,
+        clock: deps.now,
+        pause: (short) =>
+          waitFor<void>(own, handle, (resolve) => setTimeout(() => resolve(), short ? Math.round(deps.stepMs / 3) : deps.stepMs)),
+        approve: (toolUseId) =>
+          waitFor<boolean>(
+            own,
+            handle,
+            (resolve) => {
+              handle.approvals.set(toolUseId, (approved) => {
+                handle.approvals.delete(toolUseId);
+                resolve(approved);
+              });
+            },
+            () => handle.approvals.delete(toolUseId),
+          ),
+        ...agentOptions(agent),
+        delegate:
+          parent === null && agent.roster.length > 0
+            ? (calls, results) => runDelegations(team(session, coordinator, pacing), calls, results)
+            : null,
+      }),
+    };
+    return pacing;
   };
 
   const play = (session: StoredSession, agent: Agent, script: Generator<Step, IdleReason, boolean>) => {
-    const { handle, options } = liveRun(agent);
+    const handle: RunHandle = {
+      cancelled: false,
+      wake: null,
+      approvals: new Map(),
+      threads: new Map(),
+      slots: new Slots(session.maxThreads),
+    };
     session.run = handle;
+    const options = livePacing(session, handle, agent).options(agent, session.thread, null, handle);
     void drive(session, script, options).finally(() => {
       if (session.run === handle) session.run = null;
     });
+  };
+
+  /** What an agent does on a task: a coordinator delegates to its roster, any other works alone. */
+  const scriptFor = (agent: Agent, task: string): Generator<Step, IdleReason, boolean> => {
+    const roster = agent.roster.flatMap((id) => deps.agents.get(id) ?? []);
+    return roster.length > 0 ? coordinatorScript(task, roster) : taskScript(task);
   };
 
   const newSession = (agent: Agent, input: RunInput, time: number): StoredSession => {
@@ -424,6 +559,8 @@ export function createSessionStore(deps: Deps) {
       open: [],
       toolCounter: 0,
       grader: null,
+      members: new Map(),
+      maxThreads: input.max_threads ?? DEFAULT_MAX_THREADS,
     };
     sessions.push(session);
     return session;
@@ -448,6 +585,14 @@ export function createSessionStore(deps: Deps) {
     }
     if (input.task.trim() === "") {
       throw { code: "invalid_input", field: "task", message: "Describe the task for the agent." } satisfies AppError;
+    }
+    const threads = input.max_threads ?? DEFAULT_MAX_THREADS;
+    if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+      throw {
+        code: "invalid_input",
+        field: "max_threads",
+        message: `Choose between 1 and ${MAX_THREADS} subagent threads at once (you chose ${threads}).`,
+      } satisfies AppError;
     }
     const bytes = utf8Bytes(input.task);
     if (bytes > TASK_MAX_BYTES) {
@@ -529,23 +674,36 @@ export function createSessionStore(deps: Deps) {
     }
     emit(session, clock(), { type: "user.message", text: spec.task });
     emit(session, clock(), { type: "session.status_running" });
-    const view = deps.provider(agent.provider_id);
-    await drive(session, outcome ? outcomeScript(spec.task, outcome) : taskScript(spec.task), {
+    const failure: AppError | null =
+      spec.outcome === "error"
+        ? {
+            code: "network",
+            message: `Couldn't reach ${deps.provider(agent.provider_id)?.name ?? "the model provider"}. Check that the server is running, then send the task again.`,
+          }
+        : null;
+    // Played at once on the seed's clock; a team's threads still interleave, step by step.
+    const pacing: Pacing = {
       clock,
-      pause: () => Promise.resolve(),
-      // An interrupted session died while its command waited for approval.
-      approve: () => (spec.outcome === "interrupted" ? Promise.reject(new Stopped()) : Promise.resolve(true)),
-      permission: (tool) => agent.tools.find((r) => r.tool === tool)?.permission ?? "allow",
-      model: agent.model ?? view?.model ?? "unknown-model",
-      maxTurns: agent.max_turns,
-      failure:
-        spec.outcome === "error"
-          ? {
-              code: "network",
-              message: `Couldn't reach ${view?.name ?? "the model provider"}. Check that the server is running, then send the task again.`,
-            }
-          : null,
-    });
+      slots: new Slots(session.maxThreads),
+      waiter: () => ({ cancelled: false, wake: null }),
+      done: () => {},
+      options: (runner, thread, parent) => ({
+        thread,
+        parent,
+        clock,
+        pause: () => Promise.resolve(),
+        // An interrupted session died while its command waited for approval.
+        approve: () => (spec.outcome === "interrupted" ? Promise.reject(new Stopped()) : Promise.resolve(true)),
+        ...agentOptions(runner),
+        failure: parent === null ? failure : null,
+        delegate:
+          parent === null && runner.roster.length > 0
+            ? (calls, results) => runDelegations(team(session, agent, pacing), calls, results)
+            : null,
+      }),
+    };
+    const options = pacing.options(agent, session.thread, null, { cancelled: false, wake: null });
+    await drive(session, outcome ? outcomeScript(spec.task, outcome) : scriptFor(agent, spec.task), options);
     if (spec.outcome === "interrupted") {
       session.summary.status = "interrupted";
       if (session.runningSince !== null) session.summary.duration_ms += time - session.runningSince;
@@ -574,7 +732,7 @@ export function createSessionStore(deps: Deps) {
       }
       emit(session, time, { type: "user.message", text: input.task });
       emit(session, time, { type: "session.status_running" });
-      play(session, agent, outcome ? outcomeScript(input.task, outcome) : taskScript(input.task));
+      play(session, agent, outcome ? outcomeScript(input.task, outcome) : scriptFor(agent, input.task));
       return session.summary;
     },
 
@@ -586,6 +744,18 @@ export function createSessionStore(deps: Deps) {
       session.run.cancelled = true;
       session.run.approvals.clear();
       session.run.wake?.();
+      for (const waiter of session.run.threads.values()) {
+        waiter.cancelled = true;
+        waiter.wake?.();
+      }
+    },
+
+    /** Stops one subagent thread; its coordinator gets a "cancelled" delegate result. */
+    cancelThread(id: string, threadId: string): void {
+      const waiter = find(id).run?.threads.get(threadId);
+      if (!waiter) throw { code: "not_found", message: "That thread is not running in this app." } satisfies AppError;
+      waiter.cancelled = true;
+      waiter.wake?.();
     },
 
     continue(id: string, message: string | null): SessionSummary {
@@ -612,7 +782,15 @@ export function createSessionStore(deps: Deps) {
       }
       if (text !== "") emit(session, time, { type: "user.message", text });
       emit(session, time, { type: "session.status_running" });
-      play(session, agent, resuming && text === "" ? resumeScript() : followUpScript());
+      // A coordinator follows up with the last subagent it worked with, in that thread.
+      const last = [...session.members].at(-1);
+      const script =
+        resuming && text === ""
+          ? resumeScript()
+          : agent.roster.length > 0 && last
+            ? coordinatorFollowUpScript(last[0], last[1].agent)
+            : followUpScript();
+      play(session, agent, script);
       return session.summary;
     },
 

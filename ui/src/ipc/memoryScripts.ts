@@ -17,8 +17,16 @@ export type Step =
   | { type: "evaluation_start"; iteration: number; model: string; passes: number }
   | { type: "grading" } // the grader at work: one more pause
   | { type: "evaluation_end"; iteration: number; result: OutcomeResult; verdicts: CriterionVerdict[]; passes: number }
-  | { type: "emit"; payload: EventPayload };
+  | { type: "emit"; payload: EventPayload }
+  | { type: "wait" } // the model or a tool takes a little longer: one more pause
+  /** Runs the thread's open `delegate` calls side by side and records their results in `results`. */
+  | { type: "delegations"; results: DelegationResult[] };
 
+/** How one delegation came back to the coordinator. */
+export interface DelegationResult {
+  agent: string;
+  reason: IdleReason | "refused";
+}
 
 export function usageOf(turn: number, output: number): TokenUsage {
   return {

@@ -41,6 +41,15 @@ describe("tauriBackend", () => {
     expect(invoke).toHaveBeenLastCalledWith("app_status", undefined);
   });
 
+  it("names the orchestration commands' arguments as the shell expects them (snake_case)", async () => {
+    invoke.mockResolvedValue([]);
+    await tauriBackend.createExampleTeam("prv_1");
+    expect(invoke).toHaveBeenLastCalledWith("create_example_team", { provider_id: "prv_1" });
+    invoke.mockResolvedValue(null);
+    await expect(tauriBackend.cancelThread("ses_1", "thr_2")).resolves.toBeUndefined();
+    expect(invoke).toHaveBeenLastCalledWith("cancel_thread", { id: "ses_1", thread_id: "thr_2" });
+  });
+
   it("installs the update with install_update, which takes no arguments", async () => {
     invoke.mockResolvedValue(null);
     await expect(tauriBackend.installUpdate()).resolves.toBeUndefined();

@@ -72,6 +72,7 @@ export const tauriBackend: Backend = {
   deleteAgent: async (id: string) => {
     await call<null>("delete_agent", { id });
   },
+  createExampleTeam: (providerId: string) => call<Agent[]>("create_example_team", { provider_id: providerId }),
 
   listSessions: () => call<SessionSummary[]>("list_sessions"),
   getSession: (id: string) => call<SessionSummary>("get_session", { id }),
@@ -80,6 +81,9 @@ export const tauriBackend: Backend = {
   startRun: (input: RunInput) => call<SessionSummary>("start_run", { input }),
   cancelSession: async (id: string) => {
     await call<null>("cancel_session", { id });
+  },
+  cancelThread: async (sessionId: string, threadId: string) => {
+    await call<null>("cancel_thread", { id: sessionId, thread_id: threadId });
   },
   continueSession: (id: string, message: string | null) =>
     call<SessionSummary>("continue_session", { id, message }),

@@ -3,10 +3,12 @@ import type { SessionSummary } from "../../bindings";
 import { toAppError, useBackend } from "../../ipc";
 import { BackIcon } from "../../shared/icons";
 import { Spinner } from "../../shared/Spinner";
+import { browserStorage, readItem, writeItem } from "../../shared/storage";
 import { formatCost, formatCount, formatDuration } from "./format";
 import { OutcomePanel } from "./OutcomePanel";
 import { SessionMemory } from "./SessionMemory";
 import { StatusPill } from "./StatusPill";
+import { TimelineView } from "./TimelineView";
 import { Transcript } from "./Transcript";
 import { useSession } from "./useSession";
 
@@ -21,6 +23,14 @@ interface SessionViewProps {
 /** How close to the bottom (px) still counts as "at the bottom" for following a live session. */
 const STICK_PX = 48;
 
+type Tab = "transcript" | "timeline";
+const TABS: ReadonlyArray<{ tab: Tab; label: string }> = [
+  { tab: "transcript", label: "Transcript" },
+  { tab: "timeline", label: "Timeline" },
+];
+/** The view a session opens in: the one chosen last. */
+const TAB_KEY = "reverie.sessionTab";
+
 export function SessionView({ id, initial, onBack, onStatusChange }: SessionViewProps) {
   const backend = useBackend();
   const view = useSession(id, initial, onStatusChange);
@@ -30,6 +40,11 @@ export function SessionView({ id, initial, onBack, onStatusChange }: SessionView
   const root = useRef<HTMLElement>(null);
   const stuck = useRef(true);
   const now = useNow(status === "running");
+  const [tab, setTab] = useState<Tab>(() => (readItem(browserStorage(), TAB_KEY) === "timeline" ? "timeline" : "transcript"));
+  const choose = (next: Tab) => {
+    setTab(next);
+    writeItem(browserStorage(), TAB_KEY, next);
+  };
 
   // Follow the bottom while live, unless the user scrolled up to read.
   useEffect(() => {
@@ -43,8 +58,8 @@ export function SessionView({ id, initial, onBack, onStatusChange }: SessionView
   }, []);
   useLayoutEffect(() => {
     const scroller = root.current?.closest("main");
-    if (scroller && stuck.current) scroller.scrollTop = scroller.scrollHeight;
-  }, [state.items, state.streaming]);
+    if (scroller && stuck.current && tab === "transcript") scroller.scrollTop = scroller.scrollHeight;
+  }, [state.items, state.streaming, tab]);
 
   const run = async (what: "cancel" | "resume") => {
     setBusy(what);
@@ -77,6 +92,7 @@ export function SessionView({ id, initial, onBack, onStatusChange }: SessionView
       data-testid="session-view"
       data-session-id={id}
       data-status={status ?? "loading"}
+      data-tab={tab}
       aria-labelledby="session-title"
     >
       <header className="session-header">
@@ -176,7 +192,50 @@ export function SessionView({ id, initial, onBack, onStatusChange }: SessionView
         </div>
       )}
 
-      <Transcript sessionId={id} state={state} running={running} />
+      <div className="session-tabs" role="tablist" aria-label="Show the session as">
+        {TABS.map(({ tab: t, label }, index) => (
+          <button
+            key={t}
+            type="button"
+            role="tab"
+            id={`${id}-tab-${t}`}
+            className="session-tab"
+            aria-selected={tab === t}
+            aria-controls={`${id}-panel-${t}`}
+            tabIndex={tab === t ? 0 : -1}
+            onClick={() => choose(t)}
+            onKeyDown={(event) => {
+              if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+              event.preventDefault();
+              const next = TABS[(index + (event.key === "ArrowRight" ? 1 : TABS.length - 1)) % TABS.length]!.tab;
+              choose(next);
+              document.getElementById(`${id}-tab-${next}`)?.focus();
+            }}
+            data-testid={`session-tab-${t}`}
+          >
+            {label}
+            {t === "timeline" && view.timeline.lanes.length > 1 && (
+              <span className="session-tab-count" title={`${view.timeline.lanes.length} threads`}>
+                {view.timeline.lanes.length}
+              </span>
+            )}
+          </button>
+        ))}
+      </div>
+
+      <div role="tabpanel" id={`${id}-panel-${tab}`} aria-labelledby={`${id}-tab-${tab}`} className="session-tab-panel">
+        {tab === "transcript" ? (
+          <Transcript sessionId={id} state={state} running={running} />
+        ) : (
+          <TimelineView
+            sessionId={id}
+            timeline={view.timeline}
+            state={state}
+            live={running}
+            coordinatorName={summary?.agent_name ?? "Agent"}
+          />
+        )}
+      </div>
 
       {status === "interrupted" && (
         <div className="session-footer interrupted-note">

@@ -249,8 +249,8 @@ describe("timeline of a recorded coordinator with three subagents", () => {
     // The follow-up's request carries the thread's earlier history, then the new message.
     const detail = stepDetail(sub, 3)!;
     expect(detail.context.map((m) => m.role)).toEqual(["user", "assistant", "user", "assistant", "user", "assistant", "user"]);
-    expect(detail.context[0]!.blocks).toEqual([{ kind: "text", text: "Do part 1", source: "delegation" }]);
-    expect(detail.context.at(-1)!.blocks).toEqual([{ kind: "text", text: "Check part 1 again.", source: "delegation" }]);
+    expect(detail.context[0]!.blocks).toEqual([{ kind: "text", text: "Do part 1", source: "delegation", from: COORDINATOR }]);
+    expect(detail.context.at(-1)!.blocks).toEqual([{ kind: "text", text: "Check part 1 again.", source: "delegation", from: COORDINATOR }]);
     expect(detail.text).toEqual(["Still done."]);
   });
 
@@ -275,7 +275,7 @@ describe("timeline of a recorded coordinator with three subagents", () => {
   it("rebuilds what a subagent's request was sent and what it answered", () => {
     const sub = lane(timeline, SUB1);
     const first = stepDetail(sub, 0)!;
-    expect(first.context).toEqual([{ role: "user", blocks: [{ kind: "text", text: "Do part 1", source: "delegation" }] }]);
+    expect(first.context).toEqual([{ role: "user", blocks: [{ kind: "text", text: "Do part 1", source: "delegation", from: COORDINATOR }] }]);
     expect(first.text).toEqual(["Looking."]);
     expect(first.calls.map((c) => [c.name, c.output])).toEqual([["list_files", ". is empty"]]);
 
@@ -292,7 +292,7 @@ describe("timeline of a recorded coordinator with three subagents", () => {
     expect(last.calls).toEqual([]);
 
     const coordinator = stepDetail(lane(timeline, COORDINATOR), 1)!;
-    expect(coordinator.context[0]!.blocks).toEqual([{ kind: "text", text: "Do all parts.", source: "task" }]);
+    expect(coordinator.context[0]!.blocks).toEqual([{ kind: "text", text: "Do all parts.", source: "task", from: null }]);
     expect(coordinator.context.at(-1)!.blocks.map((b) => (b.kind === "tool_result" ? b.content.split("\n")[0] : b.kind))).toEqual([
       "Part 1 done.",
       "Part 0 done.",

@@ -232,9 +232,12 @@ export function drawTimeline(
       if (end < viewStart || span.start > viewEnd) continue;
       const x = xOf(view, span.start);
       if (span.kind === "queued") {
+        // A wait too short to see is no wait worth showing.
+        const w = xOf(view, end) - x;
+        if (w < 2) continue;
         band.flush();
         ctx.fillStyle = palette.queued;
-        ctx.fillRect(x, top + 3, Math.max(1, xOf(view, end) - x), LANE_HEIGHT - 7);
+        ctx.fillRect(x, top + 3, w, LANE_HEIGHT - 7);
         stats.rects += 1;
       } else {
         band.add(palette.states[spanStateAt(span, at)], x, Math.max(1, xOf(view, end) - x));

@@ -7,7 +7,8 @@ import type { Call, Entry, Lane, Step } from "./timeline";
  */
 
 export type Block =
-  | { kind: "text"; text: string; source: "task" | "delegation" | "feedback" | "message" }
+  /** `from`: the coordinator's thread, for a delegated task. */
+  | { kind: "text"; text: string; source: "task" | "delegation" | "feedback" | "message"; from: string | null }
   | { kind: "tool_use"; toolUseId: string; name: string; input: unknown }
   | { kind: "tool_result"; toolUseId: string; content: string; isError: boolean };
 
@@ -31,11 +32,14 @@ export interface StepDetail {
 function block(entry: Entry): { role: Message["role"]; block: Block } {
   switch (entry.kind) {
     case "task":
-      return { role: "user", block: { kind: "text", text: entry.text, source: entry.from === null ? "task" : "delegation" } };
+      return {
+        role: "user",
+        block: { kind: "text", text: entry.text, source: entry.from === null ? "task" : "delegation", from: entry.from },
+      };
     case "feedback":
-      return { role: "user", block: { kind: "text", text: entry.text, source: "feedback" } };
+      return { role: "user", block: { kind: "text", text: entry.text, source: "feedback", from: null } };
     case "text":
-      return { role: "assistant", block: { kind: "text", text: entry.text, source: "message" } };
+      return { role: "assistant", block: { kind: "text", text: entry.text, source: "message", from: null } };
     case "tool_use":
       return { role: "assistant", block: { kind: "tool_use", toolUseId: entry.toolUseId, name: entry.name, input: entry.input } };
     case "tool_result":

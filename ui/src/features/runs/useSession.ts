@@ -1,11 +1,14 @@
 import { useEffect, useReducer, useState } from "react";
-import type { AppError, SessionStatus, SessionSummary, TokenUsage } from "../../bindings";
+import type { AppError, SessionEvent, SessionStatus, SessionSummary, TokenUsage } from "../../bindings";
 import { toAppError, useBackend } from "../../ipc";
 import { applyItem, initialSessionState, type SessionState } from "./sessionState";
+import { applyTimelineEvents, emptyTimeline, type Timeline } from "./timeline";
 
 export interface SessionView {
   summary: SessionSummary | null;
   state: SessionState;
+  /** The session's threads on one time axis (events are applied in batches, once per frame). */
+  timeline: Timeline;
   /** The summary's status until events newer than it arrive, then what they say. */
   status: SessionStatus | null;
   stopReason: SessionState["stopReason"];
@@ -26,11 +29,31 @@ export function useSession(id: string, initial: SessionSummary | null, onStatusC
   const [summary, setSummary] = useState<SessionSummary | null>(initial);
   const [state, dispatch] = useReducer(applyItem, initialSessionState);
   const [error, setError] = useState<AppError | null>(null);
+  const [timeline, setTimeline] = useState<Timeline>(emptyTimeline);
 
   useEffect(() => {
     let live = true;
     let stop: (() => void) | null = null;
-    backend.watchSession(id, 0, (item) => live && dispatch(item)).then(
+    // Events for the timeline, gathered until the next frame: a burst (a stored log) lays out once.
+    let batch: SessionEvent[] = [];
+    let frame: number | null = null;
+    const flush = () => {
+      frame = null;
+      const events = batch;
+      batch = [];
+      if (live) setTimeline((current) => applyTimelineEvents(current, events));
+    };
+    const later = typeof requestAnimationFrame === "function" ? requestAnimationFrame : (f: () => void) => window.setTimeout(f, 16);
+    const cancel = typeof cancelAnimationFrame === "function" ? cancelAnimationFrame : window.clearTimeout;
+    setTimeline(emptyTimeline);
+    backend.watchSession(id, 0, (item) => {
+      if (!live) return;
+      dispatch(item);
+      if (item.type === "event") {
+        batch.push(item.event);
+        frame ??= later(flush);
+      }
+    }).then(
       (unwatch) => {
         if (live) stop = unwatch;
         else unwatch();
@@ -40,6 +63,7 @@ export function useSession(id: string, initial: SessionSummary | null, onStatusC
     return () => {
       live = false;
       stop?.();
+      if (frame !== null) cancel(frame);
     };
   }, [backend, id]);
 
@@ -64,6 +88,7 @@ export function useSession(id: string, initial: SessionSummary | null, onStatusC
   return {
     summary,
     state,
+    timeline,
     status,
     stopReason: fresh ? state.stopReason : (summary.stop_reason ?? null),
     turns: complete || !summary ? state.totals.turns : summary.turns,

@@ -441,7 +441,10 @@ export function createSessionStore(deps: Deps) {
 
   /** How runs of a session are paced and stopped: live (timers, approvals, cancel) or seeded. */
   interface Pacing {
+    /** Time for a step (a seeded run's clock moves on with each). */
     clock: () => number;
+    /** Time for bookkeeping that happens at once (delegations recorded, threads started). */
+    now: () => number;
     /** The options of a run of `agent` on `thread` that `own` can stop. */
     options(agent: Agent, thread: string, parent: string | null, own: Waiter): DriveOptions;
     /** A waiter for one run of a subagent thread, and its end. */
@@ -457,14 +460,14 @@ export function createSessionStore(deps: Deps) {
       coordinator: session.thread,
       roster,
       members: session.members,
-      emit: (thread, payload) => emit(session, pacing.clock(), payload, thread),
+      emit: (thread, payload) => emit(session, pacing.now(), payload, thread),
       newThread: () => `${session.thread}_${session.members.size + 1}`,
       waiter: pacing.waiter,
       done: pacing.done,
       slot: (waiter) => pacing.slots.acquire(waiter),
       run: async (agent, thread, message, fresh, waiter) => {
-        emit(session, pacing.clock(), { type: "agent.thread_message_received", from_thread_id: session.thread, text: message }, thread);
-        emit(session, pacing.clock(), { type: "session.thread_status_running" }, thread);
+        emit(session, pacing.now(), { type: "agent.thread_message_received", from_thread_id: session.thread, text: message }, thread);
+        emit(session, pacing.now(), { type: "session.thread_status_running" }, thread);
         const part = Math.max(0, roster.findIndex((a) => a.id === agent.id));
         const outcome = await drive(session, subagentScript(part, fresh), pacing.options(agent, thread, session.thread, waiter));
         return outcome ?? { reason: "cancelled", finalMessage: "", error: null };
@@ -476,6 +479,7 @@ export function createSessionStore(deps: Deps) {
   const livePacing = (session: StoredSession, handle: RunHandle, coordinator: Agent): Pacing => {
     const pacing: Pacing = {
       clock: deps.now,
+      now: deps.now,
       slots: handle.slots,
       waiter: (thread) => {
         const waiter: Waiter = { cancelled: false, wake: null };
@@ -684,6 +688,7 @@ export function createSessionStore(deps: Deps) {
     // Played at once on the seed's clock; a team's threads still interleave, step by step.
     const pacing: Pacing = {
       clock,
+      now: () => time,
       slots: new Slots(session.maxThreads),
       waiter: () => ({ cancelled: false, wake: null }),
       done: () => {},

@@ -1,5 +1,6 @@
-import type { Notice, SecretBackend, UpdateStatus } from "../bindings";
+import type { Notice, SecretBackend, ToolRule, UpdateStatus } from "../bindings";
 import type { MemoryBackendOptions } from "./memory";
+import { EXAMPLE_TEAM } from "./memoryTeam";
 
 const VERSION = "0.1.0";
 
@@ -44,7 +45,9 @@ const SECRET_BACKENDS: SecretBackend[] = ["secret_service", "kernel_keyring", "m
  * `runs=demo` adds an agent and three past sessions (finished, interrupted, failed); it brings
  * the demo providers with it. `memory=demo` brings the runs demo and a memory store with history.
  * `rubrics=demo` brings the runs demo, a rubric library (one rubric with three versions) and a
- * fourth past session graded against it (revised once, then satisfied).
+ * fourth past session graded against it (revised once, then satisfied). `team=demo` brings the
+ * runs demo and the example team (its reviewer asks before running a command) with a past run of
+ * the coordinator and its three subagents.
  */
 export function mockOptionsFromSearch(search: string): MemoryBackendOptions {
   const params = new URLSearchParams(search);
@@ -59,7 +62,8 @@ export function mockOptionsFromSearch(search: string): MemoryBackendOptions {
   if (update) options.update = update;
   const memory = params.get("memory") === "demo";
   const rubrics = params.get("rubrics") === "demo";
-  const runs = params.get("runs") === "demo" || memory || rubrics;
+  const team = params.get("team") === "demo";
+  const runs = params.get("runs") === "demo" || memory || rubrics || team;
   if (params.get("providers") === "demo" || runs) {
     options.providers = [
       { name: "Anthropic", kind: "anthropic", base_url: "https://api.anthropic.com", model: "claude-sonnet-4-5", api_key: "sk-good" },
@@ -115,6 +119,7 @@ export function mockOptionsFromSearch(search: string): MemoryBackendOptions {
   }
   if (memory) memoryDemo(options);
   if (rubrics) rubricsDemo(options);
+  if (team) teamDemo(options);
   // A rubric file to import, wherever the library starts from.
   options.files = { "/home/you/rubrics/release-notes.md": RELEASE_NOTES_RUBRIC, ...options.files };
   return options;
@@ -338,4 +343,32 @@ function memoryDemo(options: MemoryBackendOptions): void {
   for (const agent of options.agents ?? []) {
     agent.memory = [{ store: "Project notes", access: agent.name === "Maintainer" ? "read_write" : "read_only" }];
   }
+}
+
+/**
+ * `team=demo`: the example team on Anthropic, its reviewer asking before it runs a command, and a
+ * finished run of the coordinator: three subagents side by side, each reporting back.
+ */
+function teamDemo(options: MemoryBackendOptions): void {
+  const ask = (tools: ToolRule[]) => [...tools.filter((t) => t.tool !== "run_command"), { tool: "run_command", permission: "ask" as const }];
+  const members = EXAMPLE_TEAM.members.map((m) => ({
+    ...m,
+    provider: "Anthropic",
+    tools: m.name === "Reviewer" ? ask(m.tools) : m.tools,
+  }));
+  options.agents = [
+    ...(options.agents ?? []),
+    ...members,
+    { ...EXAMPLE_TEAM.coordinator, provider: "Anthropic", roster: members.map((m) => m.name) },
+  ];
+  options.sessions = [
+    ...(options.sessions ?? []),
+    {
+      agent: "Coordinator",
+      task: "Write a one-page summary of the notes app for a new contributor, checked against the code.",
+      workspace: "/home/you/projects/notes",
+      outcome: "finished",
+      startedAgoMs: HOUR,
+    },
+  ];
 }

@@ -1,5 +1,5 @@
 import type { Agent, AgentInput, AppError, MemoryMount, ToolInfo, ToolRule } from "../bindings";
-import { EXAMPLE_TEAM, MAX_ROSTER } from "./memoryTeam";
+import { EXAMPLE_TEAM } from "./memoryTeam";
 import {
   AGENT_DESCRIPTION_MAX_CHARS,
   AGENT_NAME_MAX_CHARS,
@@ -7,6 +7,7 @@ import {
   DEFAULT_MAX_TURNS,
   INSTRUCTIONS_MAX_CHARS,
   MAX_MAX_TURNS,
+  MAX_ROSTER,
 } from "../shared/agents";
 
 /** The workspace tools, as `engine::agents::tool_catalog` lists them. */

@@ -8,8 +8,7 @@ import { say, usageOf, type DelegationResult, type Step } from "./memoryScripts"
  * thread can be stopped on its own. Also the scripts the coordinator and its subagents play.
  */
 
-/** The most agents a roster may name, and subagent threads a session may run at once. */
-export const MAX_ROSTER = 20;
+/** Subagent threads a session runs at once unless told, and the most it may. */
 export const DEFAULT_MAX_THREADS = 8;
 export const MAX_THREADS = 25;
 

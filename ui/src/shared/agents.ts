@@ -6,6 +6,8 @@ export const AGENT_DESCRIPTION_MAX_CHARS = 300;
 export const INSTRUCTIONS_MAX_CHARS = 100_000;
 export const DEFAULT_MAX_TURNS = 50;
 export const MAX_MAX_TURNS = 500;
+/** The most agents a roster may name. */
+export const MAX_ROSTER = 20;
 
 /** The fields of an agent the user edits; the keys match `AppError.field` from the core. */
 export type AgentField =
@@ -16,7 +18,8 @@ export type AgentField =
   | "model"
   | "max_turns"
   | "tools"
-  | "memory";
+  | "memory"
+  | "roster";
 export type AgentFieldErrors = { [K in AgentField]?: string | undefined };
 
 export const AGENT_FIELDS: readonly AgentField[] = [
@@ -27,6 +30,7 @@ export const AGENT_FIELDS: readonly AgentField[] = [
   "model",
   "tools",
   "memory",
+  "roster",
   "max_turns",
 ];
 
@@ -75,6 +79,9 @@ export function validateAgentInput(input: AgentInput): AgentFieldErrors {
     (!Number.isInteger(input.max_turns) || input.max_turns < 1 || input.max_turns > MAX_MAX_TURNS)
   ) {
     errors.max_turns = `The turn limit is between 1 and ${MAX_MAX_TURNS}.`;
+  }
+  if (input.roster.length > MAX_ROSTER) {
+    errors.roster = `A roster names at most ${MAX_ROSTER} agents; this one names ${input.roster.length}.`;
   }
   return errors;
 }

@@ -5,6 +5,7 @@ import {
   INSTRUCTIONS_MAX_CHARS,
   isAgentField,
   MAX_MAX_TURNS,
+  MAX_ROSTER,
   PERMISSION_LABELS,
   PERMISSIONS,
 } from "../../shared/agents";
@@ -24,6 +25,8 @@ interface AgentFormProps {
   tools: readonly ToolInfo[];
   /** Memory stores the agent can mount. */
   stores: readonly MemoryStore[];
+  /** Every agent: the ones it may delegate to are chosen among the others. */
+  agents: readonly Agent[];
   /** Saves; rejects with an AppError, in which case everything typed stays in the form. */
   onSubmit(input: AgentInput): Promise<void>;
   onCancel?: () => void;
@@ -37,7 +40,7 @@ const PERMISSION_HINTS: Record<Permission, string> = {
 
 const MOUNTS: ReadonlyArray<MemoryAccess | "off"> = ["off", "read_only", "read_write"];
 
-export function AgentForm({ agent, providers, tools, stores, onSubmit, onCancel }: AgentFormProps) {
+export function AgentForm({ agent, providers, tools, stores, agents, onSubmit, onCancel }: AgentFormProps) {
   const [values, setValues] = useState<AgentFormValues>(() =>
     agent ? agentFormFrom(agent, tools, stores) : newAgentForm(providers, tools, stores),
   );
@@ -62,17 +65,29 @@ export function AgentForm({ agent, providers, tools, stores, onSubmit, onCancel 
     clear("tools");
   };
 
+  const toggleMember = (id: string, on: boolean) => {
+    setValues((current) => ({
+      ...current,
+      roster: on ? [...current.roster.filter((m) => m !== id), id] : current.roster.filter((m) => m !== id),
+    }));
+    clear("roster");
+  };
+
   const setMount = (store: string, access: MemoryAccess | "off") => {
     setValues((current) => ({ ...current, memory: { ...current.memory, [store]: access } }));
     clear("memory");
   };
 
+  // Members deleted since the form opened are dropped, as the core drops them from rosters.
+  const known = (input: AgentInput): AgentInput => ({ ...input, roster: input.roster.filter((m) => agents.some((a) => a.id === m)) });
   const submit = form.submit(
     () => validateAgentForm(values),
-    () => onSubmit(toAgentInput(values)),
+    () => onSubmit(known(toAgentInput(values))),
   );
 
   const provider = providers.find((p) => p.id === values.provider_id);
+  const candidates = agents.filter((a) => a.id !== agent?.id);
+  const missing = values.roster.filter((m) => !agents.some((a) => a.id === m)).length;
   const instructionChars = [...values.instructions].length;
 
   return (
@@ -282,6 +297,59 @@ export function AgentForm({ agent, providers, tools, stores, onSubmit, onCancel 
         {errors.memory && (
           <p className="field-error" data-testid="field-error-memory">
             {errors.memory}
+          </p>
+        )}
+      </fieldset>
+
+      <fieldset className="agent-roster" aria-describedby={`${id}-roster-hint`} data-testid="agent-roster">
+        <legend>
+          Delegates to <span className="field-hint">{values.roster.length > 0 ? `${values.roster.length} of ${MAX_ROSTER}` : "Optional"}</span>
+        </legend>
+        <p className="field-hint" id={`${id}-roster-hint`}>
+          With a roster the agent becomes a coordinator: it can hand parts of a task to these agents, which work side by
+          side, each in its own context with its own instructions, tools and permissions, and report back. Up to{" "}
+          {MAX_ROSTER}.
+        </p>
+        {candidates.length === 0 ? (
+          <p className="memory-mounts-empty muted small">No other agents yet. Create the specialists first, then come back to pick them.</p>
+        ) : (
+          <ul className="tool-list roster-list">
+            {candidates.map((other, index) => {
+              const checked = values.roster.includes(other.id);
+              const full = !checked && values.roster.length >= MAX_ROSTER;
+              return (
+                <li key={other.id} className="tool-item roster-item">
+                  <label className="roster-option" data-testid="agent-roster-option" data-agent-name={other.name} data-checked={checked}>
+                    <input
+                      type="checkbox"
+                      checked={checked}
+                      disabled={full}
+                      onChange={(event) => toggleMember(other.id, event.target.checked)}
+                      ref={index === 0 ? (element) => void (form.controls.current.roster = element) : undefined}
+                      aria-invalid={errors.roster ? true : undefined}
+                    />
+                    <span className="tool-text">
+                      <span className="tool-name">{other.name}</span>
+                      <span className="tool-summary">
+                        {other.description || "No description"}
+                        {other.roster.length > 0 && " · delegates too (it won’t, as a subagent)"}
+                      </span>
+                    </span>
+                  </label>
+                </li>
+              );
+            })}
+          </ul>
+        )}
+        {missing > 0 && (
+          <p className="field-hint">
+            {missing === 1 ? "One agent of its roster" : `${missing} agents of its roster`} no longer exist
+            {missing === 1 ? "s" : ""}; saving drops {missing === 1 ? "it" : "them"}.
+          </p>
+        )}
+        {errors.roster && (
+          <p className="field-error" data-testid="field-error-roster">
+            {errors.roster}
           </p>
         )}
       </fieldset>

@@ -11,6 +11,8 @@ interface AgentRowProps {
   providers: readonly Provider[];
   tools: readonly ToolInfo[];
   stores: readonly MemoryStore[];
+  /** Every agent, for the names in its roster. */
+  agents: readonly Agent[];
   editing: boolean;
   onEdit(): void;
   onCancelEdit(): void;
@@ -18,14 +20,22 @@ interface AgentRowProps {
   onDeleted(): void;
 }
 
-export function AgentRow({ agent, providers, tools, stores, editing, onEdit, onCancelEdit, onSave, onDeleted }: AgentRowProps) {
+export function AgentRow({ agent, providers, tools, stores, agents, editing, onEdit, onCancelEdit, onSave, onDeleted }: AgentRowProps) {
   const backend = useBackend();
   const deletion = useDelete(() => backend.deleteAgent(agent.id), onDeleted);
 
   if (editing) {
     return (
       <li className="agent-row editing" data-testid="agent-row" data-agent-name={agent.name}>
-        <AgentForm agent={agent} providers={providers} tools={tools} stores={stores} onSubmit={onSave} onCancel={onCancelEdit} />
+        <AgentForm
+          agent={agent}
+          providers={providers}
+          tools={tools}
+          stores={stores}
+          agents={agents}
+          onSubmit={onSave}
+          onCancel={onCancelEdit}
+        />
       </li>
     );
   }
@@ -33,6 +43,8 @@ export function AgentRow({ agent, providers, tools, stores, editing, onEdit, onC
   const provider = providers.find((p) => p.id === agent.provider_id);
   const model = agent.model ?? provider?.model;
   const changed = nonDefaultRules(agent.tools, tools);
+  const members = agent.roster.map((id) => agents.find((a) => a.id === id)?.name ?? "a removed agent");
+  const coordinators = agents.filter((a) => a.roster.includes(agent.id)).map((a) => a.name);
 
   return (
     <li className="agent-row" data-testid="agent-row" data-agent-name={agent.name}>
@@ -71,6 +83,12 @@ export function AgentRow({ agent, providers, tools, stores, editing, onEdit, onC
         {agent.max_turns !== DEFAULT_MAX_TURNS && <span>Up to {agent.max_turns} turns</span>}
       </div>
 
+      {members.length > 0 && (
+        <p className="agent-roster-summary" data-testid="agent-roster-summary">
+          <span className="muted">Delegates to</span> {listOf(members)}
+        </p>
+      )}
+
       <div className="agent-tools" data-testid="agent-tools">
         {changed.length === 0 ? (
           <span className="muted small">Default tool permissions</span>
@@ -99,7 +117,14 @@ export function AgentRow({ agent, providers, tools, stores, editing, onEdit, onC
 
       <ConfirmDelete name={agent.name} deletion={deletion}>
         Delete “{agent.name}”? Its past runs stay in Runs.
+        {coordinators.length > 0 && ` It leaves the roster of ${listOf(coordinators)}.`}
       </ConfirmDelete>
     </li>
   );
+}
+
+/** "A", "A and B", "A, B and C". */
+export function listOf(names: readonly string[]): string {
+  if (names.length <= 1) return names.join("");
+  return `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
 }

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import type { AgentInput } from "../../bindings";
+import type { Agent, AgentInput } from "../../bindings";
 import { useBackend } from "../../ipc";
 import { LoadError } from "../../shared/LoadError";
 import { useNavigation } from "../../shared/navigation";
@@ -7,7 +7,8 @@ import { Spinner } from "../../shared/Spinner";
 import { loadAgents, loadMemoryStores, loadTools, useList } from "../../shared/useList";
 import { useProviders } from "../../shared/useProviders";
 import { AgentForm } from "./AgentForm";
-import { AgentRow } from "./AgentRow";
+import { AgentRow, listOf } from "./AgentRow";
+import { ExampleTeamButton, ExampleTeamChooser, useExampleTeam } from "./ExampleTeam";
 import "./agents.css";
 
 /** Which form is open: at most one, so every test id on the page is unique. */
@@ -21,6 +22,12 @@ export function AgentsPage() {
   const { providers, error: providersError, reload: reloadProviders } = useProviders();
   const { intent, clearIntent, navigate } = useNavigation();
   const [editing, setEditing] = useState<Editing>({ kind: "none" });
+  /** The example team just added, for the note that says how to try it. */
+  const [team, setTeam] = useState<Agent[] | null>(null);
+  const exampleTeam = useExampleTeam(providers, (created) => {
+    agents.setItems((list) => [...list, ...created]);
+    setTeam(created);
+  });
 
   // "Create an agent" on Home lands here with the form open.
   useEffect(() => {
@@ -60,12 +67,41 @@ export function AgentsPage() {
             An agent is a saved way of working: its instructions, the model it uses and what it may do in your folder.
           </p>
         </div>
-        {loaded && !empty && !noProviders && editing.kind === "none" && (
-          <button type="button" className="button button-primary" onClick={() => setEditing({ kind: "add" })} data-testid="new-agent">
-            New agent
-          </button>
+        {loaded && editing.kind === "none" && (
+          <div className="page-actions">
+            <ExampleTeamButton providers={providers} team={exampleTeam} />
+            {!empty && !noProviders && (
+              <button type="button" className="button button-primary" onClick={() => setEditing({ kind: "add" })} data-testid="new-agent">
+                New agent
+              </button>
+            )}
+          </div>
         )}
       </div>
+
+      {loaded && exampleTeam.choosing && editing.kind === "none" && <ExampleTeamChooser providers={providers} team={exampleTeam} />}
+
+      {team && team[0] && (
+        <div className="example-team-result" role="status" data-testid="example-team-result">
+          <p>
+            Added <strong>{team[0].name}</strong>, who delegates to {listOf(team.slice(1).map((a) => a.name))}. Run it on a
+            task: it splits the work, and the session’s timeline shows the four of them side by side.
+          </p>
+          <div className="row-actions">
+            <button
+              type="button"
+              className="button button-primary button-small"
+              onClick={() => navigate("runs", "new-run", team[0]!.id)}
+              data-testid="example-team-run"
+            >
+              Run {team[0].name}
+            </button>
+            <button type="button" className="button button-quiet button-small" onClick={() => setTeam(null)}>
+              Dismiss
+            </button>
+          </div>
+        </div>
+      )}
 
       {error && (
         <LoadError
@@ -89,6 +125,7 @@ export function AgentsPage() {
           providers={providers}
           tools={catalog}
           stores={memoryStores}
+          agents={list}
           onSubmit={create}
           onCancel={() => setEditing({ kind: "none" })}
         />
@@ -132,12 +169,17 @@ export function AgentsPage() {
               providers={providers}
               tools={catalog}
               stores={memoryStores}
+              agents={list}
               editing={editing.kind === "edit" && editing.id === agent.id}
               onEdit={() => setEditing({ kind: "edit", id: agent.id })}
               onCancelEdit={() => setEditing({ kind: "none" })}
               onSave={(input) => update(agent.id, input)}
               onDeleted={() => {
-                agents.setItems((list) => list.filter((a) => a.id !== agent.id));
+                // As the core does: a deleted agent also leaves every roster that named it.
+                agents.setItems((list) =>
+                  list.filter((a) => a.id !== agent.id).map((a) => ({ ...a, roster: a.roster.filter((m) => m !== agent.id) })),
+                );
+                setTeam((current) => (current?.some((a) => a.id === agent.id) ? null : current));
                 setEditing((current) => (current.kind === "edit" && current.id === agent.id ? { kind: "none" } : current));
               }}
             />

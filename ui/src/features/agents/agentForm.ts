@@ -20,7 +20,7 @@ export interface AgentFormValues {
   tools: Record<string, Permission>;
   /** Store id → how the agent mounts it, for every store (in the stores' order). */
   memory: Record<string, MemoryAccess | "off">;
-  /** Agents it may delegate to: kept as they are (the form has no roster control yet). */
+  /** Agents it may delegate to, in the order they were chosen. */
   roster: string[];
 }
 

@@ -8,6 +8,7 @@ export const RUN_FIELDS = [
   "agent_id",
   "workspace",
   "task",
+  "max_threads",
   "outcome.rubric_id",
   "outcome.rubric_version",
   "outcome.description",
@@ -24,6 +25,8 @@ export type RunFieldErrors = { [K in RunField]?: string | undefined };
 export const MAX_ITERATIONS = { default: 3, min: 1, max: 20 } as const;
 /** Independent grader passes per evaluation. */
 export const GRADER_PASSES = { default: 1, min: 1, max: 5 } as const;
+/** A coordinator's subagent threads running at once; more delegations wait their turn. */
+export const MAX_THREADS = { default: 8, min: 1, max: 25 } as const;
 
 export function isRunField(value: string): value is RunField {
   return (RUN_FIELDS as readonly string[]).includes(value);

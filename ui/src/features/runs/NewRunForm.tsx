@@ -10,6 +10,7 @@ import {
   GRADER_PASSES,
   isRunField,
   MAX_ITERATIONS,
+  MAX_THREADS,
   RUN_FIELDS,
   TASK_MAX_BYTES,
   utf8Bytes,
@@ -24,14 +25,19 @@ interface NewRunFormProps {
   agents: readonly Agent[];
   /** Where the last run worked, to start from. */
   lastWorkspace: string;
+  /** The agent to start with (else the first). */
+  initialAgentId?: string;
   onStarted(session: SessionSummary): void;
   onCancel(): void;
 }
 
-export function NewRunForm({ agents, lastWorkspace, onStarted, onCancel }: NewRunFormProps) {
+export function NewRunForm({ agents, lastWorkspace, initialAgentId, onStarted, onCancel }: NewRunFormProps) {
   const backend = useBackend();
   const { navigate } = useNavigation();
-  const [agentId, setAgentId] = useState(agents[0]?.id ?? "");
+  const [agentId, setAgentId] = useState(
+    (initialAgentId !== undefined && agents.some((a) => a.id === initialAgentId) ? initialAgentId : agents[0]?.id) ?? "",
+  );
+  const [maxThreads, setMaxThreads] = useState(String(MAX_THREADS.default));
   const [workspace, setWorkspace] = useState(lastWorkspace);
   const [task, setTask] = useState("");
   const [browsing, setBrowsing] = useState(false);
@@ -78,6 +84,9 @@ export function NewRunForm({ agents, lastWorkspace, onStarted, onCancel }: NewRu
     }
   };
 
+  const agent = agents.find((a) => a.id === agentId);
+  const coordinator = (agent?.roster.length ?? 0) > 0;
+  const threads = wholeNumberIn(maxThreads, MAX_THREADS, "subagents at once");
   const iterations = wholeNumberIn(maxIterations, MAX_ITERATIONS, "iterations");
   const passCount = wholeNumberIn(passes, GRADER_PASSES, "passes");
   const outcome: OutcomeInput | undefined =
@@ -91,9 +100,17 @@ export function NewRunForm({ agents, lastWorkspace, onStarted, onCancel }: NewRu
           ...(graderProvider === "" ? {} : { grader_provider_id: graderProvider }),
           ...(graderModel.trim() === "" ? {} : { grader_model: graderModel.trim() }),
         };
-  const input: RunInput = { agent_id: agentId, workspace: workspace.trim(), task, ...(outcome ? { outcome } : {}) };
+  const input: RunInput = {
+    agent_id: agentId,
+    workspace: workspace.trim(),
+    task,
+    // Only a coordinator has subagents to run at once.
+    ...(coordinator ? { max_threads: "value" in threads ? threads.value : MAX_THREADS.default } : {}),
+    ...(outcome ? { outcome } : {}),
+  };
   const validate = (): RunFieldErrors => {
     const found = validateRunInput(input);
+    if (coordinator && "error" in threads) found.max_threads = threads.error;
     if (outcome && "error" in iterations) found["outcome.max_iterations"] = iterations.error;
     if (outcome && "error" in passCount) found["outcome.grader_passes"] = passCount.error;
     return found;
@@ -101,7 +118,6 @@ export function NewRunForm({ agents, lastWorkspace, onStarted, onCancel }: NewRu
   const submit = form.submit(validate, async () => onStarted(await backend.startRun(input)));
 
   const bytes = utf8Bytes(task);
-  const agent = agents.find((a) => a.id === agentId);
   const rubric = rubrics.items?.find((r) => r.id === rubricId) ?? null;
   const agentProvider = providers.items?.find((p) => p.id === agent?.provider_id);
   const graderDefault =
@@ -197,6 +213,32 @@ export function NewRunForm({ agents, lastWorkspace, onStarted, onCancel }: NewRu
             data-testid="run-task"
           />
         </Field>
+
+        {coordinator && (
+          <Field
+            className="run-threads"
+            label="Subagents at once"
+            id={`${id}-max_threads`}
+            field="max_threads"
+            error={errors.max_threads}
+            hint={`${MAX_THREADS.min}–${MAX_THREADS.max}. ${agent?.name ?? "The agent"} delegates to ${rosterNames(agent, agents)}; beyond this many working at once, delegations wait their turn.`}
+          >
+            <input
+              {...control("max_threads")}
+              type="number"
+              inputMode="numeric"
+              min={MAX_THREADS.min}
+              max={MAX_THREADS.max}
+              step={1}
+              value={maxThreads}
+              onChange={(event) => {
+                setMaxThreads(event.target.value);
+                clear("max_threads");
+              }}
+              data-testid="run-max-threads"
+            />
+          </Field>
+        )}
 
         <fieldset className="run-outcome" data-testid="run-outcome" data-enabled={rubricId !== ""}>
           <legend className="run-outcome-legend">Grade against a rubric</legend>
@@ -383,4 +425,11 @@ export function NewRunForm({ agents, lastWorkspace, onStarted, onCancel }: NewRu
       />
     </form>
   );
+}
+
+/** "Researcher, Writer and Reviewer": the roster by name. */
+function rosterNames(agent: Agent | undefined, agents: readonly Agent[]): string {
+  const names = (agent?.roster ?? []).flatMap((id) => agents.find((a) => a.id === id)?.name ?? []);
+  if (names.length === 0) return "its roster";
+  return names.length === 1 ? names[0]! : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
 }

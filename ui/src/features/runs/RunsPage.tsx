@@ -12,7 +12,7 @@ import "./runs.css";
 /** How often the list asks again while it is shown (runs started from the CLI appear too). */
 const REFRESH_MS = 5000;
 
-type View = { kind: "list" } | { kind: "new" } | { kind: "session"; id: string; initial: SessionSummary | null };
+type View = { kind: "list" } | { kind: "new"; agentId?: string } | { kind: "session"; id: string; initial: SessionSummary | null };
 
 export function RunsPage() {
   const sessions = useList(loadSessions);
@@ -25,7 +25,8 @@ export function RunsPage() {
   // "New run" on Home lands here with the form open.
   useEffect(() => {
     if (intent?.type === "new-run") {
-      setView({ kind: "new" });
+      // From the Agents page, with the agent to run.
+      setView(intent.target ? { kind: "new", agentId: intent.target } : { kind: "new" });
       clearIntent();
     } else if (intent?.type === "open-session" && intent.target) {
       // A link from elsewhere (the Memory page's history) opens that session.
@@ -95,6 +96,7 @@ export function RunsPage() {
         ) : (
           <NewRunForm
             agents={agents.items}
+            {...(view.agentId ? { initialAgentId: view.agentId } : {})}
             lastWorkspace={list?.[0]?.workspace ?? ""}
             onStarted={(session) => {
               reload();

@@ -123,7 +123,8 @@ class Rects {
         const y = list[i + 1]!;
         const w = list[i + 2]!;
         const h = list[i + 3]!;
-        if (round && w >= 6 && ctx.roundRect) ctx.roundRect(x, y, w, h, 3);
+        // Rounded corners cost a curve each and barely show on a narrow bar.
+        if (round && w >= 14 && ctx.roundRect) ctx.roundRect(x, y, w, h, 3);
         else ctx.rect(x, y, w, h);
       }
       ctx.fill();

@@ -324,3 +324,81 @@ fn the_example_team_is_made_in_one_call_and_a_thread_that_is_not_running_cannot_
     let err = app.err("cancel_thread", json!({"id": "ses_none", "thread_id": "thr_none"}));
     assert_eq!(err["code"], "not_found");
 }
+
+#[test]
+fn a_dream_through_ipc_proposes_after_two_runs_and_applies_the_accepted_hunk() {
+    use reverie_testkit::{Reply, Script};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let extraction = |seq: u64, quote: &str| Reply::new().tool_use("submit_result", json!({"findings": [{"kind": "lesson", "text": "Use make test.", "evidence": [{"seq": seq, "quote": quote}]}]}));
+    let script = Script::new()
+        .conversation("agent", [Reply::new().text("Ran make test."), Reply::new().text("Ran it again.")])
+        .conversation(
+            "dream",
+            [
+                extraction(3, "Ran make test."),
+                extraction(3, "Ran it again."),
+                Reply::new().tool_use(
+                    "submit_result",
+                    json!({"operations": [
+                        {"op": "update", "path": "testing.md", "content": "# Testing\n\nRun make test.\n\nIt builds the UI first.\n", "rationale": "Both runs used make test."}
+                    ]}),
+                ),
+            ],
+        );
+    let fake = rt.block_on(FakeProvider::start_with_script(FakeProviderConfig { keys: vec![KEY.into()], models: vec!["fake-model".into()], open: false }, script)).unwrap();
+    let app = mock_app(UpdateSource::default());
+    let workspace = tempfile::tempdir().unwrap();
+    let provider = app.ok("create_provider", provider("Fake", &fake.base_url(), Some(KEY)));
+    let store = app.ok("create_memory_store", json!({"input": {"name": "Notes"}}));
+    app.ok("write_memory_file", json!({"store": store["id"], "write": {"path": "testing.md", "content": "# Testing\n\nRun cargo test.\n"}}));
+    let agent = app.ok(
+        "create_agent",
+        json!({"input": {"name": "Tester", "instructions": "[[script:agent]]", "provider_id": provider["id"], "memory": [{"store_id": store["id"], "access": "read_write"}]}}),
+    );
+    assert_eq!(app.err("start_dream", json!({"input": {"store_id": store["id"]}}))["field"], "sessions", "nothing to dream about yet");
+    for task in ["Run the tests", "Run them again"] {
+        let run = app.ok("start_run", json!({"input": {"agent_id": agent["id"], "workspace": workspace.path().display().to_string(), "task": task}}));
+        wait_idle(&app, &rt, run["id"].as_str().unwrap(), 0);
+    }
+    assert_eq!(app.ok("new_dream_sessions", json!({"store_id": store["id"]})).as_array().unwrap().len(), 2);
+    let settings = app.ok("set_dream_settings", json!({"store_id": store["id"], "settings": {"mode": "review", "after_sessions": 5}}));
+    assert_eq!(settings["after_sessions"], 5);
+    assert_eq!(app.err("set_dream_settings", json!({"store_id": store["id"], "settings": {"mode": "review", "daily_at": "7pm"}}))["field"], "daily_at");
+
+    let dream = app.ok("start_dream", json!({"input": {"store_id": store["id"], "instructions": "[[script:dream]]"}}));
+    let id = dream["id"].as_str().unwrap().to_owned();
+    {
+        use tauri::Manager;
+        let dreams = app._app.state::<reverie_lib::AppState>().dreams.clone();
+        let mut updates = dreams.subscribe();
+        let dream_id = reverie_protocol::DreamId(id.clone());
+        rt.block_on(async {
+            tokio::time::timeout(std::time::Duration::from_secs(30), async {
+                while !matches!(dreams.get(&dream_id).unwrap().status, reverie_protocol::DreamStatus::Completed | reverie_protocol::DreamStatus::Failed) {
+                    let _ = updates.recv().await;
+                }
+            })
+            .await
+            .expect("the dream ended");
+        });
+    }
+    let listed = app.ok("list_dreams", json!({"store_id": store["id"]}));
+    assert_eq!((listed[0]["status"].as_str(), listed[0]["proposal"].as_str(), listed[0]["processed"].as_u64()), (Some("completed"), Some("ready"), Some(2)), "{listed}");
+    let proposal = app.ok("dream_proposal", json!({"id": id}));
+    let hunks: Vec<String> = proposal["files"][0]["hunks"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(hunks, ["0.0"]);
+    assert_eq!(app.err("decide_hunks", json!({"id": id, "hunks": ["9.9"], "decision": "accepted", "edited": null}))["code"], "not_found");
+    app.ok("decide_hunks", json!({"id": id, "hunks": ["0.0"], "decision": "accepted", "edited": null}));
+    let (applied, report) = {
+        let reply = app.ok("apply_proposal", json!({"id": id}));
+        (reply[0].clone(), reply[1].clone())
+    };
+    assert_eq!((applied["status"].as_str(), report["versions"].as_array().unwrap().len()), (Some("applied"), 1));
+    let file = app.ok("read_memory_file", json!({"store": store["id"], "path": "testing.md"}));
+    assert_eq!(file["content"], "# Testing\n\nRun make test.\n\nIt builds the UI first.\n");
+    let history = app.ok("memory_history", json!({"store": store["id"], "path": "testing.md"}));
+    assert_eq!(history[0]["actor"], format!("dream:{id}"));
+    let reverted = app.ok("revert_proposal", json!({"id": id}));
+    assert_eq!(reverted[0]["status"], "reverted");
+    assert_eq!(app.ok("read_memory_file", json!({"store": store["id"], "path": "testing.md"}))["content"], "# Testing\n\nRun cargo test.\n");
+}

@@ -1,6 +1,7 @@
 //! Reverie's desktop shell: turns IPC commands into engine calls and engine results into
 //! replies. No domain logic lives here (see ARCHITECTURE.md).
 
+pub mod background;
 pub mod commands;
 pub mod logging;
 pub mod state;
@@ -49,6 +50,18 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::rubrics::create_rubric_from_template,
         commands::rubrics::import_rubric,
         commands::rubrics::export_rubric,
+        commands::dreams::list_dreams,
+        commands::dreams::get_dream,
+        commands::dreams::start_dream,
+        commands::dreams::cancel_dream,
+        commands::dreams::new_dream_sessions,
+        commands::dreams::dream_proposal,
+        commands::dreams::decide_hunks,
+        commands::dreams::apply_proposal,
+        commands::dreams::revert_proposal,
+        commands::dreams::dream_settings,
+        commands::dreams::set_dream_settings,
+        commands::dreams::watch_dreams,
         commands::memory::list_memory_stores,
         commands::memory::create_memory_store,
         commands::memory::delete_memory_store,
@@ -81,12 +94,7 @@ pub fn run() {
 
     let builder = tauri::Builder::default()
         // A second launch focuses the running window instead of opening another app.
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-            if let Some(window) = app.get_webview_window("main") {
-                let _ = window.unminimize();
-                let _ = window.set_focus();
-            }
-        }))
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| background::show_window(app)))
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_updater::Builder::new().build())
         .plugin(tauri_plugin_dialog::init())
@@ -97,7 +105,23 @@ pub fn run() {
             state.warm_up();
             app.manage(state);
             app.manage(log_guard);
+            if let Some(tray) = background::tray(app.handle()) {
+                app.manage(tray);
+            }
+            background::start_scheduler(app.handle());
             Ok(())
+        })
+        .on_window_event(|window, event| {
+            // With dreams scheduled and a tray to come back from, closing the window keeps
+            // Reverie running so they still run; otherwise it quits as usual.
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                let app = window.app_handle();
+                let scheduled = app.try_state::<AppState>().is_some_and(|s| s.dreams.scheduled().unwrap_or(false));
+                if scheduled && app.try_state::<tauri::tray::TrayIcon>().is_some() {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
+            }
         });
 
     let app = match with_commands(builder).build(tauri::generate_context!()) {

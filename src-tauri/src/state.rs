@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use reverie_engine::providers::process_env;
+use reverie_engine::dream::{Dreams, DreamsParts};
 use reverie_engine::outcome::Rubrics;
 use reverie_engine::session::{owner, EventLog, Owner, Runs, RunsParts};
 use reverie_engine::memory::mirror::{MirrorWatch, MIRROR_DIR};
@@ -49,6 +50,7 @@ pub struct AppState {
     pub agents: Agents,
     pub memory: Memory,
     pub rubrics: Rubrics,
+    pub dreams: Arc<Dreams>,
     pub mirror: Arc<Mirror>,
     /// The watcher of the mirror folder, once started; dropping it stops it.
     mirror_watch: Mutex<Option<MirrorWatch>>,
@@ -116,7 +118,7 @@ impl AppState {
         let mirror = Arc::new(Mirror::new(paths.data_dir.join(MIRROR_DIR), db.clone(), clock.clone(), ids.clone()));
         let memory = Memory::new(db.clone(), clock.clone(), ids.clone()).with_listener(mirror.clone());
         let rubrics = Rubrics::new(db.clone(), clock.clone(), ids.clone());
-        let log = Arc::new(EventLog::new(db, clock));
+        let log = Arc::new(EventLog::new(db.clone(), clock.clone()));
         let owner = match on_disk.then(|| Owner::acquire(&paths.data_dir, &*ids)) {
             Some(Ok(owner)) => owner,
             Some(Err(e)) => {
@@ -137,6 +139,28 @@ impl AppState {
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "couldn't check for interrupted sessions"),
         }
+        // Dreams a dead process left running become failed: nothing of them was written.
+        match Dreams::recover_in(&db, clock.now_ms(), &|id| owner::is_alive(&data_dir, id)) {
+            Ok(ids) if !ids.is_empty() => notices.push(Notice {
+                id: format!("dream-failed-{}", ids[0].as_str()),
+                level: NoticeLevel::Info,
+                title: "A dream was stopped".into(),
+                detail: "Reverie closed while a dream ran. Nothing was written to memory; start it again from the Dreams page.".into(),
+            }),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "couldn't check for interrupted dreams"),
+        }
+        let dreams = Dreams::new(DreamsParts {
+            db: db.clone(),
+            memory: memory.clone(),
+            providers: providers.clone(),
+            agents: agents.clone(),
+            log: log.clone(),
+            clock: clock.clone(),
+            ids: ids.clone(),
+            owner: owner.id().to_owned(),
+            stream_options: StreamOptions::default(),
+        });
         let runs = Runs::new(RunsParts {
             log,
             agents: agents.clone(),
@@ -147,7 +171,7 @@ impl AppState {
             owner,
             stream_options: StreamOptions::default(),
         });
-        Self { providers, agents, memory, rubrics, mirror, mirror_watch: Mutex::new(None), runs, watches: Default::default(), secrets, updates: Updates::new(update_source), paths, notices }
+        Self { providers, agents, memory, rubrics, dreams, mirror, mirror_watch: Mutex::new(None), runs, watches: Default::default(), secrets, updates: Updates::new(update_source), paths, notices }
     }
 
     /// Stops every run of this process (the app is quitting): each records its end and its

@@ -2,6 +2,7 @@
 
 pub mod agents;
 pub mod app;
+pub mod dreams;
 pub mod memory;
 pub mod providers;
 pub mod rubrics;

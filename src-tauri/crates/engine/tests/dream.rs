@@ -15,7 +15,7 @@ use reverie_engine::store::events::SessionRow;
 use reverie_engine::{Agents, Database, Error, Memory, Providers, Secrets};
 use reverie_llm::{RetryPolicy, StreamOptions};
 use reverie_protocol::{
-    Agent, AgentInput, CriterionVerdict, Dream, DreamInput, DreamMode, DreamStatus, EventPayload, FileOp, HunkDecision, IdleReason, MemoryAccess,
+    Agent, AgentInput, CriterionVerdict, Dream, DreamInput, DreamMode, DreamSettings, DreamStatus, EventPayload, FileOp, HunkDecision, IdleReason, MemoryAccess,
     MemoryMount, MemoryStore, MemoryStoreInput, OutcomeResult, ProposalStatus, ProviderInput, ProviderKind, SessionId, ThreadId, TokenUsage, Verdict,
 };
 use reverie_testkit::{FakeProvider, FakeProviderConfig, Reply, Script};
@@ -305,4 +305,26 @@ async fn one_dream_at_a_time_per_store_and_orphans_fail_at_the_next_start() {
     e.dreams.cancel(&first.dream.id).unwrap();
     let _ = tokio::time::timeout(WAIT, first.done).await;
     assert_eq!(e.content("testing.md").as_deref(), Some(OLD));
+}
+
+#[tokio::test]
+async fn a_store_dreams_at_its_daily_time_or_after_enough_new_sessions() {
+    let e = env().await;
+    let day = 86_400_000i64;
+    let midnight = 10 * day;
+    assert!(!e.dreams.scheduled().unwrap());
+    assert!(e.dreams.due(midnight + 12 * 3_600_000, midnight).unwrap().is_empty(), "no settings, no schedule");
+    let err = e.dreams.set_settings(&e.store.id, DreamSettings { mode: DreamMode::Review, daily_at: Some("25:00".into()), after_sessions: None }).unwrap_err();
+    assert!(matches!(&err, Error::Invalid { field: "daily_at", .. }), "{err:?}");
+    e.dreams.set_settings(&e.store.id, DreamSettings { mode: DreamMode::Auto, daily_at: Some("03:30".into()), after_sessions: None }).unwrap();
+    assert!(e.dreams.scheduled().unwrap());
+    let at = midnight + (3 * 60 + 30) * 60_000;
+    assert!(e.dreams.due(at + 60_000, midnight).unwrap().is_empty(), "nothing new to read");
+    e.two_sessions();
+    assert!(e.dreams.due(at - 60_000, midnight).unwrap().is_empty(), "not yet");
+    assert_eq!(e.dreams.due(at + 60_000, midnight).unwrap(), [(e.store.id.clone(), DreamMode::Auto)]);
+    e.dreams.set_settings(&e.store.id, DreamSettings { mode: DreamMode::Review, daily_at: None, after_sessions: Some(3) }).unwrap();
+    assert!(e.dreams.due(at, midnight).unwrap().is_empty(), "two new sessions, three wanted");
+    e.session("ses_c", vec![EventPayload::UserMessage { text: "One more.".into() }]);
+    assert_eq!(e.dreams.due(at, midnight).unwrap(), [(e.store.id.clone(), DreamMode::Review)]);
 }

@@ -225,7 +225,51 @@ impl Dreams {
 
     /// Dreams a dead process left pending or running become failed (nothing was written).
     pub fn recover(&self, alive: &dyn Fn(&str) -> bool) -> Result<Vec<DreamId>> {
-        rows::fail_orphans(&self.db.conn(), self.clock.now_ms(), alive)
+        Self::recover_in(&self.db, self.clock.now_ms(), alive)
+    }
+
+    /// [`Dreams::recover`] before the service exists (at start-up).
+    pub fn recover_in(db: &Database, now_ms: i64, alive: &dyn Fn(&str) -> bool) -> Result<Vec<DreamId>> {
+        rows::fail_orphans(&db.conn(), now_ms, alive)
+    }
+
+    /// Whether any store dreams on a schedule (then closing the window keeps the app running).
+    pub fn scheduled(&self) -> Result<bool> {
+        // (The settings are read before the stores are checked: one connection at a time.)
+        let all = rows::all_settings(&self.db.conn())?;
+        Ok(all.iter().any(|(store, s)| (s.daily_at.is_some() || s.after_sessions.is_some()) && self.memory.check_store(store).is_ok()))
+    }
+
+    /// Stores whose schedule says to dream now: a daily time that has passed today since their
+    /// last dream, or enough new sessions. `local_midnight_ms` is today's start in the user's
+    /// time zone. Stores dreaming already, or with nothing new, are left out.
+    pub fn due(&self, now_ms: i64, local_midnight_ms: i64) -> Result<Vec<(MemoryStoreId, DreamMode)>> {
+        let mut due = Vec::new();
+        let all = rows::all_settings(&self.db.conn())?;
+        for (store, settings) in all {
+            if self.memory.check_store(&store).is_err() {
+                continue;
+            }
+            let latest = rows::list(&self.db.conn(), Some(&store), 1)?;
+            let dreaming = latest.first().is_some_and(|d| matches!(d.status, DreamStatus::Pending | DreamStatus::Running));
+            if dreaming {
+                continue;
+            }
+            let daily = settings.daily_at.as_deref().and_then(|at| {
+                let minutes = at.get(..2)?.parse::<i64>().ok()? * 60 + at.get(3..)?.parse::<i64>().ok()?;
+                Some(local_midnight_ms + minutes * 60_000)
+            });
+            let last = rows::last_started(&self.db.conn(), &store)?;
+            let by_clock = matches!(daily, Some(at) if now_ms >= at && last.is_none_or(|last| last < at));
+            let wanted = match settings.after_sessions {
+                Some(n) if !by_clock => self.new_sessions(&store, n as usize)?.len() >= n as usize,
+                _ => by_clock && !self.new_sessions(&store, 1)?.is_empty(),
+            };
+            if wanted {
+                due.push((store, settings.mode));
+            }
+        }
+        Ok(due)
     }
 
     /// Starts a dream of `input.store_id` in the background. Bad input, nothing new to read,

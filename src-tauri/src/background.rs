@@ -1,0 +1,85 @@
+//! What runs while the app is open, window or not: the dream scheduler, and the tray icon that
+//! keeps Reverie alive when its window is closed while dreams are scheduled.
+
+use std::time::Duration;
+
+use chrono::{Local, TimeZone};
+use reverie_engine::providers::blocking;
+use reverie_protocol::DreamInput;
+use tauri::menu::{Menu, MenuItem};
+use tauri::tray::TrayIconBuilder;
+use tauri::{AppHandle, Manager, Runtime};
+
+use crate::AppState;
+
+/// How often the scheduler looks at the stores' dream settings.
+const TICK: Duration = Duration::from_secs(60);
+
+/// Starts the scheduler: every minute, each store whose daily time has come (in the user's
+/// time zone) or that has enough new sessions dreams, in the background.
+pub fn start_scheduler<R: Runtime>(app: &AppHandle<R>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            tokio::time::sleep(TICK).await;
+            let Some(state) = app.try_state::<AppState>() else { continue };
+            let dreams = state.dreams.clone();
+            let now = Local::now();
+            let midnight = now.date_naive().and_hms_opt(0, 0, 0).and_then(|m| Local.from_local_datetime(&m).earliest());
+            let Some(midnight) = midnight else { continue };
+            let (now_ms, midnight_ms) = (now.timestamp_millis(), midnight.timestamp_millis());
+            let due = match blocking({
+                let dreams = dreams.clone();
+                move || dreams.due(now_ms, midnight_ms)
+            })
+            .await
+            {
+                Ok(due) => due,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the dream schedule could not be read");
+                    continue;
+                }
+            };
+            for (store_id, mode) in due {
+                let input = DreamInput { store_id: store_id.clone(), sessions: vec![], instructions: String::new(), provider_id: None, model: None, mode: Some(mode) };
+                match dreams.start(input).await {
+                    Ok(started) => tracing::info!(dream_id = started.dream.id.as_str(), store_id = store_id.as_str(), "scheduled dream started"),
+                    Err(e) => tracing::warn!(error = %e, store_id = store_id.as_str(), "a scheduled dream could not start"),
+                }
+            }
+        }
+    });
+}
+
+/// The tray icon: show the window again, or quit. `None` where the desktop has no tray.
+pub fn tray<R: Runtime>(app: &AppHandle<R>) -> Option<tauri::tray::TrayIcon<R>> {
+    let built = (|| -> tauri::Result<_> {
+        let show = MenuItem::with_id(app, "show", "Show Reverie", true, None::<&str>)?;
+        let quit = MenuItem::with_id(app, "quit", "Quit Reverie", true, None::<&str>)?;
+        let menu = Menu::with_items(app, &[&show, &quit])?;
+        let mut builder = TrayIconBuilder::with_id("reverie").tooltip("Reverie").menu(&menu).on_menu_event(|app, event| match event.id.as_ref() {
+            "show" => show_window(app),
+            "quit" => app.exit(0),
+            _ => {}
+        });
+        if let Some(icon) = app.default_window_icon() {
+            builder = builder.icon(icon.clone());
+        }
+        builder.build(app)
+    })();
+    match built {
+        Ok(tray) => Some(tray),
+        Err(e) => {
+            tracing::warn!(error = %e, "no tray icon; closing the window quits Reverie");
+            None
+        }
+    }
+}
+
+pub fn show_window<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.show();
+        let _ = window.unminimize();
+        let _ = window.set_focus();
+    }
+}

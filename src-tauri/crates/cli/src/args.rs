@@ -12,6 +12,7 @@ Exit codes:
   2  the command line could not be parsed
   3  the run was cancelled (Ctrl-C) or interrupted
   4  the run reached its turn limit
+  5  the run finished but its rubric was not satisfied
 
 Data: $REVERIE_DATA_DIR if set, else the app's data folder (~/.local/share/dev.reverie.desktop on Linux).
 Logs: set RUST_LOG (for example RUST_LOG=reverie_engine=debug) to see the engine's log on stderr.";
@@ -41,10 +42,60 @@ pub enum Command {
     /// List and add model providers.
     #[command(subcommand)]
     Providers(ProvidersCommand),
+    /// Dream: read the sessions of the agents that mount a memory store and propose changes to it.
+    Dream(DreamArgs),
+    /// Review what dreams proposed: list, show, accept, reject, revert.
+    #[command(subcommand)]
+    Proposals(ProposalsCommand),
 }
 
 /// The subcommand names, for `is_command`.
-pub const COMMANDS: [&str; 5] = ["run", "resume", "sessions", "agents", "providers"];
+pub const COMMANDS: [&str; 7] = ["run", "resume", "sessions", "agents", "providers", "dream", "proposals"];
+
+#[derive(Debug, Args)]
+pub struct DreamArgs {
+    /// The memory store to dream about, by name.
+    #[arg(long, value_name = "NAME")]
+    pub store: String,
+    /// Apply the proposal at once instead of leaving it for review.
+    #[arg(long)]
+    pub auto: bool,
+    /// Extra guidance for the dream (at most 4,096 characters).
+    #[arg(long, value_name = "TEXT")]
+    pub instructions: Option<String>,
+    /// Read these sessions instead of the ones since the store's last dream (repeatable).
+    #[arg(long = "session", value_name = "ID")]
+    pub sessions: Vec<String>,
+    /// The model to dream with (default: that of the first agent mounting the store).
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProposalsCommand {
+    /// Proposals, newest first, with their status and size.
+    List {
+        /// Only this store's.
+        #[arg(long, value_name = "NAME")]
+        store: Option<String>,
+    },
+    /// A proposal as a diff per file, with each hunk's id, rationale and evidence.
+    Show { id: String },
+    /// Accept hunks (all pending ones when none is named) and apply them.
+    Accept {
+        id: String,
+        #[arg(long = "hunk", value_name = "HUNK")]
+        hunks: Vec<String>,
+    },
+    /// Reject hunks (all pending ones when none is named); with none left pending, nothing is written.
+    Reject {
+        id: String,
+        #[arg(long = "hunk", value_name = "HUNK")]
+        hunks: Vec<String>,
+    },
+    /// Undo an applied proposal: restore what each file held before.
+    Revert { id: String },
+}
 
 /// How the run streams and which calls it may make without asking.
 #[derive(Debug, Clone, Args)]

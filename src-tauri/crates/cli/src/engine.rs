@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use reverie_engine::providers::{blocking, process_env};
+use reverie_engine::dream::{Dreams, DreamsParts};
 use reverie_engine::outcome::Rubrics;
 use reverie_engine::session::{owner, EventLog, Owner, Runs, RunsParts};
 use reverie_engine::{Agents, Clock, Database, Memory, Providers, Secrets, SystemClock, UuidIds};
@@ -24,6 +25,7 @@ pub struct Engine {
     pub runs: Arc<Runs>,
     pub memory: Memory,
     pub rubrics: Rubrics,
+    pub dreams: Arc<Dreams>,
 }
 
 /// `REVERIE_DATA_DIR` if set, else the same folder the app uses.
@@ -65,7 +67,18 @@ impl Engine {
         let owner = Owner::acquire(&data_dir, &*ids)?;
         let memory = Memory::new(db.clone(), clock.clone(), ids.clone());
         let rubrics = Rubrics::new(db.clone(), clock.clone(), ids.clone());
-        let log = Arc::new(EventLog::new(db, clock));
+        let log = Arc::new(EventLog::new(db.clone(), clock.clone()));
+        let dreams = Dreams::new(DreamsParts {
+            db,
+            memory: memory.clone(),
+            providers: providers.clone(),
+            agents: agents.clone(),
+            log: log.clone(),
+            clock,
+            ids: ids.clone(),
+            owner: owner.id().to_owned(),
+            stream_options: reverie_llm::StreamOptions::default(),
+        });
         let runs = Runs::new(RunsParts {
             log,
             agents: agents.clone(),
@@ -83,12 +96,18 @@ impl Engine {
             runs,
             memory,
             rubrics,
+            dreams,
         };
         engine.recover().await?;
         Ok(engine)
     }
 
     async fn recover(&self) -> Outcome<()> {
+        let (dir, dreams) = (self.data_dir.clone(), self.dreams.clone());
+        let failed = blocking(move || dreams.recover(&|id| owner::is_alive(&dir, id))).await?;
+        if !failed.is_empty() {
+            eprintln!("reverie: {} dream(s) stopped when the process running them did; nothing was written to memory.", failed.len());
+        }
         let dir = self.data_dir.clone();
         let interrupted = self
             .runs

@@ -3,6 +3,7 @@
 
 mod agents;
 mod args;
+mod dreams;
 mod engine;
 mod exit;
 mod providers;
@@ -55,6 +56,8 @@ async fn dispatch(command: Command) -> Outcome {
         Command::Sessions(command) => sessions::command(&engine, command).await,
         Command::Agents(command) => agents::command(&engine, command).await,
         Command::Providers(command) => providers::command(&engine, command).await,
+        Command::Dream(args) => dreams::dream(&engine, args).await,
+        Command::Proposals(command) => dreams::proposals(&engine, command).await,
     }
 }
 

@@ -4,6 +4,7 @@
 mod support;
 
 mod crash;
+mod dream;
 mod orchestration;
 mod outcome;
 mod run;

@@ -188,9 +188,15 @@ export function TimelineView({ sessionId, timeline, state, live, coordinatorName
     return () => observer.disconnect();
   }, [height]);
 
-  // Colours follow the theme.
+  // Colours follow the theme: the provider sets <html data-theme> after its children's effects
+  // ran, so the change is watched where it lands.
   useLayoutEffect(() => {
-    if (root.current) setPalette(readPalette(root.current));
+    const read = () => root.current && setPalette(readPalette(root.current));
+    read();
+    if (typeof MutationObserver !== "function") return;
+    const observer = new MutationObserver(read);
+    observer.observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
+    return () => observer.disconnect();
   }, [theme]);
 
   // A session that starts running while open follows it.
@@ -563,6 +569,7 @@ export function TimelineView({ sessionId, timeline, state, live, coordinatorName
                     data-thread-id={lane.threadId}
                     data-agent-name={name}
                     data-state={shown}
+                    title={`${name}: ${laneStateLabel(lane, shown)} · ${formatCompact(totalTokens(lane.totals.usage))} tokens · ${formatCost(lane.totals.costUsd)} · ${formatDuration(laneDuration(lane, timeline, at))}`}
                   >
                     <div className="timeline-lane-text">
                       <span className="timeline-lane-name">

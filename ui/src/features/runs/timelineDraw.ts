@@ -288,6 +288,9 @@ export function drawTimeline(
   ctx.globalAlpha = 0.13;
   spans.fill(ctx, false);
   ctx.globalAlpha = 1;
+  // Arrows under the bars, so a message crossing a lane never hides a bar's label; their heads
+  // stop short of the bars they point at.
+  stats.arrows = drawArrows(ctx, timeline, view, palette, first, last);
   bars.fill(ctx, true);
   lines.fill(ctx, false);
 
@@ -304,8 +307,6 @@ export function drawTimeline(
       stats.labels += 1;
     }
   }
-
-  stats.arrows = drawArrows(ctx, timeline, view, palette, first, last);
 
   // The selected step (or call) gets an outline.
   if (options.selected) outline(ctx, timeline, view, edge, palette, options.selected);

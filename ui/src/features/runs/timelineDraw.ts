@@ -133,7 +133,7 @@ class Rects {
   }
 }
 
-/** Merges rectangles of one row that touch (closer than a pixel) and share a colour. */
+/** Merges rectangles of one row that overlap or nearly touch (under half a pixel apart) and share a colour. */
 class Row {
   private colour = "";
   private x0 = 0;
@@ -150,7 +150,7 @@ class Row {
   }
 
   add(colour: string, x: number, w: number) {
-    if (colour === this.colour && x <= this.x1 + 1) {
+    if (colour === this.colour && x <= this.x1 + 0.5) {
       this.x1 = Math.max(this.x1, x + w);
       return;
     }
@@ -169,7 +169,12 @@ class Row {
 
 /** The few words a wide bar shows: the tools the request called, or what it did. */
 export function stepLabel(lane: Lane, step: Step): string {
-  if (step.calls.length === 0) return step.end === null ? "thinking…" : "reply";
+  if (step.calls.length === 0) {
+    if (step.state === "error") return "failed";
+    if (step.state === "cancelled") return "stopped";
+    if (step.state === "interrupted") return "interrupted";
+    return step.end === null ? "thinking…" : "reply";
+  }
   const counts = new Map<string, number>();
   for (const index of step.calls) {
     const name = lane.calls[index]?.name ?? "tool";

@@ -218,9 +218,18 @@ impl Dreams {
 
     /// Finished sessions of the agents mounting the store that no dream has read yet.
     pub fn new_sessions(&self, store: &MemoryStoreId, limit: usize) -> Result<Vec<SessionId>> {
-        let agents: Vec<String> =
-            self.agents.list()?.into_iter().filter(|a| a.memory.iter().any(|m| &m.store_id == store)).map(|a| a.id.0).collect();
+        let agents = self.mounting_ids(store)?;
         rows::undreamed_sessions(&self.db.conn(), store, &agents, limit)
+    }
+
+    /// The ids of the agents that mount the store.
+    fn mounting_ids(&self, store: &MemoryStoreId) -> Result<Vec<String>> {
+        Ok(self.agents.list()?.into_iter().filter(|a| a.memory.iter().any(|m| &m.store_id == store)).map(|a| a.id.0).collect())
+    }
+
+    async fn mounting(self: &Arc<Self>, store: &MemoryStoreId) -> Result<Vec<String>> {
+        let (this, store) = (self.clone(), store.clone());
+        blocking(move || this.mounting_ids(&store)).await
     }
 
     /// Dreams a dead process left pending or running become failed (nothing was written).
@@ -479,12 +488,13 @@ impl Dreams {
         dream.status = DreamStatus::Completed;
         dream.stage = None;
         dream.finished_at = Some(self.clock.now_ms());
+        let agents = self.mounting(&dream.store_id).await?;
         let (db, d, p) = (self.db.clone(), dream.clone(), proposal.clone());
         blocking(move || {
             let conn = db.conn();
             let tx = conn.unchecked_transaction()?;
             rows::insert_proposal(&tx, &p)?;
-            rows::mark_dreamed(&tx, &d.store_id, &d.sessions, &d.id)?;
+            rows::mark_dreamed(&tx, &d.store_id, &d.sessions, &d.id, &agents)?;
             rows::progress(&tx, &d)?;
             tx.commit()?;
             Ok(())

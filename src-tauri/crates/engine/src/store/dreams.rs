@@ -146,28 +146,57 @@ pub fn fail_orphans(conn: &Connection, now: i64, alive: &dyn Fn(&str) -> bool) -
 }
 
 /// Finished sessions of these agents that no completed dream of the store has read, oldest
-/// first.
+/// first. Each agent's sessions are looked at only past its watermark, so the work grows with
+/// what is new, not with the history.
 pub fn undreamed_sessions(conn: &Connection, store: &MemoryStoreId, agents: &[String], limit: usize) -> Result<Vec<SessionId>> {
-    if agents.is_empty() {
-        return Ok(Vec::new());
+    let mut found: Vec<(i64, String)> = Vec::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.id, s.created_at FROM sessions s
+         WHERE s.agent_id = ?1 AND s.created_at >= ?3 AND s.status = 'idle'
+           AND NOT EXISTS (SELECT 1 FROM dreamed_sessions d WHERE d.store_id = ?2 AND d.session_id = s.id)
+         ORDER BY s.created_at, s.id LIMIT ?4",
+    )?;
+    for agent in agents {
+        let mark = watermark(conn, store, agent)?;
+        let rows = stmt.query_map(params![agent, store.as_str(), mark, limit as i64], |r| Ok((r.get::<_, i64>(1)?, r.get::<_, String>(0)?)))?;
+        for row in rows {
+            found.push(row?);
+        }
     }
-    let marks = vec!["?"; agents.len()].join(", ");
-    let sql = format!(
-        "SELECT s.id FROM sessions s WHERE s.status = 'idle' AND s.agent_id IN ({marks})
-           AND NOT EXISTS (SELECT 1 FROM dreamed_sessions d WHERE d.store_id = ? AND d.session_id = s.id)
-         ORDER BY s.created_at, s.id LIMIT ?"
-    );
-    let mut values: Vec<rusqlite::types::Value> = agents.iter().map(|a| a.clone().into()).collect();
-    values.push(store.as_str().to_owned().into());
-    values.push((limit as i64).into());
-    let ids = conn.prepare(&sql)?.query_map(rusqlite::params_from_iter(values), |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(ids.into_iter().map(SessionId).collect())
+    found.sort();
+    found.truncate(limit);
+    Ok(found.into_iter().map(|(_, id)| SessionId(id)).collect())
 }
 
-pub fn mark_dreamed(conn: &Connection, store: &MemoryStoreId, sessions: &[SessionId], dream: &DreamId) -> Result<()> {
+fn watermark(conn: &Connection, store: &MemoryStoreId, agent: &str) -> Result<i64> {
+    Ok(conn
+        .query_row("SELECT created_at FROM dream_watermarks WHERE store_id = ?1 AND agent_id = ?2", [store.as_str(), agent], |r| r.get(0))
+        .optional()?
+        .unwrap_or(i64::MIN))
+}
+
+/// Records the sessions a completed dream read, and moves each agent's watermark up to its
+/// oldest session no dream has read (of any status: a running one is read later).
+pub fn mark_dreamed(conn: &Connection, store: &MemoryStoreId, sessions: &[SessionId], dream: &DreamId, agents: &[String]) -> Result<()> {
     let mut stmt = conn.prepare("INSERT OR IGNORE INTO dreamed_sessions (store_id, session_id, dream_id) VALUES (?1, ?2, ?3)")?;
     for s in sessions {
         stmt.execute(params![store.as_str(), s.as_str(), dream.as_str()])?;
+    }
+    for agent in agents {
+        let mark = watermark(conn, store, agent)?;
+        let (oldest_unread, newest): (Option<i64>, Option<i64>) = conn.query_row(
+            "SELECT MIN(CASE WHEN NOT EXISTS (SELECT 1 FROM dreamed_sessions d WHERE d.store_id = ?2 AND d.session_id = s.id) THEN s.created_at END),
+                    MAX(s.created_at)
+             FROM sessions s WHERE s.agent_id = ?1 AND s.created_at >= ?3",
+            params![agent, store.as_str(), mark],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let Some(next) = oldest_unread.or(newest.map(|n| n + 1)) else { continue };
+        conn.execute(
+            "INSERT INTO dream_watermarks (store_id, agent_id, created_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (store_id, agent_id) DO UPDATE SET created_at = MAX(created_at, excluded.created_at)",
+            params![store.as_str(), agent, next],
+        )?;
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("20261127170000_rubrics", include_str!("../../migrations/20261127170000_rubrics.sql")),
     ("20261127190000_agent_roster", include_str!("../../migrations/20261127190000_agent_roster.sql")),
     ("20261127200000_dreams", include_str!("../../migrations/20261127200000_dreams.sql")),
+    ("20261127210000_dream_watermarks", include_str!("../../migrations/20261127210000_dream_watermarks.sql")),
 ];
 
 /// Applies every pending migration in one transaction; returns the ids applied.

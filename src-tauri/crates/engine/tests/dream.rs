@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use reverie_engine::clock::{ManualClock, SequentialIds};
 use reverie_engine::dream::{Dreams, DreamsParts};
-use reverie_engine::memory::{Actor, Change};
+use reverie_engine::memory::{Actor, Change, Limits};
 use reverie_engine::providers::EnvLookup;
 use reverie_engine::session::EventLog;
 use reverie_engine::store::events::SessionRow;
@@ -38,6 +38,10 @@ struct Env {
 }
 
 async fn env() -> Env {
+    env_with(Limits::default()).await
+}
+
+async fn env_with(limits: Limits) -> Env {
     let data = tempfile::tempdir().unwrap();
     let (db, _) = Database::open_in(data.path(), 0).unwrap();
     let db = Arc::new(db);
@@ -49,7 +53,7 @@ async fn env() -> Env {
     let provider = providers
         .create(ProviderInput { name: "Fake".into(), kind: ProviderKind::Anthropic, base_url: fake.base_url(), model: "fake-model".into(), api_key: Some("sk-test-good".into()) })
         .unwrap();
-    let memory = Memory::new(db.clone(), clock.clone(), ids.clone());
+    let memory = Memory::new(db.clone(), clock.clone(), ids.clone()).with_limits(limits);
     let store = memory.create_store(MemoryStoreInput { name: "Team notes".into(), description: String::new() }).unwrap();
     memory.apply(&store.id, Change::Write { path: "testing.md".into(), content: OLD.into() }, None, &Actor::User).unwrap();
     let agents = Agents::new(db.clone(), clock.clone(), ids.clone());
@@ -327,4 +331,15 @@ async fn a_store_dreams_at_its_daily_time_or_after_enough_new_sessions() {
     assert!(e.dreams.due(at, midnight).unwrap().is_empty(), "two new sessions, three wanted");
     e.session("ses_c", vec![EventPayload::UserMessage { text: "One more.".into() }]);
     assert_eq!(e.dreams.due(at, midnight).unwrap(), [(e.store.id.clone(), DreamMode::Review)]);
+}
+
+#[tokio::test]
+async fn a_store_at_its_file_limit_gets_no_new_file_and_says_so() {
+    let e = env_with(Limits { files: 1, ..Limits::default() }).await;
+    e.two_sessions();
+    script(&e);
+    let dream = e.dream(DreamMode::Review).await;
+    let p = e.dreams.proposal(&dream.id).unwrap();
+    assert_eq!(p.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(), ["testing.md"], "the update stays, the new file goes");
+    assert!(p.dropped.iter().any(|d| d.starts_with("preferences.md: the store is at its limit of 1 file(s)")), "{:?}", p.dropped);
 }

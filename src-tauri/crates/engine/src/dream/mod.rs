@@ -27,7 +27,7 @@ use self::proposal::{apply_chosen, around, file_change, rebase};
 use self::redact::redact;
 use self::transcript::{quoted, render};
 use crate::error::model_error;
-use crate::memory::{paths, sha256, Actor, Change, MAX_FILES, MAX_FILE_BYTES};
+use crate::memory::{paths, sha256, Actor, Change, MAX_FILE_BYTES};
 use crate::providers::{blocking, Providers};
 use crate::session::EventLog;
 use crate::store::dreams as rows;
@@ -583,6 +583,7 @@ impl Dreams {
         let mut dropped = Vec::new();
         let mut touched: HashSet<String> = HashSet::new();
         let mut file_count = u64::from(store.files);
+        let limits = self.memory.limits();
         for operation in operations {
             let Operation { op, path, new_path, content, rationale, evidence } = operation;
             let shown = path.trim().to_owned();
@@ -618,16 +619,16 @@ impl Dreams {
                         dropped.push(format!("{path}: a {} without content was left out.", if op == Op::Create { "create" } else { "update" }));
                         continue;
                     }
-                    if new.len() > MAX_FILE_BYTES {
-                        dropped.push(format!("{path}: the new content is {} kB, over the {} kB a memory file may hold. It was left out.", new.len() / 1000, MAX_FILE_BYTES / 1000));
+                    if new.len() > limits.file_bytes {
+                        dropped.push(format!("{path}: the new content is {} kB, over the {} kB a memory file may hold. It was left out.", new.len() / 1000, limits.file_bytes / 1000));
                         continue;
                     }
                     match current {
                         Some(file) if file.content == new => continue,
                         Some(file) => file_change(index, FileOp::Update, path, None, Some(file.sha256), file.content, new),
                         None => {
-                            if file_count >= MAX_FILES {
-                                dropped.push(format!("{path}: the store already holds {MAX_FILES} files, the most it can; the new file was left out."));
+                            if file_count >= limits.files {
+                                dropped.push(format!("{path}: the store is at its limit of {} file(s); the new file was left out.", limits.files));
                                 continue;
                             }
                             file_count += 1;

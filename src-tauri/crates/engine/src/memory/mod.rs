@@ -100,6 +100,11 @@ impl Memory {
         Self { db, clock, ids, listener: None, limits: Limits::default() }
     }
 
+    /// The limits stores are held to.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self

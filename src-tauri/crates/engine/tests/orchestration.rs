@@ -113,7 +113,7 @@ async fn three_subagents_delegated_in_one_turn_run_side_by_side_in_isolated_cont
     // Each subagent's reply takes a while: if they ran one after another, each would end before
     // the next began.
     for (name, answer) in [("researcher", "It runs agents. R-DONE"), ("writer", "Intro drafted. W-DONE"), ("reviewer", "Two questions. V-DONE")] {
-        e.fake.push_replies(name, [Reply::new().text(answer).delay_ms(400)]);
+        e.fake.push_replies(name, [Reply::new().text(answer).delay_ms(1000)]);
     }
     let started = e.runs.start(input(&e, &coordinator, None), RunOptions::default()).await.unwrap();
     let id = started.summary.id.clone();

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{Local, TimeZone};
 use reverie_engine::providers::blocking;
-use reverie_protocol::DreamInput;
+use reverie_protocol::{DreamInput, DreamStatus, ProposalStatus};
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Runtime};
@@ -46,6 +46,38 @@ pub fn start_scheduler<R: Runtime>(app: &AppHandle<R>) {
                     Ok(started) => tracing::info!(dream_id = started.dream.id.as_str(), store_id = store_id.as_str(), "scheduled dream started"),
                     Err(e) => tracing::warn!(error = %e, store_id = store_id.as_str(), "a scheduled dream could not start"),
                 }
+            }
+        }
+    });
+}
+
+/// A desktop notification when a dream's proposal is ready for review (the sidebar's badge
+/// says so too).
+pub fn notify_proposals<R: Runtime>(app: &AppHandle<R>) {
+    use tauri_plugin_notification::NotificationExt;
+    let Some(state) = app.try_state::<AppState>() else { return };
+    let mut updates = state.dreams.subscribe();
+    let memory = state.memory.clone();
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let dream = match updates.recv().await {
+                Ok(dream) => dream,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            };
+            if dream.status != DreamStatus::Completed || dream.proposal != Some(ProposalStatus::Ready) || dream.finished_at.is_none() {
+                continue;
+            }
+            let store = memory.store(&dream.store_id).map(|s| s.name).unwrap_or_else(|_| "a memory store".into());
+            let shown = app
+                .notification()
+                .builder()
+                .title("A dream is ready for review")
+                .body(format!("Reverie has changes to propose for “{store}”. Review them on the Dreams page."))
+                .show();
+            if let Err(e) = shown {
+                tracing::info!(error = %e, "no desktop notification (the Dreams page badge still shows it)");
             }
         }
     });

@@ -98,6 +98,7 @@ pub fn run() {
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_updater::Builder::new().build())
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             let paths = state::Paths::resolve(app.handle())?;
             let log_guard = logging::init(&paths.log_dir);
@@ -109,6 +110,7 @@ pub fn run() {
                 app.manage(tray);
             }
             background::start_scheduler(app.handle());
+            background::notify_proposals(app.handle());
             Ok(())
         })
         .on_window_event(|window, event| {

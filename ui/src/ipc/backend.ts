@@ -1,4 +1,9 @@
 import type {
+  ApplyReport,
+  Dream,
+  DreamInput,
+  DreamSettings,
+  Proposal,
   MemoryConflict,
   MemoryProblem,
   DiffHunk,
@@ -171,6 +176,52 @@ export interface Backend {
   pickMarkdownFile(): Promise<string | null>;
   /** Opens the OS "save as" dialog starting at `defaultName`; `null` when the user cancels. */
   pickSavePath(defaultName: string): Promise<string | null>;
+
+  /** Dreams of one store (`null`: of every store), newest first. */
+  listDreams(storeId: string | null): Promise<Dream[]>;
+  getDream(id: string): Promise<Dream>;
+  /**
+   * Starts a dream in the background ("Dream now"). Rejects with `invalid_input` naming
+   * `sessions` (nothing new to dream about), `instructions` or `provider_id` (no agent mounts
+   * the store, no key), or `conflict` naming `store_id` while the store is already dreaming.
+   */
+  startDream(input: DreamInput): Promise<Dream>;
+  /** Stops a running dream; the store stays as it was and the dream ends `canceled`. */
+  cancelDream(id: string): Promise<void>;
+  /** The finished sessions the store's next dream would read (at most 100). */
+  newDreamSessions(storeId: string): Promise<string[]>;
+  /** What a completed dream proposes, with every hunk's decision. */
+  dreamProposal(id: string): Promise<Proposal>;
+  /**
+   * Accepts, rejects or resets hunks of a proposal waiting for review. `edited` (one hunk,
+   * `accepted` only) replaces the hunk's whole new side, its context lines included.
+   */
+  decideHunks(id: string, hunks: string[], decision: ReviewDecision, edited: string | null): Promise<Proposal>;
+  /**
+   * Writes every accepted hunk in one transaction as new versions by `dream:<id>`; undecided
+   * hunks count as rejected; hunks whose file changed since and no longer apply become
+   * `conflict` and nothing is written over them.
+   */
+  applyProposal(id: string): Promise<ProposalOutcome>;
+  /** Restores what an applied proposal changed; files changed since are listed as conflicts. */
+  revertProposal(id: string): Promise<ProposalOutcome>;
+  dreamSettings(storeId: string): Promise<DreamSettings>;
+  /** Rejects with `invalid_input` naming `daily_at` or `after_sessions`. */
+  setDreamSettings(storeId: string, settings: DreamSettings): Promise<DreamSettings>;
+  /**
+   * Every change to any dream (progress, its end, a proposal applied or reverted) until the
+   * returned function is called.
+   */
+  watchDreams(onDream: (dream: Dream) => void): Promise<() => void>;
+}
+
+/** The decisions a reviewer can make on a hunk (`applied` and `conflict` are Apply's). */
+export type ReviewDecision = "accepted" | "rejected" | "pending";
+
+/** A proposal after Apply or Revert, and what it wrote. */
+export interface ProposalOutcome {
+  proposal: Proposal;
+  report: ApplyReport;
 }
 
 // A Record keyed by the generated union: adding a code in Rust fails type-checking here

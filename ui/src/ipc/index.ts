@@ -1,3 +1,3 @@
-export type { Backend } from "./backend";
+export type { Backend, ProposalOutcome, ReviewDecision } from "./backend";
 export { isAppError, toAppError } from "./backend";
 export { BackendProvider, useBackend } from "./context";

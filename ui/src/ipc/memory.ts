@@ -1,5 +1,6 @@
 import type {
   AgentInput,
+  DreamSettings,
   AppError,
   MemoryAccess,
   AppStatus,
@@ -13,6 +14,7 @@ import type {
 import { isHttpUrl, KIND_ENV_VARS, NAME_MAX_CHARS } from "../shared/providers";
 import type { Backend } from "./backend";
 import { createAgentStore, TOOLS } from "./memoryAgents";
+import { createDreamStore, type SeedDream } from "./memoryDreams";
 import { createRubricStore, type SeedRubric } from "./memoryRubrics";
 import { createSessionStore, type SeedSession } from "./memoryRuns";
 import { createMemoryStores, type SeedMemoryStore } from "./memoryStores";
@@ -52,6 +54,10 @@ export interface MemoryBackendOptions {
   pickedSavePath?: string | null;
   /** Past sessions present at start (finished, interrupted, failed), by agent name. */
   sessions?: SeedSession[];
+  /** Past dreams of the memory stores, oldest first (played after the stores' and sessions' seeds). */
+  dreams?: SeedDream[];
+  /** Stores' dream settings at start, by store name. */
+  dreamSettings?: Array<{ store: string; settings: DreamSettings }>;
   /** What the folder picker answers; defaults to a made-up project folder. */
   pickedFolder?: string | null;
   /**
@@ -210,10 +216,24 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): Backend
       return entry ? { name: entry.provider.name, model: entry.provider.model, failure: keyProblem(entry) } : null;
     },
   });
+  const dreams = createDreamStore({
+    now,
+    stepMs: options.delayMs ?? 0,
+    memory,
+    agents,
+    sessions,
+    provider: (id) => {
+      const entry = stored.find((s) => s.provider.id === id);
+      return entry ? { name: entry.provider.name, model: entry.provider.model, failure: keyProblem(entry) } : null;
+    },
+  });
+
   // Seeded sessions are played at once on a clock of their own; every answer waits for them.
   const seeded = (async () => {
     for (const spec of options.sessions ?? []) await sessions.seed(spec);
     for (const store of options.memoryStores ?? []) await memory.seed(store.name, store.steps ?? []);
+    for (const spec of options.dreams ?? []) await dreams.seed(spec);
+    for (const { store, settings } of options.dreamSettings ?? []) dreams.seedSettings(store, settings);
   })();
 
   return {
@@ -339,6 +359,23 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): Backend
       reply(() => (options.pickedSavePath === undefined ? `/home/you/rubrics/${defaultName}` : options.pickedSavePath)),
 
     pickFolder: () => reply(() => (options.pickedFolder === undefined ? "/home/you/projects/notes" : options.pickedFolder)),
+
+    listDreams: (storeId) => reply(() => dreams.list(storeId)),
+    getDream: (id) => reply(() => dreams.get(id)),
+    startDream: (input) => reply(() => dreams.start(input)),
+    cancelDream: (id) => reply(() => dreams.cancel(id)),
+    newDreamSessions: (storeId) => reply(() => dreams.newSessions(storeId)),
+    dreamProposal: (id) => reply(() => dreams.proposal(id)),
+    decideHunks: (id, hunks, decision, edited) => reply(() => dreams.decide(id, hunks, decision, edited)),
+    applyProposal: (id) => reply(() => dreams.apply(id)),
+    revertProposal: (id) => reply(() => dreams.revert(id)),
+    dreamSettings: (storeId) => reply(() => dreams.settings(storeId)),
+    setDreamSettings: (storeId, settings) => reply(() => dreams.setSettings(storeId, settings)),
+    // Not through `reply`: the answer is a function, which cannot be copied.
+    watchDreams: async (onDream) => {
+      await reply(() => null);
+      return dreams.watch(onDream);
+    },
 
     // The real core restarts Reverie here; in memory there is nothing to restart.
     installUpdate: () =>

@@ -109,7 +109,7 @@ const PRICES: Array<[string, [number, number, number, number]]> = [
   ["gpt-4o", [2.5, 10, 1.25, 0]],
 ];
 
-function cost(model: string, usage: TokenUsage): number | undefined {
+export function cost(model: string, usage: TokenUsage): number | undefined {
   const price = PRICES.find(([prefix]) => model.startsWith(prefix))?.[1];
   if (!price) return undefined;
   const [input, output, read, write] = price;
@@ -820,3 +820,5 @@ export function createSessionStore(deps: Deps) {
     },
   };
 }
+
+export type SessionStore = ReturnType<typeof createSessionStore>;

@@ -55,6 +55,12 @@ export type SeedMemoryStep =
       agoMs: number;
     };
 
+/** One change of a set written together (a dream's Apply or Revert). */
+export type StoreChange =
+  | { type: "write"; path: string; content: string }
+  | { type: "delete"; path: string }
+  | { type: "rename"; from: string; to: string };
+
 export interface SeedMemoryStore {
   name: string;
   description: string;
@@ -501,6 +507,69 @@ export function createMemoryStores(deps: Deps) {
 
     sessionMemory(sessionId: string): MemoryAccessRecord[] {
       return access.filter((r) => r.session_id === sessionId).sort((a, b) => a.time_ms - b.time_ms);
+    },
+
+    /**
+     * Makes every change or none, as one actor at one time: each change's file must still have
+     * the sha256 it was read with (`null`: must not exist), or nothing is written (`conflict`).
+     */
+    async applyAll(id: string, changes: ReadonlyArray<{ change: StoreChange; expected: string | null }>, actor: string): Promise<MemoryVersion[]> {
+      const shas = await Promise.all(changes.map(({ change }) => (change.type === "write" ? sha256Hex(change.content) : "")));
+      const entry = find(id);
+      for (const { change, expected } of changes) {
+        const path = change.type === "rename" ? change.from : change.path;
+        if ((entry.files.get(path)?.sha256 ?? null) !== expected) {
+          throw {
+            code: "conflict",
+            field: "expected_sha256",
+            message: `${path} changed while the changes were being written. Nothing was written; try again.`,
+          } satisfies AppError;
+        }
+        const problem =
+          change.type === "write"
+            ? (pathProblem(change.path) ?? contentProblem(change.content))
+            : change.type === "rename"
+              ? pathProblem(change.to)
+              : null;
+        if (problem) throw invalid("path", `${path}: ${problem}`);
+        if (change.type === "write") checkRoom(entry, change.path, change.content);
+        if (change.type === "rename" && entry.files.has(change.to)) {
+          throw { code: "conflict", field: "new_path", message: `There is already a file ${change.to}.` } satisfies AppError;
+        }
+      }
+      const time = deps.now();
+      const versions: MemoryVersion[] = [];
+      changes.forEach(({ change }, i) => {
+        switch (change.type) {
+          case "write": {
+            const existing = entry.files.get(change.path);
+            if (existing?.sha256 === shas[i]) return;
+            versions.push(
+              commit(entry, { path: change.path, op: existing ? "update" : "create", content: change.content, sha256: shas[i]!, actor, time }),
+            );
+            return;
+          }
+          case "delete":
+            versions.push(commit(entry, { path: change.path, op: "delete", content: null, actor, time }));
+            return;
+          case "rename": {
+            const file = fileOf(entry, change.from);
+            versions.push(
+              commit(entry, {
+                path: change.to,
+                op: "rename",
+                previous_path: change.from,
+                content: file.content,
+                sha256: file.sha256,
+                actor,
+                time,
+              }),
+            );
+            return;
+          }
+        }
+      });
+      return versions;
     },
 
     exportStore(id: string, folder: string): number {

@@ -60,7 +60,8 @@ export function mockOptionsFromSearch(search: string): MemoryBackendOptions {
   };
   const update = UPDATES[params.get("update") ?? "offline"];
   if (update) options.update = update;
-  const memory = params.get("memory") === "demo";
+  const dreams = params.get("dreams") === "demo";
+  const memory = params.get("memory") === "demo" || dreams;
   const rubrics = params.get("rubrics") === "demo";
   const team = params.get("team") === "demo";
   const runs = params.get("runs") === "demo" || memory || rubrics || team;
@@ -118,6 +119,7 @@ export function mockOptionsFromSearch(search: string): MemoryBackendOptions {
     ];
   }
   if (memory) memoryDemo(options);
+  if (dreams) dreamsDemo(options);
   if (rubrics) rubricsDemo(options);
   if (team) teamDemo(options);
   // A rubric file to import, wherever the library starts from.
@@ -371,4 +373,121 @@ function teamDemo(options: MemoryBackendOptions): void {
       startedAgoMs: HOUR,
     },
   ];
+}
+
+/** What the waiting proposal makes of the testing notes: two changes, far enough apart to be two hunks. */
+const TESTING_V5 = `# Testing
+
+- Run \`npm test\` from the project folder; it uses node --test and takes a second, so run it after every change, not only at the end.
+- Tests live in test/, one file per module, and need no network.
+- Saving on exit is covered by test/exit.test.js: run it after touching src/store.js.
+- Use a temporary folder (\`fs.mkdtemp\`) for notes written by a test, never ~/.notes.
+
+## Before a release
+
+Run \`npm test -- --test-reporter=spec\` and read the output, not only the summary.
+Say in your last message which tests ran and whether they passed.
+`;
+
+const INTERRUPTED_RUNS = `# When a run stops early
+
+- Write the plan to NOTES.md before running any command: a run cut short while a command waits for approval still leaves its plan behind.
+- \`npm test\` waits for the user's approval. Ask for it early in the run, not as the last step.
+`;
+
+/**
+ * `dreams=demo`: the memory demo, a finished run of the Maintainer that no dream has read yet,
+ * and the store's dreams — the one that wrote the testing notes (applied), one that failed, and
+ * one waiting for review: an update in two hunks, a new file and a rename, with evidence from
+ * the demo sessions (one of them deleted since) and a change left out. The store dreams daily at
+ * 03:30; a second store is mounted by no agent.
+ */
+function dreamsDemo(options: MemoryBackendOptions): void {
+  options.sessions = [
+    ...(options.sessions ?? []),
+    {
+      agent: "Maintainer",
+      task: "Add a --version flag that prints the version from package.json.",
+      workspace: "/home/you/projects/notes",
+      outcome: "finished",
+      startedAgoMs: 50 * MINUTE,
+    },
+  ];
+  options.memoryStores = [
+    ...(options.memoryStores ?? []),
+    { name: "Reading list", description: "Papers and posts worth remembering" },
+  ];
+  options.dreams = [
+    {
+      store: "Project notes",
+      outcome: "applied",
+      sessions: ["ses_0001"],
+      startedAgoMs: HOUR + 2 * MINUTE,
+      tookMs: 52_000,
+      changes: [
+        {
+          op: "update",
+          path: "project/testing.md",
+          before: TESTING_V3,
+          content: TESTING_V4,
+          rationale:
+            "The session read every test file before finding the one for saving on exit: saying there is one file per module would have sent it straight there. It also read only the summary line of the test output.",
+          evidence: [
+            { session: "ses_0001", quote: "✔ adds a note" },
+            { session: "ses_0001", quote: "ran the tests: both pass" },
+          ],
+        },
+      ],
+    },
+    {
+      store: "Project notes",
+      outcome: "failed",
+      sessions: ["ses_0003"],
+      startedAgoMs: 45 * MINUTE,
+      tookMs: 31_000,
+      error: "The consolidate stage failed: Anthropic is overloaded right now. Try again in a few minutes. Nothing was written to memory.",
+    },
+    {
+      store: "Project notes",
+      outcome: "ready",
+      sessions: ["ses_0001", "ses_0002"],
+      instructions: "Focus on how the tests are run; leave the storage notes alone.",
+      startedAgoMs: 12 * MINUTE,
+      tookMs: 95_000,
+      changes: [
+        {
+          op: "update",
+          path: "project/testing.md",
+          content: TESTING_V5,
+          rationale:
+            "The tests finish in milliseconds, so running them after each change costs nothing. The run that finished said in its last message that they pass; the one cut short never ran them.",
+          evidence: [
+            { session: "ses_0001", quote: "✔ adds a note (2.1ms)" },
+            { session: "ses_0001", quote: "ran the tests: both pass" },
+            { session: "ses_0002", quote: "Now let me run the tests." },
+          ],
+        },
+        {
+          op: "create",
+          path: "lessons/interrupted-runs.md",
+          content: INTERRUPTED_RUNS,
+          rationale:
+            "The README update was cut short while `npm test` waited for approval, with nothing written down. The first run wrote its plan to NOTES.md before running anything, so its work was never at risk.",
+          evidence: [
+            { session: "ses_0001", quote: "First I'll write down the task in NOTES.md." },
+            { session: "ses_0002", quote: "Now let me run the tests." },
+            { session: "ses_0042", seq: 14, quote: "The run stopped while npm test waited for approval." },
+          ],
+        },
+        {
+          op: "rename",
+          from: "style.md",
+          path: "project/style.md",
+          rationale: "Every other note about the notes app lives under project/. Moving the style notes there keeps the index grouped by topic.",
+        },
+      ],
+      dropped: ["../NOTES.md: A path can't use . or .. to move between folders. It was left out."],
+    },
+  ];
+  options.dreamSettings = [{ store: "Project notes", settings: { mode: "review", daily_at: "03:30" } }];
 }

@@ -3,7 +3,13 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 const invoke = vi.fn();
 const open = vi.fn();
 const save = vi.fn();
-vi.mock("@tauri-apps/api/core", () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
+vi.mock("@tauri-apps/api/core", () => ({
+  invoke: (...args: unknown[]) => invoke(...args),
+  // A stand-in for Tauri's Channel: the backend sets `onmessage`, the test plays the shell.
+  Channel: class {
+    onmessage: (message: unknown) => void = () => {};
+  },
+}));
 vi.mock("@tauri-apps/plugin-dialog", () => ({
   open: (...args: unknown[]) => open(...args),
   save: (...args: unknown[]) => save(...args),
@@ -148,5 +154,55 @@ describe("tauriBackend", () => {
     await expect(tauriBackend.pickSavePath("x.md")).resolves.toBeNull();
     save.mockRejectedValue("dialog.save not allowed. Permissions associated with this command: dialog:allow-save");
     await expect(tauriBackend.pickSavePath("x.md")).rejects.toMatchObject({ code: "internal" });
+  });
+
+  it("calls the dream commands with the argument names the shell reads", async () => {
+    invoke.mockResolvedValue([]);
+    await tauriBackend.listDreams(null);
+    expect(invoke).toHaveBeenLastCalledWith("list_dreams", { store_id: null });
+    await tauriBackend.listDreams("mem_1");
+    expect(invoke).toHaveBeenLastCalledWith("list_dreams", { store_id: "mem_1" });
+    await tauriBackend.newDreamSessions("mem_1");
+    expect(invoke).toHaveBeenLastCalledWith("new_dream_sessions", { store_id: "mem_1" });
+    invoke.mockResolvedValue({});
+    const input = { store_id: "mem_1", sessions: [], instructions: "", mode: "review" as const };
+    await tauriBackend.startDream(input);
+    expect(invoke).toHaveBeenLastCalledWith("start_dream", { input });
+    await tauriBackend.getDream("drm_1");
+    expect(invoke).toHaveBeenLastCalledWith("get_dream", { id: "drm_1" });
+    await tauriBackend.dreamProposal("drm_1");
+    expect(invoke).toHaveBeenLastCalledWith("dream_proposal", { id: "drm_1" });
+    await tauriBackend.decideHunks("drm_1", ["0.1"], "accepted", "new text");
+    expect(invoke).toHaveBeenLastCalledWith("decide_hunks", { id: "drm_1", hunks: ["0.1"], decision: "accepted", edited: "new text" });
+    await tauriBackend.dreamSettings("mem_1");
+    expect(invoke).toHaveBeenLastCalledWith("dream_settings", { store_id: "mem_1" });
+    await tauriBackend.setDreamSettings("mem_1", { mode: "auto", daily_at: "03:30" });
+    expect(invoke).toHaveBeenLastCalledWith("set_dream_settings", { store_id: "mem_1", settings: { mode: "auto", daily_at: "03:30" } });
+    invoke.mockResolvedValue(null);
+    await expect(tauriBackend.cancelDream("drm_1")).resolves.toBeUndefined();
+    expect(invoke).toHaveBeenLastCalledWith("cancel_dream", { id: "drm_1" });
+
+    // Apply and Revert answer a (Proposal, ApplyReport) pair.
+    const proposal = { dream_id: "drm_1", status: "applied" };
+    const report = { versions: ["memv_1"], conflicts: ["0.0"] };
+    invoke.mockResolvedValue([proposal, report]);
+    await expect(tauriBackend.applyProposal("drm_1")).resolves.toEqual({ proposal, report });
+    expect(invoke).toHaveBeenLastCalledWith("apply_proposal", { id: "drm_1" });
+    await expect(tauriBackend.revertProposal("drm_1")).resolves.toEqual({ proposal, report });
+    expect(invoke).toHaveBeenLastCalledWith("revert_proposal", { id: "drm_1" });
+  });
+
+  it("watches dreams through one channel and ends the watch with unwatch_session", async () => {
+    invoke.mockResolvedValueOnce(7).mockResolvedValue(null);
+    const seen: unknown[] = [];
+    const stop = await tauriBackend.watchDreams((dream) => seen.push(dream));
+    const [command, args] = invoke.mock.calls[0] as [string, { channel: { onmessage: (d: unknown) => void } }];
+    expect(command).toBe("watch_dreams");
+    args.channel.onmessage({ id: "drm_1", status: "running" });
+    expect(seen).toEqual([{ id: "drm_1", status: "running" }]);
+    stop();
+    expect(invoke).toHaveBeenLastCalledWith("unwatch_session", { watch: 7 });
+    args.channel.onmessage({ id: "drm_1", status: "completed" });
+    expect(seen).toHaveLength(1);
   });
 });

@@ -1,6 +1,11 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { open, save } from "@tauri-apps/plugin-dialog";
 import type {
+  ApplyReport,
+  Dream,
+  DreamInput,
+  DreamSettings,
+  Proposal,
   MemoryConflict,
   MemoryProblem,
   DiffHunk,
@@ -30,7 +35,7 @@ import type {
   ToolInfo,
   UpdateStatus,
 } from "../bindings";
-import { toAppError, type Backend } from "./backend";
+import { toAppError, type Backend, type ProposalOutcome, type ReviewDecision } from "./backend";
 
 /** A dialog's answer: the path chosen, or null when the user cancelled. */
 async function dialog(ask: () => Promise<string | string[] | null>): Promise<string | null> {
@@ -40,6 +45,12 @@ async function dialog(ask: () => Promise<string | string[] | null>): Promise<str
   } catch (error) {
     throw toAppError(error);
   }
+}
+
+/** Apply and Revert answer a `(Proposal, ApplyReport)` pair. */
+async function outcome(command: string, id: string): Promise<ProposalOutcome> {
+  const [proposal, report] = await call<[Proposal, ApplyReport]>(command, { id });
+  return { proposal, report };
 }
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -153,4 +164,30 @@ export const tauriBackend: Backend = {
     ),
   pickSavePath: (defaultName: string) =>
     dialog(() => save({ title: "Export the rubric", defaultPath: defaultName, filters: [{ name: "Markdown", extensions: ["md"] }] })),
+
+  listDreams: (storeId: string | null) => call<Dream[]>("list_dreams", { store_id: storeId }),
+  getDream: (id: string) => call<Dream>("get_dream", { id }),
+  startDream: (input: DreamInput) => call<Dream>("start_dream", { input }),
+  cancelDream: async (id: string) => {
+    await call<null>("cancel_dream", { id });
+  },
+  newDreamSessions: (storeId: string) => call<string[]>("new_dream_sessions", { store_id: storeId }),
+  dreamProposal: (id: string) => call<Proposal>("dream_proposal", { id }),
+  decideHunks: (id: string, hunks: string[], decision: ReviewDecision, edited: string | null) =>
+    call<Proposal>("decide_hunks", { id, hunks, decision, edited }),
+  applyProposal: (id: string) => outcome("apply_proposal", id),
+  revertProposal: (id: string) => outcome("revert_proposal", id),
+  dreamSettings: (storeId: string) => call<DreamSettings>("dream_settings", { store_id: storeId }),
+  setDreamSettings: (storeId: string, settings: DreamSettings) =>
+    call<DreamSettings>("set_dream_settings", { store_id: storeId, settings }),
+  watchDreams: async (onDream: (dream: Dream) => void) => {
+    // One Channel for every dream; the shell ends it with the same command as a session's watch.
+    const channel = new Channel<Dream>();
+    channel.onmessage = onDream;
+    const watch = await call<number>("watch_dreams", { channel });
+    return () => {
+      channel.onmessage = () => {};
+      void call<null>("unwatch_session", { watch }).catch(() => {});
+    };
+  },
 };

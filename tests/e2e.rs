@@ -128,7 +128,10 @@ async fn launch() -> App {
     let driver = Driver::start(&[
         ("REVERIE_DATA_DIR", data.path().display().to_string()),
         ("REVERIE_UPDATE_ENDPOINT", format!("http://127.0.0.1:{closed}/latest.json")),
-        ("XDG_CONFIG_HOME", config.path().display().to_string()),
+        ("XDG_CONFIG_HOME", config.path().join("config").display().to_string()),
+        // The webview's own storage (the UI's remembered choices: theme, the session view's
+        // tab) too, so no scenario starts where another left off.
+        ("XDG_DATA_HOME", config.path().join("share").display().to_string()),
     ]);
     let c = connect(&driver).await;
     App { c, driver, data, _config: config }

@@ -1,16 +1,28 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
 
-export type Page = "home" | "runs" | "agents" | "rubrics" | "memory" | "settings";
+export type Page = "home" | "runs" | "agents" | "rubrics" | "memory" | "dreams" | "settings";
 
-/** Something the destination page should do once it is shown; `target` names what it is about. */
-export type Intent = { type: "add-provider" | "new-agent" | "new-run" | "open-session"; id: number; target?: string };
+/**
+ * Something the destination page should do once it is shown; `target` names what it is about
+ * (an agent, a session, a store, a dream), `seq` an event of a session, `path` a file of a store.
+ */
+export type Intent = {
+  type: "add-provider" | "new-agent" | "new-run" | "open-session" | "open-memory-file" | "open-proposal";
+  id: number;
+  target?: string;
+  seq?: number;
+  path?: string;
+};
+
+/** What an intent may say besides its type and target. */
+export type IntentDetail = Pick<Intent, "seq" | "path">;
 
 interface NavigationState {
   page: Page;
   /** Counts every navigation, so a page opened again (even the current one) starts afresh. */
   visit: number;
   intent: Intent | null;
-  navigate(page: Page, intent?: Intent["type"], target?: string): void;
+  navigate(page: Page, intent?: Intent["type"], target?: string, detail?: IntentDetail): void;
   clearIntent(): void;
 }
 
@@ -23,11 +35,19 @@ export function NavigationProvider({ initialPage = "home", children }: { initial
   const [intent, setIntent] = useState<Intent | null>(null);
   const [visit, setVisit] = useState(0);
 
-  const navigate = useCallback((next: Page, intentType?: Intent["type"], target?: string) => {
+  const navigate = useCallback((next: Page, intentType?: Intent["type"], target?: string, detail?: IntentDetail) => {
     setPage(next);
     setVisit((n) => n + 1);
     setIntent(
-      intentType ? { type: intentType, id: ++intentCounter, ...(target === undefined ? {} : { target }) } : null,
+      intentType
+        ? {
+            type: intentType,
+            id: ++intentCounter,
+            ...(target === undefined ? {} : { target }),
+            ...(detail?.seq === undefined ? {} : { seq: detail.seq }),
+            ...(detail?.path === undefined ? {} : { path: detail.path }),
+          }
+        : null,
     );
   }, []);
   const clearIntent = useCallback(() => setIntent(null), []);

@@ -1,9 +1,10 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import type { MemoryStore, MemoryStoreInput } from "../../bindings";
 import { useBackend } from "../../ipc";
 import { ConfirmDelete } from "../../shared/ConfirmDelete";
 import { LoadError } from "../../shared/LoadError";
 import { fileCount } from "../../shared/memory";
+import { useNavigation } from "../../shared/navigation";
 import { formatBytes } from "../../shared/runs";
 import { Spinner } from "../../shared/Spinner";
 import { useDelete } from "../../shared/useDelete";
@@ -12,12 +13,21 @@ import { StoreForm } from "./StoreForm";
 import { StoreView } from "./StoreView";
 import "./memory.css";
 
-type View = { kind: "list" } | { kind: "new" } | { kind: "store"; id: string };
+type View = { kind: "list" } | { kind: "new" } | { kind: "store"; id: string; path?: string };
 
 export function MemoryPage() {
   const backend = useBackend();
   const stores = useList(loadMemoryStores);
   const [view, setView] = useState<View>({ kind: "list" });
+  const { intent, clearIntent } = useNavigation();
+
+  // A link from elsewhere (a file a dream changed) opens the store at that file.
+  useEffect(() => {
+    if (intent?.type === "open-memory-file" && intent.target) {
+      setView({ kind: "store", id: intent.target, ...(intent.path === undefined ? {} : { path: intent.path }) });
+      clearIntent();
+    }
+  }, [intent, clearIntent]);
 
   if (view.kind === "store") {
     const store = stores.items?.find((s) => s.id === view.id);
@@ -26,6 +36,7 @@ export function MemoryPage() {
         <StoreView
           key={store.id}
           store={store}
+          {...(view.path === undefined ? {} : { initialPath: view.path })}
           onBack={() => {
             stores.reload();
             setView({ kind: "list" });

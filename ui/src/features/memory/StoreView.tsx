@@ -17,6 +17,8 @@ import { SearchBox } from "./SearchBox";
 
 interface StoreViewProps {
   store: MemoryStore;
+  /** The file to open first. */
+  initialPath?: string;
   onBack(): void;
   /** The store's files changed (its size in the list is stale). */
   onChanged(): void;
@@ -40,12 +42,12 @@ function listingChanged(before: readonly MemoryFile[], after: readonly MemoryFil
   return after.some((f) => versions.get(f.path) !== f.version_id);
 }
 
-export function StoreView({ store, onBack, onChanged }: StoreViewProps) {
+export function StoreView({ store, initialPath, onBack, onChanged }: StoreViewProps) {
   const backend = useBackend();
   const { navigate } = useNavigation();
   const [files, setFiles] = useState<MemoryFile[] | null>(null);
   const [error, setError] = useState<AppError | null>(null);
-  const [selected, setSelected] = useState<string | null>(null);
+  const [selected, setSelected] = useState<string | null>(initialPath ?? null);
   const [creating, setCreating] = useState(false);
   const [dirty, setDirty] = useState(false);
   /** Bumped when the open file changed under the editor (a revert): the editor loads it again. */

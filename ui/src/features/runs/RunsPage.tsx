@@ -12,7 +12,10 @@ import "./runs.css";
 /** How often the list asks again while it is shown (runs started from the CLI appear too). */
 const REFRESH_MS = 5000;
 
-type View = { kind: "list" } | { kind: "new"; agentId?: string } | { kind: "session"; id: string; initial: SessionSummary | null };
+type View =
+  | { kind: "list" }
+  | { kind: "new"; agentId?: string }
+  | { kind: "session"; id: string; initial: SessionSummary | null; seq?: number };
 
 export function RunsPage() {
   const sessions = useList(loadSessions);
@@ -29,8 +32,9 @@ export function RunsPage() {
       setView(intent.target ? { kind: "new", agentId: intent.target } : { kind: "new" });
       clearIntent();
     } else if (intent?.type === "open-session" && intent.target) {
-      // A link from elsewhere (the Memory page's history) opens that session.
-      setView({ kind: "session", id: intent.target, initial: null });
+      // A link from elsewhere (the Memory page's history, a dream's evidence) opens that session,
+      // at the event it names.
+      setView({ kind: "session", id: intent.target, initial: null, ...(intent.seq === undefined ? {} : { seq: intent.seq }) });
       clearIntent();
     }
   }, [intent, clearIntent]);
@@ -57,6 +61,7 @@ export function RunsPage() {
           setView({ kind: "list" });
         }}
         onStatusChange={onStatusChange}
+        focusSeq={view.seq ?? null}
       />
     );
   }

@@ -18,6 +18,8 @@ interface SessionViewProps {
   initial: SessionSummary | null;
   onBack(): void;
   onStatusChange(): void;
+  /** An event to show in the transcript (evidence quoted by a dream), instead of following the end. */
+  focusSeq?: number | null;
 }
 
 /** How close to the bottom (px) still counts as "at the bottom" for following a live session. */
@@ -31,16 +33,19 @@ const TABS: ReadonlyArray<{ tab: Tab; label: string }> = [
 /** The view a session opens in: the one chosen last. */
 const TAB_KEY = "reverie.sessionTab";
 
-export function SessionView({ id, initial, onBack, onStatusChange }: SessionViewProps) {
+export function SessionView({ id, initial, onBack, onStatusChange, focusSeq = null }: SessionViewProps) {
   const backend = useBackend();
   const view = useSession(id, initial, onStatusChange);
   const { summary, state, status } = view;
   const [actionError, setActionError] = useState<string | null>(null);
   const [busy, setBusy] = useState<"cancel" | "resume" | null>(null);
   const root = useRef<HTMLElement>(null);
-  const stuck = useRef(true);
+  // Opened at an event, it stays there rather than following the end.
+  const stuck = useRef(focusSeq === null);
   const now = useNow(status === "running");
-  const [tab, setTab] = useState<Tab>(() => (readItem(browserStorage(), TAB_KEY) === "timeline" ? "timeline" : "transcript"));
+  const [tab, setTab] = useState<Tab>(() =>
+    focusSeq === null && readItem(browserStorage(), TAB_KEY) === "timeline" ? "timeline" : "transcript",
+  );
   const choose = (next: Tab) => {
     setTab(next);
     writeItem(browserStorage(), TAB_KEY, next);
@@ -225,7 +230,7 @@ export function SessionView({ id, initial, onBack, onStatusChange }: SessionView
 
       <div role="tabpanel" id={`${id}-panel-${tab}`} aria-labelledby={`${id}-tab-${tab}`} className="session-tab-panel">
         {tab === "transcript" ? (
-          <Transcript sessionId={id} state={state} running={running} />
+          <Transcript sessionId={id} state={state} running={running} focusSeq={focusSeq} />
         ) : (
           <TimelineView
             sessionId={id}

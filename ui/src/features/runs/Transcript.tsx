@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { IdleReason } from "../../bindings";
 import { toAppError, useBackend } from "../../ipc";
 import { ChevronIcon } from "../../shared/icons";
@@ -6,16 +6,25 @@ import { InlineCode } from "../../shared/InlineCode";
 import { Spinner } from "../../shared/Spinner";
 import { IDLE_REASONS, prettyJson, toolSummary } from "./format";
 import { RESULT_LABELS, RESULT_TONES } from "./outcome";
-import type { SessionState, ToolState, TranscriptItem } from "./sessionState";
+import { itemForSeq, type SessionState, type ToolState, type TranscriptItem } from "./sessionState";
 
 interface TranscriptProps {
   sessionId: string;
   state: SessionState;
   /** Whether the session runs now (approvals can be answered, "Working…" shows). */
   running: boolean;
+  /** An event to show (evidence a dream quoted): its item is marked and scrolled to. */
+  focusSeq?: number | null;
 }
 
-export function Transcript({ sessionId, state, running }: TranscriptProps) {
+export function Transcript({ sessionId, state, running, focusSeq = null }: TranscriptProps) {
+  const focused = focusSeq === null ? null : itemForSeq(state.items, focusSeq);
+  const focusedRef = useRef<HTMLDivElement>(null);
+  // Scrolled to once it is there, and again while the log loads up to it.
+  const focusedSeq = focused?.seq ?? null;
+  useEffect(() => {
+    if (focusedSeq !== null) focusedRef.current?.scrollIntoView?.({ block: "center" });
+  }, [focusedSeq]);
   const lastIdle = state.status === "idle" ? state.items.findLastIndex((i) => i.kind === "idle") : -1;
   const streaming = Object.entries(state.streaming).filter(([, text]) => text !== "");
   const busy =
@@ -29,16 +38,26 @@ export function Transcript({ sessionId, state, running }: TranscriptProps) {
 
   return (
     <div className="transcript" data-testid="transcript" aria-live="polite">
-      {state.items.map((item, index) => (
-        <Item
-          key={item.seq}
-          item={item}
-          agentName={"threadId" in item ? agentOf(item.threadId) : null}
-          sessionId={sessionId}
-          running={running}
-          last={index === lastIdle}
-        />
-      ))}
+      {state.items.map((item, index) => {
+        const shown = (
+          <Item
+            key={item.seq}
+            item={item}
+            focused={item === focused}
+            agentName={"threadId" in item ? agentOf(item.threadId) : null}
+            sessionId={sessionId}
+            running={running}
+            last={index === lastIdle}
+          />
+        );
+        if (item !== focused) return shown;
+        return (
+          <div key={item.seq} className="transcript-focus" ref={focusedRef} data-testid="focused-event" data-seq={focusSeq ?? undefined}>
+            <span className="transcript-focus-label">Event {focusSeq} · quoted as evidence</span>
+            {shown}
+          </div>
+        );
+      })}
       {streaming.map(([thread, text]) => (
         <div key={thread} className="message message-agent" data-testid="message-agent" data-streaming="true">
           <p className="message-text selectable">
@@ -84,9 +103,11 @@ interface ItemProps {
   sessionId: string;
   running: boolean;
   last: boolean;
+  /** The event opened from elsewhere is in this item: a tool call shows its input and output. */
+  focused?: boolean;
 }
 
-function Item({ item, agentName, sessionId, running, last }: ItemProps) {
+function Item({ item, agentName, sessionId, running, last, focused = false }: ItemProps) {
   switch (item.kind) {
     case "user":
       return (
@@ -104,7 +125,7 @@ function Item({ item, agentName, sessionId, running, last }: ItemProps) {
         </div>
       );
     case "tool":
-      return <ToolCall item={item} agentName={agentName} live={running} />;
+      return <ToolCall item={item} agentName={agentName} live={running} open={focused} />;
     case "approval":
       return <ApprovalCard item={item} agentName={agentName} sessionId={sessionId} running={running} />;
     case "error":
@@ -173,12 +194,14 @@ function ToolCall({
   item,
   agentName,
   live,
+  open: initiallyOpen = false,
 }: {
   item: Extract<TranscriptItem, { kind: "tool" }>;
   agentName: string | null;
   live: boolean;
+  open?: boolean;
 }) {
-  const [open, setOpen] = useState(false);
+  const [open, setOpen] = useState(initiallyOpen);
   // A call without a result in a session that no longer runs (interrupted) is not going on.
   const unfinished = !live && (item.state === "running" || item.state === "waiting");
   const shown: ToolState | "unfinished" = unfinished ? "unfinished" : item.state;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { EventPayload, SessionEvent, StreamItem } from "../../bindings";
 import { orchestrationRun } from "./fixtures/orchestrationRun";
 import { approvedRun, cancelledRun } from "./fixtures/recordedRuns";
-import { applyEvent, applyItem, initialSessionState, replay, type SessionState } from "./sessionState";
+import { applyEvent, applyItem, initialSessionState, itemForSeq, replay, type SessionState } from "./sessionState";
 
 const play = (items: readonly StreamItem[], from: SessionState = initialSessionState) => items.reduce(applyItem, from);
 const events = (items: readonly StreamItem[]) => items.flatMap((i) => (i.type === "event" ? [i.event] : []));
@@ -52,6 +52,19 @@ describe("session state", () => {
     const [first, last] = [events(approvedRun)[1]!, events(approvedRun).at(-1)!];
     expect(state.totals.durationMs).toBe(last.time_ms - first.time_ms);
     expect(state.totals.runningSince).toBeNull();
+  });
+
+  it("finds the item that shows an event quoted as evidence: its own, the call it completed, or the one before", () => {
+    const state = play(approvedRun);
+    const log = events(approvedRun);
+    const seqOf = (type: EventPayload["type"], nth = 0) => log.filter((e) => e.payload.type === type)[nth]!.seq;
+    expect(itemForSeq(state.items, seqOf("agent.message", 1))).toMatchObject({ kind: "agent", seq: seqOf("agent.message", 1) });
+    // A tool result shows in its call; an approval's answer in the approval.
+    expect(itemForSeq(state.items, seqOf("agent.tool_result", 2))).toMatchObject({ kind: "tool", name: "run_command" });
+    expect(itemForSeq(state.items, seqOf("session.approval_resolved"))).toMatchObject({ kind: "approval" });
+    // The status event makes no item: the user's message before it shows instead.
+    expect(itemForSeq(state.items, seqOf("session.status_running"))).toMatchObject({ kind: "user" });
+    expect(itemForSeq([], 3)).toBeNull();
   });
 
   it("replays stored events to the same transcript as the live stream (deltas only add the caret)", () => {

@@ -24,6 +24,8 @@ export type TranscriptItem =
       input: unknown;
       state: ToolState;
       output: string | null;
+      /** The `seq` of its result, once it has one. */
+      resultSeq: number | null;
     }
   | {
       kind: "approval";
@@ -34,6 +36,8 @@ export type TranscriptItem =
       input: unknown;
       workingDirectory: string;
       answer: ApprovalAnswer;
+      /** The `seq` of the answer, once there is one. */
+      answerSeq: number | null;
     }
   | { kind: "error"; seq: number; threadId: string; error: AppError }
   | { kind: "idle"; seq: number; reason: IdleReason }
@@ -131,10 +135,26 @@ function updateTool(
   return items.map((item) => (item.kind === "tool" && item.toolUseId === toolUseId ? change(item) : item));
 }
 
-function answerApproval(items: TranscriptItem[], toolUseId: string, answer: ApprovalAnswer): TranscriptItem[] {
+function answerApproval(items: TranscriptItem[], toolUseId: string, answer: ApprovalAnswer, seq: number): TranscriptItem[] {
   return items.map((item) =>
-    item.kind === "approval" && item.toolUseId === toolUseId && item.answer === "pending" ? { ...item, answer } : item,
+    item.kind === "approval" && item.toolUseId === toolUseId && item.answer === "pending" ? { ...item, answer, answerSeq: seq } : item,
   );
+}
+
+/**
+ * The transcript item that shows the event `seq` (evidence quoted from a session points at one):
+ * the item the event made, or the tool call or approval it completed; an event the transcript
+ * shows no line for (a thread starting, an outcome defined) falls to the item before it.
+ */
+export function itemForSeq(items: readonly TranscriptItem[], seq: number): TranscriptItem | null {
+  const exact = items.find(
+    (item) =>
+      item.seq === seq ||
+      (item.kind === "tool" && item.resultSeq === seq) ||
+      (item.kind === "approval" && item.answerSeq === seq),
+  );
+  if (exact) return exact;
+  return items.findLast((item) => item.seq < seq) ?? items[0] ?? null;
 }
 
 export function applyEvent(state: SessionState, event: SessionEvent): SessionState {
@@ -199,6 +219,7 @@ export function applyEvent(state: SessionState, event: SessionEvent): SessionSta
           input: payload.input,
           state: "running",
           output: null,
+          resultSeq: null,
         },
       ];
       break;
@@ -208,9 +229,10 @@ export function applyEvent(state: SessionState, event: SessionEvent): SessionSta
         ...item,
         state: resultState(payload.content, payload.is_error),
         output: payload.content,
+        resultSeq: seq,
       }));
       if (pending) {
-        items = answerApproval(items, payload.tool_use_id, "withdrawn");
+        items = answerApproval(items, payload.tool_use_id, "withdrawn", seq);
         next.pendingApprovals = state.pendingApprovals.filter((id) => id !== payload.tool_use_id);
       }
       next.items = items;
@@ -228,13 +250,14 @@ export function applyEvent(state: SessionState, event: SessionEvent): SessionSta
           input: payload.input,
           workingDirectory: payload.working_directory,
           answer: "pending",
+          answerSeq: null,
         },
       ];
       next.pendingApprovals = [...state.pendingApprovals, payload.tool_use_id];
       break;
     case "session.approval_resolved":
       next.items = updateTool(
-        answerApproval(state.items, payload.tool_use_id, payload.approved ? "approved" : "denied"),
+        answerApproval(state.items, payload.tool_use_id, payload.approved ? "approved" : "denied", seq),
         payload.tool_use_id,
         // Approved, the command runs now; denied, its error result follows.
         (item) => (item.state === "waiting" ? { ...item, state: "running" } : item),

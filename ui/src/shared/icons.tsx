@@ -60,6 +60,15 @@ export function MemoryIcon() {
   );
 }
 
+export function DreamsIcon() {
+  return (
+    <svg {...common}>
+      <path d="M19.5 14.8A8 8 0 0 1 9.2 4.5a8 8 0 1 0 10.3 10.3Z" />
+      <path d="M16.5 3.5v4M14.5 5.5h4" />
+    </svg>
+  );
+}
+
 export function FolderIcon() {
   return (
     <svg {...common} width={16} height={16}>

@@ -35,7 +35,7 @@ describe("Home", () => {
     renderApp();
     await screen.findByTestId("empty-state");
     const nav = screen.getByRole("navigation", { name: "Main" });
-    expect(within(nav).getAllByRole("button").map((b) => b.textContent)).toEqual(["Home", "Runs", "Agents", "Rubrics", "Memory", "Settings"]);
+    expect(within(nav).getAllByRole("button").map((b) => b.textContent)).toEqual(["Home", "Runs", "Agents", "Rubrics", "Memory", "Dreams", "Settings"]);
   });
 
   it("leads on to creating an agent, then to a new run", async () => {

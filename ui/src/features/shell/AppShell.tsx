@@ -1,6 +1,8 @@
 import { useEffect, useRef } from "react";
 import { useNavigation, type Page } from "../../shared/navigation";
 import { AgentsPage } from "../agents/AgentsPage";
+import { DreamFeedProvider } from "../dreams/DreamFeed";
+import { DreamsPage } from "../dreams/DreamsPage";
 import { HomePage } from "../home/HomePage";
 import { MemoryPage } from "../memory/MemoryPage";
 import { RubricsPage } from "../rubrics/RubricsPage";
@@ -20,16 +22,19 @@ export function AppShell() {
   }, [page, visit]);
 
   return (
-    <div className="app">
-      <Sidebar />
-      <main className="main" ref={main}>
-        {/* Memory's tree, editor and diffs, and the rubric editor beside its preview, need the room. */}
-        <div className={page === "memory" || page === "rubrics" ? "page page-wide" : "page"}>
-          <Notices />
-          <CurrentPage key={visit} page={page} />
-        </div>
-      </main>
-    </div>
+    <DreamFeedProvider>
+      <div className="app">
+        <Sidebar />
+        <main className="main" ref={main}>
+          {/* Memory's tree, editor and diffs, the rubric editor beside its preview, and a proposal's
+              diffs beside their evidence need the room. */}
+          <div className={page === "memory" || page === "rubrics" || page === "dreams" ? "page page-wide" : "page"}>
+            <Notices />
+            <CurrentPage key={visit} page={page} />
+          </div>
+        </main>
+      </div>
+    </DreamFeedProvider>
   );
 }
 
@@ -46,6 +51,8 @@ function CurrentPage({ page }: { page: Page }) {
       return <RubricsPage />;
     case "memory":
       return <MemoryPage />;
+    case "dreams":
+      return <DreamsPage />;
     case "settings":
       return <SettingsPage />;
   }

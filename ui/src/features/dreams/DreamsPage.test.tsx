@@ -1,0 +1,188 @@
+import { act, screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import type { AppError, Dream, DreamInput } from "../../bindings";
+import type { Backend } from "../../ipc";
+import { createMemoryBackend } from "../../ipc/memory";
+import { mockOptionsFromSearch } from "../../ipc/mockScenario";
+import { renderApp } from "../../test/renderApp";
+
+/** The `dreams=demo` scenario, answered at once. */
+const demo = () => createMemoryBackend({ ...mockOptionsFromSearch("?dreams=demo"), delayMs: 0 });
+
+function findStore(name: string): HTMLElement {
+  const found = screen.getAllByTestId("dream-store").find((s) => s.dataset.storeName === name);
+  if (!found) throw new Error(`no store ${name}`);
+  return found;
+}
+
+const rows = (storeName: string) =>
+  within(findStore(storeName))
+    .queryAllByTestId("dream-row")
+    .map((r) => `${r.dataset.status} ${r.dataset.proposal ?? "-"}`);
+
+/** A backend whose dream updates the test pushes, as the core's watch would. */
+function scripted(memory: Backend) {
+  let push: (dream: Dream) => void = () => {};
+  const sent: DreamInput[] = [];
+  const cancelled: string[] = [];
+  let startError: AppError | null = null;
+  const backend: Backend = {
+    ...memory,
+    watchDreams: async (onDream) => {
+      push = onDream;
+      return () => {};
+    },
+    startDream: async (input) => {
+      sent.push(input);
+      if (startError) throw startError;
+      const storeId = input.store_id;
+      return {
+        id: "drm_0100",
+        store_id: storeId,
+        status: "pending",
+        mode: input.mode ?? "review",
+        sessions: ["ses_0003", "ses_0004"],
+        instructions: input.instructions.trim(),
+        model: input.model ?? "claude-sonnet-4-5",
+        processed: 0,
+        model_calls: 0,
+        usage: { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0 },
+        created_at: Date.now(),
+      };
+    },
+    cancelDream: async (id) => {
+      cancelled.push(id);
+    },
+  };
+  return {
+    backend,
+    sent,
+    cancelled,
+    push: (dream: Dream) => act(() => push(dream)),
+    failStart: (error: AppError) => {
+      startError = error;
+    },
+  };
+}
+
+describe("the Dreams page", () => {
+  it("lists each store's dreams with their outcome, counts the proposal waiting, and says what to do", async () => {
+    renderApp({ page: "dreams", backend: demo() });
+    await screen.findAllByTestId("dream-row");
+    expect(screen.getByTestId("nav-dreams").dataset.count).toBe("1");
+    expect(within(screen.getByTestId("nav-dreams")).getByText("1")).toBeTruthy();
+    expect(rows("Project notes")).toEqual(["completed ready", "failed -", "completed applied"]);
+    const [ready, failed] = within(findStore("Project notes")).getAllByTestId("dream-row");
+    expect(ready!.textContent).toContain("Read 2 sessions");
+    expect(ready!.textContent).toContain("“Focus on how the tests are run; leave the storage notes alone.”");
+    expect(within(failed!).getByTestId("dream-error").textContent).toMatch(/^The consolidate stage failed/);
+    expect(await within(findStore("Project notes")).findByTestId("dream-now")).toHaveProperty("textContent", "Dream now · 2 new sessions");
+    expect(within(findStore("Project notes")).getByTestId("dream-schedule").textContent).toMatch(/every day at 03:30[\s\S]*tray/);
+    // A store no agent mounts can't dream, and says why.
+    expect(within(findStore("Reading list")).getByTestId("dream-no-agent").textContent).toMatch(/No agent mounts this store/);
+    expect(within(findStore("Reading list")).queryByTestId("dream-now")).toBeNull();
+  });
+
+  it("sends Dream now's instructions, mode and model; shows the stage and sessions read; cancels", async () => {
+    const dreams = scripted(demo());
+    const { user } = renderApp({ page: "dreams", backend: dreams.backend });
+    const notes = await waitFor(() => findStore("Project notes"));
+    await user.click(await within(notes).findByTestId("dream-now"));
+    await user.type(screen.getByTestId("dream-instructions"), "  Look for slow runs. ");
+    await user.click(screen.getByTestId("dream-mode-auto"));
+    await user.type(screen.getByTestId("dream-model"), "claude-haiku-4-5");
+    await user.click(screen.getByTestId("dream-start"));
+    const storeId = (await dreams.backend.listMemoryStores()).find((s) => s.name === "Project notes")!.id;
+    expect(dreams.sent).toEqual([
+      { store_id: storeId, sessions: [], instructions: "  Look for slow runs. ", mode: "auto", model: "claude-haiku-4-5" },
+    ]);
+    await waitFor(() => expect(rows("Project notes")[0]).toBe("pending -"));
+    expect(screen.queryByTestId("dream-form")).toBeNull();
+
+    const started = await dreams.backend.startDream(dreams.sent[0]!);
+    const running: Dream = { ...started, status: "running", stage: "extract", processed: 1, model_calls: 1 };
+    dreams.push(running);
+    const progress = await screen.findByTestId("dream-progress");
+    expect(progress.dataset.stage).toBe("extract");
+    expect(within(progress).getByTestId("dream-processed").textContent).toBe(" 1 of 2");
+    expect(within(progress).getByRole("progressbar").getAttribute("aria-valuenow")).toBe("1");
+    dreams.push({ ...running, stage: "consolidate", processed: 2 });
+    await waitFor(() => expect(screen.getByTestId("dream-progress").dataset.stage).toBe("consolidate"));
+
+    await user.click(screen.getByTestId("dream-cancel"));
+    expect(dreams.cancelled).toEqual([started.id]);
+    const { stage: _, ...rest } = running;
+    dreams.push({ ...rest, status: "canceled", processed: 2, finished_at: Date.now() });
+    await waitFor(() => expect(rows("Project notes")[0]).toBe("canceled -"));
+    expect(screen.queryByTestId("dream-progress")).toBeNull();
+  });
+
+  it("puts the core's refusals where they help: no key, with a way to Settings", async () => {
+    const dreams = scripted(demo());
+    const { user } = renderApp({ page: "dreams", backend: dreams.backend });
+    const notes = await waitFor(() => findStore("Project notes"));
+    dreams.failStart({
+      code: "invalid_input",
+      field: "provider_id",
+      message: "No API key is set for the provider “Anthropic”. Add one in Settings → Model providers, then dream again.",
+    });
+    await user.click(await within(notes).findByTestId("dream-now"));
+    await user.click(screen.getByTestId("dream-start"));
+    const error = await screen.findByTestId("dream-start-error");
+    expect(error.textContent).toMatch(/No API key is set for the provider “Anthropic”/);
+    await user.click(within(error).getByRole("button", { name: "Open Settings" }));
+    await waitFor(() => expect(screen.getByTestId("nav-settings").getAttribute("aria-current")).toBe("page"));
+  });
+
+  it("checks the instructions' length before asking", async () => {
+    const dreams = scripted(demo());
+    const { user } = renderApp({ page: "dreams", backend: dreams.backend });
+    await user.click(await within(await waitFor(() => findStore("Project notes"))).findByTestId("dream-now"));
+    // Typing 4,097 characters one by one would take long: pasted.
+    await user.click(screen.getByTestId("dream-instructions"));
+    await user.paste("x".repeat(4097));
+    await user.click(screen.getByTestId("dream-start"));
+    expect(screen.getByTestId("field-error-instructions").textContent).toBe("The instructions are 4,097 characters; a dream takes at most 4,096.");
+    expect(dreams.sent).toEqual([]);
+  });
+
+  it("says when there is nothing new to dream about, after a real dream has read it all", async () => {
+    const backend = demo();
+    const { user } = renderApp({ page: "dreams", backend });
+    const notes = await waitFor(() => findStore("Project notes"));
+    await user.click(await within(notes).findByTestId("dream-now"));
+    await user.click(screen.getByTestId("dream-start"));
+    expect(await within(notes).findByTestId("dream-nothing-new", {}, { timeout: 3000 })).toBeTruthy();
+    expect(rows("Project notes")[0]).toBe("completed ready");
+    expect(screen.getByTestId("nav-dreams").dataset.count).toBe("2");
+    expect(within(notes).queryByTestId("dream-now")).toBeNull();
+  });
+
+  it("saves when a store dreams, with the core's message under a bad count", async () => {
+    const backend = demo();
+    const { user } = renderApp({ page: "dreams", backend });
+    const notes = await waitFor(() => findStore("Project notes"));
+    await user.click(await within(notes).findByTestId("dream-settings-open"));
+    await user.click(screen.getByTestId("dream-settings-mode-auto"));
+    await user.click(screen.getByTestId("dream-after"));
+    await user.clear(screen.getByTestId("dream-after-sessions"));
+    await user.type(screen.getByTestId("dream-after-sessions"), "1001");
+    await user.click(screen.getByTestId("dream-settings-save"));
+    expect((await screen.findByTestId("field-error-after_sessions")).textContent).toBe("Dream after between 1 and 1,000 new sessions.");
+    await user.clear(screen.getByTestId("dream-after-sessions"));
+    await user.type(screen.getByTestId("dream-after-sessions"), "5");
+    await user.click(screen.getByTestId("dream-daily"));
+    await user.click(screen.getByTestId("dream-settings-save"));
+    await waitFor(() => expect(within(notes).getByTestId("dream-schedule").textContent).toMatch(/Apply at once · after 5 new sessions/));
+    const storeId = (await backend.listMemoryStores()).find((s) => s.name === "Project notes")!.id;
+    expect(await backend.dreamSettings(storeId)).toEqual({ mode: "auto", after_sessions: 5 });
+  });
+
+  it("shows an empty state without memory stores", async () => {
+    const { user } = renderApp({ page: "dreams" });
+    const empty = await screen.findByTestId("dreams-empty");
+    expect(empty.textContent).toMatch(/No memory stores yet/);
+    await user.click(within(empty).getByRole("button", { name: "Go to Memory" }));
+    await waitFor(() => expect(screen.getByTestId("nav-memory").getAttribute("aria-current")).toBe("page"));
+  });
+});

@@ -850,3 +850,177 @@ test("orchestration: the example team, its run on the timeline live and finished
   const tags = await page.locator('[data-testid="thread-tag"]').allInnerTexts();
   for (const name of ["Researcher", "Writer", "Reviewer"]) assert.ok(tags.includes(name), `${name} tagged in the transcript`);
 });
+
+/** Both themes of the same view: light first, then dark, back to light (the pointer out of the way). */
+async function bothThemes(page, name, shoot = screenshot) {
+  await page.mouse.move(0, 0);
+  await shoot(page, `${name}-light.png`);
+  await useScheme(page, "dark");
+  await shoot(page, `${name}-dark.png`);
+  await useScheme(page, "light");
+}
+
+test("dreams: a store's history, Dream now with its progress, the schedule", { timeout: 90_000 }, async (t) => {
+  const page = await openPage(t, "?dreams=demo");
+  const byId = (id) => page.getByTestId(id);
+  const store = page.locator('[data-testid="dream-store"][data-store-name="Project notes"]');
+  const rows = store.getByTestId("dream-row");
+
+  // The sidebar counts the proposal waiting for review.
+  await page.locator('[data-testid="nav-dreams"][data-count="1"]').waitFor();
+  await byId("nav-dreams").click();
+  await store.getByTestId("dream-now").waitFor();
+  assert.equal(await store.getByTestId("dream-now").innerText(), "Dream now · 2 new sessions");
+  assert.deepEqual(await rows.evaluateAll((all) => all.map((r) => `${r.dataset.status} ${r.dataset.proposal ?? "-"}`)), [
+    "completed ready",
+    "failed -",
+    "completed applied",
+  ]);
+  assert.match(await rows.nth(0).innerText(), /Ready for review[\s\S]*Read 2 sessions[\s\S]*Focus on how the tests are run/);
+  assert.match(await rows.nth(1).getByTestId("dream-error").innerText(), /^The consolidate stage failed: Anthropic is overloaded/);
+  assert.match(await store.getByTestId("dream-schedule").innerText(), /Review first · every day at 03:30[\s\S]*tray/);
+  const unmounted = page.locator('[data-testid="dream-store"][data-store-name="Reading list"]');
+  assert.match(await unmounted.getByTestId("dream-no-agent").innerText(), /No agent mounts this store/);
+  assert.equal(await unmounted.getByTestId("dream-now").count(), 0);
+  await bothThemes(page, "browser-dreams");
+
+  // Dream now, with instructions: the dream shows its stage and the sessions read so far.
+  await store.getByTestId("dream-now").click();
+  await byId("dream-instructions").fill("Look for what slowed the runs down.");
+  await byId("dream-start").click();
+  const live = store.locator('[data-testid="dream-row"][data-status="running"]');
+  await live.getByTestId("dream-processed").filter({ hasText: "1 of 2" }).waitFor();
+  assert.equal(await live.getByTestId("dream-progress").getAttribute("data-stage"), "extract");
+  assert.match(await live.innerText(), /Look for what slowed the runs down/);
+  await bothThemes(page, "browser-dream-running");
+
+  // It ends with a second proposal to review; what it read is no longer new.
+  await page.locator('[data-testid="nav-dreams"][data-count="2"]').waitFor({ timeout: 30_000 });
+  await store.getByTestId("dream-nothing-new").waitFor();
+  assert.equal(await store.getByTestId("dream-now").count(), 0);
+  assert.equal(await rows.first().getAttribute("data-proposal"), "ready");
+
+  // The schedule: a bad count is refused under its field; a good one says Reverie stays in the tray.
+  await store.getByTestId("dream-settings-open").click();
+  await byId("dream-after").check();
+  await byId("dream-after-sessions").fill("0");
+  await byId("dream-settings-save").click();
+  assert.equal(await byId("field-error-after_sessions").innerText(), "Dream after between 1 and 1,000 new sessions.");
+  await bothThemes(page, "browser-dream-settings");
+  await byId("dream-after-sessions").fill("5");
+  await byId("dream-settings-save").click();
+  await store.getByTestId("dream-schedule").filter({ hasText: "every day at 03:30 and after 5 new sessions" }).waitFor();
+});
+
+test("dreams: review a proposal hunk by hunk, apply it over a file edited since, open the result, revert", { timeout: 120_000 }, async (t) => {
+  const page = await openPage(t, "?dreams=demo");
+  const byId = (id) => page.getByTestId(id);
+  const hunk = (id) => page.locator(`[data-testid="proposal-hunk"][data-hunk-id="${id}"]`);
+  const decisions = () => page.locator('[data-testid="proposal-hunk"]').evaluateAll((all) => all.map((h) => `${h.dataset.hunkId} ${h.dataset.decision}`));
+  const openProposal = async () => {
+    await byId("nav-dreams").click();
+    await page.locator('[data-testid="dream-row"][data-dream-id="drm_0003"] [data-testid="dream-open-proposal"]').click();
+    await byId("proposal-file").first().waitFor();
+  };
+
+  // The file the proposal updates is edited first, where its first change goes: that change will conflict.
+  await byId("nav-memory").click();
+  await page.locator('[data-testid="memory-store"][data-store-name="Project notes"]').click();
+  await page.locator('[data-testid="memory-file"][data-path="project/testing.md"]').click();
+  await page.locator('[data-testid="memory-editor"] .cm-content').waitFor();
+  await page.locator('[data-testid="memory-editor"] .cm-content').click();
+  await page.keyboard.press("Control+Home");
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("End");
+  await page.keyboard.type(" Use `npm run test:watch` while working.");
+  await byId("memory-save").click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="memory-version"]').length === 5);
+
+  // The proposal: three files (an update in two hunks, a new file, a rename), a change left out.
+  await openProposal();
+  assert.equal(await byId("proposal-status").getAttribute("data-status"), "ready");
+  assert.deepEqual(await byId("proposal-file").evaluateAll((all) => all.map((f) => `${f.dataset.op} ${f.dataset.path}`)), [
+    "update project/testing.md",
+    "create lessons/interrupted-runs.md",
+    "rename project/style.md",
+  ]);
+  assert.deepEqual(await decisions(), ["0.0 pending", "0.1 pending", "1.0 pending", "2.0 pending"]);
+  assert.match(await byId("proposal-files").innerText(), /style\.md\s*→\s*project\/style\.md/);
+  assert.match(await byId("proposal-dropped").innerText(), /Left out[\s\S]*\.\.\/NOTES\.md: A path can't use/);
+  assert.equal(await byId("evidence-deleted").innerText(), "session deleted");
+  assert.equal(await hunk("0.0").getAttribute("data-current"), "true");
+  await bothThemes(page, "browser-proposal-unified");
+  await byId("layout-split").click();
+  await hunk("0.0").getByTestId("hunk-split").waitFor();
+  await bothThemes(page, "browser-proposal-split");
+  await byId("layout-unified").click();
+
+  // A quote opens its session at the event it comes from.
+  const quote = page.locator('[data-testid="proposal-file"][data-path="project/testing.md"] [data-testid="evidence"]').nth(1);
+  const seq = await quote.getAttribute("data-seq");
+  await quote.getByTestId("evidence-link").click();
+  const focused = byId("focused-event");
+  await focused.waitFor();
+  assert.equal(await focused.getAttribute("data-seq"), seq);
+  assert.match(await focused.innerText(), /ran the tests: both pass/);
+  assert.equal(await byId("session-view").getAttribute("data-session-id"), "ses_0001");
+  await bothThemes(page, "browser-evidence-event");
+
+  // Keyboard review: a accepts and moves on, r rejects; e edits, then Save accepts with the edit.
+  await openProposal();
+  await page.keyboard.press("a");
+  await page.locator('[data-hunk-id="0.0"][data-decision="accepted"]').waitFor();
+  assert.equal(await hunk("0.1").getAttribute("data-current"), "true");
+  await page.keyboard.press("r");
+  await page.locator('[data-hunk-id="0.1"][data-decision="rejected"]').waitFor();
+  assert.equal(await hunk("1.0").getAttribute("data-current"), "true");
+  await page.keyboard.press("e");
+  await page.locator('[data-testid="hunk-editor"] .cm-content').waitFor();
+  await page.keyboard.press("Control+End");
+  await page.keyboard.type("\nSay in NOTES.md why the run stopped.");
+  await hunk("1.0").getByTestId("hunk-edit-save").click();
+  await page.locator('[data-hunk-id="1.0"][data-decision="accepted"][data-edited="true"]').waitFor();
+  await hunk("2.0").getByTestId("hunk-accept").click();
+  await page.locator('[data-hunk-id="2.0"][data-decision="accepted"]').waitFor();
+  assert.deepEqual(await decisions(), ["0.0 accepted", "0.1 rejected", "1.0 accepted", "2.0 accepted"]);
+
+  // Apply, confirmed with the counts: the edited file's change conflicts and shows both sides.
+  await byId("proposal-apply").click();
+  assert.match(await byId("proposal-apply-confirm-strip").innerText(), /Apply 3 changes to 3 files\?[\s\S]*1 change is left out/);
+  await byId("proposal-apply-confirm").click();
+  const report = byId("apply-report");
+  await report.waitFor();
+  assert.equal(await report.getAttribute("data-versions"), "2");
+  assert.equal(await report.getAttribute("data-conflicts"), "1");
+  assert.equal(await byId("proposal-status").getAttribute("data-status"), "applied");
+  assert.deepEqual(await decisions(), ["0.0 conflict", "0.1 rejected", "1.0 applied", "2.0 applied"]);
+  assert.match(await hunk("0.0").getByTestId("conflict-proposed").innerText(), /run it after every change/);
+  assert.match(await hunk("0.0").getByTestId("conflict-theirs").innerText(), /npm run test:watch/);
+  await page.locator('[data-testid="nav-dreams"][data-count="0"]').waitFor();
+  await bothThemes(page, "browser-proposal-applied");
+  await report.getByTestId("report-conflict").click();
+  await page.locator('[data-hunk-id="0.0"][data-current="true"]').waitFor();
+  await bothThemes(page, "browser-proposal-conflict", (p, name) => elementShot(p, hunk("0.0"), name));
+
+  // The Memory page shows the new file, written by the dream.
+  await report.locator('[data-testid="report-open-in-memory"][data-path="lessons/interrupted-runs.md"]').click();
+  await page.locator('[data-testid="memory-editor"] .cm-content').waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid="memory-editor"] .cm-content')?.textContent?.includes("why the run stopped"));
+  assert.equal(await page.getByTestId("memory-version").first().getAttribute("data-actor"), "dream:drm_0003");
+  await byId("memory-diff").waitFor();
+  await screenshot(page, "browser-dream-memory-light.png");
+
+  // The version's author leads back to the proposal. Revert, confirmed: the new file goes, the rename is undone.
+  await byId("actor-dream-link").click();
+  await byId("proposal-review").waitFor();
+  assert.equal(await byId("proposal-review").getAttribute("data-dream-id"), "drm_0003");
+  await byId("proposal-revert").click();
+  await byId("proposal-revert-confirm").click();
+  await byId("apply-report").filter({ hasText: "Reverted." }).waitFor();
+  assert.equal(await byId("proposal-status").getAttribute("data-status"), "reverted");
+  await byId("nav-memory").click();
+  await page.locator('[data-testid="memory-store"][data-store-name="Project notes"]').click();
+  await page.locator('[data-testid="memory-file"][data-path="style.md"]').waitFor();
+  assert.equal(await page.locator('[data-testid="memory-file"][data-path="lessons/interrupted-runs.md"]').count(), 0);
+});

@@ -803,6 +803,7 @@ impl Dreams {
             p.status = ProposalStatus::Rejected;
             p.applied_at = Some(now);
             rows::save_proposal(&self.db.conn(), &p, None)?;
+            let _ = self.updates.send(self.get(id)?);
             return Ok((p, ApplyReport { versions: Vec::new(), conflicts }));
         }
         p.status = ProposalStatus::Applied;

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use chrono::{Local, TimeZone};
+use chrono::Local;
 use reverie_engine::providers::blocking;
 use reverie_protocol::{DreamInput, DreamStatus, ProposalStatus};
 use tauri::menu::{Menu, MenuItem};
@@ -15,8 +15,8 @@ use crate::AppState;
 /// How often the scheduler looks at the stores' dream settings.
 const TICK: Duration = Duration::from_secs(60);
 
-/// Starts the scheduler: every minute, each store whose daily time has come (in the user's
-/// time zone) or that has enough new sessions dreams, in the background.
+/// Starts the scheduler: every minute, each store whose daily or cron time has come (in the
+/// user's time zone) or that has enough new sessions dreams, in the background.
 pub fn start_scheduler<R: Runtime>(app: &AppHandle<R>) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
@@ -25,12 +25,9 @@ pub fn start_scheduler<R: Runtime>(app: &AppHandle<R>) {
             let Some(state) = app.try_state::<AppState>() else { continue };
             let dreams = state.dreams.clone();
             let now = Local::now();
-            let midnight = now.date_naive().and_hms_opt(0, 0, 0).and_then(|m| Local.from_local_datetime(&m).earliest());
-            let Some(midnight) = midnight else { continue };
-            let (now_ms, midnight_ms) = (now.timestamp_millis(), midnight.timestamp_millis());
             let due = match blocking({
                 let dreams = dreams.clone();
-                move || dreams.due(now_ms, midnight_ms)
+                move || dreams.due(now)
             })
             .await
             {

@@ -10,6 +10,11 @@ export type DreamSettings = { mode: DreamMode,
  */
 daily_at?: string, 
 /**
+ * A cron expression (`minute hour day month weekday`, in the user's time zone), like
+ * `30 3 * * 1-5`; none: no cron schedule.
+ */
+cron?: string, 
+/**
  * Dream once this many new sessions have finished; none: not counted.
  */
 after_sessions?: number, };

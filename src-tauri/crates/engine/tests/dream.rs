@@ -312,25 +312,40 @@ async fn one_dream_at_a_time_per_store_and_orphans_fail_at_the_next_start() {
 }
 
 #[tokio::test]
-async fn a_store_dreams_at_its_daily_time_or_after_enough_new_sessions() {
+async fn a_store_dreams_at_its_daily_or_cron_time_or_after_enough_new_sessions() {
+    use chrono::{TimeZone, Utc};
     let e = env().await;
-    let day = 86_400_000i64;
-    let midnight = 10 * day;
+    // 2026-11-26 is a Thursday; the store's last dream started at 1 s after the epoch (never).
+    let at = |h: u32, m: u32| Utc.with_ymd_and_hms(2026, 11, 26, h, m, 0).unwrap();
+    let settings = |daily_at: Option<&str>, cron: Option<&str>, after: Option<u32>| DreamSettings {
+        mode: DreamMode::Auto,
+        daily_at: daily_at.map(Into::into),
+        cron: cron.map(Into::into),
+        after_sessions: after,
+    };
     assert!(!e.dreams.scheduled().unwrap());
-    assert!(e.dreams.due(midnight + 12 * 3_600_000, midnight).unwrap().is_empty(), "no settings, no schedule");
-    let err = e.dreams.set_settings(&e.store.id, DreamSettings { mode: DreamMode::Review, daily_at: Some("25:00".into()), after_sessions: None }).unwrap_err();
-    assert!(matches!(&err, Error::Invalid { field: "daily_at", .. }), "{err:?}");
-    e.dreams.set_settings(&e.store.id, DreamSettings { mode: DreamMode::Auto, daily_at: Some("03:30".into()), after_sessions: None }).unwrap();
+    assert!(e.dreams.due(at(12, 0)).unwrap().is_empty(), "no settings, no schedule");
+    for (bad, field) in [(settings(Some("25:00"), None, None), "daily_at"), (settings(None, Some("every day"), None), "cron"), (settings(None, None, Some(0)), "after_sessions")] {
+        let err = e.dreams.set_settings(&e.store.id, bad).unwrap_err();
+        assert!(matches!(&err, Error::Invalid { field: f, .. } if *f == field), "{err:?}");
+    }
+    e.dreams.set_settings(&e.store.id, settings(Some("03:30"), None, None)).unwrap();
     assert!(e.dreams.scheduled().unwrap());
-    let at = midnight + (3 * 60 + 30) * 60_000;
-    assert!(e.dreams.due(at + 60_000, midnight).unwrap().is_empty(), "nothing new to read");
+    assert!(e.dreams.due(at(3, 31)).unwrap().is_empty(), "nothing new to read");
     e.two_sessions();
-    assert!(e.dreams.due(at - 60_000, midnight).unwrap().is_empty(), "not yet");
-    assert_eq!(e.dreams.due(at + 60_000, midnight).unwrap(), [(e.store.id.clone(), DreamMode::Auto)]);
-    e.dreams.set_settings(&e.store.id, DreamSettings { mode: DreamMode::Review, daily_at: None, after_sessions: Some(3) }).unwrap();
-    assert!(e.dreams.due(at, midnight).unwrap().is_empty(), "two new sessions, three wanted");
+    assert!(e.dreams.due(at(3, 29)).unwrap().is_empty(), "not yet");
+    assert_eq!(e.dreams.due(at(3, 31)).unwrap(), [(e.store.id.clone(), DreamMode::Auto)]);
+    // Saturdays at 18:15, by cron. A time missed by more than two days is not caught up.
+    e.dreams.set_settings(&e.store.id, settings(None, Some("15 18 * * 6"), None)).unwrap();
+    assert!(e.dreams.due(at(18, 16)).unwrap().is_empty(), "Thursday; last Saturday is long gone");
+    let saturday = |h: u32, m: u32| Utc.with_ymd_and_hms(2026, 11, 28, h, m, 0).unwrap();
+    assert!(e.dreams.due(saturday(18, 14)).unwrap().is_empty());
+    assert_eq!(e.dreams.due(saturday(18, 16)).unwrap().len(), 1);
+    assert_eq!(e.dreams.due(saturday(23, 0)).unwrap().len(), 1, "still due: no dream since");
+    e.dreams.set_settings(&e.store.id, settings(None, None, Some(3))).unwrap();
+    assert!(e.dreams.due(at(12, 0)).unwrap().is_empty(), "two new sessions, three wanted");
     e.session("ses_c", vec![EventPayload::UserMessage { text: "One more.".into() }]);
-    assert_eq!(e.dreams.due(at, midnight).unwrap(), [(e.store.id.clone(), DreamMode::Review)]);
+    assert_eq!(e.dreams.due(at(12, 0)).unwrap(), [(e.store.id.clone(), DreamMode::Auto)]);
 }
 
 #[tokio::test]

@@ -221,6 +221,11 @@ pub struct DreamSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub daily_at: Option<String>,
+    /// A cron expression (`minute hour day month weekday`, in the user's time zone), like
+    /// `30 3 * * 1-5`; none: no cron schedule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub cron: Option<String>,
     /// Dream once this many new sessions have finished; none: not counted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]

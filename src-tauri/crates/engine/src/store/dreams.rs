@@ -251,18 +251,19 @@ pub fn applied(conn: &Connection, id: &DreamId) -> Result<String> {
 
 pub fn settings(conn: &Connection, store: &MemoryStoreId) -> Result<DreamSettings> {
     Ok(conn
-        .query_row("SELECT mode, daily_at, after_sessions FROM dream_settings WHERE store_id = ?1", [store.as_str()], |r| {
-            Ok(DreamSettings { mode: enum_col(r, 0)?, daily_at: r.get(1)?, after_sessions: r.get(2)? })
+        .query_row("SELECT mode, daily_at, after_sessions, cron FROM dream_settings WHERE store_id = ?1", [store.as_str()], |r| {
+            Ok(DreamSettings { mode: enum_col(r, 0)?, daily_at: r.get(1)?, after_sessions: r.get(2)?, cron: r.get(3)? })
         })
         .optional()?
-        .unwrap_or(DreamSettings { mode: DreamMode::Review, daily_at: None, after_sessions: None }))
+        .unwrap_or(DreamSettings { mode: DreamMode::Review, daily_at: None, cron: None, after_sessions: None }))
 }
 
 pub fn set_settings(conn: &Connection, store: &MemoryStoreId, s: &DreamSettings) -> Result<()> {
     conn.execute(
-        "INSERT INTO dream_settings (store_id, mode, daily_at, after_sessions) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (store_id) DO UPDATE SET mode = excluded.mode, daily_at = excluded.daily_at, after_sessions = excluded.after_sessions",
-        params![store.as_str(), name(&s.mode), s.daily_at, s.after_sessions],
+        "INSERT INTO dream_settings (store_id, mode, daily_at, after_sessions, cron) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (store_id) DO UPDATE SET mode = excluded.mode, daily_at = excluded.daily_at, after_sessions = excluded.after_sessions,
+             cron = excluded.cron",
+        params![store.as_str(), name(&s.mode), s.daily_at, s.after_sessions, s.cron],
     )?;
     Ok(())
 }
@@ -270,8 +271,10 @@ pub fn set_settings(conn: &Connection, store: &MemoryStoreId, s: &DreamSettings)
 /// Every store's settings (for the scheduler).
 pub fn all_settings(conn: &Connection) -> Result<Vec<(MemoryStoreId, DreamSettings)>> {
     let rows = conn
-        .prepare("SELECT store_id, mode, daily_at, after_sessions FROM dream_settings")?
-        .query_map([], |r| Ok((MemoryStoreId(r.get(0)?), DreamSettings { mode: enum_col(r, 1)?, daily_at: r.get(2)?, after_sessions: r.get(3)? })))?
+        .prepare("SELECT store_id, mode, daily_at, after_sessions, cron FROM dream_settings")?
+        .query_map([], |r| {
+            Ok((MemoryStoreId(r.get(0)?), DreamSettings { mode: enum_col(r, 1)?, daily_at: r.get(2)?, after_sessions: r.get(3)?, cron: r.get(4)? }))
+        })?
         .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }

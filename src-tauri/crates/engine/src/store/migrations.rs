@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("20261127190000_agent_roster", include_str!("../../migrations/20261127190000_agent_roster.sql")),
     ("20261127200000_dreams", include_str!("../../migrations/20261127200000_dreams.sql")),
     ("20261127210000_dream_watermarks", include_str!("../../migrations/20261127210000_dream_watermarks.sql")),
+    ("20261127220000_dream_cron", include_str!("../../migrations/20261127220000_dream_cron.sql")),
 ];
 
 /// Applies every pending migration in one transaction; returns the ids applied.

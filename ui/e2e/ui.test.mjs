@@ -884,8 +884,23 @@ test("dreams: a store's history, Dream now with its progress, the schedule", { t
   assert.equal(await unmounted.getByTestId("dream-now").count(), 0);
   await bothThemes(page, "browser-dreams");
 
-  // Dream now, with instructions: the dream shows its stage and the sessions read so far.
+  // Dream now can read sessions picked by hand: the finished ones of the mounting agents, the
+  // two no dream has read marked. Left off again, it reads those two.
   await store.getByTestId("dream-now").click();
+  await byId("dream-pick-sessions").check();
+  const options = byId("dream-session-option");
+  await options.first().waitFor();
+  assert.deepEqual(await options.evaluateAll((all) => all.map((o) => `${o.dataset.sessionId} ${o.dataset.new ?? "read"}`)), [
+    "ses_0003 true",
+    "ses_0004 true",
+    "ses_0001 read",
+  ]);
+  await options.nth(2).check();
+  assert.equal(await byId("dream-form-note").innerText(), "It will read 1 session picked.");
+  await bothThemes(page, "browser-dream-pick");
+  await byId("dream-pick-sessions").uncheck();
+
+  // Dream now, with instructions: the dream shows its stage and the sessions read so far.
   await byId("dream-instructions").fill("Look for what slowed the runs down.");
   await byId("dream-start").click();
   const live = store.locator('[data-testid="dream-row"][data-status="running"]');
@@ -910,6 +925,7 @@ test("dreams: a store's history, Dream now with its progress, the schedule", { t
   await byId("dream-after-sessions").fill("5");
   await byId("dream-settings-save").click();
   await store.getByTestId("dream-schedule").filter({ hasText: "every day at 03:30 and after 5 new sessions" }).waitFor();
+
 });
 
 test("dreams: review a proposal hunk by hunk, apply it over a file edited since, open the result, revert", { timeout: 120_000 }, async (t) => {

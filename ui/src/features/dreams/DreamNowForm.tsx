@@ -1,21 +1,23 @@
 import { useEffect, useRef, useState } from "react";
-import type { Dream, DreamMode } from "../../bindings";
+import type { Agent, Dream, DreamMode } from "../../bindings";
 import { useBackend } from "../../ipc";
 import { Field } from "../../shared/Field";
 import { useNavigation } from "../../shared/navigation";
 import { Spinner } from "../../shared/Spinner";
 import { useForm } from "../../shared/useForm";
-import { MODE_LABELS, sessionCount } from "./format";
+import { MODE_LABELS, newSessionCount, sessionCount } from "./format";
+import { pickProblem, SessionPicker } from "./SessionPicker";
 
 export const INSTRUCTIONS_MAX_CHARS = 4096;
 
-type DreamField = "instructions" | "model";
-const FIELDS: readonly DreamField[] = ["instructions", "model"];
-const isDreamField = (name: string): name is DreamField => (FIELDS as readonly string[]).includes(name);
+type DreamField = "instructions" | "model" | "sessions";
+const FIELDS: readonly DreamField[] = ["instructions", "model", "sessions"];
 
 interface DreamNowFormProps {
   storeId: string;
-  /** The sessions it will read. */
+  /** The agents that mount the store; "Choose sessions…" lists their finished sessions. */
+  agents: readonly Agent[];
+  /** The sessions it will read unless others are picked: those no dream has read yet. */
   sessions: readonly string[];
   defaultMode: DreamMode;
   /** The model used when none is typed (the first mounting agent's). */
@@ -26,10 +28,18 @@ interface DreamNowFormProps {
   onCancel(): void;
 }
 
-/** "Dream now": optional instructions, review or apply at once, and a model. */
-export function DreamNowForm({ storeId, sessions, defaultMode, defaultModel, onStarted, onNothingNew, onCancel }: DreamNowFormProps) {
+/** "Dream now": the new sessions or ones picked by hand, optional instructions, review or apply at once, and a model. */
+export function DreamNowForm({ storeId, agents, sessions, defaultMode, defaultModel, onStarted, onNothingNew, onCancel }: DreamNowFormProps) {
   const backend = useBackend();
   const { navigate } = useNavigation();
+  const [choosing, setChoosing] = useState(false);
+  const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
+  /** Bumped when the core refused a pick, to list the sessions again. */
+  const [reload, setReload] = useState(0);
+  // The list is the place for a sessions error only while it is shown; otherwise the error
+  // ("nothing new") goes above the buttons.
+  const isDreamField = (name: string): name is DreamField =>
+    (FIELDS as readonly string[]).includes(name) && (name !== "sessions" || choosing);
   const form = useForm(FIELDS, isDreamField);
   const [instructions, setInstructions] = useState("");
   const [mode, setMode] = useState<DreamMode>(defaultMode);
@@ -43,19 +53,21 @@ export function DreamNowForm({ storeId, sessions, defaultMode, defaultModel, onS
     first.current?.focus();
   }, []);
 
+  const tooMany = choosing ? pickProblem(picked.size) : undefined;
   const submit = form.submit(
     () => ({
       instructions:
         length > INSTRUCTIONS_MAX_CHARS
           ? `The instructions are ${length.toLocaleString("en-US")} characters; a dream takes at most ${INSTRUCTIONS_MAX_CHARS.toLocaleString("en-US")}.`
           : undefined,
+      sessions: tooMany,
     }),
     async () => {
       setProviderProblem(false);
       try {
         const dream = await backend.startDream({
           store_id: storeId,
-          sessions: [],
+          sessions: choosing ? [...picked] : [],
           instructions,
           mode,
           ...(model.trim() === "" ? {} : { model: model.trim() }),
@@ -64,13 +76,17 @@ export function DreamNowForm({ storeId, sessions, defaultMode, defaultModel, onS
       } catch (error) {
         const field = (error as { field?: string }).field;
         if (field === "provider_id") setProviderProblem(true);
-        if (field === "sessions") onNothingNew();
+        if (field === "sessions") {
+          if (choosing) setReload((n) => n + 1);
+          else onNothingNew();
+        }
         throw error;
       }
     },
   );
 
   const instructionsControl = form.control("instructions");
+  const sessionsControl = form.control("sessions");
   return (
     <form className="dream-form" onSubmit={submit} noValidate aria-label="Dream now" data-testid="dream-form">
       <Field
@@ -137,6 +153,39 @@ export function DreamNowForm({ storeId, sessions, defaultMode, defaultModel, onS
           />
         </Field>
       </div>
+      <fieldset className="dream-sessions">
+        <legend>Sessions</legend>
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            checked={choosing}
+            onChange={(event) => {
+              setChoosing(event.target.checked);
+              form.clear("sessions");
+            }}
+            data-testid="dream-pick-sessions"
+          />
+          Choose sessions…
+        </label>
+        {choosing ? (
+          <SessionPicker
+            agents={agents}
+            fresh={sessions}
+            picked={picked}
+            onPick={setPicked}
+            onToggle={() => form.clear("sessions")}
+            reload={reload}
+            id={sessionsControl.id}
+            error={form.errors.sessions ?? (picked.size > 0 ? tooMany : undefined)}
+            listRef={sessionsControl.ref}
+          />
+        ) : (
+          <p className="field-hint">
+            It reads the {newSessionCount(sessions.length)}: every finished session of the agents that mount the store since its
+            last dream. Choose to read others again, or fewer.
+          </p>
+        )}
+      </fieldset>
       {form.formError && (
         <div className="form-error dream-form-error" role="alert" data-testid="dream-start-error">
           <span>{form.formError}</span>
@@ -155,7 +204,9 @@ export function DreamNowForm({ storeId, sessions, defaultMode, defaultModel, onS
         <button type="button" className="button button-quiet" onClick={onCancel} disabled={form.busy}>
           Cancel
         </button>
-        <span className="muted small dream-form-note">It will read {sessionCount(sessions.length)}.</span>
+        <span className="muted small dream-form-note" data-testid="dream-form-note">
+          It will read {choosing ? `${sessionCount(picked.size)} picked` : sessionCount(sessions.length)}.
+        </span>
       </div>
     </form>
   );

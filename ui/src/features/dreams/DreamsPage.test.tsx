@@ -1,4 +1,4 @@
-import { act, screen, waitFor, within } from "@testing-library/react";
+import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import type { AppError, Dream, DreamInput } from "../../bindings";
 import type { Backend } from "../../ipc";
@@ -176,6 +176,100 @@ describe("the Dreams page", () => {
     await waitFor(() => expect(within(notes).getByTestId("dream-schedule").textContent).toMatch(/Apply at once · after 5 new sessions/));
     const storeId = (await backend.listMemoryStores()).find((s) => s.name === "Project notes")!.id;
     expect(await backend.dreamSettings(storeId)).toEqual({ mode: "auto", after_sessions: 5 });
+  });
+
+  it("sends the sessions picked by hand, oldest first, marking the ones no dream has read", async () => {
+    const dreams = scripted(demo());
+    const { user } = renderApp({ page: "dreams", backend: dreams.backend });
+    await user.click(await within(await waitFor(() => findStore("Project notes"))).findByTestId("dream-now"));
+    expect(screen.getByTestId("dream-form-note").textContent).toBe("It will read 2 sessions.");
+    await user.click(screen.getByTestId("dream-pick-sessions"));
+    // Finished sessions of the agents that mount the store, newest first; the interrupted one is left out.
+    const options = await screen.findAllByTestId("dream-session-option");
+    expect(options.map((o) => `${o.dataset.sessionId} ${o.dataset.new ?? "read"}`)).toEqual(["ses_0003 true", "ses_0004 true", "ses_0001 read"]);
+    const first = options[0]!.closest("label")!;
+    expect(first.textContent).toMatch(/^Local helperExplain how notes are stored on disk\.Not dreamed yet/);
+    expect(within(first).getByText(/ago|yesterday/).tagName).toBe("TIME");
+
+    // Nothing picked: said under the list, nothing sent.
+    await user.click(screen.getByTestId("dream-start"));
+    expect(screen.getByTestId("field-error-sessions").textContent).toBe("Pick at least one session, or turn off “Choose sessions…” to read the new ones.");
+    expect(dreams.sent).toEqual([]);
+
+    await user.click(options[0]!);
+    await user.click(options[2]!);
+    expect(screen.queryByTestId("field-error-sessions")).toBeNull();
+    expect(screen.getByTestId("dream-form-note").textContent).toBe("It will read 2 sessions picked.");
+    await user.click(screen.getByTestId("dream-start"));
+    expect(dreams.sent.map((input) => input.sessions)).toEqual([["ses_0001", "ses_0003"]]);
+  });
+
+  it("sends no sessions (every new one) unless it is choosing", async () => {
+    const dreams = scripted(demo());
+    const { user } = renderApp({ page: "dreams", backend: dreams.backend });
+    await user.click(await within(await waitFor(() => findStore("Project notes"))).findByTestId("dream-now"));
+    await user.click(screen.getByTestId("dream-pick-sessions"));
+    await user.click((await screen.findAllByTestId("dream-session-option"))[2]!);
+    await user.click(screen.getByTestId("dream-pick-sessions"));
+    expect(screen.queryByTestId("dream-session-option")).toBeNull();
+    await user.click(screen.getByTestId("dream-start"));
+    expect(dreams.sent.map((input) => input.sessions)).toEqual([[]]);
+  });
+
+  it("says when more than 100 sessions are picked, and sends them once at most 100 are", { timeout: 15_000 }, async () => {
+    const dreams = scripted(demo());
+    const [sample] = await dreams.backend.listSessions();
+    const many = Array.from({ length: 101 }, (_, i) => ({
+      ...sample!,
+      id: `ses_${String(i + 1000)}`,
+      agent_id: "agt_0001",
+      agent_name: "Maintainer",
+      status: "idle" as const,
+      created_at: 1_795_000_000_000 + i * 60_000,
+    }));
+    dreams.backend.listSessions = async () => [...many].reverse();
+    const { user } = renderApp({ page: "dreams", backend: dreams.backend });
+    await user.click(await within(await waitFor(() => findStore("Project notes"))).findByTestId("dream-now"));
+    await user.click(screen.getByTestId("dream-pick-sessions"));
+    const options = await screen.findAllByTestId("dream-session-option");
+    expect(options).toHaveLength(101);
+    // A hundred clicks one by one with user-event would take long: plain click events.
+    for (const option of options.slice(0, 100)) fireEvent.click(option);
+    expect(screen.queryByTestId("field-error-sessions")).toBeNull();
+    await user.click(options[100]!);
+    expect(screen.getByTestId("field-error-sessions").textContent).toBe("101 sessions are picked; a dream reads at most 100. Uncheck 1.");
+    await user.click(screen.getByTestId("dream-start"));
+    expect(dreams.sent).toEqual([]);
+    expect(screen.getByTestId("field-error-sessions").textContent).toMatch(/^101 sessions are picked/);
+
+    await user.click(options[0]!);
+    expect(screen.queryByTestId("field-error-sessions")).toBeNull();
+    await user.click(screen.getByTestId("dream-start"));
+    expect(dreams.sent[0]!.sessions).toEqual(many.slice(0, 100).map((s) => s.id));
+  });
+
+  it("shows the core's refusal of a picked session under the list, and lists the sessions again", async () => {
+    const dreams = scripted(demo());
+    const list = dreams.backend.listSessions;
+    let runningAgain = false;
+    dreams.backend.listSessions = async () =>
+      (await list()).map((s) => (runningAgain && s.id === "ses_0001" ? { ...s, status: "running" as const } : s));
+    const { user } = renderApp({ page: "dreams", backend: dreams.backend });
+    await user.click(await within(await waitFor(() => findStore("Project notes"))).findByTestId("dream-now"));
+    await user.click(screen.getByTestId("dream-pick-sessions"));
+    const options = await screen.findAllByTestId("dream-session-option");
+    await user.click(options[1]!);
+    await user.click(options[2]!);
+    runningAgain = true;
+    dreams.failStart({ code: "invalid_input", field: "sessions", message: "Session ses_0001 is still running; let it finish first." });
+    await user.click(screen.getByTestId("dream-start"));
+    expect((await screen.findByTestId("field-error-sessions")).textContent).toBe("Session ses_0001 is still running; let it finish first.");
+    await waitFor(() =>
+      expect(screen.getAllByTestId("dream-session-option").map((o) => o.dataset.sessionId)).toEqual(["ses_0003", "ses_0004"]),
+    );
+    expect(screen.getByTestId("dream-form")).toBeTruthy();
+    expect(screen.queryByTestId("dream-start-error")).toBeNull();
+    expect(screen.getByTestId("dream-form-note").textContent).toBe("It will read 1 session picked.");
   });
 
   it("shows an empty state without memory stores", async () => {

@@ -140,6 +140,7 @@ export function StoreDreams({ store, agents, providers, dreams, onOpen }: StoreD
       {panel === "dream" && canDream && settings && (
         <DreamNowForm
           storeId={store.id}
+          agents={mounting}
           sessions={fresh}
           defaultMode={settings.mode}
           defaultModel={defaultModel}

@@ -926,6 +926,22 @@ test("dreams: a store's history, Dream now with its progress, the schedule", { t
   await byId("dream-settings-save").click();
   await store.getByTestId("dream-schedule").filter({ hasText: "every day at 03:30 and after 5 new sessions" }).waitFor();
 
+  // A cron schedule as a third way: a malformed one is refused under its field.
+  await store.getByTestId("dream-settings-open").click();
+  await byId("dream-cron-on").check();
+  await byId("dream-cron").fill("30 3 * *");
+  await byId("dream-settings-save").click();
+  assert.equal(
+    await byId("field-error-cron").innerText(),
+    "“30 3 * *” is not a cron schedule (it has 4 fields, not 5). Write minute hour day month weekday, like 30 3 * * 1-5.",
+  );
+  await bothThemes(page, "browser-dream-cron");
+  await byId("dream-cron").fill("30 3 * * 1-5");
+  await byId("dream-settings-save").click();
+  await store
+    .getByTestId("dream-schedule")
+    .filter({ hasText: "every day at 03:30, on the cron schedule 30 3 * * 1-5, and after 5 new sessions" })
+    .waitFor();
 });
 
 test("dreams: review a proposal hunk by hunk, apply it over a file edited since, open the result, revert", { timeout: 120_000 }, async (t) => {

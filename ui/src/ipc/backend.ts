@@ -206,7 +206,7 @@ export interface Backend {
   /** Restores what an applied proposal changed; files changed since are listed as conflicts. */
   revertProposal(id: string): Promise<ProposalOutcome>;
   dreamSettings(storeId: string): Promise<DreamSettings>;
-  /** Rejects with `invalid_input` naming `daily_at` or `after_sessions`. */
+  /** Rejects with `invalid_input` naming `daily_at`, `cron` (not a cron schedule) or `after_sessions`. */
   setDreamSettings(storeId: string, settings: DreamSettings): Promise<DreamSettings>;
   /**
    * Every change to any dream (progress, its end, a proposal applied or reverted) until the

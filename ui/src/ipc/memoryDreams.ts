@@ -624,12 +624,18 @@ export function createDreamStore(deps: Deps) {
       if (at !== undefined && !/^([01]\d|2[0-3]):[0-5]\d$/.test(at)) {
         throw invalid("daily_at", `“${at}” is not a time of day; write it as HH:MM, like 03:30.`);
       }
+      const cron = next.cron;
+      if (cron !== undefined) {
+        const problem = cronProblem(cron);
+        if (problem) throw invalid("cron", `“${cron}” is not a cron schedule (${problem}). Write minute hour day month weekday, like 30 3 * * 1-5.`);
+      }
       const after = next.after_sessions;
       if (after !== undefined && (!Number.isInteger(after) || after < 1 || after > 1000)) {
         throw invalid("after_sessions", "Dream after between 1 and 1,000 new sessions.");
       }
       const saved: DreamSettings = { mode: next.mode };
       if (at !== undefined) saved.daily_at = at;
+      if (cron !== undefined) saved.cron = cron;
       if (after !== undefined) saved.after_sessions = after;
       settings.set(storeId, saved);
       return saved;
@@ -721,3 +727,15 @@ export function createDreamStore(deps: Deps) {
 }
 
 export type DreamStore = ReturnType<typeof createDreamStore>;
+
+/**
+ * What is obviously wrong with a cron expression, as far as the memory backend checks: not five
+ * fields (the engine also reads six or seven, and checks each field's values), or characters no
+ * field uses.
+ */
+function cronProblem(expr: string): string | null {
+  const fields = expr.trim().split(/\s+/).filter((f) => f !== "");
+  if (fields.length !== 5) return fields.length === 0 ? "it is empty" : `it has ${fields.length} ${fields.length === 1 ? "field" : "fields"}, not 5`;
+  const odd = fields.find((f) => !/^[0-9A-Za-z*,/-]+$/.test(f));
+  return odd === undefined ? null : `“${odd}” is not a field`;
+}

@@ -5,8 +5,8 @@ import { Spinner } from "../../shared/Spinner";
 import { useForm } from "../../shared/useForm";
 import { MODE_LABELS } from "./format";
 
-type SettingsField = "daily_at" | "after_sessions";
-const FIELDS: readonly SettingsField[] = ["daily_at", "after_sessions"];
+type SettingsField = "daily_at" | "cron" | "after_sessions";
+const FIELDS: readonly SettingsField[] = ["daily_at", "cron", "after_sessions"];
 const isSettingsField = (name: string): name is SettingsField => (FIELDS as readonly string[]).includes(name);
 
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
@@ -18,31 +18,37 @@ interface DreamSettingsFormProps {
   onCancel(): void;
 }
 
-/** When a store dreams on its own (a daily time, after N new sessions) and whether it asks first. */
+/** When a store dreams on its own (a daily time, a cron schedule, after N new sessions) and whether it asks first. */
 export function DreamSettingsForm({ storeId, settings, onSaved, onCancel }: DreamSettingsFormProps) {
   const backend = useBackend();
   const form = useForm(FIELDS, isSettingsField);
   const [mode, setMode] = useState<DreamMode>(settings.mode);
   const [daily, setDaily] = useState(settings.daily_at !== undefined);
   const [at, setAt] = useState(settings.daily_at ?? "03:00");
+  const [byCron, setByCron] = useState(settings.cron !== undefined);
+  const [cron, setCron] = useState(settings.cron ?? "");
   const [after, setAfter] = useState(settings.after_sessions !== undefined);
   const [count, setCount] = useState(String(settings.after_sessions ?? 10));
 
   const submit = form.submit(
     () => ({
       daily_at: daily && !TIME.test(at) ? `“${at}” is not a time of day; write it as HH:MM, like 03:30.` : undefined,
+      // The core reads the expression; only an empty one is caught here.
+      cron: byCron && cron.trim() === "" ? "Write a cron schedule: minute hour day month weekday, like 30 3 * * 1-5." : undefined,
       after_sessions:
         after && !/^\d+$/.test(count.trim()) ? "Write a whole number of sessions, from 1 to 1,000." : undefined,
     }),
     async () => {
       const next: DreamSettings = { mode };
       if (daily) next.daily_at = at;
+      if (byCron) next.cron = cron.trim();
       if (after) next.after_sessions = Number(count.trim());
       onSaved(await backend.setDreamSettings(storeId, next));
     },
   );
 
   const dailyControl = form.control("daily_at");
+  const cronControl = form.control("cron");
   const afterControl = form.control("after_sessions");
   return (
     <form className="dream-settings" onSubmit={submit} noValidate aria-label="When this store dreams" data-testid="dream-settings">
@@ -94,6 +100,37 @@ export function DreamSettingsForm({ storeId, settings, onSaved, onCancel }: Drea
         {form.errors.daily_at && (
           <p className="field-error" id={`${dailyControl.id}-error`} data-testid="field-error-daily_at">
             {form.errors.daily_at}
+          </p>
+        )}
+        <div className={form.errors.cron ? "dream-when-row has-error" : "dream-when-row"}>
+          <label className="checkbox">
+            <input type="checkbox" checked={byCron} onChange={(event) => setByCron(event.target.checked)} data-testid="dream-cron-on" />
+            On a cron schedule
+          </label>
+          <input
+            {...cronControl}
+            type="text"
+            value={cron}
+            disabled={!byCron}
+            onChange={(event) => {
+              setCron(event.target.value);
+              form.clear("cron");
+            }}
+            aria-label="Cron schedule"
+            placeholder="30 3 * * 1-5"
+            spellCheck={false}
+            autoComplete="off"
+            className="mono-input dream-cron-input"
+            data-testid="dream-cron"
+          />
+          <span className="muted small">your time zone</span>
+        </div>
+        <p className="field-hint dream-cron-hint" id={`${cronControl.id}-hint`}>
+          Minute, hour, day, month, weekday (Sunday is 0 or 7): <code>30 3 * * 1-5</code> is 03:30 on weekdays.
+        </p>
+        {form.errors.cron && (
+          <p className="field-error" id={`${cronControl.id}-error`} data-testid="field-error-cron">
+            {form.errors.cron}
           </p>
         )}
         <div className={form.errors.after_sessions ? "dream-when-row has-error" : "dream-when-row"}>

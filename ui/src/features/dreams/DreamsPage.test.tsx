@@ -272,6 +272,34 @@ describe("the Dreams page", () => {
     expect(screen.getByTestId("dream-form-note").textContent).toBe("It will read 1 session picked.");
   });
 
+  it("saves a cron schedule, with the refusal of a malformed one under the field", async () => {
+    const backend = demo();
+    const { user } = renderApp({ page: "dreams", backend });
+    const notes = await waitFor(() => findStore("Project notes"));
+    await user.click(await within(notes).findByTestId("dream-settings-open"));
+    expect(screen.getByTestId("dream-cron")).toHaveProperty("disabled", true);
+    await user.click(screen.getByTestId("dream-cron-on"));
+    await user.click(screen.getByTestId("dream-settings-save"));
+    expect(screen.getByTestId("field-error-cron").textContent).toBe("Write a cron schedule: minute hour day month weekday, like 30 3 * * 1-5.");
+    await user.type(screen.getByTestId("dream-cron"), "every day at 3");
+    expect(screen.queryByTestId("field-error-cron")).toBeNull();
+    await user.click(screen.getByTestId("dream-settings-save"));
+    expect((await screen.findByTestId("field-error-cron")).textContent).toBe(
+      "“every day at 3” is not a cron schedule (it has 4 fields, not 5). Write minute hour day month weekday, like 30 3 * * 1-5.",
+    );
+    expect(document.activeElement).toBe(screen.getByTestId("dream-cron"));
+    await user.clear(screen.getByTestId("dream-cron"));
+    await user.type(screen.getByTestId("dream-cron"), " 30 3 * * 1-5 ");
+    await user.click(screen.getByTestId("dream-settings-save"));
+    await waitFor(() =>
+      expect(within(notes).getByTestId("dream-schedule").textContent).toMatch(/Review first · every day at 03:30 and on the cron schedule 30 3 \* \* 1-5/),
+    );
+    const storeId = (await backend.listMemoryStores()).find((s) => s.name === "Project notes")!.id;
+    expect(await backend.dreamSettings(storeId)).toEqual({ mode: "review", daily_at: "03:30", cron: "30 3 * * 1-5" });
+    await user.click(within(notes).getByTestId("dream-settings-open"));
+    expect(screen.getByTestId("dream-cron")).toHaveProperty("value", "30 3 * * 1-5");
+  });
+
   it("shows an empty state without memory stores", async () => {
     const { user } = renderApp({ page: "dreams" });
     const empty = await screen.findByTestId("dreams-empty");

@@ -75,17 +75,18 @@ export const sessionCount = (n: number) => plural(n, "session", "sessions");
 export const changeCount = (n: number) => plural(n, "change", "changes");
 export const newSessionCount = (n: number) => plural(n, "new session", "new sessions");
 
-/** "Review first · every day at 03:30 · after 5 new sessions", or "… · only when you ask". */
+/** "Review first · every day at 03:30, on the cron schedule 0 12 * * 1 and after 5 new sessions", or "… · only when you ask". */
 export function scheduleSummary(settings: DreamSettings): string {
   const when: string[] = [];
   if (settings.daily_at !== undefined) when.push(`every day at ${settings.daily_at}`);
+  if (settings.cron !== undefined) when.push(`on the cron schedule ${settings.cron}`);
   if (settings.after_sessions !== undefined) when.push(`after ${newSessionCount(settings.after_sessions)}`);
-  return `${MODE_LABELS[settings.mode]} · ${when.length > 0 ? when.join(" and ") : "dreams only when you ask"}`;
+  return `${MODE_LABELS[settings.mode]} · ${when.length > 0 ? nameList(when) : "dreams only when you ask"}`;
 }
 
 /** Whether the store dreams on its own: then closing the window keeps Reverie in the tray. */
 export function scheduled(settings: DreamSettings): boolean {
-  return settings.daily_at !== undefined || settings.after_sessions !== undefined;
+  return settings.daily_at !== undefined || settings.cron !== undefined || settings.after_sessions !== undefined;
 }
 
 export function ended(dream: Dream): boolean {

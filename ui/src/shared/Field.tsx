@@ -10,7 +10,7 @@ interface FieldProps {
   hint?: ReactNode;
   /** Shown at the right of the label (a counter, "Optional"). */
   aside?: ReactNode;
-  className?: string;
+  className?: string | undefined;
   children: ReactNode;
 }
 

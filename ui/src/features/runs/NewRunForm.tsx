@@ -16,6 +16,7 @@ import {
   utf8Bytes,
   validateRunInput,
   wholeNumberIn,
+  type RunField,
   type RunFieldErrors,
 } from "../../shared/runs";
 import { useForm } from "../../shared/useForm";
@@ -37,15 +38,15 @@ export function NewRunForm({ agents, lastWorkspace, initialAgentId, onStarted, o
   const [agentId, setAgentId] = useState(
     (initialAgentId !== undefined && agents.some((a) => a.id === initialAgentId) ? initialAgentId : agents[0]?.id) ?? "",
   );
-  const [maxThreads, setMaxThreads] = useState(String(MAX_THREADS.default));
+  const threads = useWholeNumber(MAX_THREADS, "subagents at once");
   const [workspace, setWorkspace] = useState(lastWorkspace);
   const [task, setTask] = useState("");
   const [browsing, setBrowsing] = useState(false);
   // Grading: a rubric ("" for none) and its settings, as typed.
   const [rubricId, setRubricId] = useState("");
   const [description, setDescription] = useState("");
-  const [maxIterations, setMaxIterations] = useState(String(MAX_ITERATIONS.default));
-  const [passes, setPasses] = useState(String(GRADER_PASSES.default));
+  const iterations = useWholeNumber(MAX_ITERATIONS, "iterations");
+  const passes = useWholeNumber(GRADER_PASSES, "passes");
   const [graderProvider, setGraderProvider] = useState("");
   const [graderModel, setGraderModel] = useState("");
   const rubrics = useList(loadRubrics);
@@ -86,17 +87,14 @@ export function NewRunForm({ agents, lastWorkspace, initialAgentId, onStarted, o
 
   const agent = agents.find((a) => a.id === agentId);
   const coordinator = (agent?.roster.length ?? 0) > 0;
-  const threads = wholeNumberIn(maxThreads, MAX_THREADS, "subagents at once");
-  const iterations = wholeNumberIn(maxIterations, MAX_ITERATIONS, "iterations");
-  const passCount = wholeNumberIn(passes, GRADER_PASSES, "passes");
   const outcome: OutcomeInput | undefined =
     rubricId === ""
       ? undefined
       : {
           description: description.trim(),
           rubric_id: rubricId,
-          max_iterations: "value" in iterations ? iterations.value : MAX_ITERATIONS.default,
-          grader_passes: "value" in passCount ? passCount.value : GRADER_PASSES.default,
+          max_iterations: iterations.value,
+          grader_passes: passes.value,
           ...(graderProvider === "" ? {} : { grader_provider_id: graderProvider }),
           ...(graderModel.trim() === "" ? {} : { grader_model: graderModel.trim() }),
         };
@@ -105,14 +103,14 @@ export function NewRunForm({ agents, lastWorkspace, initialAgentId, onStarted, o
     workspace: workspace.trim(),
     task,
     // Only a coordinator has subagents to run at once.
-    ...(coordinator ? { max_threads: "value" in threads ? threads.value : MAX_THREADS.default } : {}),
+    ...(coordinator ? { max_threads: threads.value } : {}),
     ...(outcome ? { outcome } : {}),
   };
   const validate = (): RunFieldErrors => {
     const found = validateRunInput(input);
-    if (coordinator && "error" in threads) found.max_threads = threads.error;
-    if (outcome && "error" in iterations) found["outcome.max_iterations"] = iterations.error;
-    if (outcome && "error" in passCount) found["outcome.grader_passes"] = passCount.error;
+    if (coordinator && threads.error) found.max_threads = threads.error;
+    if (outcome && iterations.error) found["outcome.max_iterations"] = iterations.error;
+    if (outcome && passes.error) found["outcome.grader_passes"] = passes.error;
     return found;
   };
   const submit = form.submit(validate, async () => onStarted(await backend.startRun(input)));
@@ -215,29 +213,15 @@ export function NewRunForm({ agents, lastWorkspace, initialAgentId, onStarted, o
         </Field>
 
         {coordinator && (
-          <Field
+          <NumberField
+            form={form}
             className="run-threads"
             label="Subagents at once"
-            id={`${id}-max_threads`}
             field="max_threads"
-            error={errors.max_threads}
+            number={threads}
             hint={`${MAX_THREADS.min}–${MAX_THREADS.max}. ${agent?.name ?? "The agent"} delegates to ${rosterNames(agent, agents)}; beyond this many working at once, delegations wait their turn.`}
-          >
-            <input
-              {...control("max_threads")}
-              type="number"
-              inputMode="numeric"
-              min={MAX_THREADS.min}
-              max={MAX_THREADS.max}
-              step={1}
-              value={maxThreads}
-              onChange={(event) => {
-                setMaxThreads(event.target.value);
-                clear("max_threads");
-              }}
-              data-testid="run-max-threads"
-            />
-          </Field>
+            testId="run-max-threads"
+          />
         )}
 
         <fieldset className="run-outcome" data-testid="run-outcome" data-enabled={rubricId !== ""}>
@@ -313,50 +297,22 @@ export function NewRunForm({ agents, lastWorkspace, initialAgentId, onStarted, o
                 />
               </Field>
               <div className="run-outcome-row">
-                <Field
+                <NumberField
+                  form={form}
                   label="Iterations at most"
-                  id={`${id}-outcome.max_iterations`}
                   field="outcome.max_iterations"
-                  error={errors["outcome.max_iterations"]}
+                  number={iterations}
                   hint={`${MAX_ITERATIONS.min}–${MAX_ITERATIONS.max}: how many times the work is graded at most.`}
-                >
-                  <input
-                    {...control("outcome.max_iterations")}
-                    type="number"
-                    inputMode="numeric"
-                    min={MAX_ITERATIONS.min}
-                    max={MAX_ITERATIONS.max}
-                    step={1}
-                    value={maxIterations}
-                    onChange={(event) => {
-                      setMaxIterations(event.target.value);
-                      clear("outcome.max_iterations");
-                    }}
-                    data-testid="run-max-iterations"
-                  />
-                </Field>
-                <Field
+                  testId="run-max-iterations"
+                />
+                <NumberField
+                  form={form}
                   label="Grader passes"
-                  id={`${id}-outcome.grader_passes`}
                   field="outcome.grader_passes"
-                  error={errors["outcome.grader_passes"]}
+                  number={passes}
                   hint={`${GRADER_PASSES.min}–${GRADER_PASSES.max}: independent gradings that vote per criterion.`}
-                >
-                  <input
-                    {...control("outcome.grader_passes")}
-                    type="number"
-                    inputMode="numeric"
-                    min={GRADER_PASSES.min}
-                    max={GRADER_PASSES.max}
-                    step={1}
-                    value={passes}
-                    onChange={(event) => {
-                      setPasses(event.target.value);
-                      clear("outcome.grader_passes");
-                    }}
-                    data-testid="run-grader-passes"
-                  />
-                </Field>
+                  testId="run-grader-passes"
+                />
               </div>
               <div className="run-outcome-row">
                 <Field
@@ -432,4 +388,66 @@ function rosterNames(agent: Agent | undefined, agents: readonly Agent[]): string
   const names = (agent?.roster ?? []).flatMap((id) => agents.find((a) => a.id === id)?.name ?? []);
   if (names.length === 0) return "its roster";
   return names.length === 1 ? names[0]! : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+}
+
+type Range = { default: number; min: number; max: number };
+
+/** A whole number as typed, and what it means: the number (the default while it is empty or wrong) or why it is wrong. */
+interface WholeNumber {
+  range: Range;
+  text: string;
+  setText(text: string): void;
+  value: number;
+  error: string | undefined;
+}
+
+function useWholeNumber(range: Range, what: string): WholeNumber {
+  const [text, setText] = useState(String(range.default));
+  const checked = wholeNumberIn(text, range, what);
+  return {
+    range,
+    text,
+    setText,
+    value: "value" in checked ? checked.value : range.default,
+    error: "error" in checked ? checked.error : undefined,
+  };
+}
+
+interface NumberFieldProps {
+  form: ReturnType<typeof useForm<RunField>>;
+  field: RunField;
+  label: string;
+  hint: string;
+  number: WholeNumber;
+  testId: string;
+  className?: string;
+}
+
+/** A whole-number field in its range, its error cleared as it is typed in. */
+function NumberField({ form, field, label, hint, number, testId, className }: NumberFieldProps) {
+  return (
+    <Field
+      className={className}
+      label={label}
+      id={`${form.id}-${field}`}
+      field={field}
+      error={form.errors[field]}
+      hint={hint}
+    >
+      <input
+        {...form.control(field)}
+        type="number"
+        inputMode="numeric"
+        min={number.range.min}
+        max={number.range.max}
+        step={1}
+        value={number.text}
+        onChange={(event) => {
+          number.setText(event.target.value);
+          form.clear(field);
+        }}
+        data-testid={testId}
+      />
+    </Field>
+  );
 }

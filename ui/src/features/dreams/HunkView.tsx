@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type Ref } from "react";
 import type { FileChange, ProposalHunk } from "../../bindings";
 import type { ReviewDecision } from "../../ipc";
+import { DIFF_SIGNS, DiffRow } from "../../shared/DiffRow";
 import { MarkdownEditor, type MarkdownEditorHandle } from "../../shared/MarkdownEditor";
 import { Spinner } from "../../shared/Spinner";
 import { hunkHeader, type NumberedLine } from "../memory/history";
@@ -29,8 +30,6 @@ interface HunkViewProps {
   onCloseEditor(): void;
   ref?: Ref<HTMLDivElement>;
 }
-
-const SIGNS = { context: " ", added: "+", removed: "−" } as const;
 
 /** One hunk of a proposed change: its lines (unified or side by side), its decision, and its actions. */
 export function HunkView({
@@ -141,20 +140,7 @@ function UnifiedLines({ lines, label }: { lines: readonly NumberedLine[]; label:
   return (
     <div className="diff phunk-diff" role="table" aria-label={label} data-testid="hunk-unified">
       {lines.map((line, i) => (
-        <div key={i} className={`diff-line diff-${line.kind}`} role="row" data-testid="diff-line" data-kind={line.kind}>
-          <span className="diff-no" role="cell" aria-label={line.old === null ? "added" : `old line ${line.old}`}>
-            {line.old ?? ""}
-          </span>
-          <span className="diff-no" role="cell" aria-label={line.new === null ? "removed" : `new line ${line.new}`}>
-            {line.new ?? ""}
-          </span>
-          <span className="diff-sign" role="cell" aria-hidden="true">
-            {SIGNS[line.kind]}
-          </span>
-          <span className="diff-text" role="cell">
-            {line.text === "" ? "\u00a0" : line.text}
-          </span>
-        </div>
+        <DiffRow key={i} line={line} />
       ))}
     </div>
   );
@@ -175,7 +161,7 @@ function SplitLines({ lines, label }: { lines: readonly NumberedLine[]; label: s
               <span key={side} className={`split-cell diff-${cell.kind}`} role="cell" data-kind={cell.kind}>
                 <span className="diff-no">{cell.no}</span>
                 <span className="diff-sign" aria-hidden="true">
-                  {SIGNS[cell.kind]}
+                  {DIFF_SIGNS[cell.kind]}
                 </span>
                 <span className="diff-text">{cell.text === "" ? "\u00a0" : cell.text}</span>
               </span>

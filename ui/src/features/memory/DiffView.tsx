@@ -1,7 +1,6 @@
 import type { DiffHunk } from "../../bindings";
+import { DiffRow } from "../../shared/DiffRow";
 import { hunkHeader, numberLines } from "./history";
-
-const SIGNS = { context: " ", added: "+", removed: "−" } as const;
 
 /** A unified diff from hunks: line numbers on both sides, added and removed lines coloured. */
 export function DiffView({ hunks, label }: { hunks: readonly DiffHunk[]; label: string }) {
@@ -20,20 +19,7 @@ export function DiffView({ hunks, label }: { hunks: readonly DiffHunk[]; label: 
             <span role="cell">{hunkHeader(hunk)}</span>
           </div>
           {numberLines(hunk).map((line, i) => (
-            <div key={i} className={`diff-line diff-${line.kind}`} role="row" data-testid="diff-line" data-kind={line.kind}>
-              <span className="diff-no" role="cell" aria-label={line.old === null ? "added" : `old line ${line.old}`}>
-                {line.old ?? ""}
-              </span>
-              <span className="diff-no" role="cell" aria-label={line.new === null ? "removed" : `new line ${line.new}`}>
-                {line.new ?? ""}
-              </span>
-              <span className="diff-sign" role="cell" aria-hidden="true">
-                {SIGNS[line.kind]}
-              </span>
-              <span className="diff-text" role="cell">
-                {line.text === "" ? "\u00a0" : line.text}
-              </span>
-            </div>
+            <DiffRow key={i} line={line} />
           ))}
         </div>
       ))}

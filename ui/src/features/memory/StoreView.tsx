@@ -5,6 +5,7 @@ import { BackIcon } from "../../shared/icons";
 import { LoadError } from "../../shared/LoadError";
 import { fileCount } from "../../shared/memory";
 import { useNavigation } from "../../shared/navigation";
+import { pickPath } from "../../shared/pickPath";
 import { formatBytes } from "../../shared/runs";
 import { Spinner } from "../../shared/Spinner";
 import { FilePanel } from "./FilePanel";
@@ -132,13 +133,7 @@ export function StoreView({ store, initialPath, onBack, onChanged }: StoreViewPr
 
   const runTransfer = async (kind: "export" | "import") => {
     setTransfer(null);
-    let folder: string | null;
-    try {
-      folder = await backend.pickFolder();
-    } catch (err) {
-      setTransfer({ tone: "error", text: toAppError(err).message });
-      return;
-    }
+    const folder = await pickPath(() => backend.pickFolder(), setTransfer);
     if (folder === null) return;
     setTransfer({ tone: "busy", text: kind === "export" ? `Exporting to ${folder}…` : `Importing from ${folder}…` });
     try {

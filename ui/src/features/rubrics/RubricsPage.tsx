@@ -3,6 +3,7 @@ import type { Rubric, RubricTemplate } from "../../bindings";
 import { toAppError, useBackend } from "../../ipc";
 import { ChevronIcon } from "../../shared/icons";
 import { LoadError } from "../../shared/LoadError";
+import { pickPath } from "../../shared/pickPath";
 import { Spinner } from "../../shared/Spinner";
 import { loadRubrics, loadRubricTemplates, useList } from "../../shared/useList";
 import { formatRelative } from "../runs/format";
@@ -94,13 +95,7 @@ export function RubricsPage() {
   const importFile = () =>
     leave("Import a rubric", async () => {
       setNotice(null);
-      let path: string | null;
-      try {
-        path = await backend.pickMarkdownFile();
-      } catch (err) {
-        setNotice({ tone: "error", text: toAppError(err).message });
-        return;
-      }
+      const path = await pickPath(() => backend.pickMarkdownFile(), setNotice);
       if (path === null) return;
       setNotice({ tone: "busy", text: `Importing ${path}…` });
       try {

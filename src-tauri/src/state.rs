@@ -5,12 +5,12 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use reverie_engine::providers::process_env;
-use reverie_engine::dream::{Dreams, DreamsParts};
+use reverie_engine::dream::Dreams;
 use reverie_engine::outcome::Rubrics;
-use reverie_engine::session::{owner, EventLog, Owner, Runs, RunsParts};
+use reverie_engine::session::{owner, Owner, Runs};
 use reverie_engine::memory::mirror::{MirrorWatch, MIRROR_DIR};
 use reverie_engine::memory::Mirror;
-use reverie_engine::{Agents, Clock, Database, Ids, Memory, Providers, Secrets, SystemClock, UuidIds};
+use reverie_engine::{Agents, Clock, Core, CoreParts, Database, Ids, Memory, Providers, Secrets, SystemClock, UuidIds};
 use reverie_llm::StreamOptions;
 use reverie_protocol::{AppStatus, Notice, NoticeLevel};
 use tauri::{Manager, Runtime};
@@ -112,13 +112,8 @@ impl AppState {
         };
         let on_disk = db.path() != std::path::Path::new(":memory:");
         let db = Arc::new(db);
-        let providers = Providers::new(db.clone(), secrets.clone(), clock.clone(), ids.clone(), process_env());
-        let agents = Agents::new(db.clone(), clock.clone(), ids.clone());
         // The memory stores, mirrored as plain files under <data>/memory for the user's own editor.
         let mirror = Arc::new(Mirror::new(paths.data_dir.join(MIRROR_DIR), db.clone(), clock.clone(), ids.clone()));
-        let memory = Memory::new(db.clone(), clock.clone(), ids.clone()).with_listener(mirror.clone());
-        let rubrics = Rubrics::new(db.clone(), clock.clone(), ids.clone());
-        let log = Arc::new(EventLog::new(db.clone(), clock.clone()));
         let owner = match on_disk.then(|| Owner::acquire(&paths.data_dir, &*ids)) {
             Some(Ok(owner)) => owner,
             Some(Err(e)) => {
@@ -127,6 +122,16 @@ impl AppState {
             }
             None => Owner::in_process(&*ids),
         };
+        let Core { providers, agents, memory, rubrics, log, dreams, runs } = Core::new(CoreParts {
+            db,
+            secrets: secrets.clone(),
+            clock,
+            ids,
+            env: process_env(),
+            memory_listener: Some(mirror.clone()),
+            owner,
+            stream_options: StreamOptions::default(),
+        });
         // Sessions whose process died (a crash, a kill -9 of the CLI) become resumable.
         let data_dir = paths.data_dir.clone();
         match log.recover_interrupted(&|id| owner::is_alive(&data_dir, id)) {
@@ -140,7 +145,7 @@ impl AppState {
             Err(e) => tracing::error!(error = %e, "couldn't check for interrupted sessions"),
         }
         // Dreams a dead process left running become failed: nothing of them was written.
-        match Dreams::recover_in(&db, clock.now_ms(), &|id| owner::is_alive(&data_dir, id)) {
+        match dreams.recover(&|id| owner::is_alive(&data_dir, id)) {
             Ok(ids) if !ids.is_empty() => notices.push(Notice {
                 id: format!("dream-failed-{}", ids[0].as_str()),
                 level: NoticeLevel::Info,
@@ -150,27 +155,6 @@ impl AppState {
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "couldn't check for interrupted dreams"),
         }
-        let dreams = Dreams::new(DreamsParts {
-            db: db.clone(),
-            memory: memory.clone(),
-            providers: providers.clone(),
-            agents: agents.clone(),
-            log: log.clone(),
-            clock: clock.clone(),
-            ids: ids.clone(),
-            owner: owner.id().to_owned(),
-            stream_options: StreamOptions::default(),
-        });
-        let runs = Runs::new(RunsParts {
-            log,
-            agents: agents.clone(),
-            providers: providers.clone(),
-            memory: memory.clone(),
-            rubrics: rubrics.clone(),
-            ids,
-            owner,
-            stream_options: StreamOptions::default(),
-        });
         Self { providers, agents, memory, rubrics, dreams, mirror, mirror_watch: Mutex::new(None), runs, watches: Default::default(), secrets, updates: Updates::new(update_source), paths, notices }
     }
 

@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use reverie_engine::providers::{blocking, process_env};
-use reverie_engine::dream::{Dreams, DreamsParts};
+use reverie_engine::dream::Dreams;
 use reverie_engine::outcome::Rubrics;
-use reverie_engine::session::{owner, EventLog, Owner, Runs, RunsParts};
-use reverie_engine::{Agents, Clock, Database, Memory, Providers, Secrets, SystemClock, UuidIds};
+use reverie_engine::session::{owner, Owner, Runs};
+use reverie_engine::{Agents, Clock, Core, CoreParts, Database, Memory, Providers, Secrets, SystemClock, UuidIds};
 use reverie_protocol::{Agent, Provider, Rubric};
 
 use crate::exit::{Failure, Outcome};
@@ -56,39 +56,18 @@ impl Engine {
         }
         let db = Arc::new(db);
         let ids = Arc::new(UuidIds);
-        let providers = Providers::new(
-            db.clone(),
-            Arc::new(Secrets::detect()),
-            clock.clone(),
-            ids.clone(),
-            process_env(),
-        );
-        let agents = Agents::new(db.clone(), clock.clone(), ids.clone());
         let owner = Owner::acquire(&data_dir, &*ids)?;
-        let memory = Memory::new(db.clone(), clock.clone(), ids.clone());
-        let rubrics = Rubrics::new(db.clone(), clock.clone(), ids.clone());
-        let log = Arc::new(EventLog::new(db.clone(), clock.clone()));
-        let dreams = Dreams::new(DreamsParts {
+        let core = Core::new(CoreParts {
             db,
-            memory: memory.clone(),
-            providers: providers.clone(),
-            agents: agents.clone(),
-            log: log.clone(),
+            secrets: Arc::new(Secrets::detect()),
             clock,
-            ids: ids.clone(),
-            owner: owner.id().to_owned(),
-            stream_options: reverie_llm::StreamOptions::default(),
-        });
-        let runs = Runs::new(RunsParts {
-            log,
-            agents: agents.clone(),
-            providers: providers.clone(),
-            memory: memory.clone(),
-            rubrics: rubrics.clone(),
             ids,
+            env: process_env(),
+            memory_listener: None,
             owner,
             stream_options: reverie_llm::StreamOptions::default(),
         });
+        let Core { providers, agents, memory, rubrics, dreams, runs, .. } = core;
         let engine = Self {
             data_dir,
             providers,

@@ -3,6 +3,7 @@
 
 pub mod agents;
 pub mod clock;
+pub mod core;
 pub mod dream;
 pub mod error;
 pub mod memory;
@@ -16,6 +17,7 @@ pub mod tools;
 
 pub use agents::Agents;
 pub use clock::{Clock, Ids, SystemClock, UuidIds};
+pub use core::{Core, CoreParts};
 pub use error::{Error, Result};
 pub use memory::Memory;
 pub use providers::Providers;

@@ -16,7 +16,8 @@ import type {
 import { applyChosen, around, rebase } from "../shared/proposal";
 import type { AgentStore } from "./memoryAgents";
 import { diffLines } from "./memoryDiff";
-import { cost, type SessionStore } from "./memoryRuns";
+import { cost } from "./memoryPricing";
+import type { SessionStore } from "./memoryRuns";
 import { firstLine } from "./memoryScripts";
 import { sha256Hex, type MemoryStores, type StoreChange } from "./memoryStores";
 

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod concurrency;
 mod crash;
 mod dream;
 mod orchestration;

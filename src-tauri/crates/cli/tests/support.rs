@@ -57,8 +57,14 @@ impl Cli {
     /// Also the provider “Fake” (at the fake) and the agent “coder” on it, with `agent_flags`.
     pub async fn with_agent(replies: Vec<Reply>, agent_flags: &[&str]) -> Self {
         let cli = Self::empty(replies).await;
-        let url = cli.fake.openai_base_url();
-        cli.ok(&[
+        cli.add_fake_agent(agent_flags).await;
+        cli
+    }
+
+    /// Adds the provider “Fake” (at the fake) and the agent “coder” on it, with `agent_flags`.
+    pub async fn add_fake_agent(&self, agent_flags: &[&str]) {
+        let url = self.fake.openai_base_url();
+        self.ok(&[
             "providers",
             "add",
             "--name",
@@ -82,8 +88,7 @@ impl Cli {
             "You fix notes.",
         ];
         args.extend_from_slice(agent_flags);
-        cli.ok(&args).await;
-        cli
+        self.ok(&args).await;
     }
 
     pub fn ws(&self) -> String {

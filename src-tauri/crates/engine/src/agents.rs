@@ -145,7 +145,7 @@ impl Agents {
     /// Deletes an agent and takes it out of every roster that named it (in one transaction).
     pub fn delete(&self, id: &AgentId) -> Result<()> {
         let conn = self.db.conn();
-        let tx = conn.unchecked_transaction()?;
+        let tx = crate::store::write_tx(&conn)?;
         for mut coordinator in rows::rostering(&tx, id)? {
             coordinator.roster.retain(|m| m != id);
             rows::update(&tx, &coordinator)?;

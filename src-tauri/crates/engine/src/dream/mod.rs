@@ -503,7 +503,7 @@ impl Dreams {
         let (db, d, p) = (self.db.clone(), dream.clone(), proposal.clone());
         blocking(move || {
             let conn = db.conn();
-            let tx = conn.unchecked_transaction()?;
+            let tx = crate::store::write_tx(&conn)?;
             rows::insert_proposal(&tx, &p)?;
             rows::mark_dreamed(&tx, &d.store_id, &d.sessions, &d.id, &agents)?;
             rows::progress(&tx, &d)?;

@@ -206,7 +206,7 @@ impl Memory {
         also: impl FnOnce(&rusqlite::Connection, &[MemoryVersion]) -> Result<()>,
     ) -> Result<Vec<MemoryVersion>> {
         let conn = self.db.conn();
-        let tx = conn.unchecked_transaction()?;
+        let tx = crate::store::write_tx(&conn)?;
         let info = rows::store(&tx, store)?.ok_or_else(|| store_not_found(store))?;
         // What the mirror must do once this commits: (path, new content or None).
         let mut mirror: Vec<(String, Option<String>)> = Vec::new();

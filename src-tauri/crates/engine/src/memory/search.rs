@@ -51,7 +51,7 @@ impl Memory {
     /// Records why memory was loaded.
     pub fn record_access(&self, records: &[MemoryAccessRecord]) -> Result<()> {
         let conn = self.db.conn();
-        let tx = conn.unchecked_transaction()?;
+        let tx = crate::store::write_tx(&conn)?;
         {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO memory_access (session_id, thread_id, store_id, path, kind, query, time_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

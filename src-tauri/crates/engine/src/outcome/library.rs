@@ -72,16 +72,7 @@ impl Rubrics {
 
     /// A rubric with its latest version (a deleted one too: outcomes still refer to it).
     pub fn get(&self, id: &RubricId) -> Result<Rubric> {
-        let conn = self.db.conn();
-        let (name, created_at, updated_at) = conn
-            .query_row("SELECT name, created_at, updated_at FROM rubrics WHERE id = ?1", [id.as_str()], |r| {
-                Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?))
-            })
-            .optional()?
-            .ok_or_else(|| not_found(id))?;
-        let latest: u32 = conn.query_row("SELECT MAX(version) FROM rubric_versions WHERE rubric_id = ?1", [id.as_str()], |r| r.get(0))?;
-        let latest = version_row(&conn, id, latest)?.ok_or_else(|| not_found(id))?;
-        Ok(Rubric { id: id.clone(), name, latest, created_at, updated_at })
+        load(&self.db.conn(), id)
     }
 
     pub fn version(&self, id: &RubricId, version: u32) -> Result<RubricVersion> {
@@ -111,7 +102,7 @@ impl Rubrics {
         let id = RubricId(self.ids.new_id("rub"));
         let now = self.clock.now_ms();
         let conn = self.db.conn();
-        let tx = conn.unchecked_transaction()?;
+        let tx = crate::store::write_tx(&conn)?;
         tx.execute(
             "INSERT INTO rubrics (id, name, name_key, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
             params![id.as_str(), name, name_key(&name), now],
@@ -164,9 +155,10 @@ impl Rubrics {
     /// Saves `source` as the next version (nothing when it is unchanged) and renames.
     pub fn save(&self, id: &RubricId, name: &str, source: &str) -> Result<Rubric, SaveError> {
         let name = check_name(name)?;
-        let current = self.get(id)?;
         let conn = self.db.conn();
-        let tx = conn.unchecked_transaction()?;
+        let tx = crate::store::write_tx(&conn)?;
+        // Read inside the write transaction, so two saves at once make versions n+1 and n+2.
+        let current = load(&tx, id)?;
         let now = self.clock.now_ms();
         if current.latest.source != source {
             let criteria = parse(source).map_err(SaveError::Rubric)?;
@@ -193,6 +185,18 @@ impl Rubrics {
         }
         Ok(())
     }
+}
+
+fn load(conn: &Connection, id: &RubricId) -> Result<Rubric> {
+    let (name, created_at, updated_at) = conn
+        .query_row("SELECT name, created_at, updated_at FROM rubrics WHERE id = ?1", [id.as_str()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?
+        .ok_or_else(|| not_found(id))?;
+    let latest: u32 = conn.query_row("SELECT MAX(version) FROM rubric_versions WHERE rubric_id = ?1", [id.as_str()], |r| r.get(0))?;
+    let latest = version_row(conn, id, latest)?.ok_or_else(|| not_found(id))?;
+    Ok(Rubric { id: id.clone(), name, latest, created_at, updated_at })
 }
 
 fn version_row(conn: &Connection, id: &RubricId, version: u32) -> Result<Option<RubricVersion>> {

@@ -197,7 +197,7 @@ pub fn interrupt_orphans(conn: &Connection, now_ms: i64, alive: &dyn Fn(&str) ->
 
 /// Appends `payloads` in one transaction, numbering them after the session's last `seq`.
 pub fn append(conn: &Connection, session: &SessionId, thread: &ThreadId, time_ms: i64, payloads: Vec<EventPayload>) -> Result<Vec<SessionEvent>> {
-    let tx = conn.unchecked_transaction()?;
+    let tx = super::write_tx(conn)?;
     let last: i64 = tx
         .query_row("SELECT last_seq FROM sessions WHERE id = ?1", [session.as_str()], |r| r.get(0))
         .optional()?

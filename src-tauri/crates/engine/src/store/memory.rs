@@ -58,7 +58,7 @@ pub fn insert_store(conn: &Connection, id: &MemoryStoreId, name: &str, descripti
 }
 
 pub fn delete_store(conn: &Connection, id: &MemoryStoreId) -> Result<bool> {
-    let tx = conn.unchecked_transaction()?;
+    let tx = super::write_tx(conn)?;
     tx.execute("DELETE FROM memory_fts WHERE rowid IN (SELECT rowid FROM memory_files WHERE store_id = ?1)", [id.as_str()])?;
     let n = tx.execute("DELETE FROM memory_stores WHERE id = ?1", [id.as_str()])?;
     tx.commit()?;

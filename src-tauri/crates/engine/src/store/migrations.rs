@@ -19,11 +19,31 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("20261127220000_dream_cron", include_str!("../../migrations/20261127220000_dream_cron.sql")),
 ];
 
-/// Applies every pending migration in one transaction; returns the ids applied.
+/// Applies every pending migration in one transaction; returns the ids applied. Two processes
+/// opening a new database at once both find migrations pending; the second waits for the
+/// first's write lock, then reads again inside its own transaction and finds nothing to do.
 pub(crate) fn apply(conn: &Connection, now_ms: i64) -> Result<Vec<&'static str>> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT",
     )?;
+    if pending(conn)?.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tx = super::write_tx(conn)?;
+    let pending = pending(&tx)?;
+    for (id, sql) in &pending {
+        tx.execute_batch(sql).map_err(|e| Error::Internal(format!("migration {id} failed: {e}")))?;
+        tx.execute("INSERT INTO schema_migrations (id, applied_at) VALUES (?1, ?2)", params![id, now_ms])?;
+    }
+    tx.commit()?;
+    if !pending.is_empty() {
+        tracing::info!(count = pending.len(), "applied migrations");
+    }
+    Ok(pending.iter().map(|(id, _)| *id).collect())
+}
+
+/// The migrations not yet applied, in order; an id this build does not know is a newer database.
+fn pending(conn: &Connection) -> Result<Vec<&'static (&'static str, &'static str)>> {
     let known: Vec<String> = conn
         .prepare("SELECT id FROM schema_migrations ORDER BY id")?
         .query_map([], |r| r.get(0))?
@@ -33,18 +53,7 @@ pub(crate) fn apply(conn: &Connection, now_ms: i64) -> Result<Vec<&'static str>>
             "This database was written by a newer version of Reverie (migration {unknown}). Update Reverie to open it."
         )));
     }
-    let pending: Vec<_> = MIGRATIONS.iter().filter(|(id, _)| !known.iter().any(|k| k == id)).collect();
-    if pending.is_empty() {
-        return Ok(Vec::new());
-    }
-    let tx = conn.unchecked_transaction()?;
-    for (id, sql) in &pending {
-        tx.execute_batch(sql).map_err(|e| Error::Internal(format!("migration {id} failed: {e}")))?;
-        tx.execute("INSERT INTO schema_migrations (id, applied_at) VALUES (?1, ?2)", params![id, now_ms])?;
-    }
-    tx.commit()?;
-    tracing::info!(count = pending.len(), "applied migrations");
-    Ok(pending.iter().map(|(id, _)| *id).collect())
+    Ok(MIGRATIONS.iter().filter(|(id, _)| !known.iter().any(|k| k == id)).collect())
 }
 
 #[cfg(test)]

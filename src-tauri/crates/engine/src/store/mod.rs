@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 pub use migrations::MIGRATIONS;
 
@@ -22,8 +22,10 @@ use crate::{Error, Result};
 /// The database file's name inside the data dir.
 pub const DB_FILE: &str = "reverie.db";
 
-/// How long a writer waits for another connection's lock before failing.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a writer waits for another connection's write lock before failing. The app, the
+/// CLI and scheduled runs share one file, and a dream's apply or an import can hold the lock
+/// for a while; every wait goes through SQLite's busy handler, set here and nowhere else.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// What happened while opening, for the start-up notices.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +92,16 @@ impl Database {
     pub fn conn(&self) -> MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// Begins a transaction that writes. Every writing transaction starts here, as
+/// `BEGIN IMMEDIATE`: the write lock is taken up front, waiting through the busy handler for
+/// other processes to commit. A transaction begun deferred that reads and then writes cannot
+/// be upgraded once another connection has committed in between: SQLite answers "database is
+/// locked" at once, whatever the busy timeout (clippy's `disallowed-methods` keeps the other
+/// ways of beginning one out of the code).
+pub fn write_tx(conn: &Connection) -> rusqlite::Result<Transaction<'_>> {
+    Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
 }
 
 /// Opens the file, sets the pragmas and runs `PRAGMA integrity_check`. `Err` carries why

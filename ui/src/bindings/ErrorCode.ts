@@ -3,4 +3,4 @@
 /**
  * What went wrong, as a code the UI branches on. Never match on the message text.
  */
-export type ErrorCode = "invalid_input" | "not_found" | "conflict" | "database" | "keychain" | "network" | "auth" | "model_not_found" | "provider" | "internal";
+export type ErrorCode = "invalid_input" | "not_found" | "conflict" | "needs_confirmation" | "database" | "keychain" | "network" | "auth" | "model_not_found" | "provider" | "internal";

@@ -17,4 +17,9 @@ max_threads?: number,
 /**
  * Grade the work against a rubric and let the agent revise until it is satisfied.
  */
-outcome?: OutcomeInput, };
+outcome?: OutcomeInput, 
+/**
+ * The user confirmed that the agent may work on their whole home folder (refused with
+ * `needs_confirmation` otherwise).
+ */
+allow_home?: boolean, };

@@ -230,6 +230,7 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   invalid_input: true,
   not_found: true,
   conflict: true,
+  needs_confirmation: true,
   database: true,
   keychain: true,
   network: true,

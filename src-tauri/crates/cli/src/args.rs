@@ -138,6 +138,9 @@ pub struct RunArgs {
     /// The folder the agent works in; every tool stays inside it. Default: the current folder.
     #[arg(long, short = 'w', value_name = "DIR")]
     pub workspace: Option<PathBuf>,
+    /// Let the agent work on your whole home folder (refused without it).
+    #[arg(long)]
+    pub yes_home: bool,
     #[command(flatten)]
     pub stream: StreamFlags,
     /// Subagent threads a coordinator may run at once (1–25, default 8).

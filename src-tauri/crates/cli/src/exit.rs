@@ -53,7 +53,12 @@ impl Failure {
 
 impl From<reverie_engine::Error> for Failure {
     fn from(e: reverie_engine::Error) -> Self {
-        Self::new(AppError::from(e).message)
+        let asks_for_home = matches!(e, reverie_engine::Error::NeedsConfirmation { field: "workspace", .. });
+        let message = AppError::from(e).message;
+        if asks_for_home {
+            return Self::new(format!("{message} To confirm, run again with --yes-home."));
+        }
+        Self::new(message)
     }
 }
 

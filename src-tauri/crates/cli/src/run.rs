@@ -51,6 +51,7 @@ pub async fn run(engine: &Engine, args: RunArgs) -> Outcome {
         task,
         max_threads: args.max_threads,
         outcome,
+        allow_home: Some(args.yes_home),
     };
     let signals = Signals::listen()?;
     // The run's subscription was made before it began: the first streamed text is seen live.

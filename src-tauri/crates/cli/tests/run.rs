@@ -5,7 +5,7 @@ use reverie_protocol::{EventPayload, IdleReason, SessionStatus};
 use reverie_testkit::Reply;
 use serde_json::json;
 
-use crate::support::{names, parse_events, Cli};
+use crate::support::{finish, names, parse_events, Cli};
 
 fn multi_step() -> Vec<Reply> {
     vec![
@@ -359,4 +359,23 @@ async fn the_turn_limit_exits_4_and_says_how_to_continue() {
         cli.sessions().await[0].stop_reason,
         Some(IdleReason::MaxTurns)
     );
+}
+
+#[tokio::test]
+async fn risky_workspaces_are_refused_and_the_home_folder_needs_yes_home() {
+    let cli = Cli::with_agent(vec![Reply::new().text("Done.")], &[]).await;
+    for (folder, words) in [("/", "is the whole file system"), ("/etc", "belongs to the operating system"), ("/usr", "belongs to the operating system")] {
+        let ran = cli.run(&["run", "--agent", "coder", "--workspace", folder, "Tidy up"]).await;
+        assert_eq!(ran.code, 1, "{ran:#?}");
+        assert!(ran.stderr.contains(words) && ran.stderr.contains("Choose a project folder instead."), "{folder}: {}", ran.stderr);
+    }
+    // The home folder (this test's own) is refused until --yes-home says so.
+    let home = cli.workspace.path().to_owned();
+    let ran = finish(cli.command(&["run", "--agent", "coder", "--workspace", &cli.ws(), "Tidy up"]).env("HOME", &home).spawn().unwrap()).await;
+    assert_eq!(ran.code, 1, "{ran:#?}");
+    assert!(ran.stderr.contains("is your whole home folder") && ran.stderr.contains("run again with --yes-home"), "{}", ran.stderr);
+    assert!(cli.sessions().await.is_empty(), "nothing was recorded");
+    let ran = finish(cli.command(&["run", "--agent", "coder", "--workspace", &cli.ws(), "--yes-home", "Tidy up"]).env("HOME", &home).spawn().unwrap()).await;
+    assert_eq!(ran.code, 0, "{ran:#?}");
+    assert_eq!(cli.sessions().await.len(), 1);
 }

@@ -82,7 +82,7 @@ async fn once(subagents: usize, calls: usize, latency_ms: u64) -> (f64, f64, Vec
         owner: Owner::in_process(&*ids),
         stream_options: StreamOptions::default(),
     });
-    let run = RunInput { agent_id: coordinator.id, workspace: workspace.path().display().to_string(), task: "Do all parts.".into(), max_threads: Some(subagents.min(25) as u32), outcome: None };
+    let run = RunInput { agent_id: coordinator.id, workspace: workspace.path().display().to_string(), task: "Do all parts.".into(), max_threads: Some(subagents.min(25) as u32), outcome: None, allow_home: None };
     let wall = Instant::now();
     let started = runs.start(run, RunOptions::default()).await.unwrap();
     let id = started.summary.id.clone();

@@ -11,6 +11,9 @@ pub enum Error {
     /// Something the user typed is wrong; `field` names the input.
     #[error("{message}")]
     Invalid { field: &'static str, message: String },
+    /// Allowed only once the user says yes explicitly; `field` names the input it is about.
+    #[error("{message}")]
+    NeedsConfirmation { field: &'static str, message: String },
     #[error("{0}")]
     NotFound(String),
     #[error("{message}")]
@@ -35,6 +38,7 @@ impl From<Error> for AppError {
     fn from(err: Error) -> Self {
         match err {
             Error::Invalid { field, message } => AppError::invalid(field, message),
+            Error::NeedsConfirmation { field, message } => AppError::new(ErrorCode::NeedsConfirmation, message).with_field(field),
             Error::NotFound(message) => AppError::new(ErrorCode::NotFound, message),
             Error::Conflict { field, message } => {
                 let e = AppError::new(ErrorCode::Conflict, message);

@@ -217,7 +217,7 @@ impl Env {
     }
 
     async fn run(&self, agent: &reverie_protocol::Agent, task: &str) -> SessionId {
-        let input = RunInput { agent_id: agent.id.clone(), workspace: self.workspace.path().display().to_string(), task: task.into(), max_threads: None, outcome: None };
+        let input = RunInput { agent_id: agent.id.clone(), workspace: self.workspace.path().display().to_string(), task: task.into(), max_threads: None, outcome: None, allow_home: None };
         let started = self.runs.start(input, RunOptions::default()).await.unwrap();
         let outcome = tokio::time::timeout(WAIT, started.done).await.unwrap().unwrap().unwrap();
         assert_eq!(outcome.reason, IdleReason::EndTurn);

@@ -95,7 +95,7 @@ fn agent_input(name: &str, provider: &str, tools: Vec<ToolRule>) -> AgentInput {
 
 impl Env {
     pub fn input(&self, task: &str) -> RunInput {
-        RunInput { agent_id: self.agent.id.clone(), workspace: self.workspace.path().display().to_string(), task: task.into(), max_threads: None, outcome: None }
+        RunInput { agent_id: self.agent.id.clone(), workspace: self.workspace.path().display().to_string(), task: task.into(), max_threads: None, outcome: None, allow_home: None }
     }
 
     pub async fn start(&self, task: &str) -> Started {

@@ -13,6 +13,9 @@ pub enum ErrorCode {
     NotFound,
     /// The request clashes with what is stored (for example a duplicate name).
     Conflict,
+    /// The request is allowed only with the user's explicit yes (for example the whole home
+    /// folder as a workspace); ask, then send it again with the confirmation set.
+    NeedsConfirmation,
     /// The local database failed.
     Database,
     /// The OS keychain could not store or read a secret.

@@ -268,6 +268,11 @@ pub struct RunInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub outcome: Option<OutcomeInput>,
+    /// The user confirmed that the agent may work on their whole home folder (refused with
+    /// `needs_confirmation` otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub allow_home: Option<bool>,
 }
 
 /// One message on a session view's live stream: a stored event, or streamed text that the

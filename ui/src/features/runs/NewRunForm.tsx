@@ -42,6 +42,8 @@ export function NewRunForm({ agents, lastWorkspace, initialAgentId, onStarted, o
   const [workspace, setWorkspace] = useState(lastWorkspace);
   const [task, setTask] = useState("");
   const [browsing, setBrowsing] = useState(false);
+  // The core's question when the folder is the whole home folder: asked once, answered here.
+  const [homeQuestion, setHomeQuestion] = useState<string | null>(null);
   // Grading: a rubric ("" for none) and its settings, as typed.
   const [rubricId, setRubricId] = useState("");
   const [description, setDescription] = useState("");
@@ -76,6 +78,7 @@ export function NewRunForm({ agents, lastWorkspace, initialAgentId, onStarted, o
       const picked = await backend.pickFolder();
       if (picked !== null) {
         setWorkspace(picked);
+        setHomeQuestion(null);
         clear("workspace");
       }
     } catch (error) {
@@ -113,7 +116,17 @@ export function NewRunForm({ agents, lastWorkspace, initialAgentId, onStarted, o
     if (outcome && passes.error) found["outcome.grader_passes"] = passes.error;
     return found;
   };
-  const submit = form.submit(validate, async () => onStarted(await backend.startRun(input)));
+  const start = async (confirmed: RunInput) => {
+    try {
+      onStarted(await backend.startRun(confirmed));
+    } catch (error) {
+      const appError = toAppError(error);
+      if (appError.code !== "needs_confirmation" || appError.field !== "workspace") throw error;
+      setHomeQuestion(appError.message);
+    }
+  };
+  const submit = form.submit(validate, () => start(input));
+  const confirmHome = form.submit(validate, () => start({ ...input, allow_home: true }));
 
   const bytes = utf8Bytes(task);
   const rubric = rubrics.items?.find((r) => r.id === rubricId) ?? null;
@@ -171,6 +184,7 @@ export function NewRunForm({ agents, lastWorkspace, initialAgentId, onStarted, o
               value={workspace}
               onChange={(event) => {
                 setWorkspace(event.target.value);
+                setHomeQuestion(null);
                 clear("workspace");
               }}
               placeholder="/home/you/projects/my-project"
@@ -183,6 +197,26 @@ export function NewRunForm({ agents, lastWorkspace, initialAgentId, onStarted, o
               Browse…
             </button>
           </div>
+          {homeQuestion !== null && (
+            <div className="run-home-question" role="alert" data-testid="run-home-question">
+              <p>{homeQuestion}</p>
+              <div className="run-home-actions">
+                <button type="button" className="button button-danger" onClick={confirmHome} data-testid="run-confirm-home">
+                  Let the agent work on my whole home folder
+                </button>
+                <button
+                  type="button"
+                  className="button"
+                  onClick={() => {
+                    setHomeQuestion(null);
+                    form.controls.current.workspace?.focus();
+                  }}
+                >
+                  Choose another folder
+                </button>
+              </div>
+            </div>
+          )}
         </Field>
 
         <Field

@@ -78,6 +78,35 @@ describe("Runs", () => {
     expect(starts).toBe(1);
   });
 
+  it("asks before the agent works on the whole home folder, and starts only once confirmed", async () => {
+    const inputs: RunInput[] = [];
+    const memory = createMemoryBackend(withAgent());
+    const question = "/home/you is your whole home folder: the agent could read and change any of your files, settings and keys in it. Choose a project folder inside it, or confirm that the agent may work on all of it.";
+    const backend: Backend = {
+      ...memory,
+      startRun: (input) => {
+        inputs.push(input);
+        if (input.allow_home !== true) return Promise.reject({ code: "needs_confirmation", message: question, field: "workspace" });
+        return memory.startRun(input);
+      },
+    };
+    const { user } = await openNewRun(backend);
+    await user.type(screen.getByTestId("run-workspace"), "/home/you");
+    await user.type(screen.getByTestId("run-task"), "Tidy up.");
+    await user.click(screen.getByTestId("run-start"));
+    const asked = await screen.findByTestId("run-home-question");
+    expect(asked.textContent).toContain(question);
+    expect(screen.queryByTestId("session-view")).toBeNull();
+    // Choosing another folder puts the question away and the cursor in the folder field.
+    await user.click(within(asked).getByRole("button", { name: "Choose another folder" }));
+    expect(screen.queryByTestId("run-home-question")).toBeNull();
+    expect(document.activeElement).toBe(screen.getByTestId("run-workspace"));
+    await user.click(screen.getByTestId("run-start"));
+    await user.click(await screen.findByTestId("run-confirm-home"));
+    expect(await screen.findByTestId("session-view")).toBeTruthy();
+    expect(inputs.map((i) => i.allow_home)).toEqual([undefined, undefined, true]);
+  });
+
   it("streams a run, asks to approve the command, and finishes", async () => {
     const { user, backend } = await openNewRun(withAgent());
     expect(screen.getByTestId<HTMLSelectElement>("run-agent").selectedOptions[0]!.textContent).toBe("Helper");

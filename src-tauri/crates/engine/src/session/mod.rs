@@ -1,6 +1,7 @@
 //! Sessions: the append-only event log every view is rebuilt from, the agent loop that writes
 //! into it, and [`Runs`], which starts, watches, cancels and resumes them.
 
+pub mod folder;
 mod history;
 mod log;
 pub mod owner;

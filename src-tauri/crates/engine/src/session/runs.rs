@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use super::folder::{self, home_dir, Confirmed};
 use super::history::history_from_events;
 use super::permissions::{Approvals, PermissionPolicy};
 use super::run::{run_thread, Opening, Run, RunOutcome, ThreadRole};
@@ -142,7 +143,7 @@ impl Runs {
     #[tracing::instrument(skip_all, fields(agent_id = input.agent_id.as_str()))]
     pub async fn start(self: &Arc<Self>, input: RunInput, options: RunOptions) -> Result<Started> {
         let task = check_task(&input.task)?.to_owned();
-        let workspace = check_workspace(&input.workspace)?;
+        let workspace = folder::check(&input.workspace, Confirmed { home: input.allow_home.unwrap_or(false) }, home_dir().as_deref())?;
         let max_threads = input.max_threads.unwrap_or(DEFAULT_MAX_THREADS);
         if !(1..=MAX_THREADS).contains(&max_threads) {
             return Err(Error::invalid("max_threads", format!("Choose between 1 and {MAX_THREADS} subagent threads at once (you chose {max_threads}).")));
@@ -208,7 +209,8 @@ impl Runs {
                 other => other,
             })?;
         }
-        let workspace = check_workspace(&row.workspace)?;
+        // The folder was accepted (and the home folder confirmed) when the session started.
+        let workspace = folder::check(&row.workspace, Confirmed { home: true }, home_dir().as_deref())?;
         let agent_id = row.agent_id.clone().ok_or_else(|| Error::invalid("id", "This session has no agent to continue with; start a new run."))?;
         // An outcome the log leaves unsettled goes on where it stopped; its grader is checked
         // before the session is claimed.
@@ -658,49 +660,6 @@ fn check_task(task: &str) -> Result<&str> {
         ));
     }
     Ok(task)
-}
-
-fn check_workspace(path: &str) -> Result<Workspace> {
-    let path = path.trim();
-    if path.is_empty() {
-        return Err(Error::invalid("workspace", "Choose the folder the agent works in."));
-    }
-    let folder = Path::new(path);
-    if !folder.is_absolute() {
-        return Err(Error::invalid("workspace", format!("Give the folder's full path (starting with /), not “{path}”.")));
-    }
-    match std::fs::metadata(folder) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Error::invalid("workspace", format!("The folder {path} does not exist. Choose an existing folder.")))
-        }
-        Err(e) => return Err(Error::invalid("workspace", format!("Reverie can't open {path} ({e}). Choose a folder you can open."))),
-        Ok(meta) if !meta.is_dir() => {
-            return Err(Error::invalid("workspace", format!("{path} is a file, not a folder. Choose the folder that contains it.")))
-        }
-        Ok(_) => {}
-    }
-    if !writable(folder) {
-        return Err(Error::invalid(
-            "workspace",
-            format!("The folder {path} is read-only for you, so the agent couldn't save its work. Choose a folder you can write to."),
-        ));
-    }
-    Workspace::new(folder).map_err(|e| Error::invalid("workspace", format!("{}. Choose another folder.", capitalize(&e.to_string()))))
-}
-
-fn writable(folder: &Path) -> bool {
-    use std::os::unix::ffi::OsStrExt;
-    let Ok(c_path) = std::ffi::CString::new(folder.as_os_str().as_bytes()) else { return false };
-    // SAFETY: access(2) reads a NUL-terminated path we own.
-    unsafe { libc::access(c_path.as_ptr(), libc::W_OK) == 0 }
-}
-
-fn capitalize(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 fn human_bytes(n: usize) -> String {

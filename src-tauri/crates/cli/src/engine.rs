@@ -118,6 +118,12 @@ impl Engine {
     pub async fn rubric(&self, arg: &str) -> Outcome<Rubric> {
         let (rubrics, arg) = (self.rubrics.clone(), arg.trim().to_owned());
         let path = std::path::Path::new(&arg);
+        if path.is_dir() {
+            return Err(Failure::new(format!(
+                "{arg} is a folder, not a rubric. Give the path of a rubric's Markdown file (for example {}/rubric.md) or a rubric's name from the app's Rubrics page.",
+                arg.trim_end_matches('/')
+            )));
+        }
         if !path.is_file() {
             return blocking(move || {
                 rubrics.by_name(&arg).map_err(|e| match e {

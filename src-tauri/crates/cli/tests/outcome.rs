@@ -70,6 +70,10 @@ async fn a_bad_budget_or_an_unknown_rubric_exits_1_and_records_nothing() {
     let ran = cli.run(&["run", "--agent", "coder", "--rubric", "No such rubric", "Write notes"]).await;
     assert_eq!(ran.code, 1, "{ran:#?}");
     assert!(ran.stderr.contains("There is no rubric named “No such rubric”"), "{}", ran.stderr);
+    let folder = cli.data.path().display().to_string();
+    let ran = cli.run(&["run", "--agent", "coder", "--rubric", &folder, "Write notes"]).await;
+    assert_eq!(ran.code, 1, "{ran:#?}");
+    assert!(ran.stderr.contains("is a folder, not a rubric") && ran.stderr.contains("rubric.md"), "{}", ran.stderr);
     std::fs::write(&file, "# Notes\nNo list items here.\n").unwrap();
     let ran = cli.run(&["run", "--agent", "coder", "--rubric", &rubric, "Write notes"]).await;
     assert_eq!(ran.code, 1, "{ran:#?}");

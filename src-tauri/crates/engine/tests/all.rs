@@ -13,4 +13,5 @@ mod secrets_real;
 mod store;
 mod tools;
 mod tools_escape;
+mod tools_race;
 mod tools_run_command;

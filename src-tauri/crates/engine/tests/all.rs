@@ -3,6 +3,7 @@
 mod dream;
 mod event_log;
 mod memory_mirror;
+mod memory_mirror_race;
 mod memory;
 mod orchestration;
 mod outcome;

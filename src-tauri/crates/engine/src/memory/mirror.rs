@@ -156,8 +156,26 @@ impl Mirror {
         let folder = self.create_store_dir(&root, &info)?;
         if keep_ours {
             let ours = rows::file(&self.db.conn(), store, &path)?;
-            write_out(&folder, &path, ours.as_ref().map(|f| f.content.as_str()), Expect::Any)
+            // Replace what the disk holds now (the user saw it), not a save landing meanwhile.
+            let seen = match read_disk(&folder, &path) {
+                Disk::Text { sha, .. } => Some(Some(sha)),
+                Disk::Absent => Some(None),
+                Disk::Bad(_) => None,
+            };
+            let expect = seen.as_ref().map_or(Expect::Any, |sha| Expect::Synced(sha.as_deref()));
+            let written = write_out(&folder, &path, ours.as_ref().map(|f| f.content.as_str()), expect)
                 .map_err(|e| io_error("write", &dir.join(&path), &e))?;
+            if let Written::Raced(now) = written {
+                let theirs = match &now {
+                    Disk::Text { content, .. } => Some(content.as_str()),
+                    _ => None,
+                };
+                sync_rows::put_conflict(&self.db.conn(), store, &path, theirs, None, self.clock.now_ms())?;
+                return Err(Error::Conflict {
+                    field: Some("path"),
+                    message: format!("{path} was saved in the folder again just now; nothing was overwritten. Look at it again, then choose."),
+                });
+            }
             sync_rows::set_synced(&self.db.conn(), store, &path, ours.as_ref().map(|f| f.sha256.as_str()))?;
         } else {
             let disk = read_disk(&folder, &path);

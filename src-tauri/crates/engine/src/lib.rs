@@ -2,6 +2,7 @@
 //! both drive it, and `cargo test` needs no window.
 
 pub mod agents;
+pub mod beneath;
 pub mod clock;
 pub mod core;
 pub mod dream;

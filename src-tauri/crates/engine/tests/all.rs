@@ -3,6 +3,7 @@
 mod dream;
 mod event_log;
 mod memory_mirror;
+mod memory_mirror_race;
 mod memory;
 mod orchestration;
 mod outcome;
@@ -13,4 +14,5 @@ mod secrets_real;
 mod store;
 mod tools;
 mod tools_escape;
+mod tools_race;
 mod tools_run_command;

@@ -321,3 +321,40 @@ async fn a_store_deleted_while_an_agent_mounts_it_is_left_out_with_a_clear_answe
     assert!(results[0].1 && results[0].0.contains("no tool named \"memory_search\""), "{results:?}");
     assert!(e.memory.accesses_of_session(&id).unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn memory_write_without_a_sha256_only_creates_and_names_the_sha256_it_would_replace() {
+    use reverie_engine::memory::tools::{MemoryContext, Mounted};
+    use reverie_engine::tools::{ToolContext, ToolSet, Workspace};
+    use reverie_protocol::ThreadId;
+
+    let m = memory();
+    let id = store(&m, "Notes");
+    // A file the mirror just imported from an edit in the folder.
+    let imported = m.apply(&id, write("a.md", "# A\nedited in the folder\n"), None, &Actor::External).unwrap();
+    let sha = imported.sha256.clone().unwrap();
+    let cx = Arc::new(MemoryContext {
+        memory: m.clone(),
+        mounts: vec![Mounted { store: m.store(&id).unwrap(), access: MemoryAccess::ReadWrite }],
+        session: SessionId("ses_1".into()),
+        thread: ThreadId("thr_1".into()),
+    });
+    let tools = cx.tools().into_iter().fold(ToolSet::default(), ToolSet::with);
+    let ws = tempfile::tempdir().unwrap();
+    let ctx = ToolContext::new(Workspace::new(ws.path()).unwrap(), tokio_util::sync::CancellationToken::new());
+    let call = |input: serde_json::Value| {
+        let (tools, ctx) = (&tools, &ctx);
+        async move { tools.call("memory_write", input, ctx).await.unwrap() }
+    };
+
+    let blind = call(json!({"path": "a.md", "content": "# A\nwritten blind\n"})).await;
+    assert!(blind.is_error, "a blind write over an existing file is refused: {}", blind.content);
+    assert!(blind.content.contains(&sha) && blind.content.contains("memory_read") && blind.content.contains("expected_sha256"), "{}", blind.content);
+    assert_eq!(m.read(&id, "a.md").unwrap().content, "# A\nedited in the folder\n", "the imported edit is kept");
+
+    let replaced = call(json!({"path": "a.md", "content": "# A\nreplaced knowingly\n", "expected_sha256": sha})).await;
+    assert!(!replaced.is_error && replaced.content.starts_with("updated a.md"), "{}", replaced.content);
+    let created = call(json!({"path": "b.md", "content": "# B\nnew\n"})).await;
+    assert!(!created.is_error && created.content.starts_with("created b.md"), "{}", created.content);
+    assert_eq!(m.read(&id, "a.md").unwrap().content, "# A\nreplaced knowingly\n");
+}

@@ -499,3 +499,19 @@ async fn search_files_errors() {
     assert!(f.err("search_files", json!({"pattern": ""})).await.contains("pattern is empty"));
     assert!(f.err("search_files", json!({"pattern": "x", "path": "nope"})).await.contains("nope does not exist"));
 }
+
+#[tokio::test]
+async fn search_files_says_which_files_it_skipped_for_their_size() {
+    let f = Fixture::new();
+    f.write("a.txt", "needle here\n");
+    let big = fs::File::create(f.ws.join("big.log")).unwrap();
+    big.set_len(11 * 1024 * 1024).unwrap();
+    let found = f.ok("search_files", json!({"pattern": "needle"})).await;
+    assert!(found.starts_with("a.txt:1: needle here\n"), "matches are still given: {found}");
+    assert!(found.contains("not searched: 1 file over 10.0 MiB (big.log)") && found.contains("run_command"), "{found}");
+    let none = f.ok("search_files", json!({"pattern": "absent"})).await;
+    assert!(none.starts_with("no matches for \"absent\" in ."), "{none}");
+    assert!(none.contains("not searched: 1 file over 10.0 MiB (big.log)"), "no matches is never silent about skipped files: {none}");
+    let small_only = f.ok("search_files", json!({"pattern": "needle", "glob": "*.txt"})).await;
+    assert!(!small_only.contains("not searched"), "{small_only}");
+}

@@ -6,7 +6,9 @@
 //!
 //! - both sides equal: in step (the app's own writes land here, so they never come back as
 //!   external edits);
-//! - only Reverie changed: the disk file is rewritten (atomically) or removed;
+//! - only Reverie changed: the disk file is rewritten or removed, atomically against an editor
+//!   saving it at that moment (the new file is exchanged with the old, and what was displaced is
+//!   checked against the record; a save found there goes back and both sides changed);
 //! - only the disk changed: the edit is imported through [`Memory::apply`] as actor `external`,
 //!   with Reverie's current sha256 as the precondition, so a write racing in is a conflict;
 //! - both changed: a conflict row, neither side wins until the user chooses ([`Mirror::resolve`]).
@@ -14,10 +16,14 @@
 //! A disk file that can't be imported (not UTF-8, over 100 kB, a name that isn't a memory path,
 //! a symbolic link) is recorded as a problem for the user; nothing is imported and the file is
 //! left alone. A store folder that disappears is written out again: deleting the folder does not
-//! delete the store's files.
+//! delete the store's files. Every file is read and written beneath an open handle of the mirror
+//! folder ([`crate::beneath`]): a store folder or subfolder replaced by a symbolic link is
+//! reported, never read or written through.
+//!
+//! Writes made by another process (the CLI accepting a dream's proposal) are noticed by the
+//! watcher's thread, which polls the database's `data_version` every [`POLL_OTHERS`].
 
 use std::collections::{BTreeSet, HashSet};
-use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
@@ -27,7 +33,9 @@ use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use reverie_protocol::{MemoryConflict, MemoryStore, MemoryStoreId};
 use tokio::sync::watch;
 
-use super::{paths, sha256, Actor, Change, Memory, WriteListener, MAX_FILE_BYTES};
+use super::disk::{read_disk, shown_error, walk, write_out, Disk, Expect, Written};
+use super::{paths, sha256, Actor, Change, Memory, WriteListener};
+use crate::beneath::{Kind, Root};
 use crate::store::{memory as rows, mirror as sync_rows};
 use crate::{Clock, Database, Error, Ids, Result};
 
@@ -43,6 +51,11 @@ pub const DEBOUNCE: Duration = Duration::from_millis(500);
 /// The longest a sync waits while changes keep coming (a tool rewriting files in a loop), so
 /// imports are late at worst by this much, never starved.
 pub const MAX_DELAY: Duration = Duration::from_secs(5);
+
+/// How often the watcher asks the database whether another process (the CLI, a second app
+/// window's engine) wrote memory: `PRAGMA data_version` is one cheap read that changes only when
+/// another connection commits.
+pub const POLL_OTHERS: Duration = Duration::from_millis(250);
 
 /// A file in a mirror folder that Reverie couldn't import: why, and since when. Nothing was
 /// imported and the disk file was left as it is.
@@ -65,14 +78,6 @@ pub struct Mirror {
     /// Held while the mirror compares or changes a file, so a scan and a write listener never
     /// interleave on one file. Taken before the database connection, never while holding it.
     busy: Mutex<()>,
-}
-
-/// What the disk holds at a memory path.
-enum Disk {
-    Absent,
-    Text { content: String, sha: String },
-    /// Present but can't be imported; the reason, for the user.
-    Bad(String),
 }
 
 impl Mirror {
@@ -147,13 +152,33 @@ impl Mirror {
                 ))
             }
         };
-        create_dir(&dir)?;
+        let root = self.open_root()?;
+        let folder = self.create_store_dir(&root, &info)?;
         if keep_ours {
             let ours = rows::file(&self.db.conn(), store, &path)?;
-            write_out(&dir, &path, ours.as_ref().map(|f| f.content.as_str())).map_err(|e| io_error("write", &dir.join(&path), &e))?;
+            // Replace what the disk holds now (the user saw it), not a save landing meanwhile.
+            let seen = match read_disk(&folder, &path) {
+                Disk::Text { sha, .. } => Some(Some(sha)),
+                Disk::Absent => Some(None),
+                Disk::Bad(_) => None,
+            };
+            let expect = seen.as_ref().map_or(Expect::Any, |sha| Expect::Synced(sha.as_deref()));
+            let written = write_out(&folder, &path, ours.as_ref().map(|f| f.content.as_str()), expect)
+                .map_err(|e| io_error("write", &dir.join(&path), &e))?;
+            if let Written::Raced(now) = written {
+                let theirs = match &now {
+                    Disk::Text { content, .. } => Some(content.as_str()),
+                    _ => None,
+                };
+                sync_rows::put_conflict(&self.db.conn(), store, &path, theirs, None, self.clock.now_ms())?;
+                return Err(Error::Conflict {
+                    field: Some("path"),
+                    message: format!("{path} was saved in the folder again just now; nothing was overwritten. Look at it again, then choose."),
+                });
+            }
             sync_rows::set_synced(&self.db.conn(), store, &path, ours.as_ref().map(|f| f.sha256.as_str()))?;
         } else {
-            let disk = read_disk(&dir.join(&path));
+            let disk = read_disk(&folder, &path);
             let disk_sha = match &disk {
                 Disk::Bad(problem) => return Err(Error::invalid("path", format!("{path} can't be imported: {problem}"))),
                 Disk::Absent => None,
@@ -199,21 +224,52 @@ impl Mirror {
         let (synced_tx, synced) = watch::channel(0);
         let mirror = self.clone();
         let weak = Arc::downgrade(&watcher);
+        // What other processes had written when watching began, taken here rather than in the
+        // thread (which may start late), so a write made right after this returns is noticed.
+        let mut seen = None;
+        self.others_wrote(&mut seen);
         std::thread::Builder::new()
             .name("memory-mirror".into())
-            .spawn(move || mirror.watch_loop(&rx, &weak, &synced_tx))
+            .spawn(move || mirror.watch_loop(&rx, &weak, &synced_tx, seen))
             .map_err(|e| Error::Internal(format!("Couldn't start the memory folder watcher: {e}")))?;
         Ok(MirrorWatch { _watcher: watcher, synced })
     }
 
-    fn watch_loop(&self, events: &Receiver<notify::Result<Event>>, watcher: &Weak<Mutex<RecommendedWatcher>>, synced: &watch::Sender<u64>) {
+    fn watch_loop(
+        &self,
+        events: &Receiver<notify::Result<Event>>,
+        watcher: &Weak<Mutex<RecommendedWatcher>>,
+        synced: &watch::Sender<u64>,
+        mut seen: Option<(i64, sync_rows::MemoryMark)>,
+    ) {
+        let mut last_poll = Instant::now();
         loop {
             let mut changed = Changed::default();
+            let mut from_others = false;
             while changed.is_empty() {
-                match events.recv() {
-                    Ok(event) => changed.add(&self.root, event),
-                    Err(_) => return, // the watcher was dropped
+                match events.recv_timeout(POLL_OTHERS.saturating_sub(last_poll.elapsed())) {
+                    Ok(event) => {
+                        changed.add(&self.root, event);
+                    }
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) => return, // the watcher was dropped
                 };
+                // Polled on time even while folder events keep coming.
+                if last_poll.elapsed() >= POLL_OTHERS {
+                    last_poll = Instant::now();
+                    if self.others_wrote(&mut seen) {
+                        // Another process wrote memory: bring every store's folder in step.
+                        changed.all = true;
+                        from_others = true;
+                    }
+                }
+            }
+            if from_others {
+                if let Err(e) = self.flush() {
+                    tracing::warn!(error = %e, "memory mirror: sync after another process wrote failed");
+                }
+                synced.send_modify(|n| *n += 1);
+                continue;
             }
             let give_up = Instant::now() + MAX_DELAY;
             let mut quiet_until = Instant::now() + DEBOUNCE;
@@ -247,6 +303,22 @@ impl Mirror {
         }
     }
 
+    /// Whether another connection wrote memory: its `data_version` moves on any commit by
+    /// another connection; only then is the memory mark (newest version, stores, their last
+    /// change) read, to tell memory writes from the many others (a run's events). `true` when
+    /// memory changed since `seen` (which is brought up to date).
+    fn others_wrote(&self, seen: &mut Option<(i64, sync_rows::MemoryMark)>) -> bool {
+        let conn = self.db.conn();
+        let Ok(version) = sync_rows::data_version(&conn) else { return false };
+        if seen.as_ref().is_some_and(|(v, _)| *v == version) {
+            return false;
+        }
+        let Ok(mark) = sync_rows::memory_mark(&conn) else { return false };
+        let changed = seen.as_ref().is_some_and(|(_, m)| *m != mark);
+        *seen = Some((version, mark));
+        changed
+    }
+
     fn sync_changed(&self, changed: &Changed) -> Result<()> {
         if changed.all {
             return self.flush();
@@ -264,16 +336,19 @@ impl Mirror {
     }
 
     fn sync_locked(&self, store: &MemoryStore) -> Result<()> {
-        let dir = self.folder(store);
-        if !dir.is_dir() {
-            // First sync, or the folder was deleted while Reverie ran: nothing in it can be an
-            // edit, so forget what it held and write every file out again.
-            sync_rows::forget_store(&self.db.conn(), &store.id)?;
-            create_dir(&dir)?;
-        }
+        let root = self.open_root()?;
+        let dir = match self.store_dir(&root, store)? {
+            Some(dir) => dir,
+            None => {
+                // First sync, or the folder was deleted while Reverie ran: nothing in it can be
+                // an edit, so forget what it held and write every file out again.
+                sync_rows::forget_store(&self.db.conn(), &store.id)?;
+                self.create_store_dir(&root, store)?
+            }
+        };
         let mut found = BTreeSet::new();
         let mut bad = Vec::new();
-        walk(&dir, "", &mut found, &mut bad).map_err(|e| io_error("read", &dir, &e))?;
+        walk(&dir, "", &mut found, &mut bad).map_err(|e| io_error("read", &self.folder(store), &e))?;
         let (known, synced, before) = {
             let conn = self.db.conn();
             let known = rows::files(&conn, &store.id)?;
@@ -287,8 +362,8 @@ impl Mirror {
         let all: BTreeSet<String> = found.iter().cloned().chain(known.into_iter().map(|f| f.path)).chain(synced.into_keys()).collect();
         for path in all {
             // Read even when the walk didn't list it: a folder may have taken the file's name.
-            let disk = read_disk(&dir.join(&path));
-            if self.reconcile(store, &path, disk)? {
+            let disk = read_disk(&dir, &path);
+            if self.reconcile(store, &dir, &path, disk)? {
                 shown.insert(path);
             }
         }
@@ -299,7 +374,7 @@ impl Mirror {
     }
 
     /// Brings one path in step; `true` when it ends as a conflict or problem for the user.
-    fn reconcile(&self, store: &MemoryStore, path: &str, disk: Disk) -> Result<bool> {
+    fn reconcile(&self, store: &MemoryStore, dir: &Root, path: &str, disk: Disk) -> Result<bool> {
         let (ours, base) = {
             let conn = self.db.conn();
             (rows::file(&conn, &store.id, path)?, sync_rows::synced_sha(&conn, &store.id, path)?)
@@ -320,14 +395,28 @@ impl Mirror {
             return Ok(false);
         }
         if disk_sha == base.as_deref() {
-            // Only Reverie changed (or the file was never written out): bring the disk in step.
-            let dir = self.folder(store);
-            if let Err(e) = write_out(&dir, path, ours.as_ref().map(|f| f.content.as_str())) {
-                self.show(store, path, None, Some(&format!("Reverie couldn't update it in the folder: {e}.")))?;
-                return Ok(true);
-            }
-            sync_rows::set_synced(&self.db.conn(), &store.id, path, ours_sha)?;
-            return Ok(false);
+            // Only Reverie changed (or the file was never written out): bring the disk in step,
+            // unless an editor saves the file while it is written out; then both changed.
+            let ours_content = ours.as_ref().map(|f| f.content.as_str());
+            return match write_out(dir, path, ours_content, Expect::Synced(base.as_deref())) {
+                Err(e) => {
+                    self.show(store, path, None, Some(&format!("Reverie couldn't update it in the folder: {}.", shown_error(&e))))?;
+                    Ok(true)
+                }
+                Ok(Written::Done) => {
+                    sync_rows::set_synced(&self.db.conn(), &store.id, path, ours_sha)?;
+                    Ok(false)
+                }
+                Ok(Written::Raced(now)) => {
+                    tracing::warn!(store = store.name.as_str(), path, "memory mirror: saved in the folder while being written out; kept");
+                    match now {
+                        Disk::Text { content, .. } => self.show(store, path, Some(&content), None)?,
+                        Disk::Absent => self.show(store, path, None, None)?,
+                        Disk::Bad(problem) => self.show(store, path, None, Some(&problem))?,
+                    }
+                    Ok(true)
+                }
+            };
         }
         if ours_sha == base.as_deref() {
             // Only the disk changed: an external edit. Reverie's current sha256 is the
@@ -370,16 +459,46 @@ impl Mirror {
         sync_rows::put_conflict(&self.db.conn(), &store.id, path, theirs, problem, self.clock.now_ms())
     }
 
+    /// The mirror folder, open: every store folder and file is opened beneath it.
+    fn open_root(&self) -> Result<Root> {
+        create_dir(&self.root)?;
+        Root::open(&self.root).map_err(|e| io_error("open", &self.root, &e))
+    }
+
+    /// The store's folder, open (`None`: there is none). A symbolic link (or a file) in its
+    /// place is refused: nothing is read from or written to where it leads.
+    fn store_dir(&self, root: &Root, store: &MemoryStore) -> Result<Option<Root>> {
+        let name = Path::new(&store.name);
+        match root.metadata(name) {
+            Ok(meta) if meta.kind == Kind::Dir => root.open_dir(name).map(Some).map_err(|e| io_error("open", &self.folder(store), &e)),
+            Ok(meta) => Err(Error::invalid(
+                "folder",
+                format!(
+                    "{} is {}, not the store's folder. Reverie reads and writes only a plain folder there: move it away and Reverie writes the store out again.",
+                    self.folder(store).display(),
+                    if meta.kind == Kind::Symlink { "a symbolic link" } else { "a file" }
+                ),
+            )),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_error("open", &self.folder(store), &e)),
+        }
+    }
+
+    fn create_store_dir(&self, root: &Root, store: &MemoryStore) -> Result<Root> {
+        let name = Path::new(&store.name);
+        root.create_dir_all(name).map_err(|e| io_error("create", &self.folder(store), &e))?;
+        self.store_dir(root, store)?.ok_or_else(|| Error::Internal(format!("The folder {} vanished as it was created.", self.folder(store).display())))
+    }
+
     fn written_locked(&self, store: &MemoryStore, path: &str) -> Result<()> {
         let _busy = self.lock();
-        let dir = self.folder(store);
-        if !dir.is_dir() {
-            create_dir(&self.root)?;
+        let root = self.open_root()?;
+        let Some(dir) = self.store_dir(&root, store)? else {
             return self.sync_locked(store);
-        }
+        };
         // The listener's content may already be stale (two writes' listeners can run in either
         // order), so compare with the database's current content, as a scan does.
-        if !self.reconcile(store, path, read_disk(&dir.join(path)))? {
+        if !self.reconcile(store, &dir, path, read_disk(&dir, path))? {
             sync_rows::remove_conflict(&self.db.conn(), &store.id, path)?;
         }
         Ok(())
@@ -455,113 +574,12 @@ impl Changed {
     }
 }
 
-/// Collects the memory paths under `dir` (`found`) and the files that can't be memory files
-/// (`bad`: path and why). Hidden names (editor swap files, the mirror's temporary files, `.git`)
-/// and backups ending in `~` are skipped.
-fn walk(dir: &Path, prefix: &str, found: &mut BTreeSet<String>, bad: &mut Vec<(String, String)>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        let shown_name = name.to_string_lossy();
-        if shown_name.starts_with('.') || shown_name.ends_with('~') {
-            continue;
-        }
-        let rel = format!("{prefix}{shown_name}");
-        if entry.file_type()?.is_dir() {
-            if let Err(e) = walk(&entry.path(), &format!("{rel}/"), found, bad) {
-                bad.push((rel, format!("Reverie couldn't read this folder: {e}.")));
-            }
-            continue;
-        }
-        if name.to_str().is_none() {
-            bad.push((rel, "Its name isn't valid text. Rename it; it was not imported.".into()));
-            continue;
-        }
-        match paths::check_path(&rel, "path") {
-            Ok(path) if path == rel => {
-                found.insert(rel);
-            }
-            Ok(_) => bad.push((rel, "Its name starts or ends with a space. Rename it; it was not imported.".into())),
-            Err(e) => bad.push((rel, format!("{e} Rename it; it was not imported."))),
-        }
-    }
-    Ok(())
-}
-
-/// What the disk holds at `file`, read only when it can be a memory file.
-fn read_disk(file: &Path) -> Disk {
-    let too_large = |bytes: u64| {
-        Disk::Bad(format!(
-            "It is {} kB; a memory file holds at most {} kB. Split it into smaller files; it was not imported.",
-            bytes.div_ceil(1000),
-            MAX_FILE_BYTES / 1000
-        ))
-    };
-    let meta = match std::fs::symlink_metadata(file) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Disk::Absent,
-        Err(e) => return Disk::Bad(format!("Reverie couldn't read it: {e}.")),
-    };
-    if meta.file_type().is_symlink() {
-        return Disk::Bad("It is a symbolic link; the folder only takes plain files. It was not imported.".into());
-    }
-    if meta.is_dir() {
-        return Disk::Bad("A folder has the name of this memory file. Rename the folder.".into());
-    }
-    if meta.len() > MAX_FILE_BYTES as u64 {
-        return too_large(meta.len());
-    }
-    let mut bytes = Vec::new();
-    // Read one byte past the limit, in case the file grew since its size was taken.
-    let read = std::fs::File::open(file).and_then(|f| f.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes));
-    match read {
-        Ok(_) if bytes.len() > MAX_FILE_BYTES => too_large(bytes.len() as u64),
-        Ok(_) => match String::from_utf8(bytes) {
-            Ok(content) => Disk::Text { sha: sha256(&content), content },
-            Err(_) => Disk::Bad(
-                "It isn't UTF-8 text (binary data, or saved in another encoding). Save it as UTF-8 Markdown; it was not imported.".into(),
-            ),
-        },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Disk::Absent,
-        Err(e) => Disk::Bad(format!("Reverie couldn't read it: {e}.")),
-    }
-}
-
-/// Puts `content` at `dir/path` atomically (a hidden temporary file renamed over it), or removes
-/// the file and the folders it leaves empty (`None`).
-fn write_out(dir: &Path, path: &str, content: Option<&str>) -> std::io::Result<()> {
-    let file = dir.join(path);
-    let parent = file.parent().unwrap_or(dir).to_owned();
-    match content {
-        Some(content) => {
-            std::fs::create_dir_all(&parent)?;
-            let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let temp = parent.join(format!(".{name}.reverie-{}.tmp", std::process::id()));
-            std::fs::write(&temp, content)?;
-            std::fs::rename(&temp, &file).inspect_err(|_| {
-                let _ = std::fs::remove_file(&temp);
-            })
-        }
-        None => {
-            match std::fs::remove_file(&file) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-                _ => {}
-            }
-            let mut folder = parent.as_path();
-            while folder != dir && folder.starts_with(dir) && std::fs::remove_dir(folder).is_ok() {
-                folder = folder.parent().unwrap_or(dir);
-            }
-            Ok(())
-        }
-    }
-}
-
 fn create_dir(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| io_error("create", dir, &e))
 }
 
 fn io_error(action: &str, path: &Path, e: &std::io::Error) -> Error {
-    Error::Internal(format!("Couldn't {action} {} in the memory folder: {e}. Check its permissions.", path.display()))
+    Error::Internal(format!("Couldn't {action} {} in the memory folder: {}. Check its permissions.", path.display(), shown_error(e)))
 }
 
 fn watch_error(root: &Path, e: &notify::Error) -> Error {

@@ -6,6 +6,7 @@
 //! a conflict, never an overwrite), and writes the file, its full-text row and an immutable
 //! version in one transaction. Then the mirror on disk is brought in step.
 
+mod disk;
 mod history;
 pub mod mirror;
 pub mod paths;

@@ -173,8 +173,8 @@ pub struct MemoryWriteInput {
     pub path: String,
     /// The complete new content.
     pub content: String,
-    /// The sha256 you read; the write is refused if the file changed since. Leave it out to
-    /// create a new file.
+    /// The sha256 you read; the write is refused if the file changed since. Leave it out only
+    /// to create a new file: replacing an existing file needs the sha256 it replaces.
     #[serde(default)]
     pub expected_sha256: Option<String>,
     #[serde(default)]
@@ -191,8 +191,22 @@ impl TypedTool for MemoryWrite {
         let cx = self.0.clone();
         blocking(Self::NAME, move || -> Outcome {
             let mount = cx.writable(input.store.as_deref())?;
+            let path = input.path.clone();
             let change = Change::Write { path: input.path, content: input.content };
-            written(&cx, mount, change, input.expected_sha256.as_deref())
+            match input.expected_sha256.as_deref() {
+                Some(expected) => written(&cx, mount, change, Some(expected)),
+                // Without the sha256 it replaces, a write may only create ("" = must not exist).
+                None => written_or(&cx, mount, change, Some(""), |e| match e {
+                    Error::Conflict { .. } => match cx.memory.read(&mount.store.id, &path) {
+                        Ok(current) => Refusal(format!(
+                            "{} already exists in “{}” (sha256 {}); nothing was written. memory_write without expected_sha256 only creates new files: to replace this one, read it with memory_read and give its sha256 as expected_sha256 (or change part of it with memory_edit).",
+                            current.path, mount.store.name, current.sha256
+                        )),
+                        Err(e) => refusal(e),
+                    },
+                    e => refusal(e),
+                }),
+            }
         })
         .await
     }
@@ -298,7 +312,12 @@ impl TypedTool for MemoryRename {
 
 /// Applies a change through the one writer path and says what it did.
 fn written(cx: &MemoryContext, mount: &Mounted, change: Change, expected: Option<&str>) -> Outcome {
-    let version = cx.memory.apply(&mount.store.id, change, expected, &cx.actor()).map_err(refusal)?;
+    written_or(cx, mount, change, expected, refusal)
+}
+
+/// [`written`], with the caller's wording of an error.
+fn written_or(cx: &MemoryContext, mount: &Mounted, change: Change, expected: Option<&str>, on_error: impl FnOnce(Error) -> Refusal) -> Outcome {
+    let version = cx.memory.apply(&mount.store.id, change, expected, &cx.actor()).map_err(on_error)?;
     let mut paths = vec![version.path.clone()];
     paths.extend(version.previous_path.clone());
     cx.record(mount, MemoryAccessKind::Written, &paths, None);

@@ -35,6 +35,24 @@ pub fn set_synced(conn: &Connection, store: &MemoryStoreId, path: &str, sha256: 
     Ok(())
 }
 
+/// `PRAGMA data_version`: changes whenever another connection to the database file commits.
+pub fn data_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+}
+
+/// What changes with every memory write: the newest version's row, how many stores there are,
+/// and the latest change to any of them.
+pub type MemoryMark = (i64, i64, i64);
+
+pub fn memory_mark(conn: &Connection) -> Result<MemoryMark> {
+    Ok(conn.query_row(
+        "SELECT (SELECT COALESCE(MAX(rowid), 0) FROM memory_versions), (SELECT COUNT(*) FROM memory_stores),
+                (SELECT COALESCE(MAX(updated_at), 0) FROM memory_stores)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?)
+}
+
 /// Forgets what the disk held for a whole store (its folder is gone).
 pub fn forget_store(conn: &Connection, store: &MemoryStoreId) -> Result<()> {
     conn.execute("DELETE FROM memory_sync WHERE store_id = ?1", [store.as_str()])?;

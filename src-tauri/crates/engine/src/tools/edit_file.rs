@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::text::{io_refusal, looks_binary, open_read, size};
 use super::write_file::write_all;
+use crate::beneath::Refused;
 use super::{blocking, Intent, Outcome, Refusal, ToolContext, ToolFault, ToolOutput, TypedTool, Workspace};
 
 /// Largest file edit_file works on.
@@ -51,21 +52,26 @@ fn edit(workspace: &Workspace, input: &EditFileInput) -> Outcome {
     }
     let path = workspace.resolve(&input.path, Intent::Write)?;
     let shown = workspace.display(&path);
-    let meta = std::fs::metadata(&path).map_err(|e| io_refusal(workspace, &path, "edit", &e))?;
+    let (mut file, meta) = open_read(workspace, &path).map_err(|e| io_refusal(workspace, &path, "edit", &e))?;
     if !meta.is_file() {
         return Err(Refusal(format!("{shown} is a folder or a special file, not a regular file")));
     }
-    if meta.len() > MAX_EDIT_BYTES {
+    if meta.links > 1 {
+        return Err(io_refusal(workspace, &path, "edit", &Refused::HardLinked(meta.links).into()));
+    }
+    if meta.len > MAX_EDIT_BYTES {
         return Err(Refusal(format!(
             "{shown} is {}; edit_file works on files up to {}. Use run_command (e.g. sed) for this one.",
-            size(meta.len()),
+            size(meta.len),
             size(MAX_EDIT_BYTES)
         )));
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    open_read(&path)
-        .and_then(|mut f| f.read_to_end(&mut bytes))
-        .map_err(|e| io_refusal(workspace, &path, "read", &e))?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len).unwrap_or(0));
+    (&mut file).take(MAX_EDIT_BYTES + 1).read_to_end(&mut bytes).map_err(|e| io_refusal(workspace, &path, "read", &e))?;
+    drop(file);
+    if bytes.len() as u64 > MAX_EDIT_BYTES {
+        return Err(Refusal(format!("{shown} grew past {} while it was read; edit it with run_command instead", size(MAX_EDIT_BYTES))));
+    }
     if looks_binary(&bytes) {
         return Err(Refusal(format!("{shown} looks like a binary file; edit_file only edits text")));
     }

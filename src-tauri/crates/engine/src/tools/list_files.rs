@@ -7,7 +7,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
 
-use super::text::{io_refusal, size};
+use super::text::{io_refusal, metadata, size};
+use crate::beneath::Kind;
 use super::{blocking, Intent, Outcome, Refusal, ToolContext, ToolFault, ToolOutput, TypedTool, Workspace};
 
 /// Most entries one listing shows.
@@ -45,7 +46,7 @@ fn list(workspace: &Workspace, input: &ListFilesInput, cancel: &CancellationToke
         Some(p) => p,
     };
     let dir = workspace.resolve(requested, Intent::Read)?;
-    let meta = std::fs::metadata(&dir).map_err(|e| io_refusal(workspace, &dir, "list", &e))?;
+    let meta = metadata(workspace, &dir).map_err(|e| io_refusal(workspace, &dir, "list", &e))?;
     if !meta.is_dir() {
         return Err(Refusal(format!("{} is a file, not a folder; use read_file to read it", workspace.display(&dir))));
     }
@@ -67,16 +68,21 @@ fn list(workspace: &Workspace, input: &ListFilesInput, cancel: &CancellationToke
             stopped = true;
             break;
         }
+        // The walk reads folders by name; what it found is looked up again beneath the root,
+        // so a name seen through a folder swapped for a link to elsewhere is never shown.
+        let Ok(meta) = metadata(workspace, entry.path()) else { continue };
         shown += 1;
         let path = workspace.display(entry.path());
-        let file_type = entry.file_type();
-        if entry.path_is_symlink() {
-            let _ = writeln!(out, "{path} (symbolic link)");
-        } else if file_type.is_some_and(|t| t.is_dir()) {
-            let _ = writeln!(out, "{path}/");
-        } else {
-            let bytes = entry.metadata().map(|m| m.len()).unwrap_or(0);
-            let _ = writeln!(out, "{path} ({})", size(bytes));
+        match meta.kind {
+            Kind::Symlink => {
+                let _ = writeln!(out, "{path} (symbolic link)");
+            }
+            Kind::Dir => {
+                let _ = writeln!(out, "{path}/");
+            }
+            Kind::File | Kind::Other => {
+                let _ = writeln!(out, "{path} ({})", size(meta.len));
+            }
         }
     }
     if shown == 0 {

@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::text::{io_refusal, looks_binary, open_read, size, SNIFF_BYTES};
+use crate::beneath::{refusal, Refused};
 use super::{blocking, Intent, Outcome, Refusal, ToolContext, ToolFault, ToolOutput, TypedTool, Workspace};
 
 /// Most bytes of file text one read returns.
@@ -52,23 +53,22 @@ fn read(workspace: &Workspace, input: &ReadFileInput) -> Outcome {
     }
     let path = workspace.resolve(&input.path, Intent::Read)?;
     let shown = workspace.display(&path);
-    let meta = std::fs::metadata(&path).map_err(|e| io_refusal(workspace, &path, "read", &e))?;
+    let (file, meta) = open_read(workspace, &path).map_err(|e| match refusal(&e) {
+        Some(Refused::NotAFile) => Refusal(format!("{shown} is not a regular file (a device, socket or pipe); read_file only reads files")),
+        _ => io_refusal(workspace, &path, "read", &e),
+    })?;
     if meta.is_dir() {
         return Err(Refusal(format!("{shown} is a folder, not a file; use list_files to see what is in it")));
     }
-    if !meta.is_file() {
-        return Err(Refusal(format!("{shown} is not a regular file (a device, socket or pipe); read_file only reads files")));
-    }
-    let file = open_read(&path).map_err(|e| io_refusal(workspace, &path, "read", &e))?;
     let mut reader = BufReader::with_capacity(64 * 1024, file);
     let head = reader.fill_buf().map_err(|e| io_refusal(workspace, &path, "read", &e))?;
     if looks_binary(&head[..head.len().min(SNIFF_BYTES)]) {
         return Err(Refusal(format!(
             "{shown} looks like a binary file ({}), not text; read_file only reads text. Use run_command with a tool made for that format if you need to look inside.",
-            size(meta.len())
+            size(meta.len)
         )));
     }
-    if meta.len() == 0 {
+    if meta.len == 0 {
         return Ok(format!("{shown} is empty"));
     }
 

@@ -1,7 +1,7 @@
 //! `search_files`: a regular expression over the workspace's text files, honouring .gitignore.
 
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read as _};
 
 use ignore::overrides::OverrideBuilder;
 use regex::bytes::{Regex, RegexBuilder};
@@ -10,7 +10,7 @@ use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
 
 use super::list_files::walker;
-use super::text::{cut, io_refusal, looks_binary, open_read};
+use super::text::{cut, io_refusal, looks_binary, metadata, open_read, size};
 use super::{blocking, Intent, Outcome, Refusal, ToolContext, ToolFault, ToolOutput, TypedTool, Workspace};
 
 /// Most matching lines one search shows.
@@ -62,7 +62,7 @@ fn search(workspace: &Workspace, input: &SearchFilesInput, cancel: &Cancellation
         Some(p) => p,
     };
     let root = workspace.resolve(requested, Intent::Read)?;
-    std::fs::metadata(&root).map_err(|e| io_refusal(workspace, &root, "search", &e))?;
+    metadata(workspace, &root).map_err(|e| io_refusal(workspace, &root, "search", &e))?;
 
     let mut builder = walker(&root);
     if let Some(glob) = input.glob.as_deref().filter(|g| !g.is_empty()) {
@@ -77,6 +77,7 @@ fn search(workspace: &Workspace, input: &SearchFilesInput, cancel: &Cancellation
     let mut shown = 0usize;
     let mut more = 0usize;
     let mut files_with_matches = 0usize;
+    let mut too_large: Vec<String> = Vec::new();
     for entry in builder.build() {
         if cancel.is_cancelled() {
             return Err(Refusal(ToolOutput::cancelled().content));
@@ -85,11 +86,17 @@ fn search(workspace: &Workspace, input: &SearchFilesInput, cancel: &Cancellation
         if !entry.file_type().is_some_and(|t| t.is_file()) {
             continue;
         }
-        if entry.metadata().map_or(true, |m| m.len() > MAX_SEARCHED_FILE) {
+        // Opened again beneath the root: the walk found the name, the content read is the
+        // workspace's even if a folder was swapped for a link to elsewhere meanwhile.
+        let Ok((file, meta)) = open_read(workspace, entry.path()) else { continue };
+        if !meta.is_file() {
             continue;
         }
-        let Ok(file) = open_read(entry.path()) else { continue };
-        let mut reader = BufReader::new(file);
+        if meta.len > MAX_SEARCHED_FILE {
+            too_large.push(workspace.display(entry.path()));
+            continue;
+        }
+        let mut reader = BufReader::new(file.take(MAX_SEARCHED_FILE));
         match reader.fill_buf() {
             Ok(head) if !looks_binary(head) => {}
             _ => continue,
@@ -123,11 +130,34 @@ fn search(workspace: &Workspace, input: &SearchFilesInput, cancel: &Cancellation
         files_with_matches += usize::from(matched_here);
     }
     if shown == 0 {
-        return Ok(format!("no matches for {:?} in {}", input.pattern, workspace.display(&root)));
+        let mut answer = format!("no matches for {:?} in {}", input.pattern, workspace.display(&root));
+        if !too_large.is_empty() {
+            let _ = write!(answer, "\n{}", skipped_note(&too_large));
+        }
+        return Ok(answer);
     }
     if more > 0 {
         let _ = writeln!(out, "[{more} more matches not shown; narrow the pattern, path or glob]");
     }
     let _ = writeln!(out, "[{} matches in {files_with_matches} files]", shown + more);
+    if !too_large.is_empty() {
+        let _ = writeln!(out, "{}", skipped_note(&too_large));
+    }
     Ok(out)
+}
+
+/// Says which files were not searched because of their size, so "no matches" is never taken
+/// for "not in the workspace".
+fn skipped_note(too_large: &[String]) -> String {
+    const NAMED: usize = 5;
+    let n = too_large.len();
+    let mut names = too_large.iter().take(NAMED).cloned().collect::<Vec<_>>().join(", ");
+    if n > NAMED {
+        let _ = write!(names, " and {} more", n - NAMED);
+    }
+    let files = if n == 1 { "file" } else { "files" };
+    format!(
+        "[not searched: {n} {files} over {} ({names}). Search those with run_command (e.g. grep -n), or narrow path or glob to the others.]",
+        size(MAX_SEARCHED_FILE)
+    )
 }

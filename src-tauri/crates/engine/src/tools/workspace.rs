@@ -6,13 +6,17 @@
 //! with `symlink_metadata`, every symbolic link is canonicalized and must land inside the
 //! workspace, `..` pops the already-resolved path (never above the root). Nothing is
 //! normalized in Unicode, so a fullwidth `．．` is an ordinary file name, never a parent.
-//! What remains is a race with something else changing the tree between `resolve` and the
-//! open; the tools open with `O_NOFOLLOW` to close the last step of it.
+//! `resolve` decides what the model may name; the tools then open the result through
+//! [`Workspace::dir`], a handle of the root, with [`crate::beneath`]: a folder swapped for a
+//! symbolic link between `resolve` and the open is refused by the kernel, never followed.
 
 use std::fmt;
 use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use crate::beneath::Root;
 
 /// Longest path the model may give, in bytes (Linux `PATH_MAX`).
 pub const MAX_PATH_BYTES: usize = 4096;
@@ -27,6 +31,8 @@ pub struct Workspace {
     /// The folder as it was given (made absolute), so absolute paths the model copied from
     /// it are recognized too.
     given: PathBuf,
+    /// The root, open: every file tool opens beneath this handle.
+    dir: Arc<Root>,
 }
 
 /// Why a folder cannot be a workspace. Shown to the user, who chose the folder.
@@ -120,7 +126,19 @@ impl Workspace {
         fs::read_dir(folder).map_err(|e| WorkspaceError::NotReadable { path: shown.clone(), message: e.to_string() })?;
         let root = fs::canonicalize(folder).map_err(|e| WorkspaceError::NotReadable { path: shown.clone(), message: e.to_string() })?;
         let given = std::path::absolute(folder).unwrap_or_else(|_| root.clone());
-        Ok(Self { root, given })
+        let dir = Root::open(&root).map_err(|e| WorkspaceError::NotReadable { path: shown.clone(), message: e.to_string() })?;
+        Ok(Self { root, given, dir: Arc::new(dir) })
+    }
+
+    /// The open root that every path from [`Workspace::resolve`] is opened beneath, with
+    /// [`Workspace::relative`].
+    pub fn dir(&self) -> &Root {
+        &self.dir
+    }
+
+    /// A path from [`Workspace::resolve`] relative to the root (empty for the root itself).
+    pub fn relative<'p>(&self, resolved: &'p Path) -> &'p Path {
+        resolved.strip_prefix(&self.root).unwrap_or(Path::new(".."))
     }
 
     /// The canonical path of the workspace folder.

@@ -6,7 +6,8 @@ use std::path::Path;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::text::{io_refusal, open_write, size};
+use super::text::{io_refusal, metadata, open_write, size};
+use crate::beneath::{Kind, Refused};
 use super::{blocking, Intent, Outcome, Refusal, ToolContext, ToolFault, ToolOutput, TypedTool, Workspace};
 
 /// Largest content one write accepts.
@@ -45,15 +46,18 @@ fn write(workspace: &Workspace, input: &WriteFileInput) -> Outcome {
         )));
     }
     let path = workspace.resolve(&input.path, Intent::Write)?;
-    let existed = match std::fs::symlink_metadata(&path) {
+    let existed = match metadata(workspace, &path) {
         Ok(meta) if meta.is_dir() => {
             return Err(Refusal(format!("{} is a folder; give the path of a file", workspace.display(&path))));
         }
+        Ok(meta) if meta.kind == Kind::Symlink => return Err(io_refusal(workspace, &path, "write", &Refused::Symlink.into())),
         Ok(meta) if !meta.is_file() => {
             return Err(Refusal(format!("{} is a device, socket or pipe, not a regular file", workspace.display(&path))));
         }
         Ok(_) => true,
-        Err(_) => false,
+        // Missing, or a file stands where a folder should: `create_parents` says which.
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory) => false,
+        Err(e) => return Err(io_refusal(workspace, &path, "write", &e)),
     };
     if let Some(parent) = path.parent() {
         create_parents(workspace, parent)?;
@@ -64,18 +68,24 @@ fn write(workspace: &Workspace, input: &WriteFileInput) -> Outcome {
     Ok(format!("{verb} {} ({bytes} {}, {lines} {})", workspace.display(&path), plural(bytes, "byte"), plural(lines, "line")))
 }
 
-/// Creates the missing folders above a file. `parent` was resolved inside the workspace.
+/// Creates the missing folders above a file, beneath the root. `parent` was resolved inside
+/// the workspace.
 fn create_parents(workspace: &Workspace, parent: &Path) -> Result<(), Refusal> {
-    match std::fs::metadata(parent) {
+    match metadata(workspace, parent) {
         Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(meta) if meta.kind == Kind::Symlink => Err(io_refusal(workspace, parent, "write into", &Refused::Symlink.into())),
         Ok(_) => Err(Refusal(format!("{} is a file, so it cannot hold other files", workspace.display(parent)))),
-        Err(_) => std::fs::create_dir_all(parent).map_err(|e| io_refusal(workspace, parent, "create the folder", &e)),
+        Err(_) => workspace
+            .dir()
+            .create_dir_all(workspace.relative(parent))
+            .map_err(|e| io_refusal(workspace, parent, "create the folder", &e)),
     }
 }
 
-/// Writes `bytes` to `path`, creating or truncating it, never through a symbolic link.
+/// Writes `bytes` to `path`, creating or truncating it, beneath the root: never through a
+/// symbolic link, never into a file with other hard links.
 pub(crate) fn write_all(workspace: &Workspace, path: &Path, bytes: &[u8]) -> Result<(), Refusal> {
-    let mut file = open_write(path).map_err(|e| io_refusal(workspace, path, "write", &e))?;
+    let mut file = open_write(workspace, path).map_err(|e| io_refusal(workspace, path, "write", &e))?;
     file.write_all(bytes).map_err(|e| io_refusal(workspace, path, "write", &e))?;
     file.flush().map_err(|e| io_refusal(workspace, path, "write", &e))
 }

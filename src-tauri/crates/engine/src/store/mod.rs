@@ -24,8 +24,13 @@ pub const DB_FILE: &str = "reverie.db";
 
 /// How long a writer waits for another connection's write lock before failing. The app, the
 /// CLI and scheduled runs share one file, and a dream's apply or an import can hold the lock
-/// for a while; every wait goes through SQLite's busy handler, set here and nowhere else.
+/// for a while; every wait goes through [`wait_while_busy`], set here and nowhere else.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(20);
+/// The first pause of a waiting writer, doubled on each retry up to [`BUSY_MAX_PAUSE`]. Most
+/// transactions hold the lock for tens of microseconds; SQLite's own handler sleeps 1, 2, 5,
+/// 10… ms, so four processes appending at once spent most of their time asleep.
+const BUSY_FIRST_PAUSE: Duration = Duration::from_micros(20);
+const BUSY_MAX_PAUSE: Duration = Duration::from_millis(2);
 
 /// What happened while opening, for the start-up notices.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,8 +82,8 @@ impl Database {
 
     /// An in-memory database with every migration, for tests.
     pub fn in_memory() -> Result<Self> {
-        let conn = Connection::open_in_memory()?;
-        configure(&conn).map_err(Error::Internal)?;
+        let mut conn = Connection::open_in_memory()?;
+        configure(&mut conn).map_err(Error::Internal)?;
         migrations::apply(&conn, 0)?;
         Ok(Self { conn: Mutex::new(conn), path: PathBuf::from(":memory:") })
     }
@@ -108,24 +113,46 @@ pub fn write_tx(conn: &Connection) -> rusqlite::Result<Transaction<'_>> {
 /// the file cannot be used as a database.
 fn open_checked(path: &Path) -> Result<Connection, String> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(|e| e.to_string())?;
+    let mut conn = Connection::open_with_flags(path, flags).map_err(|e| e.to_string())?;
     // Check before any pragma that writes (journal_mode rewrites the header), so a damaged
     // file is moved aside exactly as it was found.
-    conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| e.to_string())?;
+    conn.busy_handler(Some(wait_while_busy)).map_err(|e| e.to_string())?;
     let problems: Vec<String> = conn
         .prepare("PRAGMA integrity_check")
         .and_then(|mut stmt| stmt.query_map([], |row| row.get::<_, String>(0))?.collect())
         .map_err(|e| e.to_string())?;
     if problems.len() == 1 && problems[0] == "ok" {
-        configure(&conn)?;
+        configure(&mut conn)?;
         Ok(conn)
     } else {
         Err(format!("integrity check failed: {}", problems.join("; ")))
     }
 }
 
-fn configure(conn: &Connection) -> Result<(), String> {
-    conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| e.to_string())?;
+/// SQLite's busy handler for every connection: `attempt` counts the calls for one lock wait
+/// (0 first). Pauses grow from [`BUSY_FIRST_PAUSE`] to [`BUSY_MAX_PAUSE`]; after
+/// [`BUSY_TIMEOUT`] in all it gives up and the statement fails with `SQLITE_BUSY`.
+fn wait_while_busy(attempt: i32) -> bool {
+    thread_local! {
+        static WAITING_SINCE: std::cell::Cell<Option<std::time::Instant>> = const { std::cell::Cell::new(None) };
+    }
+    let now = std::time::Instant::now();
+    let since = WAITING_SINCE.with(|cell| {
+        let since = if attempt == 0 { now } else { cell.get().unwrap_or(now) };
+        cell.set(Some(since));
+        since
+    });
+    if now.duration_since(since) >= BUSY_TIMEOUT {
+        return false;
+    }
+    let shift = attempt.clamp(0, 16) as u32;
+    let pause = BUSY_FIRST_PAUSE.saturating_mul(1u32 << shift).min(BUSY_MAX_PAUSE);
+    std::thread::sleep(pause);
+    true
+}
+
+fn configure(conn: &mut Connection) -> Result<(), String> {
+    conn.busy_handler(Some(wait_while_busy)).map_err(|e| e.to_string())?;
     // journal_mode answers with a row; in-memory databases answer "memory".
     let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(|e| e.to_string())?;
     conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;").map_err(|e| e.to_string())

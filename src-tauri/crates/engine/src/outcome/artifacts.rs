@@ -6,6 +6,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use std::time::SystemTime;
 
+use std::io::Read;
+
+use crate::beneath::Root;
 use crate::tools::text::{cut, looks_binary};
 
 /// Files a snapshot records at most; a larger folder is compared on its first ones only.
@@ -86,12 +89,21 @@ pub fn changed_files(root: &Path, before: &Snapshot, touched: &BTreeSet<String>)
 }
 
 /// The changed files as the grader reads them: each in full while the budget lasts (a long
-/// file cut with a note), then the rest by name.
+/// file cut with a note), then the rest by name. Files are opened beneath a handle of the
+/// workspace root, like the agent's own tools, so a folder swapped for a link to elsewhere
+/// shows nothing from outside; at most what is shown is read.
 pub fn render(root: &Path, changed: &BTreeMap<String, Change>) -> String {
     if changed.is_empty() {
         return "The run changed no files in the workspace.\n".into();
     }
     let mut out = format!("The run changed {} file(s) in the workspace.\n", changed.len());
+    let dir = match Root::open(root) {
+        Ok(dir) => dir,
+        Err(e) => {
+            out.push_str(&format!("\n(the workspace folder can't be opened now: {e})\n"));
+            return out;
+        }
+    };
     let mut budget = FILES_SHOWN_BYTES;
     let mut not_shown = Vec::new();
     for (path, change) in changed {
@@ -99,38 +111,56 @@ pub fn render(root: &Path, changed: &BTreeMap<String, Change>) -> String {
             out.push_str(&format!("\n### {path} (deleted)\n"));
             continue;
         }
-        let Ok(bytes) = std::fs::read(root.join(path)) else {
-            out.push_str(&format!("\n### {path} (unreadable now)\n"));
-            continue;
-        };
         let kind = if *change == Change::Added { "new" } else { "modified" };
         if budget == 0 {
             not_shown.push(path.as_str());
             continue;
         }
-        let text = match std::str::from_utf8(&bytes) {
-            Ok(text) if !looks_binary(&bytes) => text,
+        let limit = FILE_SHOWN_BYTES.min(budget);
+        let Some((head, len)) = read_head(&dir, path, limit) else {
+            out.push_str(&format!("\n### {path} (unreadable now)\n"));
+            continue;
+        };
+        // A cut may fall inside a character: keep what is whole.
+        let text = match std::str::from_utf8(&head) {
+            Ok(text) => Some(text),
+            Err(e) if e.error_len().is_none() => std::str::from_utf8(&head[..e.valid_up_to()]).ok(),
+            Err(_) => None,
+        };
+        let text = match text {
+            Some(text) if !looks_binary(&head) => text,
             _ => {
-                out.push_str(&format!("\n### {path} ({kind}, {} bytes, binary: not shown)\n", bytes.len()));
+                out.push_str(&format!("\n### {path} ({kind}, {len} bytes, binary: not shown)\n"));
                 continue;
             }
         };
-        let limit = FILE_SHOWN_BYTES.min(budget);
         let shown = cut(text, limit);
         budget -= shown.len();
-        out.push_str(&format!("\n### {path} ({kind}, {} bytes)\n```\n{shown}", bytes.len()));
+        out.push_str(&format!("\n### {path} ({kind}, {len} bytes)\n```\n{shown}"));
         if !shown.ends_with('\n') {
             out.push('\n');
         }
         out.push_str("```\n");
-        if shown.len() < text.len() {
-            out.push_str(&format!("(cut at {} of {} bytes: read the rest with read_file)\n", shown.len(), text.len()));
+        if (shown.len() as u64) < len {
+            out.push_str(&format!("(cut at {} of {len} bytes: read the rest with read_file)\n", shown.len()));
         }
     }
     if !not_shown.is_empty() {
         out.push_str(&format!("\nAlso changed, not shown (read them with read_file): {}\n", not_shown.join(", ")));
     }
     out
+}
+
+/// The first `limit` bytes of a regular file beneath `dir` (a few more, so a character cut at
+/// the limit can be told from invalid text), and the file's length.
+fn read_head(dir: &Root, path: &str, limit: usize) -> Option<(Vec<u8>, u64)> {
+    let (file, meta) = dir.open_read(Path::new(path)).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    let mut head = Vec::with_capacity(limit.min(meta.len as usize) + 4);
+    file.take(limit as u64 + 4).read_to_end(&mut head).ok()?;
+    Some((head, meta.len))
 }
 
 #[cfg(test)]
@@ -162,5 +192,15 @@ mod tests {
         assert!(text.contains("### gone.txt (deleted)"));
         assert!(text.contains(&format!("(cut at {FILE_SHOWN_BYTES} of {} bytes", FILE_SHOWN_BYTES + 10)));
         assert!(!text.contains("HEAD"));
+    }
+
+    #[test]
+    fn a_changed_path_through_a_link_to_outside_shows_nothing_from_outside() {
+        let (dir, outside) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        std::fs::write(outside.path().join("secret.txt"), "outside secret").unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("src")).unwrap();
+        let changed = BTreeMap::from([("src/secret.txt".to_owned(), Change::Modified)]);
+        let text = render(dir.path(), &changed);
+        assert!(text.contains("### src/secret.txt (unreadable now)") && !text.contains("outside secret"), "{text}");
     }
 }

@@ -344,10 +344,12 @@ impl Root {
             };
             let next = match opened {
                 Ok(fd) => fd,
-                // Some systems say "not a folder" for a link opened as one: name it a link.
+                // Some systems say "not a folder" for a link opened as one: name it a link. A
+                // folder there now was swapped in since the open failed: refused the same way.
                 Err(rustix::io::Errno::NOTDIR)
-                    if rustix::fs::statat(parent, *name, AtFlags::SYMLINK_NOFOLLOW)
-                        .is_ok_and(|st| FileType::from_raw_mode(st.st_mode as _) == FileType::Symlink) =>
+                    if rustix::fs::statat(parent, *name, AtFlags::SYMLINK_NOFOLLOW).is_ok_and(|st| {
+                        matches!(FileType::from_raw_mode(st.st_mode as _), FileType::Symlink | FileType::Directory)
+                    }) =>
                 {
                     return Err(Refused::Symlink.into())
                 }

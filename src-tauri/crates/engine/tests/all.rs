@@ -6,6 +6,7 @@ mod memory_mirror;
 mod memory;
 mod orchestration;
 mod outcome;
+mod provider_errors;
 mod providers;
 mod run;
 mod runs;

@@ -154,11 +154,22 @@ pub fn excerpt(text: &str) -> String {
     }
 }
 
+/// The start of a body without a byte-order mark and leading white space.
+fn meaningful(head: &[u8]) -> &[u8] {
+    let head = head.strip_prefix(b"\xef\xbb\xbf".as_slice()).unwrap_or(head);
+    let start = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len());
+    &head[start..]
+}
+
+/// How many bytes of `head` count for telling SSE from other bodies.
+pub fn meaningful_len(head: &[u8]) -> usize {
+    meaningful(head).len()
+}
+
 /// Whether the start of a body reads as server-sent events (a field or a comment line).
 pub fn looks_like_sse(head: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(head);
-    let text = text.trim_start_matches('\u{feff}').trim_start();
-    [":", "data:", "event:", "id:", "retry:"].iter().any(|p| text.starts_with(p))
+    let text = meaningful(head);
+    [b":".as_slice(), b"data:", b"event:", b"id:", b"retry:"].iter().any(|p| text.starts_with(p))
 }
 
 /// Why a watched body stopped.

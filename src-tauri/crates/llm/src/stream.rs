@@ -194,7 +194,9 @@ where
     let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if !essence.is_empty() && essence != "text/event-stream" {
         let mut seen = Vec::new();
-        while seen.len() < 512 {
+        // Enough to tell (`retry:` is the longest field name), then, for a body that is not
+        // SSE, a little more to show what it was.
+        while body::meaningful_len(&seen) < 6 || (!body::looks_like_sse(&seen) && seen.len() < 512) {
             let next = tokio::select! {
                 _ = cancel.cancelled() => return Err(ModelError::Cancelled),
                 next = chunks.next() => next,

@@ -111,6 +111,43 @@ async fn a_key_the_provider_echoes_never_leaves_the_adapter() {
     }
 }
 
+/// Everything logged while it is held, as text.
+#[derive(Clone, Default)]
+struct Logs(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_retry_log_never_shows_an_echoed_key() {
+    let key = "zq-log-echo-0123456789abcdef";
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt().with_writer(move || writer.clone()).with_ansi(false).finish();
+    // The test runtime is single-threaded: the stream's task logs on this thread.
+    let _guard = tracing::subscriber::set_default(subscriber);
+    for kind in KINDS {
+        let script = Script::from_replies([
+            Reply::new().fault(Fault::http_message(500, format!("upstream refused {key}"))),
+            Reply::new().fault(Fault::http_message(502, format!("upstream refused {key} again"))),
+        ]);
+        let config = FakeProviderConfig { keys: vec![key.into()], ..FakeProviderConfig::default() };
+        let fake = FakeProvider::start_with_script(config, script).await.unwrap();
+        let options = StreamOptions { retry: RetryPolicy { max_attempts: 2, ..quick().retry }, ..quick() };
+        failure(&*model_at(base_url(&fake, kind), kind, "fake-model", key, options)).await;
+    }
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(text.matches("retrying").count(), 2, "{text}");
+    assert!(text.contains("upstream refused [REDACTED]") && !text.contains(key), "{text}");
+}
+
 #[tokio::test]
 async fn a_404_on_the_path_says_so_and_only_a_404_naming_the_model_says_model() {
     for kind in KINDS {

@@ -187,6 +187,34 @@ fn an_agent_runs_a_task_through_ipc_and_its_session_replays_from_the_log() {
 }
 
 #[test]
+fn a_key_the_provider_echoes_is_in_no_reply_and_no_file() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let echo = reverie_testkit::Fault::http_message(401, format!("Incorrect API key provided: {KEY}."));
+    let script = reverie_testkit::Script::from_replies([reverie_testkit::Reply::new().fault(echo)]);
+    let fake = rt
+        .block_on(FakeProvider::start_with_script(FakeProviderConfig { keys: vec![KEY.into()], models: vec!["fake-model".into()], open: false }, script))
+        .unwrap();
+    let app = mock_app(UpdateSource::default());
+    let workspace = tempfile::tempdir().unwrap();
+    let provider = app.ok("create_provider", provider("Echo", &fake.base_url(), Some(KEY)));
+    let agent = app.ok("create_agent", json!({"input": {"name": "Writer", "instructions": "Write files.", "provider_id": provider["id"]}}));
+    let ws = workspace.path().display().to_string();
+    let started = app.ok("start_run", json!({"input": {"agent_id": agent["id"], "workspace": ws, "task": "Write out.md"}}));
+    let id = started["id"].as_str().unwrap().to_owned();
+    wait_idle(&app, &rt, &id, 0);
+    let events = app.ok("session_events", json!({"id": id, "after": 0, "limit": 1000}));
+    assert!(events.to_string().contains("Incorrect API key provided: [REDACTED]"), "{events}");
+    app.ok("get_session", json!({"id": id}));
+    app.ok("list_sessions", json!({}));
+    for reply in app.replies.lock().unwrap().iter() {
+        assert!(!reply.contains(KEY), "an IPC reply carried the key: {reply}");
+    }
+    for (path, bytes) in files_under(app.data_dir.path()) {
+        assert!(!contains(&bytes, KEY.as_bytes()), "{} contains the key", path.display());
+    }
+}
+
+#[test]
 fn memory_through_ipc_versions_every_user_edit_and_never_overwrites_a_newer_one() {
     let app = mock_app(UpdateSource::default());
     let bad = app.err("create_memory_store", json!({"input": {"name": "../escape"}}));

@@ -8,6 +8,7 @@ mod crash;
 mod dream;
 mod orchestration;
 mod outcome;
+mod provider_errors;
 mod run;
 mod sessions;
 mod setup;

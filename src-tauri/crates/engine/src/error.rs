@@ -58,13 +58,16 @@ impl From<Error> for AppError {
     }
 }
 
-/// The user-facing sentence and code for a provider failure.
+/// The user-facing sentence and code for a provider failure. Every provider failure the
+/// engine stores (`session.error`, a dream's or a grader's failure) or replies with comes
+/// through here: the adapters already masked the key they were given and bounded each text;
+/// anything shaped like a key is masked once more, whoever built the error.
 pub fn model_error(e: &ModelError) -> AppError {
     let code = match e {
         ModelError::Auth { .. } => ErrorCode::Auth,
         ModelError::ModelNotFound { .. } => ErrorCode::ModelNotFound,
-        ModelError::Network { .. } => ErrorCode::Network,
+        ModelError::Network { .. } | ModelError::Timeout { .. } => ErrorCode::Network,
         _ => ErrorCode::Provider,
     };
-    AppError::new(code, e.user_message())
+    AppError::new(code, reverie_llm::redact_secrets(&e.user_message(), &[]))
 }

@@ -7,6 +7,7 @@ mod memory_mirror_race;
 mod memory;
 mod orchestration;
 mod outcome;
+mod provider_errors;
 mod providers;
 mod run;
 mod runs;

@@ -71,7 +71,7 @@ async fn env_with(limits: Limits) -> Env {
         })
         .unwrap();
     let log = Arc::new(EventLog::new(db.clone(), clock.clone()));
-    let options = StreamOptions { retry: RetryPolicy { max_attempts: 1, ..RetryPolicy::default() }, idle_timeout: WAIT };
+    let options = StreamOptions { retry: RetryPolicy { max_attempts: 1, ..RetryPolicy::default() }, idle_timeout: WAIT, ..StreamOptions::default() };
     let dreams = Dreams::new(DreamsParts {
         db,
         memory: memory.clone(),

@@ -183,7 +183,7 @@ async fn env(kind: ProviderKind) -> Env {
     let provider = providers.create(ProviderInput { name: "Fake".into(), kind, base_url, model: "fake-model".into(), api_key: Some("sk-test-good".into()) }).unwrap();
     let agents = Agents::new(db.clone(), clock.clone(), ids.clone());
     let memory = Memory::new(db.clone(), clock.clone(), ids.clone());
-    let options = StreamOptions { retry: RetryPolicy { max_attempts: 1, ..RetryPolicy::default() }, idle_timeout: WAIT };
+    let options = StreamOptions { retry: RetryPolicy { max_attempts: 1, ..RetryPolicy::default() }, idle_timeout: WAIT, ..StreamOptions::default() };
     let rubrics = Rubrics::new(db.clone(), clock.clone(), ids.clone());
     let log = Arc::new(EventLog::new(db, clock));
     let runs = Runs::new(RunsParts {

@@ -329,7 +329,7 @@ async fn bad_outcome_input_is_refused_before_anything_runs() {
 async fn grader(kind: ProviderKind, replies: Vec<Reply>) -> (FakeProvider, std::sync::Arc<dyn reverie_llm::LanguageModel>) {
     let fake = FakeProvider::start_with_script(FakeProviderConfig::default(), Script::from_replies(replies)).await.unwrap();
     let base_url = if kind == ProviderKind::Anthropic { fake.base_url() } else { fake.openai_base_url() };
-    let options = StreamOptions { retry: RetryPolicy { max_attempts: 1, ..RetryPolicy::default() }, idle_timeout: Duration::from_secs(30) };
+    let options = StreamOptions { retry: RetryPolicy { max_attempts: 1, ..RetryPolicy::default() }, idle_timeout: Duration::from_secs(30), ..StreamOptions::default() };
     let model = model_for(&Endpoint { kind, base_url, model: "fake-model".into() }, Some(SecretString::from("sk-test-good".to_owned())), options);
     (fake, model)
 }

@@ -55,6 +55,7 @@ impl Harness {
         let options = StreamOptions {
             retry: RetryPolicy { max_attempts: 3, base_delay: Duration::from_millis(1), max_delay: Duration::from_secs(5) },
             idle_timeout: Duration::from_secs(60),
+            ..StreamOptions::default()
         };
         let model = model_for(&endpoint, Some(SecretString::from("sk-test-good".to_owned())), options);
         let context = ToolContext::new(Workspace::new(self.workspace.path()).unwrap(), self.cancel.clone());

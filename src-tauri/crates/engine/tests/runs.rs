@@ -64,6 +64,7 @@ pub async fn env_with(kind: ProviderKind, replies: Vec<Reply>, key: Option<&str>
     let options = StreamOptions {
         retry: RetryPolicy { max_attempts: 2, base_delay: Duration::from_millis(1), max_delay: Duration::from_millis(5) },
         idle_timeout: Duration::from_secs(60),
+        ..StreamOptions::default()
     };
     // Its own id sequence, so the first session is `ses_1` and its thread `thr_2`.
     let runs = Runs::new(RunsParts {

@@ -7,73 +7,93 @@ use reverie_protocol::ProviderKind;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::error::from_reqwest;
+use crate::body::{read_prefix, ErrorText, MAX_ERROR_BODY_BYTES};
+use crate::error::{from_reqwest, shown_url};
 use crate::{client, Endpoint, ModelError, ANTHROPIC_VERSION};
 
 /// The whole check may take this long.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// The most of a model list that is read (OpenRouter's lists a few hundred models in ~1 MB).
+const MAX_LIST_BYTES: usize = 16 * 1024 * 1024;
+
+/// Every error is sanitized: the key masked, texts bounded.
 pub async fn check_connection(endpoint: &Endpoint, key: Option<&SecretString>) -> Result<(), ModelError> {
-    match endpoint.kind {
+    let result = match endpoint.kind {
         ProviderKind::Anthropic => check_anthropic(endpoint, key).await,
         ProviderKind::OpenaiCompatible => check_openai(endpoint, key).await,
-    }
+    };
+    result.map_err(|e| match key {
+        Some(key) => e.sanitized(&[key.expose_secret()]),
+        None => e.sanitized(&[]),
+    })
 }
 
 /// `GET /v1/models/{model}` resolves aliases; on 404, list the models to tell a wrong model
 /// from a wrong URL.
 async fn check_anthropic(endpoint: &Endpoint, key: Option<&SecretString>) -> Result<(), ModelError> {
-    let get = |path: String| {
-        let mut req = client().get(format!("{}{path}", endpoint.base_url)).timeout(CHECK_TIMEOUT).header("anthropic-version", ANTHROPIC_VERSION);
+    let url = |path: &str| format!("{}{path}", endpoint.base_url);
+    let get = |url: String| {
+        let mut req = client().get(url).timeout(CHECK_TIMEOUT).header("anthropic-version", ANTHROPIC_VERSION);
         if let Some(key) = key {
             req = req.header("x-api-key", key.expose_secret());
         }
         req.send()
     };
-    let model_path = format!("/v1/models/{}", endpoint.model);
-    let resp = get(model_path).await.map_err(|e| from_reqwest(&e))?;
+    let resp = get(url(&format!("/v1/models/{}", endpoint.model))).await.map_err(|e| from_reqwest(&e))?;
     let status = resp.status().as_u16();
     if status == 200 {
         return Ok(());
     }
-    let body = resp.text().await.unwrap_or_default();
     if status != 404 {
-        return Err(status_error(status, &body));
+        return Err(status_error(status, &error_text(resp).await));
     }
-    let list = get("/v1/models?limit=1000".into()).await.map_err(|e| from_reqwest(&e))?;
+    let list_url = url("/v1/models?limit=1000");
+    let list = get(list_url.clone()).await.map_err(|e| from_reqwest(&e))?;
     if list.status().as_u16() != 200 {
-        return Err(ModelError::NoApi { url: endpoint.base_url.clone() });
+        return Err(ModelError::NoApi { url: shown_url(&list_url), kind: ProviderKind::Anthropic });
     }
-    let models: ModelList = list.json().await.map_err(|_| ModelError::InvalidResponse { message: "model list".into() })?;
+    let models = model_list(list).await.ok_or_else(|| ModelError::InvalidResponse { message: "model list".into() })?;
     Err(ModelError::ModelNotFound { model: endpoint.model.clone(), available: models.ids() })
 }
 
 /// `GET {base}/models`, then look for the model in the list (llama.cpp and others have no
 /// per-model endpoint).
 async fn check_openai(endpoint: &Endpoint, key: Option<&SecretString>) -> Result<(), ModelError> {
-    let mut req = client().get(format!("{}/models", endpoint.base_url)).timeout(CHECK_TIMEOUT);
+    let url = format!("{}/models", endpoint.base_url);
+    let mut req = client().get(&url).timeout(CHECK_TIMEOUT);
     if let Some(key) = key {
         req = req.bearer_auth(key.expose_secret());
     }
     let resp = req.send().await.map_err(|e| from_reqwest(&e))?;
     let status = resp.status().as_u16();
     if status == 404 {
-        return Err(ModelError::NoApi { url: endpoint.base_url.clone() });
+        return Err(ModelError::NoApi { url: shown_url(&url), kind: ProviderKind::OpenaiCompatible });
     }
     if status != 200 {
-        let body = resp.text().await.unwrap_or_default();
-        return Err(status_error(status, &body));
+        return Err(status_error(status, &error_text(resp).await));
     }
-    let models: ModelList = resp
-        .json()
-        .await
-        .map_err(|_| ModelError::InvalidResponse { message: "expected an OpenAI model list".into() })?;
+    let models = model_list(resp).await.ok_or_else(|| ModelError::InvalidResponse { message: "expected an OpenAI model list".into() })?;
     let ids = models.ids();
     if ids.iter().any(|id| id == &endpoint.model) {
         Ok(())
     } else {
         Err(ModelError::ModelNotFound { model: endpoint.model.clone(), available: ids })
     }
+}
+
+/// An error body, read only up to its bounded prefix.
+async fn error_text(resp: reqwest::Response) -> ErrorText {
+    ErrorText::parse(&read_prefix(resp, MAX_ERROR_BODY_BYTES, CHECK_TIMEOUT).await)
+}
+
+/// A model list, read only up to [`MAX_LIST_BYTES`].
+async fn model_list(resp: reqwest::Response) -> Option<ModelList> {
+    let body = read_prefix(resp, MAX_LIST_BYTES, CHECK_TIMEOUT).await;
+    if body.cut {
+        return None;
+    }
+    serde_json::from_str(&body.text).ok()
 }
 
 #[derive(Deserialize)]
@@ -92,21 +112,8 @@ impl ModelList {
     }
 }
 
-/// Both vendors wrap errors as `{"error": {"message": …}}`.
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: ErrorDetail,
-}
-
-#[derive(Deserialize)]
-struct ErrorDetail {
-    message: String,
-}
-
-fn status_error(status: u16, body: &str) -> ModelError {
-    let message = serde_json::from_str::<ErrorBody>(body)
-        .map(|b| b.error.message)
-        .unwrap_or_else(|_| format!("HTTP {status}"));
+fn status_error(status: u16, body: &ErrorText) -> ModelError {
+    let message = if body.message.is_empty() { format!("HTTP {status}") } else { body.message.clone() };
     match status {
         401 | 403 => ModelError::Auth { message: format!("HTTP {status}: {message}") },
         429 => ModelError::RateLimited { retry_after: None },

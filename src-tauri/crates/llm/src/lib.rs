@@ -6,17 +6,22 @@
 //! - Adapters: [`anthropic::AnthropicModel`] (Messages API) and [`openai::OpenAiModel`]
 //!   (Chat Completions: OpenAI, Ollama, llama.cpp, vLLM, LM Studio), each split into wire
 //!   types, request mapping and event mapping.
-//! - Typed [`ModelError`]s, retries with backoff that honour `retry-after`, an idle timeout,
-//!   cancellation, and a price table so every turn has a cost.
+//! - Typed [`ModelError`]s, retries with backoff that honour `retry-after`, bounded waits
+//!   (response headers, first byte, idle; see [`StreamOptions`]), cancellation, and a price
+//!   table so every turn has a cost.
+//! - Provider text within bounds and without secrets: error bodies are read only up to 64 kB,
+//!   every error's texts are masked ([`redact_secrets`]) and cut to [`MAX_MESSAGE_CHARS`].
 //! - [`check_connection`]: the token-free check behind Settings' "Test connection".
 
 pub mod anthropic;
+mod body;
 mod check;
 mod error;
 mod http;
 mod model;
 pub mod openai;
 pub mod prices;
+mod redact;
 mod retry;
 mod stream;
 pub mod types;
@@ -24,9 +29,10 @@ pub mod types;
 use std::sync::Arc;
 
 pub use check::check_connection;
-pub use error::ModelError;
+pub use error::{ModelError, Stalled, MAX_MESSAGE_CHARS};
 pub use http::client;
 pub use model::{complete, complete_structured, EventStream, LanguageModel, STRUCTURED_OUTPUT_TOOL};
+pub use redact::{redact_secrets, REDACTED};
 pub use retry::{is_retryable, RetryPolicy};
 pub use stream::StreamOptions;
 pub use types::*;

@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use reverie_llm::{
-    complete, complete_structured, model_for, Endpoint, LanguageModel, Message, ModelError, Request, RetryPolicy, StopReason,
+    complete, complete_structured, model_for, Endpoint, LanguageModel, Message, ModelError, Request, RetryPolicy, Stalled, StopReason,
     StreamEvent, StreamOptions, ToolSpec,
 };
 use reverie_protocol::ProviderKind;
@@ -12,13 +12,13 @@ use secrecy::SecretString;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-const KINDS: [ProviderKind; 2] = [ProviderKind::Anthropic, ProviderKind::OpenaiCompatible];
+pub const KINDS: [ProviderKind; 2] = [ProviderKind::Anthropic, ProviderKind::OpenaiCompatible];
 
-async fn fake(replies: Vec<Reply>) -> FakeProvider {
+pub async fn fake(replies: Vec<Reply>) -> FakeProvider {
     FakeProvider::start_with_script(FakeProviderConfig::default(), Script::from_replies(replies)).await.unwrap()
 }
 
-fn model(fake: &FakeProvider, kind: ProviderKind, options: StreamOptions) -> Arc<dyn LanguageModel> {
+pub fn model(fake: &FakeProvider, kind: ProviderKind, options: StreamOptions) -> Arc<dyn LanguageModel> {
     let base_url = match kind {
         ProviderKind::Anthropic => fake.base_url(),
         ProviderKind::OpenaiCompatible => fake.openai_base_url(),
@@ -28,14 +28,15 @@ fn model(fake: &FakeProvider, kind: ProviderKind, options: StreamOptions) -> Arc
 }
 
 /// Retries without waiting, so tests stay fast; `retry-after` is still honoured when given.
-fn quick() -> StreamOptions {
+pub fn quick() -> StreamOptions {
     StreamOptions {
         retry: RetryPolicy { max_attempts: 3, base_delay: Duration::from_millis(1), max_delay: Duration::from_secs(5) },
         idle_timeout: Duration::from_secs(30),
+        ..StreamOptions::default()
     }
 }
 
-fn request() -> Request {
+pub fn request() -> Request {
     Request {
         system: "You are a test.".into(),
         messages: vec![Message::user("Read a.txt")],
@@ -148,7 +149,8 @@ async fn a_stalled_stream_hits_the_idle_timeout() {
         let fake = fake(vec![Reply::new().text("x").fault(Fault::Stall { after_events: 2, max_secs: Some(30) })]).await;
         let options = StreamOptions { idle_timeout: Duration::from_millis(300), ..quick() };
         let err = complete(&*model(&fake, kind, options), request(), CancellationToken::new()).await.unwrap_err();
-        assert!(matches!(&err, ModelError::Network { message } if message.contains("sent nothing")), "{kind:?}: {err:?}");
+        assert!(matches!(&err, ModelError::Timeout { stalled: Stalled::Idle, .. }), "{kind:?}: {err:?}");
+        assert!(err.user_message().contains("stopped sending in the middle"), "{}", err.user_message());
     }
 }
 

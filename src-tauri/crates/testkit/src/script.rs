@@ -275,7 +275,8 @@ impl Usage {
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Fault {
     /// An HTTP error instead of a stream. The body is vendor-shaped for the status unless `body`
-    /// is given (a JSON value is sent as JSON, a string verbatim as text/plain).
+    /// is given (a JSON value is sent as JSON, a string verbatim as text/plain, or as
+    /// `content_type` when given: `text/html` for a web page where the API should be).
     Http {
         status: u16,
         /// Seconds, sent as the `retry-after` header.
@@ -286,6 +287,24 @@ pub enum Fault {
         message: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         body: Option<Value>,
+        /// The `content-type` of a `body` given as a string (default `text/plain; charset=utf-8`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        content_type: Option<String>,
+    },
+    /// The request is read, then nothing is sent, not even the response headers, until the
+    /// client goes away, the server is dropped, or `max_secs` (default 120) pass.
+    NoHeaders {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_secs: Option<u64>,
+    },
+    /// After `after_events` events, `comments` SSE comment lines (`: keep-alive`), one every
+    /// `every_ms`, then the rest of the reply: a server that is alive but busy (llama.cpp sends
+    /// only comment lines while it reads a long prompt).
+    KeepAlive {
+        #[serde(default)]
+        after_events: usize,
+        comments: usize,
+        every_ms: u64,
     },
     /// The connection is cut (no terminating chunk) after `after_events` SSE events.
     Disconnect {
@@ -325,12 +344,24 @@ pub enum Fault {
 impl Fault {
     /// An HTTP error with the vendor's default body.
     pub fn http(status: u16) -> Self {
-        Fault::Http { status, retry_after: None, message: None, body: None }
+        Fault::Http { status, retry_after: None, message: None, body: None, content_type: None }
+    }
+
+    /// An HTTP error whose vendor-shaped body carries `message` (a provider echoing the key, a
+    /// 5 MB message).
+    pub fn http_message(status: u16, message: impl Into<String>) -> Self {
+        Fault::Http { status, retry_after: None, message: Some(message.into()), body: None, content_type: None }
+    }
+
+    /// `status` with `body` sent verbatim as `content_type` (`200` + `text/html`: a web page
+    /// where the API should be).
+    pub fn http_body(status: u16, content_type: impl Into<String>, body: impl Into<String>) -> Self {
+        Fault::Http { status, retry_after: None, message: None, body: Some(Value::String(body.into())), content_type: Some(content_type.into()) }
     }
 
     /// 429 with `retry-after: secs`.
     pub fn rate_limited(secs: u64) -> Self {
-        Fault::Http { status: 429, retry_after: Some(secs), message: None, body: None }
+        Fault::Http { status: 429, retry_after: Some(secs), message: None, body: None, content_type: None }
     }
 
     /// 529 overloaded.

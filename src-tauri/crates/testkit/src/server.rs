@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::script::{conversation_of, Fault, Planned, Reply, Script};
+use crate::script::{conversation_of, Fault, Planned, Reply, Script, DEFAULT_STALL_SECS};
 use crate::sse::{self, StreamCounter};
 use crate::{anthropic, openai};
 
@@ -290,10 +290,12 @@ fn with_request_id(vendor: Vendor, mut resp: Response, request_id: &str) -> Resp
 
 /// The response for an `http` fault.
 fn http_fault(vendor: Vendor, fault: &Fault, request_id: &str) -> Option<Response> {
-    let Fault::Http { status, retry_after, message, body } = fault else { return None };
+    let Fault::Http { status, retry_after, message, body, content_type } = fault else { return None };
     let mut resp = match body {
         Some(Value::String(text)) => {
-            (code(*status), [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text.clone()).into_response()
+            let kind = content_type.as_deref().unwrap_or("text/plain; charset=utf-8");
+            let kind = HeaderValue::from_str(kind).unwrap_or(HeaderValue::from_static("text/plain; charset=utf-8"));
+            (code(*status), [(header::CONTENT_TYPE, kind)], text.clone()).into_response()
         }
         Some(value) => (code(*status), Json(value.clone())).into_response(),
         None => error_response(vendor, *status, message.as_deref(), request_id),
@@ -335,6 +337,10 @@ async fn accept(
         error_response(vendor, 500, Some(&message), request_id)
     })?;
     shared.delay(reply.delay_ms).await;
+    if let Some(Fault::NoHeaders { max_secs }) = reply.fault {
+        shared.delay(max_secs.unwrap_or(DEFAULT_STALL_SECS).saturating_mul(1000)).await;
+        return Err(error_response(vendor, 504, Some("the fake provider sent no headers, as scripted"), request_id));
+    }
     if let Some(resp) = reply.fault.as_ref().and_then(|f| http_fault(vendor, f, request_id)) {
         return Err(resp);
     }

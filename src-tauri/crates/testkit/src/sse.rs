@@ -17,6 +17,8 @@ pub(crate) enum Frame {
     Data(String),
     /// Send nothing for this long (or until the server shuts down), then cut the connection.
     Stall(Duration),
+    /// Wait this long (or until the server shuts down), then go on.
+    Pause(Duration),
     /// Cut the connection: the chunked body never gets its terminator.
     Abort,
 }
@@ -56,7 +58,17 @@ pub(crate) fn apply_fault(events: Vec<String>, fault: Option<&Fault>, vendor: &F
             frames.push_back(Frame::Data((vendor.stream_error)(kind, message)));
             frames
         }
-        Some(Fault::Http { .. } | Fault::InvalidToolJson) | None => events.into_iter().map(Frame::Data).collect(),
+        Some(Fault::KeepAlive { after_events, comments, every_ms }) => {
+            let mut events = events.into_iter();
+            let mut frames: VecDeque<Frame> = events.by_ref().take(*after_events).map(Frame::Data).collect();
+            for _ in 0..*comments {
+                frames.push_back(Frame::Pause(Duration::from_millis(*every_ms)));
+                frames.push_back(Frame::Data(": keep-alive\n\n".into()));
+            }
+            frames.extend(events.map(Frame::Data));
+            frames
+        }
+        Some(Fault::Http { .. } | Fault::NoHeaders { .. } | Fault::InvalidToolJson) | None => events.into_iter().map(Frame::Data).collect(),
     }
 }
 
@@ -105,6 +117,15 @@ pub(crate) fn response(
 ) -> Response {
     let state = BodyState { frames, shutdown, _guard: counter.open() };
     let stream = futures::stream::unfold(state, |mut state| async move {
+        while let Some(Frame::Pause(wait)) = state.frames.front() {
+            let wait = *wait;
+            state.frames.pop_front();
+            let mut shutdown = state.shutdown.clone();
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = shutdown.wait_for(|down| *down) => {}
+            }
+        }
         match state.frames.pop_front()? {
             Frame::Data(text) => Some((Ok(Bytes::from(text)), state)),
             Frame::Stall(max) => {
@@ -116,6 +137,7 @@ pub(crate) fn response(
                 state.frames.clear();
                 Some((Err(Cut), state))
             }
+            Frame::Pause(_) => Some((Ok(Bytes::new()), state)),
             Frame::Abort => {
                 // Let the server flush what it already has before the connection is cut.
                 tokio::time::sleep(Duration::from_millis(10)).await;

@@ -66,9 +66,9 @@ async fn overloaded_529_and_server_error_500() {
 
 #[tokio::test]
 async fn http_fault_with_a_message_or_a_body_of_its_own() {
-    let context = Fault::Http { status: 400, retry_after: None, message: Some("prompt is too long: 210000 tokens > 200000 maximum".into()), body: None };
-    let garbage = Fault::Http { status: 200, retry_after: None, message: None, body: Some(json!("<html>bad gateway</html>")) };
-    let custom = Fault::Http { status: 503, retry_after: Some(2), message: None, body: Some(json!({"whatever": true})) };
+    let context = Fault::Http { status: 400, retry_after: None, message: Some("prompt is too long: 210000 tokens > 200000 maximum".into()), body: None, content_type: None };
+    let garbage = Fault::Http { status: 200, retry_after: None, message: None, body: Some(json!("<html>bad gateway</html>")), content_type: None };
+    let custom = Fault::Http { status: 503, retry_after: Some(2), message: None, body: Some(json!({"whatever": true})), content_type: None };
     let fake = fake_with([Reply::new().fault(context), Reply::new().fault(garbage), Reply::new().fault(custom)]).await;
 
     let err = error_body(post(&fake, Vendor::Anthropic, &body(Vendor::Anthropic, "x")).await).await;
@@ -207,4 +207,45 @@ async fn delay_waits_before_the_first_byte() {
     let resp = post(&fake, Vendor::Anthropic, &body(Vendor::Anthropic, "x")).await;
     assert!(started.elapsed() >= Duration::from_millis(200));
     read_events(resp).await;
+}
+
+#[tokio::test]
+async fn no_headers_answers_nothing_until_the_client_gives_up() {
+    for vendor in VENDORS {
+        let fake = fake_with([Reply::new().text("never").fault(Fault::NoHeaders { max_secs: Some(60) })]).await;
+        let c = client();
+        let url = match vendor {
+            Vendor::Anthropic => format!("{}/v1/messages", fake.base_url()),
+            Vendor::OpenAi => format!("{}/chat/completions", fake.openai_base_url()),
+        };
+        let req = c.post(url).header("anthropic-version", "2023-06-01").header("x-api-key", KEY).bearer_auth(KEY).json(&body(vendor, "x"));
+        // The client's own bound ends the wait: not even headers came.
+        let err = req.timeout(Duration::from_millis(300)).send().await.expect_err("no response");
+        assert!(err.is_timeout(), "{vendor:?}: {err}");
+        assert_eq!(fake.requests().len(), 1, "the request was read");
+    }
+}
+
+#[tokio::test]
+async fn keep_alive_sends_comment_lines_then_the_rest_of_the_reply() {
+    for vendor in VENDORS {
+        let fake = fake_with([Reply::new().text("after the wait").fault(Fault::KeepAlive { after_events: 1, comments: 3, every_ms: 10 })]).await;
+        let resp = post(&fake, vendor, &body(vendor, "x")).await;
+        let text = read_body(resp).await.expect("the stream ends cleanly");
+        let blocks: Vec<&str> = text.split_terminator("\n\n").collect();
+        assert_eq!(&blocks[1..4], [": keep-alive"; 3], "{vendor:?}: {text}");
+        let without: String = text.replace(": keep-alive\n\n", "");
+        let events = parse_sse(&without);
+        assert!(events.iter().any(|e| e.data.contains("after")), "{vendor:?}: the reply follows: {without}");
+    }
+}
+
+#[tokio::test]
+async fn an_http_body_may_come_as_any_content_type() {
+    let page = "<!DOCTYPE html><html><title>Sign in</title></html>";
+    let fake = fake_with([Reply::new().fault(Fault::http_body(200, "text/html; charset=utf-8", page))]).await;
+    let resp = post(&fake, Vendor::OpenAi, &body(Vendor::OpenAi, "x")).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "text/html; charset=utf-8");
+    assert_eq!(resp.text().await.unwrap(), page);
 }

@@ -554,6 +554,8 @@ impl Dreams {
                     request.messages.push(Message::user(format!("Your result was not accepted: {message}. Call submit_result again with a result that matches its schema.")));
                 }
                 Err(ModelError::InvalidResponse { message }) => {
+                    // Stored with the dream: key-shaped text in what the model sent is masked.
+                    let message = reverie_llm::redact_secrets(&message, &[]);
                     return Err(Stop::Failed(format!("The model's {stage} output did not match what a dream needs, twice: {message}. Nothing was written to memory.")))
                 }
                 Err(e) => return Err(Stop::Failed(format!("The {stage} stage failed: {}. Nothing was written to memory.", model_error(&e).message))),

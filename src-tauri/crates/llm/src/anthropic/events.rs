@@ -3,7 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use super::wire::{BlockDelta, ErrorBody, StartBlock, StreamedEvent, WireUsage};
+use reverie_protocol::ProviderKind;
+
+use super::wire::{BlockDelta, StartBlock, StreamedEvent, WireUsage};
+use crate::body::ErrorText;
 use crate::stream::{finish_tool_input, parse, retry_after, SseMapper};
 use crate::types::{StopReason, StreamEvent, Usage};
 use crate::ModelError;
@@ -123,16 +126,16 @@ fn api_error(kind: &str, message: &str, headers: Option<&reqwest::header::Header
     }
 }
 
-pub fn http_error(model: &str, status: u16, headers: Option<&reqwest::header::HeaderMap>, body: &str) -> ModelError {
-    let parsed = serde_json::from_str::<ErrorBody>(body).ok();
-    let message = parsed.as_ref().map(|b| b.error.message.clone()).unwrap_or_else(|| format!("HTTP {status}"));
+pub fn http_error(model: &str, url: &str, status: u16, headers: Option<&reqwest::header::HeaderMap>, body: &ErrorText) -> ModelError {
+    let message = if body.message.is_empty() { format!("HTTP {status}") } else { body.message.clone() };
     match status {
         401 | 403 => ModelError::Auth { message: format!("HTTP {status}: {message}") },
-        404 => ModelError::ModelNotFound { model: model.to_owned(), available: Vec::new() },
+        404 if body.names_model(model) => ModelError::ModelNotFound { model: model.to_owned(), available: Vec::new() },
+        404 => ModelError::NoApi { url: url.to_owned(), kind: ProviderKind::Anthropic },
         429 => ModelError::RateLimited { retry_after: retry_after(headers) },
         529 | 503 => ModelError::Overloaded,
-        400 | 413 => match parsed {
-            Some(b) => match api_error(&b.error.kind, &b.error.message, headers) {
+        400 | 413 => match &body.kind {
+            Some(kind) => match api_error(kind, &message, headers) {
                 ModelError::InvalidResponse { .. } => ModelError::Http { status, message },
                 mapped => mapped,
             },
@@ -218,10 +221,16 @@ mod tests {
 
     #[test]
     fn http_errors_map_to_typed_errors() {
+        let http_error = |model: &str, status: u16, headers: Option<&reqwest::header::HeaderMap>, body: &str| {
+            http_error(model, "http://h/v1/messages", status, headers, &ErrorText::parse(&crate::body::Prefix { text: body.into(), cut: false }))
+        };
         let ctx = r#"{"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 250000 tokens > 200000 maximum"}}"#;
         assert!(matches!(http_error("m", 400, None, ctx), ModelError::ContextWindowExceeded { .. }));
         assert!(matches!(http_error("m", 401, None, "{}"), ModelError::Auth { .. }));
-        assert!(matches!(http_error("m", 404, None, "{}"), ModelError::ModelNotFound { .. }));
+        let unknown = r#"{"type":"error","error":{"type":"not_found_error","message":"model: claude-x"}}"#;
+        assert!(matches!(http_error("claude-x", 404, None, unknown), ModelError::ModelNotFound { .. }));
+        let no_path = r#"{"type":"error","error":{"type":"not_found_error","message":"Not Found"}}"#;
+        assert!(matches!(http_error("claude-x", 404, None, no_path), ModelError::NoApi { .. }));
         assert_eq!(http_error("m", 529, None, "{}"), ModelError::Overloaded);
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert("retry-after", "2".parse().unwrap());

@@ -7,6 +7,9 @@ mod wire;
 
 use secrecy::{ExposeSecret, SecretString};
 
+use reverie_protocol::ProviderKind;
+
+use crate::body::ErrorText;
 use crate::stream::{Vendor, VendorModel};
 use crate::types::Request;
 use crate::{ModelError, ANTHROPIC_VERSION};
@@ -19,6 +22,7 @@ pub type AnthropicModel = VendorModel<Anthropic>;
 
 impl Vendor for Anthropic {
     type Mapper = events::Mapper;
+    const KIND: ProviderKind = ProviderKind::Anthropic;
     const PATH: &'static str = "/v1/messages";
 
     fn body(model: &str, request: &Request) -> Vec<u8> {
@@ -33,7 +37,7 @@ impl Vendor for Anthropic {
         }
     }
 
-    fn http_error(model: &str, status: u16, headers: Option<&reqwest::header::HeaderMap>, body: &str) -> ModelError {
-        events::http_error(model, status, headers, body)
+    fn http_error(model: &str, url: &str, status: u16, headers: Option<&reqwest::header::HeaderMap>, body: &ErrorText) -> ModelError {
+        events::http_error(model, url, status, headers, body)
     }
 }

@@ -125,9 +125,3 @@ pub struct ApiError {
     #[serde(default)]
     pub message: String,
 }
-
-/// An error response body: `{"type": "error", "error": {...}}`.
-#[derive(Debug, Deserialize)]
-pub struct ErrorBody {
-    pub error: ApiError,
-}

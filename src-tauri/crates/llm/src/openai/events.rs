@@ -5,6 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use reverie_protocol::ProviderKind;
+
+use crate::body::ErrorText;
 use crate::stream::finish_tool_input;
 use crate::stream::{parse, retry_after, SseMapper};
 use crate::types::{StopReason, StreamEvent, Usage};
@@ -156,11 +159,6 @@ impl SseMapper for Mapper {
 }
 
 #[derive(Debug, Deserialize)]
-struct ErrorBody {
-    error: ErrorDetail,
-}
-
-#[derive(Debug, Deserialize)]
 struct ErrorDetail {
     #[serde(default)]
     message: String,
@@ -170,13 +168,13 @@ struct ErrorDetail {
     code: Option<serde_json::Value>,
 }
 
-pub fn http_error(model: &str, status: u16, headers: Option<&reqwest::header::HeaderMap>, body: &str) -> ModelError {
-    let parsed = serde_json::from_str::<ErrorBody>(body).ok();
-    let message = parsed.as_ref().map(|b| b.error.message.clone()).unwrap_or_else(|| format!("HTTP {status}"));
-    let code = parsed.as_ref().and_then(|b| b.error.code.as_ref()).and_then(|c| c.as_str().map(str::to_owned)).unwrap_or_default();
+pub fn http_error(model: &str, url: &str, status: u16, headers: Option<&reqwest::header::HeaderMap>, body: &ErrorText) -> ModelError {
+    let message = if body.message.is_empty() { format!("HTTP {status}") } else { body.message.clone() };
+    let code = body.code.as_deref().unwrap_or_default();
     match status {
         401 | 403 => ModelError::Auth { message: format!("HTTP {status}: {message}") },
-        404 => ModelError::ModelNotFound { model: model.to_owned(), available: Vec::new() },
+        404 if body.names_model(model) => ModelError::ModelNotFound { model: model.to_owned(), available: Vec::new() },
+        404 => ModelError::NoApi { url: url.to_owned(), kind: ProviderKind::OpenaiCompatible },
         429 => ModelError::RateLimited { retry_after: retry_after(headers) },
         503 | 529 => ModelError::Overloaded,
         400 if code == "context_length_exceeded" || message.contains("context length") => {
@@ -229,6 +227,9 @@ mod tests {
 
     #[test]
     fn context_length_errors_are_typed() {
+        let http_error = |model: &str, status: u16, headers: Option<&reqwest::header::HeaderMap>, body: &str| {
+            http_error(model, "http://h/v1/chat/completions", status, headers, &ErrorText::parse(&crate::body::Prefix { text: body.into(), cut: false }))
+        };
         let body = r#"{"error":{"message":"This model's maximum context length is 128000 tokens.","type":"invalid_request_error","code":"context_length_exceeded"}}"#;
         assert!(matches!(http_error("m", 400, None, body), ModelError::ContextWindowExceeded { .. }));
         assert!(matches!(http_error("m", 401, None, "{}"), ModelError::Auth { .. }));

@@ -6,6 +6,9 @@ mod request;
 
 use secrecy::{ExposeSecret, SecretString};
 
+use reverie_protocol::ProviderKind;
+
+use crate::body::ErrorText;
 use crate::stream::{Vendor, VendorModel};
 use crate::types::Request;
 use crate::ModelError;
@@ -18,6 +21,7 @@ pub type OpenAiModel = VendorModel<OpenAi>;
 
 impl Vendor for OpenAi {
     type Mapper = events::Mapper;
+    const KIND: ProviderKind = ProviderKind::OpenaiCompatible;
     const PATH: &'static str = "/chat/completions";
 
     fn body(model: &str, request: &Request) -> Vec<u8> {
@@ -31,7 +35,7 @@ impl Vendor for OpenAi {
         }
     }
 
-    fn http_error(model: &str, status: u16, headers: Option<&reqwest::header::HeaderMap>, body: &str) -> ModelError {
-        events::http_error(model, status, headers, body)
+    fn http_error(model: &str, url: &str, status: u16, headers: Option<&reqwest::header::HeaderMap>, body: &ErrorText) -> ModelError {
+        events::http_error(model, url, status, headers, body)
     }
 }

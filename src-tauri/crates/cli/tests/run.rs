@@ -2,7 +2,7 @@
 //! terminal, and input the engine refuses.
 
 use reverie_protocol::{EventPayload, IdleReason, SessionStatus};
-use reverie_testkit::Reply;
+use reverie_testkit::{FakeProvider, FakeProviderConfig, Reply, Script, Usage};
 use serde_json::json;
 
 use crate::support::{finish, names, parse_events, Cli};
@@ -378,4 +378,26 @@ async fn risky_workspaces_are_refused_and_the_home_folder_needs_yes_home() {
     let ran = finish(cli.command(&["run", "--agent", "coder", "--workspace", &cli.ws(), "--yes-home", "Tidy up"]).env("HOME", &home).spawn().unwrap()).await;
     assert_eq!(ran.code, 0, "{ran:#?}");
     assert_eq!(cli.sessions().await.len(), 1);
+}
+
+#[tokio::test]
+async fn what_run_json_prints_live_is_byte_identical_to_the_export() {
+    // A priced model, and usage whose cost is not a short decimal in binary:
+    // 1,000 × $3/M + 120 × $15/M = 0.0048000000000000004 as an f64.
+    let replies = [
+        Reply::new().tool_use("list_files", json!({"path": "."})).usage(Usage::new(1000, 120)),
+        Reply::new().text("Done.").usage(Usage::new(1300, 7)),
+    ];
+    let config = FakeProviderConfig { open: true, models: vec!["claude-sonnet-4-5".into()], ..FakeProviderConfig::default() };
+    let fake = FakeProvider::start_with_script(config, Script::from_replies(replies)).await.unwrap();
+    let cli = Cli { data: tempfile::tempdir().unwrap(), workspace: tempfile::tempdir().unwrap(), fake };
+    let url = cli.fake.openai_base_url();
+    cli.ok(&["providers", "add", "--name", "Priced", "--kind", "openai", "--base-url", &url, "--model", "claude-sonnet-4-5"]).await;
+    cli.ok(&["agents", "add", "--name", "coder", "--provider", "Priced", "--instructions", "Look around."]).await;
+    let ran = cli.run(&["run", "--agent", "coder", "--workspace", &cli.ws(), "--json", "Look around"]).await;
+    assert_eq!(ran.code, 0, "{ran:#?}");
+    assert!(ran.stdout.contains("\"cost_usd\":0.0048000000000000004"), "{}", ran.stdout);
+    let id = parse_events(&ran.stdout)[0].session_id.clone();
+    let exported = cli.ok(&["sessions", "export", id.as_str()]).await;
+    assert_eq!(ran.stdout, exported.stdout, "live and exported lines differ");
 }

@@ -78,7 +78,7 @@ async fn env(kind: ProviderKind, key: &str, replies: Vec<Reply>) -> Env {
 impl Env {
     /// Runs `task` to its end; the session and its `session.error`.
     async fn run_to_error(&self, task: &str) -> (SessionId, AppError) {
-        let input = RunInput { agent_id: self.agent.clone(), workspace: self.workspace.path().display().to_string(), task: task.into(), max_threads: None, outcome: None };
+        let input = RunInput { agent_id: self.agent.clone(), workspace: self.workspace.path().display().to_string(), task: task.into(), max_threads: None, outcome: None, allow_home: None };
         let started = self.core.runs.start(input, RunOptions::default()).await.unwrap();
         let id = started.summary.id.clone();
         let outcome = tokio::time::timeout(WAIT, started.done).await.expect("the run ended").unwrap().unwrap();

@@ -65,7 +65,7 @@ impl Engine {
             env: process_env(),
             memory_listener: None,
             owner,
-            stream_options: reverie_llm::StreamOptions::default(),
+            stream_options: reverie_llm::StreamOptions::from_env(),
         });
         let Core { providers, agents, memory, rubrics, dreams, runs, .. } = core;
         let engine = Self {

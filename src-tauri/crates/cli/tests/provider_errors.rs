@@ -102,3 +102,19 @@ async fn a_key_the_provider_echoes_is_in_no_output_export_or_file() {
     }
     assert!(files > 0, "the data folder holds the database");
 }
+
+#[tokio::test]
+async fn a_provider_that_never_answers_ends_the_run_after_the_wait_the_environment_sets() {
+    let cli = Cli::with_agent(vec![Reply::new().fault(Fault::NoHeaders { max_secs: Some(60) })], &[]).await;
+    let run = cli.command(&["run", "--agent", "coder", "--workspace", &cli.ws(), "Say hello"]).env("REVERIE_PROVIDER_TIMEOUT_SECS", "1").spawn().unwrap();
+    let ran: Ran = finish(run).await;
+    assert_eq!(ran.code, 1, "{ran:#?}");
+    let shown = format!("{}{}", ran.stdout, ran.stderr);
+    assert!(
+        shown.contains("accepted the connection but sent no response within 1 s") && shown.contains("REVERIE_PROVIDER_TIMEOUT_SECS=<seconds>"),
+        "{shown}"
+    );
+    let sessions = cli.sessions().await;
+    let events = cli.export(sessions[0].id.as_str()).await;
+    assert!(events.iter().any(|e| matches!(&e.payload, reverie_protocol::EventPayload::Error { .. })), "the error is recorded");
+}

@@ -119,10 +119,12 @@ impl ModelError {
                 let waited = waited(*after);
                 match stalled {
                     Stalled::Headers => format!(
-                        "The provider at {host} accepted the connection but sent no response within {waited}. Check that the server is running and not stuck (a local server may still be loading the model), then try again."
+                        "The provider at {host} accepted the connection but sent no response within {waited}. Check that the server is running and not stuck (a local server may still be loading the model), then try again, or allow it longer with {}=<seconds>.",
+                        crate::stream::RESPONSE_TIMEOUT_ENV
                     ),
                     Stalled::FirstByte => format!(
-                        "The provider at {host} answered but then sent nothing for {waited}. Check that the server is working (a local server may still be reading a long prompt), then try again."
+                        "The provider at {host} answered but then sent nothing for {waited}. Check that the server is working (a local server may still be reading a long prompt), then try again, or allow it longer with {}=<seconds>.",
+                        crate::stream::RESPONSE_TIMEOUT_ENV
                     ),
                     Stalled::Idle => format!(
                         "The provider at {host} stopped sending in the middle of its answer ({waited} without data). Try again; if it keeps happening, check the server and your connection."

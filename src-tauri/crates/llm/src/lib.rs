@@ -34,7 +34,7 @@ pub use http::client;
 pub use model::{complete, complete_structured, EventStream, LanguageModel, STRUCTURED_OUTPUT_TOOL};
 pub use redact::{redact_secrets, REDACTED};
 pub use retry::{is_retryable, RetryPolicy};
-pub use stream::StreamOptions;
+pub use stream::{StreamOptions, IDLE_TIMEOUT_ENV, RESPONSE_TIMEOUT_ENV};
 pub use types::*;
 
 use reverie_protocol::ProviderKind;

@@ -61,6 +61,43 @@ impl Default for StreamOptions {
     }
 }
 
+/// Sets [`StreamOptions::response_timeout`] and [`StreamOptions::first_byte_timeout`], in
+/// seconds, for the app and the CLI (a local server that loads a large model takes longer).
+pub const RESPONSE_TIMEOUT_ENV: &str = "REVERIE_PROVIDER_TIMEOUT_SECS";
+/// Sets [`StreamOptions::idle_timeout`], in seconds.
+pub const IDLE_TIMEOUT_ENV: &str = "REVERIE_PROVIDER_IDLE_SECS";
+
+impl StreamOptions {
+    /// The defaults, with the waits the environment sets ([`RESPONSE_TIMEOUT_ENV`],
+    /// [`IDLE_TIMEOUT_ENV`]). A value that is not a whole number of seconds from 1 to 86,400 is
+    /// ignored with a warning that says so.
+    pub fn from_env() -> Self {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let secs = |name: &str| -> Option<Duration> {
+            let raw = lookup(name)?;
+            match raw.trim().parse::<u64>() {
+                Ok(n @ 1..=86_400) => Some(Duration::from_secs(n)),
+                _ => {
+                    tracing::warn!(variable = name, value = %raw, "ignored: give a whole number of seconds from 1 to 86400");
+                    None
+                }
+            }
+        };
+        let mut options = Self::default();
+        if let Some(wait) = secs(RESPONSE_TIMEOUT_ENV) {
+            options.response_timeout = wait;
+            options.first_byte_timeout = wait;
+        }
+        if let Some(wait) = secs(IDLE_TIMEOUT_ENV) {
+            options.idle_timeout = wait;
+        }
+        options
+    }
+}
+
 /// What differs between wire formats; everything else about a streamed request is shared by
 /// [`VendorModel`]. Each adapter implements it with its own request and event mapping.
 pub trait Vendor: Send + Sync + 'static {
@@ -296,4 +333,23 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
         current = next;
     }
     current.to_string()
+}
+
+#[cfg(test)]
+mod options_tests {
+    use super::*;
+
+    #[test]
+    fn the_environment_sets_the_waits_and_a_bad_value_is_ignored() {
+        let options = StreamOptions::from_lookup(|name| match name {
+            RESPONSE_TIMEOUT_ENV => Some("600".into()),
+            IDLE_TIMEOUT_ENV => Some(" 30 ".into()),
+            _ => None,
+        });
+        assert_eq!((options.response_timeout, options.first_byte_timeout, options.idle_timeout), (Duration::from_secs(600), Duration::from_secs(600), Duration::from_secs(30)));
+        for bad in ["0", "-5", "1.5", "soon", "999999"] {
+            let options = StreamOptions::from_lookup(|name| (name == RESPONSE_TIMEOUT_ENV).then(|| bad.to_owned()));
+            assert_eq!(options.response_timeout, StreamOptions::default().response_timeout, "{bad}");
+        }
+    }
 }

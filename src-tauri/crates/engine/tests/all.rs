@@ -8,6 +8,7 @@ mod orchestration;
 mod outcome;
 mod providers;
 mod run;
+mod run_failures;
 mod runs;
 mod secrets_real;
 mod store;

@@ -59,6 +59,10 @@ export function statusBadge(status: SessionStatus, reason: IdleReason | null | u
       return { label: "Turn limit", tone: "warn" };
     case "cancelled":
       return { label: "Cancelled", tone: "neutral" };
+    case "app_quit":
+      return { label: "Stopped at quit", tone: "neutral" };
+    case "interrupted":
+      return { label: "Interrupted", tone: "warn" };
     case "error":
       return { label: "Failed", tone: "error" };
     case "end_turn":
@@ -73,6 +77,8 @@ export const IDLE_REASONS: Record<IdleReason, string> = {
   max_turns: "Stopped: the turn limit was reached",
   cancelled: "Cancelled",
   error: "Ended with an error",
+  interrupted: "Interrupted: Reverie stopped before it finished",
+  app_quit: "Stopped when Reverie quit",
 };
 
 function field(input: unknown, name: string): string | null {

@@ -8,6 +8,7 @@ import { MemoryPage } from "../memory/MemoryPage";
 import { RubricsPage } from "../rubrics/RubricsPage";
 import { RunsPage } from "../runs/RunsPage";
 import { SettingsPage } from "../settings/SettingsPage";
+import { CloseDialog } from "./CloseDialog";
 import { Notices } from "./Notices";
 import { Sidebar } from "./Sidebar";
 import "./shell.css";
@@ -34,6 +35,7 @@ export function AppShell() {
           </div>
         </main>
       </div>
+      <CloseDialog />
     </DreamFeedProvider>
   );
 }

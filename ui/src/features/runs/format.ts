@@ -50,8 +50,11 @@ export function formatRelative(time: number, now: number): string {
 
 export type StatusTone = "running" | "ok" | "warn" | "error" | "neutral";
 
-/** What the status pill says, and its colour. */
-export function statusBadge(status: SessionStatus, reason: IdleReason | null | undefined): { label: string; tone: StatusTone } {
+/** What the status pill says, its colour, and (when the label is short for it) what it means. */
+export function statusBadge(
+  status: SessionStatus,
+  reason: IdleReason | null | undefined,
+): { label: string; tone: StatusTone; title?: string } {
   if (status === "running") return { label: "Running", tone: "running" };
   if (status === "interrupted") return { label: "Interrupted", tone: "warn" };
   switch (reason) {
@@ -60,7 +63,7 @@ export function statusBadge(status: SessionStatus, reason: IdleReason | null | u
     case "cancelled":
       return { label: "Cancelled", tone: "neutral" };
     case "app_quit":
-      return { label: "Stopped at quit", tone: "neutral" };
+      return { label: "Stopped", tone: "neutral", title: "Stopped when Reverie quit" };
     case "interrupted":
       return { label: "Interrupted", tone: "warn" };
     case "error":

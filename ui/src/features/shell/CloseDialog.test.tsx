@@ -29,8 +29,11 @@ describe("Closing the window while work is in progress", () => {
     const dialog = screen.getByTestId("close-dialog") as HTMLDialogElement;
     expect(dialog.open).toBe(false);
 
+    const runs = screen.getByTestId("nav-runs");
+    runs.focus();
     requestClose({ runs: 2, dreams: 1, can_hide: true });
     expect(dialog.open).toBe(true);
+    expect(document.querySelector(".app")!.hasAttribute("inert")).toBe(true);
     expect(screen.getByRole("heading", { name: "2 runs and a dream are still working" })).toBeTruthy();
     expect(dialog.getAttribute("aria-labelledby")).toBe("close-dialog-title");
     expect(document.activeElement).toBe(screen.getByTestId("close-background"));
@@ -39,6 +42,8 @@ describe("Closing the window while work is in progress", () => {
     await user.keyboard("{Escape}");
     await waitFor(() => expect(dialog.open).toBe(false));
     expect(answers).toEqual([]);
+    expect(document.querySelector(".app")!.hasAttribute("inert")).toBe(false);
+    expect(document.activeElement).toBe(runs);
   });
 
   it("sends the choice: keep working in the background, or stop and quit", async () => {

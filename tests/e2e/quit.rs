@@ -1,6 +1,7 @@
 //! Closing the window while a run works: the app asks what to do with it; Escape keeps the
-//! window and the run; "Stop and quit" ends the run as stopped by quitting, which the session
-//! reads after a restart.
+//! window and the run; "Keep working in the background" hides the window while the run goes
+//! on; "Stop and quit" ends the run as stopped by quitting, which the session reads after a
+//! restart.
 
 use std::ffi::c_long;
 use std::time::Duration;
@@ -54,7 +55,22 @@ async fn quit_scenario() {
     wait_css(&c, "[data-testid='session-view'][data-status='running']").await;
     assert_eq!(fake.open_streams(), 1, "the run goes on");
 
-    // Asked again: stop and quit. The app ends the run and exits.
+    // Asked again: keep working in the background. The window goes, the run goes on; a second
+    // launch (from the desktop's menu) brings the window back.
+    close_window("Reverie");
+    wait_css(&c, "[data-testid='close-dialog'][open]").await;
+    wait_css(&c, &testid("close-background")).await;
+    // Pressed from the page: WebKitWebDriver's own click waits for the window to paint again,
+    // which a hidden window never does.
+    let pressed = c.execute("document.querySelector(\"[data-testid='close-background']\").click(); return true;", vec![]).await.unwrap();
+    assert_eq!(pressed, json!(true));
+    tokio::time::timeout(WAIT, window_shown("Reverie", false)).await.expect("the window was hidden");
+    assert_eq!(fake.open_streams(), 1, "the run goes on in the background");
+    launch_again(data.path(), config.path()).await;
+    tokio::time::timeout(WAIT, window_shown("Reverie", true)).await.expect("the window came back");
+    wait_css(&c, "[data-testid='session-view'][data-status='running']").await;
+
+    // Asked once more: stop and quit. The app ends the run and exits.
     close_window("Reverie");
     wait_css(&c, "[data-testid='close-dialog'][open]").await;
     let quit = wait_css(&c, &testid("close-quit")).await;
@@ -86,6 +102,30 @@ async fn quit_scenario() {
     drop(driver);
 }
 
+/// Until the window titled `title` is on screen (`shown`) or not.
+async fn window_shown(title: &str, shown: bool) {
+    // SAFETY: see `close_window`.
+    while unsafe { with_display(|x, display| top_level(x, display, title, None).is_some()) } != shown {
+        // Mapping a window tells no one outside X: look again shortly.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A second launch, as from the desktop's menu: the running Reverie shows its window and the
+/// new process exits at once.
+async fn launch_again(data: &std::path::Path, config: &std::path::Path) {
+    let mut second = tokio::process::Command::new(env!("CARGO_BIN_EXE_reverie"))
+        .env("REVERIE_DATA_DIR", data)
+        .env("XDG_CONFIG_HOME", config.join("config"))
+        .env("XDG_DATA_HOME", config.join("share"))
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the app starts");
+    let exited = tokio::time::timeout(WAIT, second.wait()).await.expect("the second launch handed over to the first and exited");
+    assert!(exited.unwrap().success());
+}
+
 /// Until no Reverie process holds an owner lock in `data` (each holds one while it lives).
 async fn wait_exited(data: &std::path::Path) {
     loop {
@@ -103,37 +143,45 @@ async fn wait_exited(data: &std::path::Path) {
 /// Asks the window titled `title` to close the way a window manager's close button does: a
 /// `WM_DELETE_WINDOW` client message (Xvfb runs no window manager that would send it).
 fn close_window(title: &str) {
-    let x = xlib::Xlib::open().expect("libX11 loads");
-    // SAFETY: plain Xlib calls on a display this function opens and closes; every pointer
+    // SAFETY: plain Xlib calls on a display `with_display` opens and closes; every pointer
     // Xlib returns is checked and freed with XFree.
     unsafe {
-        let display = (x.XOpenDisplay)(std::ptr::null());
-        assert!(!display.is_null(), "no X display: run the e2e tests under scripts/with-session");
-        let protocols = (x.XInternAtom)(display, c"WM_PROTOCOLS".as_ptr(), xlib::False);
-        let delete = (x.XInternAtom)(display, c"WM_DELETE_WINDOW".as_ptr(), xlib::False);
-        let window = top_level(&x, display, title, delete).unwrap_or_else(|| panic!("no window titled {title:?} takes WM_DELETE_WINDOW"));
-        let mut event: xlib::XEvent = std::mem::zeroed();
-        let mut message = xlib::XClientMessageEvent {
-            type_: xlib::ClientMessage,
-            serial: 0,
-            send_event: xlib::True,
-            display,
-            window,
-            message_type: protocols,
-            format: 32,
-            data: xlib::ClientMessageData::new(),
-        };
-        message.data.set_long(0, delete as c_long);
-        message.data.set_long(1, xlib::CurrentTime as c_long);
-        event.client_message = message;
-        (x.XSendEvent)(display, window, xlib::False, xlib::NoEventMask, &mut event);
-        (x.XSync)(display, xlib::False);
-        (x.XCloseDisplay)(display);
+        with_display(|x, display| {
+            let protocols = (x.XInternAtom)(display, c"WM_PROTOCOLS".as_ptr(), xlib::False);
+            let delete = (x.XInternAtom)(display, c"WM_DELETE_WINDOW".as_ptr(), xlib::False);
+            let window = top_level(x, display, title, Some(delete)).unwrap_or_else(|| panic!("no window titled {title:?} takes WM_DELETE_WINDOW"));
+            let mut event: xlib::XEvent = std::mem::zeroed();
+            let mut message = xlib::XClientMessageEvent {
+                type_: xlib::ClientMessage,
+                serial: 0,
+                send_event: xlib::True,
+                display,
+                window,
+                message_type: protocols,
+                format: 32,
+                data: xlib::ClientMessageData::new(),
+            };
+            message.data.set_long(0, delete as c_long);
+            message.data.set_long(1, xlib::CurrentTime as c_long);
+            event.client_message = message;
+            (x.XSendEvent)(display, window, xlib::False, xlib::NoEventMask, &mut event);
+            (x.XSync)(display, xlib::False);
+        })
     }
 }
 
-/// The viewable top-level window named `title` that takes `WM_DELETE_WINDOW`.
-unsafe fn top_level(x: &xlib::Xlib, display: *mut xlib::Display, title: &str, delete: xlib::Atom) -> Option<xlib::Window> {
+/// Runs `f` on the test's X display (`DISPLAY`), closed afterwards.
+unsafe fn with_display<T>(f: impl FnOnce(&xlib::Xlib, *mut xlib::Display) -> T) -> T {
+    let x = xlib::Xlib::open().expect("libX11 loads");
+    let display = (x.XOpenDisplay)(std::ptr::null());
+    assert!(!display.is_null(), "no X display: run the e2e tests under scripts/with-session");
+    let result = f(&x, display);
+    (x.XCloseDisplay)(display);
+    result
+}
+
+/// The viewable top-level window named `title` (that takes `delete`, `WM_DELETE_WINDOW`, if given).
+unsafe fn top_level(x: &xlib::Xlib, display: *mut xlib::Display, title: &str, delete: Option<xlib::Atom>) -> Option<xlib::Window> {
     let root = (x.XDefaultRootWindow)(display);
     let (mut root_out, mut parent, mut children, mut count) = (0, 0, std::ptr::null_mut(), 0);
     if (x.XQueryTree)(display, root, &mut root_out, &mut parent, &mut children, &mut count) == 0 || children.is_null() {
@@ -152,6 +200,7 @@ unsafe fn top_level(x: &xlib::Xlib, display: *mut xlib::Display, title: &str, de
         }
         let named = std::ffi::CStr::from_ptr(name).to_str() == Ok(title);
         (x.XFree)(name.cast());
+        let Some(delete) = delete else { return named };
         let (mut atoms, mut n) = (std::ptr::null_mut(), 0);
         if !named || (x.XGetWMProtocols)(display, window, &mut atoms, &mut n) == 0 || atoms.is_null() {
             return false;

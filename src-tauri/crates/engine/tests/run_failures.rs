@@ -166,3 +166,33 @@ async fn a_session_left_idle_without_a_stop_reason_resumes() {
     let resumed = e.runs.continue_run(&id, None, RunOptions::default()).await.unwrap();
     assert_eq!(finish(resumed).await.reason, IdleReason::EndTurn);
 }
+
+#[tokio::test]
+async fn a_resume_whose_closing_write_fails_gives_the_session_back_and_resumes_later() {
+    let e = env_with(ProviderKind::Anthropic, vec![Reply::new().text("Done now.")], Some("sk-test-good"), vec![]).await;
+    // What a process killed mid-request leaves behind.
+    let id = reverie_protocol::SessionId("ses_crashed".into());
+    let thread = reverie_protocol::ThreadId("thr_crashed".into());
+    let ws = e.workspace.path().display().to_string();
+    let row = reverie_engine::store::events::SessionRow::new(id.clone(), Some(e.agent.id.clone()), "coder", "Tidy notes", &ws, Some("own_dead".into()), 1);
+    e.log.insert_session(&row).unwrap();
+    let crashed = vec![EventPayload::UserMessage { text: "Tidy notes".into() }, EventPayload::StatusRunning {}, EventPayload::ModelRequestStart { model: "fake-model".into() }];
+    e.log.append(&id, &thread, crashed).unwrap();
+    e.runs.recover(|_| false).await.unwrap();
+    // The first attempt to close the open request fails.
+    let failed = Arc::new(AtomicUsize::new(0));
+    let counter = failed.clone();
+    e.log.inject_write_faults(Box::new(move |_, payloads| {
+        let closing = payloads.iter().any(|p| matches!(p, EventPayload::ModelRequestEnd { interrupted: true, .. }));
+        if closing && counter.fetch_add(1, Ordering::SeqCst) == 0 {
+            return Err(locked());
+        }
+        Ok(())
+    }));
+    let refused = e.runs.continue_run(&id, None, RunOptions::default()).await.err().expect("the closing write failed");
+    assert!(matches!(refused, Error::Database(_)), "{refused:?}");
+    assert_eq!(e.runs.get(&id).await.unwrap().status, SessionStatus::Interrupted, "given back, not left running");
+    let resumed = e.runs.continue_run(&id, None, RunOptions::default()).await.unwrap();
+    assert_eq!(finish(resumed).await.reason, IdleReason::EndTurn);
+    assert_closed(&e.log.read(&id, 0, 1000).unwrap());
+}

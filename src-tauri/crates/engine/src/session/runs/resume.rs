@@ -75,12 +75,21 @@ impl Runs {
             }
             // Stranded once but marked interrupted since: nothing is left to take back.
             this.take_stranded(&sid);
-            let mut events = this.log.read(&sid, 0, usize::MAX)?;
-            // Close what the stopped process left open, each thread in its own lane.
-            for (thread, closes) in interrupted_closes(&events) {
-                events.extend(this.log.append(&sid, &thread, closes)?);
+            let closed = (|| {
+                let mut events = this.log.read(&sid, 0, usize::MAX)?;
+                // Close what the stopped process left open, each thread in its own lane.
+                for (thread, closes) in interrupted_closes(&events) {
+                    events.extend(this.log.append(&sid, &thread, closes)?);
+                }
+                Ok(events)
+            })();
+            match closed {
+                Ok(events) => Ok((agent, events)),
+                Err(e) => {
+                    this.release(&sid);
+                    Err(e)
+                }
             }
-            Ok((agent, events))
         })
         .await?;
         let thread = events.first().map(|e| e.thread_id.clone()).unwrap_or_else(|| ThreadId(self.ids.new_id("thr")));
@@ -91,8 +100,29 @@ impl Runs {
             (_, follow_up) => Opening::Resume { history, open_calls, follow_up },
         };
         let subscription = self.log.subscribe(id, row.last_seq);
-        let done = self.launch(Launch { agent, workspace, session: id.clone(), thread, opening, outcome, options, max_threads: DEFAULT_MAX_THREADS }).await?;
+        let launch = Launch { agent, workspace, session: id.clone(), thread, opening, outcome, options, max_threads: DEFAULT_MAX_THREADS };
+        let done = match self.launch(launch).await {
+            Ok(done) => done,
+            Err(e) => {
+                let (this, sid) = (self.clone(), id.clone());
+                let _ = blocking(move || {
+                    this.release(&sid);
+                    Ok(())
+                })
+                .await;
+                return Err(e);
+            }
+        };
         Ok(Started { summary: self.get(id).await?, done, subscription })
+    }
+
+    /// Gives back a session claimed for a resume that could not start: interrupted again, or
+    /// stranded when even that can't be written. Blocks (SQLite).
+    fn release(&self, id: &SessionId) {
+        if let Err(e) = self.log.set_status(id, SessionStatus::Interrupted) {
+            tracing::error!(error = %e, "a session claimed for a resume could not be given back");
+            self.strand(id);
+        }
     }
 
     /// Notes a run of this process whose end could not be recorded.

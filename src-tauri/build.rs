@@ -14,6 +14,8 @@ fn main() {
     }
     let manifest = tauri_build::AppManifest::new().commands(&[
         "app_status",
+        "watch_close_requests",
+        "answer_close_request",
         "list_providers",
         "create_provider",
         "update_provider",

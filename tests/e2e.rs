@@ -16,6 +16,8 @@ use serde_json::{json, Value};
 
 use crate::support::{contains, files_under};
 
+mod quit;
+
 /// How long any single condition may take to become true before the test fails.
 const WAIT: Duration = Duration::from_secs(30);
 /// The test key: it must appear nowhere but the keychain.
@@ -119,11 +121,14 @@ struct App {
 }
 
 async fn launch() -> App {
+    launch_in(tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()).await
+}
+
+/// The real app on these data and config folders (a second launch on the same ones is a restart).
+async fn launch_in(data: tempfile::TempDir, config: tempfile::TempDir) -> App {
     if !cfg!(feature = "custom-protocol") {
         panic!("build the app with the UI inside: cargo test --features reverie/custom-protocol");
     }
-    let data = tempfile::tempdir().unwrap();
-    let config = tempfile::tempdir().unwrap();
     let closed = free_port();
     let driver = Driver::start(&[
         ("REVERIE_DATA_DIR", data.path().display().to_string()),

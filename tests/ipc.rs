@@ -430,3 +430,41 @@ fn a_dream_through_ipc_proposes_after_two_runs_and_applies_the_accepted_hunk() {
     assert_eq!(reverted[0]["status"], "reverted");
     assert_eq!(app.ok("read_memory_file", json!({"store": store["id"], "path": "testing.md"}))["content"], "# Testing\n\nRun cargo test.\n");
 }
+
+#[test]
+fn closing_with_a_run_in_progress_asks_first_and_quitting_records_the_quit() {
+    use reverie_testkit::{Fault, Reply, Script};
+    use tauri::Manager;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let script = Script::from_replies([Reply::new().text("Thinking").fault(Fault::Stall { after_events: 2, max_secs: Some(60) })]);
+    let fake = rt
+        .block_on(FakeProvider::start_with_script(FakeProviderConfig { keys: vec![KEY.into()], models: vec!["fake-model".into()], open: false }, script))
+        .unwrap();
+    let app = mock_app(UpdateSource::default());
+    let workspace = tempfile::tempdir().unwrap();
+    assert!(reverie_lib::closing::work_in_progress(app._app.handle()).is_none(), "nothing to ask about yet");
+
+    let provider = app.ok("create_provider", provider("Fake", &fake.base_url(), Some(KEY)));
+    let agent = app.ok("create_agent", json!({"input": {"name": "Thinker", "provider_id": provider["id"]}}));
+    let ws = workspace.path().display().to_string();
+    let started = app.ok("start_run", json!({"input": {"agent_id": agent["id"], "workspace": ws, "task": "Think hard"}}));
+    let id = started["id"].as_str().unwrap().to_owned();
+    rt.block_on(fake.wait_for_open_streams(1));
+
+    // The close button asks: a run is working. Keeping it working with no tray to come back
+    // from is refused with what to do.
+    let asked = reverie_lib::closing::work_in_progress(app._app.handle()).expect("a run works");
+    assert_eq!((asked.runs, asked.dreams, asked.can_hide), (1, 0, false));
+    let refused = app.err("answer_close_request", json!({"choice": "background"}));
+    assert_eq!((refused["code"].as_str(), refused["field"].as_str()), (Some("invalid_input"), Some("choice")));
+    assert!(refused["message"].as_str().unwrap().contains("stop the work and quit"), "{refused}");
+
+    // Stop and quit: what the exit handler does before the process ends.
+    app._app.state::<reverie_lib::AppState>().shutdown();
+    let summary = app.ok("get_session", json!({"id": id}));
+    assert_eq!((summary["status"].as_str(), summary["stop_reason"].as_str()), (Some("idle"), Some("app_quit")));
+    let events = app.ok("session_events", json!({"id": id, "after": 0, "limit": 100}));
+    let last = events.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["payload"], json!({"type": "session.status_idle", "reason": "app_quit"}));
+    assert!(reverie_lib::closing::work_in_progress(app._app.handle()).is_none(), "nothing works any more");
+}

@@ -2,6 +2,7 @@
 //! replies. No domain logic lives here (see ARCHITECTURE.md).
 
 pub mod background;
+pub mod closing;
 pub mod commands;
 pub mod logging;
 pub mod state;
@@ -16,6 +17,8 @@ pub use state::AppState;
 pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder.invoke_handler(tauri::generate_handler![
         commands::app::app_status,
+        commands::app::watch_close_requests,
+        commands::app::answer_close_request,
         commands::providers::list_providers,
         commands::providers::create_provider,
         commands::providers::update_provider,
@@ -113,18 +116,8 @@ pub fn run() {
             background::notify_proposals(app.handle());
             Ok(())
         })
-        .on_window_event(|window, event| {
-            // With dreams scheduled and a tray to come back from, closing the window keeps
-            // Reverie running so they still run; otherwise it quits as usual.
-            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
-                let app = window.app_handle();
-                let scheduled = app.try_state::<AppState>().is_some_and(|s| s.dreams.scheduled().unwrap_or(false));
-                if scheduled && app.try_state::<tauri::tray::TrayIcon>().is_some() {
-                    api.prevent_close();
-                    let _ = window.hide();
-                }
-            }
-        });
+        // Closing the window with work in progress asks what to do with it (see `closing`).
+        .on_window_event(closing::on_window_event);
 
     let app = match with_commands(builder).build(tauri::generate_context!()) {
         Ok(app) => app,
@@ -134,7 +127,8 @@ pub fn run() {
         }
     };
     app.run(|app, event| {
-        // Quitting stops every run first, so no agent's child process outlives the app.
+        // Quitting stops every run first (recorded as `app_quit`), so no agent's child process
+        // outlives the app.
         if let tauri::RunEvent::Exit = event {
             if let Some(state) = app.try_state::<AppState>() {
                 state.shutdown();

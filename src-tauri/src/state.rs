@@ -56,6 +56,8 @@ pub struct AppState {
     mirror_watch: Mutex<Option<MirrorWatch>>,
     pub runs: Arc<Runs>,
     pub watches: crate::watches::Watches,
+    /// Where the window's close button asks the UI what to do with work in progress.
+    pub closing: crate::closing::Closing,
     pub secrets: Arc<Secrets>,
     pub updates: Updates,
     pub paths: Paths,
@@ -130,7 +132,7 @@ impl AppState {
             env: process_env(),
             memory_listener: Some(mirror.clone()),
             owner,
-            stream_options: StreamOptions::default(),
+            stream_options: StreamOptions::from_env(),
         });
         // Sessions whose process died (a crash, a kill -9 of the CLI) become resumable.
         let data_dir = paths.data_dir.clone();
@@ -155,12 +157,13 @@ impl AppState {
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "couldn't check for interrupted dreams"),
         }
-        Self { providers, agents, memory, rubrics, dreams, mirror, mirror_watch: Mutex::new(None), runs, watches: Default::default(), secrets, updates: Updates::new(update_source), paths, notices }
+        Self { providers, agents, memory, rubrics, dreams, mirror, mirror_watch: Mutex::new(None), runs, watches: Default::default(), closing: Default::default(), secrets, updates: Updates::new(update_source), paths, notices }
     }
 
-    /// Stops every run of this process (the app is quitting): each records its end and its
-    /// child processes are killed before the app exits.
+    /// Stops every run and dream of this process (the app is quitting): each run records that
+    /// Reverie quit (`app_quit`) and its child processes are killed before the app exits.
     pub fn shutdown(&self) {
+        self.dreams.cancel_all();
         let runs = self.runs.clone();
         tauri::async_runtime::block_on(runs.shutdown(SHUTDOWN_LIMIT));
     }

@@ -15,7 +15,12 @@ export type EventPayload = { "type": "user.message", text: string, } | { "type":
 /**
  * Dollars, when the model's price is known.
  */
-cost_usd?: number, duration_ms: number, } | { "type": "agent.message", text: string, } | { "type": "agent.tool_use", tool_use_id: string, name: string, input: unknown, } | { "type": "agent.tool_result", tool_use_id: string, content: string, is_error: boolean, } | { "type": "session.approval_requested", tool_use_id: string, name: string, input: unknown, 
+cost_usd?: number, duration_ms: number, 
+/**
+ * The request never finished: the process running it stopped. Written when the
+ * session resumes; `duration_ms` runs to the last event recorded before the stop.
+ */
+interrupted?: boolean, } | { "type": "agent.message", text: string, } | { "type": "agent.tool_use", tool_use_id: string, name: string, input: unknown, } | { "type": "agent.tool_result", tool_use_id: string, content: string, is_error: boolean, } | { "type": "session.approval_requested", tool_use_id: string, name: string, input: unknown, 
 /**
  * The folder a command would run in, shown beside Approve / Deny.
  */

@@ -3,4 +3,4 @@
 /**
  * Why a session went idle.
  */
-export type IdleReason = "end_turn" | "max_turns" | "cancelled" | "error";
+export type IdleReason = "end_turn" | "max_turns" | "cancelled" | "error" | "interrupted" | "app_quit";

@@ -5,6 +5,8 @@ export type { AgentInput } from "./AgentInput";
 export type { AppError } from "./AppError";
 export type { AppStatus } from "./AppStatus";
 export type { ApplyReport } from "./ApplyReport";
+export type { CloseChoice } from "./CloseChoice";
+export type { CloseRequest } from "./CloseRequest";
 export type { ConnectionReport } from "./ConnectionReport";
 export type { Criterion } from "./Criterion";
 export type { CriterionVerdict } from "./CriterionVerdict";

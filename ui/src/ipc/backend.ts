@@ -20,6 +20,8 @@ import type {
   AgentInput,
   AppError,
   AppStatus,
+  CloseChoice,
+  CloseRequest,
   ConnectionReport,
   ErrorCode,
   Provider,
@@ -213,6 +215,17 @@ export interface Backend {
    * returned function is called.
    */
   watchDreams(onDream: (dream: Dream) => void): Promise<() => void>;
+
+  /**
+   * Calls `onRequest` whenever the window is closed while runs or dreams are working (the
+   * window stays until `answerCloseRequest`). Resolves to a function that stops listening.
+   */
+  watchCloseRequests(onRequest: (request: CloseRequest) => void): Promise<() => void>;
+  /**
+   * Keeps working with the window hidden (`background`: the tray brings it back; rejects with
+   * `invalid_input` when there is no tray) or stops every run and dream and quits (`quit`).
+   */
+  answerCloseRequest(choice: CloseChoice): Promise<void>;
 }
 
 /** The decisions a reviewer can make on a hunk (`applied` and `conflict` are Apply's). */

@@ -4,6 +4,8 @@ import type {
   AppError,
   MemoryAccess,
   AppStatus,
+  CloseChoice,
+  CloseRequest,
   ConnectionReport,
   KeyStatus,
   Provider,
@@ -67,6 +69,12 @@ export interface MemoryBackendOptions {
   delayMs?: number;
   /** Clock, so tests can pin timestamps. */
   now?: () => number;
+  /**
+   * Receives the close requests' listener, so a test (or mock mode) can play the window being
+   * closed: call it with what is working. The answer is passed to `onCloseAnswer`.
+   */
+  onCloseWatch?: (request: (request: CloseRequest) => void) => void;
+  onCloseAnswer?: (choice: CloseChoice) => void;
 }
 
 /** The key that makes "Test connection" succeed. */
@@ -376,6 +384,19 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): Backend
       await reply(() => null);
       return dreams.watch(onDream);
     },
+
+    // A browser tab has no window to close: a test plays it through `onCloseWatch`.
+    watchCloseRequests: async (onRequest) => {
+      await reply(() => null);
+      let listening = true;
+      options.onCloseWatch?.((request) => {
+        if (listening) onRequest(structuredClone(request));
+      });
+      return () => {
+        listening = false;
+      };
+    },
+    answerCloseRequest: (choice) => reply(() => options.onCloseAnswer?.(choice)),
 
     // The real core restarts Reverie here; in memory there is nothing to restart.
     installUpdate: () =>

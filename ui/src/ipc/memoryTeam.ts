@@ -98,6 +98,8 @@ function resultText(outcome: ThreadOutcome, thread: string, agent: Agent): { con
     case "end_turn":
       return { content: `${outcome.finalMessage.trim()}\n\n${note}`, isError: false };
     case "cancelled":
+    case "app_quit":
+    case "interrupted":
       return {
         content: `cancelled: ${agent.name}'s thread was stopped before it finished. Carry on without it, or delegate again. ${note}`,
         isError: true,

@@ -21,6 +21,8 @@ import type {
   Agent,
   AgentInput,
   AppStatus,
+  CloseChoice,
+  CloseRequest,
   ConnectionReport,
   Provider,
   ProviderInput,
@@ -189,5 +191,18 @@ export const tauriBackend: Backend = {
       channel.onmessage = () => {};
       void call<null>("unwatch_session", { watch }).catch(() => {});
     };
+  },
+
+  watchCloseRequests: async (onRequest: (request: CloseRequest) => void) => {
+    // The shell keeps the newest channel; a later one (a reload) replaces it.
+    const channel = new Channel<CloseRequest>();
+    channel.onmessage = onRequest;
+    await call<null>("watch_close_requests", { channel });
+    return () => {
+      channel.onmessage = () => {};
+    };
+  },
+  answerCloseRequest: async (choice: CloseChoice) => {
+    await call<null>("answer_close_request", { choice });
   },
 };

@@ -23,7 +23,8 @@ pub fn for_reason(reason: IdleReason) -> u8 {
     match reason {
         IdleReason::EndTurn => OK,
         IdleReason::Error => FAILED,
-        IdleReason::Cancelled => CANCELLED,
+        // Stopped before it finished, whoever stopped it.
+        IdleReason::Cancelled | IdleReason::AppQuit | IdleReason::Interrupted => CANCELLED,
         IdleReason::MaxTurns => MAX_TURNS,
     }
 }

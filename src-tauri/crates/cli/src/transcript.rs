@@ -307,6 +307,8 @@ pub fn reason_sentence(reason: IdleReason) -> &'static str {
         IdleReason::MaxTurns => "The run reached its turn limit.",
         IdleReason::Cancelled => "The run was cancelled.",
         IdleReason::Error => "The run stopped on an error.",
+        IdleReason::Interrupted => "The run was interrupted before it finished.",
+        IdleReason::AppQuit => "The run was stopped when Reverie quit.",
     }
 }
 

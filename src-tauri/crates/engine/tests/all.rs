@@ -10,6 +10,7 @@ mod outcome;
 mod provider_errors;
 mod providers;
 mod run;
+mod run_failures;
 mod runs;
 mod secrets_real;
 mod store;

@@ -3,6 +3,7 @@
 //! depth 1, errors and cancels coming back as results, and bad delegations. Each agent's
 //! instructions carry its own `[[script:NAME]]` marker, so each thread reads its own replies.
 
+use reverie_engine::session::run::INTERRUPTED_RESULT;
 use reverie_engine::session::RunOptions;
 use reverie_engine::Error;
 use reverie_protocol::{Agent, AgentInput, EventPayload, IdleReason, ProviderInput, ProviderKind, RunInput, SessionEvent, SessionId, StreamItem, ThreadId};
@@ -385,4 +386,119 @@ fn agent_input_like(agent: &Agent, name: &str) -> AgentInput {
         memory: vec![],
         roster: vec![],
     }
+}
+
+/// A coordinator with two subagents mid-request, in a process that is then killed: its
+/// runtime is dropped at once (nothing of it runs again, no end is recorded), as `kill -9` does.
+async fn crash_with_two_subagents_working(e: &Env, coordinator: &Agent) -> SessionId {
+    let dead = e.process();
+    let input = input(e, coordinator, None);
+    let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+    let (kill_tx, kill_rx) = std::sync::mpsc::channel::<()>();
+    let (gone_tx, gone_rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let started = rt.block_on(dead.start(input, RunOptions::default())).unwrap();
+        let _ = started_tx.send(started.summary.id.clone());
+        let _ = kill_rx.recv();
+        rt.shutdown_background();
+        drop(started);
+        let _ = gone_tx.send(());
+    });
+    let id = tokio::time::timeout(WAIT, started_rx).await.unwrap().unwrap();
+    tokio::time::timeout(WAIT, e.fake.wait_for_open_streams(2)).await.expect("both subagents are streaming");
+    kill_tx.send(()).unwrap();
+    tokio::time::timeout(WAIT, gone_rx).await.unwrap().unwrap();
+    tokio::time::timeout(WAIT, e.fake.wait_for_open_streams(0)).await.expect("the dead process's streams closed");
+    id
+}
+
+#[tokio::test]
+async fn a_resumed_coordinator_closes_every_threads_open_request_and_each_thread_ends_in_a_stated_status() {
+    let e = team_env().await;
+    let (a, b) = (agent(&e, "alpha", vec![]), agent(&e, "beta", vec![]));
+    let coordinator = agent(&e, "coordinator", vec![&a, &b]);
+    e.fake.push_replies(
+        "coordinator",
+        [
+            Reply::new().step(delegate("alpha", "Part A").steps[0].clone()).step(delegate("beta", "Part B").steps[0].clone()),
+            Reply::new().text("Both parts were interrupted; I'll report what is done."),
+        ],
+    );
+    for name in ["alpha", "beta"] {
+        e.fake.push_replies(name, [Reply::new().text("Working").fault(Fault::Stall { after_events: 2, max_secs: Some(60) })]);
+    }
+    let id = crash_with_two_subagents_working(&e, &coordinator).await;
+    let crashed = e.events(&id);
+    let last_seq = crashed.last().unwrap().seq;
+    let subagents: Vec<ThreadId> = created(&crashed).into_iter().map(|(t, _)| t).collect();
+    assert_eq!(subagents.len(), 2);
+    for thread in &subagents {
+        let names: Vec<_> = crashed.iter().filter(|ev| &ev.thread_id == thread).map(|ev| ev.payload.name()).collect();
+        assert_eq!(names.last(), Some(&"span.model_request_start"), "killed mid-request: {names:?}");
+    }
+
+    // The next start finds it interrupted; resuming closes every thread, then goes on.
+    assert_eq!(e.runs.recover(|_| false).await.unwrap(), vec![id.clone()]);
+    let resumed = e.runs.continue_run(&id, None, RunOptions::default()).await.unwrap();
+    assert_eq!(finish(resumed).await.reason, IdleReason::EndTurn);
+    let events = e.events(&id);
+    let closing: Vec<&SessionEvent> = events.iter().filter(|ev| ev.seq > last_seq).take_while(|ev| ev.payload != EventPayload::StatusRunning {}).collect();
+    for thread in &subagents {
+        let closes: Vec<&EventPayload> = closing.iter().filter(|ev| &ev.thread_id == thread).map(|ev| &ev.payload).collect();
+        assert!(matches!(closes[..], [EventPayload::ModelRequestEnd { interrupted: true, .. }, EventPayload::ThreadStatusIdle { reason: IdleReason::Interrupted }]), "{closes:#?}");
+    }
+    // Every request of every thread has its end, each subagent thread's runs end in a status,
+    // and each delegate call has one result.
+    let mut threads: Vec<ThreadId> = events.iter().map(|ev| ev.thread_id.clone()).collect();
+    threads.sort();
+    threads.dedup();
+    for thread in &threads {
+        let on: Vec<&EventPayload> = events.iter().filter(|ev| &ev.thread_id == thread).map(|ev| &ev.payload).collect();
+        let count = |name: &str| on.iter().filter(|p| p.name() == name).count();
+        assert_eq!(count("span.model_request_start"), count("span.model_request_end"), "{}: {on:#?}", thread.as_str());
+        if subagents.contains(thread) {
+            assert_eq!(count("session.thread_status_running"), count("session.thread_status_idle"), "{}", thread.as_str());
+            assert_eq!(on.last(), Some(&&EventPayload::ThreadStatusIdle { reason: IdleReason::Interrupted }));
+        }
+    }
+    let results = delegate_results(&events);
+    assert_eq!(results.len(), 2);
+    assert!(results.iter().all(|(content, is_error)| *is_error && content == INTERRUPTED_RESULT), "{results:?}");
+    assert_eq!(events.last().unwrap().payload, EventPayload::StatusIdle { reason: IdleReason::EndTurn });
+    assert!(bodies(&e, "coordinator").last().unwrap().contains("interrupted: Reverie stopped"), "the coordinator was told");
+
+    // Nothing is left to close: a follow-up adds no closing events.
+    let before = e.events(&id).len();
+    e.fake.push_replies("coordinator", [Reply::new().text("Still here.")]);
+    let again = e.runs.continue_run(&id, Some("Anything else?".into()), RunOptions::default()).await.unwrap();
+    finish(again).await;
+    let after = e.events(&id);
+    assert_eq!(after[before].payload, EventPayload::UserMessage { text: "Anything else?".into() }, "{:#?}", &after[before..]);
+}
+
+#[tokio::test]
+async fn quitting_stops_every_thread_with_the_quit_as_its_reason() {
+    let e = team_env().await;
+    let (a, b) = (agent(&e, "alpha", vec![]), agent(&e, "beta", vec![]));
+    let coordinator = agent(&e, "coordinator", vec![&a, &b]);
+    e.fake.push_replies("coordinator", [Reply::new().step(delegate("alpha", "x").steps[0].clone()).step(delegate("beta", "y").steps[0].clone())]);
+    e.fake.push_replies("alpha", [Reply::new().text("never").delay_ms(60_000)]);
+    e.fake.push_replies("beta", [Reply::new().text("never").delay_ms(60_000)]);
+    let started = e.runs.start(input(&e, &coordinator, None), RunOptions::default()).await.unwrap();
+    let id = started.summary.id.clone();
+    wait_running(&e, &id, 2).await;
+    e.runs.shutdown(WAIT).await;
+    assert_eq!(finish(started).await.reason, IdleReason::AppQuit);
+    let events = e.events(&id);
+    let idle: Vec<IdleReason> = events
+        .iter()
+        .filter_map(|ev| match ev.payload {
+            EventPayload::ThreadStatusIdle { reason } => Some(reason),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(idle, [IdleReason::AppQuit, IdleReason::AppQuit]);
+    assert_eq!(events.last().unwrap().payload, EventPayload::StatusIdle { reason: IdleReason::AppQuit });
+    assert_eq!(e.runs.get(&id).await.unwrap().stop_reason, Some(IdleReason::AppQuit));
 }

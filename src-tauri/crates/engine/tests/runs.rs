@@ -30,6 +30,9 @@ pub struct Env {
     pub providers: Providers,
     pub rubrics: Rubrics,
     pub log: Arc<EventLog>,
+    pub db: Arc<Database>,
+    pub memory: Memory,
+    pub stream_options: StreamOptions,
     pub fake: FakeProvider,
     pub agent: Agent,
     pub workspace: tempfile::TempDir,
@@ -60,7 +63,7 @@ pub async fn env_with(kind: ProviderKind, replies: Vec<Reply>, key: Option<&str>
     let agent = agents.create(agent_input("coder", &provider.id.0, tools)).unwrap();
     let memory = Memory::new(db.clone(), clock.clone(), setup_ids.clone());
     let rubrics = Rubrics::new(db.clone(), clock.clone(), setup_ids.clone());
-    let log = Arc::new(EventLog::new(db, clock));
+    let log = Arc::new(EventLog::new(db.clone(), clock));
     let options = StreamOptions {
         retry: RetryPolicy { max_attempts: 2, base_delay: Duration::from_millis(1), max_delay: Duration::from_millis(5) },
         idle_timeout: Duration::from_secs(60),
@@ -71,13 +74,13 @@ pub async fn env_with(kind: ProviderKind, replies: Vec<Reply>, key: Option<&str>
         log: log.clone(),
         agents: agents.clone(),
         providers: providers.clone(),
-        memory,
+        memory: memory.clone(),
         rubrics: rubrics.clone(),
         ids: Arc::new(SequentialIds::default()),
         owner: Owner::in_process(&*setup_ids),
         stream_options: options,
     });
-    Env { runs, agents, providers, rubrics, log, fake, agent, workspace: tempfile::tempdir().unwrap(), _data: data }
+    Env { runs, agents, providers, rubrics, log, db, memory, stream_options: options, fake, agent, workspace: tempfile::tempdir().unwrap(), _data: data }
 }
 
 fn agent_input(name: &str, provider: &str, tools: Vec<ToolRule>) -> AgentInput {
@@ -95,6 +98,21 @@ fn agent_input(name: &str, provider: &str, tools: Vec<ToolRule>) -> AgentInput {
 }
 
 impl Env {
+    /// Another process over the same data folder (its own owner and ids), as when the CLI
+    /// runs beside the app, or a process that is about to die.
+    pub fn process(&self) -> Arc<Runs> {
+        Runs::new(RunsParts {
+            log: self.log.clone(),
+            agents: self.agents.clone(),
+            providers: self.providers.clone(),
+            memory: self.memory.clone(),
+            rubrics: self.rubrics.clone(),
+            ids: Arc::new(reverie_engine::UuidIds),
+            owner: Owner::in_process(&SequentialIds::default()),
+            stream_options: self.stream_options,
+        })
+    }
+
     pub fn input(&self, task: &str) -> RunInput {
         RunInput { agent_id: self.agent.id.clone(), workspace: self.workspace.path().display().to_string(), task: task.into(), max_threads: None, outcome: None, allow_home: None }
     }
@@ -365,8 +383,11 @@ async fn an_interrupted_session_resumes_from_its_log_with_results_for_the_calls_
             assert!(body.contains(expected), "{kind:?}: the resumed request carries {expected:?}: {body}");
         }
         let payloads = e.payloads(&id);
-        assert_eq!(payloads.len(), 5 + 1 + 1 + 3 + 1, "{payloads:#?}");
-        assert_eq!(payloads[5], EventPayload::AgentToolResult { tool_use_id: "toolu_open".into(), content: INTERRUPTED_RESULT.into(), is_error: true });
+        // The crash's leftovers closed (the request, then the call), then the run goes on.
+        assert_eq!(payloads.len(), 5 + 2 + 1 + 3 + 1, "{payloads:#?}");
+        assert!(matches!(payloads[5], EventPayload::ModelRequestEnd { interrupted: true, .. }), "{:?}", payloads[5]);
+        assert_eq!(payloads[6], EventPayload::AgentToolResult { tool_use_id: "toolu_open".into(), content: INTERRUPTED_RESULT.into(), is_error: true });
+        assert_eq!(payloads[7], EventPayload::StatusRunning {});
         assert_eq!(payloads.last(), Some(&EventPayload::StatusIdle { reason: IdleReason::EndTurn }));
         assert!(e.events(&id).iter().all(|ev| ev.thread_id == thread), "the resumed turns stay on the session's thread");
     }
@@ -431,13 +452,19 @@ fn agents_are_validated_and_names_are_unique_ignoring_case() {
 }
 
 #[tokio::test]
-async fn shutdown_cancels_every_run_and_waits_until_each_has_recorded_its_end() {
+async fn shutdown_stops_every_run_as_a_quit_and_waits_until_each_has_recorded_its_end() {
     let e = env(ProviderKind::Anthropic, vec![Reply::new().text("Thinking").fault(Fault::Stall { after_events: 2, max_secs: Some(60) })]).await;
     let started = e.start("Think hard").await;
     let id = started.summary.id.clone();
     e.fake.wait_for_open_streams(1).await;
     e.runs.shutdown(WAIT).await;
     let summary = e.runs.get(&id).await.unwrap();
-    assert_eq!((summary.status, summary.stop_reason), (SessionStatus::Idle, Some(IdleReason::Cancelled)), "recorded before shutdown returned");
+    assert_eq!((summary.status, summary.stop_reason), (SessionStatus::Idle, Some(IdleReason::AppQuit)), "recorded before shutdown returned, as a quit");
     assert!(started.done.is_finished() || tokio::time::timeout(WAIT, started.done).await.is_ok());
+    assert_eq!(e.payloads(&id).last(), Some(&EventPayload::StatusIdle { reason: IdleReason::AppQuit }));
+
+    // A run stopped by quitting goes on where it stopped, without a new message.
+    e.fake.push_reply("default", Reply::new().text("Carried on."));
+    let resumed = e.runs.continue_run(&id, None, RunOptions::default()).await.unwrap();
+    assert_eq!(finish(resumed).await.reason, IdleReason::EndTurn);
 }

@@ -71,3 +71,25 @@ pub enum UpdateStatus {
         message: String,
     },
 }
+
+/// Sent to the UI when the window is closed while work is in progress: it asks whether to keep
+/// working in the background or to stop the work and quit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CloseRequest {
+    /// Runs of this app still working.
+    pub runs: u32,
+    /// Dreams still working.
+    pub dreams: u32,
+    /// Whether the work can go on with the window hidden (there is a tray icon to come back from).
+    pub can_hide: bool,
+}
+
+/// The user's answer to a [`CloseRequest`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum CloseChoice {
+    /// Hide the window; the work goes on and the tray icon brings the window back.
+    Background,
+    /// Stop every run and dream (each run is recorded as stopped by quitting), then quit.
+    Quit,
+}

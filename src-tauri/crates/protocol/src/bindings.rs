@@ -33,6 +33,8 @@ pub fn files() -> Vec<(String, String)> {
         render::<Notice>(&cfg),
         render::<AppStatus>(&cfg),
         render::<UpdateStatus>(&cfg),
+        render::<CloseRequest>(&cfg),
+        render::<CloseChoice>(&cfg),
         render::<SessionId>(&cfg),
         render::<ThreadId>(&cfg),
         render::<TokenUsage>(&cfg),

@@ -24,7 +24,7 @@ pub use dream::{
     ApplyReport, Dream, DreamId, DreamInput, DreamMode, DreamSettings, DreamStage, DreamStatus, Evidence, FileChange, FileOp, HunkDecision, Proposal,
     ProposalHunk, ProposalStatus,
 };
-pub use app::{AppStatus, Notice, NoticeLevel, SecretBackend, UpdateStatus};
+pub use app::{AppStatus, CloseChoice, CloseRequest, Notice, NoticeLevel, SecretBackend, UpdateStatus};
 pub use error::{AppError, ErrorCode};
 pub use ids::ProviderId;
 pub use memory::{

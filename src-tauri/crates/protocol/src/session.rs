@@ -52,6 +52,11 @@ pub enum IdleReason {
     Cancelled,
     /// An error ended the turn (a `session.error` event precedes this).
     Error,
+    /// The process running it stopped before it finished (a crash, a kill, a lost database):
+    /// written when the session is resumed, for a subagent thread that was still working.
+    Interrupted,
+    /// Reverie quit while it worked: the user chose to stop the work and quit.
+    AppQuit,
 }
 
 /// One record of a session's append-only log.
@@ -91,6 +96,11 @@ pub enum EventPayload {
         cost_usd: Option<f64>,
         #[ts(type = "number")]
         duration_ms: u64,
+        /// The request never finished: the process running it stopped. Written when the
+        /// session resumes; `duration_ms` runs to the last event recorded before the stop.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        #[ts(as = "Option<bool>", optional)]
+        interrupted: bool,
     },
     /// A complete assistant message (streamed text is sent live and recorded here whole).
     #[serde(rename = "agent.message")]

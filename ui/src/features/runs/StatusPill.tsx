@@ -10,9 +10,9 @@ export function StatusPill({
   reason: IdleReason | null | undefined;
   testId?: string;
 }) {
-  const { label, tone } = statusBadge(status, reason);
+  const { label, tone, title } = statusBadge(status, reason);
   return (
-    <span className={`badge status-pill status-${tone}`} data-testid={testId}>
+    <span className={`badge status-pill status-${tone}`} data-testid={testId} title={title}>
       {label}
     </span>
   );

@@ -128,6 +128,7 @@ export function laneName(lane: Lane, index: number, coordinatorName: string): st
 
 function laneStateLabel(lane: Lane, state: LaneState): string {
   if (state === "error" && lane.stopReason === "max_turns") return "Turn limit";
+  if (state === "cancelled" && lane.stopReason === "app_quit") return "Stopped when Reverie quit";
   if (state === "approval") return "Needs approval";
   return LANE_STATE_LABELS[state];
 }

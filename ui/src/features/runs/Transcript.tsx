@@ -94,6 +94,8 @@ const THREAD_ENDS: Record<IdleReason, string> = {
   max_turns: "stopped at its turn limit",
   cancelled: "was stopped",
   error: "ended with an error",
+  interrupted: "was interrupted when Reverie stopped",
+  app_quit: "was stopped when Reverie quit",
 };
 
 interface ItemProps {

@@ -50,8 +50,11 @@ export function formatRelative(time: number, now: number): string {
 
 export type StatusTone = "running" | "ok" | "warn" | "error" | "neutral";
 
-/** What the status pill says, and its colour. */
-export function statusBadge(status: SessionStatus, reason: IdleReason | null | undefined): { label: string; tone: StatusTone } {
+/** What the status pill says, its colour, and (when the label is short for it) what it means. */
+export function statusBadge(
+  status: SessionStatus,
+  reason: IdleReason | null | undefined,
+): { label: string; tone: StatusTone; title?: string } {
   if (status === "running") return { label: "Running", tone: "running" };
   if (status === "interrupted") return { label: "Interrupted", tone: "warn" };
   switch (reason) {
@@ -59,6 +62,10 @@ export function statusBadge(status: SessionStatus, reason: IdleReason | null | u
       return { label: "Turn limit", tone: "warn" };
     case "cancelled":
       return { label: "Cancelled", tone: "neutral" };
+    case "app_quit":
+      return { label: "Stopped", tone: "neutral", title: "Stopped when Reverie quit" };
+    case "interrupted":
+      return { label: "Interrupted", tone: "warn" };
     case "error":
       return { label: "Failed", tone: "error" };
     case "end_turn":
@@ -73,6 +80,8 @@ export const IDLE_REASONS: Record<IdleReason, string> = {
   max_turns: "Stopped: the turn limit was reached",
   cancelled: "Cancelled",
   error: "Ended with an error",
+  interrupted: "Interrupted: Reverie stopped before it finished",
+  app_quit: "Stopped when Reverie quit",
 };
 
 function field(input: unknown, name: string): string | null {

@@ -220,6 +220,37 @@ describe("timeline of a recorded coordinator with three subagents", () => {
     expect(t.lanes.map((l) => laneStateAt(l, STORED))).toEqual(["interrupted", "interrupted", "interrupted", "interrupted"]);
   });
 
+  it("ends what a resume closed where the log stopped, not when the closing was written", () => {
+    const crashed = upTo(23);
+    const before = buildTimeline(crashed);
+    const open = before.lanes.filter((l) => l.parentThreadId !== null && l.openStep !== -1).map((l) => l.threadId);
+    expect(open.length).toBeGreaterThan(0);
+    const coordinatorCalls = Object.keys(lane(before, COORDINATOR).openCalls);
+    const zero = { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0 };
+    // A minute later the session is resumed: what the engine writes first, then it runs on.
+    const closes: Array<[string, number, EventPayload]> = [];
+    for (const thread of open) {
+      closes.push([thread, closes.length === 0 ? 60_000 : 0, { type: "span.model_request_end", usage: zero, duration_ms: 100, interrupted: true }]);
+      closes.push([thread, 0, { type: "session.thread_status_idle", reason: "interrupted" }]);
+    }
+    for (const id of coordinatorCalls) {
+      closes.push([COORDINATOR, 0, { type: "agent.tool_result", tool_use_id: id, content: "interrupted: Reverie stopped before this tool call finished", is_error: true }]);
+    }
+    const closed = buildTimeline(then(crashed, closes));
+    const stop = at(23).time_ms;
+    expect(closed.end).toBe(stop);
+    for (const thread of open) {
+      const sub = lane(closed, thread);
+      expect([sub.state, sub.stopReason, sub.openStep]).toEqual(["interrupted", "interrupted", -1]);
+      expect(sub.steps.at(-1)).toMatchObject({ state: "interrupted", end: stop });
+      expect(sub.spans.at(-1)).toMatchObject({ state: "interrupted", end: stop });
+    }
+    const resumed = buildTimeline(then(then(crashed, closes), [[COORDINATOR, 0, { type: "session.status_running" }]]));
+    expect(lane(resumed, COORDINATOR).spans.at(-2)).toMatchObject({ state: "interrupted", end: stop });
+    expect(resumed.end).toBe(stop + 60_000);
+    expect(lane(resumed, COORDINATOR).calls.filter((c) => coordinatorCalls.includes(c.toolUseId)).map((c) => c.end)).toEqual(coordinatorCalls.map(() => stop));
+  });
+
   it("reuses a subagent's lane for a follow-up to its thread_id", () => {
     const followUp = then(log.slice(0, -1), [
       [COORDINATOR, 5, { type: "span.model_request_start", model: "fake-model" }],

@@ -154,7 +154,10 @@ export function laneStateOf(reason: IdleReason): LaneState {
     case "end_turn":
       return "done";
     case "cancelled":
+    case "app_quit":
       return "cancelled";
+    case "interrupted":
+      return "interrupted";
     // A subagent out of turns did not finish: its coordinator gets an error result.
     case "max_turns":
     case "error":
@@ -296,7 +299,7 @@ function endRun(d: Draft, lane: Lane, time: number, reason: IdleReason) {
     const steps = d.list(lane, "steps");
     const step = d.item(steps, lane.openStep);
     step.end = Math.max(step.start, time);
-    step.state = state === "done" ? "done" : state === "cancelled" ? "cancelled" : "error";
+    step.state = state === "done" || state === "cancelled" || state === "interrupted" ? state : "error";
     lane.openStep = -1;
   } else if ((state === "cancelled" || state === "error") && !lane.okSinceStep) {
     failLastStep(d, lane, state);
@@ -374,11 +377,29 @@ function openArrow(arrows: readonly Arrow[], kind: Arrow["kind"], thread: string
   return -1;
 }
 
+/**
+ * What a resume writes to close what a stopped process left open (a request, a tool call, a
+ * subagent's run). It happened when the process stopped, not when it was written: such events
+ * take the time of the last event before them and don't move the timeline's end.
+ */
+function isInterruptedClose(payload: SessionEvent["payload"]): boolean {
+  switch (payload.type) {
+    case "span.model_request_end":
+      return payload.interrupted === true;
+    case "session.thread_status_idle":
+      return payload.reason === "interrupted";
+    case "agent.tool_result":
+      return payload.is_error && payload.content.startsWith("interrupted:");
+    default:
+      return false;
+  }
+}
+
 function apply(d: Draft, event: SessionEvent) {
   const t = d.timeline;
   if (event.seq <= t.lastSeq) return; // a duplicate, or replayed twice
   t.lastSeq = event.seq;
-  const time = event.time_ms;
+  const time = isInterruptedClose(event.payload) && t.end !== null ? t.end : event.time_ms;
   const previous = t.end;
   t.start = t.start === null ? time : Math.min(t.start, time);
   t.end = t.end === null ? time : Math.max(t.end, time);
@@ -461,7 +482,7 @@ function apply(d: Draft, event: SessionEvent) {
         step.endSeq = event.seq;
         step.usage = payload.usage;
         step.costUsd = payload.cost_usd ?? null;
-        step.state = "done";
+        step.state = payload.interrupted ? "interrupted" : "done";
         lane.openStep = -1;
       }
       lane.okSinceStep = false;

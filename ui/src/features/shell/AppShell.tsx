@@ -8,6 +8,7 @@ import { MemoryPage } from "../memory/MemoryPage";
 import { RubricsPage } from "../rubrics/RubricsPage";
 import { RunsPage } from "../runs/RunsPage";
 import { SettingsPage } from "../settings/SettingsPage";
+import { CloseDialog, useCloseRequest } from "./CloseDialog";
 import { Notices } from "./Notices";
 import { Sidebar } from "./Sidebar";
 import "./shell.css";
@@ -15,6 +16,7 @@ import "./shell.css";
 export function AppShell() {
   const { page, visit } = useNavigation();
   const main = useRef<HTMLElement>(null);
+  const [closeRequest, endCloseRequest] = useCloseRequest();
 
   // A new page starts at the top.
   useEffect(() => {
@@ -23,7 +25,8 @@ export function AppShell() {
 
   return (
     <DreamFeedProvider>
-      <div className="app">
+      {/* While Reverie asks what to do about closing, nothing behind the question responds. */}
+      <div className="app" inert={closeRequest !== null}>
         <Sidebar />
         <main className="main" ref={main}>
           {/* Memory's tree, editor and diffs, the rubric editor beside its preview, and a proposal's
@@ -34,6 +37,7 @@ export function AppShell() {
           </div>
         </main>
       </div>
+      <CloseDialog request={closeRequest} onDone={endCloseRequest} />
     </DreamFeedProvider>
   );
 }

@@ -309,6 +309,19 @@ impl Dreams {
         Ok(StartedDream { dream, done })
     }
 
+    /// How many dreams of this process are working now.
+    pub fn active(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Stops every dream of this process (the app is quitting); each becomes `canceled`, or
+    /// `failed` at the next start if the process ends first.
+    pub fn cancel_all(&self) {
+        for token in self.lock().values() {
+            token.cancel();
+        }
+    }
+
     /// Stops a running dream; the store stays as it was and the dream becomes `canceled`.
     pub fn cancel(&self, id: &DreamId) -> Result<()> {
         match self.lock().get(id) {

@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::session::permissions::Approvals;
-use crate::session::run::Opening;
+use crate::session::run::{CancelReason, Opening};
 use crate::session::{history_from_events, RunOptions, Runs};
 use crate::tools::{Tool, ToolContext, ToolFault, ToolOutput, TypedTool};
 use crate::{Ids, Result};
@@ -36,6 +36,8 @@ pub struct Team {
     /// The workspace, the session's cancellation and its write locks.
     pub(crate) context: ToolContext,
     pub(crate) approvals: Approvals,
+    /// What a cancel of the session means, for every thread.
+    pub(crate) cancel_reason: CancelReason,
     pub(crate) options: RunOptions,
     slots: Arc<Semaphore>,
     threads: Mutex<HashMap<ThreadId, Member>>,
@@ -58,13 +60,14 @@ pub struct TeamParts {
     pub roster: Vec<Agent>,
     pub context: ToolContext,
     pub approvals: Approvals,
+    pub cancel_reason: CancelReason,
     pub options: RunOptions,
     pub max_threads: u32,
 }
 
 impl Team {
     pub fn new(parts: TeamParts) -> Arc<Self> {
-        let TeamParts { runs, ids, session, coordinator, roster, context, approvals, options, max_threads } = parts;
+        let TeamParts { runs, ids, session, coordinator, roster, context, approvals, cancel_reason, options, max_threads } = parts;
         Arc::new(Self {
             runs,
             ids,
@@ -73,6 +76,7 @@ impl Team {
             roster,
             context,
             approvals,
+            cancel_reason,
             options,
             slots: Arc::new(Semaphore::new(max_threads.clamp(1, MAX_THREADS) as usize)),
             threads: Mutex::default(),
@@ -174,7 +178,7 @@ impl Team {
         let follow_up = format!("(thread_id: {}; pass it to delegate to follow up with {})", thread.as_str(), agent.name);
         Ok(match outcome.reason {
             IdleReason::EndTurn => ToolOutput::ok(format!("{}\n\n{follow_up}", outcome.final_message.trim())),
-            IdleReason::Cancelled => ToolOutput::error(format!(
+            IdleReason::Cancelled | IdleReason::AppQuit | IdleReason::Interrupted => ToolOutput::error(format!(
                 "cancelled: {}'s thread was stopped before it finished. Carry on without it, or delegate again. {follow_up}",
                 agent.name
             )),
@@ -210,9 +214,11 @@ impl Team {
             slot = self.slots.clone().acquire_owned() => slot.ok(),
         };
         let Some(_slot) = slot else {
-            // Stopped while queued: it never ran.
-            self.append(thread, vec![EventPayload::ThreadStatusIdle { reason: IdleReason::Cancelled }]).await?;
-            return Ok(crate::session::run::RunOutcome { reason: IdleReason::Cancelled, ..Default::default() });
+            // Stopped while queued: it never ran. A thread stopped on its own is cancelled; one
+            // stopped with the session says why the session was.
+            let reason = if self.context.cancel.is_cancelled() { self.cancel_reason.get() } else { IdleReason::Cancelled };
+            self.append(thread, vec![EventPayload::ThreadStatusIdle { reason }]).await?;
+            return Ok(crate::session::run::RunOutcome { reason, ..Default::default() });
         };
         let opening = if fresh {
             Opening::Task(message)

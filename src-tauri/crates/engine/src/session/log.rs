@@ -9,7 +9,7 @@
 //! `agent.message` written at the end holds it whole.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use reverie_protocol::{EventPayload, SessionEvent, SessionId, SessionStatus, StreamItem, ThreadId};
@@ -48,15 +48,35 @@ impl Channel {
     }
 }
 
+/// Decides whether a write of the log fails, as if the database had refused it: given the
+/// session and the events about to be written (none for a status change). Tests use it to make
+/// a write fail at an exact point; see [`EventLog::inject_write_faults`].
+pub type WriteFault = Box<dyn Fn(&SessionId, &[EventPayload]) -> Result<()> + Send + Sync>;
+
 pub struct EventLog {
     db: Arc<Database>,
     clock: Arc<dyn Clock>,
     live: Mutex<HashMap<SessionId, Channel>>,
+    fault: OnceLock<WriteFault>,
 }
 
 impl EventLog {
     pub fn new(db: Arc<Database>, clock: Arc<dyn Clock>) -> Self {
-        Self { db, clock, live: Mutex::default() }
+        Self { db, clock, live: Mutex::default(), fault: OnceLock::new() }
+    }
+
+    /// Fault injection, for tests: every later append and status change asks `fault` first
+    /// and fails with its error. Set once per log; false if one was already set.
+    #[doc(hidden)]
+    pub fn inject_write_faults(&self, fault: WriteFault) -> bool {
+        self.fault.set(fault).is_ok()
+    }
+
+    fn check_write(&self, session: &SessionId, payloads: &[EventPayload]) -> Result<()> {
+        match self.fault.get() {
+            Some(fault) => fault(session, payloads),
+            None => Ok(()),
+        }
     }
 
     pub fn clock(&self) -> &dyn Clock {
@@ -85,6 +105,7 @@ impl EventLog {
     }
 
     pub fn set_status(&self, id: &SessionId, status: SessionStatus) -> Result<()> {
+        self.check_write(id, &[])?;
         rows::set_status(&self.db.conn(), id, status, self.clock.now_ms())
     }
 
@@ -105,6 +126,7 @@ impl EventLog {
 
     /// Writes the events (one transaction), then sends them to live subscribers.
     pub fn append(&self, session: &SessionId, thread: &ThreadId, payloads: Vec<EventPayload>) -> Result<Vec<SessionEvent>> {
+        self.check_write(session, &payloads)?;
         let events = rows::append(&self.db.conn(), session, thread, self.clock.now_ms(), payloads)?;
         if let Some(channel) = self.live().get_mut(session) {
             for event in &events {

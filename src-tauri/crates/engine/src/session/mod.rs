@@ -9,7 +9,7 @@ pub mod permissions;
 pub mod run;
 mod runs;
 
-pub use history::history_from_events;
-pub use log::{EventLog, Subscription, POLL_INTERVAL};
+pub use history::{history_from_events, interrupted_closes};
+pub use log::{EventLog, Subscription, WriteFault, POLL_INTERVAL};
 pub use owner::Owner;
 pub use runs::{system_prompt, RunOptions, Runs, RunsParts, Started, MAX_TASK_BYTES};

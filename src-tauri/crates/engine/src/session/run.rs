@@ -5,16 +5,16 @@
 //! Every `agent.tool_use` gets exactly one `agent.tool_result` (a cancelled or failed run
 //! included), so a transcript rebuilt from the log is always a valid conversation.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use futures::StreamExt;
 use reverie_llm::{
     prices, Completion, ContentBlock, LanguageModel, Message, ModelError, Request, Role, StreamEvent, ToolChoice, ToolSpec, Usage,
 };
-use reverie_protocol::{AppError, EventPayload, IdleReason, OutcomeResult, SessionId, SessionStatus, ThreadId, TokenUsage};
+use reverie_protocol::{AppError, ErrorCode, EventPayload, IdleReason, OutcomeResult, SessionId, SessionStatus, ThreadId, TokenUsage};
 use serde_json::Value;
 
-use super::history::push;
+use super::history::{closes_before_end, push};
 use super::permissions::{Approvals, Permission, PermissionPolicy};
 use super::EventLog;
 use crate::error::model_error;
@@ -106,6 +106,8 @@ pub struct Run {
     /// agent revises until the rubric is satisfied or the budget is spent.
     pub outcome: Option<Evaluator>,
     pub role: ThreadRole,
+    /// What a cancel of the session means (the user's, or the app quitting).
+    pub cancel_reason: CancelReason,
 }
 
 /// How a run ended, for callers that branch on it (the CLI's exit code).
@@ -163,43 +165,114 @@ impl Run {
             max_tokens: DEFAULT_MAX_TOKENS,
             outcome: None,
             role: ThreadRole::Primary,
+            cancel_reason: CancelReason::default(),
         }
     }
 }
 
 /// Runs `task` on the run's thread until it goes idle, then marks the session idle.
-/// `Err` only when the event log itself fails; every other failure is recorded as
-/// `session.error` followed by `session.status_idle` with reason `error`.
+/// Every failure is recorded as `session.error` followed by `session.status_idle` with reason
+/// `error`, the event log failing included. `Err` only when not even that could be written.
 pub async fn run_session(run: Run, task: impl Into<String>) -> Result<RunOutcome> {
     run_thread(run, Opening::Task(task.into())).await
 }
 
 /// Runs the thread from `opening` until it goes idle, then marks the session idle; see
 /// [`run_session`].
+///
+/// When a write to the log fails mid-run (the database is locked, the disk is full), the run
+/// stops and records its end with what it left open closed, a `session.error` that says so,
+/// and its idle status, retrying that last write a few times. If even that fails, the primary
+/// thread's session is marked `interrupted`; failing that too, it stays `running` under this
+/// process, which `Runs` then treats as interrupted (and the next start recovers).
 #[tracing::instrument(skip_all, fields(session_id = run.session.as_str(), thread_id = run.thread.as_str()))]
 pub async fn run_thread(mut run: Run, opening: Opening) -> Result<RunOutcome> {
     let mut outcome = RunOutcome::default();
     let mut evaluator = run.outcome.take();
     let result = run.turns(opening, &mut outcome, &mut evaluator).await;
     outcome.outcome = evaluator.and_then(|e| e.result());
-    let reason = match result {
-        Ok(reason) => reason,
+    let (reason, events, stopped) = match result {
+        Ok(reason) => {
+            // A cancel says why the session was cancelled: the user, or the app quitting.
+            let reason = if reason == IdleReason::Cancelled { run.cancel_reason.get() } else { reason };
+            (reason, run.role.end_events(reason, &outcome.final_message), None)
+        }
         Err(e) => {
             tracing::error!(error = %e, "the run failed inside the engine");
-            // The log may be what failed; try to leave a readable end anyway.
-            let error = AppError::from(Error::Internal(e.to_string()));
-            let mut events = vec![EventPayload::Error { error }];
+            let (closes, tools_used) = run.left_open().await;
+            let error = stopped_error(&e, tools_used);
+            outcome.error = Some(error.message.clone());
+            let mut events = closes;
+            events.push(EventPayload::Error { error });
             events.extend(run.role.end_events(IdleReason::Error, ""));
-            if run.append(events).await.is_err() && run.role == ThreadRole::Primary {
-                let _ = run.set_idle().await;
-            }
-            return Err(e);
+            (IdleReason::Error, events, Some((e, tools_used)))
         }
     };
-    // Appending `session.status_idle` also marks the session idle, in the same transaction.
-    run.append(run.role.end_events(reason, &outcome.final_message)).await?;
-    outcome.reason = reason;
-    Ok(outcome)
+    match run.record_end(events).await {
+        Ok(()) => {
+            outcome.reason = reason;
+            Ok(outcome)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "the run's end could not be recorded");
+            let interrupted = run.role == ThreadRole::Primary && run.mark_interrupted().await.is_ok();
+            let (cause, tools_used) = stopped.unwrap_or((e, None));
+            Err(Error::Internal(unrecorded_message(&cause, tools_used, interrupted)))
+        }
+    }
+}
+
+/// Attempts at the write that records a run's end, and the wait before the first retry
+/// (doubled after each): the store already waits out a busy database, so these cover a
+/// failure that passes (a full disk being cleaned, a lock held past the busy timeout).
+const END_WRITE_ATTEMPTS: u32 = 4;
+const END_WRITE_BACKOFF: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Why a run stopped when the engine failed under it, as `session.error` records it.
+/// `tools_used`: whether the session had made tool calls (`None`: the log couldn't say).
+fn stopped_error(e: &Error, tools_used: Option<bool>) -> AppError {
+    let (code, cause) = match e {
+        Error::Database(db) => (ErrorCode::Database, format!("Reverie couldn't save its progress ({db})")),
+        other => (ErrorCode::Internal, format!("Reverie failed under it ({other})")),
+    };
+    AppError::new(code, format!("The run stopped because {cause}. {} Resume the session to go on from its last saved step.", kept(tools_used)))
+}
+
+/// What a failed run left in the workspace, said plainly.
+fn kept(tools_used: Option<bool>) -> &'static str {
+    match tools_used {
+        Some(false) => "The agent had not used any tool yet, so nothing in the folder was changed.",
+        _ => "What the agent's tools already did in the folder is kept.",
+    }
+}
+
+/// The error of a run whose end could not be recorded at all.
+fn unrecorded_message(cause: &Error, tools_used: Option<bool>, interrupted: bool) -> String {
+    let state = if interrupted {
+        "The session is marked interrupted"
+    } else {
+        "The session shows as interrupted (and is marked so when Reverie next starts)"
+    };
+    format!(
+        "The run stopped because Reverie couldn't save its progress ({cause}), and not even its end could be recorded. {} {state}: resume it to go on from its last saved step.",
+        kept(tools_used)
+    )
+}
+
+/// Why a session's cancellation token was cancelled: the user stopped it (the default), or
+/// Reverie quit while it worked. Shared by every thread of the session.
+#[derive(Debug, Clone, Default)]
+pub struct CancelReason(Arc<OnceLock<IdleReason>>);
+
+impl CancelReason {
+    /// Records why the cancel comes; the first reason given stays.
+    pub fn set(&self, reason: IdleReason) {
+        let _ = self.0.set(reason);
+    }
+
+    pub fn get(&self) -> IdleReason {
+        self.0.get().copied().unwrap_or(IdleReason::Cancelled)
+    }
 }
 
 impl Run {
@@ -447,7 +520,7 @@ impl Run {
         add_usage(outcome, usage, cost_usd);
         let duration_ms = u64::try_from(self.log.clock().now_ms().saturating_sub(started)).unwrap_or(0);
         let mut events = take_message(&mut text);
-        events.push(EventPayload::ModelRequestEnd { usage: token_usage(usage), cost_usd, duration_ms });
+        events.push(EventPayload::ModelRequestEnd { usage: token_usage(usage), cost_usd, duration_ms, interrupted: false });
         self.append(events).await?;
         Ok(Streamed { completion, calls, failure })
     }
@@ -522,9 +595,44 @@ impl Run {
         Ok(())
     }
 
-    async fn set_idle(&self) -> Result<()> {
+    /// Writes the run's last events, trying again a few times if the log fails.
+    async fn record_end(&self, events: Vec<EventPayload>) -> Result<()> {
+        let mut wait = END_WRITE_BACKOFF;
+        let mut attempt = 1;
+        loop {
+            match self.append(events.clone()).await {
+                Ok(()) => return Ok(()),
+                Err(e) if attempt >= END_WRITE_ATTEMPTS => return Err(e),
+                Err(e) => {
+                    tracing::warn!(error = %e, attempt, "the run's end could not be recorded; trying again");
+                    tokio::time::sleep(wait).await;
+                    wait *= 2;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    /// What this thread left open in the log, to close before its end, and whether the session
+    /// had made any tool call; nothing and `None` when the log can't be read either.
+    async fn left_open(&self) -> (Vec<EventPayload>, Option<bool>) {
+        let (log, session, thread) = (self.log.clone(), self.session.clone(), self.thread.clone());
+        let read = tokio::task::spawn_blocking(move || {
+            log.read(&session, 0, usize::MAX).map(|events| {
+                let used = events.iter().any(|e| matches!(e.payload, EventPayload::AgentToolUse { .. }));
+                (closes_before_end(&events, &thread), Some(used))
+            })
+        })
+        .await;
+        match read {
+            Ok(Ok(found)) => found,
+            _ => (Vec::new(), None),
+        }
+    }
+
+    async fn mark_interrupted(&self) -> Result<()> {
         let (log, session) = (self.log.clone(), self.session.clone());
-        tokio::task::spawn_blocking(move || log.set_status(&session, SessionStatus::Idle))
+        tokio::task::spawn_blocking(move || log.set_status(&session, SessionStatus::Interrupted))
             .await
             .map_err(|e| Error::Internal(format!("the event writer stopped: {e}")))?
     }

@@ -2,7 +2,9 @@
 //! approvals; resuming it after a crash or sending it a follow-up; listing sessions. The app
 //! and the CLI both drive sessions through this one type.
 
-use std::collections::{BTreeSet, HashMap};
+mod resume;
+
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -16,9 +18,8 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::folder::{self, home_dir, Confirmed};
-use super::history::history_from_events;
 use super::permissions::{Approvals, PermissionPolicy};
-use super::run::{run_thread, Opening, Run, RunOutcome, ThreadRole};
+use super::run::{run_thread, CancelReason, Opening, Run, RunOutcome, ThreadRole};
 use super::{EventLog, Owner, Subscription};
 use crate::agents::{allowed, Agents};
 use crate::orchestration::{Team, TeamParts, DEFAULT_MAX_THREADS, MAX_THREADS};
@@ -53,6 +54,8 @@ struct Active {
     approvals: Approvals,
     /// A coordinator's subagents, for cancelling one of them.
     team: Option<Arc<Team>>,
+    /// What cancelling it means: the user's stop, or Reverie quitting.
+    cancel_reason: CancelReason,
 }
 
 /// A started run: its summary, the task that finishes with its outcome, and a subscription
@@ -86,6 +89,8 @@ pub struct Runs {
     owner: Owner,
     stream_options: StreamOptions,
     active: Mutex<HashMap<SessionId, Active>>,
+    /// Runs of this process whose end could not be recorded (see `resume`).
+    stranded: Mutex<HashSet<SessionId>>,
     /// How many runs are active, for [`Runs::shutdown`] to wait on.
     running: watch::Sender<usize>,
 }
@@ -93,7 +98,7 @@ pub struct Runs {
 impl Runs {
     pub fn new(parts: RunsParts) -> Arc<Self> {
         let RunsParts { log, agents, providers, memory, rubrics, ids, owner, stream_options } = parts;
-        Arc::new(Self { log, agents, providers, memory, rubrics, ids, owner, stream_options, active: Mutex::default(), running: watch::channel(0).0 })
+        Arc::new(Self { log, agents, providers, memory, rubrics, ids, owner, stream_options, active: Mutex::default(), stranded: Mutex::default(), running: watch::channel(0).0 })
     }
 
     pub fn log(&self) -> &Arc<EventLog> {
@@ -112,11 +117,26 @@ impl Runs {
 
     pub async fn list(&self) -> Result<Vec<SessionSummary>> {
         let log = self.log.clone();
-        blocking(move || Ok(log.sessions(LIST_LIMIT)?.iter().map(SessionRow::summary).collect())).await
+        let rows = blocking(move || log.sessions(LIST_LIMIT)).await?;
+        Ok(rows.iter().map(|row| self.summary(row)).collect())
     }
 
     pub async fn get(&self, id: &SessionId) -> Result<SessionSummary> {
-        Ok(self.row(id).await?.summary())
+        Ok(self.summary(&self.row(id).await?))
+    }
+
+    /// A session as the user should see it: a stranded run of this process is interrupted.
+    fn summary(&self, row: &SessionRow) -> SessionSummary {
+        let mut summary = row.summary();
+        if summary.status == SessionStatus::Running && self.is_stranded(&row.id) {
+            summary.status = SessionStatus::Interrupted;
+        }
+        summary
+    }
+
+    /// How many runs of this process are working now.
+    pub fn active(&self) -> usize {
+        self.lock().len()
     }
 
     /// The whole task of a session (summaries carry a preview).
@@ -188,70 +208,23 @@ impl Runs {
         Ok(Started { summary: self.get(&session).await.unwrap_or_else(|_| row.summary()), done, subscription })
     }
 
-    /// Resumes a session from its log — one that was interrupted, or that stopped early on an
-    /// error, a cancel or the turn limit — or gives an idle one a follow-up message.
-    #[tracing::instrument(skip_all, fields(session_id = id.as_str()))]
-    pub async fn continue_run(self: &Arc<Self>, id: &SessionId, message: Option<String>, options: RunOptions) -> Result<Started> {
-        let row = self.row(id).await?;
-        let message = message.map(|m| m.trim().to_owned()).filter(|m| !m.is_empty());
-        match row.status {
-            SessionStatus::Running => return Err(Error::Conflict { field: None, message: "This session is running; wait for it to finish or cancel it.".into() }),
-            // A finished turn needs something new to say; one that stopped early (an error, a
-            // cancel, the turn limit) can simply go on.
-            SessionStatus::Idle if message.is_none() && row.stop_reason.is_none_or(|r| r == IdleReason::EndTurn) => {
-                return Err(Error::invalid("message", "Write the message to send to the agent."))
-            }
-            _ => {}
-        }
-        if let Some(m) = &message {
-            check_task(m).map_err(|e| match e {
-                Error::Invalid { message, .. } => Error::invalid("message", message),
-                other => other,
-            })?;
-        }
-        // The folder was accepted (and the home folder confirmed) when the session started.
-        let workspace = folder::check(&row.workspace, Confirmed { home: true }, home_dir().as_deref())?;
-        let agent_id = row.agent_id.clone().ok_or_else(|| Error::invalid("id", "This session has no agent to continue with; start a new run."))?;
-        // An outcome the log leaves unsettled goes on where it stopped; its grader is checked
-        // before the session is claimed.
-        let (log, sid) = (self.log.clone(), id.clone());
-        let outcome = match blocking(move || Ok(Evaluator::pending(&log.read(&sid, 0, usize::MAX)?))).await? {
-            Some((definition, finished, touched)) => {
-                let grader = self.grader_connection(&definition.grader_provider_id, Some(&definition.grader_model)).await?;
-                Some(OutcomePlan { definition, grader, finished, touched })
-            }
-            None => None,
-        };
-        let (this, owner, sid) = (self.clone(), self.owner.id().to_owned(), id.clone());
-        let (agent, events) = blocking(move || {
-            let agent = this.agents.get(&agent_id).map_err(|e| match e {
-                Error::NotFound(_) => Error::invalid("id", "The agent that ran this session was deleted; start a new run with another agent."),
-                other => other,
-            })?;
-            if !this.log.claim(&sid, &owner)? {
-                return Err(Error::Conflict { field: None, message: "This session is already running.".into() });
-            }
-            Ok((agent, this.log.read(&sid, 0, usize::MAX)?))
-        })
-        .await?;
-        let thread = events.first().map(|e| e.thread_id.clone()).unwrap_or_else(|| ThreadId(self.ids.new_id("thr")));
-        let (history, open_calls) = history_from_events(&events, &thread);
-        let opening = match (history.is_empty(), message) {
-            // Nothing was recorded but the session itself: start over from the task.
-            (true, None) => Opening::Task(row.task.clone()),
-            (_, follow_up) => Opening::Resume { history, open_calls, follow_up },
-        };
-        let subscription = self.log.subscribe(id, row.last_seq);
-        let done = self.launch(Launch { agent, workspace, session: id.clone(), thread, opening, outcome, options, max_threads: DEFAULT_MAX_THREADS }).await?;
-        Ok(Started { summary: self.get(id).await?, done, subscription })
-    }
-
     /// Cancels a run of this process: every model stream, approval and child process stops,
     /// and every pending tool call gets a cancelled result.
     pub async fn cancel(&self, id: &SessionId) -> Result<()> {
         if let Some(active) = self.lock().get(id) {
             active.cancel.cancel();
             return Ok(());
+        }
+        if self.take_stranded(id) {
+            // Nothing runs it any more: record what it is.
+            let (log, sid) = (self.log.clone(), id.clone());
+            return match blocking(move || log.set_status(&sid, SessionStatus::Interrupted)).await {
+                Ok(()) => Ok(()),
+                Err(e) => {
+                    self.strand(id);
+                    Err(e)
+                }
+            };
         }
         let row = self.row(id).await?;
         Err(Error::Conflict {
@@ -263,10 +236,12 @@ impl Runs {
         })
     }
 
-    /// Cancels every run of this process and waits, at most `limit`, until each has recorded
-    /// its end and stopped its child processes (the app is quitting).
+    /// Stops every run of this process because the app is quitting, and waits, at most
+    /// `limit`, until each has recorded its end (stop reason `app_quit`, its threads' too) and
+    /// stopped its child processes.
     pub async fn shutdown(&self, limit: std::time::Duration) {
         for active in self.lock().values() {
+            active.cancel_reason.set(IdleReason::AppQuit);
             active.cancel.cancel();
         }
         let mut running = self.running.subscribe();
@@ -292,6 +267,7 @@ impl Runs {
     async fn launch(self: &Arc<Self>, launch: Launch) -> Result<JoinHandle<Result<RunOutcome>>> {
         let Launch { agent, workspace, session, thread, opening, outcome, options, max_threads } = launch;
         let cancel = CancellationToken::new();
+        let cancel_reason = CancelReason::default();
         let approvals = Approvals::new();
         let context = ToolContext::new(workspace, cancel.clone());
         let prepared = self.agent_run(&agent, &session, &thread, context.clone(), approvals.clone(), &options).await?;
@@ -313,6 +289,7 @@ impl Runs {
                     roster,
                     context: context.clone(),
                     approvals: approvals.clone(),
+                    cancel_reason: cancel_reason.clone(),
                     options: options.clone(),
                     max_threads,
                 });
@@ -321,7 +298,7 @@ impl Runs {
             }
             _ => None,
         };
-        self.lock().insert(session.clone(), Active { cancel: cancel.clone(), approvals: approvals.clone(), team: team.clone() });
+        self.lock().insert(session.clone(), Active { cancel: cancel.clone(), approvals: approvals.clone(), team: team.clone(), cancel_reason: cancel_reason.clone() });
         self.running.send_modify(|n| *n += 1);
         let this = self.clone();
         let log = self.log.clone();
@@ -330,6 +307,7 @@ impl Runs {
             let result = match prepared {
                 Err(error) => fail_at_once(&log, &session2, &thread2, &ThreadRole::Primary, opening, error).await,
                 Ok(mut run) => {
+                    run.cancel_reason = cancel_reason;
                     if let Some(team) = &team {
                         run.tools = team.tools().into_iter().fold(run.tools, ToolSet::with);
                         run.system.push_str(&team.prompt());
@@ -344,6 +322,10 @@ impl Runs {
                     run_thread(run, opening).await
                 }
             };
+            if result.is_err() {
+                // Not even its end was written: this process knows it stopped.
+                this.strand(&session2);
+            }
             this.lock().remove(&session2);
             this.running.send_modify(|n| *n = n.saturating_sub(1));
             result
@@ -426,7 +408,7 @@ impl Runs {
         match self.agent_run(agent, &team.session, &thread, context, team.approvals.clone(), &options).await? {
             Err(error) => fail_at_once(&self.log, &team.session, &thread, &role, opening, error).await,
             Ok(run) => {
-                let run = Run { system: run.system + SUBAGENT_NOTE, role, ..run };
+                let run = Run { system: run.system + SUBAGENT_NOTE, role, cancel_reason: team.cancel_reason.clone(), ..run };
                 tokio::spawn(run_thread(run, opening)).await.map_err(|e| Error::Internal(format!("a subagent's run stopped: {e}")))?
             }
         }

@@ -123,6 +123,7 @@ fn options(flags: &StreamFlags) -> RunOptions {
     RunOptions {
         approve_all: flags.yes,
         max_turns: flags.max_turns,
+        ..RunOptions::default()
     }
 }
 

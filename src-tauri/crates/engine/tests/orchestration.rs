@@ -1,16 +1,19 @@
-//! Orchestration against the fake provider: a coordinator delegating to subagents that run side
-//! by side in their own threads, the cap on running threads, follow-ups, isolated contexts,
-//! depth 1, errors and cancels coming back as results, and bad delegations. Each agent's
-//! instructions carry its own `[[script:NAME]]` marker, so each thread reads its own replies.
+//! Orchestration: a coordinator delegating to subagents that run side by side in their own
+//! threads, the cap on running threads, follow-ups, isolated contexts, depth 1, errors and
+//! cancels coming back as results, and bad delegations. Each agent's instructions carry its own
+//! `[[script:NAME]]` marker, so each thread reads its own replies. Where order matters (which
+//! threads run at once, what happens while one is working) the run's model is a `StepModel`
+//! the test answers request by request; everything else goes through the HTTP fake provider.
 
 use reverie_engine::session::run::INTERRUPTED_RESULT;
 use reverie_engine::session::RunOptions;
 use reverie_engine::Error;
 use reverie_protocol::{Agent, AgentInput, EventPayload, IdleReason, ProviderInput, ProviderKind, RunInput, SessionEvent, SessionId, StreamItem, ThreadId};
-use reverie_testkit::{Fault, Reply};
+use reverie_llm::StopReason;
+use reverie_testkit::{Fault, Reply, StepModel, StepRequest};
 use serde_json::json;
 
-use crate::runs::{env_with, finish, Env, WAIT};
+use crate::runs::{env_with, finish, wait_for, Env, WAIT};
 
 const TASK: &str = "Write a short guide to the project. TASK-7140";
 
@@ -95,41 +98,86 @@ fn created(events: &[SessionEvent]) -> Vec<(ThreadId, String)> {
         .collect()
 }
 
+/// The thread the coordinator made for `name`.
+fn thread_of(events: &[SessionEvent], name: &str) -> ThreadId {
+    created(events).into_iter().find(|(_, n)| n == name).unwrap_or_else(|| panic!("no thread for {name}")).0
+}
+
+/// Options that send every model request of the run to `model`.
+fn stepped(model: &StepModel) -> RunOptions {
+    RunOptions { model: Some(model.as_model()), ..RunOptions::default() }
+}
+
+/// Answers a coordinator's request with one `delegate` call per (agent, message).
+fn delegate_all(request: StepRequest, delegations: &[(&str, &str)]) {
+    for (i, (agent, message)) in delegations.iter().enumerate() {
+        request.tool_use(format!("toolu_delegate_{i}"), "delegate", json!({"agent": agent, "message": message}));
+    }
+    request.stop(StopReason::ToolUse);
+}
+
+/// How many times subagent threads were recorded starting and ending: (running, idle).
+fn thread_statuses(events: &[SessionEvent]) -> (usize, usize) {
+    let running = events.iter().filter(|e| e.payload == EventPayload::ThreadStatusRunning {}).count();
+    let idle = events.iter().filter(|e| matches!(e.payload, EventPayload::ThreadStatusIdle { .. })).count();
+    (running, idle)
+}
+
 #[tokio::test]
 async fn three_subagents_delegated_in_one_turn_run_side_by_side_in_isolated_contexts() {
     let e = team_env().await;
+    let model = StepModel::new();
     let (researcher, writer, reviewer) = (agent(&e, "researcher", vec![]), agent(&e, "writer", vec![]), agent(&e, "reviewer", vec![]));
     let coordinator = agent(&e, "coordinator", vec![&researcher, &writer, &reviewer]);
-    e.fake.push_replies(
-        "coordinator",
-        [
-            Reply::new()
-                .text("Splitting the work.")
-                .step(delegate("researcher", "Find what the project does. MSG-R").steps[0].clone())
-                .step(delegate("writer", "Draft the intro. MSG-W").steps[0].clone())
-                .step(delegate("Reviewer", "List the open questions. MSG-V").steps[0].clone()),
-            Reply::new().text("The guide is assembled."),
-        ],
-    );
-    // Each subagent's reply takes a while: if they ran one after another, each would end before
-    // the next began.
-    for (name, answer) in [("researcher", "It runs agents. R-DONE"), ("writer", "Intro drafted. W-DONE"), ("reviewer", "Two questions. V-DONE")] {
-        e.fake.push_replies(name, [Reply::new().text(answer).delay_ms(1000)]);
-    }
-    let started = e.runs.start(input(&e, &coordinator, None), RunOptions::default()).await.unwrap();
+    let started = e.runs.start(input(&e, &coordinator, None), stepped(&model)).await.unwrap();
     let id = started.summary.id.clone();
-    let done = finish(started).await;
-    assert_eq!(done.reason, IdleReason::EndTurn);
-    let events = e.events(&id);
 
-    // Three threads under the coordinator's, all running before any ended.
-    let primary = events[0].thread_id.clone();
-    let threads = created(&events);
-    assert_eq!(threads.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>(), ["researcher", "writer", "reviewer"]);
-    assert!(events.iter().all(|e| match &e.payload {
+    let first = model.next_request_for("coordinator").await;
+    assert!(first.tool_names().contains(&"delegate") && first.system().contains("The writer of the team"), "the coordinator knows its team");
+    first.text("Splitting the work.");
+    delegate_all(first, &[("researcher", "Find what the project does. MSG-R"), ("writer", "Draft the intro. MSG-W"), ("Reviewer", "List the open questions. MSG-V")]);
+
+    // All three subagents are asking the model at once, none answered yet: had they run one
+    // after another, the second request could not come before the first was answered.
+    let asks: Vec<StepRequest> = vec![model.next_request_for("researcher").await, model.next_request_for("writer").await, model.next_request_for("reviewer").await];
+    let so_far = e.events(&id);
+    assert_eq!(thread_statuses(&so_far), (3, 0), "three threads running, none ended");
+    let mut names: Vec<String> = created(&so_far).into_iter().map(|(_, n)| n).collect();
+    names.sort();
+    assert_eq!(names, ["researcher", "reviewer", "writer"]);
+    let primary = so_far[0].thread_id.clone();
+    assert!(so_far.iter().all(|e| match &e.payload {
         EventPayload::ThreadCreated { parent_thread_id, .. } => *parent_thread_id == primary,
         _ => true,
     }));
+
+    // Isolated contexts: a subagent sees its own message, nothing of the others' or the task.
+    let marks = ["MSG-R", "MSG-W", "MSG-V"];
+    for (ask, own) in asks.iter().zip(marks) {
+        let name = ask.conversation();
+        assert!(ask.mentions(own), "{name}");
+        for other in marks.iter().filter(|m| **m != own).chain(&["TASK-7140", "Splitting the work"]) {
+            assert!(!ask.mentions(other), "{name}'s request carries {other}");
+        }
+        assert!(!ask.tool_names().contains(&"delegate"), "{name} has no delegate tool");
+    }
+
+    // Answered last first, one at a time, the results still come back in the order of the calls.
+    for (n, (ask, answer)) in asks.into_iter().zip(["It runs agents. R-DONE", "Intro drafted. W-DONE", "Two questions. V-DONE"]).rev().enumerate() {
+        ask.reply_text(answer);
+        let mut ended = 0;
+        wait_for(&e.log, &id, |p| {
+            ended += usize::from(matches!(p, EventPayload::ThreadStatusIdle { .. }));
+            ended == n + 1
+        })
+        .await;
+    }
+    let second = model.next_request_for("coordinator").await;
+    assert!(second.mentions("R-DONE") && second.mentions("W-DONE") && second.mentions("V-DONE"));
+    second.reply_text("The guide is assembled.");
+    let done = finish(started).await;
+    assert_eq!(done.reason, IdleReason::EndTurn);
+    let events = e.events(&id);
     let order: Vec<&str> = events
         .iter()
         .filter_map(|e| match e.payload {
@@ -140,52 +188,70 @@ async fn three_subagents_delegated_in_one_turn_run_side_by_side_in_isolated_cont
         .collect();
     assert_eq!(order, ["start", "start", "start", "end", "end", "end"], "the three overlapped");
     assert_eq!(most_running(&events), 3);
+    let ended: Vec<ThreadId> = events.iter().filter(|e| matches!(e.payload, EventPayload::ThreadStatusIdle { .. })).map(|e| e.thread_id.clone()).collect();
+    assert_eq!(ended, [thread_of(&events, "reviewer"), thread_of(&events, "writer"), thread_of(&events, "researcher")], "each ended when it was answered");
 
     // Each result is that subagent's final message, with its thread to follow up on.
     let results = delegate_results(&events);
-    for ((content, is_error), (thread, done)) in results.iter().zip([(&threads[0].0, "R-DONE"), (&threads[1].0, "W-DONE"), (&threads[2].0, "V-DONE")]) {
-        assert!(!is_error && content.contains(done) && content.contains(thread.as_str()), "{content}");
-    }
-    let coordinator_bodies = bodies(&e, "coordinator");
-    assert!(coordinator_bodies[1].contains("R-DONE") && coordinator_bodies[1].contains("V-DONE"));
-    assert!(coordinator_bodies[0].contains("\"delegate\"") && coordinator_bodies[0].contains("The writer of the team"), "the coordinator knows its team");
-
-    // Isolated contexts: a subagent sees its own message, nothing of the others' or the task.
-    for (name, own, others) in [("researcher", "MSG-R", ["MSG-W", "MSG-V"]), ("writer", "MSG-W", ["MSG-R", "MSG-V"]), ("reviewer", "MSG-V", ["MSG-R", "MSG-W"])] {
-        let body = &bodies(&e, name)[0];
-        assert!(body.contains(own), "{name}");
-        for other in others.iter().chain(&["TASK-7140", "Splitting the work"]) {
-            assert!(!body.contains(other), "{name}'s request carries {other}");
-        }
-        assert!(!body.contains("\"delegate\""), "{name} has no delegate tool");
+    for ((content, is_error), (name, done)) in results.iter().zip([("researcher", "R-DONE"), ("writer", "W-DONE"), ("reviewer", "V-DONE")]) {
+        assert!(!is_error && content.contains(done) && content.contains(thread_of(&events, name).as_str()), "{content}");
     }
     // Every event of a subagent is on its thread; usage rolls up to the session.
     let on = |thread: &ThreadId| events.iter().filter(|e| &e.thread_id == thread).map(|e| e.payload.name()).collect::<Vec<_>>();
     assert_eq!(
-        on(&threads[0].0),
+        on(&thread_of(&events, "researcher")),
         ["agent.thread_message_received", "session.thread_status_running", "span.model_request_start", "agent.message", "span.model_request_end", "agent.thread_message_sent", "session.thread_status_idle"]
     );
     assert_eq!(e.runs.get(&id).await.unwrap().turns, 5, "2 coordinator + 3 subagent requests");
+    assert_eq!(model.requests().len(), 5);
+    assert!(e.fake.requests().is_empty(), "no request went to the provider");
 }
 
 #[tokio::test]
 async fn the_thread_cap_queues_delegations_beyond_it() {
     let e = team_env().await;
+    let model = StepModel::new();
     let helper = agent(&e, "helper", vec![]);
     let coordinator = agent(&e, "coordinator", vec![&helper]);
-    let mut first = Reply::new();
-    for i in 0..5 {
-        first = first.step(delegate("helper", &format!("Part {i}")).steps[0].clone());
-    }
-    e.fake.push_replies("coordinator", [first, Reply::new().text("Done.")]);
-    e.fake.push_replies("helper", (0..5).map(|i| Reply::new().text(format!("Part done {i}")).delay_ms(150)));
-    let started = e.runs.start(input(&e, &coordinator, Some(2)), RunOptions::default()).await.unwrap();
+    let started = e.runs.start(input(&e, &coordinator, Some(2)), stepped(&model)).await.unwrap();
     let id = started.summary.id.clone();
+    let parts: Vec<String> = (0..5).map(|i| format!("Part {i}")).collect();
+    let delegations: Vec<(&str, &str)> = parts.iter().map(|p| ("helper", p.as_str())).collect();
+    delegate_all(model.next_request_for("coordinator").await, &delegations);
+
+    // Two helpers ask the model; the other three are delegated, and wait for a slot while
+    // those two are held open.
+    let mut working = vec![model.next_request_for("helper").await, model.next_request_for("helper").await];
+    let mut sent = 0;
+    wait_for(&e.log, &id, |p| {
+        sent += usize::from(matches!(p, EventPayload::ThreadMessageSent { .. }));
+        sent == 5
+    })
+    .await;
+    assert_eq!(model.requests_for("helper").len(), 2, "the other three wait for a slot");
+    assert_eq!(thread_statuses(&e.events(&id)), (2, 0));
+
+    // Each answer frees a slot, and one queued delegation takes it.
+    let mut answered = 0;
+    while let Some(ask) = working.pop() {
+        let part = parts.iter().find(|p| ask.mentions(p)).unwrap().clone();
+        ask.reply_text(format!("{part} done"));
+        answered += 1;
+        if answered + working.len() < 5 {
+            working.insert(0, model.next_request_for("helper").await);
+            assert_eq!(model.requests_for("helper").len(), answered + 2, "one more, never more than the cap");
+            assert_eq!(model.waiting(), 0);
+        }
+    }
+    model.next_request_for("coordinator").await.reply_text("Done.");
     assert_eq!(finish(started).await.reason, IdleReason::EndTurn);
     let events = e.events(&id);
     assert_eq!(created(&events).len(), 5);
     assert_eq!(most_running(&events), 2, "never more than the cap, and the cap is used");
-    assert!(delegate_results(&events).iter().all(|(c, err)| !err && c.contains("Part done")));
+    let results = delegate_results(&events);
+    for (part, (content, is_error)) in parts.iter().zip(&results) {
+        assert!(!is_error && content.starts_with(&format!("{part} done")), "{content}");
+    }
 }
 
 #[tokio::test]
@@ -268,25 +334,38 @@ async fn wait_running(e: &Env, id: &SessionId, threads: usize) {
 #[tokio::test]
 async fn cancelling_one_thread_leaves_the_others_and_the_coordinator_running() {
     let e = team_env().await;
+    let model = StepModel::new();
     let (slow, quick) = (agent(&e, "slow", vec![]), agent(&e, "quick", vec![]));
     let coordinator = agent(&e, "coordinator", vec![&slow, &quick]);
-    e.fake.push_replies(
-        "coordinator",
-        [Reply::new().step(delegate("slow", "Take your time").steps[0].clone()).step(delegate("quick", "Be quick").steps[0].clone()), Reply::new().text("Fine.")],
-    );
-    e.fake.push_replies("slow", [Reply::new().text("never").delay_ms(60_000)]);
-    e.fake.push_replies("quick", [Reply::new().text("Quick result.").delay_ms(300)]);
-    let started = e.runs.start(input(&e, &coordinator, None), RunOptions::default()).await.unwrap();
+    let started = e.runs.start(input(&e, &coordinator, None), stepped(&model)).await.unwrap();
     let id = started.summary.id.clone();
-    wait_running(&e, &id, 2).await;
-    e.runs.cancel_thread(&id, &ThreadId("thr_3".into())).unwrap();
+    delegate_all(model.next_request_for("coordinator").await, &[("slow", "Take your time"), ("quick", "Be quick")]);
+    let (slow_ask, quick_ask) = (model.next_request_for("slow").await, model.next_request_for("quick").await);
+
+    // Both are working; the slow one is stopped, and its request with it.
+    let slow_thread = thread_of(&e.events(&id), "slow");
+    e.runs.cancel_thread(&id, &slow_thread).unwrap();
+    slow_ask.closed().await;
+    assert!(slow_ask.is_cancelled() && !quick_ask.is_cancelled());
+    wait_for(&e.log, &id, |p| *p == EventPayload::ThreadStatusIdle { reason: IdleReason::Cancelled }).await;
+
+    // The quick one was still working, and finishes.
+    quick_ask.reply_text("Quick result.");
+    model.next_request_for("coordinator").await.reply_text("Fine.");
     assert_eq!(finish(started).await.reason, IdleReason::EndTurn);
     let events = e.events(&id);
     let results = delegate_results(&events);
     assert!(results[0].1 && results[0].0.starts_with("cancelled: slow's thread was stopped"), "{:?}", results[0]);
     assert!(!results[1].1 && results[1].0.contains("Quick result."));
-    assert!(events.iter().any(|ev| ev.thread_id.as_str() == "thr_3" && ev.payload == EventPayload::ThreadStatusIdle { reason: IdleReason::Cancelled }));
-    assert_eq!(bodies(&e, "coordinator").len(), 2, "the coordinator carried on");
+    let idle: Vec<(ThreadId, IdleReason)> = events
+        .iter()
+        .filter_map(|ev| match ev.payload {
+            EventPayload::ThreadStatusIdle { reason } => Some((ev.thread_id.clone(), reason)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(idle, [(slow_thread, IdleReason::Cancelled), (thread_of(&events, "quick"), IdleReason::EndTurn)]);
+    assert_eq!(model.requests_for("coordinator").len(), 2, "the coordinator carried on");
     assert!(e.runs.cancel_thread(&id, &ThreadId("thr_99".into())).is_err());
 }
 

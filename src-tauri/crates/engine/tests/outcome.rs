@@ -3,24 +3,26 @@
 //! grading and resuming, several grader passes), what the grader is and is not shown, and the
 //! input a run with an outcome refuses. The agent's requests go to the fake's `default`
 //! conversation (its instructions carry the marker); the grader's to `grader` (the outcome's
-//! description carries it, and the description opens the grader's prompt).
+//! description carries it, and the description opens the grader's prompt). The cancel while
+//! grading holds the grader's request open in a `StepModel` instead.
 
 use std::time::Duration;
 
 use reverie_engine::outcome::grade::{grade_once, Grader, Pass};
 use reverie_engine::outcome::parse;
 use reverie_engine::tools::{ToolContext, ToolSet, Workspace};
+use reverie_engine::session::RunOptions;
 use reverie_engine::Error;
-use reverie_llm::{model_for, Endpoint, ModelError, RetryPolicy, StreamOptions};
+use reverie_llm::{model_for, Endpoint, ModelError, RetryPolicy, StopReason, StreamOptions};
 use reverie_protocol::{
-    EventPayload, IdleReason, OutcomeDefinition, OutcomeInput, OutcomeResult, ProviderInput, ProviderKind, RubricId, SessionStatus, StreamItem, Verdict,
+    EventPayload, IdleReason, OutcomeDefinition, OutcomeInput, OutcomeResult, ProviderInput, ProviderKind, RubricId, SessionStatus, Verdict,
 };
-use reverie_testkit::{FakeProvider, FakeProviderConfig, Reply, Script, Usage};
+use reverie_testkit::{FakeProvider, FakeProviderConfig, Reply, Script, StepModel, Usage};
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
-use crate::runs::{env_with, finish, Env, WAIT};
+use crate::runs::{env_with, finish, Env};
 
 const RUBRIC: &str = "# Release notes\n\n## Content\n- The notes have a title {#title}\n- A summary paragraph says what changed {#summary}\n\n## Style\n- Short sentences {#short .optional}\n";
 const TASK: &str = "Write release notes in notes.md. TASK-TEXT-7781";
@@ -232,40 +234,34 @@ async fn a_rubric_that_does_not_fit_the_task_fails_with_the_graders_reason() {
 
 #[tokio::test]
 async fn cancelling_while_grading_interrupts_the_evaluation_and_continuing_grades_again() {
-    let (e, rubric) = outcome_env(vec![Reply::new().text("Done.")], vec![all_met().delay_ms(60_000), all_met()]).await;
-    let started = e.runs.start(reverie_protocol::RunInput { outcome: Some(outcome(&rubric, None)), ..e.input(TASK) }, Default::default()).await.unwrap();
+    // The agent's and the grader's requests both go to a step model, so the cancel comes while
+    // the grader's request is open.
+    let (e, rubric) = outcome_env(vec![], vec![]).await;
+    let model = StepModel::new();
+    let options = RunOptions { model: Some(model.as_model()), ..RunOptions::default() };
+    let started = e.runs.start(reverie_protocol::RunInput { outcome: Some(outcome(&rubric, None)), ..e.input(TASK) }, options.clone()).await.unwrap();
     let id = started.summary.id.clone();
-    let mut sub = e.runs.subscribe(&id, 0).await.unwrap();
-    tokio::time::timeout(WAIT, async {
-        loop {
-            if let StreamItem::Event { event } = sub.next_item().await.unwrap() {
-                if matches!(event.payload, EventPayload::OutcomeEvaluationStart { .. }) {
-                    break;
-                }
-            }
-        }
-    })
-    .await
-    .unwrap();
-    tokio::time::timeout(WAIT, async {
-        while e.fake.open_streams() == 0 && bodies(&e, "grader").is_empty() {
-            tokio::task::yield_now().await;
-        }
-    })
-    .await
-    .unwrap();
+    model.next_request_for("default").await.reply_text("Done.");
+    let grading = model.next_request_for("grader").await;
+    assert!(grading.mentions("Release notes a user can read in a minute.") && !grading.mentions("TASK-TEXT-7781"));
     e.runs.cancel(&id).await.unwrap();
+    grading.closed().await;
     let done = finish(started).await;
     assert_eq!((done.reason, done.outcome), (IdleReason::Cancelled, Some(OutcomeResult::Interrupted)));
     assert_eq!(evaluations(&e, &id).into_iter().map(|(i, r, ..)| (i, r)).collect::<Vec<_>>(), [(0, OutcomeResult::Interrupted)]);
 
     // Continuing the session grades the same iteration again; the agent is not asked anything.
-    let again = e.runs.continue_run(&id, None, Default::default()).await.unwrap();
+    let again = e.runs.continue_run(&id, None, options).await.unwrap();
+    let grading = model.next_request_for("grader").await;
+    let criteria = json!([{"id": "title", "verdict": "met", "evidence": "notes.md:1", "change": ""}, {"id": "summary", "verdict": "met", "evidence": "notes.md:3", "change": ""}, {"id": "short", "verdict": "met", "evidence": "", "change": ""}]);
+    grading.tool_use("toolu_grade", "submit_result", json!({"applies": true, "criteria": criteria}));
+    grading.stop(StopReason::ToolUse);
     let done = finish(again).await;
     assert_eq!((done.reason, done.outcome), (IdleReason::EndTurn, Some(OutcomeResult::Satisfied)));
     let results: Vec<(u32, OutcomeResult)> = evaluations(&e, &id).into_iter().map(|(i, r, ..)| (i, r)).collect();
     assert_eq!(results, [(0, OutcomeResult::Interrupted), (0, OutcomeResult::Satisfied)]);
-    assert_eq!(bodies(&e, "default").len(), 1);
+    assert_eq!(model.conversations(), ["default", "grader", "grader"]);
+    assert!(e.fake.requests().is_empty(), "no request went to the provider");
     assert_eq!(e.runs.get(&id).await.unwrap().status, SessionStatus::Idle);
 }
 

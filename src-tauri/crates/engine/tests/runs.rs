@@ -1,6 +1,6 @@
 //! Runs from saved agents, as the app and the CLI start them: validation of what the user
 //! typed, live text deltas, totals, approvals, cancel, a provider that can't be used, and
-//! resuming after a crash or with a follow-up message.
+//! resuming after a crash or with a follow-up message; a model given in the run's options.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +17,7 @@ use reverie_protocol::{
     Agent, AgentInput, ErrorCode, EventPayload, IdleReason, Permission, ProviderInput, ProviderKind, RunInput, SessionEvent, SessionId,
     SessionStatus, StreamItem, ThreadId, ToolRule,
 };
-use reverie_testkit::{FakeProvider, FakeProviderConfig, Fault, Reply, Script, Usage};
+use reverie_testkit::{FakeProvider, FakeProviderConfig, Fault, Reply, Script, StepModel, Usage};
 use serde_json::json;
 
 pub const WAIT: Duration = Duration::from_secs(30);
@@ -273,6 +273,28 @@ async fn a_provider_without_a_key_ends_the_session_at_once_with_what_to_do() {
     assert!(e.request_body(1).contains("Do it"));
     let names: Vec<&str> = e.payloads(&id).iter().map(EventPayload::name).collect();
     assert_eq!(names.iter().filter(|n| **n == "user.message").count(), 1, "{names:?}");
+}
+
+#[tokio::test]
+async fn a_run_given_a_model_still_checks_its_provider_and_sends_that_model_every_request() {
+    let e = env_with(ProviderKind::Anthropic, vec![], None, vec![]).await;
+    let model = StepModel::new();
+    let options = RunOptions { model: Some(model.as_model()), ..RunOptions::default() };
+    let started = e.runs.start(e.input("Do it"), options.clone()).await.unwrap();
+    let id = started.summary.id.clone();
+    assert_eq!(finish(started).await.reason, IdleReason::Error);
+    assert!(e.error_of(&id).message.contains("No API key is set for the provider “Fake”"));
+    assert!(model.requests().is_empty(), "a provider without a key fails as it does without the model");
+
+    let p = e.providers.get(&e.agent.provider_id).unwrap();
+    e.providers.update(&p.id, ProviderInput { name: p.name, kind: p.kind, base_url: p.base_url, model: p.model, api_key: Some("sk-test-good".into()) }).unwrap();
+    let started = e.runs.continue_run(&id, None, options).await.unwrap();
+    let ask = model.next_request().await;
+    assert!(ask.mentions("Do it") && ask.system().contains("You tidy up notes."));
+    ask.reply_text("Done now.");
+    assert_eq!(finish(started).await.reason, IdleReason::EndTurn);
+    assert!(e.payloads(&id).contains(&EventPayload::ModelRequestStart { model: "step-model".into() }));
+    assert!(e.fake.requests().is_empty(), "nothing went to the provider");
 }
 
 #[tokio::test]

@@ -6,6 +6,10 @@
 //! `POST /v1/messages` and `POST /v1/chat/completions`, picking the conversation by the first
 //! `[[script:NAME]]` marker in the request body, and records every request. The script format
 //! is documented in the crate's README; the `fake-provider` binary serves a script file.
+//!
+//! [`step::StepModel`] is the other fake: a `LanguageModel` the test drives one event at a
+//! time, for engine tests where order matters (which requests are open at once, what happens
+//! while one is held). It replaces the adapter, so only those tests use it.
 
 mod anthropic;
 mod openai;
@@ -13,9 +17,11 @@ mod ordered;
 mod script;
 mod server;
 mod sse;
+pub mod step;
 
 pub use script::{
     conversation_of, split_pieces, Fault, Reply, Script, Step, StopReason, ToolUse, Usage, DEFAULT_CHUNKS,
     DEFAULT_CONVERSATION, DEFAULT_STALL_SECS,
 };
 pub use server::{FakeProvider, FakeProviderConfig, RecordedRequest, MAX_REQUEST_BYTES};
+pub use step::{StepModel, StepRequest};

@@ -1,5 +1,6 @@
 //! The fake provider's tests, one binary: both wire formats over real HTTP, every fault, the
-//! script (format, cursors, exhaustion), request recording, keys, and the standalone binary.
+//! script (format, cursors, exhaustion), request recording, keys, and the standalone binary;
+//! and the step-by-step model.
 
 mod anthropic;
 mod binary;
@@ -7,4 +8,5 @@ mod faults;
 mod openai;
 mod script;
 mod server;
+mod step;
 mod support;

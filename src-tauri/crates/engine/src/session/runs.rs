@@ -8,11 +8,12 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use reverie_llm::{model_for, StreamOptions};
+use reverie_llm::{model_for, Endpoint, LanguageModel, StreamOptions};
 use reverie_protocol::{
     Agent, AppError, ErrorCode, EventPayload, IdleReason, MemoryAccess, MemoryAccessKind, MemoryAccessRecord, OutcomeDefinition, OutcomeInput,
     Permission, ProviderId, ProviderKind, RunInput, SessionEvent, SessionId, SessionStatus, SessionSummary, ThreadId,
 };
+use secrecy::SecretString;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -41,11 +42,37 @@ pub const LIST_LIMIT: usize = 500;
 pub const READ_LIMIT: usize = 5000;
 
 /// How a run may differ from its agent's saved configuration (the CLI's flags).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct RunOptions {
     /// Turn every `ask` into `allow` (`reverie run --yes`); `deny` stays.
     pub approve_all: bool,
     pub max_turns: Option<u32>,
+    /// Every model request of the run (its coordinator's, its subagents' and its grader's)
+    /// goes to this model instead of an adapter for the agent's provider. The providers are
+    /// still looked up and checked, so one that is gone or has no key fails the same way. For
+    /// tests that drive the model one event at a time (`reverie_testkit::StepModel`); the app
+    /// and the CLI leave it `None`.
+    pub model: Option<Arc<dyn LanguageModel>>,
+}
+
+impl std::fmt::Debug for RunOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunOptions")
+            .field("approve_all", &self.approve_all)
+            .field("max_turns", &self.max_turns)
+            .field("model", &self.model.as_ref().map(|m| m.model_id()))
+            .finish()
+    }
+}
+
+impl RunOptions {
+    /// The model for a thread or grader of the run on `endpoint`: the override, or the adapter.
+    fn model_for(&self, endpoint: &Endpoint, key: Option<SecretString>, stream_options: StreamOptions) -> Arc<dyn LanguageModel> {
+        match &self.model {
+            Some(model) => model.clone(),
+            None => model_for(endpoint, key, stream_options),
+        }
+    }
 }
 
 /// A run in this process.
@@ -316,7 +343,7 @@ impl Runs {
                         run.system.push_str(&crate::outcome::evaluate::agent_prompt(&plan.definition));
                         let root = run.context.workspace.root().to_owned();
                         let baseline = tokio::task::spawn_blocking(move || Snapshot::take(&root)).await.unwrap_or_default();
-                        let grader = model_for(&plan.grader.endpoint, plan.grader.key, this.stream_options);
+                        let grader = options.model_for(&plan.grader.endpoint, plan.grader.key, this.stream_options);
                         run.outcome = Some(Evaluator::new(plan.definition, grader, baseline).resumed(plan.finished, plan.touched));
                     }
                     run_thread(run, opening).await
@@ -373,7 +400,7 @@ impl Runs {
         if let Some(model) = &agent.model {
             endpoint.model = model.clone();
         }
-        let model = model_for(&endpoint, connection.key, self.stream_options);
+        let model = options.model_for(&endpoint, connection.key, self.stream_options);
         let mut policy = PermissionPolicy::from_rules(&agent.tools);
         if options.approve_all {
             for rule in agent.tools.iter().filter(|r| r.permission == Permission::Ask) {

@@ -79,7 +79,7 @@ fn a_session_a_dead_process_left_running_is_reported_interrupted_and_a_live_ones
         drop(died);
     }
     let Opened { core, report, .. } = open(data.path());
-    assert_eq!(report.interrupted, [dead.clone()]);
+    assert_eq!(report.interrupted, std::slice::from_ref(&dead));
     assert_eq!(core.log.session(&dead).unwrap().unwrap().status, SessionStatus::Interrupted);
     assert_eq!(core.log.session(&live).unwrap().unwrap().status, SessionStatus::Running, "its process still holds its lock");
     let notices = report.notices();
@@ -122,7 +122,7 @@ fn a_dream_a_dead_process_left_running_fails_and_is_reported() {
         dream
     };
     let Opened { core, report, .. } = open(data.path());
-    assert_eq!(report.dreams_failed, [dream.id.clone()]);
+    assert_eq!(report.dreams_failed, std::slice::from_ref(&dream.id));
     let failed = core.dreams.get(&dream.id).unwrap();
     assert_eq!(failed.status, DreamStatus::Failed);
     assert!(failed.error.unwrap().contains("Nothing was written to memory"));

@@ -28,6 +28,12 @@ fn app_status_reports_folders_and_the_keychain_backend() {
 }
 
 #[test]
+fn the_app_identifier_is_the_engines_so_the_app_and_the_cli_share_one_data_folder() {
+    let app = mock_app(UpdateSource::default());
+    assert_eq!(app._app.config().identifier, reverie_engine::APP_ID);
+}
+
+#[test]
 fn providers_round_trip_through_ipc_and_no_reply_carries_the_key() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let fake = rt

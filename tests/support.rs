@@ -25,7 +25,7 @@ pub fn mock_app(update_source: UpdateSource) -> MockApp {
 }
 
 pub fn mock_app_in(data_dir: tempfile::TempDir, update_source: UpdateSource) -> MockApp {
-    let state = AppState::open_with(Paths::in_dir(data_dir.path().to_owned()), Arc::new(Secrets::memory_only()), update_source);
+    let state = AppState::open_with(Paths::in_dir(data_dir.path().to_owned()), Arc::new(Secrets::memory_only()), update_source).expect("the app state opens");
     let app = reverie_lib::with_commands(mock_builder())
         .plugin(tauri_plugin_updater::Builder::new().build())
         .build(tauri::generate_context!(test = true))

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use chrono::Local;
-use reverie_engine::providers::blocking;
-use reverie_protocol::{DreamInput, DreamStatus, ProposalStatus};
+use reverie_engine::blocking::blocking;
+use reverie_protocol::DreamInput;
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Runtime};
@@ -53,20 +53,11 @@ pub fn start_scheduler<R: Runtime>(app: &AppHandle<R>) {
 pub fn notify_proposals<R: Runtime>(app: &AppHandle<R>) {
     use tauri_plugin_notification::NotificationExt;
     let Some(state) = app.try_state::<AppState>() else { return };
-    let mut updates = state.dreams.subscribe();
-    let memory = state.memory.clone();
+    let mut ready = state.dreams.ready_proposals();
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        loop {
-            let dream = match updates.recv().await {
-                Ok(dream) => dream,
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
-            };
-            if dream.status != DreamStatus::Completed || dream.proposal != Some(ProposalStatus::Ready) || dream.finished_at.is_none() {
-                continue;
-            }
-            let store = memory.store(&dream.store_id).map(|s| s.name).unwrap_or_else(|_| "a memory store".into());
+        while let Some(proposal) = ready.next().await {
+            let store = proposal.store_name;
             let shown = app
                 .notification()
                 .builder()

@@ -105,7 +105,7 @@ pub fn run() {
         .setup(|app| {
             let paths = state::Paths::resolve(app.handle())?;
             let log_guard = logging::init(&paths.log_dir);
-            let state = AppState::open(paths, state::UpdateSource::from_env());
+            let state = AppState::open(paths, state::UpdateSource::from_env())?;
             state.warm_up();
             app.manage(state);
             app.manage(log_guard);

@@ -4,21 +4,17 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use reverie_engine::providers::process_env;
 use reverie_engine::dream::Dreams;
-use reverie_engine::outcome::Rubrics;
-use reverie_engine::session::{owner, Owner, Runs};
-use reverie_engine::memory::mirror::{MirrorWatch, MIRROR_DIR};
+use reverie_engine::memory::mirror::MirrorWatch;
 use reverie_engine::memory::Mirror;
-use reverie_engine::{Agents, Clock, Core, CoreParts, Database, Ids, Memory, Providers, Secrets, SystemClock, UuidIds};
+use reverie_engine::outcome::Rubrics;
+use reverie_engine::session::Runs;
+use reverie_engine::{Agents, Core, Memory, OnFailure, OpenOptions, Opened, Providers, Secrets};
 use reverie_llm::StreamOptions;
-use reverie_protocol::{AppStatus, Notice, NoticeLevel};
+use reverie_protocol::{AppStatus, Notice};
 use tauri::{Manager, Runtime};
 
 pub use crate::updates::{UpdateSource, Updates};
-
-/// Overrides the data folder (tests and e2e runs each get an empty one).
-pub const DATA_DIR_ENV: &str = "REVERIE_DATA_DIR";
 
 /// How long quitting waits for running agents to stop.
 const SHUTDOWN_LIMIT: std::time::Duration = std::time::Duration::from_secs(3);
@@ -32,12 +28,11 @@ pub struct Paths {
 impl Paths {
     /// `REVERIE_DATA_DIR` if set, else the platform data dir; logs in the platform log dir
     /// (or `<data dir>/logs` when overridden, so a test run keeps everything in one place).
-    pub fn resolve<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<Self> {
-        if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()) {
-            let data_dir = PathBuf::from(dir);
-            return Ok(Self { log_dir: data_dir.join("logs"), data_dir });
+    pub fn resolve<R: Runtime>(app: &tauri::AppHandle<R>) -> Result<Self, Box<dyn std::error::Error>> {
+        if let Some(data_dir) = reverie_engine::data_dir_override() {
+            return Ok(Self::in_dir(data_dir));
         }
-        Ok(Self { data_dir: app.path().app_data_dir()?, log_dir: app.path().app_log_dir()? })
+        Ok(Self { data_dir: reverie_engine::data_dir()?, log_dir: app.path().app_log_dir()? })
     }
 
     pub fn in_dir(data_dir: PathBuf) -> Self {
@@ -66,98 +61,39 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Opens the database and the keychain. Never fails: a database that can't be opened at
+    /// Opens the engine (`Core::open`) with the keychain. A database that can't be opened at
     /// all is replaced by an in-memory one with an error notice, so the user is told, nothing
-    /// on disk is touched, and the app still starts.
-    pub fn open(paths: Paths, update_source: UpdateSource) -> Self {
+    /// on disk is touched, and the app still starts; it fails only when not even that works.
+    pub fn open(paths: Paths, update_source: UpdateSource) -> reverie_engine::Result<Self> {
         Self::open_with(paths, Arc::new(Secrets::detect()), update_source)
     }
 
-    pub fn open_with(paths: Paths, secrets: Arc<Secrets>, update_source: UpdateSource) -> Self {
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let ids: Arc<dyn Ids> = Arc::new(UuidIds);
-        let mut notices = Vec::new();
-        let db = match Database::open_in(&paths.data_dir, clock.now_ms()) {
-            Ok((db, report)) => {
-                if let Some(recovery) = report.recovered {
-                    notices.push(Notice {
-                        id: format!("db-recovered-{}", recovery.moved_to.display()),
-                        level: NoticeLevel::Warning,
-                        title: "Reverie's database was damaged and has been replaced".into(),
-                        detail: format!(
-                            "The damaged file was kept at {} ({}). Reverie started with a new, empty database; \
-                             add your providers again. Keep the old file if you want to try recovering it.",
-                            recovery.moved_to.display(),
-                            recovery.reason
-                        ),
-                    });
-                }
-                db
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "database unusable; running on a temporary in-memory database");
-                notices.push(Notice {
-                    id: "db-unavailable".into(),
-                    level: NoticeLevel::Error,
-                    title: "Reverie couldn't open its database".into(),
-                    detail: format!("{e} Changes made now are not saved. Nothing on disk was changed."),
-                });
-                match Database::in_memory() {
-                    Ok(db) => db,
-                    Err(e) => {
-                        // SQLite in memory failing means the process is out of memory; nothing sensible remains.
-                        eprintln!("Reverie cannot create even an in-memory database: {e}");
-                        std::process::exit(1);
-                    }
-                }
-            }
-        };
-        let on_disk = db.path() != std::path::Path::new(":memory:");
-        let db = Arc::new(db);
-        // The memory stores, mirrored as plain files under <data>/memory for the user's own editor.
-        let mirror = Arc::new(Mirror::new(paths.data_dir.join(MIRROR_DIR), db.clone(), clock.clone(), ids.clone()));
-        let owner = match on_disk.then(|| Owner::acquire(&paths.data_dir, &*ids)) {
-            Some(Ok(owner)) => owner,
-            Some(Err(e)) => {
-                tracing::warn!(error = %e, "no owner lock; sessions of this process can't be told apart after a crash");
-                Owner::in_process(&*ids)
-            }
-            None => Owner::in_process(&*ids),
-        };
-        let Core { providers, agents, memory, rubrics, log, dreams, runs } = Core::new(CoreParts {
-            db,
+    pub fn open_with(paths: Paths, secrets: Arc<Secrets>, update_source: UpdateSource) -> reverie_engine::Result<Self> {
+        let Opened { core, mirror, report } = Core::open(OpenOptions {
+            data_dir: paths.data_dir.clone(),
             secrets: secrets.clone(),
-            clock,
-            ids,
-            env: process_env(),
-            memory_listener: Some(mirror.clone()),
-            owner,
             stream_options: StreamOptions::from_env(),
-        });
-        // Sessions whose process died (a crash, a kill -9 of the CLI) become resumable.
-        let data_dir = paths.data_dir.clone();
-        match log.recover_interrupted(&|id| owner::is_alive(&data_dir, id)) {
-            Ok(ids) if !ids.is_empty() => notices.push(Notice {
-                id: format!("interrupted-{}", ids[0].as_str()),
-                level: NoticeLevel::Info,
-                title: if ids.len() == 1 { "A run was interrupted".into() } else { format!("{} runs were interrupted", ids.len()) },
-                detail: "Reverie (or the CLI) stopped while they ran. Everything they did is kept; open them on the Runs page to resume.".into(),
-            }),
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "couldn't check for interrupted sessions"),
-        }
-        // Dreams a dead process left running become failed: nothing of them was written.
-        match dreams.recover(&|id| owner::is_alive(&data_dir, id)) {
-            Ok(ids) if !ids.is_empty() => notices.push(Notice {
-                id: format!("dream-failed-{}", ids[0].as_str()),
-                level: NoticeLevel::Info,
-                title: "A dream was stopped".into(),
-                detail: "Reverie closed while a dream ran. Nothing was written to memory; start it again from the Dreams page.".into(),
-            }),
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "couldn't check for interrupted dreams"),
-        }
-        Self { providers, agents, memory, rubrics, dreams, mirror, mirror_watch: Mutex::new(None), runs, watches: Default::default(), closing: Default::default(), secrets, updates: Updates::new(update_source), paths, notices }
+            // The memory stores, mirrored as plain files under <data>/memory for the user's own editor.
+            mirror_writes: true,
+            on_failure: OnFailure::Degrade,
+        })?;
+        let Core { providers, agents, memory, rubrics, dreams, runs, .. } = core;
+        Ok(Self {
+            providers,
+            agents,
+            memory,
+            rubrics,
+            dreams,
+            mirror,
+            mirror_watch: Mutex::new(None),
+            runs,
+            watches: Default::default(),
+            closing: Default::default(),
+            secrets,
+            updates: Updates::new(update_source),
+            paths,
+            notices: report.notices(),
+        })
     }
 
     /// Stops every run and dream of this process (the app is quitting): each run records that

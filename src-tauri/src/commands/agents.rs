@@ -1,5 +1,5 @@
 use reverie_engine::agents::tool_catalog;
-use reverie_engine::providers::blocking;
+use reverie_engine::blocking::blocking;
 use reverie_protocol::{Agent, AgentId, AgentInput, ProviderId, ToolInfo};
 use tauri::State;
 

@@ -1,7 +1,7 @@
 //! The Dreams page: start and cancel dreams, their history and progress, the review of a
 //! proposal hunk by hunk, Apply and Revert, and each store's dream settings.
 
-use reverie_engine::providers::blocking;
+use reverie_engine::blocking::blocking;
 use reverie_protocol::{ApplyReport, Dream, DreamId, DreamInput, DreamSettings, HunkDecision, MemoryStoreId, Proposal, SessionId};
 use tauri::ipc::Channel;
 use tauri::State;

@@ -1,8 +1,8 @@
 //! The Memory page: stores, files, the editor (writes by `user` through the one writer path),
 //! history, diffs, revert, redaction, search, and why each file was loaded.
 
+use reverie_engine::blocking::blocking;
 use reverie_engine::memory::{Actor, Change};
-use reverie_engine::providers::blocking;
 use reverie_protocol::{
     DiffHunk, MemoryAccessRecord, MemoryConflict, MemoryProblem, MemoryFile, MemoryFileContent, MemorySearchHit, MemoryStore, MemoryStoreId, MemoryStoreInput,
     MemoryVersion, MemoryVersionContent, MemoryWrite, SessionId,
@@ -168,19 +168,6 @@ pub async fn resolve_memory_conflict(state: State<'_, AppState>, store: MemorySt
 /// Reverie's current text of a conflicting file against the disk's, as diff hunks.
 #[tauri::command]
 pub async fn memory_conflict_diff(state: State<'_, AppState>, store: MemoryStoreId, path: String) -> CommandResult<Vec<DiffHunk>> {
-    let (mirror, memory) = (state.mirror.clone(), state.memory.clone());
-    Ok(blocking(move || {
-        let conflict = mirror
-            .conflicts(&store)?
-            .into_iter()
-            .find(|c| c.path == path)
-            .ok_or_else(|| reverie_engine::Error::NotFound(format!("{path} is no longer in conflict.")))?;
-        let ours = match memory.read(&store, &path) {
-            Ok(file) => file.content,
-            Err(reverie_engine::Error::NotFound(_)) => String::new(),
-            Err(e) => return Err(e),
-        };
-        Ok(reverie_engine::memory::diff_lines(&ours, conflict.theirs.as_deref().unwrap_or("")))
-    })
-    .await?)
+    let mirror = state.mirror.clone();
+    Ok(blocking(move || mirror.conflict_diff(&store, &path)).await?)
 }

@@ -1,4 +1,4 @@
-use reverie_engine::providers::blocking;
+use reverie_engine::blocking::blocking;
 use reverie_protocol::{ConnectionReport, Provider, ProviderId, ProviderInput};
 use tauri::State;
 

@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use reverie_engine::outcome::{parse, MAX_RUBRIC_CHARS, STARTERS};
-use reverie_engine::providers::blocking;
+use reverie_engine::blocking::blocking;
+use reverie_engine::outcome::{parse, read_rubric_file, STARTERS};
 use reverie_engine::Error;
 use reverie_protocol::{DiffHunk, Rubric, RubricCheck, RubricId, RubricTemplate, RubricVersion};
 use tauri::State;
@@ -73,7 +73,7 @@ pub async fn create_rubric_from_template(state: State<'_, AppState>, template: S
 pub async fn import_rubric(state: State<'_, AppState>, path: PathBuf) -> CommandResult<Rubric> {
     let rubrics = state.rubrics.clone();
     Ok(blocking(move || {
-        let source = read_markdown(&path)?;
+        let source = read_rubric_file(&path)?;
         let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "Imported rubric".into());
         rubrics.create_unique(&name, &source).map_err(Error::from)
     })
@@ -90,18 +90,4 @@ pub async fn export_rubric(state: State<'_, AppState>, id: RubricId, version: u3
             .map_err(|e| Error::invalid("path", format!("Couldn't write {} ({e}). Choose a folder you can write to.", path.display())))
     })
     .await?)
-}
-
-/// A rubric file's text: refused with what to do when it is too large or not text.
-fn read_markdown(path: &std::path::Path) -> Result<String, Error> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::invalid("path", format!("Couldn't open {} ({e}).", path.display())))?;
-    // Four bytes a character at most: anything larger can't be within the limit.
-    if meta.len() > (MAX_RUBRIC_CHARS * 4) as u64 {
-        return Err(Error::invalid(
-            "path",
-            format!("{} is {} bytes; a rubric is at most {MAX_RUBRIC_CHARS} characters. Choose a smaller file.", path.display(), meta.len()),
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| Error::invalid("path", format!("Couldn't read {} ({e}).", path.display())))?;
-    String::from_utf8(bytes).map_err(|_| Error::invalid("path", format!("{} is not UTF-8 text; a rubric is a Markdown (.md) file.", path.display())))
 }

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use reverie_engine::providers::blocking;
+use reverie_engine::blocking::blocking;
 use reverie_protocol::{MemoryAccess, MemoryMount, Agent, AgentInput, Permission, ToolRule};
 
 use crate::args::{AgentAddArgs, AgentsCommand};

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use reverie_engine::providers::blocking;
+use reverie_engine::blocking::blocking;
 use reverie_protocol::{
     ApplyReport, DiffLineKind, Dream, DreamId, DreamInput, DreamMode, DreamStage, DreamStatus, FileOp, HunkDecision, Proposal, SessionId,
 };

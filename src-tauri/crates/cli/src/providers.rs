@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use reverie_engine::providers::blocking;
+use reverie_engine::blocking::blocking;
 use reverie_protocol::{KeySource, KeyStatus, ProviderInput, ProviderKind};
 
 use crate::args::{Kind, ProviderAddArgs, ProvidersCommand};

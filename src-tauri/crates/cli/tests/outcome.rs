@@ -78,5 +78,10 @@ async fn a_bad_budget_or_an_unknown_rubric_exits_1_and_records_nothing() {
     let ran = cli.run(&["run", "--agent", "coder", "--rubric", &rubric, "Write notes"]).await;
     assert_eq!(ran.code, 1, "{ran:#?}");
     assert!(ran.stderr.contains("notes.md") && ran.stderr.contains("criteri"), "{}", ran.stderr);
+    // A file larger than any rubric is refused as the app's import refuses it, unread.
+    std::fs::File::create(&file).unwrap().set_len(reverie_engine::outcome::MAX_RUBRIC_FILE_BYTES + 1).unwrap();
+    let ran = cli.run(&["run", "--agent", "coder", "--rubric", &rubric, "Write notes"]).await;
+    assert_eq!(ran.code, 1, "{ran:#?}");
+    assert!(ran.stderr.contains("a rubric is at most") && ran.stderr.contains("Choose a smaller file"), "{}", ran.stderr);
     assert!(cli.sessions().await.is_empty());
 }

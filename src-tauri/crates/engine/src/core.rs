@@ -1,4 +1,7 @@
-//! The engine's services over one database, wired once for the app and the CLI alike.
+//! The engine's services over one database, wired once for the app and the CLI alike
+//! ([`Core::open`] is how both start; [`Core::new`] builds the services over given parts).
+
+mod open;
 
 use std::sync::Arc;
 
@@ -10,6 +13,8 @@ use crate::outcome::Rubrics;
 use crate::providers::EnvLookup;
 use crate::session::{EventLog, Owner, Runs, RunsParts};
 use crate::{Agents, Clock, Database, Ids, Memory, Providers, Secrets};
+
+pub use open::{data_dir, data_dir_override, OnFailure, OpenOptions, Opened, StartupReport, APP_ID, DATA_DIR_ENV};
 
 /// What the services are built from.
 pub struct CoreParts {

@@ -15,6 +15,7 @@ use reverie_protocol::{
 };
 use url::Url;
 
+use crate::blocking::blocking;
 use crate::error::model_error;
 use crate::secrets::SecretString;
 use crate::store::providers::{self as rows, ProviderRow};
@@ -247,11 +248,6 @@ impl Providers {
             updated_at: row.updated_at,
         }
     }
-}
-
-/// Runs blocking storage work off the async runtime.
-pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| Error::Internal(format!("a background task failed: {e}")))?
 }
 
 fn not_found(id: &ProviderId) -> Error {

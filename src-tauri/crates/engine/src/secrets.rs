@@ -20,7 +20,7 @@ pub use secrecy::{ExposeSecret, SecretString};
 use crate::{Error, Result};
 
 /// The keychain "service" every Reverie secret is filed under (the app identifier).
-pub const SERVICE: &str = "dev.reverie.desktop";
+pub const SERVICE: &str = crate::APP_ID;
 
 const CANARY_ACCOUNT: &str = "reverie-canary";
 const CANARY_VALUE: &str = "canary";

@@ -358,3 +358,22 @@ async fn a_store_at_its_file_limit_gets_no_new_file_and_says_so() {
     assert_eq!(p.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(), ["testing.md"], "the update stays, the new file goes");
     assert!(p.dropped.iter().any(|d| d.starts_with("preferences.md: the store is at its limit of 1 file(s)")), "{:?}", p.dropped);
 }
+
+#[tokio::test]
+async fn a_proposal_ready_for_review_is_announced_once_with_its_store_and_a_failed_dream_not_at_all() {
+    let e = env().await;
+    let mut ready = e.dreams.ready_proposals();
+    e.two_sessions();
+    e.fake.push_replies("dream", [submit(json!({"findings": "none"})), submit(json!({"lessons": []}))]);
+    assert_eq!(e.dream(DreamMode::Review).await.status, DreamStatus::Failed);
+    script(&e);
+    let dream = e.dream(DreamMode::Review).await;
+    let announced = tokio::time::timeout(WAIT, ready.next()).await.unwrap().expect("the proposal is announced");
+    assert_eq!((announced.dream.id, announced.store_name.as_str()), (dream.id.clone(), "Team notes"));
+    // Deciding and applying it are updates too, but not a second announcement.
+    e.dreams.decide(&dream.id, &["0.0".into()], HunkDecision::Accepted, None).unwrap();
+    e.dreams.apply(&dream.id).unwrap();
+    let Env { dreams, .. } = e;
+    drop(dreams);
+    assert!(tokio::time::timeout(WAIT, ready.next()).await.unwrap().is_none(), "nothing else was ready, and the stream ends with the service");
+}

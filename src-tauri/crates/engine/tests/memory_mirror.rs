@@ -10,7 +10,7 @@ use reverie_engine::clock::{ManualClock, SequentialIds};
 use reverie_engine::memory::mirror::MIRROR_DIR;
 use reverie_engine::memory::{sha256, Actor, Change, Mirror};
 use reverie_engine::{Database, Error, Memory};
-use reverie_protocol::{MemoryOp, MemoryStore, MemoryStoreInput};
+use reverie_protocol::{DiffLineKind, MemoryOp, MemoryStore, MemoryStoreInput};
 
 struct Env {
     memory: Memory,
@@ -61,6 +61,20 @@ impl Env {
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
         std::fs::write(file, content).unwrap();
     }
+}
+
+/// The conflict diff's changed lines, `-` for Reverie's side and `+` for the disk's.
+fn changed_lines(env: &Env, path: &str) -> Vec<String> {
+    let hunks = env.mirror.conflict_diff(&env.store.id, path).unwrap();
+    hunks
+        .iter()
+        .flat_map(|h| h.lines.iter())
+        .filter_map(|l| match l.kind {
+            DiffLineKind::Removed => Some(format!("-{}", l.text)),
+            DiffLineKind::Added => Some(format!("+{}", l.text)),
+            DiffLineKind::Context => None,
+        })
+        .collect()
 }
 
 fn files_in(dir: &Path) -> Vec<String> {
@@ -164,8 +178,10 @@ fn an_edit_on_both_sides_is_a_conflict_and_the_user_chooses() {
     assert_eq!(conflicts[0].theirs.as_deref(), Some("theirs\n"));
     assert_eq!(conflicts[0].ours_sha256.as_deref(), Some(sha256("ours\n").as_str()));
     assert_eq!(conflicts[0].detected_at, 1_000);
+    assert_eq!(changed_lines(&env, "plan.md"), ["-ours", "+theirs"], "Reverie's text against the disk's");
 
     env.mirror.resolve(&env.store.id, "plan.md", true).unwrap();
+    assert!(matches!(env.mirror.conflict_diff(&env.store.id, "plan.md"), Err(Error::NotFound(m)) if m.contains("no longer in conflict")));
     assert_eq!(env.disk("plan.md").as_deref(), Some("ours\n"));
     assert!(env.mirror.conflicts(&env.store.id).unwrap().is_empty());
     env.mirror.flush().unwrap();
@@ -194,6 +210,7 @@ fn a_deletion_on_disk_against_an_edit_inside_is_a_conflict() {
     env.mirror.flush().unwrap();
     let conflicts = env.mirror.conflicts(&env.store.id).unwrap();
     assert_eq!((conflicts.len(), conflicts[0].theirs.as_deref()), (1, None), "theirs: deleted");
+    assert_eq!(changed_lines(&env, "a.md"), ["-v2"], "the disk's side is empty");
     assert_eq!(env.content("a.md").as_deref(), Some("v2\n"));
     assert!(env.mirror.resolve(&env.store.id, "b.md", true).is_err(), "no conflict there");
     env.mirror.resolve(&env.store.id, "a.md", false).unwrap();

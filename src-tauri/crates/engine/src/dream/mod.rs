@@ -6,9 +6,12 @@
 //! write path, in one transaction, revertible as a unit.
 
 pub mod proposal;
+mod ready;
 pub mod redact;
 mod review;
 pub mod transcript;
+
+pub use ready::{is_ready_for_review, ReadyProposal, ReadyProposals};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -26,8 +29,9 @@ use tokio_util::sync::CancellationToken;
 
 use self::redact::redact;
 use self::transcript::{quoted, render};
+use crate::blocking::blocking;
 use crate::error::model_error;
-use crate::providers::{blocking, Providers};
+use crate::providers::Providers;
 use crate::session::EventLog;
 use crate::store::dreams as rows;
 use crate::{Agents, Clock, Database, Error, Ids, Memory, Result};

@@ -30,11 +30,11 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
-use reverie_protocol::{MemoryConflict, MemoryStore, MemoryStoreId};
+use reverie_protocol::{DiffHunk, MemoryConflict, MemoryStore, MemoryStoreId};
 use tokio::sync::watch;
 
 use super::disk::{read_disk, shown_error, walk, write_out, Disk, Expect, Written};
-use super::{paths, sha256, Actor, Change, Memory, WriteListener};
+use super::{diff_lines, paths, sha256, Actor, Change, Memory, WriteListener};
 use crate::beneath::{Kind, Root};
 use crate::store::{memory as rows, mirror as sync_rows};
 use crate::{Clock, Database, Error, Ids, Result};
@@ -123,6 +123,22 @@ impl Mirror {
     /// Files changed both on disk and in Reverie, waiting for the user's choice.
     pub fn conflicts(&self, store: &MemoryStoreId) -> Result<Vec<MemoryConflict>> {
         sync_rows::conflicts(&self.db.conn(), store)
+    }
+
+    /// A conflicting file's two sides as diff hunks: Reverie's current text (empty if Reverie
+    /// deleted it) against the disk's (empty if the disk file was removed).
+    pub fn conflict_diff(&self, store: &MemoryStoreId, path: &str) -> Result<Vec<DiffHunk>> {
+        let conflict = self
+            .conflicts(store)?
+            .into_iter()
+            .find(|c| c.path == path)
+            .ok_or_else(|| Error::NotFound(format!("{path} is no longer in conflict.")))?;
+        let ours = match self.memory.read(store, path) {
+            Ok(file) => file.content,
+            Err(Error::NotFound(_)) => String::new(),
+            Err(e) => return Err(e),
+        };
+        Ok(diff_lines(&ours, conflict.theirs.as_deref().unwrap_or("")))
     }
 
     /// Files in the store's folder that couldn't be imported.

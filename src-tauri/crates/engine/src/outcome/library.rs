@@ -1,18 +1,52 @@
 //! The rubric library: named rubrics, every save a new version. A save must parse (the errors
 //! come back with their lines), so every version can be graded against.
 
+use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
 use std::sync::Arc;
 
 use reverie_protocol::{Criterion, DiffHunk, Rubric, RubricId, RubricProblem, RubricVersion};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::rubric::{parse, STARTERS};
+use super::rubric::{parse, MAX_RUBRIC_CHARS, STARTERS};
 use crate::memory::diff_lines;
 use crate::store::providers::name_key;
 use crate::{Clock, Database, Error, Ids, Result};
 
 /// Longest rubric name, in characters.
 pub const MAX_NAME_CHARS: usize = 80;
+
+/// Largest rubric file read, in bytes: four a character at most, so anything larger can't be
+/// within [`MAX_RUBRIC_CHARS`].
+pub const MAX_RUBRIC_FILE_BYTES: u64 = (MAX_RUBRIC_CHARS * 4) as u64;
+
+/// A rubric file's text, for an import (the app) or `--rubric FILE` (the CLI). A file that is
+/// not a regular file, is larger than a rubric can be, or is not UTF-8 is refused (field
+/// `path`) with what to do; no more than the limit is ever read, and a FIFO is never waited on.
+pub fn read_rubric_file(path: &Path) -> Result<String> {
+    let refuse = |message: String| Error::invalid("path", message);
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| refuse(format!("Couldn't open {} ({e}).", path.display())))?;
+    let meta = file.metadata().map_err(|e| refuse(format!("Couldn't read {} ({e}).", path.display())))?;
+    if !meta.is_file() {
+        return Err(refuse(format!("{} is not a file. Give the path of a rubric's Markdown (.md) file.", path.display())));
+    }
+    let too_large = |bytes: u64| refuse(format!("{} is {bytes} bytes; a rubric is at most {MAX_RUBRIC_CHARS} characters. Choose a smaller file.", path.display()));
+    if meta.len() > MAX_RUBRIC_FILE_BYTES {
+        return Err(too_large(meta.len()));
+    }
+    // Bounded again while reading: the file may grow after the size was looked at.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_RUBRIC_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| refuse(format!("Couldn't read {} ({e}).", path.display())))?;
+    if bytes.len() as u64 > MAX_RUBRIC_FILE_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    String::from_utf8(bytes).map_err(|_| refuse(format!("{} is not UTF-8 text; a rubric is a Markdown (.md) file.", path.display())))
+}
 
 /// A save refused: the field, and every problem of the Markdown with its line.
 #[derive(Debug)]

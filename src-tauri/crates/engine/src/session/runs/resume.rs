@@ -15,7 +15,7 @@ use super::{check_task, Launch, OutcomePlan, Runs};
 use crate::session::folder::{self, home_dir, Confirmed};
 use crate::outcome::Evaluator;
 use crate::orchestration::DEFAULT_MAX_THREADS;
-use crate::providers::blocking;
+use crate::blocking::blocking;
 use crate::session::history::{history_from_events, interrupted_closes};
 use crate::session::run::Opening;
 use crate::session::{RunOptions, Started};

@@ -6,7 +6,7 @@
 //! the test answers request by request; everything else goes through the HTTP fake provider.
 
 use reverie_engine::session::run::INTERRUPTED_RESULT;
-use reverie_engine::session::RunOptions;
+use reverie_engine::session::{RunOptions, Started};
 use reverie_engine::Error;
 use reverie_protocol::{Agent, AgentInput, EventPayload, IdleReason, ProviderInput, ProviderKind, RunInput, SessionEvent, SessionId, StreamItem, ThreadId};
 use reverie_llm::StopReason;
@@ -369,8 +369,9 @@ async fn cancelling_one_thread_leaves_the_others_and_the_coordinator_running() {
     assert!(e.runs.cancel_thread(&id, &ThreadId("thr_99".into())).is_err());
 }
 
-#[tokio::test]
-async fn cancelling_the_session_stops_every_thread() {
+/// A coordinator whose two subagents (alpha, beta) both wait on replies that never come, and
+/// the session once both are running.
+async fn two_subagents_that_never_answer() -> (Env, Started, SessionId) {
     let e = team_env().await;
     let (a, b) = (agent(&e, "alpha", vec![]), agent(&e, "beta", vec![]));
     let coordinator = agent(&e, "coordinator", vec![&a, &b]);
@@ -380,6 +381,12 @@ async fn cancelling_the_session_stops_every_thread() {
     let started = e.runs.start(input(&e, &coordinator, None), RunOptions::default()).await.unwrap();
     let id = started.summary.id.clone();
     wait_running(&e, &id, 2).await;
+    (e, started, id)
+}
+
+#[tokio::test]
+async fn cancelling_the_session_stops_every_thread() {
+    let (e, started, id) = two_subagents_that_never_answer().await;
     e.runs.cancel(&id).await.unwrap();
     assert_eq!(finish(started).await.reason, IdleReason::Cancelled);
     let events = e.events(&id);
@@ -558,15 +565,7 @@ async fn a_resumed_coordinator_closes_every_threads_open_request_and_each_thread
 
 #[tokio::test]
 async fn quitting_stops_every_thread_with_the_quit_as_its_reason() {
-    let e = team_env().await;
-    let (a, b) = (agent(&e, "alpha", vec![]), agent(&e, "beta", vec![]));
-    let coordinator = agent(&e, "coordinator", vec![&a, &b]);
-    e.fake.push_replies("coordinator", [Reply::new().step(delegate("alpha", "x").steps[0].clone()).step(delegate("beta", "y").steps[0].clone())]);
-    e.fake.push_replies("alpha", [Reply::new().text("never").delay_ms(60_000)]);
-    e.fake.push_replies("beta", [Reply::new().text("never").delay_ms(60_000)]);
-    let started = e.runs.start(input(&e, &coordinator, None), RunOptions::default()).await.unwrap();
-    let id = started.summary.id.clone();
-    wait_running(&e, &id, 2).await;
+    let (e, started, id) = two_subagents_that_never_answer().await;
     e.runs.shutdown(WAIT).await;
     assert_eq!(finish(started).await.reason, IdleReason::AppQuit);
     let events = e.events(&id);

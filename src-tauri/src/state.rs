@@ -46,6 +46,8 @@ impl Paths {
 }
 
 pub struct AppState {
+    /// What the commands of `reverie-api` run over (the same services as the fields below).
+    pub api: Arc<reverie_api::Context>,
     pub providers: Providers,
     pub agents: Agents,
     pub memory: Memory,
@@ -124,7 +126,7 @@ impl AppState {
             }
             None => Owner::in_process(&*ids),
         };
-        let Core { providers, agents, memory, rubrics, log, dreams, runs } = Core::new(CoreParts {
+        let core = Core::new(CoreParts {
             db,
             secrets: secrets.clone(),
             clock,
@@ -134,6 +136,10 @@ impl AppState {
             owner,
             stream_options: StreamOptions::from_env(),
         });
+        let (providers, agents, memory, rubrics, log, dreams, runs) =
+            (core.providers.clone(), core.agents.clone(), core.memory.clone(), core.rubrics.clone(), core.log.clone(), core.dreams.clone(), core.runs.clone());
+        // The commands defined once in `reverie-api` run over the same services.
+        let api = Arc::new(reverie_api::Context { core, mirror: mirror.clone() });
         // Sessions whose process died (a crash, a kill -9 of the CLI) become resumable.
         let data_dir = paths.data_dir.clone();
         match log.recover_interrupted(&|id| owner::is_alive(&data_dir, id)) {
@@ -157,7 +163,7 @@ impl AppState {
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "couldn't check for interrupted dreams"),
         }
-        Self { providers, agents, memory, rubrics, dreams, mirror, mirror_watch: Mutex::new(None), runs, watches: Default::default(), closing: Default::default(), secrets, updates: Updates::new(update_source), paths, notices }
+        Self { api, providers, agents, memory, rubrics, dreams, mirror, mirror_watch: Mutex::new(None), runs, watches: Default::default(), closing: Default::default(), secrets, updates: Updates::new(update_source), paths, notices }
     }
 
     /// Stops every run and dream of this process (the app is quitting): each run records that

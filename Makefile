@@ -29,3 +29,4 @@ test: ui
 ## Regenerate ui/src/bindings from the Rust protocol types.
 bindings:
 	cargo run -q -p reverie-protocol --bin export-bindings
+	cargo run -q -p reverie-api --bin export-commands

@@ -13,81 +13,33 @@ use tauri::{Manager, Runtime};
 
 pub use state::AppState;
 
-/// Registers every command the UI may call. Shared by the real app and the IPC tests.
+/// Registers every command the UI may call. Shared by the real app and the IPC tests. The
+/// commands defined once in `reverie-api` are answered by its table (Tauri's ACL has already
+/// checked the name against the capabilities); the shell's own (the window, the updater,
+/// Channels) are Tauri commands.
 pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    builder.invoke_handler(tauri::generate_handler![
+    let shell = shell_commands::<R>();
+    builder.invoke_handler(move |invoke: tauri::ipc::Invoke<R>| {
+        if !reverie_api::NAMES.contains(&invoke.message.command()) {
+            return shell(invoke);
+        }
+        commands::api(invoke);
+        true
+    })
+}
+
+/// The shell's own commands, as Tauri's handler.
+fn shell_commands<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
         commands::app::app_status,
         commands::app::watch_close_requests,
         commands::app::answer_close_request,
-        commands::providers::list_providers,
-        commands::providers::create_provider,
-        commands::providers::update_provider,
-        commands::providers::delete_provider,
-        commands::providers::test_provider,
         commands::updates::check_for_updates,
         commands::updates::install_update,
-        commands::agents::list_tools,
-        commands::agents::list_agents,
-        commands::agents::create_agent,
-        commands::agents::update_agent,
-        commands::agents::delete_agent,
-        commands::agents::create_example_team,
-        commands::sessions::list_sessions,
-        commands::sessions::get_session,
-        commands::sessions::session_events,
-        commands::sessions::start_run,
-        commands::sessions::cancel_session,
-        commands::sessions::cancel_thread,
-        commands::sessions::continue_session,
-        commands::sessions::answer_approval,
         commands::sessions::watch_session,
         commands::sessions::unwatch_session,
-        commands::rubrics::list_rubrics,
-        commands::rubrics::rubric_versions,
-        commands::rubrics::rubric_diff,
-        commands::rubrics::check_rubric,
-        commands::rubrics::create_rubric,
-        commands::rubrics::save_rubric,
-        commands::rubrics::delete_rubric,
-        commands::rubrics::rubric_templates,
-        commands::rubrics::create_rubric_from_template,
-        commands::rubrics::import_rubric,
-        commands::rubrics::export_rubric,
-        commands::dreams::list_dreams,
-        commands::dreams::get_dream,
-        commands::dreams::start_dream,
-        commands::dreams::cancel_dream,
-        commands::dreams::new_dream_sessions,
-        commands::dreams::dream_proposal,
-        commands::dreams::decide_hunks,
-        commands::dreams::apply_proposal,
-        commands::dreams::revert_proposal,
-        commands::dreams::dream_settings,
-        commands::dreams::set_dream_settings,
         commands::dreams::watch_dreams,
-        commands::memory::list_memory_stores,
-        commands::memory::create_memory_store,
-        commands::memory::delete_memory_store,
-        commands::memory::list_memory_files,
-        commands::memory::read_memory_file,
-        commands::memory::write_memory_file,
-        commands::memory::delete_memory_file,
-        commands::memory::rename_memory_file,
-        commands::memory::memory_history,
-        commands::memory::memory_version,
-        commands::memory::memory_diff,
-        commands::memory::revert_memory_version,
-        commands::memory::redact_memory_version,
-        commands::memory::search_memory,
-        commands::memory::memory_file_sessions,
-        commands::memory::session_memory,
-        commands::memory::export_memory_store,
-        commands::memory::import_memory_store,
-        commands::memory::memory_conflicts,
-        commands::memory::memory_problems,
-        commands::memory::resolve_memory_conflict,
-        commands::memory::memory_conflict_diff,
-    ])
+    ]
 }
 
 /// Starts the app.

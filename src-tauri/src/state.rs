@@ -41,6 +41,8 @@ impl Paths {
 }
 
 pub struct AppState {
+    /// What the commands of `reverie-api` run over (the same services as the fields below).
+    pub api: Arc<reverie_api::Context>,
     pub providers: Providers,
     pub agents: Agents,
     pub memory: Memory,
@@ -77,8 +79,12 @@ impl AppState {
             mirror_writes: true,
             on_failure: OnFailure::Degrade,
         })?;
-        let Core { providers, agents, memory, rubrics, dreams, runs, .. } = core;
+        let (providers, agents, memory, rubrics, dreams, runs) =
+            (core.providers.clone(), core.agents.clone(), core.memory.clone(), core.rubrics.clone(), core.dreams.clone(), core.runs.clone());
+        // The commands defined once in `reverie-api` run over the same services.
+        let api = Arc::new(reverie_api::Context { core, mirror: mirror.clone() });
         Ok(Self {
+            api,
             providers,
             agents,
             memory,

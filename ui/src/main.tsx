@@ -17,6 +17,13 @@ async function selectBackend(): Promise<Backend> {
     ]);
     return createMemoryBackend(mockOptionsFromSearch(window.location.search));
   }
+  // `?devserver=<base URL>&token=<token>` (or VITE_REVERIE_DEVSERVER/VITE_REVERIE_TOKEN): the
+  // real engine through reverie-devserver, in a plain browser. Dev builds only.
+  if (import.meta.env.DEV) {
+    const { createDevServerBackend, devServerFromSearch } = await import("./ipc/devserver");
+    const address = devServerFromSearch(window.location.search, import.meta.env);
+    if (address) return createDevServerBackend(address);
+  }
   return tauriBackend;
 }
 

@@ -1,20 +1,8 @@
 import { Channel, invoke, type InvokeArgs } from "@tauri-apps/api/core";
 import { open, save } from "@tauri-apps/plugin-dialog";
-import type {
-  AgentInput,
-  CloseChoice,
-  CloseRequest,
-  Dream,
-  DreamInput,
-  DreamSettings,
-  MemoryStoreInput,
-  MemoryWrite,
-  ProviderInput,
-  RunInput,
-  StreamItem,
-} from "../bindings";
-import type { Commands, ShellCommands, ShellWatches, Watches } from "../bindings/api/commands";
-import { toAppError, type Backend, type ProposalOutcome, type ReviewDecision } from "./backend";
+import type { CloseChoice, CloseRequest } from "../bindings";
+import { toAppError, type Backend } from "./backend";
+import { commandBackend, type StreamTable, type Transport } from "./commandBackend";
 
 /** A dialog's answer: the path chosen, or null when the user cancelled. */
 async function dialog(ask: () => Promise<string | string[] | null>): Promise<string | null> {
@@ -26,33 +14,11 @@ async function dialog(ask: () => Promise<string | string[] | null>): Promise<str
   }
 }
 
-/** Every command the UI calls, with its arguments and result (generated from the Rust table). */
-type Table = Commands & ShellCommands;
-type Name = keyof Table;
-type StreamTable = Watches & ShellWatches;
-/** A command without arguments may be called with none. */
-type ArgList<A> = Record<symbol, never> extends A ? [args?: A] : [args: A];
-
-/** Apply and Revert answer a `(Proposal, ApplyReport)` pair. */
-async function outcome(command: "apply_proposal" | "revert_proposal", id: string): Promise<ProposalOutcome> {
-  const [proposal, report] = await call(command, { id });
-  return { proposal, report };
-}
-
-/** Calls a command by its name in the generated table: tsc checks the argument names and types. */
-async function call<C extends Name>(command: C, ...args: ArgList<Table[C]["args"]>): Promise<Table[C]["result"]> {
-  try {
-    return await invoke<Table[C]["result"]>(command, args[0] as InvokeArgs | undefined);
-  } catch (error) {
-    throw toAppError(error);
-  }
-}
-
 /**
  * Opens a live stream into a new Channel (one per view: ordered, and dropped with the view);
  * the shell's reply is the watch's id (or nothing, for close requests).
  */
-async function watch<W extends keyof StreamTable>(
+async function openChannel<W extends keyof StreamTable>(
   name: W,
   args: StreamTable[W]["args"],
   onItem: (item: StreamTable[W]["item"]) => void,
@@ -67,144 +33,47 @@ async function watch<W extends keyof StreamTable>(
   }
 }
 
-/** Stops a stream opened by `watch`. */
-function unwatch<T>(channel: Channel<T>, id: number | null): () => void {
-  return () => {
-    channel.onmessage = () => {};
-    if (id !== null) void call("unwatch_session", { watch: id }).catch(() => {});
-  };
-}
-
-/**
- * The real backend: the commands of `reverie-api` (and the shell's own in
- * `src-tauri/src/commands/`), called by their names in the generated table.
- */
-export const tauriBackend: Backend = {
-  appStatus: () => call("app_status"),
-  listProviders: () => call("list_providers"),
-  createProvider: (input: ProviderInput) => call("create_provider", { input }),
-  updateProvider: (id: string, input: ProviderInput) => call("update_provider", { id, input }),
-  deleteProvider: async (id: string) => {
-    await call("delete_provider", { id });
+/** Tauri's IPC: `invoke` by the command's name, a Channel per stream. */
+const tauriTransport: Transport = {
+  async call(command, args) {
+    try {
+      return await invoke(command, args as InvokeArgs | undefined);
+    } catch (error) {
+      throw toAppError(error);
+    }
   },
-  testProvider: (id: string) => call("test_provider", { id }),
-  checkForUpdates: () => call("check_for_updates"),
+  async watch(name, args, onItem) {
+    const { channel, id } = await openChannel(name, args, onItem);
+    // Sessions and dreams end with the same command.
+    return () => {
+      channel.onmessage = () => {};
+      if (id !== null) void tauriTransport.call("unwatch_session", { watch: id }).catch(() => {});
+    };
+  },
+};
+
+/** The real backend: the generated command table over Tauri's IPC, and the app window's dialogs. */
+export const tauriBackend: Backend = commandBackend(tauriTransport, {
+  appStatus: () => tauriTransport.call("app_status", undefined),
+  checkForUpdates: () => tauriTransport.call("check_for_updates", undefined),
   installUpdate: async () => {
-    await call("install_update");
-  },
-
-  listTools: () => call("list_tools"),
-  listAgents: () => call("list_agents"),
-  createAgent: (input: AgentInput) => call("create_agent", { input }),
-  updateAgent: (id: string, input: AgentInput) => call("update_agent", { id, input }),
-  deleteAgent: async (id: string) => {
-    await call("delete_agent", { id });
-  },
-  createExampleTeam: (providerId: string) => call("create_example_team", { provider_id: providerId }),
-
-  listSessions: () => call("list_sessions"),
-  getSession: (id: string) => call("get_session", { id }),
-  sessionEvents: (id: string, after: number, limit: number) =>
-    call("session_events", { id, after, limit }),
-  startRun: (input: RunInput) => call("start_run", { input }),
-  cancelSession: async (id: string) => {
-    await call("cancel_session", { id });
-  },
-  cancelThread: async (sessionId: string, threadId: string) => {
-    await call("cancel_thread", { id: sessionId, thread_id: threadId });
-  },
-  continueSession: (id: string, message: string | null) =>
-    call("continue_session", { id, message }),
-  answerApproval: async (sessionId: string, toolUseId: string, approved: boolean) => {
-    await call("answer_approval", { session_id: sessionId, tool_use_id: toolUseId, approved });
-  },
-  watchSession: async (id: string, after: number, onItem: (item: StreamItem) => void) => {
-    const { channel, id: watchId } = await watch("watch_session", { id, after }, onItem);
-    return unwatch(channel, watchId);
+    await tauriTransport.call("install_update", undefined);
   },
   pickFolder: () => dialog(() => open({ directory: true, multiple: false, title: "Choose the workspace folder" })),
-
-  listMemoryStores: () => call("list_memory_stores"),
-  createMemoryStore: (input: MemoryStoreInput) => call("create_memory_store", { input }),
-  deleteMemoryStore: async (id: string) => {
-    await call("delete_memory_store", { id });
-  },
-  listMemoryFiles: (store: string) => call("list_memory_files", { store }),
-  readMemoryFile: (store: string, path: string) => call("read_memory_file", { store, path }),
-  writeMemoryFile: (store: string, write: MemoryWrite) => call("write_memory_file", { store, write }),
-  deleteMemoryFile: (store: string, path: string, expectedSha256: string | null) =>
-    call("delete_memory_file", { store, path, expected_sha256: expectedSha256 }),
-  renameMemoryFile: (store: string, path: string, newPath: string, expectedSha256: string | null) =>
-    call("rename_memory_file", { store, path, new_path: newPath, expected_sha256: expectedSha256 }),
-  memoryHistory: (store: string, path: string) => call("memory_history", { store, path }),
-  memoryVersion: (id: string) => call("memory_version", { id }),
-  memoryDiff: (from: string | null, to: string | null) => call("memory_diff", { from, to }),
-  revertMemoryVersion: (id: string, expectedSha256: string | null) =>
-    call("revert_memory_version", { id, expected_sha256: expectedSha256 }),
-  redactMemoryVersion: (id: string) => call("redact_memory_version", { id }),
-  searchMemory: (store: string, query: string) => call("search_memory", { store, query }),
-  memoryFileSessions: (store: string, path: string) => call("memory_file_sessions", { store, path }),
-  sessionMemory: (sessionId: string) => call("session_memory", { id: sessionId }),
-  exportMemoryStore: (id: string, folder: string) => call("export_memory_store", { id, folder }),
-  importMemoryStore: (id: string, folder: string) => call("import_memory_store", { id, folder }),
-  memoryConflicts: (store: string) => call("memory_conflicts", { store }),
-  memoryProblems: (store: string) => call("memory_problems", { store }),
-  memoryConflictDiff: (store: string, path: string) => call("memory_conflict_diff", { store, path }),
-  resolveMemoryConflict: async (store: string, path: string, keepOurs: boolean) => {
-    await call("resolve_memory_conflict", { store, path, keep_ours: keepOurs });
-  },
-
-  listRubrics: () => call("list_rubrics"),
-  rubricVersions: (id: string) => call("rubric_versions", { id }),
-  rubricDiff: (id: string, from: number, to: number) => call("rubric_diff", { id, from, to }),
-  checkRubric: (source: string) => call("check_rubric", { source }),
-  createRubric: (name: string, source: string) => call("create_rubric", { name, source }),
-  saveRubric: (id: string, name: string, source: string) => call("save_rubric", { id, name, source }),
-  deleteRubric: async (id: string) => {
-    await call("delete_rubric", { id });
-  },
-  rubricTemplates: () => call("rubric_templates"),
-  createRubricFromTemplate: (template: string) => call("create_rubric_from_template", { template }),
-  importRubric: (path: string) => call("import_rubric", { path }),
-  exportRubric: async (id: string, version: number, path: string) => {
-    await call("export_rubric", { id, version, path });
-  },
   pickMarkdownFile: () =>
     dialog(() =>
       open({ multiple: false, directory: false, title: "Import a rubric", filters: [{ name: "Markdown", extensions: ["md"] }] }),
     ),
   pickSavePath: (defaultName: string) =>
     dialog(() => save({ title: "Export the rubric", defaultPath: defaultName, filters: [{ name: "Markdown", extensions: ["md"] }] })),
-
-  listDreams: (storeId: string | null) => call("list_dreams", { store_id: storeId }),
-  getDream: (id: string) => call("get_dream", { id }),
-  startDream: (input: DreamInput) => call("start_dream", { input }),
-  cancelDream: async (id: string) => {
-    await call("cancel_dream", { id });
-  },
-  newDreamSessions: (storeId: string) => call("new_dream_sessions", { store_id: storeId }),
-  dreamProposal: (id: string) => call("dream_proposal", { id }),
-  decideHunks: (id: string, hunks: string[], decision: ReviewDecision, edited: string | null) =>
-    call("decide_hunks", { id, hunks, decision, edited }),
-  applyProposal: (id: string) => outcome("apply_proposal", id),
-  revertProposal: (id: string) => outcome("revert_proposal", id),
-  dreamSettings: (storeId: string) => call("dream_settings", { store_id: storeId }),
-  setDreamSettings: (storeId: string, settings: DreamSettings) =>
-    call("set_dream_settings", { store_id: storeId, settings }),
-  watchDreams: async (onDream: (dream: Dream) => void) => {
-    // One Channel for every dream; the shell ends it with the same command as a session's watch.
-    const { channel, id } = await watch("watch_dreams", {}, onDream);
-    return unwatch(channel, id);
-  },
-
   watchCloseRequests: async (onRequest: (request: CloseRequest) => void) => {
     // The shell keeps the newest channel; a later one (a reload) replaces it.
-    const { channel } = await watch("watch_close_requests", {}, onRequest);
+    const { channel } = await openChannel("watch_close_requests", {}, onRequest);
     return () => {
       channel.onmessage = () => {};
     };
   },
   answerCloseRequest: async (choice: CloseChoice) => {
-    await call("answer_close_request", { choice });
+    await tauriTransport.call("answer_close_request", { choice });
   },
-};
+});

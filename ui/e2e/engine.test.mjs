@@ -120,7 +120,8 @@ before(async () => {
     executablePath: "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
-});
+  // A child that never prints its address fails here instead of hanging the run.
+}, { timeout: 60_000 });
 
 after(async () => {
   await browser?.close().catch(() => {});

@@ -39,7 +39,8 @@ import type {
 } from "../bindings";
 
 /**
- * Everything the UI asks of the Rust core. `tauriBackend` calls the real commands;
+ * Everything the UI asks of the Rust core. `tauriBackend` calls the real commands (and
+ * `createDevServerBackend` the same ones over reverie-devserver, in a browser);
  * `createMemoryBackend` is an in-memory stand-in for tests and `vite --mode mock`.
  * Every method rejects with an `AppError`, never with anything else.
  */

@@ -21,7 +21,8 @@ async function selectBackend(): Promise<Backend> {
   // real engine through reverie-devserver, in a plain browser. Dev builds only.
   if (import.meta.env.DEV) {
     const { createDevServerBackend, devServerFromSearch } = await import("./ipc/devserver");
-    const address = devServerFromSearch(window.location.search, import.meta.env);
+    const { VITE_REVERIE_DEVSERVER, VITE_REVERIE_TOKEN } = import.meta.env as Record<string, string | undefined>;
+    const address = devServerFromSearch(window.location.search, { VITE_REVERIE_DEVSERVER, VITE_REVERIE_TOKEN });
     if (address) return createDevServerBackend(address);
   }
   return tauriBackend;

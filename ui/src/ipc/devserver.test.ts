@@ -20,7 +20,9 @@ class FakeSocket {
   onmessage: ((message: { data: unknown }) => void) | null = null;
   onerror: (() => void) | null = null;
   closed = false;
-  constructor(readonly url: string) {
+  readonly url: string;
+  constructor(url: string) {
+    this.url = url;
     FakeSocket.last = this;
   }
   close() {
@@ -47,13 +49,14 @@ describe("the dev server backend", () => {
     await backend.listProviders();
     await backend.cancelThread("ses_1", "thr_2");
 
-    const [url, init] = fetch.mock.calls[0];
+    const [url, init] = fetch.mock.calls[0] ?? [];
     expect(String(url)).toBe("http://127.0.0.1:4321/api/list_providers");
     expect(init?.method).toBe("POST");
     expect((init?.headers as Record<string, string>)[TOKEN_HEADER]).toBe("abc");
     expect(init?.body).toBe("");
-    expect(String(fetch.mock.calls[1][0])).toBe("http://127.0.0.1:4321/api/cancel_thread");
-    expect(JSON.parse(String(fetch.mock.calls[1][1]?.body))).toEqual({ id: "ses_1", thread_id: "thr_2" });
+    const [secondUrl, secondInit] = fetch.mock.calls[1] ?? [];
+    expect(String(secondUrl)).toBe("http://127.0.0.1:4321/api/cancel_thread");
+    expect(JSON.parse(String(secondInit?.body))).toEqual({ id: "ses_1", thread_id: "thr_2" });
   });
 
   it("answers the result and maps apply's pair like the Tauri transport", async () => {

@@ -26,7 +26,7 @@ function unavailable(what: string, code: "invalid_input" | "not_found" = "not_fo
  */
 export function devServerFromSearch(
   search: string,
-  env: { VITE_REVERIE_DEVSERVER?: string; VITE_REVERIE_TOKEN?: string } = {},
+  env: { VITE_REVERIE_DEVSERVER?: string | undefined; VITE_REVERIE_TOKEN?: string | undefined } = {},
 ): DevServerAddress | null {
   const query = new URLSearchParams(search);
   const base = query.get("devserver") ?? env.VITE_REVERIE_DEVSERVER ?? "";

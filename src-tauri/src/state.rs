@@ -82,7 +82,7 @@ impl AppState {
         let (providers, agents, memory, rubrics, dreams, runs) =
             (core.providers.clone(), core.agents.clone(), core.memory.clone(), core.rubrics.clone(), core.dreams.clone(), core.runs.clone());
         // The commands defined once in `reverie-api` run over the same services.
-        let api = Arc::new(reverie_api::Context { core, mirror: mirror.clone() });
+        let api = Arc::new(reverie_api::Context { core, mirror: mirror.clone(), status: None });
         Ok(Self {
             api,
             providers,

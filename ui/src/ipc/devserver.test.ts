@@ -120,10 +120,17 @@ describe("the dev server backend", () => {
       code: "invalid_input",
       message: expect.stringContaining("type the full path"),
     });
-    await expect(backend.appStatus()).rejects.toMatchObject({ code: "not_found" });
     await expect(backend.checkForUpdates()).rejects.toMatchObject({ code: "not_found" });
     const stop = await backend.watchCloseRequests(() => {});
     stop();
     expect(fetch).not.toHaveBeenCalled();
+  });
+
+  it("asks the dev server for the app's status, which it answers itself", async () => {
+    const status = { version: "0.1.0", data_dir: "/tmp/data", log_dir: "the standard error of reverie-devserver", secret_backend: "memory_only", notices: [] };
+    const fetch = fakeFetch(async () => json(200, status));
+    const backend = createDevServerBackend(ADDRESS, fetch, Socket);
+    await expect(backend.appStatus()).resolves.toEqual(status);
+    expect(String(fetch.mock.calls[0]![0])).toBe("http://127.0.0.1:4321/api/app_status");
   });
 });

@@ -133,10 +133,8 @@ export function createDevServerBackend(
   const noPicker = () =>
     Promise.reject<string | null>(unavailable("there is no file or folder picker, so type the full path into the field.", "invalid_input"));
   return commandBackend(transport, {
-    appStatus: () =>
-      Promise.reject(
-        unavailable("the version, the data folder and the keychain are the desktop app's (the dev server printed its data folder)."),
-      ),
+    // The dev server answers this one shell command itself: its version, data folder, keychain and start-up notices.
+    appStatus: () => transport.call("app_status", undefined),
     checkForUpdates: () => Promise.reject(unavailable("updates are for the installed app; run the dev server from a newer build instead.")),
     installUpdate: () => Promise.reject(unavailable("updates are for the installed app.")),
     pickFolder: noPicker,

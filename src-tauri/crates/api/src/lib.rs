@@ -28,6 +28,8 @@ pub use watch::{Feed, Watch, WatchDreams, WatchSession};
 pub struct Context {
     pub core: Core,
     pub mirror: Arc<Mirror>,
+    /// What the dev server answers to `app_status` (the app answers it from its own state).
+    pub status: Option<reverie_protocol::AppStatus>,
 }
 
 /// One command: `Self` holds its arguments (deserialized from the call's JSON object by field

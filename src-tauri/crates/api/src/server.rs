@@ -22,7 +22,7 @@ use axum::{Json, Router};
 use futures::StreamExt;
 use reverie_engine::memory::mirror::MirrorWatch;
 use reverie_engine::{Core, Error, OnFailure, OpenOptions, Opened, Secrets};
-use reverie_protocol::{AppError, ErrorCode};
+use reverie_protocol::{AppError, AppStatus, ErrorCode};
 use serde_json::Value;
 use tokio::task::JoinHandle;
 
@@ -39,7 +39,7 @@ const MAX_BODY: usize = 2 * 1024 * 1024;
 pub fn open(data_dir: &Path, secrets: Arc<Secrets>) -> Result<(Context, MirrorWatch), Error> {
     let Opened { core, mirror, report } = Core::open(OpenOptions {
         data_dir: data_dir.to_owned(),
-        secrets,
+        secrets: secrets.clone(),
         stream_options: reverie_llm::StreamOptions::from_env(),
         mirror_writes: true,
         on_failure: OnFailure::Fail,
@@ -49,7 +49,15 @@ pub fn open(data_dir: &Path, secrets: Arc<Secrets>) -> Result<(Context, MirrorWa
     }
     let watch = mirror.watch()?;
     mirror.flush()?;
-    Ok((Context { core, mirror }, watch))
+    let status = AppStatus {
+        version: env!("CARGO_PKG_VERSION").into(),
+        data_dir: report.data_dir.display().to_string(),
+        // The dev server logs to its standard error, not to files.
+        log_dir: "the standard error of reverie-devserver".into(),
+        secret_backend: secrets.backend(),
+        notices: report.notices(),
+    };
+    Ok((Context { core, mirror, status: Some(status) }, watch))
 }
 
 /// A running dev server; dropping it stops it.
@@ -178,6 +186,12 @@ async fn command(State(shared): State<Arc<Shared>>, UrlPath(name): UrlPath<Strin
             Err(e) => return failure(AppError::invalid("args", format!("The body must be the command's arguments as JSON ({e})."))),
         }
     };
+    // The one shell command the dev server can answer: what start-up found, as the app says it.
+    if name == "app_status" {
+        if let Some(status) = &shared.ctx.status {
+            return Json(status).into_response();
+        }
+    }
     match crate::dispatch(&shared.ctx, &name, args).await {
         Some(Ok(result)) => Json(result).into_response(),
         Some(Err(error)) => failure(error),

@@ -175,3 +175,14 @@ async fn bad_input_is_the_app_error_with_its_code_and_field() {
     let bad_watch = tokio_tungstenite::connect_async(s.ws_url("watch_session", &s.server.token, json!({"id": "ses_missing", "after": 0}))).await;
     assert!(matches!(bad_watch, Err(tokio_tungstenite::tungstenite::Error::Http(ref r)) if r.status() == 404), "{bad_watch:?}");
 }
+
+#[tokio::test]
+async fn app_status_names_the_data_folder_and_the_keychain_start_up_found() {
+    let s = Server::start().await;
+    let (status, reply) = s.post("app_status", json!({})).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["version"], json!(env!("CARGO_PKG_VERSION")));
+    assert_eq!(reply["data_dir"], json!(s._data.path().display().to_string()));
+    assert_eq!(reply["secret_backend"], json!("memory_only"));
+    assert_eq!(reply["notices"], json!([]));
+}

@@ -18,7 +18,11 @@ fn the_app_binary_runs_cli_commands_without_a_window() {
     assert!(stdout.to_lowercase().contains("no agents"), "{stdout}");
     assert!(data.path().join("reverie.db").exists(), "the same database as the app");
 
-    let out = Command::new(env!("CARGO_BIN_EXE_reverie")).args(["sessions", "show", "ses_missing"]).env("REVERIE_DATA_DIR", data.path()).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_reverie"))
+        .args(["sessions", "show", "ses_missing"])
+        .env("REVERIE_DATA_DIR", data.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("ses_missing"), "{out:?}");
 }

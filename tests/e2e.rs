@@ -55,7 +55,9 @@ impl Drop for Driver {
 }
 
 fn tauri_driver() -> PathBuf {
-    let home = std::env::var_os("CARGO_HOME").map(PathBuf::from).or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
     let installed = home.map(|h| h.join("bin/tauri-driver")).filter(|p| p.exists());
     installed.unwrap_or_else(|| PathBuf::from("tauri-driver"))
 }
@@ -80,7 +82,8 @@ async fn connect(driver: &Driver) -> Client {
     // The driver needs a moment to listen, and a session whose app can't start hangs: bound both.
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        let attempt = tokio::time::timeout(WAIT, ClientBuilder::native().capabilities(caps.clone()).connect(&url)).await;
+        let attempt =
+            tokio::time::timeout(WAIT, ClientBuilder::native().capabilities(caps.clone()).connect(&url)).await;
         match attempt {
             Ok(Ok(client)) => {
                 client
@@ -230,7 +233,8 @@ async fn settings_scenario() {
 
     // Offline update check: a quiet message, not an error.
     wait_css(&c, &testid("check-updates")).await.click().await.unwrap();
-    let status = wait_xpath(&c, "//*[@data-testid='update-status' and contains(., \"Couldn't reach the update server\")]").await;
+    let status =
+        wait_xpath(&c, "//*[@data-testid='update-status' and contains(., \"Couldn't reach the update server\")]").await;
     assert_eq!(status.attr("data-tone").await.unwrap().as_deref(), Some("quiet"));
     wait_css(&c, &testid("theme-light")).await.click().await.unwrap();
     wait_css(&c, "html[data-theme='light']").await;
@@ -256,7 +260,10 @@ async fn settings_scenario() {
     replies.push(providers);
     replies.push(invoke(&c, "test_provider", json!({"id": id})).await);
     assert_eq!(replies[2]["ok"], true, "{}", replies[2]);
-    assert_eq!(replies[0]["secret_backend"], std::env::var("REVERIE_REAL_KEYCHAIN").unwrap_or_else(|_| "secret_service".into()));
+    assert_eq!(
+        replies[0]["secret_backend"],
+        std::env::var("REVERIE_REAL_KEYCHAIN").unwrap_or_else(|_| "secret_service".into())
+    );
     for reply in &replies {
         assert!(!reply.to_string().contains(KEY), "an IPC reply carried the key: {reply}");
     }
@@ -329,16 +336,24 @@ async fn memory_scenario() {
     let versions = c.find_all(Locator::Css("[data-testid='memory-version']")).await.unwrap();
     assert_eq!(versions.len(), 2, "created, then edited");
     for v in &versions {
-        assert!(v.attr("data-actor").await.unwrap().unwrap_or_default().starts_with("session:"), "written by the session's thread");
+        assert!(
+            v.attr("data-actor").await.unwrap().unwrap_or_default().starts_with("session:"),
+            "written by the session's thread"
+        );
     }
     wait_xpath(&c, "//*[@data-testid='memory-diff']//*[@data-testid='diff-line' and @data-kind='added' and contains(., 'own temp dir')]").await;
     wait_xpath(&c, "//*[@data-testid='memory-diff']//*[@data-testid='diff-line' and @data-kind='removed']").await;
     wait_xpath(&c, "//*[@data-testid='memory-loaded-by' and contains(., 'ses_')]").await;
     // Nothing on the page is wider than the window (WebKit once scrolled sideways here).
-    let widths = c.execute("const m = document.querySelector('main'); return [m.scrollWidth, m.clientWidth];", vec![]).await.unwrap();
+    let widths = c
+        .execute("const m = document.querySelector('main'); return [m.scrollWidth, m.clientWidth];", vec![])
+        .await
+        .unwrap();
     assert!(widths[0].as_i64() <= widths[1].as_i64(), "the page scrolls sideways: {widths}");
     screenshot(&c, "app-memory-history.png").await;
-    c.execute("document.querySelector(\"[data-testid='memory-history']\").scrollIntoView({ block: 'start' });", vec![]).await.unwrap();
+    c.execute("document.querySelector(\"[data-testid='memory-history']\").scrollIntoView({ block: 'start' });", vec![])
+        .await
+        .unwrap();
     screenshot(&c, "app-memory-diff.png").await;
 
     // The mirror holds the file for the user's own editor.
@@ -354,13 +369,19 @@ const SUMMARY: &str = "# Summary\n\n- Reverie runs agents on your own folder.\n-
 async fn run_scenario() {
     let script = Script::from_replies([
         Reply::new().text_chunks("I'll read the notes first.", 4).tool_use("read_file", json!({"path": "notes.md"})),
-        Reply::new().text_chunks("Now I'll write the summary.", 3).tool_use("write_file", json!({"path": "SUMMARY.md", "content": SUMMARY})),
+        Reply::new()
+            .text_chunks("Now I'll write the summary.", 3)
+            .tool_use("write_file", json!({"path": "SUMMARY.md", "content": SUMMARY})),
         Reply::new().text("Let me check the folder.").tool_use("run_command", json!({"command": "ls"})),
         Reply::new().text_chunks("Done: SUMMARY.md has the two points from notes.md.", 5),
     ]);
     let fake = fake_with(script).await;
     let workspace = tempfile::tempdir().unwrap();
-    std::fs::write(workspace.path().join("notes.md"), "Reverie runs agents on your own folder.\nEvery step is recorded.\n").unwrap();
+    std::fs::write(
+        workspace.path().join("notes.md"),
+        "Reverie runs agents on your own folder.\nEvery step is recorded.\n",
+    )
+    .unwrap();
     let App { c, driver, data, _config } = launch().await;
 
     // Dark first (the light theme is pictured at the end), a provider (Settings is covered by
@@ -377,7 +398,11 @@ async fn run_scenario() {
     fill(&c, "agent-name", "Note taker").await;
     fill(&c, "agent-description", "Summarizes notes into SUMMARY.md").await;
     fill(&c, "agent-instructions", "You turn notes into short Markdown summaries.").await;
-    wait_xpath(&c, "//select[@data-testid='agent-provider']/option[contains(., 'Fake Anthropic')]").await.click().await.unwrap();
+    wait_xpath(&c, "//select[@data-testid='agent-provider']/option[contains(., 'Fake Anthropic')]")
+        .await
+        .click()
+        .await
+        .unwrap();
     screenshot(&c, "app-agent-form.png").await;
     wait_css(&c, &testid("agent-save")).await.click().await.unwrap();
     wait_css(&c, "[data-testid='agent-row'][data-agent-name='Note taker']").await;
@@ -408,7 +433,12 @@ async fn run_scenario() {
     wait_xpath(&c, "//*[@data-testid='idle-reason' and contains(., 'Finished')]").await;
     screenshot(&c, "app-run-finished-dark.png").await;
     let transcript = wait_css(&c, &testid("transcript")).await.text().await.unwrap();
-    for expected in ["Summarize notes.md", "I'll read the notes first.", "Now I'll write the summary.", "Done: SUMMARY.md has the two points"] {
+    for expected in [
+        "Summarize notes.md",
+        "I'll read the notes first.",
+        "Now I'll write the summary.",
+        "Done: SUMMARY.md has the two points",
+    ] {
         assert!(transcript.contains(expected), "the transcript shows {expected:?}:\n{transcript}");
     }
     // Open the write_file call: its input shows the file the agent wrote.
@@ -418,7 +448,11 @@ async fn run_scenario() {
     let usage = wait_css(&c, &testid("session-usage")).await.text().await.unwrap();
     assert!(!usage.trim().is_empty());
     screenshot(&c, "app-run-file-written-dark.png").await;
-    assert_eq!(std::fs::read_to_string(workspace.path().join("SUMMARY.md")).unwrap(), SUMMARY, "the agent wrote the file");
+    assert_eq!(
+        std::fs::read_to_string(workspace.path().join("SUMMARY.md")).unwrap(),
+        SUMMARY,
+        "the agent wrote the file"
+    );
 
     // The same session in the light theme, reopened from the list (rebuilt from the stored log).
     wait_css(&c, &testid("nav-settings")).await.click().await.unwrap();
@@ -429,7 +463,11 @@ async fn run_scenario() {
     wait_xpath(&c, "//*[@data-testid='idle-reason' and contains(., 'Finished')]").await;
     wait_xpath(&c, "//*[@data-testid='transcript' and contains(., 'Done: SUMMARY.md has the two points')]").await;
     screenshot(&c, "app-run-finished-light.png").await;
-    assert_eq!(c.find_all(Locator::Css(&testid("session-view"))).await.unwrap().len(), 1, "the picture is of the session");
+    assert_eq!(
+        c.find_all(Locator::Css(&testid("session-view"))).await.unwrap().len(),
+        1,
+        "the picture is of the session"
+    );
     wait_css(&c, &testid("back-to-runs")).await.click().await.unwrap();
     wait_css(&c, &testid("session-row")).await;
     screenshot(&c, "app-runs-list.png").await;
@@ -457,7 +495,12 @@ const ENTER: &str = "\u{E007}";
 const BACKSPACE: &str = "\u{E003}";
 
 /// The rubric typed into the editor, line by line.
-const RUBRIC_LINES: [&str; 4] = ["# Release notes", "- The notes have a title {#title}", "- A summary paragraph says what changed {#summary}", "- Short sentences {#short .optional}"];
+const RUBRIC_LINES: [&str; 4] = [
+    "# Release notes",
+    "- The notes have a title {#title}",
+    "- A summary paragraph says what changed {#summary}",
+    "- Short sentences {#short .optional}",
+];
 
 fn verdicts(summary: &str) -> Reply {
     let (verdict, evidence, change) = match summary {
@@ -481,10 +524,17 @@ async fn outcome_scenario() {
         .conversation(
             "default",
             [
-                Reply::new().text("Writing the notes.").tool_use("write_file", json!({"path": "NOTES.md", "content": "# Release 2.0\n"})),
+                Reply::new()
+                    .text("Writing the notes.")
+                    .tool_use("write_file", json!({"path": "NOTES.md", "content": "# Release 2.0\n"})),
                 Reply::new().text("I wrote NOTES.md."),
-                Reply::new().text("Adding the summary; first a look at the folder.").tool_use("run_command", json!({"command": "ls"})),
-                Reply::new().tool_use("write_file", json!({"path": "NOTES.md", "content": "# Release 2.0\n\nExports are twice as fast.\n"})),
+                Reply::new()
+                    .text("Adding the summary; first a look at the folder.")
+                    .tool_use("run_command", json!({"command": "ls"})),
+                Reply::new().tool_use(
+                    "write_file",
+                    json!({"path": "NOTES.md", "content": "# Release 2.0\n\nExports are twice as fast.\n"}),
+                ),
                 Reply::new().text("Added a summary paragraph under the title."),
             ],
         )
@@ -519,38 +569,63 @@ async fn outcome_scenario() {
     wait_xpath(&c, "//*[@data-testid='rubric-save-state' and contains(., '1')]").await;
     screenshot(&c, "app-rubric-saved.png").await;
     let rubrics = invoke(&c, "list_rubrics", json!({})).await;
-    assert_eq!(rubrics[0]["latest"]["source"].as_str().unwrap().trim_end(), RUBRIC_LINES.join("\n"), "what was typed is what was saved");
+    assert_eq!(
+        rubrics[0]["latest"]["source"].as_str().unwrap().trim_end(),
+        RUBRIC_LINES.join("\n"),
+        "what was typed is what was saved"
+    );
 
     // A run graded against it.
     wait_css(&c, &testid("nav-runs")).await.click().await.unwrap();
     wait_css(&c, &testid("new-run")).await.click().await.unwrap();
-    wait_xpath(&c, "//select[@data-testid='run-agent']/option[contains(., 'Notes writer')]").await.click().await.unwrap();
+    wait_xpath(&c, "//select[@data-testid='run-agent']/option[contains(., 'Notes writer')]")
+        .await
+        .click()
+        .await
+        .unwrap();
     fill(&c, "run-workspace", &workspace.path().display().to_string()).await;
     fill(&c, "run-task", "Write release notes for 2.0 in NOTES.md.").await;
-    wait_xpath(&c, "//select[@data-testid='run-rubric']/option[contains(., 'Release notes')]").await.click().await.unwrap();
+    wait_xpath(&c, "//select[@data-testid='run-rubric']/option[contains(., 'Release notes')]")
+        .await
+        .click()
+        .await
+        .unwrap();
     fill(&c, "run-outcome-description", "[[script:grader]] Notes a user can read in a minute.").await;
     fill(&c, "run-max-iterations", "3").await;
     screenshot(&c, "app-run-form-outcome.png").await;
     wait_css(&c, &testid("run-start")).await.click().await.unwrap();
 
     // First grading: the summary is not met; the revision waits on its approval.
-    wait_css(&c, "[data-testid='outcome-cell'][data-criterion='summary'][data-iteration='0'][data-verdict='not_met']").await;
+    wait_css(&c, "[data-testid='outcome-cell'][data-criterion='summary'][data-iteration='0'][data-verdict='not_met']")
+        .await;
     wait_css(&c, "[data-testid='outcome-cell'][data-criterion='title'][data-iteration='0'][data-verdict='met']").await;
     wait_css(&c, &testid("approval")).await;
-    c.execute("document.querySelector(\"[data-testid='outcome-panel']\").scrollIntoView({ block: 'start' });", vec![]).await.unwrap();
+    c.execute("document.querySelector(\"[data-testid='outcome-panel']\").scrollIntoView({ block: 'start' });", vec![])
+        .await
+        .unwrap();
     screenshot(&c, "app-outcome-not-met-dark.png").await;
     wait_css(&c, &testid("approve")).await.click().await.unwrap();
 
     // Second grading: everything met, the outcome satisfied.
-    wait_css(&c, "[data-testid='outcome-cell'][data-criterion='summary'][data-iteration='1'][data-verdict='met']").await;
+    wait_css(&c, "[data-testid='outcome-cell'][data-criterion='summary'][data-iteration='1'][data-verdict='met']")
+        .await;
     wait_css(&c, "[data-testid='outcome-result'][data-result='satisfied']").await;
     wait_css(&c, "[data-testid='session-view'][data-status='idle']").await;
-    c.execute("document.querySelector(\"[data-testid='outcome-panel']\").scrollIntoView({ block: 'start' });", vec![]).await.unwrap();
+    c.execute("document.querySelector(\"[data-testid='outcome-panel']\").scrollIntoView({ block: 'start' });", vec![])
+        .await
+        .unwrap();
     screenshot(&c, "app-outcome-met-dark.png").await;
-    wait_css(&c, "[data-testid='outcome-cell'][data-criterion='summary'][data-iteration='0']").await.click().await.unwrap();
+    wait_css(&c, "[data-testid='outcome-cell'][data-criterion='summary'][data-iteration='0']")
+        .await
+        .click()
+        .await
+        .unwrap();
     wait_xpath(&c, "//*[@data-testid='outcome-detail' and contains(., 'NOTES.md has only a title') and contains(., 'Add a paragraph under the title')]").await;
     screenshot(&c, "app-outcome-evidence-dark.png").await;
-    assert_eq!(std::fs::read_to_string(workspace.path().join("NOTES.md")).unwrap(), "# Release 2.0\n\nExports are twice as fast.\n");
+    assert_eq!(
+        std::fs::read_to_string(workspace.path().join("NOTES.md")).unwrap(),
+        "# Release 2.0\n\nExports are twice as fast.\n"
+    );
 
     // The same session in the light theme, rebuilt from the log.
     wait_css(&c, &testid("nav-settings")).await.click().await.unwrap();
@@ -559,11 +634,18 @@ async fn outcome_scenario() {
     wait_css(&c, &testid("nav-runs")).await.click().await.unwrap();
     wait_css(&c, "[data-testid='session-row'][data-status='idle']").await.click().await.unwrap();
     wait_css(&c, "[data-testid='outcome-result'][data-result='satisfied']").await;
-    c.execute("document.querySelector(\"[data-testid='outcome-panel']\").scrollIntoView({ block: 'start' });", vec![]).await.unwrap();
+    c.execute("document.querySelector(\"[data-testid='outcome-panel']\").scrollIntoView({ block: 'start' });", vec![])
+        .await
+        .unwrap();
     screenshot(&c, "app-outcome-met-light.png").await;
 
     // The grader saw the rubric and the file, not the agent's conversation.
-    let grader: Vec<String> = fake.requests_for("grader").iter().filter(|r| r.method == "POST").map(|r| r.body.as_ref().unwrap().to_string()).collect();
+    let grader: Vec<String> = fake
+        .requests_for("grader")
+        .iter()
+        .filter(|r| r.method == "POST")
+        .map(|r| r.body.as_ref().unwrap().to_string())
+        .collect();
     assert_eq!(grader.len(), 2);
     assert!(grader[0].contains("A summary paragraph says what changed") && grader[0].contains("# Release 2.0"));
     assert!(!grader[0].contains("Write release notes for 2.0") && !grader[0].contains("Writing the notes."));
@@ -581,7 +663,9 @@ async fn a_coordinator_runs_three_subagents_and_the_timeline_shows_four_lanes_wi
 async fn team_scenario() {
     // Each agent reads its own replies (its instructions carry the marker); the subagents take
     // a moment, so their bars overlap on the timeline.
-    let delegate = |agent: &str, message: &str| Reply::new().tool_use("delegate", json!({"agent": agent, "message": message})).steps.remove(0);
+    let delegate = |agent: &str, message: &str| {
+        Reply::new().tool_use("delegate", json!({"agent": agent, "message": message})).steps.remove(0)
+    };
     let script = Script::new()
         .conversation(
             "lead",
@@ -598,11 +682,17 @@ async fn team_scenario() {
         .conversation(
             "writer",
             [
-                Reply::new().text("Writing the guide.").tool_use("write_file", json!({"path": "GUIDE.md", "content": "# Guide\n\nStart with a run.\n"})).delay_ms(300),
+                Reply::new()
+                    .text("Writing the guide.")
+                    .tool_use("write_file", json!({"path": "GUIDE.md", "content": "# Guide\n\nStart with a run.\n"}))
+                    .delay_ms(300),
                 Reply::new().text("GUIDE.md is drafted.").delay_ms(300),
             ],
         )
-        .conversation("reviewer", [Reply::new().text("Two questions: how to install, and where memory lives.").delay_ms(900)]);
+        .conversation(
+            "reviewer",
+            [Reply::new().text("Two questions: how to install, and where memory lives.").delay_ms(900)],
+        );
     let fake = fake_with(script).await;
     let workspace = tempfile::tempdir().unwrap();
     let App { c, driver, data: _data, _config } = launch().await;
@@ -612,7 +702,11 @@ async fn team_scenario() {
     wait_css(&c, "html[data-theme='dark']").await;
     let provider = invoke(&c, "create_provider", json!({"input": {"name": "Fake", "kind": "anthropic", "base_url": fake.base_url(), "model": "fake-model", "api_key": KEY}})).await;
     let mut roster = Vec::new();
-    for (name, marker, description) in [("Researcher", "researcher", "Finds facts"), ("Writer", "writer", "Writes documents"), ("Reviewer", "reviewer", "Reviews drafts")] {
+    for (name, marker, description) in [
+        ("Researcher", "researcher", "Finds facts"),
+        ("Writer", "writer", "Writes documents"),
+        ("Reviewer", "reviewer", "Reviews drafts"),
+    ] {
         let agent = invoke(&c, "create_agent", json!({"input": {"name": name, "description": description, "instructions": format!("[[script:{marker}]]"), "provider_id": provider["id"]}})).await;
         assert!(agent.get("rejected").is_none(), "{agent}");
         roster.push(agent["id"].clone());
@@ -645,7 +739,8 @@ async fn team_scenario() {
         names.push(lane.attr("data-agent-name").await.unwrap().unwrap_or_default());
     }
     assert_eq!(names, ["Lead", "Researcher", "Writer", "Reviewer"]);
-    let arrows = wait_css(&c, &testid("timeline-arrow-count")).await.attr("data-count").await.unwrap().unwrap_or_default();
+    let arrows =
+        wait_css(&c, &testid("timeline-arrow-count")).await.attr("data-count").await.unwrap().unwrap_or_default();
     assert_eq!(arrows, "6", "three delegations and three reports");
     screenshot(&c, "app-timeline-dark.png").await;
 
@@ -683,7 +778,9 @@ const TESTING_OLD: &str = "# Testing\n\nRun the tests with cargo test.\nUse a fr
 const TESTING_NEW: &str = "# Testing\n\nRun the tests with make test: it builds the UI first.\nUse a fresh database.\n\n## Style\nShort names.\nNo abbreviations.\nComments say why.\nOne topic a file.\nLink the issue in every commit.\n";
 
 async fn dream_scenario() {
-    let finding = |quote: &str| Reply::new().tool_use("submit_result", json!({"findings": [{"kind": "lesson", "text": "Run make test: it builds the UI first.", "evidence": [{"seq": 5, "quote": quote}]}]}));
+    let finding = |quote: &str| {
+        Reply::new().tool_use("submit_result", json!({"findings": [{"kind": "lesson", "text": "Run make test: it builds the UI first.", "evidence": [{"seq": 5, "quote": quote}]}]}))
+    };
     let script = Script::new()
         .conversation("agent", [Reply::new().text("make test passed; it built the UI first."), Reply::new().text("make test passed again.")])
         .conversation(
@@ -702,8 +799,15 @@ async fn dream_scenario() {
     let App { c, driver, data: _data, _config } = launch().await;
     wait_css(&c, &testid("empty-state")).await;
     let provider = invoke(&c, "create_provider", json!({"input": {"name": "Fake", "kind": "anthropic", "base_url": fake.base_url(), "model": "fake-model", "api_key": KEY}})).await;
-    let store = invoke(&c, "create_memory_store", json!({"input": {"name": "Team notes", "description": "What we learned"}})).await;
-    let written = invoke(&c, "write_memory_file", json!({"store": store["id"], "write": {"path": "testing.md", "content": TESTING_OLD}})).await;
+    let store =
+        invoke(&c, "create_memory_store", json!({"input": {"name": "Team notes", "description": "What we learned"}}))
+            .await;
+    let written = invoke(
+        &c,
+        "write_memory_file",
+        json!({"store": store["id"], "write": {"path": "testing.md", "content": TESTING_OLD}}),
+    )
+    .await;
     assert!(written.get("rejected").is_none(), "{written}");
     let agent = invoke(
         &c,
@@ -734,8 +838,16 @@ async fn dream_scenario() {
     // The review: accept the first hunk, reject the second, apply.
     wait_css(&c, &testid("dream-open-proposal")).await.click().await.unwrap();
     wait_css(&c, "[data-testid='proposal-file'][data-path='testing.md']").await;
-    wait_css(&c, "[data-testid='proposal-hunk'][data-hunk-id='0.0'] [data-testid='hunk-accept']").await.click().await.unwrap();
-    wait_css(&c, "[data-testid='proposal-hunk'][data-hunk-id='0.1'] [data-testid='hunk-reject']").await.click().await.unwrap();
+    wait_css(&c, "[data-testid='proposal-hunk'][data-hunk-id='0.0'] [data-testid='hunk-accept']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_css(&c, "[data-testid='proposal-hunk'][data-hunk-id='0.1'] [data-testid='hunk-reject']")
+        .await
+        .click()
+        .await
+        .unwrap();
     wait_css(&c, "[data-testid='proposal-hunk'][data-hunk-id='0.0'][data-decision='accepted']").await;
     wait_css(&c, "[data-testid='proposal-hunk'][data-hunk-id='0.1'][data-decision='rejected']").await;
     screenshot(&c, "app-proposal-review.png").await;
@@ -755,7 +867,11 @@ async fn dream_scenario() {
     assert!(versions[0].attr("data-actor").await.unwrap().unwrap_or_default().starts_with("dream:"));
     screenshot(&c, "app-memory-after-dream.png").await;
     let file = invoke(&c, "read_memory_file", json!({"store": store["id"], "path": "testing.md"})).await;
-    assert_eq!(file["content"], TESTING_NEW.replace("Link the issue in every commit.\n", ""), "the rejected hunk is not in memory");
+    assert_eq!(
+        file["content"],
+        TESTING_NEW.replace("Link the issue in every commit.\n", ""),
+        "the rejected hunk is not in memory"
+    );
     c.close().await.unwrap();
     drop(driver);
 }

@@ -37,7 +37,11 @@ fn the_app_identifier_is_the_engines_so_the_app_and_the_cli_share_one_data_folde
 fn providers_round_trip_through_ipc_and_no_reply_carries_the_key() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let fake = rt
-        .block_on(FakeProvider::start(FakeProviderConfig { keys: vec![KEY.into()], models: vec!["fake-model".into()], open: false }))
+        .block_on(FakeProvider::start(FakeProviderConfig {
+            keys: vec![KEY.into()],
+            models: vec!["fake-model".into()],
+            open: false,
+        }))
         .unwrap();
     let app = mock_app(UpdateSource::default());
 
@@ -106,7 +110,12 @@ fn a_corrupt_database_is_reported_as_a_notice_and_the_app_still_works() {
     std::fs::write(dir.path().join("reverie.db"), b"definitely not sqlite".repeat(100)).unwrap();
     let app = crate::support::mock_app_in(dir, UpdateSource::default());
     let status = app.ok("app_status", json!({}));
-    let notice = status["notices"].as_array().unwrap().iter().find(|n| n["level"] == "warning" && n["id"].as_str().unwrap().starts_with("db-recovered")).cloned();
+    let notice = status["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["level"] == "warning" && n["id"].as_str().unwrap().starts_with("db-recovered"))
+        .cloned();
     let notice = notice.unwrap_or_else(|| panic!("a recovery notice: {status}"));
     assert!(notice["detail"].as_str().unwrap().contains("reverie.db.corrupt-"), "{notice}");
     app.ok("create_provider", provider("After recovery", "https://api.anthropic.com", None));
@@ -133,41 +142,57 @@ fn wait_idle(app: &crate::support::MockApp, rt: &tokio::runtime::Runtime, id: &s
 fn an_agent_runs_a_task_through_ipc_and_its_session_replays_from_the_log() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let script = reverie_testkit::Script::from_replies([
-        reverie_testkit::Reply::new().text("Writing it.").tool_use("write_file", json!({"path": "out.md", "content": "# Out\n"})),
+        reverie_testkit::Reply::new()
+            .text("Writing it.")
+            .tool_use("write_file", json!({"path": "out.md", "content": "# Out\n"})),
         reverie_testkit::Reply::new().text("Done."),
         reverie_testkit::Reply::new().text("Added nothing more."),
     ]);
     let fake = rt
-        .block_on(FakeProvider::start_with_script(FakeProviderConfig { keys: vec![KEY.into()], models: vec!["fake-model".into()], open: false }, script))
+        .block_on(FakeProvider::start_with_script(
+            FakeProviderConfig { keys: vec![KEY.into()], models: vec!["fake-model".into()], open: false },
+            script,
+        ))
         .unwrap();
     let app = mock_app(UpdateSource::default());
     let workspace = tempfile::tempdir().unwrap();
 
     let tools = app.ok("list_tools", json!({}));
     assert_eq!(tools.as_array().unwrap().len(), 6);
-    assert!(tools.as_array().unwrap().iter().any(|t| t["name"] == "run_command" && t["default_permission"] == "ask"), "{tools}");
+    assert!(
+        tools.as_array().unwrap().iter().any(|t| t["name"] == "run_command" && t["default_permission"] == "ask"),
+        "{tools}"
+    );
 
     let provider = app.ok("create_provider", provider("Fake", &fake.base_url(), Some(KEY)));
     let bad = app.err("create_agent", json!({"input": {"name": " ", "provider_id": provider["id"]}}));
     assert_eq!((bad["code"].as_str(), bad["field"].as_str()), (Some("invalid_input"), Some("name")));
-    let agent = app.ok("create_agent", json!({"input": {"name": "Writer", "instructions": "Write files.", "provider_id": provider["id"]}}));
+    let agent = app.ok(
+        "create_agent",
+        json!({"input": {"name": "Writer", "instructions": "Write files.", "provider_id": provider["id"]}}),
+    );
     assert_eq!(agent["max_turns"], 50);
     assert_eq!(app.ok("list_agents", json!({})).as_array().unwrap().len(), 1);
 
     // A folder that does not exist: the field and a sentence that says what to do.
-    let missing = app.err("start_run", json!({"input": {"agent_id": agent["id"], "workspace": "/no/such/folder", "task": "x"}}));
+    let missing =
+        app.err("start_run", json!({"input": {"agent_id": agent["id"], "workspace": "/no/such/folder", "task": "x"}}));
     assert_eq!(missing["field"], "workspace");
     assert!(missing["message"].as_str().unwrap().contains("does not exist"), "{missing}");
 
     let ws = workspace.path().display().to_string();
-    let started = app.ok("start_run", json!({"input": {"agent_id": agent["id"], "workspace": ws, "task": "Write out.md"}}));
+    let started =
+        app.ok("start_run", json!({"input": {"agent_id": agent["id"], "workspace": ws, "task": "Write out.md"}}));
     assert_eq!(started["status"], "running");
     let id = started["id"].as_str().unwrap().to_owned();
     wait_idle(&app, &rt, &id, 0);
     assert_eq!(std::fs::read_to_string(workspace.path().join("out.md")).unwrap(), "# Out\n");
 
     let summary = app.ok("get_session", json!({"id": id}));
-    assert_eq!((summary["status"].as_str(), summary["stop_reason"].as_str(), summary["turns"].as_u64()), (Some("idle"), Some("end_turn"), Some(2)));
+    assert_eq!(
+        (summary["status"].as_str(), summary["stop_reason"].as_str(), summary["turns"].as_u64()),
+        (Some("idle"), Some("end_turn"), Some(2))
+    );
     let events = app.ok("session_events", json!({"id": id, "after": 0, "limit": 1000}));
     let names: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["payload"]["type"].as_str().unwrap()).collect();
     assert_eq!(names.first(), Some(&"user.message"));
@@ -179,7 +204,10 @@ fn an_agent_runs_a_task_through_ipc_and_its_session_replays_from_the_log() {
 
     // Idle: nothing to cancel, no approval waiting; a follow-up runs on the same session.
     assert_eq!(app.err("cancel_session", json!({"id": id}))["code"], "conflict");
-    assert_eq!(app.err("answer_approval", json!({"session_id": id, "tool_use_id": "toolu_x", "approved": true}))["code"], "not_found");
+    assert_eq!(
+        app.err("answer_approval", json!({"session_id": id, "tool_use_id": "toolu_x", "approved": true}))["code"],
+        "not_found"
+    );
     assert_eq!(app.err("continue_session", json!({"id": id, "message": null}))["field"], "message");
     let before = summary["last_seq"].as_u64().unwrap();
     app.ok("continue_session", json!({"id": id, "message": "Anything else?"}));
@@ -198,14 +226,21 @@ fn a_key_the_provider_echoes_is_in_no_reply_and_no_file() {
     let echo = reverie_testkit::Fault::http_message(401, format!("Incorrect API key provided: {KEY}."));
     let script = reverie_testkit::Script::from_replies([reverie_testkit::Reply::new().fault(echo)]);
     let fake = rt
-        .block_on(FakeProvider::start_with_script(FakeProviderConfig { keys: vec![KEY.into()], models: vec!["fake-model".into()], open: false }, script))
+        .block_on(FakeProvider::start_with_script(
+            FakeProviderConfig { keys: vec![KEY.into()], models: vec!["fake-model".into()], open: false },
+            script,
+        ))
         .unwrap();
     let app = mock_app(UpdateSource::default());
     let workspace = tempfile::tempdir().unwrap();
     let provider = app.ok("create_provider", provider("Echo", &fake.base_url(), Some(KEY)));
-    let agent = app.ok("create_agent", json!({"input": {"name": "Writer", "instructions": "Write files.", "provider_id": provider["id"]}}));
+    let agent = app.ok(
+        "create_agent",
+        json!({"input": {"name": "Writer", "instructions": "Write files.", "provider_id": provider["id"]}}),
+    );
     let ws = workspace.path().display().to_string();
-    let started = app.ok("start_run", json!({"input": {"agent_id": agent["id"], "workspace": ws, "task": "Write out.md"}}));
+    let started =
+        app.ok("start_run", json!({"input": {"agent_id": agent["id"], "workspace": ws, "task": "Write out.md"}}));
     let id = started["id"].as_str().unwrap().to_owned();
     wait_idle(&app, &rt, &id, 0);
     let events = app.ok("session_events", json!({"id": id, "after": 0, "limit": 1000}));
@@ -230,9 +265,15 @@ fn memory_through_ipc_versions_every_user_edit_and_never_overwrites_a_newer_one(
     let v1 = app.ok("write_memory_file", json!({"store": id, "write": {"path": "a.md", "content": "# A\nfirst\n"}}));
     assert_eq!((v1["op"].as_str(), v1["actor"].as_str()), (Some("create"), Some("user")));
     let file = app.ok("read_memory_file", json!({"store": id, "path": "a.md"}));
-    let v2 = app.ok("write_memory_file", json!({"store": id, "write": {"path": "a.md", "content": "# A\nsecond\n", "expected_sha256": file["sha256"]}}));
+    let v2 = app.ok(
+        "write_memory_file",
+        json!({"store": id, "write": {"path": "a.md", "content": "# A\nsecond\n", "expected_sha256": file["sha256"]}}),
+    );
     // Saving again from the same starting point: a conflict that says what happened, nothing lost.
-    let stale = app.err("write_memory_file", json!({"store": id, "write": {"path": "a.md", "content": "mine", "expected_sha256": file["sha256"]}}));
+    let stale = app.err(
+        "write_memory_file",
+        json!({"store": id, "write": {"path": "a.md", "content": "mine", "expected_sha256": file["sha256"]}}),
+    );
     assert_eq!((stale["code"].as_str(), stale["field"].as_str()), (Some("conflict"), Some("expected_sha256")));
     assert_eq!(app.ok("read_memory_file", json!({"store": id, "path": "a.md"}))["content"], "# A\nsecond\n");
 
@@ -245,7 +286,11 @@ fn memory_through_ipc_versions_every_user_edit_and_never_overwrites_a_newer_one(
     app.ok("revert_memory_version", json!({"id": v1["id"], "expected_sha256": current}));
     assert_eq!(app.ok("read_memory_file", json!({"store": id, "path": "a.md"}))["content"], "# A\nfirst\n");
     assert_eq!(app.ok("redact_memory_version", json!({"id": v2["id"]}))["redacted"], true);
-    assert_eq!(app.ok("memory_version", json!({"id": v2["id"]})).get("content"), None, "the content is gone, who and when stay");
+    assert_eq!(
+        app.ok("memory_version", json!({"id": v2["id"]})).get("content"),
+        None,
+        "the content is gone, who and when stay"
+    );
 
     let hits = app.ok("search_memory", json!({"store": id, "query": "first"}));
     assert_eq!(hits[0]["path"], "a.md");
@@ -271,7 +316,12 @@ fn memory_through_ipc_versions_every_user_edit_and_never_overwrites_a_newer_one(
     let conflicts = app.ok("memory_conflicts", json!({"store": id}));
     assert_eq!(conflicts[0]["path"], "a.md", "{conflicts}");
     let diff = app.ok("memory_conflict_diff", json!({"store": id, "path": "a.md"}));
-    let lines: Vec<(&str, &str)> = diff[0]["lines"].as_array().unwrap().iter().map(|l| (l["kind"].as_str().unwrap(), l["text"].as_str().unwrap())).collect();
+    let lines: Vec<(&str, &str)> = diff[0]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["kind"].as_str().unwrap(), l["text"].as_str().unwrap()))
+        .collect();
     assert!(lines.contains(&("removed", "from Reverie")) && lines.contains(&("added", "from my editor")), "{lines:?}");
     app.ok("resolve_memory_conflict", json!({"store": id, "path": "a.md", "keep_ours": false}));
     assert_eq!(app.ok("read_memory_file", json!({"store": id, "path": "a.md"}))["content"], "# A\nfrom my editor\n");
@@ -311,10 +361,18 @@ fn rubrics_through_ipc_check_live_version_every_save_and_import_and_export_markd
     // Every changed save is a version; diffs between versions.
     let created = app.ok("create_rubric", json!({"name": "Notes", "source": "# Notes\n- Has a title\n"}));
     let id = created["id"].as_str().unwrap().to_owned();
-    let saved = app.ok("save_rubric", json!({"id": id, "name": "Notes", "source": "# Notes\n- Has a title\n- Has a summary\n"}));
+    let saved = app
+        .ok("save_rubric", json!({"id": id, "name": "Notes", "source": "# Notes\n- Has a title\n- Has a summary\n"}));
     assert_eq!(saved["latest"]["version"], 2);
-    let same = app.ok("save_rubric", json!({"id": id, "name": "Release notes", "source": "# Notes\n- Has a title\n- Has a summary\n"}));
-    assert_eq!((same["latest"]["version"].as_u64(), same["name"].as_str()), (Some(2), Some("Release notes")), "a rename alone is no new version");
+    let same = app.ok(
+        "save_rubric",
+        json!({"id": id, "name": "Release notes", "source": "# Notes\n- Has a title\n- Has a summary\n"}),
+    );
+    assert_eq!(
+        (same["latest"]["version"].as_u64(), same["name"].as_str()),
+        (Some(2), Some("Release notes")),
+        "a rename alone is no new version"
+    );
     let versions = app.ok("rubric_versions", json!({"id": id}));
     assert_eq!(versions.as_array().unwrap().iter().map(|v| v["version"].as_u64().unwrap()).collect::<Vec<_>>(), [2, 1]);
     let diff = app.ok("rubric_diff", json!({"id": id, "from": 1, "to": 2})).to_string();
@@ -363,7 +421,9 @@ fn the_example_team_is_made_in_one_call_and_a_thread_that_is_not_running_cannot_
 fn a_dream_through_ipc_proposes_after_two_runs_and_applies_the_accepted_hunk() {
     use reverie_testkit::{Reply, Script};
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let extraction = |seq: u64, quote: &str| Reply::new().tool_use("submit_result", json!({"findings": [{"kind": "lesson", "text": "Use make test.", "evidence": [{"seq": seq, "quote": quote}]}]}));
+    let extraction = |seq: u64, quote: &str| {
+        Reply::new().tool_use("submit_result", json!({"findings": [{"kind": "lesson", "text": "Use make test.", "evidence": [{"seq": seq, "quote": quote}]}]}))
+    };
     let script = Script::new()
         .conversation("agent", [Reply::new().text("Ran make test."), Reply::new().text("Ran it again.")])
         .conversation(
@@ -379,25 +439,46 @@ fn a_dream_through_ipc_proposes_after_two_runs_and_applies_the_accepted_hunk() {
                 ),
             ],
         );
-    let fake = rt.block_on(FakeProvider::start_with_script(FakeProviderConfig { keys: vec![KEY.into()], models: vec!["fake-model".into()], open: false }, script)).unwrap();
+    let fake = rt
+        .block_on(FakeProvider::start_with_script(
+            FakeProviderConfig { keys: vec![KEY.into()], models: vec!["fake-model".into()], open: false },
+            script,
+        ))
+        .unwrap();
     let app = mock_app(UpdateSource::default());
     let workspace = tempfile::tempdir().unwrap();
     let provider = app.ok("create_provider", provider("Fake", &fake.base_url(), Some(KEY)));
     let store = app.ok("create_memory_store", json!({"input": {"name": "Notes"}}));
-    app.ok("write_memory_file", json!({"store": store["id"], "write": {"path": "testing.md", "content": "# Testing\n\nRun cargo test.\n"}}));
+    app.ok(
+        "write_memory_file",
+        json!({"store": store["id"], "write": {"path": "testing.md", "content": "# Testing\n\nRun cargo test.\n"}}),
+    );
     let agent = app.ok(
         "create_agent",
         json!({"input": {"name": "Tester", "instructions": "[[script:agent]]", "provider_id": provider["id"], "memory": [{"store_id": store["id"], "access": "read_write"}]}}),
     );
-    assert_eq!(app.err("start_dream", json!({"input": {"store_id": store["id"]}}))["field"], "sessions", "nothing to dream about yet");
+    assert_eq!(
+        app.err("start_dream", json!({"input": {"store_id": store["id"]}}))["field"],
+        "sessions",
+        "nothing to dream about yet"
+    );
     for task in ["Run the tests", "Run them again"] {
         let run = app.ok("start_run", json!({"input": {"agent_id": agent["id"], "workspace": workspace.path().display().to_string(), "task": task}}));
         wait_idle(&app, &rt, run["id"].as_str().unwrap(), 0);
     }
     assert_eq!(app.ok("new_dream_sessions", json!({"store_id": store["id"]})).as_array().unwrap().len(), 2);
-    let settings = app.ok("set_dream_settings", json!({"store_id": store["id"], "settings": {"mode": "review", "after_sessions": 5}}));
+    let settings = app.ok(
+        "set_dream_settings",
+        json!({"store_id": store["id"], "settings": {"mode": "review", "after_sessions": 5}}),
+    );
     assert_eq!(settings["after_sessions"], 5);
-    assert_eq!(app.err("set_dream_settings", json!({"store_id": store["id"], "settings": {"mode": "review", "daily_at": "7pm"}}))["field"], "daily_at");
+    assert_eq!(
+        app.err(
+            "set_dream_settings",
+            json!({"store_id": store["id"], "settings": {"mode": "review", "daily_at": "7pm"}})
+        )["field"],
+        "daily_at"
+    );
 
     let dream = app.ok("start_dream", json!({"input": {"store_id": store["id"], "instructions": "[[script:dream]]"}}));
     let id = dream["id"].as_str().unwrap().to_owned();
@@ -408,7 +489,10 @@ fn a_dream_through_ipc_proposes_after_two_runs_and_applies_the_accepted_hunk() {
         let dream_id = reverie_protocol::DreamId(id.clone());
         rt.block_on(async {
             tokio::time::timeout(std::time::Duration::from_secs(30), async {
-                while !matches!(dreams.get(&dream_id).unwrap().status, reverie_protocol::DreamStatus::Completed | reverie_protocol::DreamStatus::Failed) {
+                while !matches!(
+                    dreams.get(&dream_id).unwrap().status,
+                    reverie_protocol::DreamStatus::Completed | reverie_protocol::DreamStatus::Failed
+                ) {
                     let _ = updates.recv().await;
                 }
             })
@@ -417,11 +501,23 @@ fn a_dream_through_ipc_proposes_after_two_runs_and_applies_the_accepted_hunk() {
         });
     }
     let listed = app.ok("list_dreams", json!({"store_id": store["id"]}));
-    assert_eq!((listed[0]["status"].as_str(), listed[0]["proposal"].as_str(), listed[0]["processed"].as_u64()), (Some("completed"), Some("ready"), Some(2)), "{listed}");
+    assert_eq!(
+        (listed[0]["status"].as_str(), listed[0]["proposal"].as_str(), listed[0]["processed"].as_u64()),
+        (Some("completed"), Some("ready"), Some(2)),
+        "{listed}"
+    );
     let proposal = app.ok("dream_proposal", json!({"id": id}));
-    let hunks: Vec<String> = proposal["files"][0]["hunks"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_owned()).collect();
+    let hunks: Vec<String> = proposal["files"][0]["hunks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(hunks, ["0.0"]);
-    assert_eq!(app.err("decide_hunks", json!({"id": id, "hunks": ["9.9"], "decision": "accepted", "edited": null}))["code"], "not_found");
+    assert_eq!(
+        app.err("decide_hunks", json!({"id": id, "hunks": ["9.9"], "decision": "accepted", "edited": null}))["code"],
+        "not_found"
+    );
     app.ok("decide_hunks", json!({"id": id, "hunks": ["0.0"], "decision": "accepted", "edited": null}));
     let (applied, report) = {
         let reply = app.ok("apply_proposal", json!({"id": id}));
@@ -434,7 +530,10 @@ fn a_dream_through_ipc_proposes_after_two_runs_and_applies_the_accepted_hunk() {
     assert_eq!(history[0]["actor"], format!("dream:{id}"));
     let reverted = app.ok("revert_proposal", json!({"id": id}));
     assert_eq!(reverted[0]["status"], "reverted");
-    assert_eq!(app.ok("read_memory_file", json!({"store": store["id"], "path": "testing.md"}))["content"], "# Testing\n\nRun cargo test.\n");
+    assert_eq!(
+        app.ok("read_memory_file", json!({"store": store["id"], "path": "testing.md"}))["content"],
+        "# Testing\n\nRun cargo test.\n"
+    );
 }
 
 #[test]
@@ -442,9 +541,14 @@ fn closing_with_a_run_in_progress_asks_first_and_quitting_records_the_quit() {
     use reverie_testkit::{Fault, Reply, Script};
     use tauri::Manager;
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let script = Script::from_replies([Reply::new().text("Thinking").fault(Fault::Stall { after_events: 2, max_secs: Some(60) })]);
+    let script = Script::from_replies([Reply::new()
+        .text("Thinking")
+        .fault(Fault::Stall { after_events: 2, max_secs: Some(60) })]);
     let fake = rt
-        .block_on(FakeProvider::start_with_script(FakeProviderConfig { keys: vec![KEY.into()], models: vec!["fake-model".into()], open: false }, script))
+        .block_on(FakeProvider::start_with_script(
+            FakeProviderConfig { keys: vec![KEY.into()], models: vec!["fake-model".into()], open: false },
+            script,
+        ))
         .unwrap();
     let app = mock_app(UpdateSource::default());
     let workspace = tempfile::tempdir().unwrap();
@@ -453,7 +557,8 @@ fn closing_with_a_run_in_progress_asks_first_and_quitting_records_the_quit() {
     let provider = app.ok("create_provider", provider("Fake", &fake.base_url(), Some(KEY)));
     let agent = app.ok("create_agent", json!({"input": {"name": "Thinker", "provider_id": provider["id"]}}));
     let ws = workspace.path().display().to_string();
-    let started = app.ok("start_run", json!({"input": {"agent_id": agent["id"], "workspace": ws, "task": "Think hard"}}));
+    let started =
+        app.ok("start_run", json!({"input": {"agent_id": agent["id"], "workspace": ws, "task": "Think hard"}}));
     let id = started["id"].as_str().unwrap().to_owned();
     rt.block_on(fake.wait_for_open_streams(1));
 

@@ -25,13 +25,16 @@ pub fn mock_app(update_source: UpdateSource) -> MockApp {
 }
 
 pub fn mock_app_in(data_dir: tempfile::TempDir, update_source: UpdateSource) -> MockApp {
-    let state = AppState::open_with(Paths::in_dir(data_dir.path().to_owned()), Arc::new(Secrets::memory_only()), update_source).expect("the app state opens");
+    let state =
+        AppState::open_with(Paths::in_dir(data_dir.path().to_owned()), Arc::new(Secrets::memory_only()), update_source)
+            .expect("the app state opens");
     let app = reverie_lib::with_commands(mock_builder())
         .plugin(tauri_plugin_updater::Builder::new().build())
         .build(tauri::generate_context!(test = true))
         .expect("the mock app builds");
     app.manage(state);
-    let window = WebviewWindowBuilder::new(&app, "main", WebviewUrl::default()).build().expect("the main window builds");
+    let window =
+        WebviewWindowBuilder::new(&app, "main", WebviewUrl::default()).build().expect("the main window builds");
     MockApp { _app: app, window, data_dir, replies: Default::default() }
 }
 
@@ -47,7 +50,8 @@ impl MockApp {
             headers: Default::default(),
             invoke_key: INVOKE_KEY.to_string(),
         };
-        let reply = get_ipc_response(&self.window, request).map(|body| body.deserialize::<Value>().expect("a JSON reply"));
+        let reply =
+            get_ipc_response(&self.window, request).map(|body| body.deserialize::<Value>().expect("a JSON reply"));
         let text = match &reply {
             Ok(v) | Err(v) => v.to_string(),
         };

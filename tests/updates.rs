@@ -39,7 +39,10 @@ fn latest(addr: SocketAddr, signature: &str) -> serde_json::Value {
 }
 
 fn source(addr: SocketAddr, pubkey: &str) -> UpdateSource {
-    UpdateSource { endpoints: Some(vec![format!("http://{addr}/latest.json").parse().unwrap()]), pubkey: Some(pubkey.into()) }
+    UpdateSource {
+        endpoints: Some(vec![format!("http://{addr}/latest.json").parse().unwrap()]),
+        pubkey: Some(pubkey.into()),
+    }
 }
 
 #[test]

@@ -38,10 +38,23 @@ pub fn start_scheduler<R: Runtime>(app: &AppHandle<R>) {
                 }
             };
             for (store_id, mode) in due {
-                let input = DreamInput { store_id: store_id.clone(), sessions: vec![], instructions: String::new(), provider_id: None, model: None, mode: Some(mode) };
+                let input = DreamInput {
+                    store_id: store_id.clone(),
+                    sessions: vec![],
+                    instructions: String::new(),
+                    provider_id: None,
+                    model: None,
+                    mode: Some(mode),
+                };
                 match dreams.start(input).await {
-                    Ok(started) => tracing::info!(dream_id = started.dream.id.as_str(), store_id = store_id.as_str(), "scheduled dream started"),
-                    Err(e) => tracing::warn!(error = %e, store_id = store_id.as_str(), "a scheduled dream could not start"),
+                    Ok(started) => tracing::info!(
+                        dream_id = started.dream.id.as_str(),
+                        store_id = store_id.as_str(),
+                        "scheduled dream started"
+                    ),
+                    Err(e) => {
+                        tracing::warn!(error = %e, store_id = store_id.as_str(), "a scheduled dream could not start")
+                    }
                 }
             }
         }
@@ -77,11 +90,15 @@ pub fn tray<R: Runtime>(app: &AppHandle<R>) -> Option<tauri::tray::TrayIcon<R>> 
         let show = MenuItem::with_id(app, "show", "Show Reverie", true, None::<&str>)?;
         let quit = MenuItem::with_id(app, "quit", "Quit Reverie", true, None::<&str>)?;
         let menu = Menu::with_items(app, &[&show, &quit])?;
-        let mut builder = TrayIconBuilder::with_id("reverie").tooltip("Reverie").menu(&menu).on_menu_event(|app, event| match event.id.as_ref() {
-            "show" => show_window(app),
-            "quit" => app.exit(0),
-            _ => {}
-        });
+        let mut builder =
+            TrayIconBuilder::with_id("reverie").tooltip("Reverie").menu(&menu).on_menu_event(|app, event| match event
+                .id
+                .as_ref()
+            {
+                "show" => show_window(app),
+                "quit" => app.exit(0),
+                _ => {}
+            });
         if let Some(icon) = app.default_window_icon() {
             builder = builder.icon(icon.clone());
         }

@@ -19,7 +19,10 @@ pub struct LogGuard(#[allow(dead_code)] Option<WorkerGuard>);
 
 /// Installs the global subscriber. `RUST_LOG` overrides the default filter.
 pub fn init(log_dir: &Path) -> LogGuard {
-    let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,reverie=debug,reverie_engine=debug,reverie_llm=debug"));
+    let filter = || {
+        EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| EnvFilter::new("info,reverie=debug,reverie_engine=debug,reverie_llm=debug"))
+    };
     // The appender prunes old files by listing the folder: it must exist first.
     if let Err(e) = std::fs::create_dir_all(log_dir) {
         eprintln!("Reverie can't create its log folder {}: {e}", log_dir.display());

@@ -79,8 +79,14 @@ impl AppState {
             mirror_writes: true,
             on_failure: OnFailure::Degrade,
         })?;
-        let (providers, agents, memory, rubrics, dreams, runs) =
-            (core.providers.clone(), core.agents.clone(), core.memory.clone(), core.rubrics.clone(), core.dreams.clone(), core.runs.clone());
+        let (providers, agents, memory, rubrics, dreams, runs) = (
+            core.providers.clone(),
+            core.agents.clone(),
+            core.memory.clone(),
+            core.rubrics.clone(),
+            core.dreams.clone(),
+            core.runs.clone(),
+        );
         // The commands defined once in `reverie-api` run over the same services.
         let api = Arc::new(reverie_api::Context { core, mirror: mirror.clone(), status: None });
         Ok(Self {
@@ -118,7 +124,9 @@ impl AppState {
         std::thread::spawn(move || secrets.backend());
         match self.mirror.watch() {
             Ok(watch) => *self.mirror_watch.lock().unwrap_or_else(|p| p.into_inner()) = Some(watch),
-            Err(e) => tracing::warn!(error = %e, "the memory folder is not watched; external edits are imported at the next start"),
+            Err(e) => {
+                tracing::warn!(error = %e, "the memory folder is not watched; external edits are imported at the next start")
+            }
         }
         let mirror = self.mirror.clone();
         std::thread::spawn(move || {

@@ -103,7 +103,10 @@ impl Updates {
             return Err(AppError::new(ErrorCode::NotFound, "No update is ready. Check for updates first."));
         };
         ready.update.install(&ready.bytes).map_err(|e| {
-            AppError::new(ErrorCode::Internal, format!("Installing Reverie {} failed ({e}). Nothing was changed.", ready.update.version))
+            AppError::new(
+                ErrorCode::Internal,
+                format!("Installing Reverie {} failed ({e}). Nothing was changed.", ready.update.version),
+            )
         })
     }
 

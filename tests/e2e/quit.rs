@@ -12,7 +12,10 @@ use reverie_testkit::{Fault, Reply, Script};
 use serde_json::json;
 use x11_dl::xlib;
 
-use super::{fake_with, invoke, launch, launch_in, screenshot, testid, wait_css, wait_xpath, App, KEY, ONE_APP, SCENARIO_LIMIT, WAIT};
+use super::{
+    fake_with, invoke, launch, launch_in, screenshot, testid, wait_css, wait_xpath, App, KEY, ONE_APP, SCENARIO_LIMIT,
+    WAIT,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a display, a D-Bus session and tauri-driver: run through `make test`"]
@@ -23,7 +26,9 @@ async fn closing_the_window_mid_run_asks_and_stop_and_quit_records_the_quit() {
 
 async fn quit_scenario() {
     // The model starts answering, then holds the stream open: the run keeps working.
-    let script = Script::from_replies([Reply::new().text_chunks("Reading the notes first, then", 3).fault(Fault::Stall { after_events: 4, max_secs: Some(120) })]);
+    let script = Script::from_replies([Reply::new()
+        .text_chunks("Reading the notes first, then", 3)
+        .fault(Fault::Stall { after_events: 4, max_secs: Some(120) })]);
     let fake = fake_with(script).await;
     let workspace = tempfile::tempdir().unwrap();
     let App { c, driver, data, _config: config } = launch().await;
@@ -32,7 +37,12 @@ async fn quit_scenario() {
     let agent = invoke(&c, "create_agent", json!({"input": {"name": "Slow thinker", "instructions": "You think before you act.", "provider_id": provider["id"]}})).await;
     assert!(agent.get("rejected").is_none(), "{agent}");
     let ws = workspace.path().display().to_string();
-    let started = invoke(&c, "start_run", json!({"input": {"agent_id": agent["id"], "workspace": ws, "task": "Summarize notes.md."}})).await;
+    let started = invoke(
+        &c,
+        "start_run",
+        json!({"input": {"agent_id": agent["id"], "workspace": ws, "task": "Summarize notes.md."}}),
+    )
+    .await;
     let id = started["id"].as_str().unwrap_or_else(|| panic!("{started}")).to_owned();
     tokio::time::timeout(WAIT, fake.wait_for_open_streams(1)).await.expect("the run is streaming");
     wait_css(&c, &testid("nav-runs")).await.click().await.unwrap();
@@ -49,7 +59,9 @@ async fn quit_scenario() {
     screenshot(&c, "app-close-asks.png").await;
     // Focus is on the safe choice; Escape, pressed there, cancels.
     wait_css(&c, &format!("{}:focus", testid("close-background"))).await;
-    let escape = KeyActions::new("keyboard".into()).then(KeyAction::Down { value: '\u{E00C}' }).then(KeyAction::Up { value: '\u{E00C}' });
+    let escape = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: '\u{E00C}' })
+        .then(KeyAction::Up { value: '\u{E00C}' });
     c.perform_actions(escape).await.unwrap();
     wait_css(&c, "[data-testid='close-dialog']:not([open])").await;
     wait_css(&c, "[data-testid='session-view'][data-status='running']").await;
@@ -62,7 +74,10 @@ async fn quit_scenario() {
     wait_css(&c, &testid("close-background")).await;
     // Pressed from the page: WebKitWebDriver's own click waits for the window to paint again,
     // which a hidden window never does.
-    let pressed = c.execute("document.querySelector(\"[data-testid='close-background']\").click(); return true;", vec![]).await.unwrap();
+    let pressed = c
+        .execute("document.querySelector(\"[data-testid='close-background']\").click(); return true;", vec![])
+        .await
+        .unwrap();
     assert_eq!(pressed, json!(true));
     tokio::time::timeout(WAIT, window_shown("Reverie", false)).await.expect("the window was hidden");
     assert_eq!(fake.open_streams(), 1, "the run goes on in the background");
@@ -93,7 +108,11 @@ async fn quit_scenario() {
     wait_xpath(&c, "//*[@data-testid='idle-reason' and contains(., 'Stopped when Reverie quit')]").await;
     screenshot(&c, "app-run-stopped-at-quit.png").await;
     let summary = invoke(&c, "get_session", json!({"id": id})).await;
-    assert_eq!((summary["status"].as_str(), summary["stop_reason"].as_str()), (Some("idle"), Some("app_quit")), "{summary}");
+    assert_eq!(
+        (summary["status"].as_str(), summary["stop_reason"].as_str()),
+        (Some("idle"), Some("app_quit")),
+        "{summary}"
+    );
     let events = invoke(&c, "session_events", json!({"id": id, "after": 0, "limit": 100})).await;
     let last = events.as_array().and_then(|e| e.last()).cloned().unwrap_or_default();
     assert_eq!(last["payload"], json!({"type": "session.status_idle", "reason": "app_quit"}));
@@ -122,7 +141,8 @@ async fn launch_again(data: &std::path::Path, config: &std::path::Path) {
         .kill_on_drop(true)
         .spawn()
         .expect("the app starts");
-    let exited = tokio::time::timeout(WAIT, second.wait()).await.expect("the second launch handed over to the first and exited");
+    let exited =
+        tokio::time::timeout(WAIT, second.wait()).await.expect("the second launch handed over to the first and exited");
     assert!(exited.unwrap().success());
 }
 
@@ -130,7 +150,9 @@ async fn launch_again(data: &std::path::Path, config: &std::path::Path) {
 async fn wait_exited(data: &std::path::Path) {
     loop {
         let owners: Vec<String> = std::fs::read_dir(data.join("owners"))
-            .map(|dir| dir.flatten().filter_map(|e| e.file_name().to_str()?.strip_suffix(".lock").map(str::to_owned)).collect())
+            .map(|dir| {
+                dir.flatten().filter_map(|e| e.file_name().to_str()?.strip_suffix(".lock").map(str::to_owned)).collect()
+            })
             .unwrap_or_default();
         if owners.iter().all(|owner| !reverie_engine::session::owner::is_alive(data, owner)) {
             return;
@@ -149,7 +171,8 @@ fn close_window(title: &str) {
         with_display(|x, display| {
             let protocols = (x.XInternAtom)(display, c"WM_PROTOCOLS".as_ptr(), xlib::False);
             let delete = (x.XInternAtom)(display, c"WM_DELETE_WINDOW".as_ptr(), xlib::False);
-            let window = top_level(x, display, title, Some(delete)).unwrap_or_else(|| panic!("no window titled {title:?} takes WM_DELETE_WINDOW"));
+            let window = top_level(x, display, title, Some(delete))
+                .unwrap_or_else(|| panic!("no window titled {title:?} takes WM_DELETE_WINDOW"));
             let mut event: xlib::XEvent = std::mem::zeroed();
             let mut message = xlib::XClientMessageEvent {
                 type_: xlib::ClientMessage,
@@ -181,7 +204,12 @@ unsafe fn with_display<T>(f: impl FnOnce(&xlib::Xlib, *mut xlib::Display) -> T) 
 }
 
 /// The viewable top-level window named `title` (that takes `delete`, `WM_DELETE_WINDOW`, if given).
-unsafe fn top_level(x: &xlib::Xlib, display: *mut xlib::Display, title: &str, delete: Option<xlib::Atom>) -> Option<xlib::Window> {
+unsafe fn top_level(
+    x: &xlib::Xlib,
+    display: *mut xlib::Display,
+    title: &str,
+    delete: Option<xlib::Atom>,
+) -> Option<xlib::Window> {
     let root = (x.XDefaultRootWindow)(display);
     let (mut root_out, mut parent, mut children, mut count) = (0, 0, std::ptr::null_mut(), 0);
     if (x.XQueryTree)(display, root, &mut root_out, &mut parent, &mut children, &mut count) == 0 || children.is_null() {

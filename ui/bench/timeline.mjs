@@ -15,7 +15,8 @@ const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const ms = (n) => (n < 0.1 ? n.toFixed(4) : n < 10 ? n.toFixed(3) : n.toFixed(1));
 const row = (label, f, note = "") =>
   console.log(`  ${label.padEnd(46)} ${ms(f.median).padStart(9)} ${ms(f.p99).padStart(9)}${note ? `   ${note}` : ""}`);
-const head = () => console.log(`  ${"".padEnd(46)} ${"median".padStart(9)} ${"p99".padStart(9)}   (ms, ${RUNS} runs after 5 warm-up)`);
+const head = () =>
+  console.log(`  ${"".padEnd(46)} ${"median".padStart(9)} ${"p99".padStart(9)}   (ms, ${RUNS} runs after 5 warm-up)`);
 
 const { module: bench } = await runnerImport(`${UI_ROOT}${MODULE.slice(1)}`, { root: UI_ROOT, logLevel: "warn" });
 const s = bench.describeSession();
@@ -26,22 +27,40 @@ console.log(
 );
 console.log(`Machine: ${os.cpus()[0]?.model ?? "unknown CPU"} × ${os.cpus().length}, ${os.platform()}.`);
 
-console.log(`\nNode ${process.version}: no canvas here, so (c) draws into a 2D context that counts calls and paints nothing.`);
+console.log(
+  `\nNode ${process.version}: no canvas here, so (c) draws into a 2D context that counts calls and paints nothing.`,
+);
 head();
 const node = bench.nodeBench(RUNS);
 row("(a) layout from scratch, 10,000 events", node.fromScratch);
 row("(b) one more event, applied incrementally", node.oneMore);
-row("(c) draw, whole session (counting context)", node.drawWhole, `${node.callsWhole.calls.toLocaleString("en-US")} calls, ${node.callsWhole.rects.toLocaleString("en-US")} rects`);
-row("(c) draw, 10 s zoomed in (counting context)", node.drawZoomed, `${node.callsZoomed.calls.toLocaleString("en-US")} calls, ${node.callsZoomed.rects.toLocaleString("en-US")} rects`);
+row(
+  "(c) draw, whole session (counting context)",
+  node.drawWhole,
+  `${node.callsWhole.calls.toLocaleString("en-US")} calls, ${node.callsWhole.rects.toLocaleString("en-US")} rects`,
+);
+row(
+  "(c) draw, 10 s zoomed in (counting context)",
+  node.drawZoomed,
+  `${node.callsZoomed.calls.toLocaleString("en-US")} calls, ${node.callsZoomed.rects.toLocaleString("en-US")} rects`,
+);
 
 if (!existsSync(CHROMIUM)) {
   console.log(`\nChromium not found at ${CHROMIUM} (set CHROMIUM=…): no real-canvas figures.`);
   process.exit(0);
 }
 const { chromium } = await import("playwright-core");
-const server = await createServer({ root: UI_ROOT, mode: "mock", logLevel: "warn", server: { host: "127.0.0.1", port: 5197, strictPort: true } });
+const server = await createServer({
+  root: UI_ROOT,
+  mode: "mock",
+  logLevel: "warn",
+  server: { host: "127.0.0.1", port: 5197, strictPort: true },
+});
 await server.listen();
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  args: ["--headless", "--no-sandbox", "--disable-gpu"],
+});
 try {
   const page = await (await browser.newContext({ deviceScaleFactor: 2 })).newPage();
   await page.goto("http://127.0.0.1:5197/");

@@ -66,7 +66,9 @@ function start(bin, args, match) {
       if (found) resolve(found);
     });
     child.on("error", reject);
-    child.on("exit", (code) => reject(new Error(`${path.basename(bin)} exited (${code}) before it was ready: ${stderr}`)));
+    child.on("exit", (code) =>
+      reject(new Error(`${path.basename(bin)} exited (${code}) before it was ready: ${stderr}`)),
+    );
   });
 }
 
@@ -88,40 +90,54 @@ async function stopChildren() {
   );
 }
 
-before(async () => {
-  for (const bin of [DEVSERVER_BIN, FAKE_BIN]) {
-    assert.ok(
-      existsSync(bin),
-      `${bin} is missing: build it with \`cargo build -p reverie-api --bin reverie-devserver -p reverie-testkit --bin fake-provider\` (make test does).`,
+before(
+  async () => {
+    for (const bin of [DEVSERVER_BIN, FAKE_BIN]) {
+      assert.ok(
+        existsSync(bin),
+        `${bin} is missing: build it with \`cargo build -p reverie-api --bin reverie-devserver -p reverie-testkit --bin fake-provider\` (make test does).`,
+      );
+    }
+    await mkdir(ARTIFACTS, { recursive: true });
+    temp = await mkdtemp(path.join(os.tmpdir(), "reverie-engine-e2e-"));
+    await mkdir(path.join(temp, "data"));
+    await mkdir(path.join(temp, "workspace"));
+    await writeFile(path.join(temp, "script.json"), JSON.stringify(SCRIPT));
+
+    openaiBase = await start(
+      FAKE_BIN,
+      ["--script", path.join(temp, "script.json"), "--open"],
+      (line) => line.match(/OpenAI base URL:\s+(\S+)/)?.[1],
     );
-  }
-  await mkdir(ARTIFACTS, { recursive: true });
-  temp = await mkdtemp(path.join(os.tmpdir(), "reverie-engine-e2e-"));
-  await mkdir(path.join(temp, "data"));
-  await mkdir(path.join(temp, "workspace"));
-  await writeFile(path.join(temp, "script.json"), JSON.stringify(SCRIPT));
+    devserver = await start(DEVSERVER_BIN, [path.join(temp, "data")], (line) => {
+      const url = line.match(/^(http:\/\/127\.0\.0\.1:\d+)\/\?token=([0-9a-f]+)$/);
+      return url ? { base: url[1], token: url[2] } : undefined;
+    });
 
-  openaiBase = await start(FAKE_BIN, ["--script", path.join(temp, "script.json"), "--open"], (line) =>
-    line.match(/OpenAI base URL:\s+(\S+)/)?.[1],
-  );
-  devserver = await start(DEVSERVER_BIN, [path.join(temp, "data")], (line) => {
-    const url = line.match(/^(http:\/\/127\.0\.0\.1:\d+)\/\?token=([0-9a-f]+)$/);
-    return url ? { base: url[1], token: url[2] } : undefined;
-  });
-
-  vite = await createServer({
-    root: UI_ROOT,
-    mode: "development",
-    logLevel: "warn",
-    server: { host: HOST, port: PORT, strictPort: true },
-  });
-  await vite.listen();
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  // A child that never prints its address fails here instead of hanging the run.
-}, { timeout: 60_000 });
+    vite = await createServer({
+      root: UI_ROOT,
+      mode: "development",
+      logLevel: "warn",
+      server: { host: HOST, port: PORT, strictPort: true },
+    });
+    await vite.listen();
+    browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    // A child that never prints its address fails here instead of hanging the run.
+  },
+  { timeout: 60_000 },
+);
 
 after(async () => {
   await browser?.close().catch(() => {});
@@ -150,7 +166,8 @@ test("the real engine: a provider on the fake, an agent, a run that writes a fil
   const page = await context.newPage();
   const problems = [];
   page.on("console", (message) => {
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) problems.push(`console: ${message.text()}`);
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource"))
+      problems.push(`console: ${message.text()}`);
   });
   page.on("response", (response) => {
     if (response.status() >= 400 && new URL(response.url()).pathname !== "/favicon.ico") {

@@ -259,105 +259,114 @@ async function useScheme(page, scheme) {
   await page.waitForFunction((s) => document.documentElement.dataset.theme === s, scheme);
 }
 
-test("agents and runs: create an agent, start a run, approve the command, see it finish", { timeout: 90_000 }, async (t) => {
-  const page = await openPage(t, "?providers=demo");
-  const byId = (id) => page.getByTestId(id);
+test(
+  "agents and runs: create an agent, start a run, approve the command, see it finish",
+  { timeout: 90_000 },
+  async (t) => {
+    const page = await openPage(t, "?providers=demo");
+    const byId = (id) => page.getByTestId(id);
 
-  // Home leads on to creating an agent.
-  await byId("create-agent-button").click();
-  const form = byId("agent-form");
-  await form.waitFor();
-  assert.equal(await byId("nav-agents").getAttribute("aria-current"), "page");
-  await byId("agent-name").fill("Maintainer");
-  await byId("agent-description").fill("Keeps the notes app tidy");
-  await byId("agent-instructions").fill("Read before you change anything. Keep changes small and run the tests.");
-  assert.equal(await byId("agent-model").getAttribute("placeholder"), "claude-sonnet-4-5");
-  await byId("perm-edit_file-ask").click();
-  assert.equal(await byId("perm-edit_file-ask").getAttribute("aria-pressed"), "true");
-  assert.equal(await byId("perm-run_command-ask").getAttribute("aria-pressed"), "true");
-  await screenshot(page, "browser-agent-form-light.png");
-  await byId("agent-save").click();
-  const row = page.locator('[data-testid="agent-row"][data-agent-name="Maintainer"]');
-  await row.waitFor();
-  assert.match(await row.innerText(), /Anthropic · claude-sonnet-4-5/);
-  assert.match(await row.getByTestId("agent-tools").innerText(), /edit_file\s+ask/);
-  await screenshot(page, "browser-agents-light.png");
-  await useScheme(page, "dark");
-  await screenshot(page, "browser-agents-dark.png");
-  await useScheme(page, "light");
+    // Home leads on to creating an agent.
+    await byId("create-agent-button").click();
+    const form = byId("agent-form");
+    await form.waitFor();
+    assert.equal(await byId("nav-agents").getAttribute("aria-current"), "page");
+    await byId("agent-name").fill("Maintainer");
+    await byId("agent-description").fill("Keeps the notes app tidy");
+    await byId("agent-instructions").fill("Read before you change anything. Keep changes small and run the tests.");
+    assert.equal(await byId("agent-model").getAttribute("placeholder"), "claude-sonnet-4-5");
+    await byId("perm-edit_file-ask").click();
+    assert.equal(await byId("perm-edit_file-ask").getAttribute("aria-pressed"), "true");
+    assert.equal(await byId("perm-run_command-ask").getAttribute("aria-pressed"), "true");
+    await screenshot(page, "browser-agent-form-light.png");
+    await byId("agent-save").click();
+    const row = page.locator('[data-testid="agent-row"][data-agent-name="Maintainer"]');
+    await row.waitFor();
+    assert.match(await row.innerText(), /Anthropic · claude-sonnet-4-5/);
+    assert.match(await row.getByTestId("agent-tools").innerText(), /edit_file\s+ask/);
+    await screenshot(page, "browser-agents-light.png");
+    await useScheme(page, "dark");
+    await screenshot(page, "browser-agents-dark.png");
+    await useScheme(page, "light");
 
-  // Runs: empty, then a new run whose folder does not exist.
-  await byId("nav-runs").click();
-  await byId("runs-empty").waitFor();
-  await byId("new-run").click();
-  await byId("run-form").waitFor();
-  assert.equal(await byId("run-agent").locator("option:checked").innerText(), "Maintainer");
-  await byId("run-workspace").fill("/home/you/missing-project");
-  await byId("run-task").fill("Find out why the last note is lost on exit, fix it and run the tests.");
-  await byId("run-start").click();
-  await byId("field-error-workspace").waitFor();
-  assert.equal(
-    await byId("field-error-workspace").innerText(),
-    "The folder /home/you/missing-project does not exist. Choose an existing folder.",
-  );
-  await screenshot(page, "browser-new-run-error-light.png");
-  await useScheme(page, "dark");
-  await screenshot(page, "browser-new-run-error-dark.png");
-  await useScheme(page, "light");
+    // Runs: empty, then a new run whose folder does not exist.
+    await byId("nav-runs").click();
+    await byId("runs-empty").waitFor();
+    await byId("new-run").click();
+    await byId("run-form").waitFor();
+    assert.equal(await byId("run-agent").locator("option:checked").innerText(), "Maintainer");
+    await byId("run-workspace").fill("/home/you/missing-project");
+    await byId("run-task").fill("Find out why the last note is lost on exit, fix it and run the tests.");
+    await byId("run-start").click();
+    await byId("field-error-workspace").waitFor();
+    assert.equal(
+      await byId("field-error-workspace").innerText(),
+      "The folder /home/you/missing-project does not exist. Choose an existing folder.",
+    );
+    await screenshot(page, "browser-new-run-error-light.png");
+    await useScheme(page, "dark");
+    await screenshot(page, "browser-new-run-error-dark.png");
+    await useScheme(page, "light");
 
-  // "Browse…" picks a folder; Start opens the live session.
-  await byId("run-browse").click();
-  await page.waitForFunction(
-    () => document.querySelector('[data-testid="run-workspace"]')?.value === "/home/you/projects/notes",
-  );
-  await byId("run-start").click();
-  const view = byId("session-view");
-  await view.waitFor();
-  assert.equal(await view.getAttribute("data-status"), "running");
-  assert.equal(await byId("message-user").innerText(), "Find out why the last note is lost on exit, fix it and run the tests.");
-  await page.locator('[data-testid="message-agent"][data-streaming="true"]').first().waitFor();
+    // "Browse…" picks a folder; Start opens the live session.
+    await byId("run-browse").click();
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="run-workspace"]')?.value === "/home/you/projects/notes",
+    );
+    await byId("run-start").click();
+    const view = byId("session-view");
+    await view.waitFor();
+    assert.equal(await view.getAttribute("data-status"), "running");
+    assert.equal(
+      await byId("message-user").innerText(),
+      "Find out why the last note is lost on exit, fix it and run the tests.",
+    );
+    await page.locator('[data-testid="message-agent"][data-streaming="true"]').first().waitFor();
 
-  // The command waits for approval.
-  const approval = byId("approval");
-  await approval.waitFor();
-  assert.match(await approval.innerText(), /npm test/);
-  assert.match(await approval.innerText(), /\/home\/you\/projects\/notes/);
-  assert.equal(await page.locator('[data-testid="tool-call"][data-tool-name="run_command"]').getAttribute("data-state"), "waiting");
-  await screenshot(page, "browser-session-live-light.png");
-  await useScheme(page, "dark");
-  await screenshot(page, "browser-session-live-dark.png");
-  await useScheme(page, "light");
+    // The command waits for approval.
+    const approval = byId("approval");
+    await approval.waitFor();
+    assert.match(await approval.innerText(), /npm test/);
+    assert.match(await approval.innerText(), /\/home\/you\/projects\/notes/);
+    assert.equal(
+      await page.locator('[data-testid="tool-call"][data-tool-name="run_command"]').getAttribute("data-state"),
+      "waiting",
+    );
+    await screenshot(page, "browser-session-live-light.png");
+    await useScheme(page, "dark");
+    await screenshot(page, "browser-session-live-dark.png");
+    await useScheme(page, "light");
 
-  await byId("approve").click();
-  await byId("idle-reason").filter({ hasText: "Finished" }).waitFor();
-  await page.waitForFunction(() => document.querySelector('[data-testid="session-view"]')?.dataset.status === "idle");
-  assert.equal(await approval.getByTestId("approval-answer").innerText(), "Approved");
-  assert.deepEqual(await page.locator('[data-testid="tool-call"]').evaluateAll((calls) => calls.map((c) => c.dataset.state)), [
-    "ok",
-    "ok",
-    "ok",
-  ]);
-  assert.match(await byId("session-cost").innerText(), /^\$0\.\d{4}$/);
-  assert.match(await byId("session-usage").innerText(), /in[\s\S]*out[\s\S]*cache read[\s\S]*cache write/);
-  assert.equal(await page.locator('[data-testid="message-agent"][data-streaming="true"]').count(), 0);
+    await byId("approve").click();
+    await byId("idle-reason").filter({ hasText: "Finished" }).waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid="session-view"]')?.dataset.status === "idle");
+    assert.equal(await approval.getByTestId("approval-answer").innerText(), "Approved");
+    assert.deepEqual(
+      await page.locator('[data-testid="tool-call"]').evaluateAll((calls) => calls.map((c) => c.dataset.state)),
+      ["ok", "ok", "ok"],
+    );
+    assert.match(await byId("session-cost").innerText(), /^\$0\.\d{4}$/);
+    assert.match(await byId("session-usage").innerText(), /in[\s\S]*out[\s\S]*cache read[\s\S]*cache write/);
+    assert.equal(await page.locator('[data-testid="message-agent"][data-streaming="true"]').count(), 0);
 
-  // A tool call opens to show its input and output.
-  const read = page.locator('[data-testid="tool-call"][data-tool-name="read_file"]');
-  await read.getByTestId("tool-call-toggle").click();
-  assert.match(await read.getByTestId("tool-input").innerText(), /"path": "README.md"/);
-  assert.match(await read.getByTestId("tool-output").innerText(), /npm test/);
-  await screenshot(page, "browser-session-finished-light.png");
-  await useScheme(page, "dark");
-  await screenshot(page, "browser-session-finished-dark.png");
-  await useScheme(page, "light");
+    // A tool call opens to show its input and output.
+    const read = page.locator('[data-testid="tool-call"][data-tool-name="read_file"]');
+    await read.getByTestId("tool-call-toggle").click();
+    assert.match(await read.getByTestId("tool-input").innerText(), /"path": "README.md"/);
+    assert.match(await read.getByTestId("tool-output").innerText(), /npm test/);
+    await screenshot(page, "browser-session-finished-light.png");
+    await useScheme(page, "dark");
+    await screenshot(page, "browser-session-finished-dark.png");
+    await useScheme(page, "light");
 
-  // Back in the list, the run is there.
-  await byId("back-to-runs").click();
-  const session = byId("session-row");
-  await session.waitFor();
-  assert.equal(await session.getAttribute("data-status"), "idle");
-  assert.match(await session.innerText(), /Finished[\s\S]*Maintainer/);
-});
+    // Back in the list, the run is there.
+    await byId("back-to-runs").click();
+    const session = byId("session-row");
+    await session.waitFor();
+    assert.equal(await session.getAttribute("data-status"), "idle");
+    assert.match(await session.innerText(), /Finished[\s\S]*Maintainer/);
+  },
+);
 
 test("past runs: finished, interrupted and failed sessions", { timeout: 60_000 }, async (t) => {
   const page = await openPage(t, "?runs=demo");
@@ -365,7 +374,9 @@ test("past runs: finished, interrupted and failed sessions", { timeout: 60_000 }
 
   await byId("nav-runs").click();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="session-row"]').length === 3);
-  const statuses = await page.locator('[data-testid="session-row"]').evaluateAll((rows) => rows.map((r) => r.dataset.status));
+  const statuses = await page
+    .locator('[data-testid="session-row"]')
+    .evaluateAll((rows) => rows.map((r) => r.dataset.status));
   assert.deepEqual(statuses, ["idle", "interrupted", "idle"]);
   await screenshot(page, "browser-runs-light.png");
   await useScheme(page, "dark");
@@ -375,7 +386,10 @@ test("past runs: finished, interrupted and failed sessions", { timeout: 60_000 }
   // The failed one says what went wrong and what to do.
   await byId("session-row").first().click();
   await byId("session-error").waitFor();
-  assert.match(await byId("session-error").innerText(), /Couldn't reach Ollama \(local\)\. Check that the server is running/);
+  assert.match(
+    await byId("session-error").innerText(),
+    /Couldn't reach Ollama \(local\)\. Check that the server is running/,
+  );
   assert.equal(await byId("idle-reason").innerText(), "Ended with an error");
   assert.equal(await byId("session-cost").innerText(), "—");
   await screenshot(page, "browser-session-error-light.png");
@@ -395,148 +409,160 @@ test("past runs: finished, interrupted and failed sessions", { timeout: 60_000 }
   assert.equal(await byId("session-view").getAttribute("data-status"), "idle");
 });
 
-test("memory: a store's files, the editor, history with a diff, revert, search, and who loaded what", { timeout: 90_000 }, async (t) => {
-  const page = await openPage(t, "?memory=demo");
-  const byId = (id) => page.getByTestId(id);
-  const file = (path) => page.locator(`[data-testid="memory-file"][data-path="${path}"]`);
-  const versions = page.getByTestId("memory-version");
-  const editorText = () => page.locator('[data-testid="memory-editor"] .cm-content').innerText();
+test(
+  "memory: a store's files, the editor, history with a diff, revert, search, and who loaded what",
+  { timeout: 90_000 },
+  async (t) => {
+    const page = await openPage(t, "?memory=demo");
+    const byId = (id) => page.getByTestId(id);
+    const file = (path) => page.locator(`[data-testid="memory-file"][data-path="${path}"]`);
+    const versions = page.getByTestId("memory-version");
+    const editorText = () => page.locator('[data-testid="memory-editor"] .cm-content').innerText();
 
-  await byId("nav-memory").click();
-  const store = page.locator('[data-testid="memory-store"][data-store-name="Project notes"]');
-  await store.waitFor();
-  assert.match(await store.innerText(), /4 files · 1015 bytes/);
-  await screenshot(page, "browser-memory-stores-light.png");
+    await byId("nav-memory").click();
+    const store = page.locator('[data-testid="memory-store"][data-store-name="Project notes"]');
+    await store.waitFor();
+    assert.match(await store.innerText(), /4 files · 1015 bytes/);
+    await screenshot(page, "browser-memory-stores-light.png");
 
-  // The store: folders from the paths, then a file in the editor with its history and a diff.
-  await store.click();
-  await file("project/testing.md").waitFor();
-  assert.deepEqual(await page.locator('[data-testid="memory-file"]').evaluateAll((items) => items.map((i) => i.dataset.path)), [
-    "decisions/storage-format.md",
-    "project/overview.md",
-    "project/testing.md",
-    "style.md",
-  ]);
+    // The store: folders from the paths, then a file in the editor with its history and a diff.
+    await store.click();
+    await file("project/testing.md").waitFor();
+    assert.deepEqual(
+      await page.locator('[data-testid="memory-file"]').evaluateAll((items) => items.map((i) => i.dataset.path)),
+      ["decisions/storage-format.md", "project/overview.md", "project/testing.md", "style.md"],
+    );
 
-  // The store's folder: a file changed both here and on disk, and one that couldn't be imported.
-  const conflicts = byId("memory-conflicts");
-  const conflict = page.locator('[data-testid="memory-conflict-item"][data-path="project/overview.md"]');
-  await conflict.waitFor();
-  assert.match(await conflicts.innerText(), /1 conflict · 1 file not imported/);
-  assert.match(
-    await page.locator('[data-testid="memory-problem-item"][data-path="meetings/kickoff.md"]').innerText(),
-    /isn't UTF-8 text/,
-  );
-  await conflict.getByTestId("conflict-compare").click();
-  await conflict.getByTestId("memory-diff").waitFor();
-  assert.deepEqual(
-    await conflict.locator('[data-testid="diff-line"]:not([data-kind="context"])').evaluateAll((lines) =>
-      lines.map((l) => `${l.dataset.kind} ${l.lastElementChild.textContent}`),
-    ),
-    [
-      "removed - Entry point: src/cli.js; storage: src/store.js.",
-      "added - Entry point: src/cli.js; storage: src/store.js; export to HTML: src/export.js.",
-      "removed - Needs Node 20 or newer.",
-    ],
-  );
-  await conflicts.screenshot({ path: path.join(ARTIFACTS, "browser-memory-conflicts-light.png"), animations: "disabled" });
-  await useScheme(page, "dark");
-  await conflicts.screenshot({ path: path.join(ARTIFACTS, "browser-memory-conflicts-dark.png"), animations: "disabled" });
-  await useScheme(page, "light");
-  await conflict.getByTestId("conflict-take-theirs").click();
-  await conflict.waitFor({ state: "detached" });
-  assert.match(await conflicts.innerText(), /1 file not imported/);
+    // The store's folder: a file changed both here and on disk, and one that couldn't be imported.
+    const conflicts = byId("memory-conflicts");
+    const conflict = page.locator('[data-testid="memory-conflict-item"][data-path="project/overview.md"]');
+    await conflict.waitFor();
+    assert.match(await conflicts.innerText(), /1 conflict · 1 file not imported/);
+    assert.match(
+      await page.locator('[data-testid="memory-problem-item"][data-path="meetings/kickoff.md"]').innerText(),
+      /isn't UTF-8 text/,
+    );
+    await conflict.getByTestId("conflict-compare").click();
+    await conflict.getByTestId("memory-diff").waitFor();
+    assert.deepEqual(
+      await conflict
+        .locator('[data-testid="diff-line"]:not([data-kind="context"])')
+        .evaluateAll((lines) => lines.map((l) => `${l.dataset.kind} ${l.lastElementChild.textContent}`)),
+      [
+        "removed - Entry point: src/cli.js; storage: src/store.js.",
+        "added - Entry point: src/cli.js; storage: src/store.js; export to HTML: src/export.js.",
+        "removed - Needs Node 20 or newer.",
+      ],
+    );
+    await conflicts.screenshot({
+      path: path.join(ARTIFACTS, "browser-memory-conflicts-light.png"),
+      animations: "disabled",
+    });
+    await useScheme(page, "dark");
+    await conflicts.screenshot({
+      path: path.join(ARTIFACTS, "browser-memory-conflicts-dark.png"),
+      animations: "disabled",
+    });
+    await useScheme(page, "light");
+    await conflict.getByTestId("conflict-take-theirs").click();
+    await conflict.waitFor({ state: "detached" });
+    assert.match(await conflicts.innerText(), /1 file not imported/);
 
-  await file("project/testing.md").click();
-  await page.locator('[data-testid="memory-editor"] .cm-content').waitFor();
-  assert.match(await editorText(), /^# Testing/);
-  await byId("memory-diff").waitFor();
-  assert.deepEqual(await versions.evaluateAll((rows) => rows.map((r) => `${r.dataset.op} ${r.dataset.actor}`)), [
-    "update dream:drm_0001",
-    "update external",
-    "update session:ses_0001/thread:thr_0001",
-    "create session:ses_0001/thread:thr_0001",
-  ]);
-  assert.match(await versions.nth(1).innerText(), /by external editor/);
-  assert.equal(await byId("memory-diff-caption").innerText(), "Changes from v3 to v4");
-  assert.ok((await page.locator('[data-testid="diff-line"][data-kind="added"]').count()) > 0);
-  assert.ok((await page.locator('[data-testid="diff-line"][data-kind="removed"]').count()) > 0);
-  assert.match(await byId("memory-loaded-by").innerText(), /session ses_0002[\s\S]*install steps/);
-  await screenshot(page, "browser-memory-light.png");
-  await useScheme(page, "dark");
-  await screenshot(page, "browser-memory-dark.png");
-  await useScheme(page, "light");
+    await file("project/testing.md").click();
+    await page.locator('[data-testid="memory-editor"] .cm-content').waitFor();
+    assert.match(await editorText(), /^# Testing/);
+    await byId("memory-diff").waitFor();
+    assert.deepEqual(await versions.evaluateAll((rows) => rows.map((r) => `${r.dataset.op} ${r.dataset.actor}`)), [
+      "update dream:drm_0001",
+      "update external",
+      "update session:ses_0001/thread:thr_0001",
+      "create session:ses_0001/thread:thr_0001",
+    ]);
+    assert.match(await versions.nth(1).innerText(), /by external editor/);
+    assert.equal(await byId("memory-diff-caption").innerText(), "Changes from v3 to v4");
+    assert.ok((await page.locator('[data-testid="diff-line"][data-kind="added"]').count()) > 0);
+    assert.ok((await page.locator('[data-testid="diff-line"][data-kind="removed"]').count()) > 0);
+    assert.match(await byId("memory-loaded-by").innerText(), /session ses_0002[\s\S]*install steps/);
+    await screenshot(page, "browser-memory-light.png");
+    await useScheme(page, "dark");
+    await screenshot(page, "browser-memory-dark.png");
+    await useScheme(page, "light");
 
-  // Edit and save: a new version by you.
-  await page.locator('[data-testid="memory-editor"] .cm-content').click();
-  await page.keyboard.press("Control+End");
-  await page.keyboard.type("\nKeep tests fast.");
-  assert.match(await byId("memory-save-state").innerText(), /Unsaved changes/);
-  await byId("memory-save").click();
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="memory-version"]').length === 5);
-  assert.equal(await versions.first().getAttribute("data-actor"), "user");
-  assert.match(await editorText(), /Keep tests fast\.$/);
+    // Edit and save: a new version by you.
+    await page.locator('[data-testid="memory-editor"] .cm-content').click();
+    await page.keyboard.press("Control+End");
+    await page.keyboard.type("\nKeep tests fast.");
+    assert.match(await byId("memory-save-state").innerText(), /Unsaved changes/);
+    await byId("memory-save").click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="memory-version"]').length === 5);
+    assert.equal(await versions.first().getAttribute("data-actor"), "user");
+    assert.match(await editorText(), /Keep tests fast\.$/);
 
-  // Any two versions: v2 against v4, then revert to v2.
-  await versions.nth(3).click();
-  await byId("memory-compare").selectOption(await versions.nth(1).getAttribute("data-version-id"));
-  await byId("memory-diff-caption").filter({ hasText: "Changes from v2 to v4" }).waitFor();
-  await byId("memory-diff").waitFor();
-  await byId("memory-history").scrollIntoViewIfNeeded();
-  await screenshot(page, "browser-memory-history-light.png");
-  await useScheme(page, "dark");
-  await screenshot(page, "browser-memory-history-dark.png");
-  await useScheme(page, "light");
-  await byId("memory-revert").click();
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="memory-version"]').length === 6);
-  await page.waitForFunction(() =>
-    document.querySelector('[data-testid="memory-editor"] .cm-content')?.textContent?.includes("Saving on exit is covered"),
-  );
-  assert.doesNotMatch(await editorText(), /Before a release/);
+    // Any two versions: v2 against v4, then revert to v2.
+    await versions.nth(3).click();
+    await byId("memory-compare").selectOption(await versions.nth(1).getAttribute("data-version-id"));
+    await byId("memory-diff-caption").filter({ hasText: "Changes from v2 to v4" }).waitFor();
+    await byId("memory-diff").waitFor();
+    await byId("memory-history").scrollIntoViewIfNeeded();
+    await screenshot(page, "browser-memory-history-light.png");
+    await useScheme(page, "dark");
+    await screenshot(page, "browser-memory-history-dark.png");
+    await useScheme(page, "light");
+    await byId("memory-revert").click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="memory-version"]').length === 6);
+    await page.waitForFunction(() =>
+      document
+        .querySelector('[data-testid="memory-editor"] .cm-content')
+        ?.textContent?.includes("Saving on exit is covered"),
+    );
+    assert.doesNotMatch(await editorText(), /Before a release/);
 
-  // A redacted version says so.
-  await file("style.md").click();
-  await page.locator('[data-testid="memory-version"][data-redacted="true"]').waitFor();
+    // A redacted version says so.
+    await file("style.md").click();
+    await page.locator('[data-testid="memory-version"][data-redacted="true"]').waitFor();
 
-  // Search ranks files and opens one.
-  await byId("memory-search-input").fill("sqlite files");
-  const hit = page.locator('[data-testid="memory-search-hit"]').first();
-  await hit.waitFor();
-  assert.equal(await hit.getAttribute("data-path"), "decisions/storage-format.md");
-  assert.ok((await hit.locator("mark").count()) > 0);
-  await hit.click();
-  await page.waitForFunction(() =>
-    document.querySelector('[data-testid="memory-editor"] .cm-content')?.textContent?.startsWith("# Storage format"),
-  );
-  assert.match(await versions.first().innerText(), /Renamed[\s\S]*from decisions\/storage\.md/);
+    // Search ranks files and opens one.
+    await byId("memory-search-input").fill("sqlite files");
+    const hit = page.locator('[data-testid="memory-search-hit"]').first();
+    await hit.waitFor();
+    assert.equal(await hit.getAttribute("data-path"), "decisions/storage-format.md");
+    assert.ok((await hit.locator("mark").count()) > 0);
+    await hit.click();
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="memory-editor"] .cm-content')?.textContent?.startsWith("# Storage format"),
+    );
+    assert.match(await versions.first().innerText(), /Renamed[\s\S]*from decisions\/storage\.md/);
 
-  // A session that searched for a file, and everything it loaded from memory.
-  await file("project/testing.md").click();
-  await byId("memory-loaded-by").getByRole("button", { name: "session ses_0002" }).first().click();
-  const memory = byId("session-memory");
-  await memory.waitFor();
-  assert.equal(await byId("session-view").getAttribute("data-session-id"), "ses_0002");
-  await byId("session-memory-toggle").click();
-  assert.deepEqual(
-    await page.locator('[data-testid="session-memory-record"]').evaluateAll((rows) => rows.map((r) => r.dataset.kind)),
-    ["searched", "read", "searched", "searched", "read"],
-  );
-  assert.match(await memory.innerText(), /found nothing for[\s\S]*disk layout sqlite/);
-  await screenshot(page, "browser-session-memory-light.png");
+    // A session that searched for a file, and everything it loaded from memory.
+    await file("project/testing.md").click();
+    await byId("memory-loaded-by").getByRole("button", { name: "session ses_0002" }).first().click();
+    const memory = byId("session-memory");
+    await memory.waitFor();
+    assert.equal(await byId("session-view").getAttribute("data-session-id"), "ses_0002");
+    await byId("session-memory-toggle").click();
+    assert.deepEqual(
+      await page
+        .locator('[data-testid="session-memory-record"]')
+        .evaluateAll((rows) => rows.map((r) => r.dataset.kind)),
+      ["searched", "read", "searched", "searched", "read"],
+    );
+    assert.match(await memory.innerText(), /found nothing for[\s\S]*disk layout sqlite/);
+    await screenshot(page, "browser-session-memory-light.png");
 
-  // Agents mount the store.
-  await byId("nav-agents").click();
-  const maintainer = page.locator('[data-testid="agent-row"][data-agent-name="Maintainer"]');
-  await maintainer.waitFor();
-  assert.match(await maintainer.getByTestId("agent-memory-mounts").innerText(), /Project notes\s+read & write/);
-  await maintainer.getByTestId("agent-edit").click();
-  assert.equal(await byId("agent-memory-Project notes").inputValue(), "read_write");
-  await byId("agent-memory").scrollIntoViewIfNeeded();
-  await screenshot(page, "browser-agent-memory-light.png");
-  await byId("agent-memory-Project notes").selectOption("read_only");
-  await byId("agent-save").click();
-  await maintainer.getByTestId("agent-memory-mounts").filter({ hasText: "read only" }).waitFor();
-});
+    // Agents mount the store.
+    await byId("nav-agents").click();
+    const maintainer = page.locator('[data-testid="agent-row"][data-agent-name="Maintainer"]');
+    await maintainer.waitFor();
+    assert.match(await maintainer.getByTestId("agent-memory-mounts").innerText(), /Project notes\s+read & write/);
+    await maintainer.getByTestId("agent-edit").click();
+    assert.equal(await byId("agent-memory-Project notes").inputValue(), "read_write");
+    await byId("agent-memory").scrollIntoViewIfNeeded();
+    await screenshot(page, "browser-agent-memory-light.png");
+    await byId("agent-memory-Project notes").selectOption("read_only");
+    await byId("agent-save").click();
+    await maintainer.getByTestId("agent-memory-mounts").filter({ hasText: "read only" }).waitFor();
+  },
+);
 
 test("memory: from no store to a first file", { timeout: 60_000 }, async (t) => {
   const page = await openPage(t, "?providers=demo");
@@ -578,160 +604,182 @@ test("memory: from no store to a first file", { timeout: 60_000 }, async (t) => 
   await byId("memory-transfer-result").filter({ hasText: "Imported 1 file" }).waitFor();
 });
 
-test("rubrics: from a starter rubric to one of your own, problems by line, versions", { timeout: 90_000 }, async (t) => {
-  const page = await openPage(t, "?providers=demo");
-  const byId = (id) => page.getByTestId(id);
-  const content = page.locator('[data-testid="rubric-editor"] .cm-content');
+test(
+  "rubrics: from a starter rubric to one of your own, problems by line, versions",
+  { timeout: 90_000 },
+  async (t) => {
+    const page = await openPage(t, "?providers=demo");
+    const byId = (id) => page.getByTestId(id);
+    const content = page.locator('[data-testid="rubric-editor"] .cm-content');
 
-  // An empty library explains rubrics and offers the starters.
-  await byId("nav-rubrics").click();
-  await byId("rubrics-empty").waitFor();
-  await page.locator('[data-testid="rubric-template"]').first().waitFor();
-  assert.deepEqual(
-    await page.locator('[data-testid="rubric-template"]').evaluateAll((cards) => cards.map((c) => c.dataset.template)),
-    ["Code change", "Research brief", "Document review"],
-  );
-  await screenshot(page, "browser-rubrics-empty-light.png");
-  await page.locator('[data-testid="rubric-template"][data-template="Code change"]').click();
-  await page.locator('[data-testid="rubric-item"][data-rubric-name="Code change"]').waitFor();
-  await content.waitFor();
-  assert.match(await content.innerText(), /^# Code change/);
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="rubric-criterion"]').length === 7);
+    // An empty library explains rubrics and offers the starters.
+    await byId("nav-rubrics").click();
+    await byId("rubrics-empty").waitFor();
+    await page.locator('[data-testid="rubric-template"]').first().waitFor();
+    assert.deepEqual(
+      await page
+        .locator('[data-testid="rubric-template"]')
+        .evaluateAll((cards) => cards.map((c) => c.dataset.template)),
+      ["Code change", "Research brief", "Document review"],
+    );
+    await screenshot(page, "browser-rubrics-empty-light.png");
+    await page.locator('[data-testid="rubric-template"][data-template="Code change"]').click();
+    await page.locator('[data-testid="rubric-item"][data-rubric-name="Code change"]').waitFor();
+    await content.waitFor();
+    assert.match(await content.innerText(), /^# Code change/);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="rubric-criterion"]').length === 7);
 
-  // A new rubric typed into the editor (through its host, as the app's WebDriver test does).
-  await byId("rubric-new").click();
-  await byId("rubric-name").fill("Release notes");
-  await byId("rubric-editor").click();
-  await byId("rubric-editor").pressSequentially(
-    "# Release notes\n\n## Content\n- Every user-visible change is listed {#complete weight=2}\n- Breaking changes come first {#breaking weigth=3}\n- Each entry says what changed for the user {#complete}\n\n## Form\n- Entries are one or two sentences {.optional}\n",
-  );
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="rubric-problem"]').length === 2);
-  assert.deepEqual(
-    await page.locator('[data-testid="rubric-problem"]').evaluateAll((items) => items.map((p) => p.dataset.line)),
-    ["5", "6"],
-  );
-  assert.match(await byId("rubric-problems").innerText(), /Line 6\s*The id “complete” is already used on line 4/);
-  assert.ok(await byId("rubric-save").isDisabled(), "a rubric with problems can't be saved");
-  assert.equal(await page.locator('[data-testid="rubric-editor"] .cm-problem-line').count(), 2);
-  // A problem takes the cursor to its line.
-  await page.locator('[data-testid="rubric-problem"][data-line="6"]').click();
-  await page.waitForFunction(() => {
-    const line = document.querySelector('[data-testid="rubric-editor"] .cm-activeLine');
-    return line?.textContent === "- Each entry says what changed for the user {#complete}";
-  });
-  await screenshot(page, "browser-rubrics-error-light.png");
-  await useScheme(page, "dark");
-  await screenshot(page, "browser-rubrics-error-dark.png");
-  await useScheme(page, "light");
+    // A new rubric typed into the editor (through its host, as the app's WebDriver test does).
+    await byId("rubric-new").click();
+    await byId("rubric-name").fill("Release notes");
+    await byId("rubric-editor").click();
+    await byId("rubric-editor").pressSequentially(
+      "# Release notes\n\n## Content\n- Every user-visible change is listed {#complete weight=2}\n- Breaking changes come first {#breaking weigth=3}\n- Each entry says what changed for the user {#complete}\n\n## Form\n- Entries are one or two sentences {.optional}\n",
+    );
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="rubric-problem"]').length === 2);
+    assert.deepEqual(
+      await page.locator('[data-testid="rubric-problem"]').evaluateAll((items) => items.map((p) => p.dataset.line)),
+      ["5", "6"],
+    );
+    assert.match(await byId("rubric-problems").innerText(), /Line 6\s*The id “complete” is already used on line 4/);
+    assert.ok(await byId("rubric-save").isDisabled(), "a rubric with problems can't be saved");
+    assert.equal(await page.locator('[data-testid="rubric-editor"] .cm-problem-line').count(), 2);
+    // A problem takes the cursor to its line.
+    await page.locator('[data-testid="rubric-problem"][data-line="6"]').click();
+    await page.waitForFunction(() => {
+      const line = document.querySelector('[data-testid="rubric-editor"] .cm-activeLine');
+      return line?.textContent === "- Each entry says what changed for the user {#complete}";
+    });
+    await screenshot(page, "browser-rubrics-error-light.png");
+    await useScheme(page, "dark");
+    await screenshot(page, "browser-rubrics-error-dark.png");
+    await useScheme(page, "light");
 
-  // Fixed, the preview shows the criteria by heading; Save makes version 1.
-  await byId("rubric-editor").press("Control+a");
-  await byId("rubric-editor").pressSequentially(
-    "# Release notes\n\n## Content\n- Every user-visible change is listed {#complete weight=2}\n- Breaking changes come first {#breaking weight=3}\n- Each entry says what changed for the user {#user-facing}\n\n## Form\n- Entries are one or two sentences {.optional}\n",
-  );
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="rubric-problem"]').length === 0);
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="rubric-criterion"]').length === 4);
-  assert.equal(await byId("rubric-preview-count").innerText(), "4 criteria · weight 7 · 1 optional");
-  await byId("rubric-save").click();
-  await byId("rubric-save-state").filter({ hasText: "Saved as version 1" }).waitFor();
-  assert.deepEqual(
-    await page.locator('[data-testid="rubric-item"]').evaluateAll((items) => items.map((i) => i.dataset.rubricName)),
-    ["Code change", "Release notes"],
-  );
+    // Fixed, the preview shows the criteria by heading; Save makes version 1.
+    await byId("rubric-editor").press("Control+a");
+    await byId("rubric-editor").pressSequentially(
+      "# Release notes\n\n## Content\n- Every user-visible change is listed {#complete weight=2}\n- Breaking changes come first {#breaking weight=3}\n- Each entry says what changed for the user {#user-facing}\n\n## Form\n- Entries are one or two sentences {.optional}\n",
+    );
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="rubric-problem"]').length === 0);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="rubric-criterion"]').length === 4);
+    assert.equal(await byId("rubric-preview-count").innerText(), "4 criteria · weight 7 · 1 optional");
+    await byId("rubric-save").click();
+    await byId("rubric-save-state").filter({ hasText: "Saved as version 1" }).waitFor();
+    assert.deepEqual(
+      await page.locator('[data-testid="rubric-item"]').evaluateAll((items) => items.map((i) => i.dataset.rubricName)),
+      ["Code change", "Release notes"],
+    );
 
-  // A second save is version 2, with its diff.
-  await byId("rubric-editor").press("Control+End");
-  await byId("rubric-editor").pressSequentially("- Links point to the issues {#links .optional}\n");
-  await byId("rubric-save").click();
-  await byId("rubric-save-state").filter({ hasText: "Saved as version 2" }).waitFor();
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="rubric-version"]').length === 2);
-  await byId("rubric-diff-caption").filter({ hasText: "Changes from v1 to v2" }).waitFor();
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="diff-line"][data-kind="added"]').length === 1);
-  await screenshot(page, "browser-rubrics-light.png");
-  await useScheme(page, "dark");
-  await screenshot(page, "browser-rubrics-dark.png");
-  await useScheme(page, "light");
+    // A second save is version 2, with its diff.
+    await byId("rubric-editor").press("Control+End");
+    await byId("rubric-editor").pressSequentially("- Links point to the issues {#links .optional}\n");
+    await byId("rubric-save").click();
+    await byId("rubric-save-state").filter({ hasText: "Saved as version 2" }).waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="rubric-version"]').length === 2);
+    await byId("rubric-diff-caption").filter({ hasText: "Changes from v1 to v2" }).waitFor();
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="diff-line"][data-kind="added"]').length === 1,
+    );
+    await screenshot(page, "browser-rubrics-light.png");
+    await useScheme(page, "dark");
+    await screenshot(page, "browser-rubrics-dark.png");
+    await useScheme(page, "light");
 
-  // Export writes the version; deleting asks first and says runs keep their version.
-  await byId("rubric-export").click();
-  await byId("rubrics-notice").filter({ hasText: "Exported version 2 of “Release notes” to /home/you/rubrics/Release notes.md." }).waitFor();
-  await byId("rubric-delete").click();
-  assert.match(await page.getByRole("group", { name: "Delete Release notes" }).innerText(), /keep the version they used/);
-  await byId("confirm-delete").click();
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="rubric-item"]').length === 1);
-});
+    // Export writes the version; deleting asks first and says runs keep their version.
+    await byId("rubric-export").click();
+    await byId("rubrics-notice")
+      .filter({ hasText: "Exported version 2 of “Release notes” to /home/you/rubrics/Release notes.md." })
+      .waitFor();
+    await byId("rubric-delete").click();
+    assert.match(
+      await page.getByRole("group", { name: "Delete Release notes" }).innerText(),
+      /keep the version they used/,
+    );
+    await byId("confirm-delete").click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="rubric-item"]').length === 1);
+  },
+);
 
-test("outcome: a run graded against a rubric, revised until the grader is satisfied", { timeout: 90_000 }, async (t) => {
-  const page = await openPage(t, "?rubrics=demo");
-  const byId = (id) => page.getByTestId(id);
-  const cell = (criterion, iteration) =>
-    page.locator(`[data-testid="outcome-cell"][data-criterion="${criterion}"][data-iteration="${iteration}"]`);
+test(
+  "outcome: a run graded against a rubric, revised until the grader is satisfied",
+  { timeout: 90_000 },
+  async (t) => {
+    const page = await openPage(t, "?rubrics=demo");
+    const byId = (id) => page.getByTestId(id);
+    const cell = (criterion, iteration) =>
+      page.locator(`[data-testid="outcome-cell"][data-criterion="${criterion}"][data-iteration="${iteration}"]`);
 
-  // A past run with three grader passes: revised once, then satisfied.
-  await byId("nav-runs").click();
-  await page.locator('[data-testid="session-row"]', { hasText: "Find the cause" }).click();
-  const panel = byId("outcome-panel");
-  await panel.waitFor();
-  assert.equal(await byId("outcome-result").getAttribute("data-result"), "satisfied");
-  assert.deepEqual(
-    await page.locator('[data-testid="outcome-cell"][data-iteration="0"]').evaluateAll((cells) =>
-      cells.map((c) => `${c.dataset.criterion} ${c.dataset.verdict}`),
-    ),
-    ["fixed met", "tests-pass not_met", "regression-test met", "focused partially_met", "cause not_met", "notes met"],
-  );
-  await cell("fixed", 0).click();
-  assert.equal(await byId("outcome-disagreement").innerText(), "2 of 3 passes: met; 1: not met. The majority decides.");
-  await cell("tests-pass", 0).click();
-  assert.match(await byId("outcome-change").innerText(), /the project's tests pass/);
-  assert.match(await byId("grader-feedback").innerText(), /^Feedback from the grader/);
-  await screenshot(page, "browser-outcome-light.png");
-  await elementShot(page, panel, "browser-outcome-panel-light.png");
-  await useScheme(page, "dark");
-  await screenshot(page, "browser-outcome-dark.png");
-  await elementShot(page, panel, "browser-outcome-panel-dark.png");
-  await useScheme(page, "light");
-  await byId("back-to-runs").click();
+    // A past run with three grader passes: revised once, then satisfied.
+    await byId("nav-runs").click();
+    await page.locator('[data-testid="session-row"]', { hasText: "Find the cause" }).click();
+    const panel = byId("outcome-panel");
+    await panel.waitFor();
+    assert.equal(await byId("outcome-result").getAttribute("data-result"), "satisfied");
+    assert.deepEqual(
+      await page
+        .locator('[data-testid="outcome-cell"][data-iteration="0"]')
+        .evaluateAll((cells) => cells.map((c) => `${c.dataset.criterion} ${c.dataset.verdict}`)),
+      ["fixed met", "tests-pass not_met", "regression-test met", "focused partially_met", "cause not_met", "notes met"],
+    );
+    await cell("fixed", 0).click();
+    assert.equal(
+      await byId("outcome-disagreement").innerText(),
+      "2 of 3 passes: met; 1: not met. The majority decides.",
+    );
+    await cell("tests-pass", 0).click();
+    assert.match(await byId("outcome-change").innerText(), /the project's tests pass/);
+    assert.match(await byId("grader-feedback").innerText(), /^Feedback from the grader/);
+    await screenshot(page, "browser-outcome-light.png");
+    await elementShot(page, panel, "browser-outcome-panel-light.png");
+    await useScheme(page, "dark");
+    await screenshot(page, "browser-outcome-dark.png");
+    await elementShot(page, panel, "browser-outcome-panel-dark.png");
+    await useScheme(page, "light");
+    await byId("back-to-runs").click();
 
-  // A new run with a rubric: the grader's column appears live, then the cells turn to met.
-  await byId("new-run").click();
-  await byId("run-form").waitFor();
-  await byId("run-task").fill("The notes app loses the last note on exit. Fix it and run the tests.");
-  await page.locator('[data-testid="run-rubric"] option', { hasText: "Bug fix" }).waitFor({ state: "attached" });
-  await byId("run-rubric").selectOption({ label: "Bug fix" });
-  await byId("run-max-iterations").fill("0");
-  await byId("run-start").click();
-  assert.equal(await byId("field-error-outcome.max_iterations").innerText(), "Choose from 1 to 20 iterations.");
-  await byId("run-max-iterations").fill("3");
-  await screenshot(page, "browser-new-run-rubric-light.png");
-  await useScheme(page, "dark");
-  await screenshot(page, "browser-new-run-rubric-dark.png");
-  await useScheme(page, "light");
-  await byId("run-start").click();
-  await panel.waitFor();
-  assert.equal(await byId("outcome-result").getAttribute("data-result"), "waiting");
-  await byId("approve").click();
-  // While the grader works: a live column and the badge say so (checked together: it is brief).
-  await page.waitForFunction(
-    () =>
-      document.querySelector('[data-testid="outcome-grading"]') !== null &&
-      document.querySelector('[data-testid="outcome-result"]')?.dataset.result === "grading",
-  );
-  await elementShot(page, panel, "browser-outcome-grading-light.png");
-  await cell("tests-pass", 0).waitFor();
-  assert.equal(await cell("tests-pass", 0).getAttribute("data-verdict"), "not_met");
-  await cell("tests-pass", 1).waitFor({ timeout: 30_000 });
-  assert.equal(await cell("tests-pass", 1).getAttribute("data-verdict"), "met");
-  await page.waitForFunction(() => document.querySelector('[data-testid="outcome-result"]')?.dataset.result === "satisfied");
-  await page.waitForFunction(() => document.querySelector('[data-testid="session-view"]')?.dataset.status === "idle");
-  assert.deepEqual(
-    await page.locator('[data-testid="evaluation-marker"]').evaluateAll((m) => m.map((x) => x.dataset.result)),
-    ["needs_revision", "satisfied"],
-  );
-  await elementShot(page, panel, "browser-outcome-live-done-light.png");
-  await useScheme(page, "dark");
-  await elementShot(page, panel, "browser-outcome-live-done-dark.png");
-  await useScheme(page, "light");
-});
+    // A new run with a rubric: the grader's column appears live, then the cells turn to met.
+    await byId("new-run").click();
+    await byId("run-form").waitFor();
+    await byId("run-task").fill("The notes app loses the last note on exit. Fix it and run the tests.");
+    await page.locator('[data-testid="run-rubric"] option', { hasText: "Bug fix" }).waitFor({ state: "attached" });
+    await byId("run-rubric").selectOption({ label: "Bug fix" });
+    await byId("run-max-iterations").fill("0");
+    await byId("run-start").click();
+    assert.equal(await byId("field-error-outcome.max_iterations").innerText(), "Choose from 1 to 20 iterations.");
+    await byId("run-max-iterations").fill("3");
+    await screenshot(page, "browser-new-run-rubric-light.png");
+    await useScheme(page, "dark");
+    await screenshot(page, "browser-new-run-rubric-dark.png");
+    await useScheme(page, "light");
+    await byId("run-start").click();
+    await panel.waitFor();
+    assert.equal(await byId("outcome-result").getAttribute("data-result"), "waiting");
+    await byId("approve").click();
+    // While the grader works: a live column and the badge say so (checked together: it is brief).
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-testid="outcome-grading"]') !== null &&
+        document.querySelector('[data-testid="outcome-result"]')?.dataset.result === "grading",
+    );
+    await elementShot(page, panel, "browser-outcome-grading-light.png");
+    await cell("tests-pass", 0).waitFor();
+    assert.equal(await cell("tests-pass", 0).getAttribute("data-verdict"), "not_met");
+    await cell("tests-pass", 1).waitFor({ timeout: 30_000 });
+    assert.equal(await cell("tests-pass", 1).getAttribute("data-verdict"), "met");
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="outcome-result"]')?.dataset.result === "satisfied",
+    );
+    await page.waitForFunction(() => document.querySelector('[data-testid="session-view"]')?.dataset.status === "idle");
+    assert.deepEqual(
+      await page.locator('[data-testid="evaluation-marker"]').evaluateAll((m) => m.map((x) => x.dataset.result)),
+      ["needs_revision", "satisfied"],
+    );
+    await elementShot(page, panel, "browser-outcome-live-done-light.png");
+    await useScheme(page, "dark");
+    await elementShot(page, panel, "browser-outcome-live-done-dark.png");
+    await useScheme(page, "light");
+  },
+);
 
 /** Waits until the timeline's canvas is painted in the page's theme: its corner is the surface colour. */
 async function canvasInTheme(page) {
@@ -744,112 +792,141 @@ async function canvasInTheme(page) {
   });
 }
 
-test("orchestration: the example team, its run on the timeline live and finished, a request's details", { timeout: 120_000 }, async (t) => {
-  const page = await openPage(t, "?providers=demo");
-  const byId = (id) => page.getByTestId(id);
-  const agentRow = (name) => page.locator(`[data-testid="agent-row"][data-agent-name="${name}"]`);
-  const lanes = () =>
-    page.locator('[data-testid="timeline-lane"]').evaluateAll((items) => items.map((l) => `${l.dataset.agentName} ${l.dataset.state}`));
+test(
+  "orchestration: the example team, its run on the timeline live and finished, a request's details",
+  { timeout: 120_000 },
+  async (t) => {
+    const page = await openPage(t, "?providers=demo");
+    const byId = (id) => page.getByTestId(id);
+    const agentRow = (name) => page.locator(`[data-testid="agent-row"][data-agent-name="${name}"]`);
+    const lanes = () =>
+      page
+        .locator('[data-testid="timeline-lane"]')
+        .evaluateAll((items) => items.map((l) => `${l.dataset.agentName} ${l.dataset.state}`));
 
-  // The example team, on the provider chosen.
-  await byId("nav-agents").click();
-  await byId("example-team").click();
-  await byId("example-team-provider").selectOption({ label: "Anthropic" });
-  await byId("example-team-create").click();
-  await byId("example-team-result").waitFor();
-  assert.match(await agentRow("Coordinator").getByTestId("agent-roster-summary").innerText(), /Delegates to Researcher, Writer and Reviewer/);
+    // The example team, on the provider chosen.
+    await byId("nav-agents").click();
+    await byId("example-team").click();
+    await byId("example-team-provider").selectOption({ label: "Anthropic" });
+    await byId("example-team-create").click();
+    await byId("example-team-result").waitFor();
+    assert.match(
+      await agentRow("Coordinator").getByTestId("agent-roster-summary").innerText(),
+      /Delegates to Researcher, Writer and Reviewer/,
+    );
 
-  // The reviewer may run the tests, after asking.
-  await agentRow("Reviewer").getByTestId("agent-edit").click();
-  await agentRow("Reviewer").getByTestId("perm-run_command-ask").click();
-  await agentRow("Reviewer").getByTestId("agent-save").click();
-  await agentRow("Reviewer").getByTestId("agent-form").waitFor({ state: "detached" });
-  // Ask is run_command's default, so only the denied tools are left to list.
-  assert.doesNotMatch(await agentRow("Reviewer").getByTestId("agent-tools").innerText(), /run_command/);
+    // The reviewer may run the tests, after asking.
+    await agentRow("Reviewer").getByTestId("agent-edit").click();
+    await agentRow("Reviewer").getByTestId("perm-run_command-ask").click();
+    await agentRow("Reviewer").getByTestId("agent-save").click();
+    await agentRow("Reviewer").getByTestId("agent-form").waitFor({ state: "detached" });
+    // Ask is run_command's default, so only the denied tools are left to list.
+    assert.doesNotMatch(await agentRow("Reviewer").getByTestId("agent-tools").innerText(), /run_command/);
 
-  // The coordinator's roster in its form: the three others checked, itself not offered.
-  await agentRow("Coordinator").getByTestId("agent-edit").click();
-  const roster = byId("agent-roster");
-  await roster.scrollIntoViewIfNeeded();
-  assert.deepEqual(
-    await roster.getByTestId("agent-roster-option").evaluateAll((o) => o.map((x) => `${x.dataset.agentName} ${x.dataset.checked}`)),
-    ["Researcher true", "Writer true", "Reviewer true"],
-  );
-  await elementShot(page, agentRow("Coordinator"), "browser-agent-roster-light.png");
-  await useScheme(page, "dark");
-  await elementShot(page, agentRow("Coordinator"), "browser-agent-roster-dark.png");
-  await useScheme(page, "light");
-  await agentRow("Coordinator").getByRole("button", { name: "Cancel" }).click();
+    // The coordinator's roster in its form: the three others checked, itself not offered.
+    await agentRow("Coordinator").getByTestId("agent-edit").click();
+    const roster = byId("agent-roster");
+    await roster.scrollIntoViewIfNeeded();
+    assert.deepEqual(
+      await roster
+        .getByTestId("agent-roster-option")
+        .evaluateAll((o) => o.map((x) => `${x.dataset.agentName} ${x.dataset.checked}`)),
+      ["Researcher true", "Writer true", "Reviewer true"],
+    );
+    await elementShot(page, agentRow("Coordinator"), "browser-agent-roster-light.png");
+    await useScheme(page, "dark");
+    await elementShot(page, agentRow("Coordinator"), "browser-agent-roster-dark.png");
+    await useScheme(page, "light");
+    await agentRow("Coordinator").getByRole("button", { name: "Cancel" }).click();
 
-  // Run it: the form asks how many subagents at once.
-  await byId("example-team-run").click();
-  await byId("run-form").waitFor();
-  assert.equal(await byId("run-agent").locator("option:checked").innerText(), "Coordinator");
-  assert.equal(await byId("run-max-threads").inputValue(), "8");
-  await byId("run-browse").click();
-  await page.waitForFunction(() => document.querySelector('[data-testid="run-workspace"]')?.value === "/home/you/projects/notes");
-  await byId("run-task").fill("Write a one-page summary of the notes app for a new contributor, checked against the code.");
-  await byId("run-start").click();
-  await byId("session-view").waitFor();
-  await byId("session-tab-timeline").click();
-  await byId("timeline-canvas").waitFor();
-  assert.equal(await byId("timeline-follow").getAttribute("aria-pressed"), "true");
+    // Run it: the form asks how many subagents at once.
+    await byId("example-team-run").click();
+    await byId("run-form").waitFor();
+    assert.equal(await byId("run-agent").locator("option:checked").innerText(), "Coordinator");
+    assert.equal(await byId("run-max-threads").inputValue(), "8");
+    await byId("run-browse").click();
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="run-workspace"]')?.value === "/home/you/projects/notes",
+    );
+    await byId("run-task").fill(
+      "Write a one-page summary of the notes app for a new contributor, checked against the code.",
+    );
+    await byId("run-start").click();
+    await byId("session-view").waitFor();
+    await byId("session-tab-timeline").click();
+    await byId("timeline-canvas").waitFor();
+    assert.equal(await byId("timeline-follow").getAttribute("aria-pressed"), "true");
 
-  // Live: three subagents side by side; the reviewer's command waits for approval, tagged with its name.
-  const approval = byId("approval");
-  await approval.waitFor({ timeout: 30_000 });
-  assert.equal(await approval.getAttribute("data-agent-name"), "Reviewer");
-  assert.match(await approval.innerText(), /^Reviewer\s+asks: Allow run_command\?/);
-  await page.waitForFunction(() => document.querySelector('[data-testid="timeline-lane"][data-agent-name="Reviewer"]')?.dataset.state === "approval");
-  assert.equal((await lanes()).length, 4);
-  assert.equal(await page.locator('[data-testid="timeline-lane"][data-state="approval"] [data-testid="timeline-lane-stop"]').count(), 1);
-  assert.ok(Number(await byId("timeline-arrow-count").getAttribute("data-count")) >= 3);
-  await canvasInTheme(page);
-  await screenshot(page, "browser-timeline-running-light.png");
-  await useScheme(page, "dark");
-  await canvasInTheme(page);
-  await screenshot(page, "browser-timeline-running-dark.png");
-  await useScheme(page, "light");
-  await canvasInTheme(page);
+    // Live: three subagents side by side; the reviewer's command waits for approval, tagged with its name.
+    const approval = byId("approval");
+    await approval.waitFor({ timeout: 30_000 });
+    assert.equal(await approval.getAttribute("data-agent-name"), "Reviewer");
+    assert.match(await approval.innerText(), /^Reviewer\s+asks: Allow run_command\?/);
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-testid="timeline-lane"][data-agent-name="Reviewer"]')?.dataset.state ===
+        "approval",
+    );
+    assert.equal((await lanes()).length, 4);
+    assert.equal(
+      await page
+        .locator('[data-testid="timeline-lane"][data-state="approval"] [data-testid="timeline-lane-stop"]')
+        .count(),
+      1,
+    );
+    assert.ok(Number(await byId("timeline-arrow-count").getAttribute("data-count")) >= 3);
+    await canvasInTheme(page);
+    await screenshot(page, "browser-timeline-running-light.png");
+    await useScheme(page, "dark");
+    await canvasInTheme(page);
+    await screenshot(page, "browser-timeline-running-dark.png");
+    await useScheme(page, "light");
+    await canvasInTheme(page);
 
-  // Approved from the main view, the run finishes: every lane done, a report back from each.
-  await byId("approve").click();
-  await page.waitForFunction(() => document.querySelector('[data-testid="session-view"]')?.dataset.status === "idle", null, { timeout: 30_000 });
-  assert.deepEqual(await lanes(), ["Coordinator done", "Researcher done", "Writer done", "Reviewer done"]);
-  assert.equal(await byId("timeline-arrow-count").getAttribute("data-count"), "6");
-  assert.equal(await byId("timeline-lane-stop").count(), 0);
-  assert.equal(await byId("timeline-follow").count(), 0);
-  await screenshot(page, "browser-timeline-finished-light.png");
-  await useScheme(page, "dark");
-  await canvasInTheme(page);
-  await screenshot(page, "browser-timeline-finished-dark.png");
-  await useScheme(page, "light");
-  await canvasInTheme(page);
+    // Approved from the main view, the run finishes: every lane done, a report back from each.
+    await byId("approve").click();
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="session-view"]')?.dataset.status === "idle",
+      null,
+      { timeout: 30_000 },
+    );
+    assert.deepEqual(await lanes(), ["Coordinator done", "Researcher done", "Writer done", "Reviewer done"]);
+    assert.equal(await byId("timeline-arrow-count").getAttribute("data-count"), "6");
+    assert.equal(await byId("timeline-lane-stop").count(), 0);
+    assert.equal(await byId("timeline-follow").count(), 0);
+    await screenshot(page, "browser-timeline-finished-light.png");
+    await useScheme(page, "dark");
+    await canvasInTheme(page);
+    await screenshot(page, "browser-timeline-finished-dark.png");
+    await useScheme(page, "light");
+    await canvasInTheme(page);
 
-  // A click on one of the researcher's bars opens that request: what it was sent, what it answered.
-  const box = await byId("timeline-canvas").boundingBox();
-  const row = box.y + 26 + 44 + 8 + 8; // the axis, the coordinator's lane, then the bars' middle
-  for (let x = box.x + 4; x < box.x + box.width && (await byId("timeline-step-panel").count()) === 0; x += 6) {
-    await page.mouse.click(x, row);
-  }
-  const panel = byId("timeline-step-panel");
-  await panel.waitFor();
-  assert.match(await panel.innerText(), /^Researcher · request \d of 3/);
-  assert.match(await byId("timeline-step-context").innerText(), /From Coordinator/);
-  assert.match(await byId("timeline-step-tokens").innerText(), /\d in · \d+ out/);
-  await page.mouse.move(box.x + box.width - 2, box.y + 4); // no tooltip over the shot
-  await screenshot(page, "browser-timeline-panel-light.png");
-  await useScheme(page, "dark");
-  await canvasInTheme(page);
-  await screenshot(page, "browser-timeline-panel-dark.png");
-  await useScheme(page, "light");
-  await canvasInTheme(page);
+    // A click on one of the researcher's bars opens that request: what it was sent, what it answered.
+    const box = await byId("timeline-canvas").boundingBox();
+    const row = box.y + 26 + 44 + 8 + 8; // the axis, the coordinator's lane, then the bars' middle
+    for (let x = box.x + 4; x < box.x + box.width && (await byId("timeline-step-panel").count()) === 0; x += 6) {
+      await page.mouse.click(x, row);
+    }
+    const panel = byId("timeline-step-panel");
+    await panel.waitFor();
+    assert.match(await panel.innerText(), /^Researcher · request \d of 3/);
+    assert.match(await byId("timeline-step-context").innerText(), /From Coordinator/);
+    assert.match(await byId("timeline-step-tokens").innerText(), /\d in · \d+ out/);
+    await page.mouse.move(box.x + box.width - 2, box.y + 4); // no tooltip over the shot
+    await screenshot(page, "browser-timeline-panel-light.png");
+    await useScheme(page, "dark");
+    await canvasInTheme(page);
+    await screenshot(page, "browser-timeline-panel-dark.png");
+    await useScheme(page, "light");
+    await canvasInTheme(page);
 
-  // The transcript tells the same story, each subagent's lines tagged.
-  await byId("session-tab-transcript").click();
-  const tags = await page.locator('[data-testid="thread-tag"]').allInnerTexts();
-  for (const name of ["Researcher", "Writer", "Reviewer"]) assert.ok(tags.includes(name), `${name} tagged in the transcript`);
-});
+    // The transcript tells the same story, each subagent's lines tagged.
+    await byId("session-tab-transcript").click();
+    const tags = await page.locator('[data-testid="thread-tag"]').allInnerTexts();
+    for (const name of ["Researcher", "Writer", "Reviewer"])
+      assert.ok(tags.includes(name), `${name} tagged in the transcript`);
+  },
+);
 
 /** Both themes of the same view: light first, then dark, back to light (the pointer out of the way). */
 async function bothThemes(page, name, shoot = screenshot) {
@@ -871,13 +948,18 @@ test("dreams: a store's history, Dream now with its progress, the schedule", { t
   await byId("nav-dreams").click();
   await store.getByTestId("dream-now").waitFor();
   assert.equal(await store.getByTestId("dream-now").innerText(), "Dream now · 2 new sessions");
-  assert.deepEqual(await rows.evaluateAll((all) => all.map((r) => `${r.dataset.status} ${r.dataset.proposal ?? "-"}`)), [
-    "completed ready",
-    "failed -",
-    "completed applied",
-  ]);
-  assert.match(await rows.nth(0).innerText(), /Ready for review[\s\S]*Read 2 sessions[\s\S]*Focus on how the tests are run/);
-  assert.match(await rows.nth(1).getByTestId("dream-error").innerText(), /^The consolidate stage failed: Anthropic is overloaded/);
+  assert.deepEqual(
+    await rows.evaluateAll((all) => all.map((r) => `${r.dataset.status} ${r.dataset.proposal ?? "-"}`)),
+    ["completed ready", "failed -", "completed applied"],
+  );
+  assert.match(
+    await rows.nth(0).innerText(),
+    /Ready for review[\s\S]*Read 2 sessions[\s\S]*Focus on how the tests are run/,
+  );
+  assert.match(
+    await rows.nth(1).getByTestId("dream-error").innerText(),
+    /^The consolidate stage failed: Anthropic is overloaded/,
+  );
   assert.match(await store.getByTestId("dream-schedule").innerText(), /Review first · every day at 03:30[\s\S]*tray/);
   const unmounted = page.locator('[data-testid="dream-store"][data-store-name="Reading list"]');
   assert.match(await unmounted.getByTestId("dream-no-agent").innerText(), /No agent mounts this store/);
@@ -890,11 +972,10 @@ test("dreams: a store's history, Dream now with its progress, the schedule", { t
   await byId("dream-pick-sessions").check();
   const options = byId("dream-session-option");
   await options.first().waitFor();
-  assert.deepEqual(await options.evaluateAll((all) => all.map((o) => `${o.dataset.sessionId} ${o.dataset.new ?? "read"}`)), [
-    "ses_0003 true",
-    "ses_0004 true",
-    "ses_0001 read",
-  ]);
+  assert.deepEqual(
+    await options.evaluateAll((all) => all.map((o) => `${o.dataset.sessionId} ${o.dataset.new ?? "read"}`)),
+    ["ses_0003 true", "ses_0004 true", "ses_0001 read"],
+  );
   await options.nth(2).check();
   assert.equal(await byId("dream-form-note").innerText(), "It will read 1 session picked.");
   await bothThemes(page, "browser-dream-pick");
@@ -924,7 +1005,10 @@ test("dreams: a store's history, Dream now with its progress, the schedule", { t
   await bothThemes(page, "browser-dream-settings");
   await byId("dream-after-sessions").fill("5");
   await byId("dream-settings-save").click();
-  await store.getByTestId("dream-schedule").filter({ hasText: "every day at 03:30 and after 5 new sessions" }).waitFor();
+  await store
+    .getByTestId("dream-schedule")
+    .filter({ hasText: "every day at 03:30 and after 5 new sessions" })
+    .waitFor();
 
   // A cron schedule as a third way: a malformed one is refused under its field.
   await store.getByTestId("dream-settings-open").click();
@@ -944,115 +1028,130 @@ test("dreams: a store's history, Dream now with its progress, the schedule", { t
     .waitFor();
 });
 
-test("dreams: review a proposal hunk by hunk, apply it over a file edited since, open the result, revert", { timeout: 120_000 }, async (t) => {
-  const page = await openPage(t, "?dreams=demo");
-  const byId = (id) => page.getByTestId(id);
-  const hunk = (id) => page.locator(`[data-testid="proposal-hunk"][data-hunk-id="${id}"]`);
-  const decisions = () => page.locator('[data-testid="proposal-hunk"]').evaluateAll((all) => all.map((h) => `${h.dataset.hunkId} ${h.dataset.decision}`));
-  const openProposal = async () => {
-    await byId("nav-dreams").click();
-    await page.locator('[data-testid="dream-row"][data-dream-id="drm_0003"] [data-testid="dream-open-proposal"]').click();
-    await byId("proposal-file").first().waitFor();
-  };
+test(
+  "dreams: review a proposal hunk by hunk, apply it over a file edited since, open the result, revert",
+  { timeout: 120_000 },
+  async (t) => {
+    const page = await openPage(t, "?dreams=demo");
+    const byId = (id) => page.getByTestId(id);
+    const hunk = (id) => page.locator(`[data-testid="proposal-hunk"][data-hunk-id="${id}"]`);
+    const decisions = () =>
+      page
+        .locator('[data-testid="proposal-hunk"]')
+        .evaluateAll((all) => all.map((h) => `${h.dataset.hunkId} ${h.dataset.decision}`));
+    const openProposal = async () => {
+      await byId("nav-dreams").click();
+      await page
+        .locator('[data-testid="dream-row"][data-dream-id="drm_0003"] [data-testid="dream-open-proposal"]')
+        .click();
+      await byId("proposal-file").first().waitFor();
+    };
 
-  // The file the proposal updates is edited first, where its first change goes: that change will conflict.
-  await byId("nav-memory").click();
-  await page.locator('[data-testid="memory-store"][data-store-name="Project notes"]').click();
-  await page.locator('[data-testid="memory-file"][data-path="project/testing.md"]').click();
-  await page.locator('[data-testid="memory-editor"] .cm-content').waitFor();
-  await page.locator('[data-testid="memory-editor"] .cm-content').click();
-  await page.keyboard.press("Control+Home");
-  await page.keyboard.press("ArrowDown");
-  await page.keyboard.press("ArrowDown");
-  await page.keyboard.press("End");
-  await page.keyboard.type(" Use `npm run test:watch` while working.");
-  await byId("memory-save").click();
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="memory-version"]').length === 5);
+    // The file the proposal updates is edited first, where its first change goes: that change will conflict.
+    await byId("nav-memory").click();
+    await page.locator('[data-testid="memory-store"][data-store-name="Project notes"]').click();
+    await page.locator('[data-testid="memory-file"][data-path="project/testing.md"]').click();
+    await page.locator('[data-testid="memory-editor"] .cm-content').waitFor();
+    await page.locator('[data-testid="memory-editor"] .cm-content').click();
+    await page.keyboard.press("Control+Home");
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("End");
+    await page.keyboard.type(" Use `npm run test:watch` while working.");
+    await byId("memory-save").click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="memory-version"]').length === 5);
 
-  // The proposal: three files (an update in two hunks, a new file, a rename), a change left out.
-  await openProposal();
-  assert.equal(await byId("proposal-status").getAttribute("data-status"), "ready");
-  assert.deepEqual(await byId("proposal-file").evaluateAll((all) => all.map((f) => `${f.dataset.op} ${f.dataset.path}`)), [
-    "update project/testing.md",
-    "create lessons/interrupted-runs.md",
-    "rename project/style.md",
-  ]);
-  assert.deepEqual(await decisions(), ["0.0 pending", "0.1 pending", "1.0 pending", "2.0 pending"]);
-  assert.match(await byId("proposal-files").innerText(), /style\.md\s*→\s*project\/style\.md/);
-  assert.match(await byId("proposal-dropped").innerText(), /Left out[\s\S]*\.\.\/NOTES\.md: A path can't use/);
-  assert.equal(await byId("evidence-deleted").innerText(), "session deleted");
-  assert.equal(await hunk("0.0").getAttribute("data-current"), "true");
-  await bothThemes(page, "browser-proposal-unified");
-  await byId("layout-split").click();
-  await hunk("0.0").getByTestId("hunk-split").waitFor();
-  await bothThemes(page, "browser-proposal-split");
-  await byId("layout-unified").click();
+    // The proposal: three files (an update in two hunks, a new file, a rename), a change left out.
+    await openProposal();
+    assert.equal(await byId("proposal-status").getAttribute("data-status"), "ready");
+    assert.deepEqual(
+      await byId("proposal-file").evaluateAll((all) => all.map((f) => `${f.dataset.op} ${f.dataset.path}`)),
+      ["update project/testing.md", "create lessons/interrupted-runs.md", "rename project/style.md"],
+    );
+    assert.deepEqual(await decisions(), ["0.0 pending", "0.1 pending", "1.0 pending", "2.0 pending"]);
+    assert.match(await byId("proposal-files").innerText(), /style\.md\s*→\s*project\/style\.md/);
+    assert.match(await byId("proposal-dropped").innerText(), /Left out[\s\S]*\.\.\/NOTES\.md: A path can't use/);
+    assert.equal(await byId("evidence-deleted").innerText(), "session deleted");
+    assert.equal(await hunk("0.0").getAttribute("data-current"), "true");
+    await bothThemes(page, "browser-proposal-unified");
+    await byId("layout-split").click();
+    await hunk("0.0").getByTestId("hunk-split").waitFor();
+    await bothThemes(page, "browser-proposal-split");
+    await byId("layout-unified").click();
 
-  // A quote opens its session at the event it comes from.
-  const quote = page.locator('[data-testid="proposal-file"][data-path="project/testing.md"] [data-testid="evidence"]').nth(1);
-  const seq = await quote.getAttribute("data-seq");
-  await quote.getByTestId("evidence-link").click();
-  const focused = byId("focused-event");
-  await focused.waitFor();
-  assert.equal(await focused.getAttribute("data-seq"), seq);
-  assert.match(await focused.innerText(), /ran the tests: both pass/);
-  assert.equal(await byId("session-view").getAttribute("data-session-id"), "ses_0001");
-  await bothThemes(page, "browser-evidence-event");
+    // A quote opens its session at the event it comes from.
+    const quote = page
+      .locator('[data-testid="proposal-file"][data-path="project/testing.md"] [data-testid="evidence"]')
+      .nth(1);
+    const seq = await quote.getAttribute("data-seq");
+    await quote.getByTestId("evidence-link").click();
+    const focused = byId("focused-event");
+    await focused.waitFor();
+    assert.equal(await focused.getAttribute("data-seq"), seq);
+    assert.match(await focused.innerText(), /ran the tests: both pass/);
+    assert.equal(await byId("session-view").getAttribute("data-session-id"), "ses_0001");
+    await bothThemes(page, "browser-evidence-event");
 
-  // Keyboard review: a accepts and moves on, r rejects; e edits, then Save accepts with the edit.
-  await openProposal();
-  await page.keyboard.press("a");
-  await page.locator('[data-hunk-id="0.0"][data-decision="accepted"]').waitFor();
-  assert.equal(await hunk("0.1").getAttribute("data-current"), "true");
-  await page.keyboard.press("r");
-  await page.locator('[data-hunk-id="0.1"][data-decision="rejected"]').waitFor();
-  assert.equal(await hunk("1.0").getAttribute("data-current"), "true");
-  await page.keyboard.press("e");
-  await page.locator('[data-testid="hunk-editor"] .cm-content').waitFor();
-  await page.keyboard.press("Control+End");
-  await page.keyboard.type("\nSay in NOTES.md why the run stopped.");
-  await hunk("1.0").getByTestId("hunk-edit-save").click();
-  await page.locator('[data-hunk-id="1.0"][data-decision="accepted"][data-edited="true"]').waitFor();
-  await hunk("2.0").getByTestId("hunk-accept").click();
-  await page.locator('[data-hunk-id="2.0"][data-decision="accepted"]').waitFor();
-  assert.deepEqual(await decisions(), ["0.0 accepted", "0.1 rejected", "1.0 accepted", "2.0 accepted"]);
+    // Keyboard review: a accepts and moves on, r rejects; e edits, then Save accepts with the edit.
+    await openProposal();
+    await page.keyboard.press("a");
+    await page.locator('[data-hunk-id="0.0"][data-decision="accepted"]').waitFor();
+    assert.equal(await hunk("0.1").getAttribute("data-current"), "true");
+    await page.keyboard.press("r");
+    await page.locator('[data-hunk-id="0.1"][data-decision="rejected"]').waitFor();
+    assert.equal(await hunk("1.0").getAttribute("data-current"), "true");
+    await page.keyboard.press("e");
+    await page.locator('[data-testid="hunk-editor"] .cm-content').waitFor();
+    await page.keyboard.press("Control+End");
+    await page.keyboard.type("\nSay in NOTES.md why the run stopped.");
+    await hunk("1.0").getByTestId("hunk-edit-save").click();
+    await page.locator('[data-hunk-id="1.0"][data-decision="accepted"][data-edited="true"]').waitFor();
+    await hunk("2.0").getByTestId("hunk-accept").click();
+    await page.locator('[data-hunk-id="2.0"][data-decision="accepted"]').waitFor();
+    assert.deepEqual(await decisions(), ["0.0 accepted", "0.1 rejected", "1.0 accepted", "2.0 accepted"]);
 
-  // Apply, confirmed with the counts: the edited file's change conflicts and shows both sides.
-  await byId("proposal-apply").click();
-  assert.match(await byId("proposal-apply-confirm-strip").innerText(), /Apply 3 changes to 3 files\?[\s\S]*1 change is left out/);
-  await byId("proposal-apply-confirm").click();
-  const report = byId("apply-report");
-  await report.waitFor();
-  assert.equal(await report.getAttribute("data-versions"), "2");
-  assert.equal(await report.getAttribute("data-conflicts"), "1");
-  assert.equal(await byId("proposal-status").getAttribute("data-status"), "applied");
-  assert.deepEqual(await decisions(), ["0.0 conflict", "0.1 rejected", "1.0 applied", "2.0 applied"]);
-  assert.match(await hunk("0.0").getByTestId("conflict-proposed").innerText(), /run it after every change/);
-  assert.match(await hunk("0.0").getByTestId("conflict-theirs").innerText(), /npm run test:watch/);
-  await page.locator('[data-testid="nav-dreams"][data-count="0"]').waitFor();
-  await bothThemes(page, "browser-proposal-applied");
-  await report.getByTestId("report-conflict").click();
-  await page.locator('[data-hunk-id="0.0"][data-current="true"]').waitFor();
-  await bothThemes(page, "browser-proposal-conflict", (p, name) => elementShot(p, hunk("0.0"), name));
+    // Apply, confirmed with the counts: the edited file's change conflicts and shows both sides.
+    await byId("proposal-apply").click();
+    assert.match(
+      await byId("proposal-apply-confirm-strip").innerText(),
+      /Apply 3 changes to 3 files\?[\s\S]*1 change is left out/,
+    );
+    await byId("proposal-apply-confirm").click();
+    const report = byId("apply-report");
+    await report.waitFor();
+    assert.equal(await report.getAttribute("data-versions"), "2");
+    assert.equal(await report.getAttribute("data-conflicts"), "1");
+    assert.equal(await byId("proposal-status").getAttribute("data-status"), "applied");
+    assert.deepEqual(await decisions(), ["0.0 conflict", "0.1 rejected", "1.0 applied", "2.0 applied"]);
+    assert.match(await hunk("0.0").getByTestId("conflict-proposed").innerText(), /run it after every change/);
+    assert.match(await hunk("0.0").getByTestId("conflict-theirs").innerText(), /npm run test:watch/);
+    await page.locator('[data-testid="nav-dreams"][data-count="0"]').waitFor();
+    await bothThemes(page, "browser-proposal-applied");
+    await report.getByTestId("report-conflict").click();
+    await page.locator('[data-hunk-id="0.0"][data-current="true"]').waitFor();
+    await bothThemes(page, "browser-proposal-conflict", (p, name) => elementShot(p, hunk("0.0"), name));
 
-  // The Memory page shows the new file, written by the dream.
-  await report.locator('[data-testid="report-open-in-memory"][data-path="lessons/interrupted-runs.md"]').click();
-  await page.locator('[data-testid="memory-editor"] .cm-content').waitFor();
-  await page.waitForFunction(() => document.querySelector('[data-testid="memory-editor"] .cm-content')?.textContent?.includes("why the run stopped"));
-  assert.equal(await page.getByTestId("memory-version").first().getAttribute("data-actor"), "dream:drm_0003");
-  await byId("memory-diff").waitFor();
-  await screenshot(page, "browser-dream-memory-light.png");
+    // The Memory page shows the new file, written by the dream.
+    await report.locator('[data-testid="report-open-in-memory"][data-path="lessons/interrupted-runs.md"]').click();
+    await page.locator('[data-testid="memory-editor"] .cm-content').waitFor();
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="memory-editor"] .cm-content')?.textContent?.includes("why the run stopped"),
+    );
+    assert.equal(await page.getByTestId("memory-version").first().getAttribute("data-actor"), "dream:drm_0003");
+    await byId("memory-diff").waitFor();
+    await screenshot(page, "browser-dream-memory-light.png");
 
-  // The version's author leads back to the proposal. Revert, confirmed: the new file goes, the rename is undone.
-  await byId("actor-dream-link").click();
-  await byId("proposal-review").waitFor();
-  assert.equal(await byId("proposal-review").getAttribute("data-dream-id"), "drm_0003");
-  await byId("proposal-revert").click();
-  await byId("proposal-revert-confirm").click();
-  await byId("apply-report").filter({ hasText: "Reverted." }).waitFor();
-  assert.equal(await byId("proposal-status").getAttribute("data-status"), "reverted");
-  await byId("nav-memory").click();
-  await page.locator('[data-testid="memory-store"][data-store-name="Project notes"]').click();
-  await page.locator('[data-testid="memory-file"][data-path="style.md"]').waitFor();
-  assert.equal(await page.locator('[data-testid="memory-file"][data-path="lessons/interrupted-runs.md"]').count(), 0);
-});
+    // The version's author leads back to the proposal. Revert, confirmed: the new file goes, the rename is undone.
+    await byId("actor-dream-link").click();
+    await byId("proposal-review").waitFor();
+    assert.equal(await byId("proposal-review").getAttribute("data-dream-id"), "drm_0003");
+    await byId("proposal-revert").click();
+    await byId("proposal-revert-confirm").click();
+    await byId("apply-report").filter({ hasText: "Reverted." }).waitFor();
+    assert.equal(await byId("proposal-status").getAttribute("data-status"), "reverted");
+    await byId("nav-memory").click();
+    await page.locator('[data-testid="memory-store"][data-store-name="Project notes"]').click();
+    await page.locator('[data-testid="memory-file"][data-path="style.md"]').waitFor();
+    assert.equal(await page.locator('[data-testid="memory-file"][data-path="lessons/interrupted-runs.md"]').count(), 0);
+  },
+);

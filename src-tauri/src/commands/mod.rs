@@ -33,7 +33,10 @@ pub fn api<R: Runtime>(invoke: Invoke<R>) {
         let args = args.map_err(InvokeError::from)?;
         match reverie_api::dispatch(&ctx, &name, args).await {
             Some(result) => result.map_err(InvokeError::from),
-            None => Err(InvokeError::from(AppError::new(ErrorCode::NotFound, format!("There is no command called `{name}`.")))),
+            None => Err(InvokeError::from(AppError::new(
+                ErrorCode::NotFound,
+                format!("There is no command called `{name}`."),
+            ))),
         }
     });
 }

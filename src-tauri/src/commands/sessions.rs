@@ -13,7 +13,12 @@ use crate::AppState;
 
 /// Streams the session into `channel` until `unwatch_session`; returns the watch's id.
 #[tauri::command]
-pub async fn watch_session(state: State<'_, AppState>, id: SessionId, after: u64, channel: Channel<StreamItem>) -> CommandResult<u32> {
+pub async fn watch_session(
+    state: State<'_, AppState>,
+    id: SessionId,
+    after: u64,
+    channel: Channel<StreamItem>,
+) -> CommandResult<u32> {
     let mut feed = WatchSession { id, after }.open(&state.api).await?;
     Ok(state.watches.start(async move {
         while let Some(item) = feed.next().await {

@@ -7,7 +7,10 @@ use crate::AppState;
 /// Checks the update server; an available update is downloaded and its signature verified
 /// before it is offered.
 #[tauri::command]
-pub async fn check_for_updates<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> CommandResult<UpdateStatus> {
+pub async fn check_for_updates<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> CommandResult<UpdateStatus> {
     Ok(state.updates.check(&app).await)
 }
 

@@ -47,7 +47,11 @@ export type WindowParts = Pick<
 type Call = <C extends Name>(command: C, ...args: ArgList<Table[C]["args"]>) => Promise<Table[C]["result"]>;
 
 /** Apply and Revert answer a `(Proposal, ApplyReport)` pair. */
-async function outcome(call: Call, command: "apply_proposal" | "revert_proposal", id: string): Promise<ProposalOutcome> {
+async function outcome(
+  call: Call,
+  command: "apply_proposal" | "revert_proposal",
+  id: string,
+): Promise<ProposalOutcome> {
   const [proposal, report] = await call(command, { id });
   return { proposal, report };
 }
@@ -79,8 +83,7 @@ export function commandBackend(transport: Transport, window: WindowParts): Backe
 
     listSessions: () => call("list_sessions"),
     getSession: (id: string) => call("get_session", { id }),
-    sessionEvents: (id: string, after: number, limit: number) =>
-      call("session_events", { id, after, limit }),
+    sessionEvents: (id: string, after: number, limit: number) => call("session_events", { id, after, limit }),
     startRun: (input: RunInput) => call("start_run", { input }),
     cancelSession: async (id: string) => {
       await call("cancel_session", { id });
@@ -88,8 +91,7 @@ export function commandBackend(transport: Transport, window: WindowParts): Backe
     cancelThread: async (sessionId: string, threadId: string) => {
       await call("cancel_thread", { id: sessionId, thread_id: threadId });
     },
-    continueSession: (id: string, message: string | null) =>
-      call("continue_session", { id, message }),
+    continueSession: (id: string, message: string | null) => call("continue_session", { id, message }),
     answerApproval: async (sessionId: string, toolUseId: string, approved: boolean) => {
       await call("answer_approval", { session_id: sessionId, tool_use_id: toolUseId, approved });
     },

@@ -33,7 +33,10 @@ const Socket = FakeSocket as unknown as typeof WebSocket;
 
 describe("devServerFromSearch", () => {
   it("reads the query first, then Vite's env, and nothing without a base URL", () => {
-    expect(devServerFromSearch("?devserver=http://127.0.0.1:9/&token=t")).toEqual({ base: "http://127.0.0.1:9/", token: "t" });
+    expect(devServerFromSearch("?devserver=http://127.0.0.1:9/&token=t")).toEqual({
+      base: "http://127.0.0.1:9/",
+      token: "t",
+    });
     expect(devServerFromSearch("", { VITE_REVERIE_DEVSERVER: "http://127.0.0.1:8", VITE_REVERIE_TOKEN: "e" })).toEqual({
       base: "http://127.0.0.1:8",
       token: "e",
@@ -60,22 +63,38 @@ describe("the dev server backend", () => {
   });
 
   it("answers the result and maps apply's pair like the Tauri transport", async () => {
-    const backend = createDevServerBackend(ADDRESS, fakeFetch(async () => json(200, [{ id: "p" }, { applied: 1 }])), Socket);
+    const backend = createDevServerBackend(
+      ADDRESS,
+      fakeFetch(async () => json(200, [{ id: "p" }, { applied: 1 }])),
+      Socket,
+    );
     await expect(backend.applyProposal("drm_1")).resolves.toEqual({ proposal: { id: "p" }, report: { applied: 1 } });
   });
 
   it("rejects with the server's AppError, a clear one for a reply that isn't, and when unreachable", async () => {
     const conflict = { code: "conflict", message: "Name taken.", field: "name" };
-    let backend = createDevServerBackend(ADDRESS, fakeFetch(async () => json(409, conflict)), Socket);
+    let backend = createDevServerBackend(
+      ADDRESS,
+      fakeFetch(async () => json(409, conflict)),
+      Socket,
+    );
     await expect(backend.listAgents()).rejects.toEqual(conflict);
 
-    backend = createDevServerBackend(ADDRESS, fakeFetch(async () => new Response("Bad Gateway", { status: 502 })), Socket);
+    backend = createDevServerBackend(
+      ADDRESS,
+      fakeFetch(async () => new Response("Bad Gateway", { status: 502 })),
+      Socket,
+    );
     await expect(backend.listAgents()).rejects.toEqual({
       code: "internal",
       message: "The dev server answered `list_agents` with HTTP 502: Bad Gateway.",
     });
 
-    backend = createDevServerBackend(ADDRESS, fakeFetch(() => Promise.reject(new TypeError("Failed to fetch"))), Socket);
+    backend = createDevServerBackend(
+      ADDRESS,
+      fakeFetch(() => Promise.reject(new TypeError("Failed to fetch"))),
+      Socket,
+    );
     await expect(backend.listAgents()).rejects.toMatchObject({
       code: "network",
       message: expect.stringContaining("Couldn't reach the dev server at http://127.0.0.1:4321 (Failed to fetch)"),
@@ -83,7 +102,11 @@ describe("the dev server backend", () => {
   });
 
   it("streams a session over a WebSocket with the token and stops it by closing", async () => {
-    const backend = createDevServerBackend(ADDRESS, fakeFetch(async () => json(200, null)), Socket);
+    const backend = createDevServerBackend(
+      ADDRESS,
+      fakeFetch(async () => json(200, null)),
+      Socket,
+    );
     const items: StreamItem[] = [];
     const watching = backend.watchSession("ses_1", 3, (item) => items.push(item));
     const socket = FakeSocket.last;
@@ -107,10 +130,17 @@ describe("the dev server backend", () => {
   });
 
   it("rejects a stream the server refuses before it opens", async () => {
-    const backend = createDevServerBackend(ADDRESS, fakeFetch(async () => json(200, null)), Socket);
+    const backend = createDevServerBackend(
+      ADDRESS,
+      fakeFetch(async () => json(200, null)),
+      Socket,
+    );
     const watching = backend.watchDreams(() => {});
     FakeSocket.last?.onerror?.();
-    await expect(watching).rejects.toMatchObject({ code: "network", message: expect.stringContaining("`watch_dreams`") });
+    await expect(watching).rejects.toMatchObject({
+      code: "network",
+      message: expect.stringContaining("`watch_dreams`"),
+    });
   });
 
   it("says plainly what needs the app window, and the UI's field error shows the picker's message", async () => {
@@ -127,7 +157,13 @@ describe("the dev server backend", () => {
   });
 
   it("asks the dev server for the app's status, which it answers itself", async () => {
-    const status = { version: "0.1.0", data_dir: "/tmp/data", log_dir: "the standard error of reverie-devserver", secret_backend: "memory_only", notices: [] };
+    const status = {
+      version: "0.1.0",
+      data_dir: "/tmp/data",
+      log_dir: "the standard error of reverie-devserver",
+      secret_backend: "memory_only",
+      notices: [],
+    };
     const fetch = fakeFetch(async () => json(200, status));
     const backend = createDevServerBackend(ADDRESS, fetch, Socket);
     await expect(backend.appStatus()).resolves.toEqual(status);

@@ -13,8 +13,7 @@ export interface DevServerAddress {
 export const TOKEN_HEADER = "x-reverie-token";
 
 /** Only the app window has these; the page tells the user plainly instead of pretending. */
-const NO_WINDOW =
-  "The UI is running in a browser on reverie-devserver, which has no app window";
+const NO_WINDOW = "The UI is running in a browser on reverie-devserver, which has no app window";
 
 function unavailable(what: string, code: "invalid_input" | "not_found" = "not_found"): AppError {
   return { code, message: `${NO_WINDOW}: ${what}` };
@@ -131,11 +130,14 @@ export function createDevServerBackend(
 ): Backend {
   const transport = devServerTransport(address, fetchImpl, socketImpl);
   const noPicker = () =>
-    Promise.reject<string | null>(unavailable("there is no file or folder picker, so type the full path into the field.", "invalid_input"));
+    Promise.reject<string | null>(
+      unavailable("there is no file or folder picker, so type the full path into the field.", "invalid_input"),
+    );
   return commandBackend(transport, {
     // The dev server answers this one shell command itself: its version, data folder, keychain and start-up notices.
     appStatus: () => transport.call("app_status", undefined),
-    checkForUpdates: () => Promise.reject(unavailable("updates are for the installed app; run the dev server from a newer build instead.")),
+    checkForUpdates: () =>
+      Promise.reject(unavailable("updates are for the installed app; run the dev server from a newer build instead.")),
     installUpdate: () => Promise.reject(unavailable("updates are for the installed app.")),
     pickFolder: noPicker,
     pickMarkdownFile: noPicker,

@@ -14,7 +14,11 @@ describe("memory backend", () => {
   it("creates, lists, updates and deletes providers", async () => {
     const backend = createMemoryBackend({ now: () => 1000 });
     const created = await backend.createProvider({ ...anthropic, name: "  Anthropic  " });
-    expect(created).toMatchObject({ name: "Anthropic", key: { configured: true, source: "keychain" }, created_at: 1000 });
+    expect(created).toMatchObject({
+      name: "Anthropic",
+      key: { configured: true, source: "keychain" },
+      created_at: 1000,
+    });
     expect(await backend.listProviders()).toEqual([created]);
 
     const { api_key: _omit, ...withoutKey } = anthropic;
@@ -47,7 +51,9 @@ describe("memory backend", () => {
   it("validates like the core", async () => {
     const backend = createMemoryBackend();
     await expect(backend.createProvider({ ...anthropic, name: " " })).rejects.toMatchObject({ field: "name" });
-    await expect(backend.createProvider({ ...anthropic, name: "x".repeat(81) })).rejects.toMatchObject({ field: "name" });
+    await expect(backend.createProvider({ ...anthropic, name: "x".repeat(81) })).rejects.toMatchObject({
+      field: "name",
+    });
     await expect(backend.createProvider({ ...anthropic, base_url: "api.anthropic.com" })).rejects.toMatchObject({
       code: "invalid_input",
       field: "base_url",

@@ -126,17 +126,17 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): Backend
 
   const find = (id: string): StoredProvider => {
     const entry = stored.find((s) => s.provider.id === id);
-    if (!entry) throw { code: "not_found", message: "This provider no longer exists. Reload the list." } satisfies AppError;
+    if (!entry)
+      throw { code: "not_found", message: "This provider no longer exists. Reload the list." } satisfies AppError;
     return entry;
   };
 
   const check = (input: ProviderInput, selfId: string | null) => {
     const name = input.name.trim();
     if (name === "") throw invalid("name", "Enter a name for this provider.");
-    if ([...name].length > NAME_MAX_CHARS) throw invalid("name", `Use at most ${NAME_MAX_CHARS} characters for the name.`);
-    const clash = stored.find(
-      (s) => s.provider.id !== selfId && s.provider.name.toLowerCase() === name.toLowerCase(),
-    );
+    if ([...name].length > NAME_MAX_CHARS)
+      throw invalid("name", `Use at most ${NAME_MAX_CHARS} characters for the name.`);
+    const clash = stored.find((s) => s.provider.id !== selfId && s.provider.name.toLowerCase() === name.toLowerCase());
     if (clash) {
       throw {
         code: "conflict",
@@ -175,8 +175,14 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): Backend
     const key = apiKey ?? (environmentKeys.has(provider.kind) ? GOOD_KEY : null);
     if (key === GOOD_KEY || (key === null && provider.kind === "openai_compatible")) return null;
     return key === null
-      ? { code: "auth", message: `No API key is set for ${provider.name}. Add one in Settings, or set ${KIND_ENV_VARS[provider.kind]}.` }
-      : { code: "auth", message: `${provider.name} rejected the API key. Check the key in Settings, then send the task again.` };
+      ? {
+          code: "auth",
+          message: `No API key is set for ${provider.name}. Add one in Settings, or set ${KIND_ENV_VARS[provider.kind]}.`,
+        }
+      : {
+          code: "auth",
+          message: `${provider.name} rejected the API key. Check the key in Settings, then send the task again.`,
+        };
   };
 
   const memory = createMemoryStores({
@@ -205,7 +211,8 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): Backend
       }),
       roster: (roster ?? []).map((member) => {
         const found = agents.list().find((a) => a.name === member);
-        if (!found) throw new Error(`memory backend: no agent named ${member} (list it before the agents that delegate to it)`);
+        if (!found)
+          throw new Error(`memory backend: no agent named ${member} (list it before the agents that delegate to it)`);
         return found.id;
       }),
     });
@@ -366,7 +373,8 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): Backend
     pickSavePath: (defaultName) =>
       reply(() => (options.pickedSavePath === undefined ? `/home/you/rubrics/${defaultName}` : options.pickedSavePath)),
 
-    pickFolder: () => reply(() => (options.pickedFolder === undefined ? "/home/you/projects/notes" : options.pickedFolder)),
+    pickFolder: () =>
+      reply(() => (options.pickedFolder === undefined ? "/home/you/projects/notes" : options.pickedFolder)),
 
     listDreams: (storeId) => reply(() => dreams.list(storeId)),
     getDream: (id) => reply(() => dreams.get(id)),

@@ -12,7 +12,11 @@ import {
 
 /** The workspace tools, as `engine::agents::tool_catalog` lists them. */
 export const TOOLS: readonly ToolInfo[] = [
-  { name: "list_files", summary: "List the files and folders in a folder of the workspace.", default_permission: "allow" },
+  {
+    name: "list_files",
+    summary: "List the files and folders in a folder of the workspace.",
+    default_permission: "allow",
+  },
   { name: "read_file", summary: "Read a text file of the workspace.", default_permission: "allow" },
   {
     name: "search_files",
@@ -24,7 +28,11 @@ export const TOOLS: readonly ToolInfo[] = [
     summary: "Create a file in the workspace, or replace the whole content of an existing one.",
     default_permission: "allow",
   },
-  { name: "edit_file", summary: "Edit a text file of the workspace by replacing an exact piece of text.", default_permission: "allow" },
+  {
+    name: "edit_file",
+    summary: "Edit a text file of the workspace by replacing an exact piece of text.",
+    default_permission: "allow",
+  },
   {
     name: "run_command",
     summary: "Run a shell command (`sh -c`) in the workspace folder and return its output and exit code.",

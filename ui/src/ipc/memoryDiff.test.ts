@@ -48,14 +48,23 @@ describe("memory backend's line diff", () => {
       [23, 7],
     ]);
     const near = before.map((l, i) => (i === 10 || i === 15 ? `${l}!` : l));
-    expect(diffLines(text(before), text(near)).map((h) => [h.old_start, h.old_lines, h.new_start, h.new_lines])).toEqual([
-      [8, 12, 8, 12],
-    ]);
+    expect(
+      diffLines(text(before), text(near)).map((h) => [h.old_start, h.old_lines, h.new_start, h.new_lines]),
+    ).toEqual([[8, 12, 8, 12]]);
   });
 
   it("counts an empty side from 0, as a unified diff does", () => {
     expect(diffLines("", "a\nb\n")).toEqual([
-      { old_start: 0, old_lines: 0, new_start: 1, new_lines: 2, lines: [{ kind: "added", text: "a" }, { kind: "added", text: "b" }] },
+      {
+        old_start: 0,
+        old_lines: 0,
+        new_start: 1,
+        new_lines: 2,
+        lines: [
+          { kind: "added", text: "a" },
+          { kind: "added", text: "b" },
+        ],
+      },
     ]);
     expect(diffLines("a\n", "")[0]).toMatchObject({ old_start: 1, old_lines: 1, new_start: 0, new_lines: 0 });
   });

@@ -56,8 +56,20 @@ function options(extra: Partial<MemoryBackendOptions> = {}): MemoryBackendOption
       },
     ],
     sessions: [
-      { agent: "Maintainer", task: "Fix the lost note.", workspace: "/home/you/notes", outcome: "finished", startedAgoMs: 2 * HOUR },
-      { agent: "Maintainer", task: "Update the README.", workspace: "/home/you/notes", outcome: "finished", startedAgoMs: HOUR },
+      {
+        agent: "Maintainer",
+        task: "Fix the lost note.",
+        workspace: "/home/you/notes",
+        outcome: "finished",
+        startedAgoMs: 2 * HOUR,
+      },
+      {
+        agent: "Maintainer",
+        task: "Update the README.",
+        workspace: "/home/you/notes",
+        outcome: "finished",
+        startedAgoMs: HOUR,
+      },
     ],
     ...extra,
   };
@@ -72,8 +84,19 @@ const READY = options({
       sessions: ["ses_0001"],
       startedAgoMs: HOUR / 2,
       changes: [
-        { op: "update", path: "testing.md", content: TESTING_NEXT, rationale: "Tests are fast.", evidence: [{ session: "ses_0001", quote: "both pass" }] },
-        { op: "create", path: "lessons/runs.md", content: "# Runs\n\n- Write the plan first.\n", rationale: "It saved the first run." },
+        {
+          op: "update",
+          path: "testing.md",
+          content: TESTING_NEXT,
+          rationale: "Tests are fast.",
+          evidence: [{ session: "ses_0001", quote: "both pass" }],
+        },
+        {
+          op: "create",
+          path: "lessons/runs.md",
+          content: "# Runs\n\n- Write the plan first.\n",
+          rationale: "It saved the first run.",
+        },
         { op: "rename", from: "style.md", path: "project/style.md", rationale: "Grouped by topic." },
       ],
     },
@@ -113,13 +136,24 @@ describe("memory backend › dreams", () => {
     expect(await backend.newDreamSessions(notes)).toEqual(["ses_0001", "ses_0002"]);
 
     const started = await backend.startDream({ store_id: notes, sessions: [], instructions: "  Be short.  " });
-    expect(started).toMatchObject({ status: "pending", mode: "review", sessions: ["ses_0001", "ses_0002"], instructions: "Be short.", model: "claude-sonnet-4-5", processed: 0 });
+    expect(started).toMatchObject({
+      status: "pending",
+      mode: "review",
+      sessions: ["ses_0001", "ses_0002"],
+      instructions: "Be short.",
+      model: "claude-sonnet-4-5",
+      processed: 0,
+    });
     const { seen, until } = await follow(backend, started.id);
     const done = await until(ended);
 
     expect(done).toMatchObject({ status: "completed", processed: 2, model_calls: 3, proposal: "ready" });
     expect(done.cost_usd).toBeGreaterThan(0);
-    expect([...new Set(seen.flatMap((d) => (d.stage ? [d.stage] : [])))]).toEqual(["extract", "consolidate", "propose"]);
+    expect([...new Set(seen.flatMap((d) => (d.stage ? [d.stage] : [])))]).toEqual([
+      "extract",
+      "consolidate",
+      "propose",
+    ]);
     expect(seen.filter((d) => d.stage === "extract").map((d) => d.processed)).toEqual([0, 1, 2]);
 
     const proposal = await backend.dreamProposal(started.id);
@@ -137,7 +171,8 @@ describe("memory backend › dreams", () => {
     await expect(backend.startDream({ store_id: notes, sessions: [], instructions: "" })).rejects.toEqual({
       code: "invalid_input",
       field: "sessions",
-      message: "Nothing new to dream about: no session of an agent that mounts “Notes” has finished since its last dream.",
+      message:
+        "Nothing new to dream about: no session of an agent that mounts “Notes” has finished since its last dream.",
     });
   });
 
@@ -164,20 +199,28 @@ describe("memory backend › dreams", () => {
     const backend = createMemoryBackend(options());
     const unmounted = await store(backend, "Unmounted");
     const notes = await store(backend, "Notes");
-    await expect(backend.startDream({ store_id: notes, sessions: [], instructions: "x".repeat(4097) })).rejects.toMatchObject({
+    await expect(
+      backend.startDream({ store_id: notes, sessions: [], instructions: "x".repeat(4097) }),
+    ).rejects.toMatchObject({
       field: "instructions",
       message: "The instructions are 4097 characters; a dream takes at most 4096.",
     });
-    await expect(backend.startDream({ store_id: unmounted, sessions: ["ses_0001"], instructions: "" })).rejects.toEqual({
-      code: "invalid_input",
-      field: "provider_id",
-      message: "No agent mounts this store, so there is no model to dream with. Choose a provider.",
-    });
-    await expect(backend.startDream({ store_id: notes, sessions: ["ses_0404"], instructions: "" })).rejects.toMatchObject({
+    await expect(backend.startDream({ store_id: unmounted, sessions: ["ses_0001"], instructions: "" })).rejects.toEqual(
+      {
+        code: "invalid_input",
+        field: "provider_id",
+        message: "No agent mounts this store, so there is no model to dream with. Choose a provider.",
+      },
+    );
+    await expect(
+      backend.startDream({ store_id: notes, sessions: ["ses_0404"], instructions: "" }),
+    ).rejects.toMatchObject({
       field: "sessions",
       message: "Session ses_0404 no longer exists.",
     });
-    await expect(backend.startDream({ store_id: "mem_9999", sessions: [], instructions: "" })).rejects.toMatchObject({ field: "store_id" });
+    await expect(backend.startDream({ store_id: "mem_9999", sessions: [], instructions: "" })).rejects.toMatchObject({
+      field: "store_id",
+    });
   });
 
   it("applies only the accepted hunks, as versions by dream:<id>, undecided ones counted as rejected", async () => {
@@ -187,12 +230,24 @@ describe("memory backend › dreams", () => {
     const id = dream!.id;
     let proposal = await backend.decideHunks(id, ["0.1"], "accepted", null);
     proposal = await backend.decideHunks(id, ["2.0"], "rejected", null);
-    expect(proposal.files.flatMap((f) => f.hunks.map((h) => h.decision))).toEqual(["pending", "accepted", "pending", "rejected"]);
-    await expect(backend.decideHunks(id, ["0.0", "0.1"], "accepted", "text")).rejects.toMatchObject({ field: "edited" });
+    expect(proposal.files.flatMap((f) => f.hunks.map((h) => h.decision))).toEqual([
+      "pending",
+      "accepted",
+      "pending",
+      "rejected",
+    ]);
+    await expect(backend.decideHunks(id, ["0.0", "0.1"], "accepted", "text")).rejects.toMatchObject({
+      field: "edited",
+    });
 
     const { proposal: applied, report } = await backend.applyProposal(id);
     expect(applied.status).toBe("applied");
-    expect(applied.files.flatMap((f) => f.hunks.map((h) => h.decision))).toEqual(["rejected", "applied", "rejected", "rejected"]);
+    expect(applied.files.flatMap((f) => f.hunks.map((h) => h.decision))).toEqual([
+      "rejected",
+      "applied",
+      "rejected",
+      "rejected",
+    ]);
     expect(report).toEqual({ versions: [expect.any(String)], conflicts: [] });
     const text = (await backend.readMemoryFile(notes, "testing.md")).content;
     expect(text).toBe(TESTING.replace("Read the whole output.\n", "Read the whole output.\nSay which tests ran.\n"));
@@ -205,14 +260,19 @@ describe("memory backend › dreams", () => {
     const backend = createMemoryBackend(READY);
     const notes = await store(backend, "Notes");
     const [dream] = await backend.listDreams(notes);
-    const edit = "# Testing\n\n- Run the tests with `npm test`, often.\n- Tests live in test/.\n- Saving on exit has its own test.\n- Use a temporary folder.";
+    const edit =
+      "# Testing\n\n- Run the tests with `npm test`, often.\n- Tests live in test/.\n- Saving on exit has its own test.\n- Use a temporary folder.";
     const decided = await backend.decideHunks(dream!.id, ["0.0"], "accepted", edit);
     expect(decided.files[0]!.hunks[0]).toMatchObject({ decision: "accepted", edited: edit });
     // Rejected, the edit is dropped; accepted again without one, the earlier edit is not back.
-    expect((await backend.decideHunks(dream!.id, ["0.0"], "rejected", null)).files[0]!.hunks[0]!.edited).toBeUndefined();
+    expect(
+      (await backend.decideHunks(dream!.id, ["0.0"], "rejected", null)).files[0]!.hunks[0]!.edited,
+    ).toBeUndefined();
     await backend.decideHunks(dream!.id, ["0.0"], "accepted", edit);
     await backend.applyProposal(dream!.id);
-    expect((await backend.readMemoryFile(notes, "testing.md")).content).toBe(`${edit}\n\n## Before a release\n\nRead the whole output.\n`);
+    expect((await backend.readMemoryFile(notes, "testing.md")).content).toBe(
+      `${edit}\n\n## Before a release\n\nRead the whole output.\n`,
+    );
 
     const other = createMemoryBackend(READY);
     const [d] = await other.listDreams(null);
@@ -233,7 +293,9 @@ describe("memory backend › dreams", () => {
     const { proposal, report } = await backend.applyProposal(dream!.id);
     const hunks = proposal.files[0]!.hunks;
     expect(hunks.map((h) => h.decision)).toEqual(["conflict", "applied"]);
-    expect(hunks[0]!.theirs).toBe("# Testing\n\n- Run the tests with make test.\n- Tests live in test/.\n- Saving on exit has its own test.\n- Use a temporary folder.\n");
+    expect(hunks[0]!.theirs).toBe(
+      "# Testing\n\n- Run the tests with make test.\n- Tests live in test/.\n- Saving on exit has its own test.\n- Use a temporary folder.\n",
+    );
     expect(report.conflicts).toEqual(["0.0"]);
     expect(report.versions).toHaveLength(3);
     const text = (await backend.readMemoryFile(notes, "testing.md")).content;
@@ -245,12 +307,22 @@ describe("memory backend › dreams", () => {
     const backend = createMemoryBackend(READY);
     const notes = await store(backend, "Notes");
     const before = await backend.listMemoryFiles(notes);
-    const texts = async () => Promise.all((await backend.listMemoryFiles(notes)).map(async (f) => [f.path, (await backend.readMemoryFile(notes, f.path)).content]));
+    const texts = async () =>
+      Promise.all(
+        (await backend.listMemoryFiles(notes)).map(async (f) => [
+          f.path,
+          (await backend.readMemoryFile(notes, f.path)).content,
+        ]),
+      );
     const original = await texts();
     const [dream] = await backend.listDreams(notes);
     await backend.decideHunks(dream!.id, ["0.0", "0.1", "1.0", "2.0"], "accepted", null);
     await backend.applyProposal(dream!.id);
-    expect((await backend.listMemoryFiles(notes)).map((f) => f.path)).toEqual(["lessons/runs.md", "project/style.md", "testing.md"]);
+    expect((await backend.listMemoryFiles(notes)).map((f) => f.path)).toEqual([
+      "lessons/runs.md",
+      "project/style.md",
+      "testing.md",
+    ]);
 
     const { proposal, report } = await backend.revertProposal(dream!.id);
     expect(proposal.status).toBe("reverted");
@@ -269,7 +341,10 @@ describe("memory backend › dreams", () => {
     expect(started.mode).toBe("auto");
     const { until } = await follow(backend, started.id);
     expect(await until((d) => d.proposal === "applied")).toMatchObject({ status: "completed" });
-    expect((await backend.memoryHistory(notes, "lessons/recent-runs.md"))[0]).toMatchObject({ actor: `dream:${started.id}`, op: "create" });
+    expect((await backend.memoryHistory(notes, "lessons/recent-runs.md"))[0]).toMatchObject({
+      actor: `dream:${started.id}`,
+      op: "create",
+    });
   });
 
   it("keeps each store's settings, checked as the core checks them", async () => {
@@ -281,7 +356,9 @@ describe("memory backend › dreams", () => {
       field: "daily_at",
       message: "“25:00” is not a time of day; write it as HH:MM, like 03:30.",
     });
-    await expect(backend.setDreamSettings(notes, { mode: "review", after_sessions: 0 })).rejects.toMatchObject({ field: "after_sessions" });
+    await expect(backend.setDreamSettings(notes, { mode: "review", after_sessions: 0 })).rejects.toMatchObject({
+      field: "after_sessions",
+    });
     const saved = await backend.setDreamSettings(notes, { mode: "auto", daily_at: "03:30", after_sessions: 5 });
     expect(saved).toEqual({ mode: "auto", daily_at: "03:30", after_sessions: 5 });
     expect(await backend.dreamSettings(notes)).toEqual(saved);

@@ -146,12 +146,31 @@ function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
   };
 }
 
-const extractUsage = (events: number): TokenUsage => ({ ...ZERO, input_tokens: 2_400 + events * 160, output_tokens: 420 });
-const consolidateUsage = (bytes: number): TokenUsage => ({ ...ZERO, input_tokens: 3_800 + Math.round(bytes / 4), output_tokens: 1_350 });
+const extractUsage = (events: number): TokenUsage => ({
+  ...ZERO,
+  input_tokens: 2_400 + events * 160,
+  output_tokens: 420,
+});
+const consolidateUsage = (bytes: number): TokenUsage => ({
+  ...ZERO,
+  input_tokens: 3_800 + Math.round(bytes / 4),
+  output_tokens: 1_350,
+});
 
 /** A file change with its hunks (computed like the engine's), all pending: a delete is one hunk, a rename one empty hunk. */
-export function fileChange(index: number, op: FileOp, path: string, previous: string | null, base: string | null, before: string, after: string): FileChange {
-  const hunks = op === "rename" ? [{ old_start: 1, old_lines: 0, new_start: 1, new_lines: 0, lines: [] }] : diffLines(before, after);
+export function fileChange(
+  index: number,
+  op: FileOp,
+  path: string,
+  previous: string | null,
+  base: string | null,
+  before: string,
+  after: string,
+): FileChange {
+  const hunks =
+    op === "rename"
+      ? [{ old_start: 1, old_lines: 0, new_start: 1, new_lines: 0, lines: [] }]
+      : diffLines(before, after);
   const change: FileChange = {
     op,
     path,
@@ -186,7 +205,8 @@ export function createDreamStore(deps: Deps) {
 
   const checkStore = (id: string): string => {
     const name = deps.memory.nameOf(id);
-    if (name === undefined) throw { code: "not_found", message: "This memory store no longer exists. Reload the list." } satisfies AppError;
+    if (name === undefined)
+      throw { code: "not_found", message: "This memory store no longer exists. Reload the list." } satisfies AppError;
     return name;
   };
 
@@ -288,7 +308,13 @@ export function createDreamStore(deps: Deps) {
             }
           } else {
             changes.push({ change: { type: "write", path: file.path, content: text }, expected: currentSha });
-            applied.push({ op: current ? "update" : "create", path: file.path, previous_path: null, before, after: text });
+            applied.push({
+              op: current ? "update" : "create",
+              path: file.path,
+              previous_path: null,
+              before,
+              after: text,
+            });
           }
         }
       } else {
@@ -302,7 +328,13 @@ export function createDreamStore(deps: Deps) {
             applied.push({ op: "delete", path: file.path, previous_path: null, before: current.content, after: null });
           } else {
             changes.push({ change: { type: "rename", from: source, to: file.path }, expected: currentSha });
-            applied.push({ op: "rename", path: file.path, previous_path: source, before: current.content, after: current.content });
+            applied.push({
+              op: "rename",
+              path: file.path,
+              previous_path: source,
+              before: current.content,
+              after: current.content,
+            });
           }
         } else {
           hunk.decision = "conflict";
@@ -355,11 +387,17 @@ export function createDreamStore(deps: Deps) {
           if (rebased === null) clean = false;
           else text = rebased;
         }
-        if (clean && current) changes.push({ change: { type: "write", path: a.path, content: text }, expected: currentSha });
+        if (clean && current)
+          changes.push({ change: { type: "write", path: a.path, content: text }, expected: currentSha });
         else conflicts.push(a.path);
       } else if (a.op === "delete" && !current) {
         changes.push({ change: { type: "write", path: a.path, content: a.before ?? "" }, expected: null });
-      } else if (a.op === "rename" && asApplied && a.previous_path !== null && readFile(p.store_id, a.previous_path) === null) {
+      } else if (
+        a.op === "rename" &&
+        asApplied &&
+        a.previous_path !== null &&
+        readFile(p.store_id, a.previous_path) === null
+      ) {
         changes.push({ change: { type: "rename", from: a.path, to: a.previous_path }, expected: currentSha });
       } else {
         conflicts.push(a.path);
@@ -419,7 +457,15 @@ export function createDreamStore(deps: Deps) {
       const after = current
         ? `${current.content.trimEnd()}\n${bullets.join("\n")}\n`
         : `# What recent runs taught\n\nOne line per run a dream read: what was asked, and how it went.\n\n${bullets.join("\n")}\n`;
-      const change = fileChange(0, current ? "update" : "create", path, null, current?.sha256 ?? null, current?.content ?? "", after);
+      const change = fileChange(
+        0,
+        current ? "update" : "create",
+        path,
+        null,
+        current?.sha256 ?? null,
+        current?.content ?? "",
+        after,
+      );
       change.rationale = `${read.length === 1 ? "One session" : `${read.length} sessions`} finished since the last dream. Keeping how each went in one place lets the next run start from what the last ones found.`;
       change.evidence = evidence;
       files.push(change);
@@ -445,7 +491,10 @@ export function createDreamStore(deps: Deps) {
       const read: Array<{ id: string; events: SessionEvent[] }> = [];
       for (const id of dream.sessions) {
         await steps(stored, EXTRACT_STEPS);
-        if (failure) throw new Error(`The extract stage failed: ${failure.message.replace(/\.$/, "")}. Nothing was written to memory.`);
+        if (failure)
+          throw new Error(
+            `The extract stage failed: ${failure.message.replace(/\.$/, "")}. Nothing was written to memory.`,
+          );
         const events = eventsOf(id);
         dream.processed += 1;
         if (events.length > 0) call(dream, extractUsage(events.length));
@@ -518,34 +567,48 @@ export function createDreamStore(deps: Deps) {
       const instructions = input.instructions.trim();
       const length = [...instructions].length;
       if (length > MAX_INSTRUCTIONS_CHARS) {
-        throw invalid("instructions", `The instructions are ${length} characters; a dream takes at most ${MAX_INSTRUCTIONS_CHARS}.`);
+        throw invalid(
+          "instructions",
+          `The instructions are ${length} characters; a dream takes at most ${MAX_INSTRUCTIONS_CHARS}.`,
+        );
       }
       const agents = mounting(input.store_id);
       let sessions: string[];
       if (input.sessions.length === 0) {
         sessions = newSessions(input.store_id);
       } else {
-        if (input.sessions.length > MAX_DREAM_SESSIONS) throw invalid("sessions", `Pick at most ${MAX_DREAM_SESSIONS} sessions for one dream.`);
+        if (input.sessions.length > MAX_DREAM_SESSIONS)
+          throw invalid("sessions", `Pick at most ${MAX_DREAM_SESSIONS} sessions for one dream.`);
         sessions = [];
         for (const id of input.sessions) {
           const summary = deps.sessions.list().find((s) => s.id === id);
           if (!summary) throw invalid("sessions", `Session ${id} no longer exists.`);
-          if (summary.status === "running") throw invalid("sessions", `Session ${id} is still running; let it finish first.`);
+          if (summary.status === "running")
+            throw invalid("sessions", `Session ${id} is still running; let it finish first.`);
           if (!sessions.includes(id)) sessions.push(id);
         }
       }
       if (sessions.length === 0) {
-        throw invalid("sessions", `Nothing new to dream about: no session of an agent that mounts “${name}” has finished since its last dream.`);
+        throw invalid(
+          "sessions",
+          `Nothing new to dream about: no session of an agent that mounts “${name}” has finished since its last dream.`,
+        );
       }
       const agent = agents[0];
       const providerId = input.provider_id ?? agent?.provider_id;
       if (providerId === undefined) {
-        throw invalid("provider_id", "No agent mounts this store, so there is no model to dream with. Choose a provider.");
+        throw invalid(
+          "provider_id",
+          "No agent mounts this store, so there is no model to dream with. Choose a provider.",
+        );
       }
       const provider = deps.provider(providerId);
       if (!provider) throw invalid("provider_id", "The model provider to dream with no longer exists. Choose another.");
       if (provider.failure?.message.startsWith("No API key")) {
-        throw invalid("provider_id", `No API key is set for the provider “${provider.name}”. Add one in Settings → Model providers, then dream again.`);
+        throw invalid(
+          "provider_id",
+          `No API key is set for the provider “${provider.name}”. Add one in Settings → Model providers, then dream again.`,
+        );
       }
       if (dreams.some((d) => d.dream.store_id === input.store_id && d.running)) {
         throw {
@@ -554,7 +617,8 @@ export function createDreamStore(deps: Deps) {
           message: "This store is already dreaming. Wait for that dream to finish or cancel it.",
         } satisfies AppError;
       }
-      const model = input.model?.trim() || (input.provider_id === undefined ? agent?.model : undefined) || provider.model;
+      const model =
+        input.model?.trim() || (input.provider_id === undefined ? agent?.model : undefined) || provider.model;
       const dream: Dream = {
         id: newId(),
         store_id: input.store_id,
@@ -576,7 +640,8 @@ export function createDreamStore(deps: Deps) {
 
     cancel(id: string): void {
       const stored = find(id);
-      if (!stored.running) throw { code: "conflict", message: "This dream is not running in this process." } satisfies AppError;
+      if (!stored.running)
+        throw { code: "conflict", message: "This dream is not running in this process." } satisfies AppError;
       stored.cancelled = true;
     },
 
@@ -590,11 +655,13 @@ export function createDreamStore(deps: Deps) {
       const stored = find(id);
       const p = stored.proposal;
       if (!p) throw { code: "not_found", message: `Dream ${id} has no proposal.` } satisfies AppError;
-      if (p.status !== "ready") throw { code: "conflict", message: "This proposal was already applied or rejected." } satisfies AppError;
+      if (p.status !== "ready")
+        throw { code: "conflict", message: "This proposal was already applied or rejected." } satisfies AppError;
       if (decision !== "accepted" && decision !== "rejected" && decision !== "pending") {
         throw invalid("decision", "A hunk can be accepted, rejected or reset to pending.");
       }
-      if (edited !== null && (hunks.length !== 1 || decision !== "accepted")) throw invalid("edited", "Edit one hunk at a time, and accept it.");
+      if (edited !== null && (hunks.length !== 1 || decision !== "accepted"))
+        throw invalid("edited", "Edit one hunk at a time, and accept it.");
       if (edited !== null && new TextEncoder().encode(edited).length > 100_000) {
         throw invalid("edited", "The edit is over the 100 kB a memory file may hold.");
       }
@@ -628,7 +695,11 @@ export function createDreamStore(deps: Deps) {
       const cron = next.cron;
       if (cron !== undefined) {
         const problem = cronProblem(cron);
-        if (problem) throw invalid("cron", `“${cron}” is not a cron schedule (${problem}). Write minute hour day month weekday, like 30 3 * * 1-5.`);
+        if (problem)
+          throw invalid(
+            "cron",
+            `“${cron}” is not a cron schedule (${problem}). Write minute hour day month weekday, like 30 3 * * 1-5.`,
+          );
       }
       const after = next.after_sessions;
       if (after !== undefined && (!Number.isInteger(after) || after < 1 || after > 1000)) {
@@ -657,7 +728,10 @@ export function createDreamStore(deps: Deps) {
       const provider = agent ? deps.provider(agent.provider_id) : null;
       const created = deps.now() - spec.startedAgoMs;
       const completed = spec.outcome === "ready" || spec.outcome === "applied" || spec.outcome === "empty";
-      const read = spec.outcome === "failed" || spec.outcome === "canceled" ? Math.ceil(spec.sessions.length / 2) : spec.sessions.length;
+      const read =
+        spec.outcome === "failed" || spec.outcome === "canceled"
+          ? Math.ceil(spec.sessions.length / 2)
+          : spec.sessions.length;
       const dream: Dream = {
         id: newId(),
         store_id: store.id,
@@ -684,7 +758,15 @@ export function createDreamStore(deps: Deps) {
           const before = c.op === "create" ? "" : (c.before ?? current ?? "");
           const after = c.op === "delete" ? "" : c.op === "rename" ? before : (c.content ?? "");
           const base = c.op === "create" ? null : await sha256Hex(before);
-          const change = fileChange(index, c.op, c.path, c.op === "rename" ? (c.from ?? null) : null, base, before, after);
+          const change = fileChange(
+            index,
+            c.op,
+            c.path,
+            c.op === "rename" ? (c.from ?? null) : null,
+            base,
+            before,
+            after,
+          );
           change.rationale = c.rationale;
           change.evidence = evidenceFor(c.evidence ?? []);
           if (spec.outcome === "applied") {
@@ -735,8 +817,14 @@ export type DreamStore = ReturnType<typeof createDreamStore>;
  * field uses.
  */
 function cronProblem(expr: string): string | null {
-  const fields = expr.trim().split(/\s+/).filter((f) => f !== "");
-  if (fields.length !== 5) return fields.length === 0 ? "it is empty" : `it has ${fields.length} ${fields.length === 1 ? "field" : "fields"}, not 5`;
+  const fields = expr
+    .trim()
+    .split(/\s+/)
+    .filter((f) => f !== "");
+  if (fields.length !== 5)
+    return fields.length === 0
+      ? "it is empty"
+      : `it has ${fields.length} ${fields.length === 1 ? "field" : "fields"}, not 5`;
   const odd = fields.find((f) => !/^[0-9A-Za-z*,/-]+$/.test(f));
   return odd === undefined ? null : `“${odd}” is not a field`;
 }

@@ -2,7 +2,12 @@ import type { TokenUsage } from "../bindings";
 
 // What a run costs in the in-memory backend, priced like the core's prices.json.
 
-export const ZERO_USAGE: TokenUsage = { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0 };
+export const ZERO_USAGE: TokenUsage = {
+  input_tokens: 0,
+  output_tokens: 0,
+  cache_read_tokens: 0,
+  cache_write_tokens: 0,
+};
 
 /** Dollars per million tokens (input, output, cache read, cache write), by model prefix. */
 const PRICES: Array<[string, [number, number, number, number]]> = [

@@ -20,7 +20,10 @@ export function parseRubric(source: string): RubricCheck {
     return {
       criteria: [],
       problems: [
-        problem(0, `The rubric is ${chars} characters; the most is ${RUBRIC_MAX_CHARS}. Keep it to what a good result needs.`),
+        problem(
+          0,
+          `The rubric is ${chars} characters; the most is ${RUBRIC_MAX_CHARS}. Keep it to what a good result needs.`,
+        ),
       ],
     };
   }
@@ -78,7 +81,9 @@ export function parseRubric(source: string): RubricCheck {
   criteria.forEach((c, i) => {
     const first = criteria.slice(0, i).find((o) => o.id === c.id);
     if (first) {
-      problems.push(problem(c.line, `The id “${c.id}” is already used on line ${first.line}. Give one of them another {#id}.`));
+      problems.push(
+        problem(c.line, `The id “${c.id}” is already used on line ${first.line}. Give one of them another {#id}.`),
+      );
     }
   });
   problems.sort((a, b) => a.line - b.line);
@@ -112,7 +117,10 @@ function finish(c: Criterion): Criterion | RubricProblem {
       }
       weight = n;
     } else {
-      return problem(c.line, `“${attr}” is not a marker. Use {#id}, weight=N or .optional, like {#tests weight=2 .optional}.`);
+      return problem(
+        c.line,
+        `“${attr}” is not a marker. Use {#id}, weight=N or .optional, like {#tests weight=2 .optional}.`,
+      );
     }
   }
   if (body === "") return problem(c.line, "This criterion is empty: say what a good result does.");

@@ -20,8 +20,12 @@ describe("memory backend › rubric parser", () => {
   it("names the line of every problem", () => {
     const lines = (source: string) => parseRubric(source).problems.map((p) => p.line);
     expect(lines("# Only a heading\n\nSome prose.\n")).toEqual([0]);
-    expect(parseRubric("- Tests pass {#t}\n- Docs updated {#t}\n").problems[0]!.message).toMatch(/already used on line 1/);
-    expect(lines("- A {weight=0}\n- B {weight=x}\n- C {#bad id!}\n- D {.maybe}\n- {#empty}\n")).toEqual([1, 2, 3, 4, 5]);
+    expect(parseRubric("- Tests pass {#t}\n- Docs updated {#t}\n").problems[0]!.message).toMatch(
+      /already used on line 1/,
+    );
+    expect(lines("- A {weight=0}\n- B {weight=x}\n- C {#bad id!}\n- D {.maybe}\n- {#empty}\n")).toEqual([
+      1, 2, 3, 4, 5,
+    ]);
     expect(lines(`- a\n${"x".repeat(300_000)}`)).toEqual([0]);
     expect(parseRubric("- A {weight=0}\n- B\n").criteria).toEqual([]);
   });
@@ -31,7 +35,11 @@ describe("memory backend › rubrics", () => {
   it("saves a version per changed save, refuses a malformed one with its line, and keeps versions after a delete", async () => {
     const backend = createMemoryBackend();
     const created = await backend.createRubric(" Tests ", "# T\n- Tests pass {#tests}\n");
-    expect([created.name, created.latest.version, created.latest.criteria.map((c) => c.id)]).toEqual(["Tests", 1, ["tests"]]);
+    expect([created.name, created.latest.version, created.latest.criteria.map((c) => c.id)]).toEqual([
+      "Tests",
+      1,
+      ["tests"],
+    ]);
     expect((await backend.saveRubric(created.id, "Tests", "# T\n- Tests pass {#tests}\n")).latest.version).toBe(1);
     const v2 = await backend.saveRubric(created.id, "Tests", "# T\n- Tests pass {#tests}\n- Docs updated\n");
     expect(v2.latest.version).toBe(2);
@@ -49,7 +57,9 @@ describe("memory backend › rubrics", () => {
 
     expect((await backend.rubricVersions(created.id)).map((v) => v.version)).toEqual([2, 1]);
     const diff = await backend.rubricDiff(created.id, 1, 2);
-    expect(diff.flatMap((h) => h.lines.filter((l) => l.kind !== "context"))).toEqual([{ kind: "added", text: "- Docs updated" }]);
+    expect(diff.flatMap((h) => h.lines.filter((l) => l.kind !== "context"))).toEqual([
+      { kind: "added", text: "- Docs updated" },
+    ]);
 
     await backend.deleteRubric(created.id);
     expect(await backend.listRubrics()).toEqual([]);
@@ -58,7 +68,9 @@ describe("memory backend › rubrics", () => {
   });
 
   it("makes rubrics from templates with unique names, imports and exports Markdown files", async () => {
-    const backend = createMemoryBackend({ files: { "/r/Release notes.md": "## Notes\n- Every change is listed\n", "/r/bad.md": "prose\n" } });
+    const backend = createMemoryBackend({
+      files: { "/r/Release notes.md": "## Notes\n- Every change is listed\n", "/r/bad.md": "prose\n" },
+    });
     const templates = await backend.rubricTemplates();
     expect(templates.map((t) => t.name)).toEqual(["Code change", "Research brief", "Document review"]);
     for (const t of templates) expect(parseRubric(t.source).problems).toEqual([]);
@@ -72,7 +84,11 @@ describe("memory backend › rubrics", () => {
     await expect(backend.importRubric("/r/none.md")).rejects.toMatchObject({ code: "invalid_input" });
     expect((await backend.listRubrics()).map((r) => r.name)).toEqual(["Code change", "Code change 2", "Release notes"]);
 
-    await backend.saveRubric(imported.id, "Release notes", "## Notes\n- Every change is listed\n- Breaking ones first\n");
+    await backend.saveRubric(
+      imported.id,
+      "Release notes",
+      "## Notes\n- Every change is listed\n- Breaking ones first\n",
+    );
     await backend.exportRubric(imported.id, 1, "/r/out.md");
     await backend.importRubric("/r/out.md");
     const out = (await backend.listRubrics()).find((r) => r.name === "out")!;

@@ -64,7 +64,12 @@ export function createRubricStore(deps: Deps) {
       throw invalid("name", `Keep the name to one line of ${NAME_MAX_CHARS} characters or fewer.`);
     }
     const clash = rubrics.find((r) => !r.deleted && r.id !== self && r.name.toLowerCase() === clean.toLowerCase());
-    if (clash) throw { code: "conflict", field: "name", message: `A rubric named “${clean}” already exists.` } satisfies AppError;
+    if (clash)
+      throw {
+        code: "conflict",
+        field: "name",
+        message: `A rubric named “${clean}” already exists.`,
+      } satisfies AppError;
     return clean;
   };
 
@@ -89,7 +94,14 @@ export function createRubricStore(deps: Deps) {
     const id = `rub_${String(nextId).padStart(4, "0")}`;
     const first = version(id, 1, source, time);
     nextId++;
-    const rubric: StoredRubric = { id, name: clean, versions: [first], created_at: time, updated_at: time, deleted: false };
+    const rubric: StoredRubric = {
+      id,
+      name: clean,
+      versions: [first],
+      created_at: time,
+      updated_at: time,
+      deleted: false,
+    };
     rubrics.push(rubric);
     return view(rubric);
   };
@@ -116,7 +128,10 @@ export function createRubricStore(deps: Deps) {
   /** A rubric (a deleted one too) and one of its versions, the latest when `number` is absent. */
   const versionOf = (id: string, number?: number): { rubric: Rubric; version: RubricVersion } => {
     const rubric = find(id);
-    const found = number === undefined ? rubric.versions[rubric.versions.length - 1] : rubric.versions.find((v) => v.version === number);
+    const found =
+      number === undefined
+        ? rubric.versions[rubric.versions.length - 1]
+        : rubric.versions.find((v) => v.version === number);
     if (!found) throw { code: "not_found", message: `Rubric ${id} has no version ${number}.` } satisfies AppError;
     return { rubric: view(rubric), version: found };
   };

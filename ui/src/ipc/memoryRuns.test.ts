@@ -69,19 +69,35 @@ describe("memory backend › agents", () => {
       { tool: "edit_file", permission: "allow" },
       { tool: "run_command", permission: "ask" },
     ]);
-    const input = { description: "", instructions: "", provider_id: agent.provider_id, tools: [], memory: [], roster: [] };
-    await expect(backend.createAgent({ ...input, name: "helper" })).rejects.toMatchObject({ code: "conflict", field: "name" });
+    const input = {
+      description: "",
+      instructions: "",
+      provider_id: agent.provider_id,
+      tools: [],
+      memory: [],
+      roster: [],
+    };
+    await expect(backend.createAgent({ ...input, name: "helper" })).rejects.toMatchObject({
+      code: "conflict",
+      field: "name",
+    });
     await expect(backend.createAgent({ ...input, name: " " })).rejects.toMatchObject({ field: "name" });
     await expect(backend.createAgent({ ...input, name: "x".repeat(81) })).rejects.toMatchObject({ field: "name" });
     await expect(backend.createAgent({ ...input, name: "B", provider_id: "prv_nope" })).rejects.toMatchObject({
       code: "invalid_input",
       field: "provider_id",
     });
-    await expect(backend.createAgent({ ...input, name: "B", max_turns: 0 })).rejects.toMatchObject({ field: "max_turns" });
-    await expect(backend.createAgent({ ...input, name: "B", max_turns: 501 })).rejects.toMatchObject({ field: "max_turns" });
-    await expect(backend.createAgent({ ...input, name: "B", instructions: "x".repeat(100_001) })).rejects.toMatchObject({
-      field: "instructions",
+    await expect(backend.createAgent({ ...input, name: "B", max_turns: 0 })).rejects.toMatchObject({
+      field: "max_turns",
     });
+    await expect(backend.createAgent({ ...input, name: "B", max_turns: 501 })).rejects.toMatchObject({
+      field: "max_turns",
+    });
+    await expect(backend.createAgent({ ...input, name: "B", instructions: "x".repeat(100_001) })).rejects.toMatchObject(
+      {
+        field: "instructions",
+      },
+    );
     expect((await backend.listTools()).map((t) => [t.name, t.default_permission])).toEqual([
       ["list_files", "allow"],
       ["read_file", "allow"],
@@ -113,12 +129,20 @@ describe("memory backend › runs", () => {
 
   it("plays a run, waits for the command's approval and keeps the summary's totals", async () => {
     const { backend, agent } = await withAgent();
-    const started = await backend.startRun({ agent_id: agent.id, workspace: "/home/you/notes", task: "Check the tests." });
+    const started = await backend.startRun({
+      agent_id: agent.id,
+      workspace: "/home/you/notes",
+      task: "Check the tests.",
+    });
     expect(started).toMatchObject({ status: "running", agent_name: "Helper", task_preview: "Check the tests." });
     const stream = await watch(backend, started.id);
 
     const asked = await stream.until("session.approval_requested");
-    expect(asked.payload).toMatchObject({ name: "run_command", input: { command: "npm test" }, working_directory: "/home/you/notes" });
+    expect(asked.payload).toMatchObject({
+      name: "run_command",
+      input: { command: "npm test" },
+      working_directory: "/home/you/notes",
+    });
     expect((await backend.getSession(started.id)).status).toBe("running");
     if (asked.payload.type !== "session.approval_requested") throw new Error("unreachable");
     await backend.answerApproval(started.id, asked.payload.tool_use_id, true);
@@ -140,7 +164,10 @@ describe("memory backend › runs", () => {
     expect(events.at(-1)!.payload).toEqual({ type: "session.status_idle", reason: "end_turn" });
     // Deltas came before each message and add up to it.
     const firstMessage = events.find((e) => e.payload.type === "agent.message")!;
-    const deltas = stream.items.slice(0, stream.items.findIndex((i) => i.type === "event" && i.event === firstMessage));
+    const deltas = stream.items.slice(
+      0,
+      stream.items.findIndex((i) => i.type === "event" && i.event === firstMessage),
+    );
     expect(deltas.flatMap((i) => (i.type === "text_delta" ? [i.text] : [])).join("")).toBe(
       (firstMessage.payload as { text: string }).text,
     );
@@ -161,9 +188,17 @@ describe("memory backend › runs", () => {
     const asked = await stream.until("session.approval_requested");
     await backend.answerApproval(id, (asked.payload as { tool_use_id: string }).tool_use_id, false);
     await stream.until("session.status_idle");
-    const denied = stream.events().filter((e) => e.payload.type === "agent.tool_result").at(-1)!.payload;
-    expect(denied).toMatchObject({ is_error: true, content: expect.stringMatching(/^denied: the user did not approve/) });
-    expect(stream.events().some((e) => e.payload.type === "session.approval_resolved" && !e.payload.approved)).toBe(true);
+    const denied = stream
+      .events()
+      .filter((e) => e.payload.type === "agent.tool_result")
+      .at(-1)!.payload;
+    expect(denied).toMatchObject({
+      is_error: true,
+      content: expect.stringMatching(/^denied: the user did not approve/),
+    });
+    expect(stream.events().some((e) => e.payload.type === "session.approval_resolved" && !e.payload.approved)).toBe(
+      true,
+    );
   });
 
   it("cancels a run waiting for approval: the call gets a cancelled result and the session goes idle", async () => {
@@ -174,8 +209,14 @@ describe("memory backend › runs", () => {
     await backend.cancelSession(id);
     const idle = await stream.until("session.status_idle");
     expect(idle.payload).toEqual({ type: "session.status_idle", reason: "cancelled" });
-    const result = stream.events().filter((e) => e.payload.type === "agent.tool_result").at(-1)!.payload;
-    expect(result).toMatchObject({ tool_use_id: (asked.payload as { tool_use_id: string }).tool_use_id, is_error: true });
+    const result = stream
+      .events()
+      .filter((e) => e.payload.type === "agent.tool_result")
+      .at(-1)!.payload;
+    expect(result).toMatchObject({
+      tool_use_id: (asked.payload as { tool_use_id: string }).tool_use_id,
+      is_error: true,
+    });
     expect((result as { content: string }).content).toMatch(/^cancelled/);
     await expect(backend.cancelSession(id)).rejects.toMatchObject({ code: "conflict" });
     await expect(backend.answerApproval(id, "toolu_x", true)).rejects.toMatchObject({ code: "not_found" });
@@ -194,7 +235,12 @@ describe("memory backend › runs", () => {
     const again = await backend.continueSession(id, "And the docs?");
     expect(again.status).toBe("running");
     await stream.until("session.status_idle", 2);
-    expect(stream.events().filter((e) => e.payload.type === "user.message").map((e) => e.payload)).toEqual([
+    expect(
+      stream
+        .events()
+        .filter((e) => e.payload.type === "user.message")
+        .map((e) => e.payload),
+    ).toEqual([
       { type: "user.message", text: "Go." },
       { type: "user.message", text: "And the docs?" },
     ]);
@@ -205,7 +251,10 @@ describe("memory backend › runs", () => {
     const { id } = await backend.startRun({ agent_id: agent.id, workspace: "/w", task: "Go." });
     const stream = await watch(backend, id);
     await stream.until("session.status_idle");
-    const tail = stream.events().slice(-2).map((e) => e.payload);
+    const tail = stream
+      .events()
+      .slice(-2)
+      .map((e) => e.payload);
     expect(tail[0]).toMatchObject({ type: "session.error", error: { code: "auth" } });
     expect(tail[1]).toEqual({ type: "session.status_idle", reason: "error" });
   });
@@ -233,7 +282,12 @@ describe("memory backend › runs", () => {
     const stream = await watch(backend, died.id);
     await expect(backend.continueSession(died.id, null)).resolves.toMatchObject({ status: "running" });
     await stream.until("session.status_idle");
-    expect(stream.events().filter((e) => e.payload.type === "agent.tool_result").at(-1)!.payload).toMatchObject({
+    expect(
+      stream
+        .events()
+        .filter((e) => e.payload.type === "agent.tool_result")
+        .at(-1)!.payload,
+    ).toMatchObject({
       is_error: true,
       content: expect.stringMatching(/^interrupted/),
     });
@@ -241,7 +295,8 @@ describe("memory backend › runs", () => {
 });
 
 describe("memory backend › runs with an outcome", () => {
-  const RUBRIC = "## Work\n- The tests pass {#tests}\n- NOTES.md has the plan {#notes}\n- The summary is short {#short .optional}\n";
+  const RUBRIC =
+    "## Work\n- The tests pass {#tests}\n- NOTES.md has the plan {#notes}\n- The summary is short {#short .optional}\n";
 
   async function withRubric() {
     const { backend, agent } = await withAgent({ tools: [{ tool: "run_command", permission: "allow" }] });
@@ -266,7 +321,9 @@ describe("memory backend › runs with an outcome", () => {
     await expect(backend.startRun({ ...run, outcome: { ...outcome, rubric_id: "rub_nope" } })).rejects.toMatchObject({
       field: "outcome.rubric_id",
     });
-    await expect(backend.startRun({ ...run, outcome: { ...outcome, grader_provider_id: "prv_nope" } })).rejects.toMatchObject({
+    await expect(
+      backend.startRun({ ...run, outcome: { ...outcome, grader_provider_id: "prv_nope" } }),
+    ).rejects.toMatchObject({
       field: "outcome.grader_provider_id",
     });
     expect(await backend.listSessions()).toEqual([]);
@@ -274,13 +331,23 @@ describe("memory backend › runs with an outcome", () => {
 
   it("defines the outcome first, grades, sends the feedback, and is satisfied after the revision", async () => {
     const { backend, rubric, run } = await withRubric();
-    const { id } = await backend.startRun({ ...run, outcome: { description: "", rubric_id: rubric.id, grader_passes: 3 } });
+    const { id } = await backend.startRun({
+      ...run,
+      outcome: { description: "", rubric_id: rubric.id, grader_passes: 3 },
+    });
     const stream = await watch(backend, id);
     await stream.until("session.status_idle");
     const payloads = stream.events().map((e) => e.payload);
     expect(payloads[0]).toMatchObject({
       type: "outcome.defined",
-      outcome: { description: "Fix it.", rubric_name: "Tests", rubric_version: 1, max_iterations: 3, grader_passes: 3, grader_model: "claude-sonnet-4-5" },
+      outcome: {
+        description: "Fix it.",
+        rubric_name: "Tests",
+        rubric_version: 1,
+        max_iterations: 3,
+        grader_passes: 3,
+        grader_model: "claude-sonnet-4-5",
+      },
     });
     const outcomeEvents = payloads.filter((p) => p.type.startsWith("span.outcome") || p.type === "outcome.feedback");
     expect(outcomeEvents.map((p) => [p.type, "iteration" in p ? p.iteration : null])).toEqual([
@@ -301,13 +368,18 @@ describe("memory backend › runs with an outcome", () => {
     expect(first!.cost_usd).toBeGreaterThan(0);
     expect(second!.result).toBe("satisfied");
     const feedback = payloads.find((p) => p.type === "outcome.feedback");
-    expect(feedback).toMatchObject({ text: expect.stringContaining("- NOTES.md has the plan (not met)\n  Evidence: Nothing in NOTES.md") });
+    expect(feedback).toMatchObject({
+      text: expect.stringContaining("- NOTES.md has the plan (not met)\n  Evidence: Nothing in NOTES.md"),
+    });
     expect(payloads.at(-1)).toEqual({ type: "session.status_idle", reason: "end_turn" });
   });
 
   it("spends a budget of one on a final wrap-up turn", async () => {
     const { backend, rubric, run } = await withRubric();
-    const { id } = await backend.startRun({ ...run, outcome: { description: "Done well", rubric_id: rubric.id, max_iterations: 1 } });
+    const { id } = await backend.startRun({
+      ...run,
+      outcome: { description: "Done well", rubric_id: rubric.id, max_iterations: 1 },
+    });
     const stream = await watch(backend, id);
     await stream.until("session.status_idle");
     const payloads = stream.events().map((e) => e.payload);
@@ -325,8 +397,16 @@ describe("memory backend › runs with an outcome", () => {
     await stream.until("span.outcome_evaluation_start");
     await backend.cancelSession(id);
     await stream.until("session.status_idle");
-    const tail = stream.events().slice(-2).map((e) => e.payload);
-    expect(tail[0]).toMatchObject({ type: "span.outcome_evaluation_end", iteration: 0, result: "interrupted", verdicts: [] });
+    const tail = stream
+      .events()
+      .slice(-2)
+      .map((e) => e.payload);
+    expect(tail[0]).toMatchObject({
+      type: "span.outcome_evaluation_end",
+      iteration: 0,
+      result: "interrupted",
+      verdicts: [],
+    });
     expect(tail[1]).toEqual({ type: "session.status_idle", reason: "cancelled" });
   });
 });

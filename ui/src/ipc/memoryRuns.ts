@@ -15,7 +15,14 @@ import { taskTooLargeMessage, TASK_MAX_BYTES, utf8Bytes } from "../shared/runs";
 import type { AgentStore } from "./memoryAgents";
 import type { RubricStore } from "./memoryRubrics";
 import { cost, ZERO_USAGE } from "./memoryPricing";
-import { followUpScript, outcomeScript, resumeScript, taskScript, type DelegationResult, type Step } from "./memoryScripts";
+import {
+  followUpScript,
+  outcomeScript,
+  resumeScript,
+  taskScript,
+  type DelegationResult,
+  type Step,
+} from "./memoryScripts";
 import {
   Cancelled,
   coordinatorFollowUpScript,
@@ -206,7 +213,8 @@ export function createSessionStore(deps: Deps) {
       if (o.parent === null) {
         put(o.clock(), { type: "session.status_idle", reason });
       } else {
-        if (finalMessage !== "") put(o.clock(), { type: "agent.thread_message_sent", to_thread_id: o.parent, text: finalMessage });
+        if (finalMessage !== "")
+          put(o.clock(), { type: "agent.thread_message_sent", to_thread_id: o.parent, text: finalMessage });
         put(o.clock(), { type: "session.thread_status_idle", reason });
       }
       return { reason, finalMessage, error };
@@ -282,7 +290,12 @@ export function createSessionStore(deps: Deps) {
             const permission = o.permission(call.name);
             if (permission === "deny") {
               answer = false;
-              put(o.clock(), { type: "agent.tool_result", tool_use_id: call.id, content: deniedByPolicy(call.name), is_error: true });
+              put(o.clock(), {
+                type: "agent.tool_result",
+                tool_use_id: call.id,
+                content: deniedByPolicy(call.name),
+                is_error: true,
+              });
               break;
             }
             if (permission === "ask") {
@@ -300,7 +313,12 @@ export function createSessionStore(deps: Deps) {
               put(o.clock(), { type: "session.approval_resolved", tool_use_id: call.id, approved });
               if (!approved) {
                 answer = false;
-                put(o.clock(), { type: "agent.tool_result", tool_use_id: call.id, content: denied(call.name), is_error: true });
+                put(o.clock(), {
+                  type: "agent.tool_result",
+                  tool_use_id: call.id,
+                  content: denied(call.name),
+                  is_error: true,
+                });
                 break;
               }
               await o.pause(false);
@@ -323,7 +341,9 @@ export function createSessionStore(deps: Deps) {
           case "delegations": {
             const calls = session.open.filter((c) => c.thread === o.thread && c.name === "delegate");
             const inputs = calls.map((c) => {
-              const use = session.events.findLast((e) => e.payload.type === "agent.tool_use" && e.payload.tool_use_id === c.id)?.payload;
+              const use = session.events.findLast(
+                (e) => e.payload.type === "agent.tool_use" && e.payload.tool_use_id === c.id,
+              )?.payload;
               return { id: c.id, input: use?.type === "agent.tool_use" ? use.input : {} };
             });
             await o.delegate?.(inputs, step.results);
@@ -382,12 +402,7 @@ export function createSessionStore(deps: Deps) {
   };
 
   /** A wait that stops (with `Cancelled`) when the thread's waiter or the session's is cancelled. */
-  const waitFor = <T,>(
-    own: Waiter,
-    run: Waiter,
-    start: (resolve: (value: T) => void) => void,
-    onCancel?: () => void,
-  ) =>
+  const waitFor = <T>(own: Waiter, run: Waiter, start: (resolve: (value: T) => void) => void, onCancel?: () => void) =>
     new Promise<T>((resolve, reject) => {
       const stopped = () => own.cancelled || run.cancelled;
       if (stopped()) return reject(new Cancelled());
@@ -411,7 +426,10 @@ export function createSessionStore(deps: Deps) {
       maxTurns: agent.max_turns,
       failure: view
         ? view.failure
-        : ({ code: "not_found", message: "This agent's model provider no longer exists. Choose another provider in Agents." } as AppError),
+        : ({
+            code: "not_found",
+            message: "This agent's model provider no longer exists. Choose another provider in Agents.",
+          } as AppError),
     };
   };
 
@@ -442,10 +460,22 @@ export function createSessionStore(deps: Deps) {
       done: pacing.done,
       slot: (waiter) => pacing.slots.acquire(waiter),
       run: async (agent, thread, message, fresh, waiter) => {
-        emit(session, pacing.now(), { type: "agent.thread_message_received", from_thread_id: session.thread, text: message }, thread);
+        emit(
+          session,
+          pacing.now(),
+          { type: "agent.thread_message_received", from_thread_id: session.thread, text: message },
+          thread,
+        );
         emit(session, pacing.now(), { type: "session.thread_status_running" }, thread);
-        const part = Math.max(0, roster.findIndex((a) => a.id === agent.id));
-        const outcome = await drive(session, subagentScript(part, fresh), pacing.options(agent, thread, session.thread, waiter));
+        const part = Math.max(
+          0,
+          roster.findIndex((a) => a.id === agent.id),
+        );
+        const outcome = await drive(
+          session,
+          subagentScript(part, fresh),
+          pacing.options(agent, thread, session.thread, waiter),
+        );
         return outcome ?? { reason: "cancelled", finalMessage: "", error: null };
       },
     };
@@ -470,7 +500,9 @@ export function createSessionStore(deps: Deps) {
         parent,
         clock: deps.now,
         pause: (short) =>
-          waitFor<void>(own, handle, (resolve) => setTimeout(() => resolve(), short ? Math.round(deps.stepMs / 3) : deps.stepMs)),
+          waitFor<void>(own, handle, (resolve) =>
+            setTimeout(() => resolve(), short ? Math.round(deps.stepMs / 3) : deps.stepMs),
+          ),
         approve: (toolUseId) =>
           waitFor<boolean>(
             own,
@@ -549,11 +581,19 @@ export function createSessionStore(deps: Deps) {
   const checkRun = (input: RunInput): Agent => {
     const agent = deps.agents.get(input.agent_id);
     if (!agent) {
-      throw { code: "invalid_input", field: "agent_id", message: "Choose an agent; the one selected no longer exists." } satisfies AppError;
+      throw {
+        code: "invalid_input",
+        field: "agent_id",
+        message: "Choose an agent; the one selected no longer exists.",
+      } satisfies AppError;
     }
     const workspace = input.workspace.trim();
     if (workspace === "") {
-      throw { code: "invalid_input", field: "workspace", message: "Choose the folder the agent works in." } satisfies AppError;
+      throw {
+        code: "invalid_input",
+        field: "workspace",
+        message: "Choose the folder the agent works in.",
+      } satisfies AppError;
     }
     // The memory backend has no file system: any path that mentions "missing" does not exist.
     if (workspace.includes("missing")) {
@@ -585,7 +625,11 @@ export function createSessionStore(deps: Deps) {
   const defineOutcome = (input: RunInput, agent: Agent): OutcomeDefinition | null => {
     const o = input.outcome;
     if (!o) return null;
-    const invalid = (field: string, message: string): AppError => ({ code: "invalid_input", field: `outcome.${field}`, message });
+    const invalid = (field: string, message: string): AppError => ({
+      code: "invalid_input",
+      field: `outcome.${field}`,
+      message,
+    });
     const maxIterations = o.max_iterations ?? 3;
     if (!Number.isInteger(maxIterations) || maxIterations < 1 || maxIterations > 20) {
       throw invalid(
@@ -598,7 +642,8 @@ export function createSessionStore(deps: Deps) {
       throw invalid("grader_passes", `Choose between 1 and 5 grader passes (you chose ${passes}).`);
     }
     const description = o.description.trim() === "" ? input.task : o.description.trim();
-    if (utf8Bytes(description) > TASK_MAX_BYTES) throw invalid("description", taskTooLargeMessage(utf8Bytes(description)));
+    if (utf8Bytes(description) > TASK_MAX_BYTES)
+      throw invalid("description", taskTooLargeMessage(utf8Bytes(description)));
     let resolved;
     try {
       resolved = deps.rubrics.version(o.rubric_id, o.rubric_version);
@@ -611,7 +656,10 @@ export function createSessionStore(deps: Deps) {
     const providerId = o.grader_provider_id ?? agent.provider_id;
     const provider = deps.provider(providerId);
     if (!provider) {
-      throw invalid("grader_provider_id", "The grader's model provider no longer exists. Choose another provider for the grader.");
+      throw invalid(
+        "grader_provider_id",
+        "The grader's model provider no longer exists. Choose another provider for the grader.",
+      );
     }
     if (provider.failure) {
       throw invalid(
@@ -700,7 +748,9 @@ export function createSessionStore(deps: Deps) {
     get: (id: string): SessionSummary => find(id).summary,
 
     events: (id: string, after: number, limit: number): SessionEvent[] =>
-      find(id).events.filter((e) => e.seq > after).slice(0, Math.max(0, limit)),
+      find(id)
+        .events.filter((e) => e.seq > after)
+        .slice(0, Math.max(0, limit)),
 
     start(input: RunInput): SessionSummary {
       const agent = checkRun(input);
@@ -720,7 +770,10 @@ export function createSessionStore(deps: Deps) {
     cancel(id: string): void {
       const session = find(id);
       if (session.summary.status !== "running" || !session.run) {
-        throw { code: "conflict", message: "This session is not running, so there is nothing to cancel." } satisfies AppError;
+        throw {
+          code: "conflict",
+          message: "This session is not running, so there is nothing to cancel.",
+        } satisfies AppError;
       }
       session.run.cancelled = true;
       session.run.approvals.clear();
@@ -743,15 +796,22 @@ export function createSessionStore(deps: Deps) {
       const session = find(id);
       const { summary } = session;
       if (summary.status === "running") {
-        throw { code: "conflict", message: "This session is still running. Wait for it to finish, or cancel it." } satisfies AppError;
+        throw {
+          code: "conflict",
+          message: "This session is still running. Wait for it to finish, or cancel it.",
+        } satisfies AppError;
       }
       const agent = summary.agent_id ? deps.agents.get(summary.agent_id) : undefined;
       if (!agent) {
-        throw { code: "not_found", message: "The agent of this session no longer exists, so it cannot go on." } satisfies AppError;
+        throw {
+          code: "not_found",
+          message: "The agent of this session no longer exists, so it cannot go on.",
+        } satisfies AppError;
       }
       const text = message?.trim() ?? "";
       // A finished turn needs something new to say; one that stopped early can simply go on.
-      const stoppedEarly = summary.status === "idle" && summary.stop_reason !== undefined && summary.stop_reason !== "end_turn";
+      const stoppedEarly =
+        summary.status === "idle" && summary.stop_reason !== undefined && summary.stop_reason !== "end_turn";
       if (summary.status === "idle" && text === "" && !stoppedEarly) {
         throw { code: "invalid_input", field: "message", message: "Write a message for the agent." } satisfies AppError;
       }
@@ -759,7 +819,12 @@ export function createSessionStore(deps: Deps) {
       const resuming = summary.status === "interrupted" || stoppedEarly;
       // Calls the dead process never finished get a result, so the transcript stays valid.
       for (const call of [...session.open]) {
-        emit(session, time, { type: "agent.tool_result", tool_use_id: call.id, content: INTERRUPTED_RESULT, is_error: true });
+        emit(session, time, {
+          type: "agent.tool_result",
+          tool_use_id: call.id,
+          content: INTERRUPTED_RESULT,
+          is_error: true,
+        });
       }
       if (text !== "") emit(session, time, { type: "user.message", text });
       emit(session, time, { type: "session.status_running" });

@@ -1,4 +1,11 @@
-import type { CriterionVerdict, EventPayload, IdleReason, OutcomeDefinition, OutcomeResult, TokenUsage } from "../bindings";
+import type {
+  CriterionVerdict,
+  EventPayload,
+  IdleReason,
+  OutcomeDefinition,
+  OutcomeResult,
+  TokenUsage,
+} from "../bindings";
 import { utf8Bytes } from "../shared/runs";
 
 /**
@@ -99,7 +106,10 @@ export function* followUpScript(): Generator<Step, IdleReason, boolean> {
   yield* say("Let me check what is in the workspace now.");
   yield { type: "tool_use", name: "list_files", input: { path: "." } };
   yield { type: "turn_end", usage: usageOf(5, 40) };
-  yield { type: "tool_result", output: "NOTES.md (112 bytes)\nREADME.md (74 bytes)\npackage.json (210 bytes)\nsrc/\ntest/" };
+  yield {
+    type: "tool_result",
+    output: "NOTES.md (112 bytes)\nREADME.md (74 bytes)\npackage.json (210 bytes)\nsrc/\ntest/",
+  };
   yield { type: "turn" };
   yield* say("NOTES.md is there beside the code and the tests. Tell me if you want anything else changed.");
   yield { type: "turn_end", usage: usageOf(6, 38) };
@@ -118,7 +128,13 @@ export function* resumeScript(): Generator<Step, IdleReason, boolean> {
 export function scriptedVerdicts(outcome: OutcomeDefinition, iteration: number): CriterionVerdict[] {
   return outcome.criteria.map((c, i): CriterionVerdict => {
     const verdict =
-      iteration > 0 ? "met" : i % 3 === 1 || outcome.criteria.length === 1 ? "not_met" : i % 5 === 3 ? "partially_met" : "met";
+      iteration > 0
+        ? "met"
+        : i % 3 === 1 || outcome.criteria.length === 1
+          ? "not_met"
+          : i % 5 === 3
+            ? "partially_met"
+            : "met";
     // With several passes, one of them dissents on the first criterion of the first evaluation.
     const disagreement: CriterionVerdict["disagreement"] =
       iteration === 0 && i === 0 && outcome.grader_passes > 1
@@ -129,7 +145,8 @@ export function scriptedVerdicts(outcome: OutcomeDefinition, iteration: number):
         return {
           criterion_id: c.id,
           verdict,
-          evidence: iteration > 0 ? "NOTES.md:9 covers it after the revision." : "NOTES.md:1–8 and the final message cover it.",
+          evidence:
+            iteration > 0 ? "NOTES.md:9 covers it after the revision." : "NOTES.md:1–8 and the final message cover it.",
           change: "",
           disagreement,
         };
@@ -174,7 +191,9 @@ export function feedbackText(outcome: OutcomeDefinition, verdicts: readonly Crit
 function wrapUpText(outcome: OutcomeDefinition, verdicts: readonly CriterionVerdict[]): string {
   const open = outcome.criteria.flatMap((c, i) => {
     const v = verdicts[i];
-    return v && unmet(c.optional, v.verdict) ? [`- ${c.text} (${v.verdict === "not_met" ? "not met" : "partially met"})`] : [];
+    return v && unmet(c.optional, v.verdict)
+      ? [`- ${c.text} (${v.verdict === "not_met" ? "not met" : "partially met"})`]
+      : [];
   });
   return `The iteration budget for this outcome is spent, and these criteria are still not met:\n${open.join("\n")}\n\nDon't start new work. Wrap up: end your turn with a short summary of what is done and what is still missing.`;
 }
@@ -184,10 +203,14 @@ function* reviseScript(iteration: number): Generator<Step, void, boolean> {
   const turn = 5 + iteration * 2;
   yield { type: "turn" };
   yield* say("The grader found gaps. I'll cover each criterion it marked in NOTES.md.");
-  const notes = "# Task\n\nWhat was asked, and how each point of the rubric is met.\n\n## Done\n\n1. Read the code.\n2. Ran the tests: both pass.\n3. Every criterion is answered below.\n";
+  const notes =
+    "# Task\n\nWhat was asked, and how each point of the rubric is met.\n\n## Done\n\n1. Read the code.\n2. Ran the tests: both pass.\n3. Every criterion is answered below.\n";
   yield { type: "tool_use", name: "write_file", input: { path: "NOTES.md", content: notes } };
   yield { type: "turn_end", usage: usageOf(turn, 118) };
-  yield { type: "tool_result", output: `Updated NOTES.md (${utf8Bytes(notes)} bytes, ${notes.split("\n").length - 1} lines)` };
+  yield {
+    type: "tool_result",
+    output: `Updated NOTES.md (${utf8Bytes(notes)} bytes, ${notes.split("\n").length - 1} lines)`,
+  };
   yield { type: "turn" };
   yield* say("I revised NOTES.md: each point the grader raised is now covered, with where to find it.");
   yield { type: "turn_end", usage: usageOf(turn + 1, 52) };
@@ -210,7 +233,9 @@ export function* outcomeScript(task: string, outcome: OutcomeDefinition): Genera
     if (result === "max_iterations_reached") {
       yield { type: "emit", payload: { type: "outcome.feedback", iteration, text: wrapUpText(outcome, verdicts) } };
       yield { type: "turn" };
-      yield* say("Wrapping up: NOTES.md has the plan and the test results; the points the grader still marks are listed there as open.");
+      yield* say(
+        "Wrapping up: NOTES.md has the plan and the test results; the points the grader still marks are listed there as open.",
+      );
       yield { type: "turn_end", usage: usageOf(5 + iteration * 2, 47) };
       return "end_turn";
     }

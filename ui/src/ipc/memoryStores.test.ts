@@ -24,21 +24,40 @@ describe("memory stores in the memory backend", () => {
     });
     await expect(backend.createMemoryStore({ name: " ", description: "" })).rejects.toMatchObject({ field: "name" });
     await expect(backend.createMemoryStore({ name: "a/b", description: "" })).rejects.toMatchObject({ field: "name" });
-    await expect(backend.createMemoryStore({ name: ".hidden", description: "" })).rejects.toMatchObject({ field: "name" });
-    await expect(backend.createMemoryStore({ name: "x".repeat(65), description: "" })).rejects.toMatchObject({ field: "name" });
+    await expect(backend.createMemoryStore({ name: ".hidden", description: "" })).rejects.toMatchObject({
+      field: "name",
+    });
+    await expect(backend.createMemoryStore({ name: "x".repeat(65), description: "" })).rejects.toMatchObject({
+      field: "name",
+    });
     await write(backend, store, "a.md", "héllo\n");
-    expect(await backend.listMemoryStores()).toMatchObject([{ name: "Notes", description: "Project notes", files: 1, bytes: 7 }]);
+    expect(await backend.listMemoryStores()).toMatchObject([
+      { name: "Notes", description: "Project notes", files: 1, bytes: 7 },
+    ]);
   });
 
   it("refuses bad paths and content with a sentence that says what a path may be", async () => {
     const { backend, store } = await withStore();
-    for (const path of ["", "../a.md", "a/../b.md", ".hidden.md", "a//b.md", "/abs.md", "notes.txt", "a?b.md", `${"x".repeat(198)}.md`]) {
+    for (const path of [
+      "",
+      "../a.md",
+      "a/../b.md",
+      ".hidden.md",
+      "a//b.md",
+      "/abs.md",
+      "notes.txt",
+      "a?b.md",
+      `${"x".repeat(198)}.md`,
+    ]) {
       const error = await write(backend, store, path, "x").catch((e: unknown) => e);
       expect(error, path).toMatchObject({ code: "invalid_input", field: "path" });
       expect((error as { message: string }).message, path).toContain("ending in .md");
     }
     await expect(write(backend, store, "é.md", "x")).rejects.toMatchObject({ field: "path" });
-    await expect(write(backend, store, " ./ok/fine name_1-2.md ", "x")).resolves.toMatchObject({ op: "create", path: "ok/fine name_1-2.md" });
+    await expect(write(backend, store, " ./ok/fine name_1-2.md ", "x")).resolves.toMatchObject({
+      op: "create",
+      path: "ok/fine name_1-2.md",
+    });
     await expect(write(backend, store, "a.md", "x".repeat(100_001))).rejects.toMatchObject({ field: "content" });
     await expect(write(backend, store, "a.md", "bell\u0007")).rejects.toMatchObject({ field: "content" });
     await expect(write(backend, store, "a.md", "tabs\tand\r\nbreaks\n")).resolves.toMatchObject({ op: "create" });
@@ -47,7 +66,13 @@ describe("memory stores in the memory backend", () => {
   it("versions every write with its sha256, and makes none when nothing changes", async () => {
     const { backend, store } = await withStore();
     const v1 = await write(backend, store, "a.md", "one\n");
-    expect(v1).toMatchObject({ op: "create", actor: "user", bytes: 4, sha256: await sha256Hex("one\n"), redacted: false });
+    expect(v1).toMatchObject({
+      op: "create",
+      actor: "user",
+      bytes: 4,
+      sha256: await sha256Hex("one\n"),
+      redacted: false,
+    });
     const v2 = await write(backend, store, "a.md", "two\n", v1.sha256);
     expect(v2.op).toBe("update");
     const same = await write(backend, store, "a.md", "two\n", v2.sha256);
@@ -70,7 +95,12 @@ describe("memory stores in the memory backend", () => {
     const { backend, store } = await withStore();
     const created = await write(backend, store, "old.md", "text\n");
     const renamed = await backend.renameMemoryFile(store, "old.md", "new/place.md", created.sha256 ?? null);
-    expect(renamed).toMatchObject({ op: "rename", path: "new/place.md", previous_path: "old.md", sha256: created.sha256 });
+    expect(renamed).toMatchObject({
+      op: "rename",
+      path: "new/place.md",
+      previous_path: "old.md",
+      sha256: created.sha256,
+    });
     expect((await backend.listMemoryFiles(store)).map((f) => f.path)).toEqual(["new/place.md"]);
     expect((await backend.memoryHistory(store, "old.md")).map((v) => v.op)).toEqual(["rename", "create"]);
     expect((await backend.memoryHistory(store, "new/place.md")).map((v) => v.op)).toEqual(["rename"]);
@@ -79,7 +109,9 @@ describe("memory stores in the memory backend", () => {
       code: "conflict",
       field: "new_path",
     });
-    await expect(backend.renameMemoryFile(store, "new/place.md", "new/place.md", null)).rejects.toMatchObject({ field: "new_path" });
+    await expect(backend.renameMemoryFile(store, "new/place.md", "new/place.md", null)).rejects.toMatchObject({
+      field: "new_path",
+    });
 
     const deleted = await backend.deleteMemoryFile(store, "new/place.md", renamed.sha256 ?? null);
     expect(deleted).toMatchObject({ op: "delete", bytes: 0 });
@@ -102,7 +134,9 @@ describe("memory stores in the memory backend", () => {
     const { backend, store } = await withStore();
     const v1 = await write(backend, store, "a.md", "first\n");
     const v2 = await write(backend, store, "a.md", "second\n");
-    await expect(backend.revertMemoryVersion(v1.id, v1.sha256 ?? null)).rejects.toMatchObject({ field: "expected_sha256" });
+    await expect(backend.revertMemoryVersion(v1.id, v1.sha256 ?? null)).rejects.toMatchObject({
+      field: "expected_sha256",
+    });
     const v3 = await backend.revertMemoryVersion(v1.id, v2.sha256 ?? null);
     expect(v3).toMatchObject({ op: "update", actor: "user", sha256: v1.sha256 });
     expect((await backend.readMemoryFile(store, "a.md")).content).toBe("first\n");
@@ -157,9 +191,9 @@ describe("memory stores in the memory backend", () => {
     expect(hits[0]!.score).toBeGreaterThan(hits[1]!.score);
     expect(hits[0]!.snippet).toBe("# «Testing» Run npm «test».");
     await expect(backend.searchMemory(store, " ?! ")).rejects.toMatchObject({ code: "invalid_input", field: "query" });
-    expect(searchFiles([{ path: "x.md", content: "a ".repeat(100) + "needle " + "b ".repeat(200) }], "needle")[0]!.snippet).toMatch(
-      /^….*«needle».*…$/,
-    );
+    expect(
+      searchFiles([{ path: "x.md", content: "a ".repeat(100) + "needle " + "b ".repeat(200) }], "needle")[0]!.snippet,
+    ).toMatch(/^….*«needle».*…$/);
   });
 
   it("exports a store into a folder and imports a folder's .md files as the user's writes", async () => {
@@ -186,7 +220,9 @@ describe("memory stores in the memory backend", () => {
     const store = await backend.createMemoryStore({ name: "Notes", description: "" });
     const [provider] = await backend.listProviders();
     const input = { name: "A", description: "", instructions: "", provider_id: provider!.id, tools: [], roster: [] };
-    await expect(backend.createAgent({ ...input, memory: [{ store_id: "mem_nope", access: "read_only" }] })).rejects.toMatchObject({
+    await expect(
+      backend.createAgent({ ...input, memory: [{ store_id: "mem_nope", access: "read_only" }] }),
+    ).rejects.toMatchObject({
       field: "memory",
     });
     const agent = await backend.createAgent({ ...input, memory: [{ store_id: store.id, access: "read_write" }] });
@@ -225,8 +261,12 @@ describe("the mirror folder's conflicts and problems in the memory backend", () 
     const backend = seededStore("theirs\n");
     const [store] = await backend.listMemoryStores();
     const id = store!.id;
-    expect(await backend.memoryConflicts(id)).toMatchObject([{ store_id: id, path: "a.md", ours_sha256: await sha256Hex("ours\n"), theirs: "theirs\n" }]);
-    expect(await backend.memoryProblems(id)).toMatchObject([{ store_id: id, path: "b.md", problem: "It isn't UTF-8 text." }]);
+    expect(await backend.memoryConflicts(id)).toMatchObject([
+      { store_id: id, path: "a.md", ours_sha256: await sha256Hex("ours\n"), theirs: "theirs\n" },
+    ]);
+    expect(await backend.memoryProblems(id)).toMatchObject([
+      { store_id: id, path: "b.md", problem: "It isn't UTF-8 text." },
+    ]);
     await write(backend, id, "a.md", "ours again\n");
     expect((await backend.memoryConflicts(id))[0]!.ours_sha256).toBe(await sha256Hex("ours again\n"));
 
@@ -244,13 +284,19 @@ describe("the mirror folder's conflicts and problems in the memory backend", () 
     const [a] = await taken.listMemoryStores();
     await taken.resolveMemoryConflict(a!.id, "a.md", false);
     expect((await taken.readMemoryFile(a!.id, "a.md")).content).toBe("theirs\n");
-    expect((await taken.memoryHistory(a!.id, "a.md")).map((v) => `${v.op} ${v.actor}`)).toEqual(["update external", "create user"]);
+    expect((await taken.memoryHistory(a!.id, "a.md")).map((v) => `${v.op} ${v.actor}`)).toEqual([
+      "update external",
+      "create user",
+    ]);
 
     const deleted = seededStore(null);
     const [b] = await deleted.listMemoryStores();
     await deleted.resolveMemoryConflict(b!.id, "a.md", false);
     expect(await deleted.listMemoryFiles(b!.id)).toEqual([]);
-    expect((await deleted.memoryHistory(b!.id, "a.md")).map((v) => `${v.op} ${v.actor}`)).toEqual(["delete external", "create user"]);
+    expect((await deleted.memoryHistory(b!.id, "a.md")).map((v) => `${v.op} ${v.actor}`)).toEqual([
+      "delete external",
+      "create user",
+    ]);
     expect(await deleted.memoryConflicts(b!.id)).toEqual([]);
   });
 });

@@ -114,7 +114,10 @@ export function describeFile(content: string): string {
   const described = front?.[1]?.match(/^description:\s*(.+)$/m)?.[1];
   const body = front ? content.slice(front[0].length) : content;
   const line = described ?? body.split("\n").find((l) => l.trim() !== "") ?? "";
-  const text = line.replace(/^#+\s*/, "").replace(/^["']|["']$/g, "").trim();
+  const text = line
+    .replace(/^#+\s*/, "")
+    .replace(/^["']|["']$/g, "")
+    .trim();
   return text.length > 120 ? `${text.slice(0, 119)}…` : text;
 }
 
@@ -167,7 +170,10 @@ export function createMemoryStores(deps: Deps) {
   );
   let nextStore = 1;
 
-  const storeGone = (): AppError => ({ code: "not_found", message: "This memory store no longer exists. Reload the list." });
+  const storeGone = (): AppError => ({
+    code: "not_found",
+    message: "This memory store no longer exists. Reload the list.",
+  });
 
   const find = (id: string): StoredStore => {
     const entry = stores.find((s) => s.store.id === id);
@@ -177,7 +183,11 @@ export function createMemoryStores(deps: Deps) {
 
   const fileOf = (entry: StoredStore, path: string): CurrentFile => {
     const file = entry.files.get(path);
-    if (!file) throw { code: "not_found", message: `There is no file ${path} in this store. Reload the file list.` } satisfies AppError;
+    if (!file)
+      throw {
+        code: "not_found",
+        message: `There is no file ${path} in this store. Reload the file list.`,
+      } satisfies AppError;
     return file;
   };
 
@@ -211,18 +221,32 @@ export function createMemoryStores(deps: Deps) {
   const checkRoom = (entry: StoredStore, path: string, content: string) => {
     const existing = entry.files.get(path);
     if (!existing && entry.files.size >= STORE_MAX_FILES) {
-      throw invalid("path", `This store holds ${STORE_MAX_FILES.toLocaleString("en-US")} files, the most it can. Delete or merge some first.`);
+      throw invalid(
+        "path",
+        `This store holds ${STORE_MAX_FILES.toLocaleString("en-US")} files, the most it can. Delete or merge some first.`,
+      );
     }
     const total = summary(entry).bytes - (existing ? utf8Bytes(existing.content) : 0) + utf8Bytes(content);
     if (total > STORE_MAX_BYTES) {
-      throw invalid("content", "This store would grow past 100 MB, the most it can hold. Delete or shorten some files first.");
+      throw invalid(
+        "content",
+        "This store would grow past 100 MB, the most it can hold. Delete or shorten some files first.",
+      );
     }
   };
 
   /** Records a version and makes it current. */
   const commit = (
     entry: StoredStore,
-    change: { path: string; op: MemoryOp; previous_path?: string; content: string | null; sha256?: string; actor: string; time: number },
+    change: {
+      path: string;
+      op: MemoryOp;
+      previous_path?: string;
+      content: string | null;
+      sha256?: string;
+      actor: string;
+      time: number;
+    },
   ): MemoryVersion => {
     const number = entry.versions.length + 1;
     const version: MemoryVersion = {
@@ -242,7 +266,12 @@ export function createMemoryStores(deps: Deps) {
     if (change.content === null || change.sha256 === undefined) {
       entry.files.delete(change.path);
     } else {
-      entry.files.set(change.path, { content: change.content, sha256: change.sha256, version_id: version.id, updated_at: change.time });
+      entry.files.set(change.path, {
+        content: change.content,
+        sha256: change.sha256,
+        version_id: version.id,
+        updated_at: change.time,
+      });
     }
     entry.store.updated_at = change.time;
     return version;
@@ -276,7 +305,13 @@ export function createMemoryStores(deps: Deps) {
     });
   };
 
-  const removeFile = (id: string, path: string, expected: string | null, actor: string, time: number | null): MemoryVersion => {
+  const removeFile = (
+    id: string,
+    path: string,
+    expected: string | null,
+    actor: string,
+    time: number | null,
+  ): MemoryVersion => {
     const entry = find(id);
     fileOf(entry, path);
     checkExpected(entry, path, expected);
@@ -299,7 +334,11 @@ export function createMemoryStores(deps: Deps) {
     checkExpected(entry, path, expected);
     if (newPath === path) throw invalid("new_path", "The new path is the same as the old one.");
     if (entry.files.has(newPath)) {
-      throw { code: "conflict", field: "new_path", message: `There is already a file ${newPath}. Choose another name.` } satisfies AppError;
+      throw {
+        code: "conflict",
+        field: "new_path",
+        message: `There is already a file ${newPath}. Choose another name.`,
+      } satisfies AppError;
     }
     return commit(entry, {
       path: newPath,
@@ -387,7 +426,9 @@ export function createMemoryStores(deps: Deps) {
             removeFile(id, step.path, null, step.actor, time);
             break;
           case "redact": {
-            const touched = entry.versions.filter((v) => v.version.path === step.path || v.version.previous_path === step.path);
+            const touched = entry.versions.filter(
+              (v) => v.version.path === step.path || v.version.previous_path === step.path,
+            );
             const stored = touched[step.version - 1];
             if (!stored) throw new Error(`seed: ${step.path} has no version ${step.version}`);
             stored.version.redacted = true;
@@ -434,12 +475,19 @@ export function createMemoryStores(deps: Deps) {
 
     read(id: string, path: string): MemoryFileContent {
       const file = fileOf(find(id), path);
-      return { path, content: file.content, sha256: file.sha256, version_id: file.version_id, updated_at: file.updated_at };
+      return {
+        path,
+        content: file.content,
+        sha256: file.sha256,
+        version_id: file.version_id,
+        updated_at: file.updated_at,
+      };
     },
 
     write: (id: string, input: MemoryWrite) => write(id, input, "user", null),
     deleteFile: (id: string, path: string, expected: string | null) => removeFile(id, path, expected, "user", null),
-    rename: (id: string, path: string, newPath: string, expected: string | null) => rename(id, path, newPath, expected, "user", null),
+    rename: (id: string, path: string, newPath: string, expected: string | null) =>
+      rename(id, path, newPath, expected, "user", null),
 
     history(id: string, path: string): MemoryVersion[] {
       return find(id)
@@ -450,7 +498,9 @@ export function createMemoryStores(deps: Deps) {
 
     version(id: string): MemoryVersionContent {
       const { stored } = findVersion(id);
-      return stored.content === null ? { version: stored.version } : { version: stored.version, content: stored.content };
+      return stored.content === null
+        ? { version: stored.version }
+        : { version: stored.version, content: stored.content };
     },
 
     diff(from: string | null, to: string | null): DiffHunk[] {
@@ -471,7 +521,12 @@ export function createMemoryStores(deps: Deps) {
       if (version.redacted) throw invalid("version", "That version was redacted, so there is nothing to go back to.");
       // A delete version is reverted by deleting the file (which must exist).
       if (stored.content === null) return removeFile(entry.store.id, version.path, expected, "user", null);
-      return write(entry.store.id, { path: version.path, content: stored.content, ...(expected ? { expected_sha256: expected } : {}) }, "user", null);
+      return write(
+        entry.store.id,
+        { path: version.path, content: stored.content, ...(expected ? { expected_sha256: expected } : {}) },
+        "user",
+        null,
+      );
     },
 
     redact(id: string): MemoryVersion {
@@ -513,8 +568,14 @@ export function createMemoryStores(deps: Deps) {
      * Makes every change or none, as one actor at one time: each change's file must still have
      * the sha256 it was read with (`null`: must not exist), or nothing is written (`conflict`).
      */
-    async applyAll(id: string, changes: ReadonlyArray<{ change: StoreChange; expected: string | null }>, actor: string): Promise<MemoryVersion[]> {
-      const shas = await Promise.all(changes.map(({ change }) => (change.type === "write" ? sha256Hex(change.content) : "")));
+    async applyAll(
+      id: string,
+      changes: ReadonlyArray<{ change: StoreChange; expected: string | null }>,
+      actor: string,
+    ): Promise<MemoryVersion[]> {
+      const shas = await Promise.all(
+        changes.map(({ change }) => (change.type === "write" ? sha256Hex(change.content) : "")),
+      );
       const entry = find(id);
       for (const { change, expected } of changes) {
         const path = change.type === "rename" ? change.from : change.path;
@@ -534,7 +595,11 @@ export function createMemoryStores(deps: Deps) {
         if (problem) throw invalid("path", `${path}: ${problem}`);
         if (change.type === "write") checkRoom(entry, change.path, change.content);
         if (change.type === "rename" && entry.files.has(change.to)) {
-          throw { code: "conflict", field: "new_path", message: `There is already a file ${change.to}.` } satisfies AppError;
+          throw {
+            code: "conflict",
+            field: "new_path",
+            message: `There is already a file ${change.to}.`,
+          } satisfies AppError;
         }
       }
       const time = deps.now();
@@ -545,7 +610,14 @@ export function createMemoryStores(deps: Deps) {
             const existing = entry.files.get(change.path);
             if (existing?.sha256 === shas[i]) return;
             versions.push(
-              commit(entry, { path: change.path, op: existing ? "update" : "create", content: change.content, sha256: shas[i]!, actor, time }),
+              commit(entry, {
+                path: change.path,
+                op: existing ? "update" : "create",
+                content: change.content,
+                sha256: shas[i]!,
+                actor,
+                time,
+              }),
             );
             return;
           }
@@ -611,7 +683,10 @@ export function createMemoryStores(deps: Deps) {
       const entry = find(id);
       const conflict = entry.conflicts.find((c) => c.path === path);
       if (!conflict) {
-        throw { code: "not_found", message: `There is no conflict on ${path} in the store “${entry.store.name}”.` } satisfies AppError;
+        throw {
+          code: "not_found",
+          message: `There is no conflict on ${path} in the store “${entry.store.name}”.`,
+        } satisfies AppError;
       }
       if (!keepOurs) {
         if (conflict.theirs !== null) await write(id, { path, content: conflict.theirs }, "external", null);
@@ -622,7 +697,9 @@ export function createMemoryStores(deps: Deps) {
 
     async importStore(id: string, folder: string): Promise<number> {
       find(id);
-      const found = [...folderFiles(folder).entries()].filter(([path]) => path.endsWith(".md")).sort(([a], [b]) => a.localeCompare(b));
+      const found = [...folderFiles(folder).entries()]
+        .filter(([path]) => path.endsWith(".md"))
+        .sort(([a], [b]) => a.localeCompare(b));
       // Every file is checked before the first is written.
       for (const [path, content] of found) {
         const problem = pathProblem(path) ?? contentProblem(content);

@@ -48,7 +48,13 @@ function mostRunning(events: readonly SessionEvent[]): number {
   let most = 0;
   for (const e of events) {
     if (e.payload.type === "session.thread_status_running") most = Math.max(most, ++running);
-    if (e.payload.type === "session.thread_status_idle" && events.some((r) => r.thread_id === e.thread_id && r.seq < e.seq && r.payload.type === "session.thread_status_running")) running--;
+    if (
+      e.payload.type === "session.thread_status_idle" &&
+      events.some(
+        (r) => r.thread_id === e.thread_id && r.seq < e.seq && r.payload.type === "session.thread_status_running",
+      )
+    )
+      running--;
   }
   return most;
 }
@@ -75,7 +81,10 @@ describe("memory backend › orchestration", () => {
     expect(team[3]!.tools.find((t) => t.tool === "run_command")?.permission).toBe("deny");
     const again = await backend.createExampleTeam(provider.id);
     expect(again.map((a) => a.name)).toEqual(["Coordinator 2", "Researcher 2", "Writer 2", "Reviewer 2"]);
-    await expect(backend.createExampleTeam("prv_nope")).rejects.toMatchObject({ code: "invalid_input", field: "provider_id" });
+    await expect(backend.createExampleTeam("prv_nope")).rejects.toMatchObject({
+      code: "invalid_input",
+      field: "provider_id",
+    });
   });
 
   it("plays a coordinator delegating to three subagents side by side, who report back", async () => {
@@ -90,7 +99,14 @@ describe("memory backend › orchestration", () => {
       ["Writer", "done"],
       ["Reviewer", "done"],
     ]);
-    expect(timeline.arrows.map((a) => a.kind).sort()).toEqual(["delegation", "delegation", "delegation", "report", "report", "report"]);
+    expect(timeline.arrows.map((a) => a.kind).sort()).toEqual([
+      "delegation",
+      "delegation",
+      "delegation",
+      "report",
+      "report",
+      "report",
+    ]);
     // All three ran at once; the reviewer's command was refused by its policy.
     expect(mostRunning(events)).toBe(3);
     const reviewer = timeline.lanes[3]!;
@@ -101,8 +117,12 @@ describe("memory backend › orchestration", () => {
       ["delegate", "ok"],
       ["delegate", "ok"],
     ]);
-    expect(coordinator.calls[0]!.output).toMatch(/^Found: .*\n\n\(thread_id: thr_0001_1; pass it to delegate to follow up with Researcher\)$/);
-    expect(lastMessage(events)).toBe("The team is done. Researcher, Writer, Reviewer reported back; SUMMARY.md has the result.");
+    expect(coordinator.calls[0]!.output).toMatch(
+      /^Found: .*\n\n\(thread_id: thr_0001_1; pass it to delegate to follow up with Researcher\)$/,
+    );
+    expect(lastMessage(events)).toBe(
+      "The team is done. Researcher, Writer, Reviewer reported back; SUMMARY.md has the result.",
+    );
     expect((await backend.getSession(session.id)).status).toBe("idle");
   });
 
@@ -117,7 +137,11 @@ describe("memory backend › orchestration", () => {
     const { events, until, is } = await follow(backend, session.id);
     await until(is("session.status_idle"));
     expect(mostRunning(events)).toBe(1);
-    expect(buildTimeline(events).lanes.slice(1).map((l) => l.spans.map((s) => s.kind))).toEqual([
+    expect(
+      buildTimeline(events)
+        .lanes.slice(1)
+        .map((l) => l.spans.map((s) => s.kind)),
+    ).toEqual([
       ["queued", "run"],
       ["queued", "run"],
       ["queued", "run"],
@@ -131,20 +155,33 @@ describe("memory backend › orchestration", () => {
     const session = await backend.startRun({ agent_id: team[0]!.id, ...task });
     const { events, until, is } = await follow(backend, session.id);
     const asked = await until(is("session.approval_requested"));
-    const reviewerThread = events.find((e) => e.payload.type === "session.thread_created" && e.payload.agent_name === "Reviewer")!;
-    expect(asked.thread_id).toBe(reviewerThread.payload.type === "session.thread_created" ? reviewerThread.payload.thread_id : "");
+    const reviewerThread = events.find(
+      (e) => e.payload.type === "session.thread_created" && e.payload.agent_name === "Reviewer",
+    )!;
+    expect(asked.thread_id).toBe(
+      reviewerThread.payload.type === "session.thread_created" ? reviewerThread.payload.thread_id : "",
+    );
 
     // Stop the writer (still working: it thinks longer); answer the reviewer.
-    const writer = events.find((e) => e.payload.type === "session.thread_created" && e.payload.agent_name === "Writer")!;
+    const writer = events.find(
+      (e) => e.payload.type === "session.thread_created" && e.payload.agent_name === "Writer",
+    )!;
     const writerThread = writer.payload.type === "session.thread_created" ? writer.payload.thread_id : "";
     await backend.cancelThread(session.id, writerThread); // it takes longer than the reviewer to get here
-    await backend.answerApproval(session.id, asked.payload.type === "session.approval_requested" ? asked.payload.tool_use_id : "", true);
+    await backend.answerApproval(
+      session.id,
+      asked.payload.type === "session.approval_requested" ? asked.payload.tool_use_id : "",
+      true,
+    );
     await until(is("session.status_idle"));
     await expect(backend.cancelThread(session.id, writerThread)).rejects.toMatchObject({ code: "not_found" });
 
     const timeline = buildTimeline(events);
     expect(timeline.lanes[0]!.state).toBe("done");
-    expect(timeline.lanes[3]!.calls.find((c) => c.name === "run_command")).toMatchObject({ state: "ok", approval: { approved: true } });
+    expect(timeline.lanes[3]!.calls.find((c) => c.name === "run_command")).toMatchObject({
+      state: "ok",
+      approval: { approved: true },
+    });
     expect(timeline.lanes[timeline.index[writerThread]!]!.state).toBe("cancelled");
     expect(timeline.lanes[0]!.calls[1]!.output).toMatch(/^cancelled: Writer's thread was stopped/);
     expect(timeline.lanes.map((l) => l.state)).toEqual(["done", "done", "cancelled", "done"]);
@@ -155,7 +192,9 @@ describe("memory backend › orchestration", () => {
     const session = await backend.startRun({ agent_id: team[0]!.id, ...task, max_threads: 1 });
     const { events, until, is } = await follow(backend, session.id);
     // With one slot, the third delegation waits: stop it in the queue, then the first while it works.
-    const created = await until((e) => e.payload.type === "session.thread_created" && e.payload.agent_name === "Reviewer");
+    const created = await until(
+      (e) => e.payload.type === "session.thread_created" && e.payload.agent_name === "Reviewer",
+    );
     const queued = created.payload.type === "session.thread_created" ? created.payload.thread_id : "";
     await backend.cancelThread(session.id, queued);
     const first = await until(is("session.thread_status_running"));
@@ -176,7 +215,12 @@ describe("memory backend › orchestration", () => {
     await backend.cancelSession(session.id);
     const idle = await until(is("session.status_idle"));
     expect(idle.payload).toEqual({ type: "session.status_idle", reason: "cancelled" });
-    expect(buildTimeline(events).lanes.map((l) => l.state)).toEqual(["cancelled", "cancelled", "cancelled", "cancelled"]);
+    expect(buildTimeline(events).lanes.map((l) => l.state)).toEqual([
+      "cancelled",
+      "cancelled",
+      "cancelled",
+      "cancelled",
+    ]);
   });
 
   it("follows up in the thread a subagent had", async () => {
@@ -185,7 +229,11 @@ describe("memory backend › orchestration", () => {
     const { events, until, is } = await follow(backend, session.id);
     await until(is("session.status_idle"));
     await backend.continueSession(session.id, "Have another look.");
-    await until((e) => e.payload.type === "session.status_idle" && e.seq > events.findIndex((x) => x.payload.type === "session.status_idle") + 1);
+    await until(
+      (e) =>
+        e.payload.type === "session.status_idle" &&
+        e.seq > events.findIndex((x) => x.payload.type === "session.status_idle") + 1,
+    );
     const timeline = buildTimeline(events);
     expect(timeline.lanes).toHaveLength(4);
     expect(timeline.lanes[3]!.spans.map((s) => s.kind)).toEqual(["queued", "run", "queued", "run"]);

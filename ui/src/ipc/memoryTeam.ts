@@ -90,7 +90,8 @@ function field(input: unknown, name: string): string {
   return typeof value === "string" ? value.trim() : "";
 }
 
-const followUpNote = (thread: string, agent: Agent) => `(thread_id: ${thread}; pass it to delegate to follow up with ${agent.name})`;
+const followUpNote = (thread: string, agent: Agent) =>
+  `(thread_id: ${thread}; pass it to delegate to follow up with ${agent.name})`;
 
 function resultText(outcome: ThreadOutcome, thread: string, agent: Agent): { content: string; isError: boolean } {
   const note = followUpNote(thread, agent);
@@ -110,7 +111,10 @@ function resultText(outcome: ThreadOutcome, thread: string, agent: Agent): { con
         isError: true,
       };
     case "error":
-      return { content: `${agent.name} failed: ${outcome.error ?? "the run stopped on an error"} ${note}`, isError: true };
+      return {
+        content: `${agent.name} failed: ${outcome.error ?? "the run stopped on an error"} ${note}`,
+        isError: true,
+      };
   }
 }
 
@@ -157,7 +161,11 @@ export async function runDelegations(
     } else {
       const found = host.roster.find((a) => a.name.toLowerCase() === name.toLowerCase());
       if (!found) {
-        result(call.id, `“${name}” is not on your roster; you can delegate to: ${host.roster.map((a) => a.name).join(", ")}`, true);
+        result(
+          call.id,
+          `“${name}” is not on your roster; you can delegate to: ${host.roster.map((a) => a.name).join(", ")}`,
+          true,
+        );
         return Promise.resolve<DelegationResult>({ agent: name, reason: "refused" });
       }
       agent = found;
@@ -270,7 +278,8 @@ function report(results: readonly DelegationResult[]): string {
   const failed = results.filter((r) => r.reason !== "end_turn" && r.reason !== "cancelled").map((r) => r.agent);
   const parts: string[] = [];
   if (done.length > 0) parts.push(`${done.join(", ")} reported back; SUMMARY.md has the result.`);
-  if (stopped.length > 0) parts.push(`${stopped.join(", ")} ${stopped.length === 1 ? "was" : "were"} stopped, so that part is not done.`);
+  if (stopped.length > 0)
+    parts.push(`${stopped.join(", ")} ${stopped.length === 1 ? "was" : "were"} stopped, so that part is not done.`);
   if (failed.length > 0) parts.push(`${failed.join(", ")} could not finish.`);
   return parts.length > 0 ? `The team is done. ${parts.join(" ")}` : "Nobody on the team could take the work.";
 }
@@ -300,13 +309,21 @@ export function* coordinatorFollowUpScript(thread: string, agent: Agent): Genera
   yield {
     type: "tool_use",
     name: "delegate",
-    input: { agent: agent.name, message: "Look again at what changed since your last review and report anything new.", thread_id: thread },
+    input: {
+      agent: agent.name,
+      message: "Look again at what changed since your last review and report anything new.",
+      thread_id: thread,
+    },
   };
   yield { type: "turn_end", usage: usageOf(3, 58) };
   const results: DelegationResult[] = [];
   yield { type: "delegations", results };
   yield { type: "turn" };
-  yield* say(results[0]?.reason === "end_turn" ? `${agent.name} looked again: nothing new to fix.` : `${agent.name} could not look again.`);
+  yield* say(
+    results[0]?.reason === "end_turn"
+      ? `${agent.name} looked again: nothing new to fix.`
+      : `${agent.name} could not look again.`,
+  );
   yield { type: "turn_end", usage: usageOf(4, 24) };
   return "end_turn";
 }
@@ -326,18 +343,27 @@ export function* subagentScript(index: number, fresh: boolean): Generator<Step, 
       yield* say("I'll see what is in the folder first.");
       yield { type: "tool_use", name: "list_files", input: { path: "." } };
       yield { type: "turn_end", usage: usageOf(1, 22) };
-      yield { type: "tool_result", output: "NOTES.md (112 bytes)\nREADME.md (74 bytes)\npackage.json (210 bytes)\nsrc/\ntest/" };
+      yield {
+        type: "tool_result",
+        output: "NOTES.md (112 bytes)\nREADME.md (74 bytes)\npackage.json (210 bytes)\nsrc/\ntest/",
+      };
       yield { type: "turn" };
       yield { type: "wait" };
       yield* say("Reading the README and the notes.");
       yield { type: "tool_use", name: "read_file", input: { path: "README.md" } };
       yield { type: "tool_use", name: "read_file", input: { path: "NOTES.md" } };
       yield { type: "turn_end", usage: usageOf(2, 41) };
-      yield { type: "tool_result", output: "     1\t# notes\n     2\t\n     3\tA small command-line notes app.\n     4\t\n     5\tRun `npm test` to check it.\n" };
+      yield {
+        type: "tool_result",
+        output:
+          "     1\t# notes\n     2\t\n     3\tA small command-line notes app.\n     4\t\n     5\tRun `npm test` to check it.\n",
+      };
       yield { type: "tool_result", output: "     1\t# Task\n     2\t\n     3\tKeep the last note on exit.\n" };
       yield { type: "turn" };
       yield { type: "wait" };
-      yield* say("Found: a command-line notes app (README.md:3), tested with `npm test` (README.md:5); the open task is keeping the last note on exit (NOTES.md:3).");
+      yield* say(
+        "Found: a command-line notes app (README.md:3), tested with `npm test` (README.md:5); the open task is keeping the last note on exit (NOTES.md:3).",
+      );
       yield { type: "turn_end", usage: usageOf(3, 64) };
       return "end_turn";
     case 1: {
@@ -345,7 +371,11 @@ export function* subagentScript(index: number, fresh: boolean): Generator<Step, 
       yield* say("I'll draft from the README.");
       yield { type: "tool_use", name: "read_file", input: { path: "README.md" } };
       yield { type: "turn_end", usage: usageOf(1, 28) };
-      yield { type: "tool_result", output: "     1\t# notes\n     2\t\n     3\tA small command-line notes app.\n     4\t\n     5\tRun `npm test` to check it.\n" };
+      yield {
+        type: "tool_result",
+        output:
+          "     1\t# notes\n     2\t\n     3\tA small command-line notes app.\n     4\t\n     5\tRun `npm test` to check it.\n",
+      };
       yield { type: "turn" };
       yield { type: "wait" };
       yield { type: "wait" };
@@ -364,14 +394,19 @@ export function* subagentScript(index: number, fresh: boolean): Generator<Step, 
       yield* say("I'll read the README, then run the tests.");
       yield { type: "tool_use", name: "read_file", input: { path: "README.md" } };
       yield { type: "turn_end", usage: usageOf(1, 30) };
-      yield { type: "tool_result", output: "     1\t# notes\n     2\t\n     3\tA small command-line notes app.\n     4\t\n     5\tRun `npm test` to check it.\n" };
+      yield {
+        type: "tool_result",
+        output:
+          "     1\t# notes\n     2\t\n     3\tA small command-line notes app.\n     4\t\n     5\tRun `npm test` to check it.\n",
+      };
       yield { type: "turn" };
       yield* say("Running the tests to check what the README claims.");
       yield { type: "tool_use", name: "run_command", input: { command: "npm test" } };
       yield { type: "turn_end", usage: usageOf(2, 44) };
       const ran = yield {
         type: "tool_result",
-        output: "> notes@1.0.0 test\n> node --test\n\n✔ adds a note (2.1ms)\n✔ lists notes (0.8ms)\nℹ tests 2\nℹ pass 2\nℹ fail 0\n\nexit code 0",
+        output:
+          "> notes@1.0.0 test\n> node --test\n\n✔ adds a note (2.1ms)\n✔ lists notes (0.8ms)\nℹ tests 2\nℹ pass 2\nℹ fail 0\n\nexit code 0",
       };
       yield { type: "turn" };
       yield { type: "wait" };

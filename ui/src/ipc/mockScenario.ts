@@ -67,8 +67,19 @@ export function mockOptionsFromSearch(search: string): MemoryBackendOptions {
   const runs = params.get("runs") === "demo" || memory || rubrics || team;
   if (params.get("providers") === "demo" || runs) {
     options.providers = [
-      { name: "Anthropic", kind: "anthropic", base_url: "https://api.anthropic.com", model: "claude-sonnet-4-5", api_key: "sk-good" },
-      { name: "Ollama (local)", kind: "openai_compatible", base_url: "http://localhost:11434/v1", model: "llama3.1:8b" },
+      {
+        name: "Anthropic",
+        kind: "anthropic",
+        base_url: "https://api.anthropic.com",
+        model: "claude-sonnet-4-5",
+        api_key: "sk-good",
+      },
+      {
+        name: "Ollama (local)",
+        kind: "openai_compatible",
+        base_url: "http://localhost:11434/v1",
+        model: "llama3.1:8b",
+      },
     ];
   }
   if (runs) {
@@ -77,7 +88,8 @@ export function mockOptionsFromSearch(search: string): MemoryBackendOptions {
       {
         name: "Maintainer",
         description: "Keeps a small project tidy: reads, fixes, runs the tests.",
-        instructions: "You maintain this project. Read before you change anything, keep changes small, and run the tests.",
+        instructions:
+          "You maintain this project. Read before you change anything, keep changes small, and run the tests.",
         provider: "Anthropic",
         tools: [{ tool: "edit_file", permission: "ask" }],
         max_turns: 30,
@@ -308,28 +320,68 @@ function memoryDemo(options: MemoryBackendOptions): void {
         { type: "write", path: "decisions/storage.md", content: STORAGE, actor: "user", agoMs: 29 * HOUR },
         { type: "write", path: "style.md", content: STYLE_V1, actor: "user", agoMs: 28 * HOUR },
         { type: "access", ...SESSION_1, kind: "listed", path: "project/testing.md", agoMs: 26 * HOUR - MINUTE },
-        { type: "access", ...SESSION_1, kind: "searched", path: "project/overview.md", query: "tests exit save", agoMs: 26 * HOUR - 2 * MINUTE },
+        {
+          type: "access",
+          ...SESSION_1,
+          kind: "searched",
+          path: "project/overview.md",
+          query: "tests exit save",
+          agoMs: 26 * HOUR - 2 * MINUTE,
+        },
         { type: "access", ...SESSION_1, kind: "read", path: "project/overview.md", agoMs: 26 * HOUR - 3 * MINUTE },
-        { type: "write", path: "project/testing.md", content: TESTING_V1, actor: BY_SESSION_1, agoMs: 26 * HOUR - 4 * MINUTE },
+        {
+          type: "write",
+          path: "project/testing.md",
+          content: TESTING_V1,
+          actor: BY_SESSION_1,
+          agoMs: 26 * HOUR - 4 * MINUTE,
+        },
         { type: "access", ...SESSION_1, kind: "written", path: "project/testing.md", agoMs: 26 * HOUR - 4 * MINUTE },
-        { type: "write", path: "project/testing.md", content: TESTING_V2, actor: BY_SESSION_1, agoMs: 26 * HOUR - 5 * MINUTE },
+        {
+          type: "write",
+          path: "project/testing.md",
+          content: TESTING_V2,
+          actor: BY_SESSION_1,
+          agoMs: 26 * HOUR - 5 * MINUTE,
+        },
         { type: "access", ...SESSION_1, kind: "written", path: "project/testing.md", agoMs: 26 * HOUR - 5 * MINUTE },
         { type: "write", path: "style.md", content: STYLE_V2, actor: "user", agoMs: 24 * HOUR },
         { type: "redact", path: "style.md", version: 1 },
         { type: "write", path: "project/testing.md", content: TESTING_V3, actor: "external", agoMs: 5 * HOUR },
-        { type: "access", ...SESSION_2, kind: "searched", path: "project/testing.md", query: "install steps", agoMs: 3 * HOUR - MINUTE },
+        {
+          type: "access",
+          ...SESSION_2,
+          kind: "searched",
+          path: "project/testing.md",
+          query: "install steps",
+          agoMs: 3 * HOUR - MINUTE,
+        },
         { type: "access", ...SESSION_2, kind: "read", path: "project/overview.md", agoMs: 3 * HOUR - 2 * MINUTE },
         { type: "access", ...SESSION_2, kind: "searched", query: "disk layout sqlite", agoMs: 3 * HOUR - 3 * MINUTE },
-        { type: "access", ...SESSION_2, kind: "searched", path: "decisions/storage.md", query: "notes stored files", agoMs: 3 * HOUR - 4 * MINUTE },
+        {
+          type: "access",
+          ...SESSION_2,
+          kind: "searched",
+          path: "decisions/storage.md",
+          query: "notes stored files",
+          agoMs: 3 * HOUR - 4 * MINUTE,
+        },
         { type: "access", ...SESSION_2, kind: "read", path: "decisions/storage.md", agoMs: 3 * HOUR - 5 * MINUTE },
-        { type: "rename", path: "decisions/storage.md", to: "decisions/storage-format.md", actor: "user", agoMs: 2 * HOUR },
+        {
+          type: "rename",
+          path: "decisions/storage.md",
+          to: "decisions/storage-format.md",
+          actor: "user",
+          agoMs: 2 * HOUR,
+        },
         { type: "write", path: "project/testing.md", content: TESTING_V4, actor: "dream:drm_0001", agoMs: HOUR },
         { type: "write", path: "project/overview.md", content: OVERVIEW_OURS, actor: "user", agoMs: 40 * MINUTE },
         { type: "conflict", path: "project/overview.md", theirs: OVERVIEW_THEIRS, agoMs: 20 * MINUTE },
         {
           type: "problem",
           path: "meetings/kickoff.md",
-          problem: "It isn't UTF-8 text (binary data, or saved in another encoding). Save it as UTF-8 Markdown; it was not imported.",
+          problem:
+            "It isn't UTF-8 text (binary data, or saved in another encoding). Save it as UTF-8 Markdown; it was not imported.",
           agoMs: 2 * HOUR,
         },
       ],
@@ -352,7 +404,10 @@ function memoryDemo(options: MemoryBackendOptions): void {
  * finished run of the coordinator: three subagents side by side, each reporting back.
  */
 function teamDemo(options: MemoryBackendOptions): void {
-  const ask = (tools: ToolRule[]) => [...tools.filter((t) => t.tool !== "run_command"), { tool: "run_command", permission: "ask" as const }];
+  const ask = (tools: ToolRule[]) => [
+    ...tools.filter((t) => t.tool !== "run_command"),
+    { tool: "run_command", permission: "ask" as const },
+  ];
   const members = EXAMPLE_TEAM.members.map((m) => ({
     ...m,
     provider: "Anthropic",
@@ -445,7 +500,8 @@ function dreamsDemo(options: MemoryBackendOptions): void {
       sessions: ["ses_0003"],
       startedAgoMs: 45 * MINUTE,
       tookMs: 31_000,
-      error: "The consolidate stage failed: Anthropic is overloaded right now. Try again in a few minutes. Nothing was written to memory.",
+      error:
+        "The consolidate stage failed: Anthropic is overloaded right now. Try again in a few minutes. Nothing was written to memory.",
     },
     {
       store: "Project notes",
@@ -483,7 +539,8 @@ function dreamsDemo(options: MemoryBackendOptions): void {
           op: "rename",
           from: "style.md",
           path: "project/style.md",
-          rationale: "Every other note about the notes app lives under project/. Moving the style notes there keeps the index grouped by topic.",
+          rationale:
+            "Every other note about the notes app lives under project/. Moving the style notes there keeps the index grouped by topic.",
         },
       ],
       dropped: ["../NOTES.md: A path can't use . or .. to move between folders. It was left out."],

@@ -70,13 +70,17 @@ describe("tauriBackend", () => {
   it("passes an AppError through unchanged", async () => {
     const error = { code: "conflict", message: "A provider named “A” already exists.", field: "name" };
     invoke.mockRejectedValue(error);
-    await expect(tauriBackend.createProvider({ name: "A", kind: "anthropic", base_url: "https://a", model: "m" }))
-      .rejects.toEqual(error);
+    await expect(
+      tauriBackend.createProvider({ name: "A", kind: "anthropic", base_url: "https://a", model: "m" }),
+    ).rejects.toEqual(error);
   });
 
   it("drops a null field rather than passing it on", async () => {
     invoke.mockRejectedValue({ code: "database", message: "The database is locked.", field: null });
-    await expect(tauriBackend.listProviders()).rejects.toEqual({ code: "database", message: "The database is locked." });
+    await expect(tauriBackend.listProviders()).rejects.toEqual({
+      code: "database",
+      message: "The database is locked.",
+    });
   });
 
   it("turns a plain string rejection into an internal AppError", async () => {
@@ -142,7 +146,11 @@ describe("tauriBackend", () => {
     open.mockResolvedValue("/home/you/rubric.md");
     await expect(tauriBackend.pickMarkdownFile()).resolves.toBe("/home/you/rubric.md");
     expect(open).toHaveBeenLastCalledWith(
-      expect.objectContaining({ multiple: false, directory: false, filters: [{ name: "Markdown", extensions: ["md"] }] }),
+      expect.objectContaining({
+        multiple: false,
+        directory: false,
+        filters: [{ name: "Markdown", extensions: ["md"] }],
+      }),
     );
     open.mockResolvedValue(null);
     await expect(tauriBackend.pickMarkdownFile()).resolves.toBeNull();
@@ -173,11 +181,19 @@ describe("tauriBackend", () => {
     await tauriBackend.dreamProposal("drm_1");
     expect(invoke).toHaveBeenLastCalledWith("dream_proposal", { id: "drm_1" });
     await tauriBackend.decideHunks("drm_1", ["0.1"], "accepted", "new text");
-    expect(invoke).toHaveBeenLastCalledWith("decide_hunks", { id: "drm_1", hunks: ["0.1"], decision: "accepted", edited: "new text" });
+    expect(invoke).toHaveBeenLastCalledWith("decide_hunks", {
+      id: "drm_1",
+      hunks: ["0.1"],
+      decision: "accepted",
+      edited: "new text",
+    });
     await tauriBackend.dreamSettings("mem_1");
     expect(invoke).toHaveBeenLastCalledWith("dream_settings", { store_id: "mem_1" });
     await tauriBackend.setDreamSettings("mem_1", { mode: "auto", daily_at: "03:30" });
-    expect(invoke).toHaveBeenLastCalledWith("set_dream_settings", { store_id: "mem_1", settings: { mode: "auto", daily_at: "03:30" } });
+    expect(invoke).toHaveBeenLastCalledWith("set_dream_settings", {
+      store_id: "mem_1",
+      settings: { mode: "auto", daily_at: "03:30" },
+    });
     invoke.mockResolvedValue(null);
     await expect(tauriBackend.cancelDream("drm_1")).resolves.toBeUndefined();
     expect(invoke).toHaveBeenLastCalledWith("cancel_dream", { id: "drm_1" });

@@ -62,10 +62,21 @@ export const tauriBackend: Backend = commandBackend(tauriTransport, {
   pickFolder: () => dialog(() => open({ directory: true, multiple: false, title: "Choose the workspace folder" })),
   pickMarkdownFile: () =>
     dialog(() =>
-      open({ multiple: false, directory: false, title: "Import a rubric", filters: [{ name: "Markdown", extensions: ["md"] }] }),
+      open({
+        multiple: false,
+        directory: false,
+        title: "Import a rubric",
+        filters: [{ name: "Markdown", extensions: ["md"] }],
+      }),
     ),
   pickSavePath: (defaultName: string) =>
-    dialog(() => save({ title: "Export the rubric", defaultPath: defaultName, filters: [{ name: "Markdown", extensions: ["md"] }] })),
+    dialog(() =>
+      save({
+        title: "Export the rubric",
+        defaultPath: defaultName,
+        filters: [{ name: "Markdown", extensions: ["md"] }],
+      }),
+    ),
   watchCloseRequests: async (onRequest: (request: CloseRequest) => void) => {
     // The shell keeps the newest channel; a later one (a reload) replaces it.
     const { channel } = await openChannel("watch_close_requests", {}, onRequest);

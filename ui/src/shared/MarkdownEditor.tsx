@@ -123,7 +123,11 @@ const theme = EditorView.theme({
 
 const highlight = HighlightStyle.define([
   { tag: tags.heading1, fontWeight: "700", fontSize: "1.12em", color: "var(--accent)" },
-  { tag: [tags.heading2, tags.heading3, tags.heading4, tags.heading5, tags.heading6], fontWeight: "700", color: "var(--accent)" },
+  {
+    tag: [tags.heading2, tags.heading3, tags.heading4, tags.heading5, tags.heading6],
+    fontWeight: "700",
+    color: "var(--accent)",
+  },
   { tag: tags.strong, fontWeight: "700" },
   { tag: tags.emphasis, fontStyle: "italic" },
   { tag: tags.strikethrough, textDecoration: "line-through" },

@@ -11,15 +11,7 @@ export const MAX_ROSTER = 20;
 
 /** The fields of an agent the user edits; the keys match `AppError.field` from the core. */
 export type AgentField =
-  | "name"
-  | "description"
-  | "instructions"
-  | "provider_id"
-  | "model"
-  | "max_turns"
-  | "tools"
-  | "memory"
-  | "roster";
+  "name" | "description" | "instructions" | "provider_id" | "model" | "max_turns" | "tools" | "memory" | "roster";
 export type AgentFieldErrors = { [K in AgentField]?: string | undefined };
 
 export const AGENT_FIELDS: readonly AgentField[] = [

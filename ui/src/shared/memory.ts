@@ -29,7 +29,8 @@ export function validateStoreInput(input: MemoryStoreInput): StoreFieldErrors {
   } else if (charCount(name) > STORE_NAME_MAX_CHARS) {
     errors.name = `Keep the name to ${STORE_NAME_MAX_CHARS} characters or fewer.`;
   } else if (!STORE_NAME.test(name) || name.startsWith(".")) {
-    errors.name = "Use letters, digits, spaces and - _ . in the name (it is also a folder name), not starting with a dot.";
+    errors.name =
+      "Use letters, digits, spaces and - _ . in the name (it is also a folder name), not starting with a dot.";
   }
   const description = input.description.trim();
   if (charCount(description) > STORE_DESCRIPTION_MAX_CHARS) {

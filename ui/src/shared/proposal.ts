@@ -44,7 +44,8 @@ export function applyChosen(change: FileChange, chosen: (hunk: ProposalHunk) => 
   for (const hunk of change.hunks) {
     const h = hunk.hunk;
     // A pure insertion goes after line `old_start`.
-    let start = h.old_lines === 0 && h.old_start > 0 && base.length >= h.old_start ? h.old_start : Math.max(h.old_start, 1) - 1;
+    let start =
+      h.old_lines === 0 && h.old_start > 0 && base.length >= h.old_start ? h.old_start : Math.max(h.old_start, 1) - 1;
     start = Math.min(Math.max(start, at), base.length);
     out += base.slice(at, start).join("");
     const end = Math.min(start + h.old_lines, base.length);

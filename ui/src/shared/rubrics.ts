@@ -1,7 +1,9 @@
 import type { Criterion } from "../bindings";
 
 /** Criteria in runs under the same heading, in rubric order (null: before any heading). */
-export function groupCriteria<T extends Pick<Criterion, "group">>(criteria: readonly T[]): Array<{ heading: string | null; criteria: T[] }> {
+export function groupCriteria<T extends Pick<Criterion, "group">>(
+  criteria: readonly T[],
+): Array<{ heading: string | null; criteria: T[] }> {
   const groups: Array<{ heading: string | null; criteria: T[] }> = [];
   for (const criterion of criteria) {
     const heading = criterion.group ?? null;
@@ -17,4 +19,3 @@ export function lineOf(message: string): number | null {
   const match = /^Line (\d+): /.exec(message);
   return match ? Number(match[1]) : null;
 }
-

@@ -34,13 +34,26 @@ pub fn config() -> Config {
 pub fn render() -> String {
     let cfg = config();
     let sections = [
-        ("Commands", "Every command the engine answers, the same on every transport: its arguments (by name) and its result.", "result", crate::entries(&cfg)),
-        ("ShellCommands", "Commands only the desktop shell answers (the window, the updater, the close dialog).", "result", crate::shell::entries(&cfg)),
+        (
+            "Commands",
+            "Every command the engine answers, the same on every transport: its arguments (by name) and its result.",
+            "result",
+            crate::entries(&cfg),
+        ),
+        (
+            "ShellCommands",
+            "Commands only the desktop shell answers (the window, the updater, the close dialog).",
+            "result",
+            crate::shell::entries(&cfg),
+        ),
         ("Watches", "Live streams: their arguments and each item they send.", "item", crate::watch::entries(&cfg)),
         ("ShellWatches", "The desktop shell's own stream.", "item", crate::shell::watch_entries(&cfg)),
     ];
-    let protocol: BTreeSet<String> =
-        reverie_protocol::bindings::files().into_iter().filter_map(|(name, _)| name.strip_suffix(".ts").map(str::to_owned)).filter(|n| n != "index").collect();
+    let protocol: BTreeSet<String> = reverie_protocol::bindings::files()
+        .into_iter()
+        .filter_map(|(name, _)| name.strip_suffix(".ts").map(str::to_owned))
+        .filter(|n| n != "index")
+        .collect();
     let mut used = BTreeSet::new();
     let mut decls = String::new();
     let mut tables = String::new();
@@ -48,7 +61,11 @@ pub fn render() -> String {
         tables.push_str(&format!("\n/** {doc} */\nexport type {table} = {{\n"));
         for entry in entries {
             for text in [&entry.args_decl, &entry.result] {
-                used.extend(text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| protocol.contains(*w)).map(str::to_owned));
+                used.extend(
+                    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                        .filter(|w| protocol.contains(*w))
+                        .map(str::to_owned),
+                );
             }
             decls.push_str(&format!("export {}\n", entry.args_decl.trim_end()));
             tables.push_str(&format!("  {}: {{ args: {}; {value}: {} }};\n", entry.name, entry.args, entry.result));
@@ -56,7 +73,10 @@ pub fn render() -> String {
         tables.push_str("};\n");
     }
     let mut out = String::from(HEADER);
-    out.push_str(&format!("import type {{ {} }} from \"../index\";\n\n", used.into_iter().collect::<Vec<_>>().join(", ")));
+    out.push_str(&format!(
+        "import type {{ {} }} from \"../index\";\n\n",
+        used.into_iter().collect::<Vec<_>>().join(", ")
+    ));
     out.push_str(&decls);
     out.push_str(&tables);
     out

@@ -46,7 +46,10 @@ pub trait Command: DeserializeOwned + TS + Send + 'static {
 pub fn parse_args<T: DeserializeOwned>(command: &str, args: Value) -> Result<T, AppError> {
     let args = if args.is_null() { Value::Object(Default::default()) } else { args };
     if !args.is_object() {
-        return Err(AppError::invalid("args", format!("The arguments of `{command}` must be a JSON object of named arguments.")));
+        return Err(AppError::invalid(
+            "args",
+            format!("The arguments of `{command}` must be a JSON object of named arguments."),
+        ));
     }
     serde_json::from_value(args).map_err(|e| {
         let text = e.to_string();
@@ -68,7 +71,8 @@ fn field_of(text: &str) -> Option<String> {
 pub async fn invoke<C: Command>(ctx: &Context, args: Value) -> Result<Value, AppError> {
     let command: C = parse_args(C::NAME, args)?;
     let output = command.run(ctx).await.map_err(AppError::from)?;
-    serde_json::to_value(output).map_err(|e| AppError::new(ErrorCode::Internal, format!("`{}` couldn't encode its reply ({e}).", C::NAME)))
+    serde_json::to_value(output)
+        .map_err(|e| AppError::new(ErrorCode::Internal, format!("`{}` couldn't encode its reply ({e}).", C::NAME)))
 }
 
 macro_rules! table {

@@ -117,7 +117,11 @@ fn origin_allowed(origin: &str) -> bool {
     let Some(rest) = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) else {
         return false;
     };
-    let host = if let Some(v6) = rest.strip_prefix('[') { v6.split(']').next().map(|h| format!("[{h}]")) } else { rest.split([':', '/']).next().map(str::to_owned) };
+    let host = if let Some(v6) = rest.strip_prefix('[') {
+        v6.split(']').next().map(|h| format!("[{h}]"))
+    } else {
+        rest.split([':', '/']).next().map(str::to_owned)
+    };
     matches!(host.as_deref(), Some("127.0.0.1" | "localhost" | "[::1]"))
 }
 
@@ -136,7 +140,11 @@ async fn guard(State(shared): State<Arc<Shared>>, request: Request, next: Next) 
     let origin = request.headers().get(header::ORIGIN).map(|o| o.to_str().unwrap_or("").to_owned());
     if let Some(origin) = &origin {
         if !origin_allowed(origin) {
-            return refused(StatusCode::FORBIDDEN, "origin", "The dev server answers pages on this machine only (Origin must be localhost).");
+            return refused(
+                StatusCode::FORBIDDEN,
+                "origin",
+                "The dev server answers pages on this machine only (Origin must be localhost).",
+            );
         }
     }
     if request.method() == Method::OPTIONS {
@@ -145,10 +153,15 @@ async fn guard(State(shared): State<Arc<Shared>>, request: Request, next: Next) 
         return response;
     }
     let header_token = request.headers().get(TOKEN_HEADER).and_then(|t| t.to_str().ok()).map(str::to_owned);
-    let query_token = Query::<HashMap<String, String>>::try_from_uri(request.uri()).ok().and_then(|q| q.0.get("token").cloned());
+    let query_token =
+        Query::<HashMap<String, String>>::try_from_uri(request.uri()).ok().and_then(|q| q.0.get("token").cloned());
     let ok = header_token.or(query_token).is_some_and(|t| same(&t, &shared.token));
     if !ok {
-        return refused(StatusCode::UNAUTHORIZED, "token", "Send the token the dev server printed at start (the x-reverie-token header, or ?token= for a WebSocket).");
+        return refused(
+            StatusCode::UNAUTHORIZED,
+            "token",
+            "Send the token the dev server printed at start (the x-reverie-token header, or ?token= for a WebSocket).",
+        );
     }
     let mut response = next.run(request).await;
     cors(response.headers_mut(), origin.as_deref());
@@ -183,7 +196,12 @@ async fn command(State(shared): State<Arc<Shared>>, UrlPath(name): UrlPath<Strin
     } else {
         match serde_json::from_slice(&body) {
             Ok(args) => args,
-            Err(e) => return failure(AppError::invalid("args", format!("The body must be the command's arguments as JSON ({e})."))),
+            Err(e) => {
+                return failure(AppError::invalid(
+                    "args",
+                    format!("The body must be the command's arguments as JSON ({e})."),
+                ))
+            }
         }
     };
     // The one shell command the dev server can answer: what start-up found, as the app says it.
@@ -195,7 +213,10 @@ async fn command(State(shared): State<Arc<Shared>>, UrlPath(name): UrlPath<Strin
     match crate::dispatch(&shared.ctx, &name, args).await {
         Some(Ok(result)) => Json(result).into_response(),
         Some(Err(error)) => failure(error),
-        None => failure(AppError::new(ErrorCode::NotFound, format!("There is no command called `{name}` on the dev server."))),
+        None => failure(AppError::new(
+            ErrorCode::NotFound,
+            format!("There is no command called `{name}` on the dev server."),
+        )),
     }
 }
 
@@ -208,7 +229,9 @@ async fn stream(
     let args = match query.get("args").map(|a| serde_json::from_str::<Value>(a)) {
         None => Value::Null,
         Some(Ok(args)) => args,
-        Some(Err(e)) => return failure(AppError::invalid("args", format!("`args` must be the stream's arguments as JSON ({e})."))),
+        Some(Err(e)) => {
+            return failure(AppError::invalid("args", format!("`args` must be the stream's arguments as JSON ({e}).")))
+        }
     };
     let feed = match watch::open(&shared.ctx, &name, args).await {
         Some(Ok(feed)) => feed,

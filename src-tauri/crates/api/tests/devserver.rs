@@ -26,7 +26,10 @@ impl Server {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let data = tempfile::tempdir().unwrap();
         let dir = data.path().to_owned();
-        let (ctx, watch) = tokio::task::spawn_blocking(move || server::open(&dir, Arc::new(Secrets::memory_only()))).await.unwrap().unwrap();
+        let (ctx, watch) = tokio::task::spawn_blocking(move || server::open(&dir, Arc::new(Secrets::memory_only())))
+            .await
+            .unwrap()
+            .unwrap();
         let server = server::start(Arc::new(ctx)).await.unwrap();
         assert!(server.addr.ip().is_loopback(), "bound {}", server.addr);
         Self { server, http: reqwest::Client::new(), _watch: watch, _data: data }
@@ -52,7 +55,11 @@ impl Server {
     }
 
     fn ws_url(&self, watch: &str, token: &str, args: Value) -> String {
-        let url = reqwest::Url::parse_with_params(&format!("ws://{}/ws/{watch}", self.server.addr), [("token", token.to_owned()), ("args", args.to_string())]).unwrap();
+        let url = reqwest::Url::parse_with_params(
+            &format!("ws://{}/ws/{watch}", self.server.addr),
+            [("token", token.to_owned()), ("args", args.to_string())],
+        )
+        .unwrap();
         url.to_string()
     }
 }
@@ -75,11 +82,19 @@ async fn a_run_watched_over_the_websocket_sends_exactly_its_stored_log() {
     let provider = s.ok("create_provider", provider_input(&fake.base_url())).await;
     assert_eq!(provider["key"]["configured"], true, "{provider}");
     assert_eq!(s.ok("list_providers", json!({})).await.as_array().unwrap().len(), 1);
-    let agent = s.ok("create_agent", json!({"input": {"name": "Writer", "instructions": "Write files.", "provider_id": provider["id"]}})).await;
+    let agent = s
+        .ok(
+            "create_agent",
+            json!({"input": {"name": "Writer", "instructions": "Write files.", "provider_id": provider["id"]}}),
+        )
+        .await;
     let started = s.ok("start_run", json!({"input": {"agent_id": agent["id"], "workspace": workspace.path().display().to_string(), "task": "Write out.md"}})).await;
     let id = started["id"].as_str().unwrap().to_owned();
 
-    let (mut socket, _) = tokio_tungstenite::connect_async(s.ws_url("watch_session", &s.server.token, json!({"id": id, "after": 0}))).await.unwrap();
+    let (mut socket, _) =
+        tokio_tungstenite::connect_async(s.ws_url("watch_session", &s.server.token, json!({"id": id, "after": 0})))
+            .await
+            .unwrap();
     let mut events = Vec::new();
     tokio::time::timeout(Duration::from_secs(30), async {
         while let Some(message) = socket.next().await {
@@ -109,7 +124,8 @@ async fn a_run_watched_over_the_websocket_sends_exactly_its_stored_log() {
     // Idle: nothing to cancel, no approval waiting.
     let (status, idle) = s.post("cancel_session", json!({"id": id})).await;
     assert_eq!((status, idle["code"].as_str()), (409, Some("conflict")), "{idle}");
-    let (status, missing) = s.post("answer_approval", json!({"session_id": id, "tool_use_id": "toolu_x", "approved": true})).await;
+    let (status, missing) =
+        s.post("answer_approval", json!({"session_id": id, "tool_use_id": "toolu_x", "approved": true})).await;
     assert_eq!((status, missing["code"].as_str()), (404, Some("not_found")));
     socket.close(None).await.unwrap();
 }
@@ -121,31 +137,63 @@ async fn a_wrong_token_and_a_foreign_origin_are_refused() {
 
     let none = s.http.post(&url).json(&json!({})).send().await.unwrap();
     assert_eq!(none.status().as_u16(), 401);
-    let wrong = s.http.post(&url).header(TOKEN_HEADER, "0".repeat(s.server.token.len())).json(&json!({})).send().await.unwrap();
+    let wrong =
+        s.http.post(&url).header(TOKEN_HEADER, "0".repeat(s.server.token.len())).json(&json!({})).send().await.unwrap();
     assert_eq!(wrong.status().as_u16(), 401);
     let error: Value = wrong.json().await.unwrap();
     assert_eq!((error["code"].as_str(), error["field"].as_str()), (Some("invalid_input"), Some("token")));
 
-    let foreign = s.http.post(&url).header(TOKEN_HEADER, &s.server.token).header("origin", "http://evil.example").json(&json!({})).send().await.unwrap();
+    let foreign = s
+        .http
+        .post(&url)
+        .header(TOKEN_HEADER, &s.server.token)
+        .header("origin", "http://evil.example")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(foreign.status().as_u16(), 403);
     assert_eq!(foreign.json::<Value>().await.unwrap()["field"], "origin");
-    let lookalike = s.http.post(&url).header(TOKEN_HEADER, &s.server.token).header("origin", "http://localhost.evil.example").json(&json!({})).send().await.unwrap();
+    let lookalike = s
+        .http
+        .post(&url)
+        .header(TOKEN_HEADER, &s.server.token)
+        .header("origin", "http://localhost.evil.example")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(lookalike.status().as_u16(), 403);
 
     // A page on this machine (the UI on Vite's port) is answered, and may read the reply.
-    let local = s.http.post(&url).header(TOKEN_HEADER, &s.server.token).header("origin", "http://localhost:5173").json(&json!({})).send().await.unwrap();
+    let local = s
+        .http
+        .post(&url)
+        .header(TOKEN_HEADER, &s.server.token)
+        .header("origin", "http://localhost:5173")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(local.status().as_u16(), 200);
     assert_eq!(local.headers()["access-control-allow-origin"], "http://localhost:5173");
     assert_eq!(local.json::<Value>().await.unwrap(), json!([]));
 
     // The WebSocket: a wrong token, and the right token from a foreign page.
     let wrong_ws = tokio_tungstenite::connect_async(s.ws_url("watch_dreams", "nope", json!({}))).await;
-    assert!(matches!(wrong_ws, Err(tokio_tungstenite::tungstenite::Error::Http(ref r)) if r.status() == 401), "{wrong_ws:?}");
+    assert!(
+        matches!(wrong_ws, Err(tokio_tungstenite::tungstenite::Error::Http(ref r)) if r.status() == 401),
+        "{wrong_ws:?}"
+    );
     let mut request = s.ws_url("watch_dreams", &s.server.token, json!({})).into_client_request().unwrap();
     request.headers_mut().insert("origin", "https://evil.example".parse().unwrap());
     let foreign_ws = tokio_tungstenite::connect_async(request).await;
-    assert!(matches!(foreign_ws, Err(tokio_tungstenite::tungstenite::Error::Http(ref r)) if r.status() == 403), "{foreign_ws:?}");
-    let (mut dreams, _) = tokio_tungstenite::connect_async(s.ws_url("watch_dreams", &s.server.token, json!({}))).await.unwrap();
+    assert!(
+        matches!(foreign_ws, Err(tokio_tungstenite::tungstenite::Error::Http(ref r)) if r.status() == 403),
+        "{foreign_ws:?}"
+    );
+    let (mut dreams, _) =
+        tokio_tungstenite::connect_async(s.ws_url("watch_dreams", &s.server.token, json!({}))).await.unwrap();
     dreams.close(None).await.unwrap();
 }
 
@@ -155,11 +203,19 @@ async fn bad_input_is_the_app_error_with_its_code_and_field() {
     let mut input = provider_input("https://api.anthropic.com");
     input["input"]["name"] = json!(" ");
     let (status, error) = s.post("create_provider", input).await;
-    assert_eq!((status, error["code"].as_str(), error["field"].as_str()), (400, Some("invalid_input"), Some("name")), "{error}");
+    assert_eq!(
+        (status, error["code"].as_str(), error["field"].as_str()),
+        (400, Some("invalid_input"), Some("name")),
+        "{error}"
+    );
     assert!(!error["message"].as_str().unwrap().is_empty());
 
     let (status, missing) = s.post("create_provider", json!({})).await;
-    assert_eq!((status, missing["code"].as_str(), missing["field"].as_str()), (400, Some("invalid_input"), Some("input")), "{missing}");
+    assert_eq!(
+        (status, missing["code"].as_str(), missing["field"].as_str()),
+        (400, Some("invalid_input"), Some("input")),
+        "{missing}"
+    );
     let (status, not_object) = s.post("get_session", json!(["ses_1"])).await;
     assert_eq!((status, not_object["field"].as_str()), (400, Some("args")));
     let (status, gone) = s.post("get_session", json!({"id": "ses_missing"})).await;
@@ -167,13 +223,28 @@ async fn bad_input_is_the_app_error_with_its_code_and_field() {
     let (status, unknown) = s.post("no_such_command", json!({})).await;
     assert_eq!((status, unknown["code"].as_str()), (404, Some("not_found")));
 
-    let garbled = s.http.post(format!("http://{}/api/list_agents", s.server.addr)).header(TOKEN_HEADER, &s.server.token).body("{not json").send().await.unwrap();
+    let garbled = s
+        .http
+        .post(format!("http://{}/api/list_agents", s.server.addr))
+        .header(TOKEN_HEADER, &s.server.token)
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(garbled.status().as_u16(), 400);
     assert_eq!(garbled.json::<Value>().await.unwrap()["field"], "args");
 
     // A stream's bad arguments are refused before the upgrade, with the same shape.
-    let bad_watch = tokio_tungstenite::connect_async(s.ws_url("watch_session", &s.server.token, json!({"id": "ses_missing", "after": 0}))).await;
-    assert!(matches!(bad_watch, Err(tokio_tungstenite::tungstenite::Error::Http(ref r)) if r.status() == 404), "{bad_watch:?}");
+    let bad_watch = tokio_tungstenite::connect_async(s.ws_url(
+        "watch_session",
+        &s.server.token,
+        json!({"id": "ses_missing", "after": 0}),
+    ))
+    .await;
+    assert!(
+        matches!(bad_watch, Err(tokio_tungstenite::tungstenite::Error::Http(ref r)) if r.status() == 404),
+        "{bad_watch:?}"
+    );
 }
 
 #[tokio::test]

@@ -11,7 +11,8 @@ fn root() -> std::path::PathBuf {
 fn the_checked_in_command_table_matches_the_rust_commands() {
     let path = root().join(reverie_api::bindings::COMMANDS_FILE);
     let fix = "run `cargo run -p reverie-api --bin export-commands` (or `make bindings`) and commit it";
-    let on_disk = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} is missing: {fix}", reverie_api::bindings::COMMANDS_FILE));
+    let on_disk = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("{} is missing: {fix}", reverie_api::bindings::COMMANDS_FILE));
     assert_eq!(on_disk, reverie_api::bindings::render(), "{} is stale: {fix}", reverie_api::bindings::COMMANDS_FILE);
     for name in reverie_api::NAMES {
         assert!(on_disk.contains(&format!("  {name}: {{ args: ")), "{name} is not in the table");
@@ -28,7 +29,11 @@ fn every_command_is_declared_to_tauri_and_granted_to_the_window() {
         let permission = format!("\"allow-{}\"", name.replace('_', "-"));
         assert!(capabilities.contains(&permission), "{permission} is not in capabilities/default.json");
     }
-    let mut all: Vec<_> = reverie_api::NAMES.iter().chain(reverie_api::watch::WATCH_NAMES).chain(reverie_api::shell::SHELL_NAMES).collect();
+    let mut all: Vec<_> = reverie_api::NAMES
+        .iter()
+        .chain(reverie_api::watch::WATCH_NAMES)
+        .chain(reverie_api::shell::SHELL_NAMES)
+        .collect();
     let count = all.len();
     all.sort();
     all.dedup();

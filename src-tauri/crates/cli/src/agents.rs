@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use reverie_engine::blocking::blocking;
-use reverie_protocol::{MemoryAccess, MemoryMount, Agent, AgentInput, Permission, ToolRule};
+use reverie_protocol::{Agent, AgentInput, MemoryAccess, MemoryMount, Permission, ToolRule};
 
 use crate::args::{AgentAddArgs, AgentsCommand};
 use crate::engine::Engine;
@@ -38,11 +38,7 @@ async fn list(engine: &Engine, json: bool) -> Outcome {
         .iter()
         .map(|a| {
             let provider = providers.iter().find(|p| p.id == a.provider_id);
-            let model = a
-                .model
-                .clone()
-                .or_else(|| provider.map(|p| p.model.clone()))
-                .unwrap_or_default();
+            let model = a.model.clone().or_else(|| provider.map(|p| p.model.clone())).unwrap_or_default();
             [
                 a.name.clone(),
                 provider.map_or_else(|| "(deleted)".to_owned(), |p| p.name.clone()),
@@ -53,15 +49,7 @@ async fn list(engine: &Engine, json: bool) -> Outcome {
             ]
         })
         .collect();
-    let header = [
-        "NAME",
-        "PROVIDER",
-        "MODEL",
-        "MAX TURNS",
-        "TOOLS (ask, deny)",
-        "DESCRIPTION",
-    ]
-    .map(str::to_owned);
+    let header = ["NAME", "PROVIDER", "MODEL", "MAX TURNS", "TOOLS (ask, deny)", "DESCRIPTION"].map(str::to_owned);
     written(table(&mut out, &header, &rows))
 }
 
@@ -84,41 +72,27 @@ fn tools(agent: &Agent) -> String {
 }
 
 async fn add(engine: &Engine, args: AgentAddArgs) -> Outcome {
-    let provider = engine
-        .providers()
-        .await?
-        .into_iter()
-        .find(|p| p.name.eq_ignore_ascii_case(args.provider.trim()))
-        .ok_or_else(|| {
-            Failure::new(format!(
-                "There is no provider named “{}”. `reverie providers list` shows the providers.",
-                args.provider.trim()
-            ))
-        })?;
+    let provider =
+        engine.providers().await?.into_iter().find(|p| p.name.eq_ignore_ascii_case(args.provider.trim())).ok_or_else(
+            || {
+                Failure::new(format!(
+                    "There is no provider named “{}”. `reverie providers list` shows the providers.",
+                    args.provider.trim()
+                ))
+            },
+        )?;
     let instructions = match (&args.instructions, &args.instructions_file) {
         (Some(text), _) => text.clone(),
         (None, Some(file)) => std::fs::read_to_string(file).map_err(|e| {
-            Failure::new(format!(
-                "Couldn't read the instructions from {} ({e}). Check the path.",
-                file.display()
-            ))
+            Failure::new(format!("Couldn't read the instructions from {} ({e}). Check the path.", file.display()))
         })?,
         (None, None) => String::new(),
     };
     // A tool under several flags gets the strictest (deny, then ask); the engine refuses unknown names.
-    let tool_rules = [
-        (&args.allow, Permission::Allow),
-        (&args.ask, Permission::Ask),
-        (&args.deny, Permission::Deny),
-    ]
-    .into_iter()
-    .flat_map(|(tools, permission)| {
-        tools.iter().map(move |t| ToolRule {
-            tool: t.trim().to_owned(),
-            permission,
-        })
-    })
-    .collect();
+    let tool_rules = [(&args.allow, Permission::Allow), (&args.ask, Permission::Ask), (&args.deny, Permission::Deny)]
+        .into_iter()
+        .flat_map(|(tools, permission)| tools.iter().map(move |t| ToolRule { tool: t.trim().to_owned(), permission }))
+        .collect();
     let mut memory = Vec::new();
     for (names, access) in [(&args.memory, MemoryAccess::ReadWrite), (&args.memory_read_only, MemoryAccess::ReadOnly)] {
         for name in names {

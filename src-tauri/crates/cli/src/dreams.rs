@@ -5,7 +5,8 @@ use std::io::Write;
 
 use reverie_engine::blocking::blocking;
 use reverie_protocol::{
-    ApplyReport, DiffLineKind, Dream, DreamId, DreamInput, DreamMode, DreamStage, DreamStatus, FileOp, HunkDecision, Proposal, SessionId,
+    ApplyReport, DiffLineKind, Dream, DreamId, DreamInput, DreamMode, DreamStage, DreamStatus, FileOp, HunkDecision,
+    Proposal, SessionId,
 };
 
 use crate::args::{DreamArgs, ProposalsCommand};
@@ -26,7 +27,13 @@ pub async fn dream(engine: &Engine, args: DreamArgs) -> Outcome {
     let mut updates = engine.dreams.subscribe();
     let started = engine.dreams.start(input).await?;
     let id = started.dream.id.clone();
-    println!("Dreaming about “{}”: {} session(s) with {} (dream {}).", store.name, started.dream.sessions.len(), started.dream.model, id.as_str());
+    println!(
+        "Dreaming about “{}”: {} session(s) with {} (dream {}).",
+        store.name,
+        started.dream.sessions.len(),
+        started.dream.model,
+        id.as_str()
+    );
     let mut done = started.done;
     let mut shown = (None, 0);
     let dream = loop {
@@ -61,7 +68,10 @@ fn progress(dream: &Dream) {
 
 async fn finished(engine: &Engine, dream: &Dream) -> Outcome {
     let cost = dream.cost_usd.map(|c| format!(", ${c:.4}")).unwrap_or_default();
-    let spent = format!("{} model call(s), {} tokens in / {} out{cost}", dream.model_calls, dream.usage.input_tokens, dream.usage.output_tokens);
+    let spent = format!(
+        "{} model call(s), {} tokens in / {} out{cost}",
+        dream.model_calls, dream.usage.input_tokens, dream.usage.output_tokens
+    );
     match dream.status {
         DreamStatus::Completed => {
             let proposal = proposal(engine, &dream.id).await?;
@@ -112,7 +122,14 @@ pub async fn proposals(engine: &Engine, command: ProposalsCommand) -> Outcome {
             }
             for d in list {
                 let proposal = d.proposal.map(|p| format!("{p:?}").to_lowercase()).unwrap_or_else(|| "-".into());
-                println!("{}  {:<9}  proposal {:<8}  {} session(s)  {}", d.id.as_str(), format!("{:?}", d.status).to_lowercase(), proposal, d.sessions.len(), d.error.unwrap_or_default());
+                println!(
+                    "{}  {:<9}  proposal {:<8}  {} session(s)  {}",
+                    d.id.as_str(),
+                    format!("{:?}", d.status).to_lowercase(),
+                    proposal,
+                    d.sessions.len(),
+                    d.error.unwrap_or_default()
+                );
             }
             Ok(exit::OK)
         }
@@ -138,7 +155,12 @@ async fn decide(engine: &Engine, id: DreamId, hunks: Vec<String>, decision: Hunk
     let (p, report) = blocking(move || {
         let p = dreams.proposal(&id)?;
         let named = if hunks.is_empty() {
-            p.files.iter().flat_map(|f| &f.hunks).filter(|h| h.decision == HunkDecision::Pending).map(|h| h.id.clone()).collect()
+            p.files
+                .iter()
+                .flat_map(|f| &f.hunks)
+                .filter(|h| h.decision == HunkDecision::Pending)
+                .map(|h| h.id.clone())
+                .collect()
         } else {
             hunks
         };
@@ -165,7 +187,11 @@ async fn decide(engine: &Engine, id: DreamId, hunks: Vec<String>, decision: Hunk
 }
 
 fn report_lines(what: &str, p: &Proposal, report: &ApplyReport) {
-    println!("{what}: {} new version(s) in memory; the proposal is {}.", report.versions.len(), format!("{:?}", p.status).to_lowercase());
+    println!(
+        "{what}: {} new version(s) in memory; the proposal is {}.",
+        report.versions.len(),
+        format!("{:?}", p.status).to_lowercase()
+    );
     for conflict in &report.conflicts {
         println!(
             "  conflict: {conflict} — the file changed since, and this change no longer applies; nothing was written over it. `reverie proposals show {}` shows both sides.",

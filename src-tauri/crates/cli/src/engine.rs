@@ -36,14 +36,7 @@ impl Engine {
         let Opened { core, report, .. } = blocking(move || Core::open(options)).await?;
         tell(&report);
         let Core { providers, agents, memory, rubrics, dreams, runs, .. } = core;
-        Ok(Self {
-            providers,
-            agents,
-            runs,
-            memory,
-            rubrics,
-            dreams,
-        })
+        Ok(Self { providers, agents, runs, memory, rubrics, dreams })
     }
 
     pub async fn agent_by_name(&self, name: &str) -> Outcome<Agent> {
@@ -67,7 +60,9 @@ impl Engine {
                 rubrics.by_name(&arg).map_err(|e| match e {
                     reverie_engine::Error::NotFound(m) => reverie_engine::Error::invalid(
                         "rubric",
-                        format!("{m} Give a rubric's name from the app's Rubrics page, or the path of a Markdown file."),
+                        format!(
+                            "{m} Give a rubric's name from the app's Rubrics page, or the path of a Markdown file."
+                        ),
                     ),
                     other => other,
                 })
@@ -108,7 +103,10 @@ fn tell(report: &StartupReport) {
         );
     }
     if !report.dreams_failed.is_empty() {
-        eprintln!("reverie: {} dream(s) stopped when the process running them did; nothing was written to memory.", report.dreams_failed.len());
+        eprintln!(
+            "reverie: {} dream(s) stopped when the process running them did; nothing was written to memory.",
+            report.dreams_failed.len()
+        );
     }
     match report.interrupted.as_slice() {
         [] => {}

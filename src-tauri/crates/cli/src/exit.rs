@@ -38,10 +38,7 @@ pub struct Failure {
 
 impl Failure {
     pub fn new(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            code: FAILED,
-        }
+        Self { message: message.into(), code: FAILED }
     }
 
     pub fn report(&self) -> ExitCode {

@@ -32,10 +32,7 @@ pub fn main_from(args: Vec<OsString>) -> ExitCode {
         }
     };
     init_logging();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return Failure::new(format!("Couldn't start ({e}).")).report(),
     };
@@ -74,9 +71,9 @@ fn init_logging() {
 /// Whether `args` ask for the command line rather than the window (the first argument is a
 /// subcommand, `help`, `--help` or `--version`).
 pub fn is_command(args: &[OsString]) -> bool {
-    args.first().and_then(|a| a.to_str()).is_some_and(|a| {
-        COMMANDS.contains(&a) || ["help", "--help", "-h", "--version", "-V"].contains(&a)
-    })
+    args.first()
+        .and_then(|a| a.to_str())
+        .is_some_and(|a| COMMANDS.contains(&a) || ["help", "--help", "-h", "--version", "-V"].contains(&a))
 }
 
 #[cfg(test)]
@@ -93,10 +90,7 @@ mod tests {
         assert!(!is_command(&args(&["--some-webview-flag"])));
         // Every subcommand clap knows is one `is_command` knows.
         use clap::CommandFactory;
-        let known: Vec<String> = Cli::command()
-            .get_subcommands()
-            .map(|c| c.get_name().to_owned())
-            .collect();
+        let known: Vec<String> = Cli::command().get_subcommands().map(|c| c.get_name().to_owned()).collect();
         assert_eq!(known, COMMANDS);
     }
 }

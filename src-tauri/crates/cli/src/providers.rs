@@ -36,13 +36,7 @@ async fn list(engine: &Engine, json: bool) -> Outcome {
     let rows: Vec<[String; 5]> = providers
         .iter()
         .map(|p| {
-            [
-                p.name.clone(),
-                kind_name(p.kind).to_owned(),
-                p.base_url.clone(),
-                p.model.clone(),
-                key(p.key).to_owned(),
-            ]
+            [p.name.clone(), kind_name(p.kind).to_owned(), p.base_url.clone(), p.model.clone(), key(p.key).to_owned()]
         })
         .collect();
     let header = ["NAME", "KIND", "BASE URL", "MODEL", "KEY"].map(str::to_owned);
@@ -68,7 +62,10 @@ fn key(status: KeyStatus) -> &'static str {
 async fn add(engine: &Engine, args: ProviderAddArgs) -> Outcome {
     let api_key = match (&args.api_key_env, args.api_key_stdin) {
         (Some(var), _) => Some(std::env::var(var.trim()).ok().filter(|k| !k.trim().is_empty()).ok_or_else(|| {
-            Failure::new(format!("The environment variable {} is not set (or is empty); export it first, or use --api-key-stdin.", var.trim()))
+            Failure::new(format!(
+                "The environment variable {} is not set (or is empty); export it first, or use --api-key-stdin.",
+                var.trim()
+            ))
         })?),
         (None, true) => Some(key_from_stdin()?),
         (None, false) => None,
@@ -77,13 +74,7 @@ async fn add(engine: &Engine, args: ProviderAddArgs) -> Outcome {
         Kind::Anthropic => ProviderKind::Anthropic,
         Kind::Openai => ProviderKind::OpenaiCompatible,
     };
-    let input = ProviderInput {
-        name: args.name,
-        kind,
-        base_url: args.base_url,
-        model: args.model,
-        api_key,
-    };
+    let input = ProviderInput { name: args.name, kind, base_url: args.base_url, model: args.model, api_key };
     let providers = engine.providers.clone();
     let provider = blocking(move || providers.create(input)).await?;
     let mut out = std::io::stdout().lock();

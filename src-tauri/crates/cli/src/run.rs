@@ -7,7 +7,9 @@ use std::time::Instant;
 
 use reverie_engine::session::run::RunOutcome;
 use reverie_engine::session::{RunOptions, Started};
-use reverie_protocol::{EventPayload, IdleReason, OutcomeInput, OutcomeResult, RunInput, SessionEvent, SessionId, StreamItem};
+use reverie_protocol::{
+    EventPayload, IdleReason, OutcomeInput, OutcomeResult, RunInput, SessionEvent, SessionId, StreamItem,
+};
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::oneshot;
 
@@ -20,11 +22,8 @@ pub async fn run(engine: &Engine, args: RunArgs) -> Outcome {
     let agent = engine.agent_by_name(&args.agent).await?;
     let workspace = match &args.workspace {
         Some(dir) => absolute(dir)?,
-        None => std::env::current_dir().map_err(|e| {
-            Failure::new(format!(
-                "Couldn't read the current folder ({e}); pass --workspace DIR."
-            ))
-        })?,
+        None => std::env::current_dir()
+            .map_err(|e| Failure::new(format!("Couldn't read the current folder ({e}); pass --workspace DIR.")))?,
     };
     let task = match args.task.as_slice() {
         [dash] if dash == "-" => read_stdin("task")?,
@@ -62,10 +61,9 @@ pub async fn run(engine: &Engine, args: RunArgs) -> Outcome {
 pub async fn resume(engine: &Engine, args: ResumeArgs) -> Outcome {
     let id = SessionId(args.id.trim().to_owned());
     let summary = engine.runs.get(&id).await.map_err(|e| match e {
-        reverie_engine::Error::NotFound(_) => Failure::new(format!(
-            "There is no session {}. `reverie sessions list` shows the sessions.",
-            id.as_str()
-        )),
+        reverie_engine::Error::NotFound(_) => {
+            Failure::new(format!("There is no session {}. `reverie sessions list` shows the sessions.", id.as_str()))
+        }
         other => other.into(),
     })?;
     let message = match args.message.as_deref() {
@@ -73,28 +71,13 @@ pub async fn resume(engine: &Engine, args: ResumeArgs) -> Outcome {
         other => other.map(str::to_owned),
     };
     let signals = Signals::listen()?;
-    let started = engine
-        .runs
-        .continue_run(&id, message, options(&args.stream))
-        .await?;
+    let started = engine.runs.continue_run(&id, message, options(&args.stream)).await?;
     let what = match summary.status {
         reverie_protocol::SessionStatus::Interrupted => "Resuming",
         _ => "Following up on",
     };
-    let note = format!(
-        "{what} session {} ({}) in {}",
-        id.as_str(),
-        summary.agent_name,
-        summary.workspace
-    );
-    follow(
-        engine,
-        started,
-        signals,
-        &args.stream,
-        Some(note),
-    )
-    .await
+    let note = format!("{what} session {} ({}) in {}", id.as_str(), summary.agent_name, summary.workspace);
+    follow(engine, started, signals, &args.stream, Some(note)).await
 }
 
 /// Ctrl-C and SIGTERM, listened for before the run starts so neither can kill it half-written.
@@ -106,25 +89,14 @@ struct Signals {
 impl Signals {
     fn listen() -> Outcome<Self> {
         let listen = |kind| {
-            signal(kind).map_err(|e| {
-                Failure::new(format!(
-                    "Couldn't listen for Ctrl-C ({e}); nothing was started."
-                ))
-            })
+            signal(kind).map_err(|e| Failure::new(format!("Couldn't listen for Ctrl-C ({e}); nothing was started.")))
         };
-        Ok(Self {
-            interrupt: listen(SignalKind::interrupt())?,
-            terminate: listen(SignalKind::terminate())?,
-        })
+        Ok(Self { interrupt: listen(SignalKind::interrupt())?, terminate: listen(SignalKind::terminate())? })
     }
 }
 
 fn options(flags: &StreamFlags) -> RunOptions {
-    RunOptions {
-        approve_all: flags.yes,
-        max_turns: flags.max_turns,
-        ..RunOptions::default()
-    }
+    RunOptions { approve_all: flags.yes, max_turns: flags.max_turns, ..RunOptions::default() }
 }
 
 /// Where the run is shown: the readable transcript, or one JSON line per stored event.
@@ -136,10 +108,7 @@ struct Output {
 
 impl Output {
     fn new(json: bool) -> Self {
-        Self {
-            transcript: (!json).then(|| Transcript::new(std::io::stdout())),
-            closed: false,
-        }
+        Self { transcript: (!json).then(|| Transcript::new(std::io::stdout())), closed: false }
     }
 
     fn item(&mut self, item: &StreamItem) {
@@ -196,10 +165,7 @@ async fn follow(
     let clock = Instant::now();
     let mut out = Output::new(flags.json);
     let interactive = std::io::stdin().is_terminal();
-    let Signals {
-        mut interrupt,
-        mut terminate,
-    } = signals;
+    let Signals { mut interrupt, mut terminate } = signals;
     if let Some(note) = note {
         out.note(&note);
     }
@@ -268,11 +234,7 @@ async fn follow(
         None => match done.await {
             Ok(Ok(o)) => o,
             Ok(Err(e)) => return Err(Failure::from(e).with_session(&id)),
-            Err(e) => {
-                return Err(
-                    Failure::new(format!("The run stopped unexpectedly ({e}).")).with_session(&id)
-                )
-            }
+            Err(e) => return Err(Failure::new(format!("The run stopped unexpectedly ({e}).")).with_session(&id)),
         },
     };
     out.note(&format!(
@@ -287,13 +249,12 @@ async fn follow(
         id.as_str()
     ));
     if !matches!(outcome.reason, IdleReason::EndTurn) && !flags.json {
-        out.note(&format!(
-            "  Continue it with `reverie resume {} --message \"…\"`.",
-            id.as_str()
-        ));
+        out.note(&format!("  Continue it with `reverie resume {} --message \"…\"`.", id.as_str()));
     }
     match (outcome.reason, outcome.outcome) {
-        (IdleReason::EndTurn, Some(OutcomeResult::Failed | OutcomeResult::MaxIterationsReached)) => Ok(exit::NOT_SATISFIED),
+        (IdleReason::EndTurn, Some(OutcomeResult::Failed | OutcomeResult::MaxIterationsReached)) => {
+            Ok(exit::NOT_SATISFIED)
+        }
         (reason, _) => Ok(exit::for_reason(reason)),
     }
 }
@@ -327,8 +288,8 @@ fn ask(question: String) -> oneshot::Receiver<bool> {
         let _ = write!(stderr, "{question}");
         let _ = stderr.flush();
         let mut line = String::new();
-        let approved = std::io::stdin().read_line(&mut line).is_ok()
-            && matches!(line.trim().to_lowercase().as_str(), "y" | "yes");
+        let approved =
+            std::io::stdin().read_line(&mut line).is_ok() && matches!(line.trim().to_lowercase().as_str(), "y" | "yes");
         let _ = tx.send(approved);
     });
     rx
@@ -342,10 +303,7 @@ fn elapsed_ms(since: Instant) -> u64 {
 /// exist is the engine's to report).
 fn absolute(dir: &Path) -> Outcome<std::path::PathBuf> {
     std::path::absolute(dir).map_err(|e| {
-        Failure::new(format!(
-            "Couldn't make {} a full path ({e}); give the folder's full path.",
-            dir.display()
-        ))
+        Failure::new(format!("Couldn't make {} a full path ({e}); give the folder's full path.", dir.display()))
     })
 }
 
@@ -353,9 +311,7 @@ fn absolute(dir: &Path) -> Outcome<std::path::PathBuf> {
 fn read_stdin(what: &str) -> Outcome<String> {
     let mut text = String::new();
     std::io::stdin().read_to_string(&mut text).map_err(|e| {
-        Failure::new(format!(
-            "Couldn't read the {what} from standard input ({e}); it must be UTF-8 text."
-        ))
+        Failure::new(format!("Couldn't read the {what} from standard input ({e}); it must be UTF-8 text."))
     })?;
     Ok(text)
 }

@@ -32,10 +32,7 @@ async fn list(engine: &Engine, json: bool) -> Outcome {
         return written(writeln!(out, "{text}"));
     }
     if sessions.is_empty() {
-        return written(writeln!(
-            out,
-            "No sessions yet. Start one with `reverie run --agent NAME \"task\"`."
-        ));
+        return written(writeln!(out, "No sessions yet. Start one with `reverie run --agent NAME \"task\"`."));
     }
     let now = reverie_engine::SystemClock.now_ms();
     let rows: Vec<[String; 8]> = sessions
@@ -47,28 +44,13 @@ async fn list(engine: &Engine, json: bool) -> Outcome {
                 units::clip(&s.agent_name, 20),
                 units::first_line(&s.task_preview, 40),
                 s.turns.to_string(),
-                format!(
-                    "{}/{}",
-                    units::tokens(s.usage.input_tokens),
-                    units::tokens(s.usage.output_tokens)
-                ),
-                s.cost_usd
-                    .map_or_else(|| "-".to_owned(), |c| units::cost(Some(c))),
+                format!("{}/{}", units::tokens(s.usage.input_tokens), units::tokens(s.usage.output_tokens)),
+                s.cost_usd.map_or_else(|| "-".to_owned(), |c| units::cost(Some(c))),
                 units::age(now, s.updated_at),
             ]
         })
         .collect();
-    let header = [
-        "ID",
-        "STATUS",
-        "AGENT",
-        "TASK",
-        "TURNS",
-        "TOKENS IN/OUT",
-        "COST",
-        "UPDATED",
-    ]
-    .map(str::to_owned);
+    let header = ["ID", "STATUS", "AGENT", "TASK", "TURNS", "TOKENS IN/OUT", "COST", "UPDATED"].map(str::to_owned);
     written(table(&mut out, &header, &rows))
 }
 
@@ -78,10 +60,7 @@ fn status(s: &SessionSummary) -> String {
         Some(reason) if s.status == reverie_protocol::SessionStatus::Idle => {
             format!(
                 "idle ({})",
-                serde_json::to_value(reason)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()
+                serde_json::to_value(reason).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
             )
         }
         _ => s.status.as_str().to_owned(),
@@ -127,20 +106,15 @@ async fn export(engine: &Engine, id: &SessionId) -> Outcome {
 
 async fn summary(engine: &Engine, id: &SessionId) -> Outcome<SessionSummary> {
     engine.runs.get(id).await.map_err(|e| match e {
-        reverie_engine::Error::NotFound(_) => Failure::new(format!(
-            "There is no session {}. `reverie sessions list` shows the sessions.",
-            id.as_str()
-        )),
+        reverie_engine::Error::NotFound(_) => {
+            Failure::new(format!("There is no session {}. `reverie sessions list` shows the sessions.", id.as_str()))
+        }
         other => other.into(),
     })
 }
 
 /// Every stored event of the session, page by page.
-async fn each_event(
-    engine: &Engine,
-    id: &SessionId,
-    mut each: impl FnMut(&SessionEvent),
-) -> Outcome<()> {
+async fn each_event(engine: &Engine, id: &SessionId, mut each: impl FnMut(&SessionEvent)) -> Outcome<()> {
     let mut after = 0;
     loop {
         let page = engine.runs.events(id, after, PAGE).await?;
@@ -153,11 +127,7 @@ async fn each_event(
 }
 
 /// Columns padded to their widest cell.
-pub fn table(
-    out: &mut impl Write,
-    header: &[String],
-    rows: &[impl AsRef<[String]>],
-) -> std::io::Result<()> {
+pub fn table(out: &mut impl Write, header: &[String], rows: &[impl AsRef<[String]>]) -> std::io::Result<()> {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row.as_ref()) {
@@ -165,11 +135,7 @@ pub fn table(
         }
     }
     for row in std::iter::once(header).chain(rows.iter().map(AsRef::as_ref)) {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
+        let cells: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
         writeln!(out, "{}", cells.join("  ").trim_end())?;
     }
     out.flush()
@@ -180,8 +146,6 @@ pub fn written(result: std::io::Result<()>) -> Outcome {
     match result {
         Ok(()) => Ok(exit::OK),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::OK),
-        Err(e) => Err(Failure::new(format!(
-            "Couldn't write to standard output ({e})."
-        ))),
+        Err(e) => Err(Failure::new(format!("Couldn't write to standard output ({e})."))),
     }
 }

@@ -5,9 +5,7 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 
-use reverie_protocol::{
-    EventPayload, IdleReason, OutcomeResult, SessionEvent, SessionSummary, ThreadId, Verdict,
-};
+use reverie_protocol::{EventPayload, IdleReason, OutcomeResult, SessionEvent, SessionSummary, ThreadId, Verdict};
 use serde_json::Value;
 
 use crate::units;
@@ -68,56 +66,25 @@ impl<W: Write> Transcript<W> {
         match &event.payload {
             EventPayload::UserMessage { text } => {
                 self.user_messages += 1;
-                let label = if self.user_messages == 1 {
-                    "Task"
-                } else {
-                    "You"
-                };
+                let label = if self.user_messages == 1 { "Task" } else { "You" };
                 writeln!(self.out, "▸ {label}: {}", indent(text.trim(), "  "))?;
             }
             EventPayload::StatusRunning {}
             | EventPayload::ModelRequestStart { .. }
             | EventPayload::ModelRequestEnd { .. } => {}
-            EventPayload::StatusIdle { reason } => {
-                writeln!(self.out, "■ {}", reason_sentence(*reason))?
-            }
+            EventPayload::StatusIdle { reason } => writeln!(self.out, "■ {}", reason_sentence(*reason))?,
             EventPayload::Error { error } => writeln!(self.out, "✗ Error: {}", error.message)?,
-            EventPayload::AgentToolUse {
-                tool_use_id,
-                name,
-                input,
-            } => {
+            EventPayload::AgentToolUse { tool_use_id, name, input } => {
                 self.tools.insert(tool_use_id.clone(), name.clone());
                 writeln!(self.out, "→ {}", call_line(name, input))?;
             }
-            EventPayload::AgentToolResult {
-                tool_use_id,
-                content,
-                is_error,
-            } => {
-                let name = self
-                    .tools
-                    .get(tool_use_id)
-                    .map(String::as_str)
-                    .unwrap_or("");
+            EventPayload::AgentToolResult { tool_use_id, content, is_error } => {
+                let name = self.tools.get(tool_use_id).map(String::as_str).unwrap_or("");
                 let mark = if *is_error { '✗' } else { '✓' };
-                writeln!(
-                    self.out,
-                    "  {mark} {}",
-                    result_line(name, content, *is_error)
-                )?;
+                writeln!(self.out, "  {mark} {}", result_line(name, content, *is_error))?;
             }
-            EventPayload::ApprovalRequested {
-                name,
-                input,
-                working_directory,
-                ..
-            } => {
-                writeln!(
-                    self.out,
-                    "? {} needs approval (in {working_directory})",
-                    call_line(name, input)
-                )?;
+            EventPayload::ApprovalRequested { name, input, working_directory, .. } => {
+                writeln!(self.out, "? {} needs approval (in {working_directory})", call_line(name, input))?;
             }
             // A denial is told by the tool's result that follows.
             EventPayload::ApprovalResolved { approved, .. } => {
@@ -141,25 +108,14 @@ impl<W: Write> Transcript<W> {
             EventPayload::OutcomeEvaluationStart { iteration, .. } => {
                 writeln!(self.out, "◆ Grading iteration {}…", iteration + 1)?
             }
-            EventPayload::OutcomeEvaluationEnd {
-                iteration,
-                result,
-                verdicts,
-                reason,
-                ..
-            } => {
+            EventPayload::OutcomeEvaluationEnd { iteration, result, verdicts, reason, .. } => {
                 let met = verdicts.iter().filter(|v| v.verdict == Verdict::Met).count();
                 let tally = if verdicts.is_empty() {
                     String::new()
                 } else {
                     format!(" ({met} of {} criteria met)", verdicts.len())
                 };
-                writeln!(
-                    self.out,
-                    "◆ Iteration {}: {}{tally}",
-                    iteration + 1,
-                    result_sentence(*result)
-                )?;
+                writeln!(self.out, "◆ Iteration {}: {}{tally}", iteration + 1, result_sentence(*result))?;
                 if let Some(reason) = reason {
                     writeln!(self.out, "  {}", indent(reason, "  "))?;
                 }
@@ -173,18 +129,9 @@ impl<W: Write> Transcript<W> {
                     writeln!(self.out, "  {mark} {name} — {text}")?;
                 }
             }
-            EventPayload::ThreadCreated {
-                thread_id,
-                agent_name,
-                ..
-            } => {
-                self.subagents
-                    .insert(thread_id.clone(), agent_name.clone());
-                writeln!(
-                    self.out,
-                    "⇢ {agent_name} starts on its part ({})",
-                    thread_id.as_str()
-                )?;
+            EventPayload::ThreadCreated { thread_id, agent_name, .. } => {
+                self.subagents.insert(thread_id.clone(), agent_name.clone());
+                writeln!(self.out, "⇢ {agent_name} starts on its part ({})", thread_id.as_str())?;
             }
             // The delegate call shows the message; a coordinator has no thread status.
             EventPayload::ThreadMessageSent { .. }
@@ -192,65 +139,32 @@ impl<W: Write> Transcript<W> {
             | EventPayload::ThreadStatusRunning {}
             | EventPayload::ThreadStatusIdle { .. } => {}
             // The unmet criteria were just listed; the message itself is in the session's log.
-            EventPayload::OutcomeFeedback { .. } => {
-                writeln!(self.out, "▸ The grader's feedback went to the agent.")?
-            }
+            EventPayload::OutcomeFeedback { .. } => writeln!(self.out, "▸ The grader's feedback went to the agent.")?,
         }
         self.out.flush()
     }
 
     /// An event of a subagent's thread, each line tagged with the agent's name.
     fn subagent_event(&mut self, event: &SessionEvent) -> io::Result<()> {
-        let name = self
-            .subagents
-            .get(&event.thread_id)
-            .cloned()
-            .unwrap_or_else(|| event.thread_id.as_str().to_owned());
+        let name = self.subagents.get(&event.thread_id).cloned().unwrap_or_else(|| event.thread_id.as_str().to_owned());
         let tag = format!("  [{name}]");
         match &event.payload {
-            EventPayload::ThreadMessageReceived { text, .. } => {
-                writeln!(self.out, "{tag} ◂ {}", first_line(text))?
-            }
-            EventPayload::AgentMessage { text } => {
-                writeln!(self.out, "{tag} {}", indent(text.trim(), "    "))?
-            }
-            EventPayload::AgentToolUse {
-                tool_use_id,
-                name: tool,
-                input,
-            } => {
+            EventPayload::ThreadMessageReceived { text, .. } => writeln!(self.out, "{tag} ◂ {}", first_line(text))?,
+            EventPayload::AgentMessage { text } => writeln!(self.out, "{tag} {}", indent(text.trim(), "    "))?,
+            EventPayload::AgentToolUse { tool_use_id, name: tool, input } => {
                 self.tools.insert(tool_use_id.clone(), tool.clone());
                 writeln!(self.out, "{tag} → {}", call_line(tool, input))?;
             }
-            EventPayload::AgentToolResult {
-                tool_use_id,
-                content,
-                is_error,
-            } => {
+            EventPayload::AgentToolResult { tool_use_id, content, is_error } => {
                 let tool = self.tools.get(tool_use_id).cloned().unwrap_or_default();
                 let mark = if *is_error { '✗' } else { '✓' };
-                writeln!(
-                    self.out,
-                    "{tag}   {mark} {}",
-                    result_line(&tool, content, *is_error)
-                )?;
+                writeln!(self.out, "{tag}   {mark} {}", result_line(&tool, content, *is_error))?;
             }
-            EventPayload::ApprovalRequested {
-                name: tool,
-                input,
-                working_directory,
-                ..
-            } => writeln!(
-                self.out,
-                "{tag} ? {} needs approval (in {working_directory})",
-                call_line(tool, input)
-            )?,
-            EventPayload::Error { error } => {
-                writeln!(self.out, "{tag} ✗ Error: {}", error.message)?
+            EventPayload::ApprovalRequested { name: tool, input, working_directory, .. } => {
+                writeln!(self.out, "{tag} ? {} needs approval (in {working_directory})", call_line(tool, input))?
             }
-            EventPayload::ThreadStatusIdle { reason } => {
-                writeln!(self.out, "{tag} ■ {}", reason_sentence(*reason))?
-            }
+            EventPayload::Error { error } => writeln!(self.out, "{tag} ✗ Error: {}", error.message)?,
+            EventPayload::ThreadStatusIdle { reason } => writeln!(self.out, "{tag} ■ {}", reason_sentence(*reason))?,
             _ => {}
         }
         self.out.flush()
@@ -313,13 +227,7 @@ pub fn reason_sentence(reason: IdleReason) -> &'static str {
 }
 
 /// `4 turns · 1.2k tokens in / 310 out · $0.0123 · 6.1s`
-pub fn totals(
-    turns: u32,
-    input: u64,
-    output: u64,
-    cost_usd: Option<f64>,
-    duration_ms: u64,
-) -> String {
+pub fn totals(turns: u32, input: u64, output: u64, cost_usd: Option<f64>, duration_ms: u64) -> String {
     format!(
         "{turns} turn{} · {} tokens in / {} out · {} · {}",
         if turns == 1 { "" } else { "s" },
@@ -332,13 +240,7 @@ pub fn totals(
 
 /// A session's header line for `sessions show`.
 pub fn header(s: &SessionSummary) -> String {
-    format!(
-        "Session {} · agent {} · {} · in {}",
-        s.id.as_str(),
-        s.agent_name,
-        s.status.as_str(),
-        s.workspace
-    )
+    format!("Session {} · agent {} · {} · in {}", s.id.as_str(), s.agent_name, s.status.as_str(), s.workspace)
 }
 
 /// `read_file notes.md`, `run_command `cargo test``, `search_files "TODO" in src`.
@@ -346,13 +248,9 @@ pub fn call_line(name: &str, input: &Value) -> String {
     let text = |key: &str| input.get(key).and_then(Value::as_str);
     let shown = match name {
         "run_command" => text("command").map(|c| format!("`{}`", units::first_line(c, LINE_CHARS))),
-        "search_files" => text("pattern").map(|p| {
-            format!(
-                "{:?} in {}",
-                units::clip(p, LINE_CHARS),
-                text("path").unwrap_or(".")
-            )
-        }),
+        "search_files" => {
+            text("pattern").map(|p| format!("{:?} in {}", units::clip(p, LINE_CHARS), text("path").unwrap_or(".")))
+        }
         "list_files" => Some(text("path").unwrap_or(".").to_owned()),
         _ => text("path").map(|p| units::clip(p, LINE_CHARS)),
     };
@@ -376,9 +274,7 @@ pub fn result_line(name: &str, content: &str, is_error: bool) -> String {
         "run_command" => {
             // The output, then `[exit code: N]`.
             let (output, status) = match content.rfind('[') {
-                Some(at) if content.ends_with(']') => {
-                    (&content[..at], &content[at + 1..content.len() - 1])
-                }
+                Some(at) if content.ends_with(']') => (&content[..at], &content[at + 1..content.len() - 1]),
                 _ => (content, ""),
             };
             match output.trim() {
@@ -399,9 +295,7 @@ fn plural(n: usize) -> &'static str {
 }
 
 fn indent(text: &str, prefix: &str) -> String {
-    text.lines()
-        .collect::<Vec<_>>()
-        .join(&format!("\n{prefix}"))
+    text.lines().collect::<Vec<_>>().join(&format!("\n{prefix}"))
 }
 
 #[cfg(test)]
@@ -423,32 +317,13 @@ mod tests {
     #[test]
     fn a_transcript_reads_like_a_conversation() {
         let mut t = Transcript::new(Vec::new());
-        t.event(&event(
-            1,
-            EventPayload::UserMessage {
-                text: "Fix it".into(),
-            },
-        ))
-        .unwrap();
+        t.event(&event(1, EventPayload::UserMessage { text: "Fix it".into() })).unwrap();
         t.delta(&ThreadId("thr_1".into()), "Let me ").unwrap();
         t.delta(&ThreadId("thr_1".into()), "look.").unwrap();
-        t.event(&event(
-            2,
-            EventPayload::AgentMessage {
-                text: "Let me look.".into(),
-            },
-        ))
-        .unwrap();
+        t.event(&event(2, EventPayload::AgentMessage { text: "Let me look.".into() })).unwrap();
         let input = json!({"path": "a.txt"});
-        t.event(&event(
-            3,
-            EventPayload::AgentToolUse {
-                tool_use_id: "t1".into(),
-                name: "read_file".into(),
-                input,
-            },
-        ))
-        .unwrap();
+        t.event(&event(3, EventPayload::AgentToolUse { tool_use_id: "t1".into(), name: "read_file".into(), input }))
+            .unwrap();
         t.event(&event(
             4,
             EventPayload::AgentToolResult {
@@ -459,15 +334,8 @@ mod tests {
         ))
         .unwrap();
         let input = json!({"command": "make test"});
-        t.event(&event(
-            5,
-            EventPayload::AgentToolUse {
-                tool_use_id: "t2".into(),
-                name: "run_command".into(),
-                input,
-            },
-        ))
-        .unwrap();
+        t.event(&event(5, EventPayload::AgentToolUse { tool_use_id: "t2".into(), name: "run_command".into(), input }))
+            .unwrap();
         t.event(&event(
             6,
             EventPayload::AgentToolResult {
@@ -477,20 +345,8 @@ mod tests {
             },
         ))
         .unwrap();
-        t.event(&event(
-            7,
-            EventPayload::AgentMessage {
-                text: "Done.".into(),
-            },
-        ))
-        .unwrap();
-        t.event(&event(
-            8,
-            EventPayload::StatusIdle {
-                reason: IdleReason::EndTurn,
-            },
-        ))
-        .unwrap();
+        t.event(&event(7, EventPayload::AgentMessage { text: "Done.".into() })).unwrap();
+        t.event(&event(8, EventPayload::StatusIdle { reason: IdleReason::EndTurn })).unwrap();
         let text = String::from_utf8(t.out).unwrap();
         assert_eq!(
             text,

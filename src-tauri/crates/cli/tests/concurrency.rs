@@ -78,7 +78,17 @@ async fn eight_runs_at_once_and_the_apps_writers_never_fail_each_other() {
         let children: Vec<_> = (round * AT_ONCE..(round + 1) * AT_ONCE)
             .map(|i| {
                 let ws = workspaces[i].path().display().to_string();
-                (i, cli.spawn(&["run", "--agent", "coder", "--workspace", &ws, &format!("[[script:run{i}]] Write the file.")]))
+                (
+                    i,
+                    cli.spawn(&[
+                        "run",
+                        "--agent",
+                        "coder",
+                        "--workspace",
+                        &ws,
+                        &format!("[[script:run{i}]] Write the file."),
+                    ]),
+                )
             })
             .collect();
         for (i, child) in children {
@@ -94,7 +104,11 @@ async fn eight_runs_at_once_and_the_apps_writers_never_fail_each_other() {
     let sessions = cli.sessions().await;
     assert_eq!(sessions.len(), AT_ONCE * ROUNDS);
     for session in &sessions {
-        assert_eq!((session.status, session.stop_reason, session.turns), (SessionStatus::Idle, Some(IdleReason::EndTurn), 3), "{session:#?}");
+        assert_eq!(
+            (session.status, session.stop_reason, session.turns),
+            (SessionStatus::Idle, Some(IdleReason::EndTurn), 3),
+            "{session:#?}"
+        );
         let events = cli.export(session.id.as_str()).await;
         assert_eq!(events.len() as u64, events.last().unwrap().seq);
         parse_events(&cli.ok(&["sessions", "export", session.id.as_str()]).await.stdout);

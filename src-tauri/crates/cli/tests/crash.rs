@@ -11,10 +11,7 @@ use crate::support::{finish, names, timeout, Cli};
 
 /// A reply that streams "Thinking" (the role delta, then the text in one delta) and stalls.
 fn stalled_thinking() -> Reply {
-    Reply::new().text_chunks("Thinking", 1).fault(Fault::Stall {
-        after_events: 2,
-        max_secs: Some(120),
-    })
+    Reply::new().text_chunks("Thinking", 1).fault(Fault::Stall { after_events: 2, max_secs: Some(120) })
 }
 
 /// Reads the child's stdout until it shows `text`; returns what it read.
@@ -23,11 +20,7 @@ async fn read_until(stdout: &mut ChildStdout, text: &str) -> String {
     let mut buf = [0u8; 4096];
     while !String::from_utf8_lossy(&seen).contains(text) {
         let n = timeout(text, stdout.read(&mut buf)).await.unwrap();
-        assert!(
-            n > 0,
-            "stdout ended before {text:?}: {}",
-            String::from_utf8_lossy(&seen)
-        );
+        assert!(n > 0, "stdout ended before {text:?}: {}", String::from_utf8_lossy(&seen));
         seen.extend_from_slice(&buf[..n]);
     }
     String::from_utf8(seen).unwrap()
@@ -35,12 +28,8 @@ async fn read_until(stdout: &mut ChildStdout, text: &str) -> String {
 
 #[tokio::test]
 async fn a_run_killed_with_9_is_interrupted_keeps_its_events_and_resumes() {
-    let replies = vec![
-        Reply::new()
-            .text("Listing first.")
-            .tool_use("list_files", json!({"path": "."})),
-        stalled_thinking(),
-    ];
+    let replies =
+        vec![Reply::new().text("Listing first.").tool_use("list_files", json!({"path": "."})), stalled_thinking()];
     let cli = Cli::with_agent(replies, &[]).await;
     std::fs::write(cli.workspace.path().join("a.txt"), "a").unwrap();
     let mut child = cli.spawn(&["run", "--agent", "coder", "Tidy up"]);
@@ -49,25 +38,17 @@ async fn a_run_killed_with_9_is_interrupted_keeps_its_events_and_resumes() {
     timeout("the stalled stream", cli.fake.wait_for_open_streams(1)).await;
     // The stalled reply's text exists only as live deltas: seeing it proves they stream.
     let shown = read_until(child.stdout.as_mut().unwrap(), "Thinking").await;
-    assert!(
-        shown.starts_with("▸ Task: Tidy up\nListing first.\n→ list_files .\n  ✓ 1 line\n"),
-        "{shown}"
-    );
+    assert!(shown.starts_with("▸ Task: Tidy up\nListing first.\n→ list_files .\n  ✓ 1 line\n"), "{shown}");
     child.start_kill().unwrap();
     let killed = finish(child).await;
     assert_eq!(killed.code, -1, "killed by a signal: {killed:?}");
 
     let listed = cli.run(&["sessions", "list", "--json"]).await;
-    let sessions: Vec<reverie_protocol::SessionSummary> =
-        serde_json::from_str(&listed.stdout).unwrap();
+    let sessions: Vec<reverie_protocol::SessionSummary> = serde_json::from_str(&listed.stdout).unwrap();
     assert_eq!(sessions.len(), 1);
     let id = sessions[0].id.as_str().to_owned();
     assert_eq!(sessions[0].status, SessionStatus::Interrupted);
-    assert!(
-        listed.stderr.contains(&format!("reverie resume {id}")),
-        "the note says how to resume: {}",
-        listed.stderr
-    );
+    assert!(listed.stderr.contains(&format!("reverie resume {id}")), "the note says how to resume: {}", listed.stderr);
 
     let events = cli.export(&id).await;
     assert_eq!(
@@ -88,57 +69,27 @@ async fn a_run_killed_with_9_is_interrupted_keeps_its_events_and_resumes() {
         matches!(&events[6].payload, EventPayload::AgentToolResult { content, is_error: false, .. } if content.contains("a.txt"))
     );
     let again = cli.run(&["sessions", "list"]).await;
-    assert!(
-        again.stderr.is_empty(),
-        "the note comes once: {}",
-        again.stderr
-    );
+    assert!(again.stderr.is_empty(), "the note comes once: {}", again.stderr);
 
-    cli.fake
-        .push_reply("default", Reply::new().text("Resumed and done."));
+    cli.fake.push_reply("default", Reply::new().text("Resumed and done."));
     let ran = cli.run(&["resume", &id, "--yes"]).await;
     assert_eq!(ran.code, 0, "{ran:#?}");
-    assert!(
-        ran.stdout
-            .starts_with(&format!("Resuming session {id} (coder)")),
-        "{}",
-        ran.stdout
-    );
-    assert!(
-        ran.stdout
-            .contains("Resumed and done.\n■ The agent finished."),
-        "{}",
-        ran.stdout
-    );
+    assert!(ran.stdout.starts_with(&format!("Resuming session {id} (coder)")), "{}", ran.stdout);
+    assert!(ran.stdout.contains("Resumed and done.\n■ The agent finished."), "{}", ran.stdout);
     let summary = &cli.sessions().await[0];
-    assert_eq!(
-        (summary.status, summary.stop_reason),
-        (SessionStatus::Idle, Some(IdleReason::EndTurn))
-    );
+    assert_eq!((summary.status, summary.stop_reason), (SessionStatus::Idle, Some(IdleReason::EndTurn)));
     let events = cli.export(&id).await;
-    assert_eq!(
-        events.last().unwrap().payload,
-        EventPayload::StatusIdle {
-            reason: IdleReason::EndTurn
-        }
-    );
+    assert_eq!(events.last().unwrap().payload, EventPayload::StatusIdle { reason: IdleReason::EndTurn });
     let resumed = cli.fake.requests_for("default").pop().unwrap();
     let body = resumed.body.unwrap().to_string();
-    assert!(
-        body.contains("Tidy up") && body.contains("a.txt"),
-        "the resumed request carries the history: {body}"
-    );
+    assert!(body.contains("Tidy up") && body.contains("a.txt"), "the resumed request carries the history: {body}");
 
     // An idle session takes a follow-up message.
-    cli.fake
-        .push_reply("default", Reply::new().text("Follow-up answered."));
-    let ran = cli
-        .run(&["resume", &id, "--message", "One more thing"])
-        .await;
+    cli.fake.push_reply("default", Reply::new().text("Follow-up answered."));
+    let ran = cli.run(&["resume", &id, "--message", "One more thing"]).await;
     assert_eq!(ran.code, 0, "{ran:#?}");
     assert!(
-        ran.stdout.contains("▸ Task: One more thing")
-            || ran.stdout.contains("▸ You: One more thing"),
+        ran.stdout.contains("▸ Task: One more thing") || ran.stdout.contains("▸ You: One more thing"),
         "{}",
         ran.stdout
     );
@@ -156,14 +107,8 @@ async fn ctrl_c_cancels_a_stalled_run_and_exits_3() {
     let ran = finish(child).await;
     assert_eq!(ran.code, 3, "{ran:#?}");
     let stdout = shown + &ran.stdout;
-    assert!(
-        stdout.contains("Thinking\nCancelling…") && stdout.contains("■ The run was cancelled."),
-        "{stdout}"
-    );
+    assert!(stdout.contains("Thinking\nCancelling…") && stdout.contains("■ The run was cancelled."), "{stdout}");
     timeout("the stream to close", cli.fake.wait_for_open_streams(0)).await;
     let summary = &cli.sessions().await[0];
-    assert_eq!(
-        (summary.status, summary.stop_reason),
-        (SessionStatus::Idle, Some(IdleReason::Cancelled))
-    );
+    assert_eq!((summary.status, summary.stop_reason), (SessionStatus::Idle, Some(IdleReason::Cancelled)));
 }

@@ -30,12 +30,28 @@ async fn a_dream_proposes_a_diff_that_is_accepted_and_rejected_hunk_by_hunk() {
     let cli = Cli::with_agent(vec![], &[]).await;
     let (memory, store) = memory(&cli);
     memory.apply(&store, Change::Write { path: "testing.md".into(), content: OLD.into() }, None, &Actor::User).unwrap();
-    cli.ok(&["agents", "add", "--name", "tester", "--provider", "Fake", "--instructions", "[[script:agent]]", "--memory", "Notes"]).await;
-    cli.fake.push_replies("agent", [Reply::new().text("make test passed."), Reply::new().text("make test passed again.")]);
+    cli.ok(&[
+        "agents",
+        "add",
+        "--name",
+        "tester",
+        "--provider",
+        "Fake",
+        "--instructions",
+        "[[script:agent]]",
+        "--memory",
+        "Notes",
+    ])
+    .await;
+    cli.fake
+        .push_replies("agent", [Reply::new().text("make test passed."), Reply::new().text("make test passed again.")]);
     for task in ["Run the tests", "Run them again"] {
         cli.ok(&["run", "--agent", "tester", task]).await;
     }
-    let finding = Reply::new().tool_use("submit_result", json!({"findings": [{"kind": "strategy", "text": "make test works.", "evidence": []}]}));
+    let finding = Reply::new().tool_use(
+        "submit_result",
+        json!({"findings": [{"kind": "strategy", "text": "make test works.", "evidence": []}]}),
+    );
     cli.fake.push_replies(
         "dream",
         [
@@ -45,17 +61,34 @@ async fn a_dream_proposes_a_diff_that_is_accepted_and_rejected_hunk_by_hunk() {
         ],
     );
     let ran = cli.ok(&["dream", "--store", "Notes", "--instructions", "[[script:dream]]"]).await;
-    assert!(ran.stdout.contains("Dreaming about “Notes”: 2 session(s)") && ran.stdout.contains("Proposed 1 file change(s), 2 hunk(s)"), "{}", ran.stdout);
+    assert!(
+        ran.stdout.contains("Dreaming about “Notes”: 2 session(s)")
+            && ran.stdout.contains("Proposed 1 file change(s), 2 hunk(s)"),
+        "{}",
+        ran.stdout
+    );
     let id = ran.stdout.split("(dream ").nth(1).unwrap().split(')').next().unwrap().to_owned();
 
     let shown = cli.ok(&["proposals", "show", &id]).await;
-    for line in ["── update testing.md", "   why: Both runs used make test.", "@@ hunk 0.0 [pending]", "-Run cargo test.", "+Run make test.", "@@ hunk 0.1 [pending]", "+Link the issue."] {
+    for line in [
+        "── update testing.md",
+        "   why: Both runs used make test.",
+        "@@ hunk 0.0 [pending]",
+        "-Run cargo test.",
+        "+Run make test.",
+        "@@ hunk 0.1 [pending]",
+        "+Link the issue.",
+    ] {
         assert!(shown.stdout.contains(line), "{line:?} in\n{}", shown.stdout);
     }
     let noted = cli.ok(&["proposals", "accept", &id, "--hunk", "0.0"]).await;
     assert!(noted.stdout.contains("1 hunk(s) still pending"), "{}", noted.stdout);
     let applied = cli.ok(&["proposals", "reject", &id]).await;
-    assert!(applied.stdout.contains("Applied: 1 new version(s) in memory; the proposal is applied."), "{}", applied.stdout);
+    assert!(
+        applied.stdout.contains("Applied: 1 new version(s) in memory; the proposal is applied."),
+        "{}",
+        applied.stdout
+    );
     let (memory, store) = self::memory(&cli);
     let content = memory.read(&store, "testing.md").unwrap().content;
     assert!(content.contains("Run make test.") && !content.contains("Link the issue"), "{content}");

@@ -21,12 +21,27 @@ fn summary_missing() -> Reply {
 
 #[tokio::test]
 async fn a_rubric_file_grades_each_turn_and_a_spent_budget_exits_5() {
-    let cli = Cli::with_agent(vec![Reply::new().text("Draft one."), Reply::new().text("Draft two."), Reply::new().text("Wrapped up.")], &[]).await;
+    let cli = Cli::with_agent(
+        vec![Reply::new().text("Draft one."), Reply::new().text("Draft two."), Reply::new().text("Wrapped up.")],
+        &[],
+    )
+    .await;
     cli.fake.push_replies("grader", [summary_missing(), summary_missing()]);
     let file = cli.data.path().join("release-notes.md");
     std::fs::write(&file, RUBRIC).unwrap();
     let rubric = file.display().to_string();
-    let args = ["run", "--agent", "coder", "--rubric", &rubric, "--max-iterations", "2", "--outcome", "[[script:grader]] Short notes", "Write notes"];
+    let args = [
+        "run",
+        "--agent",
+        "coder",
+        "--rubric",
+        &rubric,
+        "--max-iterations",
+        "2",
+        "--outcome",
+        "[[script:grader]] Short notes",
+        "Write notes",
+    ];
     let ran = cli.run(&args).await;
     assert_eq!(ran.code, 5, "{ran:#?}");
     for line in [
@@ -55,7 +70,12 @@ async fn a_rubric_file_grades_each_turn_and_a_spent_budget_exits_5() {
     );
     let ran = cli.run(&args).await;
     assert_eq!(ran.code, 0, "{ran:#?}");
-    assert!(ran.stdout.contains("(version 2, 3 criteria)") && ran.stdout.contains("◆ Iteration 1: the rubric is satisfied. (3 of 3 criteria met)"), "{}", ran.stdout);
+    assert!(
+        ran.stdout.contains("(version 2, 3 criteria)")
+            && ran.stdout.contains("◆ Iteration 1: the rubric is satisfied. (3 of 3 criteria met)"),
+        "{}",
+        ran.stdout
+    );
 }
 
 #[tokio::test]
@@ -82,6 +102,10 @@ async fn a_bad_budget_or_an_unknown_rubric_exits_1_and_records_nothing() {
     std::fs::File::create(&file).unwrap().set_len(reverie_engine::outcome::MAX_RUBRIC_FILE_BYTES + 1).unwrap();
     let ran = cli.run(&["run", "--agent", "coder", "--rubric", &rubric, "Write notes"]).await;
     assert_eq!(ran.code, 1, "{ran:#?}");
-    assert!(ran.stderr.contains("a rubric is at most") && ran.stderr.contains("Choose a smaller file"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("a rubric is at most") && ran.stderr.contains("Choose a smaller file"),
+        "{}",
+        ran.stderr
+    );
     assert!(cli.sessions().await.is_empty());
 }

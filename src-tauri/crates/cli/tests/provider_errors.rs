@@ -13,18 +13,12 @@ async fn a_key_the_provider_echoes_is_in_no_output_export_or_file() {
         401,
         format!("Incorrect API key provided: {key}. You can find your API key at the dashboard."),
     );
-    let config = FakeProviderConfig {
-        keys: vec![key.into()],
-        open: true,
-        ..FakeProviderConfig::default()
-    };
+    let config = FakeProviderConfig { keys: vec![key.into()], open: true, ..FakeProviderConfig::default() };
     let script = Script::from_replies([Reply::new().fault(echo.clone()), Reply::new().fault(echo)]);
     let cli = Cli {
         data: tempfile::tempdir().unwrap(),
         workspace: tempfile::tempdir().unwrap(),
-        fake: FakeProvider::start_with_script(config, script)
-            .await
-            .unwrap(),
+        fake: FakeProvider::start_with_script(config, script).await.unwrap(),
     };
     let url = cli.fake.openai_base_url();
     let mut add = cli.command(&[
@@ -44,17 +38,7 @@ async fn a_key_the_provider_echoes_is_in_no_output_export_or_file() {
     add.env("REVERIE_TEST_ECHO_KEY", key);
     let added = finish(add.spawn().unwrap()).await;
     assert_eq!(added.code, 0, "{added:#?}");
-    cli.ok(&[
-        "agents",
-        "add",
-        "--name",
-        "coder",
-        "--provider",
-        "Echo",
-        "--instructions",
-        "You fix notes.",
-    ])
-    .await;
+    cli.ok(&["agents", "add", "--name", "coder", "--provider", "Echo", "--instructions", "You fix notes."]).await;
 
     let ran = cli.run(&["run", "--agent", "coder", "Fix the notes"]).await;
     assert_ne!(ran.code, 0, "{ran:#?}");
@@ -62,9 +46,7 @@ async fn a_key_the_provider_echoes_is_in_no_output_export_or_file() {
         format!("{}{}", ran.stdout, ran.stderr).contains("Incorrect API key provided: [REDACTED]"),
         "the error is shown, masked: {ran:#?}"
     );
-    let json = cli
-        .run(&["run", "--agent", "coder", "--json", "Fix the notes"])
-        .await;
+    let json = cli.run(&["run", "--agent", "coder", "--json", "Fix the notes"]).await;
     let id = cli.sessions().await[0].id.as_str().to_owned();
     let show = cli.ok(&["sessions", "show", &id]).await;
     let export = cli.ok(&["sessions", "export", &id]).await;
@@ -79,10 +61,7 @@ async fn a_key_the_provider_echoes_is_in_no_output_export_or_file() {
         ("sessions list", &list),
     ];
     for (what, out) in outputs {
-        assert!(
-            !out.stdout.contains(key) && !out.stderr.contains(key),
-            "{what}: {out:#?}"
-        );
+        assert!(!out.stdout.contains(key) && !out.stderr.contains(key), "{what}: {out:#?}");
     }
     drop(cli.fake);
     let mut stack = vec![cli.data.path().to_path_buf()];
@@ -94,11 +73,7 @@ async fn a_key_the_provider_echoes_is_in_no_output_export_or_file() {
         }
         files += 1;
         let bytes = std::fs::read(&path).unwrap();
-        assert!(
-            !bytes.windows(key.len()).any(|w| w == key.as_bytes()),
-            "the key is in {}",
-            path.display()
-        );
+        assert!(!bytes.windows(key.len()).any(|w| w == key.as_bytes()), "the key is in {}", path.display());
     }
     assert!(files > 0, "the data folder holds the database");
 }
@@ -106,15 +81,23 @@ async fn a_key_the_provider_echoes_is_in_no_output_export_or_file() {
 #[tokio::test]
 async fn a_provider_that_never_answers_ends_the_run_after_the_wait_the_environment_sets() {
     let cli = Cli::with_agent(vec![Reply::new().fault(Fault::NoHeaders { max_secs: Some(60) })], &[]).await;
-    let run = cli.command(&["run", "--agent", "coder", "--workspace", &cli.ws(), "Say hello"]).env("REVERIE_PROVIDER_TIMEOUT_SECS", "1").spawn().unwrap();
+    let run = cli
+        .command(&["run", "--agent", "coder", "--workspace", &cli.ws(), "Say hello"])
+        .env("REVERIE_PROVIDER_TIMEOUT_SECS", "1")
+        .spawn()
+        .unwrap();
     let ran: Ran = finish(run).await;
     assert_eq!(ran.code, 1, "{ran:#?}");
     let shown = format!("{}{}", ran.stdout, ran.stderr);
     assert!(
-        shown.contains("accepted the connection but sent no response within 1 s") && shown.contains("REVERIE_PROVIDER_TIMEOUT_SECS=<seconds>"),
+        shown.contains("accepted the connection but sent no response within 1 s")
+            && shown.contains("REVERIE_PROVIDER_TIMEOUT_SECS=<seconds>"),
         "{shown}"
     );
     let sessions = cli.sessions().await;
     let events = cli.export(sessions[0].id.as_str()).await;
-    assert!(events.iter().any(|e| matches!(&e.payload, reverie_protocol::EventPayload::Error { .. })), "the error is recorded");
+    assert!(
+        events.iter().any(|e| matches!(&e.payload, reverie_protocol::EventPayload::Error { .. })),
+        "the error is recorded"
+    );
 }

@@ -32,26 +32,15 @@ impl Ran {
 }
 
 pub async fn timeout<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(WAIT, f)
-        .await
-        .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+    tokio::time::timeout(WAIT, f).await.unwrap_or_else(|_| panic!("timed out waiting for {what}"))
 }
 
 impl Cli {
     /// A fake provider playing `replies`, and nothing configured yet.
     pub async fn empty(replies: Vec<Reply>) -> Self {
-        let config = FakeProviderConfig {
-            open: true,
-            ..FakeProviderConfig::default()
-        };
-        let fake = FakeProvider::start_with_script(config, Script::from_replies(replies))
-            .await
-            .unwrap();
-        Self {
-            data: tempfile::tempdir().unwrap(),
-            workspace: tempfile::tempdir().unwrap(),
-            fake,
-        }
+        let config = FakeProviderConfig { open: true, ..FakeProviderConfig::default() };
+        let fake = FakeProvider::start_with_script(config, Script::from_replies(replies)).await.unwrap();
+        Self { data: tempfile::tempdir().unwrap(), workspace: tempfile::tempdir().unwrap(), fake }
     }
 
     /// Also the provider “Fake” (at the fake) and the agent “coder” on it, with `agent_flags`.
@@ -77,16 +66,8 @@ impl Cli {
             "fake-model",
         ])
         .await;
-        let mut args = vec![
-            "agents",
-            "add",
-            "--name",
-            "coder",
-            "--provider",
-            "Fake",
-            "--instructions",
-            "You fix notes.",
-        ];
+        let mut args =
+            vec!["agents", "add", "--name", "coder", "--provider", "Fake", "--instructions", "You fix notes."];
         args.extend_from_slice(agent_flags);
         self.ok(&args).await;
     }
@@ -149,9 +130,7 @@ impl Cli {
 }
 
 pub async fn finish(child: Child) -> Ran {
-    let out = timeout("the command to exit", child.wait_with_output())
-        .await
-        .unwrap();
+    let out = timeout("the command to exit", child.wait_with_output()).await.unwrap();
     Ran {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8(out.stdout).unwrap(),
@@ -163,9 +142,7 @@ pub async fn finish(child: Child) -> Ran {
 pub fn parse_events(text: &str) -> Vec<SessionEvent> {
     let events: Vec<SessionEvent> = text
         .lines()
-        .map(|l| {
-            serde_json::from_str(l).unwrap_or_else(|e| panic!("not a SessionEvent ({e}): {l}"))
-        })
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a SessionEvent ({e}): {l}")))
         .collect();
     for (i, e) in events.iter().enumerate() {
         assert_eq!(e.seq, i as u64 + 1, "seq without gaps: {events:#?}");

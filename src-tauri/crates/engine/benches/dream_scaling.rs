@@ -15,7 +15,8 @@ use reverie_engine::store::events::SessionRow;
 use reverie_engine::{Agents, Database, Memory, Providers, Secrets, SystemClock};
 use reverie_llm::StreamOptions;
 use reverie_protocol::{
-    AgentInput, DreamInput, DreamStatus, EventPayload, IdleReason, MemoryAccess, MemoryMount, MemoryStoreInput, ProviderInput, ProviderKind, SessionId, ThreadId,
+    AgentInput, DreamInput, DreamStatus, EventPayload, IdleReason, MemoryAccess, MemoryMount, MemoryStoreInput,
+    ProviderInput, ProviderKind, SessionId, ThreadId,
 };
 use reverie_testkit::{FakeProvider, FakeProviderConfig, Reply, Script};
 use serde_json::json;
@@ -41,10 +42,17 @@ async fn setup(old: usize) -> Setup {
     let (db, _) = Database::open_in(dir.path(), 0).unwrap();
     let db = Arc::new(db);
     let (clock, ids) = (Arc::new(SystemClock), Arc::new(UuidIds));
-    let providers = Providers::new(db.clone(), Arc::new(Secrets::memory_only()), clock.clone(), ids.clone(), Arc::new(|_| None));
+    let providers =
+        Providers::new(db.clone(), Arc::new(Secrets::memory_only()), clock.clone(), ids.clone(), Arc::new(|_| None));
     let fake = FakeProvider::start_with_script(FakeProviderConfig::default(), Script::new()).await.unwrap();
     let provider = providers
-        .create(ProviderInput { name: "Fake".into(), kind: ProviderKind::Anthropic, base_url: fake.base_url(), model: "fake-model".into(), api_key: Some("sk-test-good".into()) })
+        .create(ProviderInput {
+            name: "Fake".into(),
+            kind: ProviderKind::Anthropic,
+            base_url: fake.base_url(),
+            model: "fake-model".into(),
+            api_key: Some("sk-test-good".into()),
+        })
         .unwrap();
     let memory = Memory::new(db.clone(), clock.clone(), ids.clone());
     let store = memory.create_store(MemoryStoreInput { name: "Notes".into(), description: String::new() }).unwrap();
@@ -79,7 +87,10 @@ async fn setup(old: usize) -> Setup {
     for i in 0..old {
         let id = session(&s, &format!("old{i:04}"));
         s.db.conn()
-            .execute("INSERT INTO dreamed_sessions (store_id, session_id, dream_id) VALUES (?1, ?2, 'drm_earlier')", [s.store.as_str(), id.as_str()])
+            .execute(
+                "INSERT INTO dreamed_sessions (store_id, session_id, dream_id) VALUES (?1, ?2, 'drm_earlier')",
+                [s.store.as_str(), id.as_str()],
+            )
             .unwrap();
     }
     s
@@ -90,12 +101,25 @@ fn session(s: &Setup, name: &str) -> SessionId {
     let id = SessionId(format!("ses_{name}"));
     // Sessions are created one after another, as they are in use.
     let created = CREATED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    s.log.insert_session(&SessionRow::new(id.clone(), Some(s.agent.clone()), "coder", "task", "/tmp", None, created)).unwrap();
-    let mut events = vec![EventPayload::UserMessage { text: format!("Fix issue {name} in the parser.") }, EventPayload::StatusRunning {}];
+    s.log
+        .insert_session(&SessionRow::new(id.clone(), Some(s.agent.clone()), "coder", "task", "/tmp", None, created))
+        .unwrap();
+    let mut events = vec![
+        EventPayload::UserMessage { text: format!("Fix issue {name} in the parser.") },
+        EventPayload::StatusRunning {},
+    ];
     for step in 0..6 {
         events.push(EventPayload::AgentMessage { text: format!("Step {step}: reading the parser.") });
-        events.push(EventPayload::AgentToolUse { tool_use_id: format!("t{step}"), name: "read_file".into(), input: json!({"path": "src/parser.rs"}) });
-        events.push(EventPayload::AgentToolResult { tool_use_id: format!("t{step}"), content: "fn parse() {}".repeat(20), is_error: false });
+        events.push(EventPayload::AgentToolUse {
+            tool_use_id: format!("t{step}"),
+            name: "read_file".into(),
+            input: json!({"path": "src/parser.rs"}),
+        });
+        events.push(EventPayload::AgentToolResult {
+            tool_use_id: format!("t{step}"),
+            content: "fn parse() {}".repeat(20),
+            is_error: false,
+        });
     }
     events.push(EventPayload::AgentMessage { text: "Fixed; the tests pass.".into() });
     events.push(EventPayload::StatusIdle { reason: IdleReason::EndTurn });
@@ -108,12 +132,22 @@ async fn dream(s: &Setup, round: usize) -> (u32, Duration) {
     for i in 0..NEW {
         session(s, &format!("new{round}_{i}"));
     }
-    let finding = Reply::new().tool_use("submit_result", json!({"findings": [{"kind": "strategy", "text": "Read the parser first.", "evidence": []}]}));
+    let finding = Reply::new().tool_use(
+        "submit_result",
+        json!({"findings": [{"kind": "strategy", "text": "Read the parser first.", "evidence": []}]}),
+    );
     let mut replies = vec![finding; NEW];
     replies.push(Reply::new().tool_use("submit_result", json!({"operations": [{"op": "create", "path": format!("parser-{round}.md"), "content": "# Parser\nRead it first.\n", "rationale": "Every session did."}]})));
     s.fake.push_replies("default", replies);
     let started = Instant::now();
-    let input = DreamInput { store_id: s.store.clone(), sessions: vec![], instructions: String::new(), provider_id: None, model: None, mode: None };
+    let input = DreamInput {
+        store_id: s.store.clone(),
+        sessions: vec![],
+        instructions: String::new(),
+        provider_id: None,
+        model: None,
+        mode: None,
+    };
     let dream = s.dreams.start(input).await.unwrap().done.await.unwrap().unwrap();
     let elapsed = started.elapsed();
     assert_eq!((dream.status, dream.sessions.len()), (DreamStatus::Completed, NEW), "{dream:?}");
@@ -153,9 +187,19 @@ fn main() {
         }
         let (ma, mb) = (a[ROUNDS / 2], b[ROUNDS / 2]);
         println!("dream scaling: {NEW} new sessions, the fake answering at once ({ROUNDS} dreams each)");
-        println!("  store with {OLD} already-dreamed sessions: {calls_a} model calls, median {:.1} ms", ma.as_secs_f64() * 1e3);
-        println!("  store with only the {NEW} new ones:          {calls_b} model calls, median {:.1} ms", mb.as_secs_f64() * 1e3);
-        println!("  ratio {:.2}× wall time, {}× model calls (goal ≤ 1.1×)", ma.as_secs_f64() / mb.as_secs_f64(), calls_a / calls_b.max(1));
+        println!(
+            "  store with {OLD} already-dreamed sessions: {calls_a} model calls, median {:.1} ms",
+            ma.as_secs_f64() * 1e3
+        );
+        println!(
+            "  store with only the {NEW} new ones:          {calls_b} model calls, median {:.1} ms",
+            mb.as_secs_f64() * 1e3
+        );
+        println!(
+            "  ratio {:.2}× wall time, {}× model calls (goal ≤ 1.1×)",
+            ma.as_secs_f64() / mb.as_secs_f64(),
+            calls_a / calls_b.max(1)
+        );
         println!("  finding the new sessions: {:.3} ms with the history, {:.3} ms without", finding[0], finding[1]);
     });
 }

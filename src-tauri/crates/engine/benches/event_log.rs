@@ -41,8 +41,15 @@ fn single_process() {
     let log = Arc::new(EventLog::new(Arc::new(db), Arc::new(SystemClock)));
     let thread = ThreadId("thr_bench".into());
 
-    println!("event log write rate (file-backed SQLite, WAL, synchronous=NORMAL; ~{} B payload)", serde_json::to_string(&payload(0)).map(|s| s.len()).unwrap_or(0));
-    for (label, batch, total) in [("one event per append", 1usize, 20_000usize), ("batches of 16", 16, 100_000), ("batches of 256", 256, 200_000)] {
+    println!(
+        "event log write rate (file-backed SQLite, WAL, synchronous=NORMAL; ~{} B payload)",
+        serde_json::to_string(&payload(0)).map(|s| s.len()).unwrap_or(0)
+    );
+    for (label, batch, total) in [
+        ("one event per append", 1usize, 20_000usize),
+        ("batches of 16", 16, 100_000),
+        ("batches of 256", 256, 200_000),
+    ] {
         let session = SessionId(format!("ses_{batch}"));
         log.create_session(&session, "bench", "bench", "/tmp").expect("session");
         let mut latencies = Vec::with_capacity(total / batch);
@@ -101,7 +108,8 @@ fn multi_process() {
     latencies.sort();
     let total = latencies.len();
     let wall = Duration::from_nanos((last.saturating_sub(first)) as u64);
-    let reread = (0..PROCESSES).map(|i| log.read(&sessions[i], 0, usize::MAX).map(|e| e.len()).unwrap_or(0)).sum::<usize>();
+    let reread =
+        (0..PROCESSES).map(|i| log.read(&sessions[i], 0, usize::MAX).map(|e| e.len()).unwrap_or(0)).sum::<usize>();
     println!(
         "  {PROCESSES} processes, 1 event per append: {:>7.0} events/s in total   append p50 {:>7.1} µs   p99 {:>7.1} µs   max {:>7.1} ms   errors {errors}   ({reread} events stored)",
         total as f64 / wall.as_secs_f64().max(1e-9),
@@ -115,7 +123,9 @@ fn multi_process() {
 /// latency (ns) a line.
 fn child(args: &str) {
     let mut parts = args.split(' ');
-    let (Some(dir), Some(session), Some(count)) = (parts.next(), parts.next(), parts.next().and_then(|c| c.parse::<usize>().ok())) else {
+    let (Some(dir), Some(session), Some(count)) =
+        (parts.next(), parts.next(), parts.next().and_then(|c| c.parse::<usize>().ok()))
+    else {
         eprintln!("{CHILD_ENV} must be `DIR SESSION COUNT`");
         std::process::exit(2);
     };

@@ -41,14 +41,21 @@ async fn once(subagents: usize, calls: usize, latency_ms: u64) -> (f64, f64, Vec
     let db = Arc::new(db);
     let clock = Arc::new(SystemClock);
     let ids = Arc::new(SequentialIds::default());
-    let providers = Providers::new(db.clone(), Arc::new(Secrets::memory_only()), clock.clone(), ids.clone(), Arc::new(|_| None));
+    let providers =
+        Providers::new(db.clone(), Arc::new(Secrets::memory_only()), clock.clone(), ids.clone(), Arc::new(|_| None));
     let agents = Agents::new(db.clone(), clock.clone(), ids.clone());
     let mut script = Script::new();
     let mut roster = Vec::new();
     let mut first = Reply::new().text("Splitting the work.").delay_ms(latency_ms);
     let fake = FakeProvider::start_with_script(FakeProviderConfig::default(), Script::new()).await.unwrap();
     let provider = providers
-        .create(ProviderInput { name: "Fake".into(), kind: ProviderKind::Anthropic, base_url: fake.base_url(), model: "fake-model".into(), api_key: Some("sk-test-good".into()) })
+        .create(ProviderInput {
+            name: "Fake".into(),
+            kind: ProviderKind::Anthropic,
+            base_url: fake.base_url(),
+            model: "fake-model".into(),
+            api_key: Some("sk-test-good".into()),
+        })
         .unwrap();
     let input = |name: String, roster: Vec<reverie_protocol::AgentId>| AgentInput {
         description: format!("Part {name}"),
@@ -65,7 +72,9 @@ async fn once(subagents: usize, calls: usize, latency_ms: u64) -> (f64, f64, Vec
         let name = format!("sub{i}");
         roster.push(agents.create(input(name.clone(), vec![])).unwrap().id);
         first = first.tool_use("delegate", json!({"agent": name, "message": format!("Do part {i}")}));
-        let mut replies: Vec<Reply> = (1..calls).map(|_| Reply::new().text("Looking.").tool_use("list_files", json!({})).delay_ms(latency_ms)).collect();
+        let mut replies: Vec<Reply> = (1..calls)
+            .map(|_| Reply::new().text("Looking.").tool_use("list_files", json!({})).delay_ms(latency_ms))
+            .collect();
         replies.push(Reply::new().text(format!("Part {i} done.")).delay_ms(latency_ms));
         script = script.conversation(name, replies);
     }
@@ -83,7 +92,14 @@ async fn once(subagents: usize, calls: usize, latency_ms: u64) -> (f64, f64, Vec
         owner: Owner::in_process(&*ids),
         stream_options: StreamOptions::default(),
     });
-    let run = RunInput { agent_id: coordinator.id, workspace: workspace.path().display().to_string(), task: "Do all parts.".into(), max_threads: Some(subagents.min(25) as u32), outcome: None, allow_home: None };
+    let run = RunInput {
+        agent_id: coordinator.id,
+        workspace: workspace.path().display().to_string(),
+        task: "Do all parts.".into(),
+        max_threads: Some(subagents.min(25) as u32),
+        outcome: None,
+        allow_home: None,
+    };
     let wall = Instant::now();
     let started = runs.start(run, RunOptions::default()).await.unwrap();
     let id = started.summary.id.clone();

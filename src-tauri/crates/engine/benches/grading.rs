@@ -44,7 +44,11 @@ fn artifacts() {
     for i in 0..FILES {
         let sub = root.join(format!("src/mod{:03}", i % 200));
         std::fs::create_dir_all(&sub).unwrap();
-        std::fs::write(sub.join(format!("file{i}.rs")), format!("// file {i}\npub fn f{i}() -> usize {{ {i} }}\n").repeat(20)).unwrap();
+        std::fs::write(
+            sub.join(format!("file{i}.rs")),
+            format!("// file {i}\npub fn f{i}() -> usize {{ {i} }}\n").repeat(20),
+        )
+        .unwrap();
     }
     let mut samples = Vec::new();
     for round in 0..EVALUATIONS {
@@ -70,7 +74,8 @@ async fn passes() {
     let criteria = parse(&format!("# Rubric\n{rubric}")).unwrap();
     let report = json!({"applies": true, "criteria": criteria.iter().map(|c| json!({"id": c.id, "verdict": "met", "evidence": "src/lib.rs:12"})).collect::<Vec<_>>()});
     let replies = std::iter::repeat_with(|| Reply::new().tool_use("submit_result", report.clone())).take(PASSES * 4);
-    let fake = FakeProvider::start_with_script(FakeProviderConfig::default(), Script::from_replies(replies)).await.unwrap();
+    let fake =
+        FakeProvider::start_with_script(FakeProviderConfig::default(), Script::from_replies(replies)).await.unwrap();
     let model = model_for(
         &Endpoint { kind: ProviderKind::Anthropic, base_url: fake.base_url(), model: "fake-model".into() },
         Some(SecretString::from("sk-test-good".to_owned())),

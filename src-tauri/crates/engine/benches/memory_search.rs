@@ -37,16 +37,78 @@ impl Rng {
 }
 
 const WORDS: &[&str] = &[
-    "build", "test", "deploy", "database", "cache", "release", "branch", "review", "config", "secret", "token", "schema", "migration",
-    "index", "query", "latency", "retry", "backoff", "timeout", "queue", "worker", "thread", "window", "theme", "layout", "render", "parser",
-    "lexer", "grammar", "rubric", "grader", "memory", "dream", "session", "agent", "tool", "workspace", "folder", "file", "path", "sandbox",
-    "permission", "approval", "cancel", "stream", "provider", "model", "prompt", "context", "budget", "cost", "price", "invoice", "customer",
-    "ticket", "incident", "postmortem", "runbook", "alert", "metric", "dashboard", "backup", "restore", "snapshot", "checksum", "archive",
+    "build",
+    "test",
+    "deploy",
+    "database",
+    "cache",
+    "release",
+    "branch",
+    "review",
+    "config",
+    "secret",
+    "token",
+    "schema",
+    "migration",
+    "index",
+    "query",
+    "latency",
+    "retry",
+    "backoff",
+    "timeout",
+    "queue",
+    "worker",
+    "thread",
+    "window",
+    "theme",
+    "layout",
+    "render",
+    "parser",
+    "lexer",
+    "grammar",
+    "rubric",
+    "grader",
+    "memory",
+    "dream",
+    "session",
+    "agent",
+    "tool",
+    "workspace",
+    "folder",
+    "file",
+    "path",
+    "sandbox",
+    "permission",
+    "approval",
+    "cancel",
+    "stream",
+    "provider",
+    "model",
+    "prompt",
+    "context",
+    "budget",
+    "cost",
+    "price",
+    "invoice",
+    "customer",
+    "ticket",
+    "incident",
+    "postmortem",
+    "runbook",
+    "alert",
+    "metric",
+    "dashboard",
+    "backup",
+    "restore",
+    "snapshot",
+    "checksum",
+    "archive",
 ];
 
 /// Synthetic words: "ka", "kemi", "lorato"… distinct, pronounceable, no meaning.
 fn vocabulary(size: usize) -> Vec<String> {
-    const SYLLABLES: &[&str] = &["ka", "me", "lo", "ri", "tu", "sa", "ne", "vo", "di", "pa", "zu", "ge", "mo", "fi", "ra", "te"];
+    const SYLLABLES: &[&str] =
+        &["ka", "me", "lo", "ri", "tu", "sa", "ne", "vo", "di", "pa", "zu", "ge", "mo", "fi", "ra", "te"];
     (0..size)
         .map(|mut n| {
             let mut word = String::new();
@@ -103,7 +165,12 @@ fn main() {
     let vocabulary = vocabulary(20_000);
     let store = match reuse {
         true => memory.store_by_name("Large").expect("the kept store").id,
-        false => memory.create_store(MemoryStoreInput { name: "Large".into(), description: String::new() }).expect("store").id,
+        false => {
+            memory
+                .create_store(MemoryStoreInput { name: "Large".into(), description: String::new() })
+                .expect("store")
+                .id
+        }
     };
     let started = Instant::now();
     for i in (0..FILES).filter(|_| !reuse) {
@@ -150,7 +217,8 @@ fn main() {
     if let Ok(old) = memory.store_by_name("Team") {
         memory.delete_store(&old.id).expect("delete");
     }
-    let notes = memory.create_store(MemoryStoreInput { name: "Team".into(), description: String::new() }).expect("store").id;
+    let notes =
+        memory.create_store(MemoryStoreInput { name: "Team".into(), description: String::new() }).expect("store").id;
     let mut topics = Vec::new();
     for (i, topic) in WORDS.iter().enumerate().take(60) {
         let mut content = format!("# {topic}\nWhat we learned about {topic} in this project.\n\n");
@@ -158,7 +226,9 @@ fn main() {
         while content.len() < target {
             content.push_str(&format!("- {topic}: {}", paragraph(&mut rng, 14)));
         }
-        memory.apply(&notes, Change::Write { path: format!("{topic}.md"), content }, None, &Actor::User).expect("write");
+        memory
+            .apply(&notes, Change::Write { path: format!("{topic}.md"), content }, None, &Actor::User)
+            .expect("write");
         topics.push(*topic);
     }
     let whole: usize = memory.files(&notes).expect("files").iter().map(|f| f.bytes as usize).sum::<usize>() / 4;

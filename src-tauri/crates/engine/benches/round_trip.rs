@@ -44,18 +44,26 @@ struct Figures {
 }
 
 async fn measure(kind: ProviderKind) -> Figures {
-    let mut replies: Vec<Reply> = (0..TURNS).map(|_| Reply::new().text("Reading.").tool_use("read_file", json!({"path": "notes.md"}))).collect();
+    let mut replies: Vec<Reply> =
+        (0..TURNS).map(|_| Reply::new().text("Reading.").tool_use("read_file", json!({"path": "notes.md"}))).collect();
     replies.push(Reply::new().text("Done."));
-    let fake = FakeProvider::start_with_script(FakeProviderConfig::default(), Script::from_replies(replies)).await.expect("fake provider");
+    let fake = FakeProvider::start_with_script(FakeProviderConfig::default(), Script::from_replies(replies))
+        .await
+        .expect("fake provider");
     let base_url = match kind {
         ProviderKind::Anthropic => fake.base_url(),
         ProviderKind::OpenaiCompatible => fake.openai_base_url(),
     };
-    let model = model_for(&Endpoint { kind, base_url, model: "fake-model".into() }, Some(SecretString::from("sk-test-good".to_owned())), StreamOptions::default());
+    let model = model_for(
+        &Endpoint { kind, base_url, model: "fake-model".into() },
+        Some(SecretString::from("sk-test-good".to_owned())),
+        StreamOptions::default(),
+    );
 
     let data = tempfile::tempdir().expect("data dir");
     let workspace_dir = tempfile::tempdir().expect("workspace");
-    std::fs::write(workspace_dir.path().join("notes.md"), "# Notes\n\nShort file the agent reads every turn.\n").expect("fixture");
+    std::fs::write(workspace_dir.path().join("notes.md"), "# Notes\n\nShort file the agent reads every turn.\n")
+        .expect("fixture");
     let (db, _) = Database::open_in(data.path(), 0).expect("database");
     let log = Arc::new(EventLog::new(Arc::new(db), Arc::new(SystemClock)));
     let session = SessionId("ses_bench".into());

@@ -47,7 +47,10 @@ impl Agents {
     /// The agent named `name`, ignoring case (the CLI's `--agent NAME`).
     pub fn by_name(&self, name: &str) -> Result<Agent> {
         rows::by_name(&self.db.conn(), name)?.ok_or_else(|| {
-            Error::NotFound(format!("There is no agent named “{}”. `reverie agents list` shows the agents.", name.trim()))
+            Error::NotFound(format!(
+                "There is no agent named “{}”. `reverie agents list` shows the agents.",
+                name.trim()
+            ))
         })
     }
 
@@ -170,7 +173,10 @@ impl Agents {
         }
         let description = input.description.trim().to_owned();
         if description.chars().count() > MAX_DESCRIPTION_CHARS {
-            return Err(Error::invalid("description", format!("Keep the description to {MAX_DESCRIPTION_CHARS} characters; put details in the instructions.")));
+            return Err(Error::invalid(
+                "description",
+                format!("Keep the description to {MAX_DESCRIPTION_CHARS} characters; put details in the instructions."),
+            ));
         }
         let instructions = input.instructions.trim().to_owned();
         if instructions.chars().count() > MAX_INSTRUCTIONS_CHARS {
@@ -183,7 +189,9 @@ impl Agents {
             return Err(Error::invalid("provider_id", "Choose a model provider; the one selected no longer exists."));
         }
         let model = input.model.map(|m| m.trim().to_owned()).filter(|m| !m.is_empty());
-        if model.as_ref().is_some_and(|m| m.chars().count() > crate::providers::MAX_MODEL_CHARS || m.chars().any(char::is_whitespace)) {
+        if model.as_ref().is_some_and(|m| {
+            m.chars().count() > crate::providers::MAX_MODEL_CHARS || m.chars().any(char::is_whitespace)
+        }) {
             return Err(Error::invalid("model", "A model name has no spaces, like claude-sonnet-4-5 or llama3.1:8b."));
         }
         let max_turns = input.max_turns.unwrap_or(DEFAULT_MAX_TURNS);
@@ -194,7 +202,10 @@ impl Agents {
         let mut memory: Vec<reverie_protocol::MemoryMount> = Vec::new();
         for mount in input.memory {
             if crate::store::memory::store(&self.db.conn(), &mount.store_id)?.is_none() {
-                return Err(Error::invalid("memory", "One of the memory stores chosen no longer exists. Choose the stores again."));
+                return Err(Error::invalid(
+                    "memory",
+                    "One of the memory stores chosen no longer exists. Choose the stores again.",
+                ));
             }
             // One mount per store; the last choice wins.
             memory.retain(|m| m.store_id != mount.store_id);
@@ -203,19 +214,41 @@ impl Agents {
         let mut roster: Vec<AgentId> = Vec::new();
         for member in input.roster {
             if member == id {
-                return Err(Error::invalid("roster", "An agent can't delegate to itself. Remove it from its own roster."));
+                return Err(Error::invalid(
+                    "roster",
+                    "An agent can't delegate to itself. Remove it from its own roster.",
+                ));
             }
             if rows::get(&self.db.conn(), &member)?.is_none() {
-                return Err(Error::invalid("roster", format!("Agent {} in the roster no longer exists. Choose the roster again.", member.as_str())));
+                return Err(Error::invalid(
+                    "roster",
+                    format!("Agent {} in the roster no longer exists. Choose the roster again.", member.as_str()),
+                ));
             }
             if !roster.contains(&member) {
                 roster.push(member);
             }
         }
         if roster.len() > MAX_ROSTER {
-            return Err(Error::invalid("roster", format!("A roster names at most {MAX_ROSTER} agents; this one names {}.", roster.len())));
+            return Err(Error::invalid(
+                "roster",
+                format!("A roster names at most {MAX_ROSTER} agents; this one names {}.", roster.len()),
+            ));
         }
-        Ok(Agent { id, name, description, instructions, provider_id: input.provider_id, model, tools, max_turns, memory, roster, created_at, updated_at })
+        Ok(Agent {
+            id,
+            name,
+            description,
+            instructions,
+            provider_id: input.provider_id,
+            model,
+            tools,
+            max_turns,
+            memory,
+            roster,
+            created_at,
+            updated_at,
+        })
     }
 }
 
@@ -238,12 +271,16 @@ fn tool_rules(given: &[ToolRule]) -> Result<Vec<ToolRule>> {
     let catalog = tool_catalog();
     if let Some(unknown) = given.iter().find(|r| !catalog.iter().any(|t| t.name == r.tool)) {
         let known: Vec<&str> = catalog.iter().map(|t| t.name.as_str()).collect();
-        return Err(Error::invalid("tools", format!("There is no tool named “{}”. The tools are: {}.", unknown.tool, known.join(", "))));
+        return Err(Error::invalid(
+            "tools",
+            format!("There is no tool named “{}”. The tools are: {}.", unknown.tool, known.join(", ")),
+        ));
     }
     Ok(catalog
         .into_iter()
         .map(|t| {
-            let permission = given.iter().rev().find(|r| r.tool == t.name).map_or(t.default_permission, |r| r.permission);
+            let permission =
+                given.iter().rev().find(|r| r.tool == t.name).map_or(t.default_permission, |r| r.permission);
             ToolRule { tool: t.name, permission }
         })
         .collect())
@@ -251,7 +288,8 @@ fn tool_rules(given: &[ToolRule]) -> Result<Vec<ToolRule>> {
 
 /// The tools an agent may call at all (everything not denied).
 pub fn allowed(agent: &Agent, tool: &str) -> bool {
-    agent.tools.iter().find(|r| r.tool == tool).map_or(PermissionPolicy::default_for(tool), |r| r.permission) != Permission::Deny
+    agent.tools.iter().find(|r| r.tool == tool).map_or(PermissionPolicy::default_for(tool), |r| r.permission)
+        != Permission::Deny
 }
 
 fn first_sentence(text: &str) -> String {
@@ -267,12 +305,17 @@ fn not_found(id: &AgentId) -> Error {
 }
 
 fn duplicate_name(name: &str) -> Error {
-    Error::Conflict { field: Some("name"), message: format!("An agent named “{name}” already exists. Choose another name.") }
+    Error::Conflict {
+        field: Some("name"),
+        message: format!("An agent named “{name}” already exists. Choose another name."),
+    }
 }
 
 fn unique_violation(e: Error, name: &str) -> Error {
     match e {
-        Error::Database(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::ConstraintViolation => duplicate_name(name),
+        Error::Database(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+            duplicate_name(name)
+        }
         other => other,
     }
 }

@@ -153,7 +153,8 @@ impl Root {
     /// Opens a regular file for writing, creating it (mode 0666 less the umask) or emptying it.
     /// A file with more than one hard link is refused before anything in it changes.
     pub fn open_write(&self, rel: &Path) -> io::Result<File> {
-        let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+        let flags =
+            OFlags::WRONLY | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
         let fd = self.open_at(rel, flags, Mode::from_bits_truncate(0o666))?;
         let meta = Meta::of(&rustix::fs::fstat(&fd)?);
         if meta.kind != Kind::File {
@@ -371,12 +372,24 @@ fn fd_or<'a>(fd: &'a Option<OwnedFd>, root: &'a OwnedFd) -> BorrowedFd<'a> {
 }
 
 #[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]
-fn rename_at(from_dir: BorrowedFd<'_>, from: &OsStr, to_dir: BorrowedFd<'_>, to: &OsStr, flags: rustix::fs::RenameFlags) -> io::Result<()> {
+fn rename_at(
+    from_dir: BorrowedFd<'_>,
+    from: &OsStr,
+    to_dir: BorrowedFd<'_>,
+    to: &OsStr,
+    flags: rustix::fs::RenameFlags,
+) -> io::Result<()> {
     Ok(rustix::fs::renameat_with(from_dir, from, to_dir, to, flags)?)
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
-fn rename_at(from_dir: BorrowedFd<'_>, from: &OsStr, to_dir: BorrowedFd<'_>, to: &OsStr, flags: rustix::fs::RenameFlags) -> io::Result<()> {
+fn rename_at(
+    from_dir: BorrowedFd<'_>,
+    from: &OsStr,
+    to_dir: BorrowedFd<'_>,
+    to: &OsStr,
+    flags: rustix::fs::RenameFlags,
+) -> io::Result<()> {
     if !flags.is_empty() {
         return Err(io::Error::from(io::ErrorKind::Unsupported));
     }

@@ -38,7 +38,9 @@ impl From<Error> for AppError {
     fn from(err: Error) -> Self {
         match err {
             Error::Invalid { field, message } => AppError::invalid(field, message),
-            Error::NeedsConfirmation { field, message } => AppError::new(ErrorCode::NeedsConfirmation, message).with_field(field),
+            Error::NeedsConfirmation { field, message } => {
+                AppError::new(ErrorCode::NeedsConfirmation, message).with_field(field)
+            }
             Error::NotFound(message) => AppError::new(ErrorCode::NotFound, message),
             Error::Conflict { field, message } => {
                 let e = AppError::new(ErrorCode::Conflict, message);
@@ -49,7 +51,9 @@ impl From<Error> for AppError {
             }
             Error::Database(e) => AppError::new(
                 ErrorCode::Database,
-                format!("Reverie's database failed ({e}). Nothing was changed; try again, and if it persists see the log."),
+                format!(
+                    "Reverie's database failed ({e}). Nothing was changed; try again, and if it persists see the log."
+                ),
             ),
             Error::Keychain(message) => AppError::new(ErrorCode::Keychain, message),
             Error::Model(e) => model_error(&e),

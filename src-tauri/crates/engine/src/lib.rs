@@ -19,7 +19,9 @@ pub mod tools;
 
 pub use agents::Agents;
 pub use clock::{Clock, Ids, SystemClock, UuidIds};
-pub use core::{data_dir, data_dir_override, Core, CoreParts, OnFailure, OpenOptions, Opened, StartupReport, APP_ID, DATA_DIR_ENV};
+pub use core::{
+    data_dir, data_dir_override, Core, CoreParts, OnFailure, OpenOptions, Opened, StartupReport, APP_ID, DATA_DIR_ENV,
+};
 pub use error::{Error, Result};
 pub use memory::Memory;
 pub use providers::Providers;

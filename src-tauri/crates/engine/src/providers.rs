@@ -55,7 +55,13 @@ pub struct Providers {
 }
 
 impl Providers {
-    pub fn new(db: Arc<Database>, secrets: Arc<Secrets>, clock: Arc<dyn Clock>, ids: Arc<dyn Ids>, env: EnvLookup) -> Self {
+    pub fn new(
+        db: Arc<Database>,
+        secrets: Arc<Secrets>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn Ids>,
+        env: EnvLookup,
+    ) -> Self {
         Self { db, secrets, clock, ids, env }
     }
 
@@ -255,7 +261,10 @@ fn not_found(id: &ProviderId) -> Error {
 }
 
 fn duplicate_name(name: &str) -> Error {
-    Error::Conflict { field: Some("name"), message: format!("A provider named “{name}” already exists. Choose another name.") }
+    Error::Conflict {
+        field: Some("name"),
+        message: format!("A provider named “{name}” already exists. Choose another name."),
+    }
 }
 
 fn unique_violation_as_duplicate(e: Error, name: &str) -> Error {
@@ -292,7 +301,10 @@ struct Valid {
 fn validate(input: &ProviderInput) -> Result<Valid> {
     let name = input.name.trim();
     if name.is_empty() {
-        return Err(Error::invalid("name", "Enter a name for this provider, for example “Anthropic” or “Local Ollama”."));
+        return Err(Error::invalid(
+            "name",
+            "Enter a name for this provider, for example “Anthropic” or “Local Ollama”.",
+        ));
     }
     if name.chars().count() > MAX_NAME_CHARS {
         return Err(Error::invalid("name", format!("Use a name of at most {MAX_NAME_CHARS} characters.")));
@@ -328,7 +340,8 @@ fn validate_base_url(raw: &str) -> Result<String> {
     if raw.is_empty() {
         return Err(invalid("Enter the provider's base URL, for example https://api.anthropic.com."));
     }
-    let url = Url::parse(raw).map_err(|_| invalid("That isn't a valid URL. It should look like https://api.example.com/v1."))?;
+    let url = Url::parse(raw)
+        .map_err(|_| invalid("That isn't a valid URL. It should look like https://api.example.com/v1."))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(invalid("The base URL must start with http:// or https://."));
     }
@@ -349,7 +362,13 @@ mod tests {
     use super::*;
 
     fn input(name: &str, url: &str) -> ProviderInput {
-        ProviderInput { name: name.into(), kind: ProviderKind::Anthropic, base_url: url.into(), model: "m".into(), api_key: None }
+        ProviderInput {
+            name: name.into(),
+            kind: ProviderKind::Anthropic,
+            base_url: url.into(),
+            model: "m".into(),
+            api_key: None,
+        }
     }
 
     fn field_of(r: Result<Valid>) -> &'static str {
@@ -362,9 +381,14 @@ mod tests {
 
     #[test]
     fn base_urls_are_checked_and_normalised() {
-        assert_eq!(validate(&input("a", " https://api.anthropic.com/ ")).unwrap().base_url, "https://api.anthropic.com");
+        assert_eq!(
+            validate(&input("a", " https://api.anthropic.com/ ")).unwrap().base_url,
+            "https://api.anthropic.com"
+        );
         assert_eq!(validate(&input("a", "http://127.0.0.1:11434/v1")).unwrap().base_url, "http://127.0.0.1:11434/v1");
-        for bad in ["", "api.anthropic.com", "ftp://x.org", "https://", "https://u:p@x.org", "https://x.org/?k=1", "not a url"] {
+        for bad in
+            ["", "api.anthropic.com", "ftp://x.org", "https://", "https://u:p@x.org", "https://x.org/?k=1", "not a url"]
+        {
             assert_eq!(field_of(validate(&input("a", bad))), "base_url", "{bad:?} must be refused");
         }
     }

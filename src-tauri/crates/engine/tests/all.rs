@@ -2,9 +2,9 @@
 
 mod dream;
 mod event_log;
+mod memory;
 mod memory_mirror;
 mod memory_mirror_race;
-mod memory;
 mod orchestration;
 mod outcome;
 mod provider_errors;

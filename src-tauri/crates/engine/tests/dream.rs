@@ -15,8 +15,9 @@ use reverie_engine::store::events::SessionRow;
 use reverie_engine::{Agents, Database, Error, Memory, Providers, Secrets};
 use reverie_llm::{RetryPolicy, StreamOptions};
 use reverie_protocol::{
-    Agent, AgentInput, CriterionVerdict, Dream, DreamInput, DreamMode, DreamSettings, DreamStatus, EventPayload, FileOp, HunkDecision, IdleReason, MemoryAccess,
-    MemoryMount, MemoryStore, MemoryStoreInput, OutcomeResult, ProposalStatus, ProviderInput, ProviderKind, SessionId, ThreadId, TokenUsage, Verdict,
+    Agent, AgentInput, CriterionVerdict, Dream, DreamInput, DreamMode, DreamSettings, DreamStatus, EventPayload,
+    FileOp, HunkDecision, IdleReason, MemoryAccess, MemoryMount, MemoryStore, MemoryStoreInput, OutcomeResult,
+    ProposalStatus, ProviderInput, ProviderKind, SessionId, ThreadId, TokenUsage, Verdict,
 };
 use reverie_testkit::{FakeProvider, FakeProviderConfig, Reply, Script};
 use serde_json::{json, Value};
@@ -51,11 +52,20 @@ async fn env_with(limits: Limits) -> Env {
     let providers = Providers::new(db.clone(), Arc::new(Secrets::memory_only()), clock.clone(), ids.clone(), no_env);
     let fake = FakeProvider::start_with_script(FakeProviderConfig::default(), Script::new()).await.unwrap();
     let provider = providers
-        .create(ProviderInput { name: "Fake".into(), kind: ProviderKind::Anthropic, base_url: fake.base_url(), model: "fake-model".into(), api_key: Some("sk-test-good".into()) })
+        .create(ProviderInput {
+            name: "Fake".into(),
+            kind: ProviderKind::Anthropic,
+            base_url: fake.base_url(),
+            model: "fake-model".into(),
+            api_key: Some("sk-test-good".into()),
+        })
         .unwrap();
     let memory = Memory::new(db.clone(), clock.clone(), ids.clone()).with_limits(limits);
-    let store = memory.create_store(MemoryStoreInput { name: "Team notes".into(), description: String::new() }).unwrap();
-    memory.apply(&store.id, Change::Write { path: "testing.md".into(), content: OLD.into() }, None, &Actor::User).unwrap();
+    let store =
+        memory.create_store(MemoryStoreInput { name: "Team notes".into(), description: String::new() }).unwrap();
+    memory
+        .apply(&store.id, Change::Write { path: "testing.md".into(), content: OLD.into() }, None, &Actor::User)
+        .unwrap();
     let agents = Agents::new(db.clone(), clock.clone(), ids.clone());
     let agent = agents
         .create(AgentInput {
@@ -71,7 +81,11 @@ async fn env_with(limits: Limits) -> Env {
         })
         .unwrap();
     let log = Arc::new(EventLog::new(db.clone(), clock.clone()));
-    let options = StreamOptions { retry: RetryPolicy { max_attempts: 1, ..RetryPolicy::default() }, idle_timeout: WAIT, ..StreamOptions::default() };
+    let options = StreamOptions {
+        retry: RetryPolicy { max_attempts: 1, ..RetryPolicy::default() },
+        idle_timeout: WAIT,
+        ..StreamOptions::default()
+    };
     let dreams = Dreams::new(DreamsParts {
         db,
         memory: memory.clone(),
@@ -90,7 +104,17 @@ impl Env {
     /// A finished session of the agent, from these events; returns its id and events' seqs.
     fn session(&self, id: &str, payloads: Vec<EventPayload>) -> SessionId {
         let sid = SessionId(id.into());
-        self.log.insert_session(&SessionRow::new(sid.clone(), Some(self.agent.id.clone()), "coder", "task", "/tmp", None, 1)).unwrap();
+        self.log
+            .insert_session(&SessionRow::new(
+                sid.clone(),
+                Some(self.agent.id.clone()),
+                "coder",
+                "task",
+                "/tmp",
+                None,
+                1,
+            ))
+            .unwrap();
         let mut all = vec![EventPayload::StatusRunning {}];
         all.extend(payloads);
         all.push(EventPayload::StatusIdle { reason: IdleReason::EndTurn });
@@ -99,23 +123,51 @@ impl Env {
     }
 
     fn two_sessions(&self) -> (SessionId, SessionId) {
-        let verdict = |v: Verdict| vec![CriterionVerdict { criterion_id: "tests".into(), verdict: v, evidence: "ran cargo test".into(), change: "Use make test".into(), disagreement: vec![] }];
+        let verdict = |v: Verdict| {
+            vec![CriterionVerdict {
+                criterion_id: "tests".into(),
+                verdict: v,
+                evidence: "ran cargo test".into(),
+                change: "Use make test".into(),
+                disagreement: vec![],
+            }]
+        };
         let usage = TokenUsage::default();
         let a = self.session(
             "ses_a",
             vec![
                 EventPayload::UserMessage { text: "Fix the failing build.".into() },
                 EventPayload::AgentMessage { text: "I ran cargo test and it passed.".into() },
-                EventPayload::OutcomeEvaluationEnd { iteration: 0, result: OutcomeResult::NeedsRevision, verdicts: verdict(Verdict::NotMet), reason: None, usage, cost_usd: None, duration_ms: 1 },
+                EventPayload::OutcomeEvaluationEnd {
+                    iteration: 0,
+                    result: OutcomeResult::NeedsRevision,
+                    verdicts: verdict(Verdict::NotMet),
+                    reason: None,
+                    usage,
+                    cost_usd: None,
+                    duration_ms: 1,
+                },
                 EventPayload::AgentMessage { text: "Now make test passes too; it builds the UI first.".into() },
-                EventPayload::OutcomeEvaluationEnd { iteration: 1, result: OutcomeResult::Satisfied, verdicts: verdict(Verdict::Met), reason: None, usage, cost_usd: None, duration_ms: 1 },
+                EventPayload::OutcomeEvaluationEnd {
+                    iteration: 1,
+                    result: OutcomeResult::Satisfied,
+                    verdicts: verdict(Verdict::Met),
+                    reason: None,
+                    usage,
+                    cost_usd: None,
+                    duration_ms: 1,
+                },
             ],
         );
         let b = self.session(
             "ses_b",
             vec![
                 EventPayload::UserMessage { text: "Commit it. Keep commits small, please.".into() },
-                EventPayload::AgentToolResult { tool_use_id: "t1".into(), content: format!("ANTHROPIC_API_KEY={SECRET}"), is_error: false },
+                EventPayload::AgentToolResult {
+                    tool_use_id: "t1".into(),
+                    content: format!("ANTHROPIC_API_KEY={SECRET}"),
+                    is_error: false,
+                },
                 EventPayload::AgentMessage { text: "Committed in two small commits.".into() },
             ],
         );
@@ -123,7 +175,14 @@ impl Env {
     }
 
     fn input(&self, mode: DreamMode) -> DreamInput {
-        DreamInput { store_id: self.store.id.clone(), sessions: vec![], instructions: "[[script:dream]] Focus on testing.".into(), provider_id: None, model: None, mode: Some(mode) }
+        DreamInput {
+            store_id: self.store.id.clone(),
+            sessions: vec![],
+            instructions: "[[script:dream]] Focus on testing.".into(),
+            provider_id: None,
+            model: None,
+            mode: Some(mode),
+        }
     }
 
     async fn dream(&self, mode: DreamMode) -> Dream {
@@ -132,7 +191,12 @@ impl Env {
     }
 
     fn bodies(&self) -> Vec<String> {
-        self.fake.requests_for("dream").iter().filter(|r| r.method == "POST").map(|r| r.body.as_ref().unwrap().to_string()).collect()
+        self.fake
+            .requests_for("dream")
+            .iter()
+            .filter(|r| r.method == "POST")
+            .map(|r| r.body.as_ref().unwrap().to_string())
+            .collect()
     }
 
     fn content(&self, path: &str) -> Option<String> {
@@ -173,11 +237,29 @@ async fn a_dream_over_two_sessions_proposes_the_expected_hunks_with_real_evidenc
     e.two_sessions();
     script(&e);
     let dream = e.dream(DreamMode::Review).await;
-    assert_eq!((dream.status, dream.processed, dream.model_calls, dream.proposal), (DreamStatus::Completed, 2, 3, Some(ProposalStatus::Ready)), "{dream:?}");
+    assert_eq!(
+        (dream.status, dream.processed, dream.model_calls, dream.proposal),
+        (DreamStatus::Completed, 2, 3, Some(ProposalStatus::Ready)),
+        "{dream:?}"
+    );
     let p = e.dreams.proposal(&dream.id).unwrap();
-    assert_eq!(p.files.iter().map(|f| (f.op, f.path.as_str(), f.hunks.len())).collect::<Vec<_>>(), [(FileOp::Update, "testing.md", 2), (FileOp::Create, "preferences.md", 1)]);
-    let hunk = |i: usize| p.files[0].hunks[i].hunk.lines.iter().filter(|l| l.kind != reverie_protocol::DiffLineKind::Context).map(|l| format!("{:?} {}", l.kind, l.text)).collect::<Vec<_>>();
-    assert_eq!(hunk(0), ["Removed Run the tests with cargo test.", "Added Run the tests with make test: it builds the UI first."]);
+    assert_eq!(
+        p.files.iter().map(|f| (f.op, f.path.as_str(), f.hunks.len())).collect::<Vec<_>>(),
+        [(FileOp::Update, "testing.md", 2), (FileOp::Create, "preferences.md", 1)]
+    );
+    let hunk = |i: usize| {
+        p.files[0].hunks[i]
+            .hunk
+            .lines
+            .iter()
+            .filter(|l| l.kind != reverie_protocol::DiffLineKind::Context)
+            .map(|l| format!("{:?} {}", l.kind, l.text))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        hunk(0),
+        ["Removed Run the tests with cargo test.", "Added Run the tests with make test: it builds the UI first."]
+    );
     assert_eq!(hunk(1), ["Added Link the issue in every commit."]);
     assert!(p.files.iter().all(|f| f.hunks.iter().all(|h| h.decision == HunkDecision::Pending)));
     assert_eq!(p.dropped.len(), 2, "{:?}", p.dropped);
@@ -186,7 +268,10 @@ async fn a_dream_over_two_sessions_proposes_the_expected_hunks_with_real_evidenc
     assert_eq!(p.files[0].evidence.len(), 1);
     let cited = &p.files[0].evidence[0];
     let event = e.log.read(&cited.session_id, cited.seq - 1, 1).unwrap().remove(0);
-    assert!(matches!(event.payload, EventPayload::OutcomeEvaluationEnd { result: OutcomeResult::NeedsRevision, .. }), "{event:?}");
+    assert!(
+        matches!(event.payload, EventPayload::OutcomeEvaluationEnd { result: OutcomeResult::NeedsRevision, .. }),
+        "{event:?}"
+    );
     // The secret went to no model and into no proposal.
     assert!(e.bodies().iter().all(|b| !b.contains(SECRET)) && e.bodies()[1].contains("[REDACTED]"));
     assert!(!serde_json::to_string(&p).unwrap().contains(SECRET));
@@ -197,7 +282,10 @@ async fn a_dream_over_two_sessions_proposes_the_expected_hunks_with_real_evidenc
     // No new session since: the next dream is refused before any model call.
     let calls = e.bodies().len();
     let err = e.dreams.start(e.input(DreamMode::Review)).await.err().unwrap();
-    assert!(matches!(&err, Error::Invalid { field: "sessions", message } if message.starts_with("Nothing new to dream about")), "{err:?}");
+    assert!(
+        matches!(&err, Error::Invalid { field: "sessions", message } if message.starts_with("Nothing new to dream about")),
+        "{err:?}"
+    );
     assert_eq!(e.bodies().len(), calls);
 }
 
@@ -229,12 +317,18 @@ async fn a_file_edited_since_takes_the_hunks_that_still_apply_and_flags_the_othe
     let dream = e.dream(DreamMode::Review).await;
     // The user edits the file: the title, and the line the second hunk sits after.
     let edited = OLD.replace("# Testing", "# Testing notes").replace("One topic a file.", "One topic per file.");
-    e.memory.apply(&e.store.id, Change::Write { path: "testing.md".into(), content: edited.clone() }, None, &Actor::User).unwrap();
+    e.memory
+        .apply(&e.store.id, Change::Write { path: "testing.md".into(), content: edited.clone() }, None, &Actor::User)
+        .unwrap();
     e.dreams.decide(&dream.id, &["0.0".into(), "0.1".into()], HunkDecision::Accepted, None).unwrap();
     let (p, report) = e.dreams.apply(&dream.id).unwrap();
     assert_eq!(report.conflicts, ["0.1"]);
     let testing = e.content("testing.md").unwrap();
-    assert_eq!(testing, edited.replace("Run the tests with cargo test.", "Run the tests with make test: it builds the UI first."), "the clean hunk rebased, the user's edits kept");
+    assert_eq!(
+        testing,
+        edited.replace("Run the tests with cargo test.", "Run the tests with make test: it builds the UI first."),
+        "the clean hunk rebased, the user's edits kept"
+    );
     let conflict = &p.files[0].hunks[1];
     assert_eq!(conflict.decision, HunkDecision::Conflict);
     assert!(conflict.theirs.as_deref().unwrap_or_default().contains("One topic per file."), "{conflict:?}");
@@ -253,7 +347,11 @@ async fn auto_mode_applies_at_once_and_revert_restores_the_exact_contents() {
     assert_eq!((p.status, report.conflicts.len()), (ProposalStatus::Reverted, 0));
     assert_eq!(e.content("testing.md").as_deref(), Some(OLD), "byte for byte");
     assert_eq!(e.content("preferences.md"), None);
-    assert_eq!(e.memory.history(&e.store.id, "testing.md").unwrap().len(), 3, "written, then restored as a new version");
+    assert_eq!(
+        e.memory.history(&e.store.id, "testing.md").unwrap().len(),
+        3,
+        "written, then restored as a new version"
+    );
 }
 
 #[tokio::test]
@@ -287,7 +385,11 @@ async fn output_that_stays_invalid_fails_the_dream_clearly_and_writes_nothing() 
     let dream = e.dream(DreamMode::Auto).await;
     assert_eq!(dream.status, DreamStatus::Failed);
     let error = dream.error.unwrap();
-    assert!(error.starts_with("The model's extract output did not match what a dream needs, twice") && error.ends_with("Nothing was written to memory."), "{error}");
+    assert!(
+        error.starts_with("The model's extract output did not match what a dream needs, twice")
+            && error.ends_with("Nothing was written to memory."),
+        "{error}"
+    );
     assert!(e.bodies()[1].contains("Your result was not accepted"), "retried once with the error");
     assert_eq!(e.content("testing.md").as_deref(), Some(OLD));
     assert_eq!(e.dreams.new_sessions(&e.store.id, 10).unwrap().len(), 2);
@@ -325,7 +427,11 @@ async fn a_store_dreams_at_its_daily_or_cron_time_or_after_enough_new_sessions()
     };
     assert!(!e.dreams.scheduled().unwrap());
     assert!(e.dreams.due(at(12, 0)).unwrap().is_empty(), "no settings, no schedule");
-    for (bad, field) in [(settings(Some("25:00"), None, None), "daily_at"), (settings(None, Some("every day"), None), "cron"), (settings(None, None, Some(0)), "after_sessions")] {
+    for (bad, field) in [
+        (settings(Some("25:00"), None, None), "daily_at"),
+        (settings(None, Some("every day"), None), "cron"),
+        (settings(None, None, Some(0)), "after_sessions"),
+    ] {
         let err = e.dreams.set_settings(&e.store.id, bad).unwrap_err();
         assert!(matches!(&err, Error::Invalid { field: f, .. } if *f == field), "{err:?}");
     }
@@ -355,8 +461,16 @@ async fn a_store_at_its_file_limit_gets_no_new_file_and_says_so() {
     script(&e);
     let dream = e.dream(DreamMode::Review).await;
     let p = e.dreams.proposal(&dream.id).unwrap();
-    assert_eq!(p.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(), ["testing.md"], "the update stays, the new file goes");
-    assert!(p.dropped.iter().any(|d| d.starts_with("preferences.md: the store is at its limit of 1 file(s)")), "{:?}", p.dropped);
+    assert_eq!(
+        p.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(),
+        ["testing.md"],
+        "the update stays, the new file goes"
+    );
+    assert!(
+        p.dropped.iter().any(|d| d.starts_with("preferences.md: the store is at its limit of 1 file(s)")),
+        "{:?}",
+        p.dropped
+    );
 }
 
 #[tokio::test]
@@ -375,5 +489,8 @@ async fn a_proposal_ready_for_review_is_announced_once_with_its_store_and_a_fail
     e.dreams.apply(&dream.id).unwrap();
     let Env { dreams, .. } = e;
     drop(dreams);
-    assert!(tokio::time::timeout(WAIT, ready.next()).await.unwrap().is_none(), "nothing else was ready, and the stream ends with the service");
+    assert!(
+        tokio::time::timeout(WAIT, ready.next()).await.unwrap().is_none(),
+        "nothing else was ready, and the stream ends with the service"
+    );
 }

@@ -110,7 +110,8 @@ fn a_session_whose_owner_still_runs_is_left_running() {
     let log = EventLog::new(Arc::new(db), Arc::new(ManualClock::new(1)));
     let owner = Owner::acquire(dir.path(), &SequentialIds::default()).unwrap();
     let s = SessionId("ses_owned".into());
-    log.insert_session(&SessionRow::new(s.clone(), None, "coder", "task", "/tmp/ws", Some(owner.id().into()), 1)).unwrap();
+    log.insert_session(&SessionRow::new(s.clone(), None, "coder", "task", "/tmp/ws", Some(owner.id().into()), 1))
+        .unwrap();
     let alive = |id: &str| owner::is_alive(dir.path(), id);
     assert!(log.recover_interrupted(&alive).unwrap().is_empty(), "its process holds the lock");
     assert_eq!(log.session(&s).unwrap().unwrap().status, SessionStatus::Running);

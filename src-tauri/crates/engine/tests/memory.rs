@@ -6,14 +6,14 @@ use std::time::Duration;
 
 use reverie_engine::clock::{ManualClock, SequentialIds};
 use reverie_engine::memory::{Actor, Change, Limits, MAX_FILES};
-use reverie_engine::providers::EnvLookup;
 use reverie_engine::outcome::Rubrics;
+use reverie_engine::providers::EnvLookup;
 use reverie_engine::session::{EventLog, Owner, RunOptions, Runs, RunsParts};
 use reverie_engine::{Agents, Database, Error, Memory, Providers, Secrets};
 use reverie_llm::{RetryPolicy, StreamOptions};
 use reverie_protocol::{
-    AgentInput, EventPayload, IdleReason, MemoryAccess, MemoryAccessKind, MemoryMount, MemoryOp, MemoryStoreId, MemoryStoreInput,
-    ProviderInput, ProviderKind, RunInput, SessionId,
+    AgentInput, EventPayload, IdleReason, MemoryAccess, MemoryAccessKind, MemoryMount, MemoryOp, MemoryStoreId,
+    MemoryStoreInput, ProviderInput, ProviderKind, RunInput, SessionId,
 };
 use reverie_testkit::{FakeProvider, FakeProviderConfig, Reply, Script};
 use serde_json::json;
@@ -21,7 +21,11 @@ use serde_json::json;
 const WAIT: Duration = Duration::from_secs(30);
 
 fn memory() -> Memory {
-    Memory::new(Arc::new(Database::in_memory().unwrap()), Arc::new(ManualClock::new(1_000)), Arc::new(SequentialIds::default()))
+    Memory::new(
+        Arc::new(Database::in_memory().unwrap()),
+        Arc::new(ManualClock::new(1_000)),
+        Arc::new(SequentialIds::default()),
+    )
 }
 
 fn store(memory: &Memory, name: &str) -> MemoryStoreId {
@@ -49,7 +53,9 @@ fn every_write_is_a_version_and_a_stale_sha_is_a_conflict_never_an_overwrite() {
     let file = m.read(&s, "testing/setup.md").unwrap();
     assert_eq!(Some(file.sha256.clone()), v1.sha256);
     let agent = Actor::Thread { session: "ses_1".into(), thread: "thr_1".into() };
-    let v2 = m.apply(&s, write("testing/setup.md", "# Test setup\nRun make test twice.\n"), Some(&file.sha256), &agent).unwrap();
+    let v2 = m
+        .apply(&s, write("testing/setup.md", "# Test setup\nRun make test twice.\n"), Some(&file.sha256), &agent)
+        .unwrap();
     assert_eq!((v2.op, v2.actor.as_str()), (MemoryOp::Update, "session:ses_1/thread:thr_1"));
 
     // A writer who read v1 and writes now loses nothing: it is told.
@@ -58,9 +64,17 @@ fn every_write_is_a_version_and_a_stale_sha_is_a_conflict_never_an_overwrite() {
     assert_eq!(m.read(&s, "testing/setup.md").unwrap().content, "# Test setup\nRun make test twice.\n");
 
     // The same content again makes no version.
-    let same = m.apply(&s, write("testing/setup.md", "# Test setup\nRun make test twice.\n"), None, &Actor::User).unwrap();
+    let same =
+        m.apply(&s, write("testing/setup.md", "# Test setup\nRun make test twice.\n"), None, &Actor::User).unwrap();
     assert_eq!(same.id, v2.id);
-    let renamed = m.apply(&s, Change::Rename { from: "testing/setup.md".into(), to: "testing/how-to-test.md".into() }, None, &Actor::User).unwrap();
+    let renamed = m
+        .apply(
+            &s,
+            Change::Rename { from: "testing/setup.md".into(), to: "testing/how-to-test.md".into() },
+            None,
+            &Actor::User,
+        )
+        .unwrap();
     assert_eq!(renamed.previous_path.as_deref(), Some("testing/setup.md"));
     m.apply(&s, Change::Delete { path: "testing/how-to-test.md".into() }, None, &Actor::User).unwrap();
     assert!(matches!(m.read(&s, "testing/how-to-test.md"), Err(Error::NotFound(_))));
@@ -68,7 +82,8 @@ fn every_write_is_a_version_and_a_stale_sha_is_a_conflict_never_an_overwrite() {
     let ops: Vec<MemoryOp> = history.iter().map(|v| v.op).collect();
     assert_eq!(ops, [MemoryOp::Delete, MemoryOp::Rename], "newest first; the old path keeps its own history");
     assert_eq!(m.history(&s, "testing/setup.md").unwrap().len(), 3, "create, update, and the rename away");
-    let deleted_again = m.apply(&s, Change::Delete { path: "testing/how-to-test.md".into() }, None, &Actor::User).unwrap_err();
+    let deleted_again =
+        m.apply(&s, Change::Delete { path: "testing/how-to-test.md".into() }, None, &Actor::User).unwrap_err();
     assert!(matches!(deleted_again, Error::NotFound(_)));
 }
 
@@ -139,9 +154,15 @@ fn search_ranks_the_relevant_file_first_and_the_index_fits_its_budget() {
     let s = store(&m, "Project");
     let files = [
         ("deploy/checklist.md", "# Deploy checklist\nTag the release, build the deb, upload it.\n"),
-        ("testing/database.md", "# Test database\nThe tests need a fresh SQLite database in a temp dir; never share one.\n"),
+        (
+            "testing/database.md",
+            "# Test database\nThe tests need a fresh SQLite database in a temp dir; never share one.\n",
+        ),
         ("style/commits.md", "# Commit style\nSmall commits with honest messages.\n"),
-        ("people/preferences.md", "---\ndescription: What the user likes\n---\nThe user prefers short answers and tests before merges.\n"),
+        (
+            "people/preferences.md",
+            "---\ndescription: What the user likes\n---\nThe user prefers short answers and tests before merges.\n",
+        ),
     ];
     for (path, content) in files {
         m.apply(&s, write(path, content), None, &Actor::User).unwrap();
@@ -180,10 +201,22 @@ async fn env(kind: ProviderKind) -> Env {
     let providers = Providers::new(db.clone(), Arc::new(Secrets::memory_only()), clock.clone(), ids.clone(), no_env);
     let fake = FakeProvider::start_with_script(FakeProviderConfig::default(), Script::new()).await.unwrap();
     let base_url = if kind == ProviderKind::Anthropic { fake.base_url() } else { fake.openai_base_url() };
-    let provider = providers.create(ProviderInput { name: "Fake".into(), kind, base_url, model: "fake-model".into(), api_key: Some("sk-test-good".into()) }).unwrap();
+    let provider = providers
+        .create(ProviderInput {
+            name: "Fake".into(),
+            kind,
+            base_url,
+            model: "fake-model".into(),
+            api_key: Some("sk-test-good".into()),
+        })
+        .unwrap();
     let agents = Agents::new(db.clone(), clock.clone(), ids.clone());
     let memory = Memory::new(db.clone(), clock.clone(), ids.clone());
-    let options = StreamOptions { retry: RetryPolicy { max_attempts: 1, ..RetryPolicy::default() }, idle_timeout: WAIT, ..StreamOptions::default() };
+    let options = StreamOptions {
+        retry: RetryPolicy { max_attempts: 1, ..RetryPolicy::default() },
+        idle_timeout: WAIT,
+        ..StreamOptions::default()
+    };
     let rubrics = Rubrics::new(db.clone(), clock.clone(), ids.clone());
     let log = Arc::new(EventLog::new(db, clock));
     let runs = Runs::new(RunsParts {
@@ -217,7 +250,14 @@ impl Env {
     }
 
     async fn run(&self, agent: &reverie_protocol::Agent, task: &str) -> SessionId {
-        let input = RunInput { agent_id: agent.id.clone(), workspace: self.workspace.path().display().to_string(), task: task.into(), max_threads: None, outcome: None, allow_home: None };
+        let input = RunInput {
+            agent_id: agent.id.clone(),
+            workspace: self.workspace.path().display().to_string(),
+            task: task.into(),
+            max_threads: None,
+            outcome: None,
+            allow_home: None,
+        };
         let started = self.runs.start(input, RunOptions::default()).await.unwrap();
         let outcome = tokio::time::timeout(WAIT, started.done).await.unwrap().unwrap().unwrap();
         assert_eq!(outcome.reason, IdleReason::EndTurn);
@@ -251,20 +291,30 @@ async fn an_agent_writes_memory_in_one_session_and_a_later_session_finds_and_rea
         let first = e.run(&writer, "Remember how the tests set up their database.").await;
         assert!(!e.results(&first)[0].1, "{:?}", e.results(&first));
         let version = &e.memory.history(&notes, "testing/database.md").unwrap()[0];
-        assert_eq!(version.actor, format!("session:{}/thread:{}", first.as_str(), e.log.read(&first, 0, 1).unwrap()[0].thread_id.as_str()));
+        assert_eq!(
+            version.actor,
+            format!("session:{}/thread:{}", first.as_str(), e.log.read(&first, 0, 1).unwrap()[0].thread_id.as_str())
+        );
 
         let reader = e.agent("reader", mount(MemoryAccess::ReadOnly));
-        e.fake.push_replies("reader", [
-            Reply::new().tool_use("memory_search", json!({"query": "test database setup"})),
-            Reply::new().tool_use("memory_read", json!({"path": "testing/database.md"})),
-            Reply::new().tool_use("memory_write", json!({"path": "x.md", "content": "nope"})),
-            Reply::new().text("Each test gets a fresh SQLite file."),
-        ]);
+        e.fake.push_replies(
+            "reader",
+            [
+                Reply::new().tool_use("memory_search", json!({"query": "test database setup"})),
+                Reply::new().tool_use("memory_read", json!({"path": "testing/database.md"})),
+                Reply::new().tool_use("memory_write", json!({"path": "x.md", "content": "nope"})),
+                Reply::new().text("Each test gets a fresh SQLite file."),
+            ],
+        );
         let second = e.run(&reader, "How do the tests get their database?").await;
         // The index was in the system prompt, the search found the file, the read loaded it.
         let requests = e.fake.requests_for("reader");
         let first_body = requests[0].body.as_ref().unwrap().to_string();
-        assert!(first_body.contains("Memory store “Team notes” (read only)") && first_body.contains("testing/database.md — Test database"), "{first_body}");
+        assert!(
+            first_body.contains("Memory store “Team notes” (read only)")
+                && first_body.contains("testing/database.md — Test database"),
+            "{first_body}"
+        );
         assert!(!first_body.contains("memory_write\""), "a read-only mount offers no write tools: {first_body}");
         let results = e.results(&second);
         assert!(results[0].0.starts_with("testing/database.md (score"), "{results:?}");
@@ -275,9 +325,14 @@ async fn an_agent_writes_memory_in_one_session_and_a_later_session_finds_and_rea
             e.memory.accesses_of_session(&second).unwrap().into_iter().map(|r| (r.kind, r.query)).collect();
         assert_eq!(
             kinds,
-            [(MemoryAccessKind::Listed, None), (MemoryAccessKind::Searched, Some("test database setup".into())), (MemoryAccessKind::Read, None)]
+            [
+                (MemoryAccessKind::Listed, None),
+                (MemoryAccessKind::Searched, Some("test database setup".into())),
+                (MemoryAccessKind::Read, None)
+            ]
         );
-        let by_file: Vec<MemoryAccessKind> = e.memory.accesses_of_file(&notes, "testing/database.md").unwrap().iter().map(|r| r.kind).collect();
+        let by_file: Vec<MemoryAccessKind> =
+            e.memory.accesses_of_file(&notes, "testing/database.md").unwrap().iter().map(|r| r.kind).collect();
         assert_eq!(by_file.last(), Some(&MemoryAccessKind::Written), "oldest last: the first session wrote it");
     }
 }
@@ -290,19 +345,35 @@ async fn a_read_only_mount_refuses_writes_and_a_stale_sha_reaches_the_model_as_a
     e.memory.apply(&shared, write("rules.md", "# Rules\nBe kind.\n"), None, &Actor::User).unwrap();
     let agent = e.agent(
         "both",
-        vec![MemoryMount { store_id: mine.clone(), access: MemoryAccess::ReadWrite }, MemoryMount { store_id: shared.clone(), access: MemoryAccess::ReadOnly }],
+        vec![
+            MemoryMount { store_id: mine.clone(), access: MemoryAccess::ReadWrite },
+            MemoryMount { store_id: shared.clone(), access: MemoryAccess::ReadOnly },
+        ],
     );
-    e.fake.push_replies("both", [
-        Reply::new().tool_use("memory_write", json!({"path": "rules.md", "content": "# Rules\nBe fast.\n", "store": "Shared"})),
-        Reply::new().tool_use("memory_write", json!({"path": "a.md", "content": "x"})),
-        Reply::new().tool_use("memory_write", json!({"path": "a.md", "content": "y", "store": "mine", "expected_sha256": "0000"})),
-        Reply::new().text("Done."),
-    ]);
+    e.fake.push_replies(
+        "both",
+        [
+            Reply::new().tool_use(
+                "memory_write",
+                json!({"path": "rules.md", "content": "# Rules\nBe fast.\n", "store": "Shared"}),
+            ),
+            Reply::new().tool_use("memory_write", json!({"path": "a.md", "content": "x"})),
+            Reply::new().tool_use(
+                "memory_write",
+                json!({"path": "a.md", "content": "y", "store": "mine", "expected_sha256": "0000"}),
+            ),
+            Reply::new().text("Done."),
+        ],
+    );
     let id = e.run(&agent, "Try writing.").await;
     let results = e.results(&id);
     assert!(results[0].1 && results[0].0.contains("mounted read-only"), "{results:?}");
     assert!(results[1].1 && results[1].0.contains("several memory stores are mounted"), "{results:?}");
-    assert!(results[2].1 && results[2].0.contains("a.md no longer exists") || results[2].0.contains("changed since you read it"), "{results:?}");
+    assert!(
+        results[2].1 && results[2].0.contains("a.md no longer exists")
+            || results[2].0.contains("changed since you read it"),
+        "{results:?}"
+    );
     assert_eq!(e.memory.read(&shared, "rules.md").unwrap().content, "# Rules\nBe kind.\n", "nothing was overwritten");
     assert!(e.memory.files(&mine).unwrap().is_empty());
 }
@@ -313,7 +384,13 @@ async fn a_store_deleted_while_an_agent_mounts_it_is_left_out_with_a_clear_answe
     let gone = store(&e.memory, "Gone");
     let agent = e.agent("orphan", vec![MemoryMount { store_id: gone.clone(), access: MemoryAccess::ReadWrite }]);
     e.memory.delete_store(&gone).unwrap();
-    e.fake.push_replies("orphan", [Reply::new().tool_use("memory_search", json!({"query": "anything"})), Reply::new().text("No memory, carrying on.")]);
+    e.fake.push_replies(
+        "orphan",
+        [
+            Reply::new().tool_use("memory_search", json!({"query": "anything"})),
+            Reply::new().text("No memory, carrying on."),
+        ],
+    );
     let id = e.run(&agent, "Use your memory.").await;
     let body = e.fake.requests_for("orphan")[0].body.as_ref().unwrap().to_string();
     assert!(!body.contains("## Memory"), "no memory section for a store that is gone: {body}");
@@ -349,7 +426,13 @@ async fn memory_write_without_a_sha256_only_creates_and_names_the_sha256_it_woul
 
     let blind = call(json!({"path": "a.md", "content": "# A\nwritten blind\n"})).await;
     assert!(blind.is_error, "a blind write over an existing file is refused: {}", blind.content);
-    assert!(blind.content.contains(&sha) && blind.content.contains("memory_read") && blind.content.contains("expected_sha256"), "{}", blind.content);
+    assert!(
+        blind.content.contains(&sha)
+            && blind.content.contains("memory_read")
+            && blind.content.contains("expected_sha256"),
+        "{}",
+        blind.content
+    );
     assert_eq!(m.read(&id, "a.md").unwrap().content, "# A\nedited in the folder\n", "the imported edit is kept");
 
     let replaced = call(json!({"path": "a.md", "content": "# A\nreplaced knowingly\n", "expected_sha256": sha})).await;

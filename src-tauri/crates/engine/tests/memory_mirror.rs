@@ -29,7 +29,8 @@ fn env() -> Env {
     let ids = Arc::new(SequentialIds::default());
     let mirror = Arc::new(Mirror::new(data.path().join(MIRROR_DIR), db.clone(), clock.clone(), ids.clone()));
     let memory = Memory::new(db, clock, ids).with_listener(mirror.clone());
-    let store = memory.create_store(MemoryStoreInput { name: "Project notes".into(), description: String::new() }).unwrap();
+    let store =
+        memory.create_store(MemoryStoreInput { name: "Project notes".into(), description: String::new() }).unwrap();
     mirror.flush().unwrap();
     let dir = data.path().join(MIRROR_DIR).join("Project notes");
     Env { memory, mirror, store, dir, _data: data }
@@ -37,7 +38,9 @@ fn env() -> Env {
 
 impl Env {
     fn write(&self, path: &str, content: &str) {
-        self.memory.apply(&self.store.id, Change::Write { path: path.into(), content: content.into() }, None, &Actor::User).unwrap();
+        self.memory
+            .apply(&self.store.id, Change::Write { path: path.into(), content: content.into() }, None, &Actor::User)
+            .unwrap();
     }
 
     fn content(&self, path: &str) -> Option<String> {
@@ -100,10 +103,19 @@ fn the_apps_writes_appear_in_the_folder_and_are_not_imported_back() {
 
     env.mirror.flush().unwrap();
     env.mirror.flush().unwrap();
-    assert_eq!(env.actors("notes/testing.md"), [("user".to_owned(), MemoryOp::Create)], "one version: the app's own write");
+    assert_eq!(
+        env.actors("notes/testing.md"),
+        [("user".to_owned(), MemoryOp::Create)],
+        "one version: the app's own write"
+    );
 
     env.memory
-        .apply(&env.store.id, Change::Rename { from: "notes/testing.md".into(), to: "testing.md".into() }, None, &Actor::User)
+        .apply(
+            &env.store.id,
+            Change::Rename { from: "notes/testing.md".into(), to: "testing.md".into() },
+            None,
+            &Actor::User,
+        )
         .unwrap();
     assert_eq!(files_in(&env.dir), ["testing.md"], "renamed on disk; the emptied folder is gone");
     env.memory.apply(&env.store.id, Change::Delete { path: "testing.md".into() }, None, &Actor::User).unwrap();
@@ -122,7 +134,14 @@ fn files_already_in_the_store_are_written_out_on_the_first_sync() {
     // Written before any mirror existed (an older Reverie, or the mirror folder was moved).
     let plain = Memory::new(db.clone(), clock.clone(), ids.clone());
     let store = plain.create_store(MemoryStoreInput { name: "ops".into(), description: String::new() }).unwrap();
-    plain.apply(&store.id, Change::Write { path: "deploy.md".into(), content: "Deploy on Tuesdays.\n".into() }, None, &Actor::User).unwrap();
+    plain
+        .apply(
+            &store.id,
+            Change::Write { path: "deploy.md".into(), content: "Deploy on Tuesdays.\n".into() },
+            None,
+            &Actor::User,
+        )
+        .unwrap();
 
     let mirror = Mirror::new(data.path().join(MIRROR_DIR), db, clock, ids);
     mirror.flush().unwrap();
@@ -135,7 +154,10 @@ fn an_external_edit_becomes_an_external_version_and_is_searchable() {
     let env = env();
     env.edit_on_disk("guides/release.md", "# Release\n\nTag with cargo-release, then push the zebra branch.\n");
     env.mirror.flush().unwrap();
-    assert_eq!(env.content("guides/release.md").as_deref(), Some("# Release\n\nTag with cargo-release, then push the zebra branch.\n"));
+    assert_eq!(
+        env.content("guides/release.md").as_deref(),
+        Some("# Release\n\nTag with cargo-release, then push the zebra branch.\n")
+    );
     assert_eq!(env.actors("guides/release.md"), [("external".to_owned(), MemoryOp::Create)]);
     let hits = env.memory.search(&env.store.id, "zebra", 5).unwrap();
     assert_eq!(hits.iter().map(|h| h.path.as_str()).collect::<Vec<_>>(), ["guides/release.md"]);
@@ -144,7 +166,10 @@ fn an_external_edit_becomes_an_external_version_and_is_searchable() {
     env.edit_on_disk("style.md", "Spaces, four.\n");
     env.mirror.flush().unwrap();
     assert_eq!(env.content("style.md").as_deref(), Some("Spaces, four.\n"));
-    assert_eq!(env.actors("style.md"), [("external".to_owned(), MemoryOp::Update), ("user".to_owned(), MemoryOp::Create)]);
+    assert_eq!(
+        env.actors("style.md"),
+        [("external".to_owned(), MemoryOp::Update), ("user".to_owned(), MemoryOp::Create)]
+    );
     env.mirror.flush().unwrap();
     assert_eq!(env.actors("style.md").len(), 2, "an imported edit is not imported twice");
 }
@@ -181,7 +206,9 @@ fn an_edit_on_both_sides_is_a_conflict_and_the_user_chooses() {
     assert_eq!(changed_lines(&env, "plan.md"), ["-ours", "+theirs"], "Reverie's text against the disk's");
 
     env.mirror.resolve(&env.store.id, "plan.md", true).unwrap();
-    assert!(matches!(env.mirror.conflict_diff(&env.store.id, "plan.md"), Err(Error::NotFound(m)) if m.contains("no longer in conflict")));
+    assert!(
+        matches!(env.mirror.conflict_diff(&env.store.id, "plan.md"), Err(Error::NotFound(m)) if m.contains("no longer in conflict"))
+    );
     assert_eq!(env.disk("plan.md").as_deref(), Some("ours\n"));
     assert!(env.mirror.conflicts(&env.store.id).unwrap().is_empty());
     env.mirror.flush().unwrap();
@@ -235,7 +262,10 @@ fn files_that_cant_be_memory_are_reported_and_nothing_is_imported() {
 
     let problems = env.mirror.problems(&env.store.id).unwrap();
     let by_path: Vec<(&str, &str)> = problems.iter().map(|p| (p.path.as_str(), p.problem.as_str())).collect();
-    assert_eq!(by_path.iter().map(|(p, _)| *p).collect::<Vec<_>>(), ["big.md", "binary.md", "ctrl.md", "kept.md", "notes.txt", "what?.md"]);
+    assert_eq!(
+        by_path.iter().map(|(p, _)| *p).collect::<Vec<_>>(),
+        ["big.md", "binary.md", "ctrl.md", "kept.md", "notes.txt", "what?.md"]
+    );
     assert!(by_path[0].1.contains("200 kB") && by_path[0].1.contains("100 kB"), "{}", by_path[0].1);
     assert!(by_path[1].1.contains("UTF-8"), "{}", by_path[1].1);
     assert!(by_path[2].1.contains("control characters"), "{}", by_path[2].1);
@@ -292,7 +322,12 @@ fn an_import_never_lands_on_a_file_created_meanwhile() {
     let env = env();
     env.write("x.md", "inside\n");
     // The mirror imports a new disk file with "must not exist yet" as its precondition.
-    let err = env.memory.apply(&env.store.id, Change::Write { path: "x.md".into(), content: "disk\n".into() }, Some(""), &Actor::External);
+    let err = env.memory.apply(
+        &env.store.id,
+        Change::Write { path: "x.md".into(), content: "disk\n".into() },
+        Some(""),
+        &Actor::External,
+    );
     assert!(matches!(err, Err(Error::Conflict { .. })), "{err:?}");
     assert_eq!(env.content("x.md").as_deref(), Some("inside\n"));
 }
@@ -307,7 +342,13 @@ async fn the_watcher_imports_an_external_edit() {
 
     let imported = async {
         loop {
-            if env.memory.history(&env.store.id, "from-editor.md").unwrap().first().is_some_and(|v| v.actor == "external") {
+            if env
+                .memory
+                .history(&env.store.id, "from-editor.md")
+                .unwrap()
+                .first()
+                .is_some_and(|v| v.actor == "external")
+            {
                 break;
             }
             synced.changed().await.unwrap();
@@ -315,7 +356,11 @@ async fn the_watcher_imports_an_external_edit() {
     };
     tokio::time::timeout(Duration::from_secs(30), imported).await.expect("the watcher imported the edit");
     assert_eq!(env.content("from-editor.md").as_deref(), Some("Written in another editor.\n"));
-    assert_eq!(env.actors("own.md"), [("user".to_owned(), MemoryOp::Create)], "the app's own write was not echoed back");
+    assert_eq!(
+        env.actors("own.md"),
+        [("user".to_owned(), MemoryOp::Create)],
+        "the app's own write was not echoed back"
+    );
 
     drop(watching);
     env.edit_on_disk("after.md", "Edited after the watcher stopped.\n");

@@ -36,7 +36,9 @@ fn env() -> Env {
 
 impl Env {
     fn write(&self, path: &str, content: &str) {
-        self.memory.apply(&self.store.id, Change::Write { path: path.into(), content: content.into() }, None, &Actor::User).unwrap();
+        self.memory
+            .apply(&self.store.id, Change::Write { path: path.into(), content: content.into() }, None, &Actor::User)
+            .unwrap();
     }
 
     fn content(&self, path: &str) -> Option<String> {
@@ -96,7 +98,10 @@ fn an_editor_saving_while_the_app_writes_out_never_loses_its_save() {
         } else if disk.as_deref() == Some(save.as_str()) {
             on_disk += 1;
         } else {
-            panic!("round {round}: the editor's save was lost (disk {disk:?}, Reverie {:?}, conflict {conflict:?})", env.content("race.md"));
+            panic!(
+                "round {round}: the editor's save was lost (disk {disk:?}, Reverie {:?}, conflict {conflict:?})",
+                env.content("race.md")
+            );
         }
         if conflict.is_some() {
             // The user keeps the editor's side; the next round starts in step.
@@ -128,7 +133,11 @@ fn a_store_subfolder_swapped_for_a_link_outside_is_neither_imported_nor_written_
 
     env.write("sub/a.md", "# A\nchanged in Reverie\n");
     env.mirror.flush().unwrap();
-    assert_eq!(std::fs::read_to_string(outside.join("a.md")).unwrap(), "# A\nOUTSIDE\n", "never written through the link");
+    assert_eq!(
+        std::fs::read_to_string(outside.join("a.md")).unwrap(),
+        "# A\nOUTSIDE\n",
+        "never written through the link"
+    );
     let names: Vec<_> = std::fs::read_dir(&outside).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(names.len(), 2, "nothing was created outside: {names:?}");
 
@@ -151,7 +160,12 @@ async fn a_write_by_another_process_reaches_the_apps_folder_without_anything_els
     let (other_db, _) = Database::open_in(env.data.path(), 1).unwrap();
     let other = Memory::new(Arc::new(other_db), Arc::new(ManualClock::new(2_000)), Arc::new(UuidIds));
     other
-        .apply(&env.store.id, Change::Write { path: "from-cli.md".into(), content: "Accepted in the terminal.\n".into() }, None, &Actor::User)
+        .apply(
+            &env.store.id,
+            Change::Write { path: "from-cli.md".into(), content: "Accepted in the terminal.\n".into() },
+            None,
+            &Actor::User,
+        )
         .unwrap();
 
     let file = env.dir.join("from-cli.md");
@@ -160,7 +174,9 @@ async fn a_write_by_another_process_reaches_the_apps_folder_without_anything_els
             synced.changed().await.unwrap();
         }
     };
-    tokio::time::timeout(Duration::from_secs(30), appeared).await.expect("the other process's write reached the folder");
+    tokio::time::timeout(Duration::from_secs(30), appeared)
+        .await
+        .expect("the other process's write reached the folder");
     // And a deletion made there is brought in step as well.
     other.apply(&env.store.id, Change::Delete { path: "from-cli.md".into() }, None, &Actor::User).unwrap();
     let gone = async {

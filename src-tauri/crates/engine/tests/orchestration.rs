@@ -8,8 +8,11 @@
 use reverie_engine::session::run::INTERRUPTED_RESULT;
 use reverie_engine::session::{RunOptions, Started};
 use reverie_engine::Error;
-use reverie_protocol::{Agent, AgentInput, EventPayload, IdleReason, ProviderInput, ProviderKind, RunInput, SessionEvent, SessionId, StreamItem, ThreadId};
 use reverie_llm::StopReason;
+use reverie_protocol::{
+    Agent, AgentInput, EventPayload, IdleReason, ProviderInput, ProviderKind, RunInput, SessionEvent, SessionId,
+    StreamItem, ThreadId,
+};
 use reverie_testkit::{Fault, Reply, StepModel, StepRequest};
 use serde_json::json;
 
@@ -46,7 +49,12 @@ fn input(e: &Env, coordinator: &Agent, max_threads: Option<u32>) -> RunInput {
 }
 
 fn bodies(e: &Env, conversation: &str) -> Vec<String> {
-    e.fake.requests_for(conversation).iter().filter(|r| r.method == "POST").map(|r| r.body.as_ref().unwrap().to_string()).collect()
+    e.fake
+        .requests_for(conversation)
+        .iter()
+        .filter(|r| r.method == "POST")
+        .map(|r| r.body.as_ref().unwrap().to_string())
+        .collect()
 }
 
 /// The `delegate` results the coordinator got, in the order of its calls: (content, is_error).
@@ -64,7 +72,9 @@ fn delegate_results(events: &[SessionEvent]) -> Vec<(String, bool)> {
             events
                 .iter()
                 .find_map(|e| match &e.payload {
-                    EventPayload::AgentToolResult { tool_use_id, content, is_error } if tool_use_id == id => Some((content.clone(), *is_error)),
+                    EventPayload::AgentToolResult { tool_use_id, content, is_error } if tool_use_id == id => {
+                        Some((content.clone(), *is_error))
+                    }
                     _ => None,
                 })
                 .unwrap_or_else(|| panic!("no result for {id}"))
@@ -127,19 +137,34 @@ fn thread_statuses(events: &[SessionEvent]) -> (usize, usize) {
 async fn three_subagents_delegated_in_one_turn_run_side_by_side_in_isolated_contexts() {
     let e = team_env().await;
     let model = StepModel::new();
-    let (researcher, writer, reviewer) = (agent(&e, "researcher", vec![]), agent(&e, "writer", vec![]), agent(&e, "reviewer", vec![]));
+    let (researcher, writer, reviewer) =
+        (agent(&e, "researcher", vec![]), agent(&e, "writer", vec![]), agent(&e, "reviewer", vec![]));
     let coordinator = agent(&e, "coordinator", vec![&researcher, &writer, &reviewer]);
     let started = e.runs.start(input(&e, &coordinator, None), stepped(&model)).await.unwrap();
     let id = started.summary.id.clone();
 
     let first = model.next_request_for("coordinator").await;
-    assert!(first.tool_names().contains(&"delegate") && first.system().contains("The writer of the team"), "the coordinator knows its team");
+    assert!(
+        first.tool_names().contains(&"delegate") && first.system().contains("The writer of the team"),
+        "the coordinator knows its team"
+    );
     first.text("Splitting the work.");
-    delegate_all(first, &[("researcher", "Find what the project does. MSG-R"), ("writer", "Draft the intro. MSG-W"), ("Reviewer", "List the open questions. MSG-V")]);
+    delegate_all(
+        first,
+        &[
+            ("researcher", "Find what the project does. MSG-R"),
+            ("writer", "Draft the intro. MSG-W"),
+            ("Reviewer", "List the open questions. MSG-V"),
+        ],
+    );
 
     // All three subagents are asking the model at once, none answered yet: had they run one
     // after another, the second request could not come before the first was answered.
-    let asks: Vec<StepRequest> = vec![model.next_request_for("researcher").await, model.next_request_for("writer").await, model.next_request_for("reviewer").await];
+    let asks: Vec<StepRequest> = vec![
+        model.next_request_for("researcher").await,
+        model.next_request_for("writer").await,
+        model.next_request_for("reviewer").await,
+    ];
     let so_far = e.events(&id);
     assert_eq!(thread_statuses(&so_far), (3, 0), "three threads running, none ended");
     let mut names: Vec<String> = created(&so_far).into_iter().map(|(_, n)| n).collect();
@@ -163,7 +188,12 @@ async fn three_subagents_delegated_in_one_turn_run_side_by_side_in_isolated_cont
     }
 
     // Answered last first, one at a time, the results still come back in the order of the calls.
-    for (n, (ask, answer)) in asks.into_iter().zip(["It runs agents. R-DONE", "Intro drafted. W-DONE", "Two questions. V-DONE"]).rev().enumerate() {
+    for (n, (ask, answer)) in asks
+        .into_iter()
+        .zip(["It runs agents. R-DONE", "Intro drafted. W-DONE", "Two questions. V-DONE"])
+        .rev()
+        .enumerate()
+    {
         ask.reply_text(answer);
         let mut ended = 0;
         wait_for(&e.log, &id, |p| {
@@ -188,19 +218,42 @@ async fn three_subagents_delegated_in_one_turn_run_side_by_side_in_isolated_cont
         .collect();
     assert_eq!(order, ["start", "start", "start", "end", "end", "end"], "the three overlapped");
     assert_eq!(most_running(&events), 3);
-    let ended: Vec<ThreadId> = events.iter().filter(|e| matches!(e.payload, EventPayload::ThreadStatusIdle { .. })).map(|e| e.thread_id.clone()).collect();
-    assert_eq!(ended, [thread_of(&events, "reviewer"), thread_of(&events, "writer"), thread_of(&events, "researcher")], "each ended when it was answered");
+    let ended: Vec<ThreadId> = events
+        .iter()
+        .filter(|e| matches!(e.payload, EventPayload::ThreadStatusIdle { .. }))
+        .map(|e| e.thread_id.clone())
+        .collect();
+    assert_eq!(
+        ended,
+        [thread_of(&events, "reviewer"), thread_of(&events, "writer"), thread_of(&events, "researcher")],
+        "each ended when it was answered"
+    );
 
     // Each result is that subagent's final message, with its thread to follow up on.
     let results = delegate_results(&events);
-    for ((content, is_error), (name, done)) in results.iter().zip([("researcher", "R-DONE"), ("writer", "W-DONE"), ("reviewer", "V-DONE")]) {
-        assert!(!is_error && content.contains(done) && content.contains(thread_of(&events, name).as_str()), "{content}");
+    for ((content, is_error), (name, done)) in
+        results.iter().zip([("researcher", "R-DONE"), ("writer", "W-DONE"), ("reviewer", "V-DONE")])
+    {
+        assert!(
+            !is_error && content.contains(done) && content.contains(thread_of(&events, name).as_str()),
+            "{content}"
+        );
     }
     // Every event of a subagent is on its thread; usage rolls up to the session.
-    let on = |thread: &ThreadId| events.iter().filter(|e| &e.thread_id == thread).map(|e| e.payload.name()).collect::<Vec<_>>();
+    let on = |thread: &ThreadId| {
+        events.iter().filter(|e| &e.thread_id == thread).map(|e| e.payload.name()).collect::<Vec<_>>()
+    };
     assert_eq!(
         on(&thread_of(&events, "researcher")),
-        ["agent.thread_message_received", "session.thread_status_running", "span.model_request_start", "agent.message", "span.model_request_end", "agent.thread_message_sent", "session.thread_status_idle"]
+        [
+            "agent.thread_message_received",
+            "session.thread_status_running",
+            "span.model_request_start",
+            "agent.message",
+            "span.model_request_end",
+            "agent.thread_message_sent",
+            "session.thread_status_idle"
+        ]
     );
     assert_eq!(e.runs.get(&id).await.unwrap().turns, 5, "2 coordinator + 3 subagent requests");
     assert_eq!(model.requests().len(), 5);
@@ -264,18 +317,25 @@ async fn a_follow_up_to_a_thread_carries_its_history() {
         "coordinator",
         [
             delegate("researcher", "Count the modules. FIRST-ASK"),
-            Reply::new().tool_use("delegate", json!({"agent": "researcher", "message": "Now name them. SECOND-ASK", "thread_id": "thr_3"})),
+            Reply::new().tool_use(
+                "delegate",
+                json!({"agent": "researcher", "message": "Now name them. SECOND-ASK", "thread_id": "thr_3"}),
+            ),
             Reply::new().text("Done."),
         ],
     );
-    e.fake.push_replies("researcher", [Reply::new().text("There are 4. FIRST-ANSWER"), Reply::new().text("a, b, c, d")]);
+    e.fake
+        .push_replies("researcher", [Reply::new().text("There are 4. FIRST-ANSWER"), Reply::new().text("a, b, c, d")]);
     let started = e.runs.start(input(&e, &coordinator, None), RunOptions::default()).await.unwrap();
     let id = started.summary.id.clone();
     finish(started).await;
     let events = e.events(&id);
     assert_eq!(created(&events).len(), 1, "the follow-up reused the thread");
     let second = &bodies(&e, "researcher")[1];
-    assert!(second.contains("FIRST-ASK") && second.contains("FIRST-ANSWER") && second.contains("SECOND-ASK"), "{second}");
+    assert!(
+        second.contains("FIRST-ASK") && second.contains("FIRST-ANSWER") && second.contains("SECOND-ASK"),
+        "{second}"
+    );
     assert!(delegate_results(&events)[1].0.starts_with("a, b, c, d"));
 }
 
@@ -288,7 +348,9 @@ async fn a_subagent_cannot_delegate_and_its_errors_come_back_as_error_results() 
     e.fake.push_replies(
         "coordinator",
         [
-            Reply::new().step(delegate("eager", "Do it").steps[0].clone()).step(delegate("flaky", "Do that").steps[0].clone()),
+            Reply::new()
+                .step(delegate("eager", "Do it").steps[0].clone())
+                .step(delegate("flaky", "Do that").steps[0].clone()),
             Reply::new().text("Carrying on."),
         ],
     );
@@ -303,7 +365,11 @@ async fn a_subagent_cannot_delegate_and_its_errors_come_back_as_error_results() 
     let refused = events
         .iter()
         .find_map(|ev| match &ev.payload {
-            EventPayload::AgentToolResult { content, is_error: true, .. } if content.contains("there is no tool named \"delegate\"") => Some(ev.thread_id.clone()),
+            EventPayload::AgentToolResult { content, is_error: true, .. }
+                if content.contains("there is no tool named \"delegate\"") =>
+            {
+                Some(ev.thread_id.clone())
+            }
             _ => None,
         })
         .expect("the subagent's delegate call was refused");
@@ -312,7 +378,10 @@ async fn a_subagent_cannot_delegate_and_its_errors_come_back_as_error_results() 
     assert!(!results[0].1 && results[0].0.contains("Did it myself."));
     assert!(results[1].1 && results[1].0.starts_with("flaky failed:"), "{:?}", results[1]);
     let flaky_thread = &created(&events)[1].0;
-    assert!(events.iter().any(|ev| &ev.thread_id == flaky_thread && matches!(ev.payload, EventPayload::Error { .. })), "the error shows in its lane");
+    assert!(
+        events.iter().any(|ev| &ev.thread_id == flaky_thread && matches!(ev.payload, EventPayload::Error { .. })),
+        "the error shows in its lane"
+    );
 }
 
 async fn wait_running(e: &Env, id: &SessionId, threads: usize) {
@@ -321,7 +390,9 @@ async fn wait_running(e: &Env, id: &SessionId, threads: usize) {
     tokio::time::timeout(WAIT, async {
         while seen < threads {
             if let StreamItem::Event { event } = sub.next_item().await.unwrap() {
-                if matches!(event.payload, EventPayload::ModelRequestStart { .. }) && event.thread_id.as_str() != "thr_2" {
+                if matches!(event.payload, EventPayload::ModelRequestStart { .. })
+                    && event.thread_id.as_str() != "thr_2"
+                {
                     seen += 1;
                 }
             }
@@ -375,7 +446,10 @@ async fn two_subagents_that_never_answer() -> (Env, Started, SessionId) {
     let e = team_env().await;
     let (a, b) = (agent(&e, "alpha", vec![]), agent(&e, "beta", vec![]));
     let coordinator = agent(&e, "coordinator", vec![&a, &b]);
-    e.fake.push_replies("coordinator", [Reply::new().step(delegate("alpha", "x").steps[0].clone()).step(delegate("beta", "y").steps[0].clone())]);
+    e.fake.push_replies(
+        "coordinator",
+        [Reply::new().step(delegate("alpha", "x").steps[0].clone()).step(delegate("beta", "y").steps[0].clone())],
+    );
     e.fake.push_replies("alpha", [Reply::new().text("never").delay_ms(60_000)]);
     e.fake.push_replies("beta", [Reply::new().text("never").delay_ms(60_000)]);
     let started = e.runs.start(input(&e, &coordinator, None), RunOptions::default()).await.unwrap();
@@ -413,7 +487,13 @@ async fn bad_delegations_come_back_as_clear_error_results_and_the_session_goes_o
     let e = team_env().await;
     let keyless = e
         .providers
-        .create(ProviderInput { name: "Keyless".into(), kind: ProviderKind::Anthropic, base_url: e.fake.base_url(), model: "m".into(), api_key: None })
+        .create(ProviderInput {
+            name: "Keyless".into(),
+            kind: ProviderKind::Anthropic,
+            base_url: e.fake.base_url(),
+            model: "m".into(),
+            api_key: None,
+        })
         .unwrap();
     let member = agent(&e, "member", vec![]);
     let broken = e
@@ -427,7 +507,12 @@ async fn bad_delegations_come_back_as_clear_error_results_and_the_session_goes_o
         [
             Reply::new()
                 .step(delegate("stranger", "Hi").steps[0].clone())
-                .step(Reply::new().tool_use("delegate", json!({"agent": "member", "message": "Go on", "thread_id": "thr_404"})).steps[0].clone())
+                .step(
+                    Reply::new()
+                        .tool_use("delegate", json!({"agent": "member", "message": "Go on", "thread_id": "thr_404"}))
+                        .steps[0]
+                        .clone(),
+                )
                 .step(delegate("member", &huge).steps[0].clone())
                 .step(delegate("broken", "Try").steps[0].clone()),
             Reply::new().text("I'll do it myself."),
@@ -439,17 +524,40 @@ async fn bad_delegations_come_back_as_clear_error_results_and_the_session_goes_o
     let events = e.events(&id);
     let results = delegate_results(&events);
     assert!(results.iter().all(|(_, err)| *err));
-    assert!(results[0].0.contains("“stranger” is not on your roster; you can delegate to: member, broken"), "{}", results[0].0);
+    assert!(
+        results[0].0.contains("“stranger” is not on your roster; you can delegate to: member, broken"),
+        "{}",
+        results[0].0
+    );
     assert!(results[1].0.contains("there is no subagent thread thr_404"), "{}", results[1].0);
     assert!(results[2].0.contains("1048576 bytes; a delegation carries at most 262144"), "{}", results[2].0);
-    assert!(results[3].0.contains("No API key is set for the provider “Keyless” of the agent “broken”"), "{}", results[3].0);
+    assert!(
+        results[3].0.contains("No API key is set for the provider “Keyless” of the agent “broken”"),
+        "{}",
+        results[3].0
+    );
     let broken_thread = created(&events).into_iter().find(|(_, n)| n == "broken").unwrap().0;
-    assert!(events.iter().any(|ev| ev.thread_id == broken_thread && matches!(ev.payload, EventPayload::Error { .. })), "its lane shows the error");
+    assert!(
+        events.iter().any(|ev| ev.thread_id == broken_thread && matches!(ev.payload, EventPayload::Error { .. })),
+        "its lane shows the error"
+    );
 
     // A roster naming an agent that does not exist, or the agent itself; bad thread caps.
-    let err = e.agents.create(AgentInput { roster: vec![reverie_protocol::AgentId("agt_gone".into())], ..agent_input_like(&member, "lost") }).unwrap_err();
-    assert!(matches!(&err, Error::Invalid { field: "roster", message } if message.contains("no longer exists")), "{err:?}");
-    let err = e.agents.update(&member.id, AgentInput { roster: vec![member.id.clone()], ..agent_input_like(&member, "member") }).unwrap_err();
+    let err = e
+        .agents
+        .create(AgentInput {
+            roster: vec![reverie_protocol::AgentId("agt_gone".into())],
+            ..agent_input_like(&member, "lost")
+        })
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Invalid { field: "roster", message } if message.contains("no longer exists")),
+        "{err:?}"
+    );
+    let err = e
+        .agents
+        .update(&member.id, AgentInput { roster: vec![member.id.clone()], ..agent_input_like(&member, "member") })
+        .unwrap_err();
     assert!(matches!(&err, Error::Invalid { field: "roster", message } if message.contains("itself")), "{err:?}");
     for cap in [0, 26] {
         let err = e.runs.start(input(&e, &coordinator, Some(cap)), RunOptions::default()).await.err().unwrap();
@@ -507,12 +615,17 @@ async fn a_resumed_coordinator_closes_every_threads_open_request_and_each_thread
     e.fake.push_replies(
         "coordinator",
         [
-            Reply::new().step(delegate("alpha", "Part A").steps[0].clone()).step(delegate("beta", "Part B").steps[0].clone()),
+            Reply::new()
+                .step(delegate("alpha", "Part A").steps[0].clone())
+                .step(delegate("beta", "Part B").steps[0].clone()),
             Reply::new().text("Both parts were interrupted; I'll report what is done."),
         ],
     );
     for name in ["alpha", "beta"] {
-        e.fake.push_replies(name, [Reply::new().text("Working").fault(Fault::Stall { after_events: 2, max_secs: Some(60) })]);
+        e.fake.push_replies(
+            name,
+            [Reply::new().text("Working").fault(Fault::Stall { after_events: 2, max_secs: Some(60) })],
+        );
     }
     let id = crash_with_two_subagents_working(&e, &coordinator).await;
     let crashed = e.events(&id);
@@ -529,10 +642,24 @@ async fn a_resumed_coordinator_closes_every_threads_open_request_and_each_thread
     let resumed = e.runs.continue_run(&id, None, RunOptions::default()).await.unwrap();
     assert_eq!(finish(resumed).await.reason, IdleReason::EndTurn);
     let events = e.events(&id);
-    let closing: Vec<&SessionEvent> = events.iter().filter(|ev| ev.seq > last_seq).take_while(|ev| ev.payload != EventPayload::StatusRunning {}).collect();
+    let closing: Vec<&SessionEvent> = events
+        .iter()
+        .filter(|ev| ev.seq > last_seq)
+        .take_while(|ev| ev.payload != EventPayload::StatusRunning {})
+        .collect();
     for thread in &subagents {
-        let closes: Vec<&EventPayload> = closing.iter().filter(|ev| &ev.thread_id == thread).map(|ev| &ev.payload).collect();
-        assert!(matches!(closes[..], [EventPayload::ModelRequestEnd { interrupted: true, .. }, EventPayload::ThreadStatusIdle { reason: IdleReason::Interrupted }]), "{closes:#?}");
+        let closes: Vec<&EventPayload> =
+            closing.iter().filter(|ev| &ev.thread_id == thread).map(|ev| &ev.payload).collect();
+        assert!(
+            matches!(
+                closes[..],
+                [
+                    EventPayload::ModelRequestEnd { interrupted: true, .. },
+                    EventPayload::ThreadStatusIdle { reason: IdleReason::Interrupted }
+                ]
+            ),
+            "{closes:#?}"
+        );
     }
     // Every request of every thread has its end, each subagent thread's runs end in a status,
     // and each delegate call has one result.
@@ -544,7 +671,12 @@ async fn a_resumed_coordinator_closes_every_threads_open_request_and_each_thread
         let count = |name: &str| on.iter().filter(|p| p.name() == name).count();
         assert_eq!(count("span.model_request_start"), count("span.model_request_end"), "{}: {on:#?}", thread.as_str());
         if subagents.contains(thread) {
-            assert_eq!(count("session.thread_status_running"), count("session.thread_status_idle"), "{}", thread.as_str());
+            assert_eq!(
+                count("session.thread_status_running"),
+                count("session.thread_status_idle"),
+                "{}",
+                thread.as_str()
+            );
             assert_eq!(on.last(), Some(&&EventPayload::ThreadStatusIdle { reason: IdleReason::Interrupted }));
         }
     }
@@ -552,7 +684,10 @@ async fn a_resumed_coordinator_closes_every_threads_open_request_and_each_thread
     assert_eq!(results.len(), 2);
     assert!(results.iter().all(|(content, is_error)| *is_error && content == INTERRUPTED_RESULT), "{results:?}");
     assert_eq!(events.last().unwrap().payload, EventPayload::StatusIdle { reason: IdleReason::EndTurn });
-    assert!(bodies(&e, "coordinator").last().unwrap().contains("interrupted: Reverie stopped"), "the coordinator was told");
+    assert!(
+        bodies(&e, "coordinator").last().unwrap().contains("interrupted: Reverie stopped"),
+        "the coordinator was told"
+    );
 
     // Nothing is left to close: a follow-up adds no closing events.
     let before = e.events(&id).len();
@@ -560,7 +695,12 @@ async fn a_resumed_coordinator_closes_every_threads_open_request_and_each_thread
     let again = e.runs.continue_run(&id, Some("Anything else?".into()), RunOptions::default()).await.unwrap();
     finish(again).await;
     let after = e.events(&id);
-    assert_eq!(after[before].payload, EventPayload::UserMessage { text: "Anything else?".into() }, "{:#?}", &after[before..]);
+    assert_eq!(
+        after[before].payload,
+        EventPayload::UserMessage { text: "Anything else?".into() },
+        "{:#?}",
+        &after[before..]
+    );
 }
 
 #[tokio::test]

@@ -10,12 +10,13 @@ use std::time::Duration;
 
 use reverie_engine::outcome::grade::{grade_once, Grader, Pass};
 use reverie_engine::outcome::parse;
-use reverie_engine::tools::{ToolContext, ToolSet, Workspace};
 use reverie_engine::session::RunOptions;
+use reverie_engine::tools::{ToolContext, ToolSet, Workspace};
 use reverie_engine::Error;
 use reverie_llm::{model_for, Endpoint, ModelError, RetryPolicy, StopReason, StreamOptions};
 use reverie_protocol::{
-    EventPayload, IdleReason, OutcomeDefinition, OutcomeInput, OutcomeResult, ProviderInput, ProviderKind, RubricId, SessionStatus, Verdict,
+    EventPayload, IdleReason, OutcomeDefinition, OutcomeInput, OutcomeResult, ProviderInput, ProviderKind, RubricId,
+    SessionStatus, Verdict,
 };
 use reverie_testkit::{FakeProvider, FakeProviderConfig, Reply, Script, StepModel, Usage};
 use secrecy::SecretString;
@@ -29,7 +30,10 @@ const TASK: &str = "Write release notes in notes.md. TASK-TEXT-7781";
 const DESCRIPTION: &str = "[[script:grader]] Release notes a user can read in a minute.";
 
 fn grade(verdicts: &[(&str, &str, &str, &str)]) -> Reply {
-    let criteria: Vec<Value> = verdicts.iter().map(|(id, v, evidence, change)| json!({"id": id, "verdict": v, "evidence": evidence, "change": change})).collect();
+    let criteria: Vec<Value> = verdicts
+        .iter()
+        .map(|(id, v, evidence, change)| json!({"id": id, "verdict": v, "evidence": evidence, "change": change}))
+        .collect();
     Reply::new().tool_use("submit_result", json!({"applies": true, "criteria": criteria})).usage(Usage::new(900, 120))
 }
 
@@ -99,15 +103,27 @@ fn evaluations(e: &Env, id: &reverie_protocol::SessionId) -> Vec<Evaluation> {
 async fn the_agent_revises_on_the_graders_feedback_until_the_rubric_is_satisfied() {
     let (e, rubric) = outcome_env(
         vec![
-            Reply::new().text("Thinking privately: PRIVATE-REASONING-55.").tool_use("write_file", json!({"path": "notes.md", "content": "# Release 2.0\n"})),
+            Reply::new()
+                .text("Thinking privately: PRIVATE-REASONING-55.")
+                .tool_use("write_file", json!({"path": "notes.md", "content": "# Release 2.0\n"})),
             Reply::new().text("I wrote notes.md."),
-            Reply::new().tool_use("write_file", json!({"path": "notes.md", "content": "# Release 2.0\n\nExports are twice as fast.\n"})),
+            Reply::new().tool_use(
+                "write_file",
+                json!({"path": "notes.md", "content": "# Release 2.0\n\nExports are twice as fast.\n"}),
+            ),
             Reply::new().text("Added a summary."),
         ],
         vec![summary_missing(), all_met()],
     )
     .await;
-    let started = e.runs.start(reverie_protocol::RunInput { outcome: Some(outcome(&rubric, None)), ..e.input(TASK) }, Default::default()).await.unwrap();
+    let started = e
+        .runs
+        .start(
+            reverie_protocol::RunInput { outcome: Some(outcome(&rubric, None)), ..e.input(TASK) },
+            Default::default(),
+        )
+        .await
+        .unwrap();
     let id = started.summary.id.clone();
     // Deleting the rubric while the outcome runs changes nothing: the outcome holds its version.
     e.rubrics.delete(&rubric).unwrap();
@@ -119,8 +135,18 @@ async fn the_agent_revises_on_the_graders_feedback_until_the_rubric_is_satisfied
     assert_eq!(
         evals,
         [
-            (0, OutcomeResult::NeedsRevision, vec![v("title", Verdict::Met), v("summary", Verdict::NotMet), v("short", Verdict::PartiallyMet)], None),
-            (1, OutcomeResult::Satisfied, vec![v("title", Verdict::Met), v("summary", Verdict::Met), v("short", Verdict::Met)], None),
+            (
+                0,
+                OutcomeResult::NeedsRevision,
+                vec![v("title", Verdict::Met), v("summary", Verdict::NotMet), v("short", Verdict::PartiallyMet)],
+                None
+            ),
+            (
+                1,
+                OutcomeResult::Satisfied,
+                vec![v("title", Verdict::Met), v("summary", Verdict::Met), v("short", Verdict::Met)],
+                None
+            ),
         ]
     );
     // The feedback: each unmet required criterion with the grader's evidence and change, word
@@ -141,7 +167,10 @@ async fn the_agent_revises_on_the_graders_feedback_until_the_rubric_is_satisfied
     assert_eq!(agent.len(), 4);
     assert_eq!(last_user_text(&agent[2]), expected, "the agent's next request ends with the feedback");
     let system = agent[0]["system"].to_string();
-    assert!(system.contains("How your work is judged") && system.contains("- Short sentences (optional)"), "the agent knows the criteria: {system}");
+    assert!(
+        system.contains("How your work is judged") && system.contains("- Short sentences (optional)"),
+        "the agent knows the criteria: {system}"
+    );
     assert!(!system.contains("read in a minute"), "the description stays with the grader");
 
     // The grader saw the description, the rubric, the final message and the changed file, and
@@ -150,7 +179,13 @@ async fn the_agent_revises_on_the_graders_feedback_until_the_rubric_is_satisfied
     let grader = bodies(&e, "grader");
     assert_eq!(grader.len(), 2);
     let first = grader[0].to_string();
-    for shown in ["Release notes a user can read in a minute", "id `summary`: A summary paragraph says what changed", "I wrote notes.md.", "notes.md (new", "# Release 2.0"] {
+    for shown in [
+        "Release notes a user can read in a minute",
+        "id `summary`: A summary paragraph says what changed",
+        "I wrote notes.md.",
+        "notes.md (new",
+        "# Release 2.0",
+    ] {
         assert!(first.contains(shown), "the grader is shown {shown:?}: {first}");
     }
     for hidden in ["TASK-TEXT-7781", "PRIVATE-REASONING-55", "write_file", "You tidy up notes"] {
@@ -163,8 +198,12 @@ async fn the_agent_revises_on_the_graders_feedback_until_the_rubric_is_satisfied
         EventPayload::OutcomeDefined { outcome } => Some(outcome),
         _ => None,
     });
-    let OutcomeDefinition { rubric_version, criteria, max_iterations, grader_passes, grader_model, .. } = defined.unwrap();
-    assert_eq!((rubric_version, criteria.len(), max_iterations, grader_passes, grader_model.as_str()), (1, 3, 3, 1, "fake-model"));
+    let OutcomeDefinition { rubric_version, criteria, max_iterations, grader_passes, grader_model, .. } =
+        defined.unwrap();
+    assert_eq!(
+        (rubric_version, criteria.len(), max_iterations, grader_passes, grader_model.as_str()),
+        (1, 3, 3, 1, "fake-model")
+    );
     let summary = e.runs.get(&id).await.unwrap();
     assert!(summary.usage.input_tokens >= 1800, "grading counts in the session's tokens: {:?}", summary.usage);
     assert_eq!(summary.turns, 4, "grading is not an agent turn");
@@ -173,11 +212,22 @@ async fn the_agent_revises_on_the_graders_feedback_until_the_rubric_is_satisfied
 #[tokio::test]
 async fn a_spent_budget_gives_the_agent_one_final_turn_to_wrap_up() {
     let (e, rubric) = outcome_env(
-        vec![Reply::new().text("Draft one."), Reply::new().text("Draft two."), Reply::new().text("Wrapped up: the summary is still missing.")],
+        vec![
+            Reply::new().text("Draft one."),
+            Reply::new().text("Draft two."),
+            Reply::new().text("Wrapped up: the summary is still missing."),
+        ],
         vec![summary_missing(), summary_missing()],
     )
     .await;
-    let started = e.runs.start(reverie_protocol::RunInput { outcome: Some(outcome(&rubric, Some(2))), ..e.input(TASK) }, Default::default()).await.unwrap();
+    let started = e
+        .runs
+        .start(
+            reverie_protocol::RunInput { outcome: Some(outcome(&rubric, Some(2))), ..e.input(TASK) },
+            Default::default(),
+        )
+        .await
+        .unwrap();
     let id = started.summary.id.clone();
     let done = finish(started).await;
     assert_eq!((done.reason, done.outcome), (IdleReason::EndTurn, Some(OutcomeResult::MaxIterationsReached)));
@@ -186,7 +236,11 @@ async fn a_spent_budget_gives_the_agent_one_final_turn_to_wrap_up() {
     let agent = bodies(&e, "default");
     assert_eq!(agent.len(), 3, "one final turn, and it is not graded");
     let wrap_up = last_user_text(&agent[2]);
-    assert!(wrap_up.starts_with("The iteration budget for this outcome is spent") && wrap_up.contains("- A summary paragraph says what changed (not met)"), "{wrap_up}");
+    assert!(
+        wrap_up.starts_with("The iteration budget for this outcome is spent")
+            && wrap_up.contains("- A summary paragraph says what changed (not met)"),
+        "{wrap_up}"
+    );
     assert!(!wrap_up.contains("Short sentences"), "an optional criterion partially met is not listed");
     assert_eq!(bodies(&e, "grader").len(), 2);
 }
@@ -196,12 +250,22 @@ async fn grader_output_invalid_twice_fails_the_evaluation_with_the_error_shown()
     let (e, rubric) = outcome_env(
         vec![Reply::new().text("Done.")],
         vec![
-            Reply::new().tool_use("submit_result", json!({"applies": true, "criteria": [{"id": "title", "verdict": "great", "evidence": "x"}]})),
+            Reply::new().tool_use(
+                "submit_result",
+                json!({"applies": true, "criteria": [{"id": "title", "verdict": "great", "evidence": "x"}]}),
+            ),
             grade(&[("title", "met", "x", ""), ("nope", "met", "x", "")]),
         ],
     )
     .await;
-    let started = e.runs.start(reverie_protocol::RunInput { outcome: Some(outcome(&rubric, None)), ..e.input(TASK) }, Default::default()).await.unwrap();
+    let started = e
+        .runs
+        .start(
+            reverie_protocol::RunInput { outcome: Some(outcome(&rubric, None)), ..e.input(TASK) },
+            Default::default(),
+        )
+        .await
+        .unwrap();
     let id = started.summary.id.clone();
     let done = finish(started).await;
     assert_eq!((done.reason, done.outcome), (IdleReason::EndTurn, Some(OutcomeResult::Failed)));
@@ -210,10 +274,19 @@ async fn grader_output_invalid_twice_fails_the_evaluation_with_the_error_shown()
     let (_, result, verdicts, reason) = &evals[0];
     assert_eq!((*result, verdicts.len()), (OutcomeResult::Failed, 0), "no made-up verdicts");
     let reason = reason.as_deref().unwrap();
-    assert!(reason.starts_with("The grader could not finish") && reason.contains("invalid twice") && reason.contains("\"nope\""), "{reason}");
+    assert!(
+        reason.starts_with("The grader could not finish")
+            && reason.contains("invalid twice")
+            && reason.contains("\"nope\""),
+        "{reason}"
+    );
     let grader = bodies(&e, "grader");
     assert_eq!(grader.len(), 2, "retried once");
-    assert!(grader[1].to_string().contains("unknown variant `great`"), "the retry carries the validation error: {}", grader[1]);
+    assert!(
+        grader[1].to_string().contains("unknown variant `great`"),
+        "the retry carries the validation error: {}",
+        grader[1]
+    );
     assert_eq!(bodies(&e, "default").len(), 1, "the agent got no feedback");
 }
 
@@ -224,12 +297,22 @@ async fn a_rubric_that_does_not_fit_the_task_fails_with_the_graders_reason() {
         vec![Reply::new().tool_use("submit_result", json!({"applies": false, "reason": "The task was a poem; the rubric is about release notes.", "criteria": []}))],
     )
     .await;
-    let started = e.runs.start(reverie_protocol::RunInput { outcome: Some(outcome(&rubric, None)), ..e.input(TASK) }, Default::default()).await.unwrap();
+    let started = e
+        .runs
+        .start(
+            reverie_protocol::RunInput { outcome: Some(outcome(&rubric, None)), ..e.input(TASK) },
+            Default::default(),
+        )
+        .await
+        .unwrap();
     let id = started.summary.id.clone();
     assert_eq!(finish(started).await.outcome, Some(OutcomeResult::Failed));
     let (_, result, _, reason) = evaluations(&e, &id).remove(0);
     assert_eq!(result, OutcomeResult::Failed);
-    assert_eq!(reason.as_deref(), Some("The rubric does not apply to this task: The task was a poem; the rubric is about release notes."));
+    assert_eq!(
+        reason.as_deref(),
+        Some("The rubric does not apply to this task: The task was a poem; the rubric is about release notes.")
+    );
 }
 
 #[tokio::test]
@@ -239,7 +322,11 @@ async fn cancelling_while_grading_interrupts_the_evaluation_and_continuing_grade
     let (e, rubric) = outcome_env(vec![], vec![]).await;
     let model = StepModel::new();
     let options = RunOptions { model: Some(model.as_model()), ..RunOptions::default() };
-    let started = e.runs.start(reverie_protocol::RunInput { outcome: Some(outcome(&rubric, None)), ..e.input(TASK) }, options.clone()).await.unwrap();
+    let started = e
+        .runs
+        .start(reverie_protocol::RunInput { outcome: Some(outcome(&rubric, None)), ..e.input(TASK) }, options.clone())
+        .await
+        .unwrap();
     let id = started.summary.id.clone();
     model.next_request_for("default").await.reply_text("Done.");
     let grading = model.next_request_for("grader").await;
@@ -248,7 +335,10 @@ async fn cancelling_while_grading_interrupts_the_evaluation_and_continuing_grade
     grading.closed().await;
     let done = finish(started).await;
     assert_eq!((done.reason, done.outcome), (IdleReason::Cancelled, Some(OutcomeResult::Interrupted)));
-    assert_eq!(evaluations(&e, &id).into_iter().map(|(i, r, ..)| (i, r)).collect::<Vec<_>>(), [(0, OutcomeResult::Interrupted)]);
+    assert_eq!(
+        evaluations(&e, &id).into_iter().map(|(i, r, ..)| (i, r)).collect::<Vec<_>>(),
+        [(0, OutcomeResult::Interrupted)]
+    );
 
     // Continuing the session grades the same iteration again; the agent is not asked anything.
     let again = e.runs.continue_run(&id, None, options).await.unwrap();
@@ -267,10 +357,18 @@ async fn cancelling_while_grading_interrupts_the_evaluation_and_continuing_grade
 
 #[tokio::test]
 async fn three_grader_passes_take_the_majority_and_keep_the_dissent() {
-    let dissent = grade(&[("title", "met", "notes.md:1", ""), ("summary", "not_met", "no summary", "Add one"), ("short", "met", "", "")]);
+    let dissent = grade(&[
+        ("title", "met", "notes.md:1", ""),
+        ("summary", "not_met", "no summary", "Add one"),
+        ("short", "met", "", ""),
+    ]);
     let (e, rubric) = outcome_env(vec![Reply::new().text("Done.")], vec![all_met(), dissent, all_met()]).await;
     let input = OutcomeInput { grader_passes: Some(3), ..outcome(&rubric, None) };
-    let started = e.runs.start(reverie_protocol::RunInput { outcome: Some(input), ..e.input(TASK) }, Default::default()).await.unwrap();
+    let started = e
+        .runs
+        .start(reverie_protocol::RunInput { outcome: Some(input), ..e.input(TASK) }, Default::default())
+        .await
+        .unwrap();
     let id = started.summary.id.clone();
     assert_eq!(finish(started).await.outcome, Some(OutcomeResult::Satisfied));
     let end = e
@@ -296,18 +394,41 @@ async fn bad_outcome_input_is_refused_before_anything_runs() {
     let (e, rubric) = outcome_env(vec![], vec![]).await;
     let keyless = e
         .providers
-        .create(ProviderInput { name: "Keyless".into(), kind: ProviderKind::Anthropic, base_url: e.fake.base_url(), model: "m".into(), api_key: None })
+        .create(ProviderInput {
+            name: "Keyless".into(),
+            kind: ProviderKind::Anthropic,
+            base_url: e.fake.base_url(),
+            model: "m".into(),
+            api_key: None,
+        })
         .unwrap();
     let cases = [
-        (OutcomeInput { max_iterations: Some(0), ..outcome(&rubric, None) }, "outcome.max_iterations", "between 1 and 20"),
+        (
+            OutcomeInput { max_iterations: Some(0), ..outcome(&rubric, None) },
+            "outcome.max_iterations",
+            "between 1 and 20",
+        ),
         (OutcomeInput { max_iterations: Some(21), ..outcome(&rubric, None) }, "outcome.max_iterations", "you chose 21"),
         (OutcomeInput { grader_passes: Some(6), ..outcome(&rubric, None) }, "outcome.grader_passes", "between 1 and 5"),
-        (OutcomeInput { rubric_id: RubricId("rub_gone".into()), ..outcome(&rubric, None) }, "outcome.rubric_id", "no longer exists"),
+        (
+            OutcomeInput { rubric_id: RubricId("rub_gone".into()), ..outcome(&rubric, None) },
+            "outcome.rubric_id",
+            "no longer exists",
+        ),
         (OutcomeInput { rubric_version: Some(9), ..outcome(&rubric, None) }, "outcome.rubric_version", "no version 9"),
-        (OutcomeInput { grader_provider_id: Some(keyless.id.clone()), ..outcome(&rubric, None) }, "outcome.grader_provider_id", "No API key is set for the grader's provider “Keyless”"),
+        (
+            OutcomeInput { grader_provider_id: Some(keyless.id.clone()), ..outcome(&rubric, None) },
+            "outcome.grader_provider_id",
+            "No API key is set for the grader's provider “Keyless”",
+        ),
     ];
     for (input, field, says) in cases {
-        let err = e.runs.start(reverie_protocol::RunInput { outcome: Some(input), ..e.input(TASK) }, Default::default()).await.err().unwrap();
+        let err = e
+            .runs
+            .start(reverie_protocol::RunInput { outcome: Some(input), ..e.input(TASK) }, Default::default())
+            .await
+            .err()
+            .unwrap();
         match err {
             Error::Invalid { field: f, message } => {
                 assert_eq!(f, field);
@@ -322,11 +443,23 @@ async fn bad_outcome_input_is_refused_before_anything_runs() {
 
 // ---- One grading pass, on both wire formats ----
 
-async fn grader(kind: ProviderKind, replies: Vec<Reply>) -> (FakeProvider, std::sync::Arc<dyn reverie_llm::LanguageModel>) {
-    let fake = FakeProvider::start_with_script(FakeProviderConfig::default(), Script::from_replies(replies)).await.unwrap();
+async fn grader(
+    kind: ProviderKind,
+    replies: Vec<Reply>,
+) -> (FakeProvider, std::sync::Arc<dyn reverie_llm::LanguageModel>) {
+    let fake =
+        FakeProvider::start_with_script(FakeProviderConfig::default(), Script::from_replies(replies)).await.unwrap();
     let base_url = if kind == ProviderKind::Anthropic { fake.base_url() } else { fake.openai_base_url() };
-    let options = StreamOptions { retry: RetryPolicy { max_attempts: 1, ..RetryPolicy::default() }, idle_timeout: Duration::from_secs(30), ..StreamOptions::default() };
-    let model = model_for(&Endpoint { kind, base_url, model: "fake-model".into() }, Some(SecretString::from("sk-test-good".to_owned())), options);
+    let options = StreamOptions {
+        retry: RetryPolicy { max_attempts: 1, ..RetryPolicy::default() },
+        idle_timeout: Duration::from_secs(30),
+        ..StreamOptions::default()
+    };
+    let model = model_for(
+        &Endpoint { kind, base_url, model: "fake-model".into() },
+        Some(SecretString::from("sk-test-good".to_owned())),
+        options,
+    );
     (fake, model)
 }
 
@@ -345,7 +478,11 @@ async fn a_grader_reads_files_it_was_not_shown_and_a_report_missing_a_criterion_
             vec![
                 Reply::new().tool_use("read_file", json!({"path": "CHANGELOG.md"})),
                 grade(&[("title", "met", "x", "")]),
-                grade(&[("title", "met", "CHANGELOG.md:1", ""), ("summary", "partially_met", "CHANGELOG.md:2", "Say why"), ("short", "met", "", "")]),
+                grade(&[
+                    ("title", "met", "CHANGELOG.md:1", ""),
+                    ("summary", "partially_met", "CHANGELOG.md:2", "Say why"),
+                    ("short", "met", "", ""),
+                ]),
             ],
         )
         .await;
@@ -354,13 +491,28 @@ async fn a_grader_reads_files_it_was_not_shown_and_a_report_missing_a_criterion_
         let g = Grader { model: &*model, tools: &tools, context: &context };
         let (pass, usage) = grade_once(&g, "Grade.", "The work.", &criteria).await.unwrap();
         let Pass::Graded(v) = pass else { panic!("{pass:?}") };
-        assert_eq!((v[1].criterion_id.as_str(), v[1].verdict, v[1].change.as_str()), ("summary", Verdict::PartiallyMet, "Say why"), "{kind:?}");
+        assert_eq!(
+            (v[1].criterion_id.as_str(), v[1].verdict, v[1].change.as_str()),
+            ("summary", Verdict::PartiallyMet, "Say why"),
+            "{kind:?}"
+        );
         assert!(usage.output_tokens > 0);
-        let bodies: Vec<String> = fake.requests().iter().filter(|r| r.method == "POST").map(|r| r.body.as_ref().unwrap().to_string()).collect();
+        let bodies: Vec<String> = fake
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST")
+            .map(|r| r.body.as_ref().unwrap().to_string())
+            .collect();
         assert_eq!(bodies.len(), 3, "{kind:?}");
         assert!(bodies[1].contains("faster exports"), "{kind:?}: the file read comes back to the grader");
-        assert!(bodies[2].contains("these criteria were not graded: summary, short"), "{kind:?}: the retry says what was wrong");
-        assert!(!bodies[0].contains("write_file") && !bodies[0].contains("run_command"), "{kind:?}: the grader's tools only read");
+        assert!(
+            bodies[2].contains("these criteria were not graded: summary, short"),
+            "{kind:?}: the retry says what was wrong"
+        );
+        assert!(
+            !bodies[0].contains("write_file") && !bodies[0].contains("run_command"),
+            "{kind:?}: the grader's tools only read"
+        );
     }
 }
 

@@ -10,8 +10,10 @@ use reverie_engine::providers::EnvLookup;
 use reverie_engine::session::{Owner, RunOptions};
 use reverie_engine::{Core, CoreParts, Database, Secrets};
 use reverie_llm::{RetryPolicy, StreamOptions, MAX_MESSAGE_CHARS};
-use reverie_protocol::{AgentInput, AppError, ErrorCode, EventPayload, IdleReason, ProviderInput, ProviderKind, RunInput, SessionId};
-use reverie_testkit::{Fault, FakeProvider, FakeProviderConfig, Reply, Script};
+use reverie_protocol::{
+    AgentInput, AppError, ErrorCode, EventPayload, IdleReason, ProviderInput, ProviderKind, RunInput, SessionId,
+};
+use reverie_testkit::{FakeProvider, FakeProviderConfig, Fault, Reply, Script};
 
 const WAIT: Duration = Duration::from_secs(30);
 const KINDS: [ProviderKind; 2] = [ProviderKind::Anthropic, ProviderKind::OpenaiCompatible];
@@ -55,7 +57,13 @@ async fn env(kind: ProviderKind, key: &str, replies: Vec<Reply>) -> Env {
     };
     let provider = core
         .providers
-        .create(ProviderInput { name: "Fake".into(), kind, base_url, model: "fake-model".into(), api_key: Some(key.into()) })
+        .create(ProviderInput {
+            name: "Fake".into(),
+            kind,
+            base_url,
+            model: "fake-model".into(),
+            api_key: Some(key.into()),
+        })
         .unwrap();
     let agent = core
         .agents
@@ -78,7 +86,14 @@ async fn env(kind: ProviderKind, key: &str, replies: Vec<Reply>) -> Env {
 impl Env {
     /// Runs `task` to its end; the session and its `session.error`.
     async fn run_to_error(&self, task: &str) -> (SessionId, AppError) {
-        let input = RunInput { agent_id: self.agent.clone(), workspace: self.workspace.path().display().to_string(), task: task.into(), max_threads: None, outcome: None, allow_home: None };
+        let input = RunInput {
+            agent_id: self.agent.clone(),
+            workspace: self.workspace.path().display().to_string(),
+            task: task.into(),
+            max_threads: None,
+            outcome: None,
+            allow_home: None,
+        };
         let started = self.core.runs.start(input, RunOptions::default()).await.unwrap();
         let id = started.summary.id.clone();
         let outcome = tokio::time::timeout(WAIT, started.done).await.expect("the run ended").unwrap().unwrap();
@@ -101,7 +116,11 @@ async fn a_provider_that_never_sends_headers_ends_the_run_with_the_timeout_error
         let e = env(kind, "sk-test-good", vec![Reply::new().fault(Fault::NoHeaders { max_secs: Some(60) })]).await;
         let (id, error) = e.run_to_error("Tidy the notes").await;
         assert_eq!(error.code, ErrorCode::Network, "{kind:?}: {}", error.message);
-        assert!(error.message.contains(&e.fake.addr().to_string()) && error.message.contains("sent no response within"), "{}", error.message);
+        assert!(
+            error.message.contains(&e.fake.addr().to_string()) && error.message.contains("sent no response within"),
+            "{}",
+            error.message
+        );
         let summary = e.core.runs.get(&id).await.unwrap();
         assert_eq!(summary.stop_reason, Some(IdleReason::Error));
     }
@@ -110,11 +129,22 @@ async fn a_provider_that_never_sends_headers_ends_the_run_with_the_timeout_error
 #[tokio::test]
 async fn a_5_mb_error_body_is_stored_as_a_bounded_session_error() {
     for kind in KINDS {
-        let e = env(kind, "sk-test-good", vec![Reply::new().fault(Fault::http_message(400, "y".repeat(5 * 1024 * 1024)))]).await;
+        let e =
+            env(kind, "sk-test-good", vec![Reply::new().fault(Fault::http_message(400, "y".repeat(5 * 1024 * 1024)))])
+                .await;
         let (id, error) = e.run_to_error("Tidy the notes").await;
-        assert!(error.message.chars().count() <= MAX_MESSAGE_CHARS + 100, "{kind:?}: {} chars stored", error.message.chars().count());
-        assert!(error.message.contains("the rest was not read"), "{kind:?}: …{}", &error.message[error.message.len() - 100..]);
-        let stored: usize = e.core.log.read(&id, 0, 1_000).unwrap().iter().map(|ev| serde_json::to_string(ev).unwrap().len()).sum();
+        assert!(
+            error.message.chars().count() <= MAX_MESSAGE_CHARS + 100,
+            "{kind:?}: {} chars stored",
+            error.message.chars().count()
+        );
+        assert!(
+            error.message.contains("the rest was not read"),
+            "{kind:?}: …{}",
+            &error.message[error.message.len() - 100..]
+        );
+        let stored: usize =
+            e.core.log.read(&id, 0, 1_000).unwrap().iter().map(|ev| serde_json::to_string(ev).unwrap().len()).sum();
         assert!(stored < 16 * 1024, "{kind:?}: the whole log is {stored} bytes");
     }
 }
@@ -124,7 +154,10 @@ async fn a_key_the_provider_echoes_is_nowhere_in_the_data_folder() {
     // Shaped like no vendor's key, so only masking by value catches it.
     let key = "zq-engine-echo-0123456789abcdef";
     for kind in KINDS {
-        let echo = Fault::http_message(401, format!("Incorrect API key provided: {key}. You can find your API key at the dashboard."));
+        let echo = Fault::http_message(
+            401,
+            format!("Incorrect API key provided: {key}. You can find your API key at the dashboard."),
+        );
         let e = env(kind, key, vec![Reply::new().fault(echo)]).await;
         let (id, error) = e.run_to_error("Tidy the notes").await;
         assert_eq!(error.code, ErrorCode::Auth);

@@ -27,23 +27,41 @@ fn fixture() -> Fixture {
 }
 
 fn input(name: &str, kind: ProviderKind, base_url: &str, model: &str, key: Option<&str>) -> ProviderInput {
-    ProviderInput { name: name.into(), kind, base_url: base_url.into(), model: model.into(), api_key: key.map(Into::into) }
+    ProviderInput {
+        name: name.into(),
+        kind,
+        base_url: base_url.into(),
+        model: model.into(),
+        api_key: key.map(Into::into),
+    }
 }
 
 #[test]
 fn create_list_update_delete() {
     let f = fixture();
-    let p = f.providers.create(input(" Claude ", ProviderKind::Anthropic, "https://api.anthropic.com/", "claude-x", Some("sk-1"))).unwrap();
+    let p = f
+        .providers
+        .create(input(" Claude ", ProviderKind::Anthropic, "https://api.anthropic.com/", "claude-x", Some("sk-1")))
+        .unwrap();
     assert_eq!(p.name, "Claude");
     assert_eq!(p.base_url, "https://api.anthropic.com");
     assert!(p.key.configured);
     assert_eq!(p.key.source, KeySource::Memory);
-    assert_eq!(f.providers.api_key(&p.id).unwrap().map(|k| secrecy::ExposeSecret::expose_secret(&k).to_owned()), Some("sk-1".into()));
+    assert_eq!(
+        f.providers.api_key(&p.id).unwrap().map(|k| secrecy::ExposeSecret::expose_secret(&k).to_owned()),
+        Some("sk-1".into())
+    );
 
     // Edit without a key keeps the key; an empty key removes it.
-    let kept = f.providers.update(&p.id, input("Claude 2", ProviderKind::Anthropic, "https://api.anthropic.com", "claude-y", None)).unwrap();
+    let kept = f
+        .providers
+        .update(&p.id, input("Claude 2", ProviderKind::Anthropic, "https://api.anthropic.com", "claude-y", None))
+        .unwrap();
     assert_eq!((kept.name.as_str(), kept.model.as_str(), kept.key.configured), ("Claude 2", "claude-y", true));
-    let removed = f.providers.update(&p.id, input("Claude 2", ProviderKind::Anthropic, "https://api.anthropic.com", "claude-y", Some(""))).unwrap();
+    let removed = f
+        .providers
+        .update(&p.id, input("Claude 2", ProviderKind::Anthropic, "https://api.anthropic.com", "claude-y", Some("")))
+        .unwrap();
     assert!(!removed.key.configured);
     assert!(f.providers.api_key(&p.id).unwrap().is_none());
 
@@ -57,8 +75,13 @@ fn create_list_update_delete() {
 #[test]
 fn duplicate_names_are_a_conflict_on_the_name_field_ignoring_case() {
     let f = fixture();
-    f.providers.create(input("Local", ProviderKind::OpenaiCompatible, "http://127.0.0.1:11434/v1", "llama3.2", None)).unwrap();
-    let err = f.providers.create(input("local", ProviderKind::OpenaiCompatible, "http://127.0.0.1:1/v1", "m", None)).unwrap_err();
+    f.providers
+        .create(input("Local", ProviderKind::OpenaiCompatible, "http://127.0.0.1:11434/v1", "llama3.2", None))
+        .unwrap();
+    let err = f
+        .providers
+        .create(input("local", ProviderKind::OpenaiCompatible, "http://127.0.0.1:1/v1", "m", None))
+        .unwrap_err();
     let app: reverie_protocol::AppError = err.into();
     assert_eq!(app.code, ErrorCode::Conflict);
     assert_eq!(app.field.as_deref(), Some("name"));
@@ -85,8 +108,14 @@ fn bad_input_names_the_field_and_saves_nothing() {
 fn environment_keys_apply_only_to_the_vendor_host() {
     let f = fixture();
     f.env.lock().unwrap().insert("OPENAI_API_KEY".into(), "sk-env".into());
-    let vendor = f.providers.create(input("OpenAI", ProviderKind::OpenaiCompatible, "https://api.openai.com/v1", "gpt-4o-mini", None)).unwrap();
-    let local = f.providers.create(input("Ollama", ProviderKind::OpenaiCompatible, "http://127.0.0.1:11434/v1", "llama3.2", None)).unwrap();
+    let vendor = f
+        .providers
+        .create(input("OpenAI", ProviderKind::OpenaiCompatible, "https://api.openai.com/v1", "gpt-4o-mini", None))
+        .unwrap();
+    let local = f
+        .providers
+        .create(input("Ollama", ProviderKind::OpenaiCompatible, "http://127.0.0.1:11434/v1", "llama3.2", None))
+        .unwrap();
     assert_eq!(vendor.key.source, KeySource::Environment);
     assert!(vendor.key.configured);
     assert_eq!(local.key.source, KeySource::None);
@@ -95,17 +124,31 @@ fn environment_keys_apply_only_to_the_vendor_host() {
 
 #[tokio::test]
 async fn test_connection_reports_success_bad_key_wrong_model_and_unreachable() {
-    let fake = FakeProvider::start(FakeProviderConfig { models: vec!["claude-fake".into(), "gpt-fake".into()], ..Default::default() }).await.unwrap();
+    let fake = FakeProvider::start(FakeProviderConfig {
+        models: vec!["claude-fake".into(), "gpt-fake".into()],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     let f = fixture();
     let create = |name: &str, kind, url: String, model: &str, key: Option<&str>| {
         f.providers.create(input(name, kind, &url, model, key)).unwrap().id
     };
     let good_a = create("A good", ProviderKind::Anthropic, fake.base_url(), "claude-fake", Some("sk-test-good"));
-    let good_o = create("O good", ProviderKind::OpenaiCompatible, fake.openai_base_url(), "gpt-fake", Some("sk-test-good"));
+    let good_o =
+        create("O good", ProviderKind::OpenaiCompatible, fake.openai_base_url(), "gpt-fake", Some("sk-test-good"));
     let bad_key = create("A bad key", ProviderKind::Anthropic, fake.base_url(), "claude-fake", Some("sk-wrong"));
-    let bad_model_a = create("A bad model", ProviderKind::Anthropic, fake.base_url(), "claude-nope", Some("sk-test-good"));
-    let bad_model_o = create("O bad model", ProviderKind::OpenaiCompatible, fake.openai_base_url(), "gpt-nope", Some("sk-test-good"));
-    let wrong_path = create("O wrong path", ProviderKind::OpenaiCompatible, format!("{}/nothing", fake.base_url()), "gpt-fake", Some("sk-test-good"));
+    let bad_model_a =
+        create("A bad model", ProviderKind::Anthropic, fake.base_url(), "claude-nope", Some("sk-test-good"));
+    let bad_model_o =
+        create("O bad model", ProviderKind::OpenaiCompatible, fake.openai_base_url(), "gpt-nope", Some("sk-test-good"));
+    let wrong_path = create(
+        "O wrong path",
+        ProviderKind::OpenaiCompatible,
+        format!("{}/nothing", fake.base_url()),
+        "gpt-fake",
+        Some("sk-test-good"),
+    );
     let no_key = create("A no key", ProviderKind::Anthropic, fake.base_url(), "claude-fake", None);
     // A port that was just free: nothing listens there.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();

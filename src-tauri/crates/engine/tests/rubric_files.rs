@@ -25,7 +25,10 @@ fn a_file_larger_than_a_rubric_can_be_is_refused_before_it_is_read() {
     let path = dir.path().join("huge.md");
     std::fs::File::create(&path).unwrap().set_len(MAX_RUBRIC_FILE_BYTES + 1).unwrap();
     let message = refused(&path);
-    assert!(message.contains(&format!("{} bytes", MAX_RUBRIC_FILE_BYTES + 1)) && message.contains("Choose a smaller file"), "{message}");
+    assert!(
+        message.contains(&format!("{} bytes", MAX_RUBRIC_FILE_BYTES + 1)) && message.contains("Choose a smaller file"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -4,11 +4,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::future::BoxFuture;
 use reverie_engine::clock::ManualClock;
 use reverie_engine::session::permissions::{Approvals, Permission, PermissionPolicy};
 use reverie_engine::session::run::{run_session, Run, RunOutcome};
 use reverie_engine::session::EventLog;
-use futures::future::BoxFuture;
 use reverie_engine::tools::{RunCommand, Tool, ToolContext, ToolDefinition, ToolFault, ToolOutput, Workspace};
 use reverie_engine::Database;
 use reverie_llm::{model_for, Endpoint, RetryPolicy, StreamOptions};
@@ -41,8 +41,18 @@ async fn harness(kind: ProviderKind, replies: Vec<Reply>) -> Harness {
     let workspace = tempfile::tempdir().unwrap();
     let session = SessionId("ses_1".into());
     log.create_session(&session, "coder", "task", &workspace.path().display().to_string()).unwrap();
-    let fake = FakeProvider::start_with_script(FakeProviderConfig::default(), Script::from_replies(replies)).await.unwrap();
-    Harness { log, session, fake, workspace, _data: data, approvals: Approvals::new(), cancel: CancellationToken::new(), kind }
+    let fake =
+        FakeProvider::start_with_script(FakeProviderConfig::default(), Script::from_replies(replies)).await.unwrap();
+    Harness {
+        log,
+        session,
+        fake,
+        workspace,
+        _data: data,
+        approvals: Approvals::new(),
+        cancel: CancellationToken::new(),
+        kind,
+    }
 }
 
 impl Harness {
@@ -53,7 +63,11 @@ impl Harness {
         };
         let endpoint = Endpoint { kind: self.kind, base_url, model: "fake-model".into() };
         let options = StreamOptions {
-            retry: RetryPolicy { max_attempts: 3, base_delay: Duration::from_millis(1), max_delay: Duration::from_secs(5) },
+            retry: RetryPolicy {
+                max_attempts: 3,
+                base_delay: Duration::from_millis(1),
+                max_delay: Duration::from_secs(5),
+            },
             idle_timeout: Duration::from_secs(60),
             ..StreamOptions::default()
         };
@@ -91,7 +105,9 @@ impl Harness {
         self.payloads()
             .into_iter()
             .filter_map(|p| match p {
-                EventPayload::AgentToolResult { tool_use_id, content, is_error } => Some((tool_use_id, content, is_error)),
+                EventPayload::AgentToolResult { tool_use_id, content, is_error } => {
+                    Some((tool_use_id, content, is_error))
+                }
                 _ => None,
             })
             .collect()
@@ -159,10 +175,22 @@ async fn a_multi_step_run_reads_edits_and_writes_files() {
         let h = harness(
             kind,
             vec![
-                Reply::new().text_chunks("Let me read the notes first.", 3).step(tool("t1", "read_file", json!({"path": "notes.txt"}))),
+                Reply::new().text_chunks("Let me read the notes first.", 3).step(tool(
+                    "t1",
+                    "read_file",
+                    json!({"path": "notes.txt"}),
+                )),
                 Reply::new()
-                    .step(tool("t2", "edit_file", json!({"path": "notes.txt", "old_string": "teh", "new_string": "the"})))
-                    .step(tool("t3", "write_file", json!({"path": "SUMMARY.md", "content": "# Summary\n\nFixed a typo.\n"}))),
+                    .step(tool(
+                        "t2",
+                        "edit_file",
+                        json!({"path": "notes.txt", "old_string": "teh", "new_string": "the"}),
+                    ))
+                    .step(tool(
+                        "t3",
+                        "write_file",
+                        json!({"path": "SUMMARY.md", "content": "# Summary\n\nFixed a typo.\n"}),
+                    )),
                 Reply::new().text_chunks("Done: the typo is fixed and SUMMARY.md is written.", 4),
             ],
         )
@@ -204,9 +232,16 @@ async fn a_multi_step_run_reads_edits_and_writes_files() {
         assert_eq!(payloads[3], EventPayload::AgentMessage { text: "Let me read the notes first.".into() });
         assert_eq!(
             payloads[4],
-            EventPayload::AgentToolUse { tool_use_id: "t1".into(), name: "read_file".into(), input: json!({"path": "notes.txt"}) }
+            EventPayload::AgentToolUse {
+                tool_use_id: "t1".into(),
+                name: "read_file".into(),
+                input: json!({"path": "notes.txt"})
+            }
         );
-        assert_eq!(payloads[14], EventPayload::AgentMessage { text: "Done: the typo is fixed and SUMMARY.md is written.".into() });
+        assert_eq!(
+            payloads[14],
+            EventPayload::AgentMessage { text: "Done: the typo is fixed and SUMMARY.md is written.".into() }
+        );
         match &payloads[5] {
             EventPayload::ModelRequestEnd { usage, .. } => assert!(usage.output_tokens > 0, "{usage:?}"),
             other => panic!("{other:?}"),
@@ -228,10 +263,16 @@ async fn a_tool_error_goes_back_to_the_model_which_recovers() {
         let h = harness(
             kind,
             vec![
-                Reply::new().step(tool("t1", "edit_file", json!({"path": "notes.txt", "old_string": "missing", "new_string": "x"}))),
-                Reply::new()
-                    .text("That text is not there; editing the right line.")
-                    .step(tool("t2", "edit_file", json!({"path": "notes.txt", "old_string": "old", "new_string": "new"}))),
+                Reply::new().step(tool(
+                    "t1",
+                    "edit_file",
+                    json!({"path": "notes.txt", "old_string": "missing", "new_string": "x"}),
+                )),
+                Reply::new().text("That text is not there; editing the right line.").step(tool(
+                    "t2",
+                    "edit_file",
+                    json!({"path": "notes.txt", "old_string": "old", "new_string": "new"}),
+                )),
                 Reply::new().text("Fixed."),
             ],
         )
@@ -269,7 +310,9 @@ async fn an_approved_command_runs_and_a_denied_one_does_not() {
             let run = h.start(PermissionPolicy::default(), 10);
             let (id, working_directory) = h
                 .wait_for(|p| match p {
-                    EventPayload::ApprovalRequested { tool_use_id, name, working_directory, .. } if name == "run_command" => {
+                    EventPayload::ApprovalRequested { tool_use_id, name, working_directory, .. }
+                        if name == "run_command" =>
+                    {
                         Some((tool_use_id.clone(), working_directory.clone()))
                     }
                     _ => None,
@@ -282,7 +325,9 @@ async fn an_approved_command_runs_and_a_denied_one_does_not() {
             let outcome = tokio::time::timeout(WAIT, run).await.unwrap().unwrap().unwrap();
 
             assert_eq!(outcome.reason, IdleReason::EndTurn);
-            assert!(h.payloads().contains(&EventPayload::ApprovalResolved { tool_use_id: "t1".into(), approved: approve }));
+            assert!(h
+                .payloads()
+                .contains(&EventPayload::ApprovalResolved { tool_use_id: "t1".into(), approved: approve }));
             let results = h.results();
             assert_eq!(results.len(), 1);
             if approve {
@@ -301,7 +346,10 @@ async fn an_approved_command_runs_and_a_denied_one_does_not() {
 async fn a_tool_denied_by_policy_is_refused_without_asking() {
     let h = harness(
         ProviderKind::Anthropic,
-        vec![Reply::new().step(tool("t1", "write_file", json!({"path": "a.txt", "content": "x"}))), Reply::new().text("OK.")],
+        vec![
+            Reply::new().step(tool("t1", "write_file", json!({"path": "a.txt", "content": "x"}))),
+            Reply::new().text("OK."),
+        ],
     )
     .await;
     let outcome = h.finish(PermissionPolicy::default().with("write_file", Permission::Deny), 10).await;
@@ -360,7 +408,11 @@ async fn cancel_mid_stream_stops_the_stream_and_closes_pending_calls() {
 
 #[tokio::test]
 async fn cancel_while_waiting_for_approval_gives_the_call_a_cancelled_result() {
-    let h = harness(ProviderKind::OpenaiCompatible, vec![Reply::new().step(tool("t1", "run_command", json!({"command": "true"})))]).await;
+    let h = harness(
+        ProviderKind::OpenaiCompatible,
+        vec![Reply::new().step(tool("t1", "run_command", json!({"command": "true"})))],
+    )
+    .await;
     let run = h.start(PermissionPolicy::default(), 10);
     h.wait_for(|p| matches!(p, EventPayload::ApprovalRequested { .. }).then_some(())).await;
     h.cancel.cancel();
@@ -420,7 +472,9 @@ async fn cancel_while_a_command_runs_gives_it_and_the_calls_after_it_cancelled_r
 #[tokio::test]
 async fn a_rate_limit_is_retried_and_the_run_succeeds() {
     for kind in KINDS {
-        let h = harness(kind, vec![Reply::new().fault(Fault::rate_limited(1)), Reply::new().text("Done after waiting.")]).await;
+        let h =
+            harness(kind, vec![Reply::new().fault(Fault::rate_limited(1)), Reply::new().text("Done after waiting.")])
+                .await;
         let outcome = h.finish(PermissionPolicy::default(), 10).await;
         assert_eq!(outcome.reason, IdleReason::EndTurn, "{kind:?}");
         assert_eq!(outcome.turns, 1);
@@ -434,11 +488,17 @@ async fn a_rate_limit_is_retried_and_the_run_succeeds() {
 #[tokio::test]
 async fn malformed_sse_ends_the_run_with_a_clear_session_error() {
     for kind in KINDS {
-        let h = harness(kind, vec![Reply::new().text_chunks("Starting to", 2).fault(Fault::Malformed { after_events: 3 })]).await;
+        let h =
+            harness(kind, vec![Reply::new().text_chunks("Starting to", 2).fault(Fault::Malformed { after_events: 3 })])
+                .await;
         let outcome = h.finish(PermissionPolicy::default(), 10).await;
         assert_eq!(outcome.reason, IdleReason::Error, "{kind:?}");
         let names = h.names();
-        assert_eq!(&names[names.len() - 3..], ["span.model_request_end", "session.error", "session.status_idle"], "{names:?}");
+        assert_eq!(
+            &names[names.len() - 3..],
+            ["span.model_request_end", "session.error", "session.status_idle"],
+            "{names:?}"
+        );
         let error = h
             .payloads()
             .into_iter()
@@ -459,7 +519,9 @@ async fn invalid_tool_json_goes_back_to_the_model_as_an_error_and_it_recovers() 
         let h = harness(
             kind,
             vec![
-                Reply::new().step(tool("t1", "write_file", json!({"path": "a.txt", "content": "hello"}))).fault(Fault::InvalidToolJson),
+                Reply::new()
+                    .step(tool("t1", "write_file", json!({"path": "a.txt", "content": "hello"})))
+                    .fault(Fault::InvalidToolJson),
                 Reply::new().step(tool("t2", "write_file", json!({"path": "a.txt", "content": "hello"}))),
                 Reply::new().text("Written."),
             ],
@@ -510,7 +572,11 @@ async fn a_disconnect_mid_stream_ends_the_run_with_a_network_error_and_keeps_wha
     for kind in KINDS {
         // The connection is cut after the first text delta.
         let after_events = if kind == ProviderKind::Anthropic { 4 } else { 2 };
-        let h = harness(kind, vec![Reply::new().text_chunks("Half a thought", 2).fault(Fault::Disconnect { after_events })]).await;
+        let h = harness(
+            kind,
+            vec![Reply::new().text_chunks("Half a thought", 2).fault(Fault::Disconnect { after_events })],
+        )
+        .await;
         let outcome = h.finish(PermissionPolicy::default(), 10).await;
         assert_eq!(outcome.reason, IdleReason::Error, "{kind:?}");
         let error = h
@@ -530,9 +596,16 @@ async fn a_disconnect_mid_stream_ends_the_run_with_a_network_error_and_keeps_wha
                 _ => None,
             })
             .expect("the text that streamed is recorded");
-        assert!(!streamed.is_empty() && "Half a thought".starts_with(&streamed) && streamed != "Half a thought", "{streamed:?}");
+        assert!(
+            !streamed.is_empty() && "Half a thought".starts_with(&streamed) && streamed != "Half a thought",
+            "{streamed:?}"
+        );
         let names = h.names();
-        assert_eq!(&names[names.len() - 3..], ["span.model_request_end", "session.error", "session.status_idle"], "{names:?}");
+        assert_eq!(
+            &names[names.len() - 3..],
+            ["span.model_request_end", "session.error", "session.status_idle"],
+            "{names:?}"
+        );
         h.assert_ended(IdleReason::Error);
     }
 }

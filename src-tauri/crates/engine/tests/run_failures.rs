@@ -17,7 +17,10 @@ use crate::runs::{env_with, finish, WAIT};
 
 /// What SQLite answers when another writer holds the database past the busy timeout.
 fn locked() -> Error {
-    Error::Database(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY), Some("database is locked".into())))
+    Error::Database(rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+        Some("database is locked".into()),
+    ))
 }
 
 fn write_a() -> Reply {
@@ -50,7 +53,13 @@ fn assert_closed(events: &[SessionEvent]) {
 
 #[tokio::test]
 async fn a_failed_append_ends_the_run_with_a_recorded_error_that_keeps_the_work_and_it_resumes() {
-    let e = env_with(ProviderKind::Anthropic, vec![write_a(), Reply::new().text("Resumed and done.")], Some("sk-test-good"), vec![]).await;
+    let e = env_with(
+        ProviderKind::Anthropic,
+        vec![write_a(), Reply::new().text("Resumed and done.")],
+        Some("sk-test-good"),
+        vec![],
+    )
+    .await;
     // The write_file result can't be recorded (the file is written by then), and neither can the
     // first attempt at the run's end; the retry gets through.
     let failed = Arc::new(AtomicUsize::new(0));
@@ -77,7 +86,9 @@ async fn a_failed_append_ends_the_run_with_a_recorded_error_that_keeps_the_work_
 
     assert_eq!(done.reason, IdleReason::Error);
     let message = done.error.clone().unwrap();
-    for expected in ["database is locked", "What the agent's tools already did in the folder is kept", "Resume the session"] {
+    for expected in
+        ["database is locked", "What the agent's tools already did in the folder is kept", "Resume the session"]
+    {
         assert!(message.contains(expected), "{expected:?} in {message}");
     }
     assert!(!message.contains("Nothing was changed"), "{message}");
@@ -87,8 +98,18 @@ async fn a_failed_append_ends_the_run_with_a_recorded_error_that_keeps_the_work_
     let payloads: Vec<_> = events.iter().map(|e| &e.payload).collect();
     let n = payloads.len();
     // The call whose result was lost, then the error, then idle: one transaction.
-    assert_eq!(payloads[n - 3], &EventPayload::AgentToolResult { tool_use_id: tool_use(&events), content: INTERRUPTED_RESULT.into(), is_error: true });
-    assert!(matches!(payloads[n - 2], EventPayload::Error { error: AppError { code: ErrorCode::Database, .. } }), "{payloads:#?}");
+    assert_eq!(
+        payloads[n - 3],
+        &EventPayload::AgentToolResult {
+            tool_use_id: tool_use(&events),
+            content: INTERRUPTED_RESULT.into(),
+            is_error: true
+        }
+    );
+    assert!(
+        matches!(payloads[n - 2], EventPayload::Error { error: AppError { code: ErrorCode::Database, .. } }),
+        "{payloads:#?}"
+    );
     assert_eq!(payloads[n - 1], &EventPayload::StatusIdle { reason: IdleReason::Error });
     assert_closed(&events);
 
@@ -113,7 +134,13 @@ fn tool_use(events: &[SessionEvent]) -> String {
 #[tokio::test]
 async fn a_run_whose_database_refuses_every_write_reads_interrupted_and_resumes() {
     let stalled = Reply::new().text("Thinking").fault(Fault::Stall { after_events: 2, max_secs: Some(60) });
-    let e = env_with(ProviderKind::Anthropic, vec![write_a(), stalled, Reply::new().text("Resumed and done.")], Some("sk-test-good"), vec![]).await;
+    let e = env_with(
+        ProviderKind::Anthropic,
+        vec![write_a(), stalled, Reply::new().text("Resumed and done.")],
+        Some("sk-test-good"),
+        vec![],
+    )
+    .await;
     let started = e.start("Write a.md").await;
     let id = started.summary.id.clone();
     // The second request is streaming: the first turn (the file written, its result) is recorded.
@@ -125,7 +152,12 @@ async fn a_run_whose_database_refuses_every_write_reads_interrupted_and_resumes(
     e.runs.cancel(&id).await.unwrap();
     let failed = tokio::time::timeout(WAIT, started.done).await.expect("the run ended").unwrap();
     let message = reverie_protocol::AppError::from(failed.expect_err("nothing could be recorded")).message;
-    for expected in ["couldn't save its progress", "not even its end could be recorded", "What the agent's tools already did in the folder is kept", "resume it"] {
+    for expected in [
+        "couldn't save its progress",
+        "not even its end could be recorded",
+        "What the agent's tools already did in the folder is kept",
+        "resume it",
+    ] {
         assert!(message.contains(expected), "{expected:?} in {message}");
     }
     assert!(!message.contains("Nothing was changed"), "{message}");
@@ -140,11 +172,17 @@ async fn a_run_whose_database_refuses_every_write_reads_interrupted_and_resumes(
     // The database takes writes again: resume goes on from the last recorded step.
     e.db.conn().execute_batch("PRAGMA query_only = OFF").unwrap();
     let resumed = e.runs.continue_run(&id, None, RunOptions::default()).await.unwrap();
-    assert!(matches!(e.runs.continue_run(&id, None, RunOptions::default()).await, Err(Error::Conflict { .. })), "taken back once");
+    assert!(
+        matches!(e.runs.continue_run(&id, None, RunOptions::default()).await, Err(Error::Conflict { .. })),
+        "taken back once"
+    );
     assert_eq!(finish(resumed).await.reason, IdleReason::EndTurn);
     let events = e.log.read(&id, 0, 1000).unwrap();
     assert_closed(&events);
-    assert!(events.iter().any(|ev| matches!(ev.payload, EventPayload::ModelRequestEnd { interrupted: true, .. })), "the stopped request ended interrupted");
+    assert!(
+        events.iter().any(|ev| matches!(ev.payload, EventPayload::ModelRequestEnd { interrupted: true, .. })),
+        "the stopped request ended interrupted"
+    );
     let summary = e.runs.get(&id).await.unwrap();
     assert_eq!((summary.status, summary.stop_reason), (SessionStatus::Idle, Some(IdleReason::EndTurn)));
     assert_eq!(std::fs::read_to_string(e.workspace.path().join("a.md")).unwrap(), "# A\n");
@@ -158,9 +196,23 @@ async fn a_session_left_idle_without_a_stop_reason_resumes() {
     let thread = reverie_protocol::ThreadId("thr_old".into());
     let ws = e.workspace.path().display().to_string();
     e.log
-        .insert_session(&reverie_engine::store::events::SessionRow::new(id.clone(), Some(e.agent.id.clone()), "coder", "Tidy notes", &ws, None, 1))
+        .insert_session(&reverie_engine::store::events::SessionRow::new(
+            id.clone(),
+            Some(e.agent.id.clone()),
+            "coder",
+            "Tidy notes",
+            &ws,
+            None,
+            1,
+        ))
         .unwrap();
-    e.log.append(&id, &thread, vec![EventPayload::UserMessage { text: "Tidy notes".into() }, EventPayload::StatusRunning {}]).unwrap();
+    e.log
+        .append(
+            &id,
+            &thread,
+            vec![EventPayload::UserMessage { text: "Tidy notes".into() }, EventPayload::StatusRunning {}],
+        )
+        .unwrap();
     e.log.set_status(&id, SessionStatus::Idle).unwrap();
     assert_eq!(e.runs.get(&id).await.unwrap().stop_reason, None);
     let resumed = e.runs.continue_run(&id, None, RunOptions::default()).await.unwrap();
@@ -174,9 +226,21 @@ async fn a_resume_whose_closing_write_fails_gives_the_session_back_and_resumes_l
     let id = reverie_protocol::SessionId("ses_crashed".into());
     let thread = reverie_protocol::ThreadId("thr_crashed".into());
     let ws = e.workspace.path().display().to_string();
-    let row = reverie_engine::store::events::SessionRow::new(id.clone(), Some(e.agent.id.clone()), "coder", "Tidy notes", &ws, Some("own_dead".into()), 1);
+    let row = reverie_engine::store::events::SessionRow::new(
+        id.clone(),
+        Some(e.agent.id.clone()),
+        "coder",
+        "Tidy notes",
+        &ws,
+        Some("own_dead".into()),
+        1,
+    );
     e.log.insert_session(&row).unwrap();
-    let crashed = vec![EventPayload::UserMessage { text: "Tidy notes".into() }, EventPayload::StatusRunning {}, EventPayload::ModelRequestStart { model: "fake-model".into() }];
+    let crashed = vec![
+        EventPayload::UserMessage { text: "Tidy notes".into() },
+        EventPayload::StatusRunning {},
+        EventPayload::ModelRequestStart { model: "fake-model".into() },
+    ];
     e.log.append(&id, &thread, crashed).unwrap();
     e.runs.recover(|_| false).await.unwrap();
     // The first attempt to close the open request fails.

@@ -6,16 +6,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reverie_engine::clock::{ManualClock, SequentialIds};
+use reverie_engine::outcome::Rubrics;
 use reverie_engine::providers::EnvLookup;
 use reverie_engine::session::run::INTERRUPTED_RESULT;
-use reverie_engine::outcome::Rubrics;
 use reverie_engine::session::{EventLog, Owner, RunOptions, Runs, RunsParts, Started};
 use reverie_engine::store::events::SessionRow;
 use reverie_engine::{Agents, Database, Error, Memory, Providers, Secrets};
 use reverie_llm::{RetryPolicy, StreamOptions};
 use reverie_protocol::{
-    Agent, AgentInput, ErrorCode, EventPayload, IdleReason, Permission, ProviderInput, ProviderKind, RunInput, SessionEvent, SessionId,
-    SessionStatus, StreamItem, ThreadId, ToolRule,
+    Agent, AgentInput, ErrorCode, EventPayload, IdleReason, Permission, ProviderInput, ProviderKind, RunInput,
+    SessionEvent, SessionId, SessionStatus, StreamItem, ThreadId, ToolRule,
 };
 use reverie_testkit::{FakeProvider, FakeProviderConfig, Fault, Reply, Script, StepModel, Usage};
 use serde_json::json;
@@ -50,22 +50,34 @@ pub async fn env_with(kind: ProviderKind, replies: Vec<Reply>, key: Option<&str>
     let clock = Arc::new(ManualClock::new(1_000));
     let no_env: EnvLookup = Arc::new(|_| None);
     let setup_ids = Arc::new(SequentialIds::default());
-    let providers = Providers::new(db.clone(), Arc::new(Secrets::memory_only()), clock.clone(), setup_ids.clone(), no_env);
+    let providers =
+        Providers::new(db.clone(), Arc::new(Secrets::memory_only()), clock.clone(), setup_ids.clone(), no_env);
     let agents = Agents::new(db.clone(), clock.clone(), setup_ids.clone());
-    let fake = FakeProvider::start_with_script(FakeProviderConfig::default(), Script::from_replies(replies)).await.unwrap();
+    let fake =
+        FakeProvider::start_with_script(FakeProviderConfig::default(), Script::from_replies(replies)).await.unwrap();
     let base_url = match kind {
         ProviderKind::Anthropic => fake.base_url(),
         ProviderKind::OpenaiCompatible => fake.openai_base_url(),
     };
     let provider = providers
-        .create(ProviderInput { name: "Fake".into(), kind, base_url, model: "fake-model".into(), api_key: key.map(Into::into) })
+        .create(ProviderInput {
+            name: "Fake".into(),
+            kind,
+            base_url,
+            model: "fake-model".into(),
+            api_key: key.map(Into::into),
+        })
         .unwrap();
     let agent = agents.create(agent_input("coder", &provider.id.0, tools)).unwrap();
     let memory = Memory::new(db.clone(), clock.clone(), setup_ids.clone());
     let rubrics = Rubrics::new(db.clone(), clock.clone(), setup_ids.clone());
     let log = Arc::new(EventLog::new(db.clone(), clock));
     let options = StreamOptions {
-        retry: RetryPolicy { max_attempts: 2, base_delay: Duration::from_millis(1), max_delay: Duration::from_millis(5) },
+        retry: RetryPolicy {
+            max_attempts: 2,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(5),
+        },
         idle_timeout: Duration::from_secs(60),
         ..StreamOptions::default()
     };
@@ -80,7 +92,20 @@ pub async fn env_with(kind: ProviderKind, replies: Vec<Reply>, key: Option<&str>
         owner: Owner::in_process(&*setup_ids),
         stream_options: options,
     });
-    Env { runs, agents, providers, rubrics, log, db, memory, stream_options: options, fake, agent, workspace: tempfile::tempdir().unwrap(), _data: data }
+    Env {
+        runs,
+        agents,
+        providers,
+        rubrics,
+        log,
+        db,
+        memory,
+        stream_options: options,
+        fake,
+        agent,
+        workspace: tempfile::tempdir().unwrap(),
+        _data: data,
+    }
 }
 
 fn agent_input(name: &str, provider: &str, tools: Vec<ToolRule>) -> AgentInput {
@@ -114,7 +139,14 @@ impl Env {
     }
 
     pub fn input(&self, task: &str) -> RunInput {
-        RunInput { agent_id: self.agent.id.clone(), workspace: self.workspace.path().display().to_string(), task: task.into(), max_threads: None, outcome: None, allow_home: None }
+        RunInput {
+            agent_id: self.agent.id.clone(),
+            workspace: self.workspace.path().display().to_string(),
+            task: task.into(),
+            max_threads: None,
+            outcome: None,
+            allow_home: None,
+        }
     }
 
     pub async fn start(&self, task: &str) -> Started {
@@ -149,7 +181,11 @@ pub async fn finish(started: Started) -> reverie_engine::session::run::RunOutcom
     tokio::time::timeout(WAIT, started.done).await.expect("the run finished").unwrap().unwrap()
 }
 
-pub async fn wait_for(log: &Arc<EventLog>, id: &SessionId, mut pick: impl FnMut(&EventPayload) -> bool) -> SessionEvent {
+pub async fn wait_for(
+    log: &Arc<EventLog>,
+    id: &SessionId,
+    mut pick: impl FnMut(&EventPayload) -> bool,
+) -> SessionEvent {
     let mut sub = log.subscribe(id, 0);
     tokio::time::timeout(WAIT, async {
         loop {
@@ -169,7 +205,10 @@ async fn a_run_streams_its_text_live_writes_the_file_and_keeps_totals() {
         let e = env(
             kind,
             vec![
-                Reply::new().text_chunks("Let me write the summary.", 4).tool_use("write_file", json!({"path": "SUMMARY.md", "content": "# Summary\n"})).usage(Usage::new(100, 20)),
+                Reply::new()
+                    .text_chunks("Let me write the summary.", 4)
+                    .tool_use("write_file", json!({"path": "SUMMARY.md", "content": "# Summary\n"}))
+                    .usage(Usage::new(100, 20)),
                 Reply::new().text_chunks("Done: SUMMARY.md is written.", 3).usage(Usage::new(150, 10)),
             ],
         )
@@ -216,7 +255,11 @@ async fn a_run_streams_its_text_live_writes_the_file_and_keeps_totals() {
         assert_eq!(summary.task_preview, "Summarize the notes.", "the task is trimmed");
         assert_eq!(e.runs.list().await.unwrap().len(), 1);
         let body = e.request_body(1);
-        assert!(body.contains("You tidy up notes.") && body.contains(&e.workspace.path().canonicalize().unwrap().display().to_string()), "{body}");
+        assert!(
+            body.contains("You tidy up notes.")
+                && body.contains(&e.workspace.path().canonicalize().unwrap().display().to_string()),
+            "{body}"
+        );
     }
 }
 
@@ -233,7 +276,11 @@ async fn bad_input_is_refused_with_the_field_and_nothing_is_recorded() {
         (RunInput { workspace: "  ".into(), ..e.input("t") }, "workspace", "Choose the folder"),
         (e.input("   "), "task", "Describe the task"),
         (e.input(&"x".repeat(1024 * 1024)), "task", "The task is 1.0 MB"),
-        (RunInput { agent_id: reverie_protocol::AgentId("agt_gone".into()), ..e.input("t") }, "agent_id", "no longer exists"),
+        (
+            RunInput { agent_id: reverie_protocol::AgentId("agt_gone".into()), ..e.input("t") },
+            "agent_id",
+            "no longer exists",
+        ),
     ];
     for (input, field, words) in cases {
         match e.runs.start(input, RunOptions::default()).await {
@@ -265,7 +312,13 @@ async fn a_provider_without_a_key_ends_the_session_at_once_with_what_to_do() {
 
     // With a key added, the same session goes on from its log: the task is sent, not repeated.
     let p = e.providers.get(&e.agent.provider_id).unwrap();
-    let with_key = ProviderInput { name: p.name, kind: p.kind, base_url: p.base_url, model: p.model, api_key: Some("sk-test-good".into()) };
+    let with_key = ProviderInput {
+        name: p.name,
+        kind: p.kind,
+        base_url: p.base_url,
+        model: p.model,
+        api_key: Some("sk-test-good".into()),
+    };
     e.providers.update(&p.id, with_key).unwrap();
     e.fake.push_reply("default", Reply::new().text("Done now."));
     let started = e.runs.continue_run(&id, None, RunOptions::default()).await.unwrap();
@@ -287,7 +340,18 @@ async fn a_run_given_a_model_still_checks_its_provider_and_sends_that_model_ever
     assert!(model.requests().is_empty(), "a provider without a key fails as it does without the model");
 
     let p = e.providers.get(&e.agent.provider_id).unwrap();
-    e.providers.update(&p.id, ProviderInput { name: p.name, kind: p.kind, base_url: p.base_url, model: p.model, api_key: Some("sk-test-good".into()) }).unwrap();
+    e.providers
+        .update(
+            &p.id,
+            ProviderInput {
+                name: p.name,
+                kind: p.kind,
+                base_url: p.base_url,
+                model: p.model,
+                api_key: Some("sk-test-good".into()),
+            },
+        )
+        .unwrap();
     let started = e.runs.continue_run(&id, None, options).await.unwrap();
     let ask = model.next_request().await;
     assert!(ask.mentions("Do it") && ask.system().contains("You tidy up notes."));
@@ -313,7 +377,11 @@ async fn a_wrong_key_an_unknown_model_and_an_unreachable_host_each_end_with_a_cl
         let mut input = agent_input("other", &e.agent.provider_id.0, vec![]);
         input.model = Some("no-such-model".into());
         let other = e.agents.create(input).unwrap();
-        let started = e.runs.start(RunInput { agent_id: other.id.clone(), ..e.input("Do it") }, RunOptions::default()).await.unwrap();
+        let started = e
+            .runs
+            .start(RunInput { agent_id: other.id.clone(), ..e.input("Do it") }, RunOptions::default())
+            .await
+            .unwrap();
         let id = started.summary.id.clone();
         finish(started).await;
         let error = e.error_of(&id);
@@ -327,7 +395,16 @@ async fn a_wrong_key_an_unknown_model_and_an_unreachable_host_each_end_with_a_cl
             ProviderKind::OpenaiCompatible => "http://127.0.0.1:9/v1".to_owned(),
         };
         e.providers
-            .update(&provider.id, ProviderInput { name: provider.name, kind, base_url: unreachable, model: provider.model, api_key: None })
+            .update(
+                &provider.id,
+                ProviderInput {
+                    name: provider.name,
+                    kind,
+                    base_url: unreachable,
+                    model: provider.model,
+                    api_key: None,
+                },
+            )
             .unwrap();
         let started = e.start("Do it").await;
         let id = started.summary.id.clone();
@@ -352,7 +429,9 @@ async fn approvals_are_answered_through_runs_and_cancel_stops_a_stalled_stream()
     let started = e.start("Run echo").await;
     let id = started.summary.id.clone();
     let request = wait_for(&e.log, &id, |p| matches!(p, EventPayload::ApprovalRequested { .. })).await;
-    let EventPayload::ApprovalRequested { tool_use_id, working_directory, .. } = request.payload else { unreachable!() };
+    let EventPayload::ApprovalRequested { tool_use_id, working_directory, .. } = request.payload else {
+        unreachable!()
+    };
     assert_eq!(working_directory, e.workspace.path().canonicalize().unwrap().display().to_string());
     assert_eq!(e.runs.pending_approvals(&id), std::slice::from_ref(&tool_use_id));
     assert!(matches!(e.runs.answer(&id, "toolu_other", true), Err(Error::NotFound(_))));
@@ -362,7 +441,10 @@ async fn approvals_are_answered_through_runs_and_cancel_stops_a_stalled_stream()
     assert!(matches!(e.runs.cancel(&id).await, Err(Error::Conflict { .. })), "an idle session can't be cancelled");
 
     // A stalled stream is stopped by cancel.
-    e.fake.push_reply("default", Reply::new().text("Thinking").fault(Fault::Stall { after_events: 2, max_secs: Some(60) }));
+    e.fake.push_reply(
+        "default",
+        Reply::new().text("Thinking").fault(Fault::Stall { after_events: 2, max_secs: Some(60) }),
+    );
     let started = e.start("Think").await;
     let id = started.summary.id.clone();
     e.fake.wait_for_open_streams(1).await;
@@ -379,7 +461,17 @@ async fn an_interrupted_session_resumes_from_its_log_with_results_for_the_calls_
         let id = SessionId("ses_crashed".into());
         let thread = ThreadId("thr_crashed".into());
         let ws = e.workspace.path().display().to_string();
-        e.log.insert_session(&SessionRow::new(id.clone(), Some(e.agent.id.clone()), "coder", "Tidy notes", &ws, Some("own_dead".into()), 1)).unwrap();
+        e.log
+            .insert_session(&SessionRow::new(
+                id.clone(),
+                Some(e.agent.id.clone()),
+                "coder",
+                "Tidy notes",
+                &ws,
+                Some("own_dead".into()),
+                1,
+            ))
+            .unwrap();
         e.log
             .append(
                 &id,
@@ -389,11 +481,18 @@ async fn an_interrupted_session_resumes_from_its_log_with_results_for_the_calls_
                     EventPayload::StatusRunning {},
                     EventPayload::ModelRequestStart { model: "fake-model".into() },
                     EventPayload::AgentMessage { text: "Writing it.".into() },
-                    EventPayload::AgentToolUse { tool_use_id: "toolu_open".into(), name: "write_file".into(), input: json!({"path": "a.md", "content": "a"}) },
+                    EventPayload::AgentToolUse {
+                        tool_use_id: "toolu_open".into(),
+                        name: "write_file".into(),
+                        input: json!({"path": "a.md", "content": "a"}),
+                    },
                 ],
             )
             .unwrap();
-        assert!(matches!(e.runs.continue_run(&id, None, RunOptions::default()).await, Err(Error::Conflict { .. })), "still running");
+        assert!(
+            matches!(e.runs.continue_run(&id, None, RunOptions::default()).await, Err(Error::Conflict { .. })),
+            "still running"
+        );
         assert_eq!(e.runs.recover(|_| false).await.unwrap(), vec![id.clone()]);
         assert_eq!(e.runs.get(&id).await.unwrap().status, SessionStatus::Interrupted);
 
@@ -408,16 +507,30 @@ async fn an_interrupted_session_resumes_from_its_log_with_results_for_the_calls_
         // The crash's leftovers closed (the request, then the call), then the run goes on.
         assert_eq!(payloads.len(), 5 + 2 + 1 + 3 + 1, "{payloads:#?}");
         assert!(matches!(payloads[5], EventPayload::ModelRequestEnd { interrupted: true, .. }), "{:?}", payloads[5]);
-        assert_eq!(payloads[6], EventPayload::AgentToolResult { tool_use_id: "toolu_open".into(), content: INTERRUPTED_RESULT.into(), is_error: true });
+        assert_eq!(
+            payloads[6],
+            EventPayload::AgentToolResult {
+                tool_use_id: "toolu_open".into(),
+                content: INTERRUPTED_RESULT.into(),
+                is_error: true
+            }
+        );
         assert_eq!(payloads[7], EventPayload::StatusRunning {});
         assert_eq!(payloads.last(), Some(&EventPayload::StatusIdle { reason: IdleReason::EndTurn }));
-        assert!(e.events(&id).iter().all(|ev| ev.thread_id == thread), "the resumed turns stay on the session's thread");
+        assert!(
+            e.events(&id).iter().all(|ev| ev.thread_id == thread),
+            "the resumed turns stay on the session's thread"
+        );
     }
 }
 
 #[tokio::test]
 async fn an_idle_session_takes_a_follow_up_with_its_whole_history() {
-    let e = env(ProviderKind::OpenaiCompatible, vec![Reply::new().text("First answer."), Reply::new().text("Second answer.")]).await;
+    let e = env(
+        ProviderKind::OpenaiCompatible,
+        vec![Reply::new().text("First answer."), Reply::new().text("Second answer.")],
+    )
+    .await;
     let started = e.start("First question").await;
     let id = started.summary.id.clone();
     finish(started).await;
@@ -443,16 +556,34 @@ fn agents_are_validated_and_names_are_unique_ignoring_case() {
     let no_env: EnvLookup = Arc::new(|_| None);
     let providers = Providers::new(db.clone(), Arc::new(Secrets::memory_only()), clock.clone(), ids.clone(), no_env);
     let provider = providers
-        .create(ProviderInput { name: "P".into(), kind: ProviderKind::OpenaiCompatible, base_url: "http://127.0.0.1:1/v1".into(), model: "m".into(), api_key: None })
+        .create(ProviderInput {
+            name: "P".into(),
+            kind: ProviderKind::OpenaiCompatible,
+            base_url: "http://127.0.0.1:1/v1".into(),
+            model: "m".into(),
+            api_key: None,
+        })
         .unwrap();
     let agents = Agents::new(db, clock, ids);
-    let a = agents.create(agent_input(" Coder ", &provider.id.0, vec![ToolRule { tool: "write_file".into(), permission: Permission::Deny }])).unwrap();
+    let a = agents
+        .create(agent_input(
+            " Coder ",
+            &provider.id.0,
+            vec![ToolRule { tool: "write_file".into(), permission: Permission::Deny }],
+        ))
+        .unwrap();
     assert_eq!(a.name, "Coder");
     assert_eq!(a.max_turns, 50);
     assert_eq!(a.tools.len(), 6, "every tool has a rule");
     let rule = |t: &str| a.tools.iter().find(|r| r.tool == t).unwrap().permission;
-    assert_eq!((rule("write_file"), rule("run_command"), rule("read_file")), (Permission::Deny, Permission::Ask, Permission::Allow));
-    assert!(matches!(agents.create(agent_input("coder", &provider.id.0, vec![])), Err(Error::Conflict { field: Some("name"), .. })));
+    assert_eq!(
+        (rule("write_file"), rule("run_command"), rule("read_file")),
+        (Permission::Deny, Permission::Ask, Permission::Allow)
+    );
+    assert!(matches!(
+        agents.create(agent_input("coder", &provider.id.0, vec![])),
+        Err(Error::Conflict { field: Some("name"), .. })
+    ));
     let bad = |mut input: AgentInput, edit: &dyn Fn(&mut AgentInput)| {
         edit(&mut input);
         match agents.create(input) {
@@ -465,8 +596,13 @@ fn agents_are_validated_and_names_are_unique_ignoring_case() {
     assert_eq!(bad(base(), &|i| i.provider_id = reverie_protocol::ProviderId("prv_gone".into())), "provider_id");
     assert_eq!(bad(base(), &|i| i.max_turns = Some(0)), "max_turns");
     assert_eq!(bad(base(), &|i| i.model = Some("two words".into())), "model");
-    assert_eq!(bad(base(), &|i| i.tools = vec![ToolRule { tool: "rm_rf".into(), permission: Permission::Allow }]), "tools");
-    let edited = agents.update(&a.id, AgentInput { model: Some("  ".into()), ..agent_input("Coder", &provider.id.0, vec![]) }).unwrap();
+    assert_eq!(
+        bad(base(), &|i| i.tools = vec![ToolRule { tool: "rm_rf".into(), permission: Permission::Allow }]),
+        "tools"
+    );
+    let edited = agents
+        .update(&a.id, AgentInput { model: Some("  ".into()), ..agent_input("Coder", &provider.id.0, vec![]) })
+        .unwrap();
     assert_eq!((edited.model, edited.created_at), (None, a.created_at));
     assert_eq!(agents.by_name("CODER").unwrap().id, a.id);
     agents.delete(&a.id).unwrap();
@@ -475,13 +611,21 @@ fn agents_are_validated_and_names_are_unique_ignoring_case() {
 
 #[tokio::test]
 async fn shutdown_stops_every_run_as_a_quit_and_waits_until_each_has_recorded_its_end() {
-    let e = env(ProviderKind::Anthropic, vec![Reply::new().text("Thinking").fault(Fault::Stall { after_events: 2, max_secs: Some(60) })]).await;
+    let e = env(
+        ProviderKind::Anthropic,
+        vec![Reply::new().text("Thinking").fault(Fault::Stall { after_events: 2, max_secs: Some(60) })],
+    )
+    .await;
     let started = e.start("Think hard").await;
     let id = started.summary.id.clone();
     e.fake.wait_for_open_streams(1).await;
     e.runs.shutdown(WAIT).await;
     let summary = e.runs.get(&id).await.unwrap();
-    assert_eq!((summary.status, summary.stop_reason), (SessionStatus::Idle, Some(IdleReason::AppQuit)), "recorded before shutdown returned, as a quit");
+    assert_eq!(
+        (summary.status, summary.stop_reason),
+        (SessionStatus::Idle, Some(IdleReason::AppQuit)),
+        "recorded before shutdown returned, as a quit"
+    );
     assert!(started.done.is_finished() || tokio::time::timeout(WAIT, started.done).await.is_ok());
     assert_eq!(e.payloads(&id).last(), Some(&EventPayload::StatusIdle { reason: IdleReason::AppQuit }));
 

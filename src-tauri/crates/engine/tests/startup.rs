@@ -12,7 +12,8 @@ use reverie_engine::store::events::SessionRow;
 use reverie_engine::{Core, Database, OnFailure, OpenOptions, Opened, Secrets};
 use reverie_llm::StreamOptions;
 use reverie_protocol::{
-    Dream, DreamId, DreamMode, DreamStatus, MemoryStoreInput, NoticeLevel, ProviderInput, ProviderKind, SessionId, SessionStatus, TokenUsage,
+    Dream, DreamId, DreamMode, DreamStatus, MemoryStoreInput, NoticeLevel, ProviderInput, ProviderKind, SessionId,
+    SessionStatus, TokenUsage,
 };
 
 fn options(dir: &Path, on_failure: OnFailure) -> OpenOptions {
@@ -55,12 +56,23 @@ fn a_damaged_database_is_moved_aside_and_reported() {
     std::fs::write(data.path().join("reverie.db"), b"definitely not sqlite".repeat(100)).unwrap();
     let Opened { core, report, .. } = open(data.path());
     let recovery = report.recovered.clone().expect("the recovery is reported");
-    assert!(recovery.moved_to.file_name().unwrap().to_string_lossy().starts_with("reverie.db.corrupt-"), "{recovery:?}");
-    assert_eq!(std::fs::read(&recovery.moved_to).unwrap(), b"definitely not sqlite".repeat(100), "the damaged file is kept as it was");
+    assert!(
+        recovery.moved_to.file_name().unwrap().to_string_lossy().starts_with("reverie.db.corrupt-"),
+        "{recovery:?}"
+    );
+    assert_eq!(
+        std::fs::read(&recovery.moved_to).unwrap(),
+        b"definitely not sqlite".repeat(100),
+        "the damaged file is kept as it was"
+    );
     let notices = report.notices();
     assert_eq!(notices.len(), 1);
     assert_eq!(notices[0].level, NoticeLevel::Warning);
-    assert!(notices[0].id.starts_with("db-recovered-") && notices[0].detail.contains(&recovery.moved_to.display().to_string()), "{notices:?}");
+    assert!(
+        notices[0].id.starts_with("db-recovered-")
+            && notices[0].detail.contains(&recovery.moved_to.display().to_string()),
+        "{notices:?}"
+    );
     assert!(core.agents.list().unwrap().is_empty(), "the new database works");
 }
 
@@ -73,17 +85,36 @@ fn a_session_a_dead_process_left_running_is_reported_interrupted_and_a_live_ones
     {
         let Opened { core, .. } = open(data.path());
         let died = Owner::acquire(data.path(), &ids).unwrap();
-        core.log.insert_session(&SessionRow::new(dead.clone(), None, "coder", "task", "/tmp/ws", Some(died.id().into()), 1)).unwrap();
-        core.log.insert_session(&SessionRow::new(live.clone(), None, "coder", "task", "/tmp/ws", Some(running_elsewhere.id().into()), 1)).unwrap();
+        core.log
+            .insert_session(&SessionRow::new(dead.clone(), None, "coder", "task", "/tmp/ws", Some(died.id().into()), 1))
+            .unwrap();
+        core.log
+            .insert_session(&SessionRow::new(
+                live.clone(),
+                None,
+                "coder",
+                "task",
+                "/tmp/ws",
+                Some(running_elsewhere.id().into()),
+                1,
+            ))
+            .unwrap();
         // The process running `ses_dead` exits: its lock goes with it.
         drop(died);
     }
     let Opened { core, report, .. } = open(data.path());
     assert_eq!(report.interrupted, std::slice::from_ref(&dead));
     assert_eq!(core.log.session(&dead).unwrap().unwrap().status, SessionStatus::Interrupted);
-    assert_eq!(core.log.session(&live).unwrap().unwrap().status, SessionStatus::Running, "its process still holds its lock");
+    assert_eq!(
+        core.log.session(&live).unwrap().unwrap().status,
+        SessionStatus::Running,
+        "its process still holds its lock"
+    );
     let notices = report.notices();
-    assert_eq!((notices.len(), notices[0].id.as_str(), notices[0].title.as_str()), (1, "interrupted-ses_dead", "A run was interrupted"));
+    assert_eq!(
+        (notices.len(), notices[0].id.as_str(), notices[0].title.as_str()),
+        (1, "interrupted-ses_dead", "A run was interrupted")
+    );
     drop(core);
     assert!(open(data.path()).report.interrupted.is_empty(), "reported once");
 }
@@ -95,9 +126,16 @@ fn a_dream_a_dead_process_left_running_fails_and_is_reported() {
         let Opened { core, .. } = open(data.path());
         let provider = core
             .providers
-            .create(ProviderInput { name: "Fake".into(), kind: ProviderKind::Anthropic, base_url: "http://127.0.0.1:9".into(), model: "m".into(), api_key: None })
+            .create(ProviderInput {
+                name: "Fake".into(),
+                kind: ProviderKind::Anthropic,
+                base_url: "http://127.0.0.1:9".into(),
+                model: "m".into(),
+                api_key: None,
+            })
             .unwrap();
-        let store = core.memory.create_store(MemoryStoreInput { name: "Notes".into(), description: String::new() }).unwrap();
+        let store =
+            core.memory.create_store(MemoryStoreInput { name: "Notes".into(), description: String::new() }).unwrap();
         let dream = Dream {
             id: DreamId("drm_orphan".into()),
             store_id: store.id,
@@ -155,13 +193,21 @@ fn memory_writes_reach_the_mirror_folder_only_when_asked() {
     let mut with_mirror = options(data.path(), OnFailure::Fail);
     with_mirror.mirror_writes = true;
     let Opened { core, mirror, .. } = Core::open(with_mirror).unwrap();
-    let store = core.memory.create_store(MemoryStoreInput { name: "Notes".into(), description: String::new() }).unwrap();
-    core.memory.apply(&store.id, Change::Write { path: "a.md".into(), content: "mirrored\n".into() }, None, &Actor::User).unwrap();
+    let store =
+        core.memory.create_store(MemoryStoreInput { name: "Notes".into(), description: String::new() }).unwrap();
+    core.memory
+        .apply(&store.id, Change::Write { path: "a.md".into(), content: "mirrored\n".into() }, None, &Actor::User)
+        .unwrap();
     assert_eq!(mirror.root(), data.path().join("memory"));
     assert_eq!(std::fs::read_to_string(mirror.folder(&store).join("a.md")).unwrap(), "mirrored\n");
     drop(core);
 
     let Opened { core, mirror, .. } = open(data.path());
-    core.memory.apply(&store.id, Change::Write { path: "b.md".into(), content: "not mirrored\n".into() }, None, &Actor::User).unwrap();
-    assert!(!mirror.folder(&store).join("b.md").exists(), "the CLI's writes reach the folder through the app's watcher");
+    core.memory
+        .apply(&store.id, Change::Write { path: "b.md".into(), content: "not mirrored\n".into() }, None, &Actor::User)
+        .unwrap();
+    assert!(
+        !mirror.folder(&store).join("b.md").exists(),
+        "the CLI's writes reach the folder through the app's watcher"
+    );
 }

@@ -6,7 +6,9 @@ use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use reverie_engine::tools::{Intent, PathError, ToolContext, ToolFault, ToolOutput, ToolSet, TypedTool, Workspace, WorkspaceError};
+use reverie_engine::tools::{
+    Intent, PathError, ToolContext, ToolFault, ToolOutput, ToolSet, TypedTool, Workspace, WorkspaceError,
+};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 use tokio_util::sync::CancellationToken;
@@ -76,7 +78,10 @@ fn every_tool_has_a_description_and_an_object_schema_from_its_input_type() {
     let read = defs.iter().find(|d| d.name == "read_file").unwrap();
     assert_eq!(read.input_schema["required"], json!(["path"]));
     let start_line = &read.input_schema["properties"]["start_line"];
-    assert!(start_line["description"].as_str().unwrap().contains("1-based"), "field docs reach the model: {start_line}");
+    assert!(
+        start_line["description"].as_str().unwrap().contains("1-based"),
+        "field docs reach the model: {start_line}"
+    );
     let edit = defs.iter().find(|d| d.name == "edit_file").unwrap();
     assert_eq!(edit.input_schema["required"], json!(["path", "old_string", "new_string"]));
 }
@@ -154,11 +159,17 @@ fn a_tool_set_can_be_narrowed_to_the_agents_allowed_tools() {
 fn a_workspace_must_be_an_existing_readable_folder() {
     let tmp = tempfile::tempdir().unwrap();
     let missing = Workspace::new(tmp.path().join("nope")).unwrap_err();
-    assert!(matches!(missing, WorkspaceError::DoesNotExist(_)) && missing.to_string().contains("does not exist"), "{missing}");
+    assert!(
+        matches!(missing, WorkspaceError::DoesNotExist(_)) && missing.to_string().contains("does not exist"),
+        "{missing}"
+    );
     let file = tmp.path().join("file.txt");
     fs::write(&file, "x").unwrap();
     let not_dir = Workspace::new(&file).unwrap_err();
-    assert!(matches!(not_dir, WorkspaceError::NotADirectory(_)) && not_dir.to_string().contains("not a folder"), "{not_dir}");
+    assert!(
+        matches!(not_dir, WorkspaceError::NotADirectory(_)) && not_dir.to_string().contains("not a folder"),
+        "{not_dir}"
+    );
     let engine_error: reverie_engine::Error = not_dir.into();
     assert!(matches!(engine_error, reverie_engine::Error::Invalid { field: "workspace", .. }));
 
@@ -281,7 +292,11 @@ async fn list_files_stops_at_its_cap_and_says_so() {
     }
     let out = f.ok("list_files", json!({"path": "many"})).await;
     assert_eq!(out.lines().count(), 1001);
-    assert!(out.ends_with("[listing stopped at 1000 entries; list a subfolder to see more]\n"), "{}", &out[out.len() - 200..]);
+    assert!(
+        out.ends_with("[listing stopped at 1000 entries; list a subfolder to see more]\n"),
+        "{}",
+        &out[out.len() - 200..]
+    );
 }
 
 #[tokio::test]
@@ -300,8 +315,14 @@ async fn list_files_errors() {
 async fn read_file_numbers_lines_and_reads_a_range() {
     let f = Fixture::new();
     f.write("poem.txt", "one\ntwo\r\nthree\nfour\n");
-    assert_eq!(f.ok("read_file", json!({"path": "poem.txt"})).await, "     1\tone\n     2\ttwo\n     3\tthree\n     4\tfour\n");
-    assert_eq!(f.ok("read_file", json!({"path": "poem.txt", "start_line": 2, "end_line": 3})).await, "     2\ttwo\n     3\tthree\n");
+    assert_eq!(
+        f.ok("read_file", json!({"path": "poem.txt"})).await,
+        "     1\tone\n     2\ttwo\n     3\tthree\n     4\tfour\n"
+    );
+    assert_eq!(
+        f.ok("read_file", json!({"path": "poem.txt", "start_line": 2, "end_line": 3})).await,
+        "     2\ttwo\n     3\tthree\n"
+    );
     assert_eq!(f.ok("read_file", json!({"path": "poem.txt", "start_line": 4, "end_line": 99})).await, "     4\tfour\n");
     f.write("empty.txt", "");
     assert_eq!(f.ok("read_file", json!({"path": "empty.txt"})).await, "empty.txt is empty");
@@ -340,7 +361,13 @@ async fn read_file_caps_a_large_file_and_says_where_to_go_on() {
     let shown = out.lines().filter(|l| l.ends_with('y')).count();
     assert_eq!(shown, 256 * 1024 / 100, "whole lines up to 256 KiB");
     let next = shown + 1;
-    assert!(out.contains(&format!("[truncated: this read stops at 256.0 KiB of text. Call read_file with start_line={next} to read on.]")), "{}", &out[out.len() - 300..]);
+    assert!(
+        out.contains(&format!(
+            "[truncated: this read stops at 256.0 KiB of text. Call read_file with start_line={next} to read on.]"
+        )),
+        "{}",
+        &out[out.len() - 300..]
+    );
     let rest = f.ok("read_file", json!({"path": "big.txt", "start_line": next})).await;
     assert!(rest.starts_with(&format!("{next:>6}\t")), "{}", &rest[..40]);
 }
@@ -365,10 +392,20 @@ async fn a_named_pipe_is_refused_instead_of_blocking_the_tool() {
     // SAFETY: `fifo` is a valid NUL-terminated path.
     assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
     assert!(f.err("read_file", json!({"path": "pipe"})).await.contains("pipe is not a regular file"));
-    assert!(f.err("write_file", json!({"path": "pipe", "content": "x"})).await.contains("pipe is a device, socket or pipe"));
-    assert!(f.err("edit_file", json!({"path": "pipe", "old_string": "a", "new_string": "b"})).await.contains("not a regular file"));
+    assert!(f
+        .err("write_file", json!({"path": "pipe", "content": "x"}))
+        .await
+        .contains("pipe is a device, socket or pipe"));
+    assert!(f
+        .err("edit_file", json!({"path": "pipe", "old_string": "a", "new_string": "b"}))
+        .await
+        .contains("not a regular file"));
     f.write("a.txt", "a");
-    assert_eq!(f.ok("search_files", json!({"pattern": "a"})).await, "a.txt:1: a\n[1 matches in 1 files]\n", "the pipe is skipped");
+    assert_eq!(
+        f.ok("search_files", json!({"pattern": "a"})).await,
+        "a.txt:1: a\n[1 matches in 1 files]\n",
+        "the pipe is skipped"
+    );
 }
 
 // ---- write_file ----
@@ -389,7 +426,10 @@ async fn write_file_through_a_link_inside_writes_its_target() {
     let f = Fixture::new();
     f.write("real.txt", "old");
     symlink("real.txt", f.ws.join("alias.txt")).unwrap();
-    assert_eq!(f.ok("write_file", json!({"path": "alias.txt", "content": "new"})).await, "replaced real.txt (3 bytes, 1 line)");
+    assert_eq!(
+        f.ok("write_file", json!({"path": "alias.txt", "content": "new"})).await,
+        "replaced real.txt (3 bytes, 1 line)"
+    );
     assert_eq!(f.read("real.txt"), "new");
     assert!(fs::symlink_metadata(f.ws.join("alias.txt")).unwrap().file_type().is_symlink());
 }
@@ -400,7 +440,10 @@ async fn write_file_errors() {
     f.write("file.txt", "x");
     fs::create_dir(f.ws.join("dir")).unwrap();
     assert!(f.err("write_file", json!({"path": "dir", "content": "x"})).await.contains("dir is a folder"));
-    assert!(f.err("write_file", json!({"path": "file.txt/inner.txt", "content": "x"})).await.contains("file.txt is a file, so it cannot hold other files"));
+    assert!(f
+        .err("write_file", json!({"path": "file.txt/inner.txt", "content": "x"}))
+        .await
+        .contains("file.txt is a file, so it cannot hold other files"));
     assert!(f.err("write_file", json!({"path": ".", "content": "x"})).await.contains("the workspace folder itself"));
     let huge = "z".repeat(5 * 1024 * 1024 + 1);
     let e = f.err("write_file", json!({"path": "huge.txt", "content": huge})).await;
@@ -414,7 +457,12 @@ async fn write_file_errors() {
 async fn edit_file_replaces_a_unique_string() {
     let f = Fixture::new();
     f.write("main.rs", "fn main() {\n    println!(\"hi\");\n}\n");
-    let out = f.ok("edit_file", json!({"path": "main.rs", "old_string": "println!(\"hi\")", "new_string": "println!(\"bye\")"})).await;
+    let out = f
+        .ok(
+            "edit_file",
+            json!({"path": "main.rs", "old_string": "println!(\"hi\")", "new_string": "println!(\"bye\")"}),
+        )
+        .await;
     assert_eq!(out, "edited main.rs: replaced 1 occurrence (first at line 2)");
     assert_eq!(f.read("main.rs"), "fn main() {\n    println!(\"bye\");\n}\n");
 }
@@ -426,7 +474,9 @@ async fn edit_file_asks_for_context_when_not_unique_and_replaces_all_on_request(
     let e = f.err("edit_file", json!({"path": "list.txt", "old_string": "= 1", "new_string": "= 2"})).await;
     assert!(e.contains("found 3 times") && e.contains("more surrounding lines") && e.contains("replace_all"), "{e}");
     assert_eq!(f.read("list.txt"), "a = 1\nb = 1\nc = 1\n", "unchanged");
-    let out = f.ok("edit_file", json!({"path": "list.txt", "old_string": "= 1", "new_string": "= 2", "replace_all": true})).await;
+    let out = f
+        .ok("edit_file", json!({"path": "list.txt", "old_string": "= 1", "new_string": "= 2", "replace_all": true}))
+        .await;
     assert_eq!(out, "edited list.txt: replaced 3 occurrences (first at line 1)");
     assert_eq!(f.read("list.txt"), "a = 2\nb = 2\nc = 2\n");
 }
@@ -437,13 +487,28 @@ async fn edit_file_errors() {
     f.write("a.txt", "    indented\n");
     let e = f.err("edit_file", json!({"path": "a.txt", "old_string": "\tindented", "new_string": "x"})).await;
     assert!(e.contains("old_string was not found in a.txt") && e.contains("whitespace"), "{e}");
-    assert!(f.err("edit_file", json!({"path": "a.txt", "old_string": "", "new_string": "x"})).await.contains("use write_file"));
-    assert!(f.err("edit_file", json!({"path": "a.txt", "old_string": "in", "new_string": "in"})).await.contains("nothing would change"));
-    assert!(f.err("edit_file", json!({"path": "nope.txt", "old_string": "a", "new_string": "b"})).await.contains("nope.txt does not exist"));
+    assert!(f
+        .err("edit_file", json!({"path": "a.txt", "old_string": "", "new_string": "x"}))
+        .await
+        .contains("use write_file"));
+    assert!(f
+        .err("edit_file", json!({"path": "a.txt", "old_string": "in", "new_string": "in"}))
+        .await
+        .contains("nothing would change"));
+    assert!(f
+        .err("edit_file", json!({"path": "nope.txt", "old_string": "a", "new_string": "b"}))
+        .await
+        .contains("nope.txt does not exist"));
     f.write("blob.bin", b"ab\0cd");
-    assert!(f.err("edit_file", json!({"path": "blob.bin", "old_string": "ab", "new_string": "x"})).await.contains("binary"));
+    assert!(f
+        .err("edit_file", json!({"path": "blob.bin", "old_string": "ab", "new_string": "x"}))
+        .await
+        .contains("binary"));
     f.write("latin1.txt", b"caf\xe9\n");
-    assert!(f.err("edit_file", json!({"path": "latin1.txt", "old_string": "caf", "new_string": "x"})).await.contains("not valid UTF-8"));
+    assert!(f
+        .err("edit_file", json!({"path": "latin1.txt", "old_string": "caf", "new_string": "x"}))
+        .await
+        .contains("not valid UTF-8"));
     assert_eq!(f.read("a.txt"), "    indented\n");
 }
 
@@ -476,7 +541,10 @@ async fn search_files_filters_by_glob_path_and_case() {
     assert_eq!(out, "docs/notes.md:1: todo: write docs\n[1 matches in 1 files]\n");
     let out = f.ok("search_files", json!({"pattern": "helper", "path": "src/main.rs"})).await;
     assert_eq!(out, "src/main.rs:2:     helper();\n[1 matches in 1 files]\n");
-    assert_eq!(f.ok("search_files", json!({"pattern": "nothing-like-this"})).await, "no matches for \"nothing-like-this\" in .");
+    assert_eq!(
+        f.ok("search_files", json!({"pattern": "nothing-like-this"})).await,
+        "no matches for \"nothing-like-this\" in ."
+    );
 }
 
 #[tokio::test]
@@ -486,7 +554,11 @@ async fn search_files_caps_matches_and_counts_the_rest() {
     f.write("long.txt", format!("hit {}\n", "w".repeat(1000)));
     let out = f.ok("search_files", json!({"pattern": "^hit"})).await;
     assert_eq!(out.lines().filter(|l| l.contains(".txt:")).count(), 200);
-    assert!(out.contains("[51 more matches not shown; narrow the pattern, path or glob]\n[251 matches in 2 files]"), "{}", &out[out.len() - 200..]);
+    assert!(
+        out.contains("[51 more matches not shown; narrow the pattern, path or glob]\n[251 matches in 2 files]"),
+        "{}",
+        &out[out.len() - 200..]
+    );
     assert!(out.lines().next().unwrap().ends_with(" […]"), "a long line is cut");
 }
 
@@ -511,7 +583,10 @@ async fn search_files_says_which_files_it_skipped_for_their_size() {
     assert!(found.contains("not searched: 1 file over 10.0 MiB (big.log)") && found.contains("run_command"), "{found}");
     let none = f.ok("search_files", json!({"pattern": "absent"})).await;
     assert!(none.starts_with("no matches for \"absent\" in ."), "{none}");
-    assert!(none.contains("not searched: 1 file over 10.0 MiB (big.log)"), "no matches is never silent about skipped files: {none}");
+    assert!(
+        none.contains("not searched: 1 file over 10.0 MiB (big.log)"),
+        "no matches is never silent about skipped files: {none}"
+    );
     let small_only = f.ok("search_files", json!({"pattern": "needle", "glob": "*.txt"})).await;
     assert!(!small_only.contains("not searched"), "{small_only}");
 }

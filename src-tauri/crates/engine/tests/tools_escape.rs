@@ -201,7 +201,13 @@ fn forms(e: &Escape, target: &str) -> Vec<Form> {
         v.push(escaping(format!("{dir_link}{rest}")));
     }
     if rest == "/secret.txt" {
-        for p in ["link_file".to_owned(), "chain1".to_owned(), "./chain2".to_owned(), "sub/../link_file".to_owned(), format!("{ws}/chain1")] {
+        for p in [
+            "link_file".to_owned(),
+            "chain1".to_owned(),
+            "./chain2".to_owned(),
+            "sub/../link_file".to_owned(),
+            format!("{ws}/chain1"),
+        ] {
             v.push(escaping(p));
         }
     }
@@ -306,7 +312,11 @@ impl Tally {
         self.walks += 1;
         let out = e.f.call(tool, input.clone()).await;
         assert!(!out.is_error, "{tool} {input}: {}", out.content);
-        assert!(!out.content.contains(SECRET) && !out.content.contains(&e.host), "LEAK: {tool} {input}:\n{}", out.content);
+        assert!(
+            !out.content.contains(SECRET) && !out.content.contains(&e.host),
+            "LEAK: {tool} {input}:\n{}",
+            out.content
+        );
     }
 }
 
@@ -324,7 +334,9 @@ async fn hundreds_of_escape_attempts_all_fail() {
         tally.attempt(&e, "read_file", json!({"path": form.path}), form).await;
     }
     for form in &file_forms {
-        tally.attempt(&e, "edit_file", json!({"path": form.path, "old_string": SECRET, "new_string": "PWNED"}), form).await;
+        tally
+            .attempt(&e, "edit_file", json!({"path": form.path, "old_string": SECRET, "new_string": "PWNED"}), form)
+            .await;
     }
     for form in dir_forms.iter().chain(&file_forms).chain(&extras) {
         tally.attempt(&e, "list_files", json!({"path": form.path, "recursive": true}), form).await;
@@ -341,11 +353,16 @@ async fn hundreds_of_escape_attempts_all_fail() {
 
     // Writes: over the secret, new files beside it, and through links whose target does not exist yet.
     let created_forms = forms(&e, "outside/created.txt");
-    let dangling: Vec<Form> = ["dangling_file", "dangling_dir/x.txt", "./dangling_file", "sub/../dangling_dir/new/x.txt"]
-        .into_iter()
-        .map(|p| escaping(p.to_owned()))
-        .chain(["link_dir/nested/new.txt", "sub/inner/up3/nested/new.txt", "sub/up/new-top.txt"].into_iter().map(|p| escaping(p.to_owned())))
-        .collect();
+    let dangling: Vec<Form> =
+        ["dangling_file", "dangling_dir/x.txt", "./dangling_file", "sub/../dangling_dir/new/x.txt"]
+            .into_iter()
+            .map(|p| escaping(p.to_owned()))
+            .chain(
+                ["link_dir/nested/new.txt", "sub/inner/up3/nested/new.txt", "sub/up/new-top.txt"]
+                    .into_iter()
+                    .map(|p| escaping(p.to_owned())),
+            )
+            .collect();
     for form in file_forms.iter().chain(&created_forms).chain(&dangling) {
         tally.attempt(&e, "write_file", json!({"path": form.path, "content": "PWNED"}), form).await;
     }

@@ -18,7 +18,9 @@ const CALLS: usize = 1000;
 
 /// Swaps `a` and `b` (a folder and a link) until told to stop; counts the swaps.
 fn swapper(ws: &Path, stop: Arc<AtomicBool>, swaps: Arc<AtomicU64>) -> std::thread::JoinHandle<()> {
-    let dir = rustix::fs::open(ws, rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY, rustix::fs::Mode::empty()).unwrap();
+    let dir =
+        rustix::fs::open(ws, rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY, rustix::fs::Mode::empty())
+            .unwrap();
     std::thread::spawn(move || {
         while !stop.load(Ordering::Relaxed) {
             rustix::fs::renameat_with(&dir, "sub", &dir, "swap", rustix::fs::RenameFlags::EXCHANGE).unwrap();
@@ -43,7 +45,10 @@ fn keep_going(i: usize, swaps: &AtomicU64, refused: usize, since: std::time::Ins
 }
 
 fn outside_written(outside: &Path) -> usize {
-    fs::read_dir(outside).unwrap().filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with('w')).count()
+    fs::read_dir(outside)
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with('w'))
+        .count()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -91,7 +96,11 @@ async fn a_folder_swapped_with_a_link_outside_never_lets_a_write_or_read_escape(
     assert_eq!(written_outside, 0, "0 files written outside the workspace ({written_outside} were)");
     assert_eq!(leaks, 0, "0 reads returned outside content ({leaks} did)");
     assert_eq!(fs::read_to_string(outside.join("target.txt")).unwrap(), OUTSIDE);
-    assert!(shown_host_path.is_empty(), "no refusal names a host path: {:?}", &shown_host_path[..shown_host_path.len().min(3)]);
+    assert!(
+        shown_host_path.is_empty(),
+        "no refusal names a host path: {:?}",
+        &shown_host_path[..shown_host_path.len().min(3)]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -104,10 +113,16 @@ async fn a_refusal_mid_call_says_a_link_appeared_without_naming_the_outside() {
     // The workspace's own handle is what the tools open beneath: swap before the open, after
     // `resolve` would have accepted the path, by resolving first and then swapping.
     let resolved = f.ctx.workspace.resolve("sub/target.txt", reverie_engine::tools::Intent::Read).unwrap();
-    let dir = rustix::fs::open(&f.ws, rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY, rustix::fs::Mode::empty()).unwrap();
+    let dir =
+        rustix::fs::open(&f.ws, rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY, rustix::fs::Mode::empty())
+            .unwrap();
     rustix::fs::renameat_with(&dir, "sub", &dir, "swap", rustix::fs::RenameFlags::EXCHANGE).unwrap();
     let refused = f.ctx.workspace.dir().open_read(f.ctx.workspace.relative(&resolved)).unwrap_err();
-    assert_eq!(reverie_engine::beneath::refusal(&refused), Some(reverie_engine::beneath::Refused::Symlink), "{refused}");
+    assert_eq!(
+        reverie_engine::beneath::refusal(&refused),
+        Some(reverie_engine::beneath::Refused::Symlink),
+        "{refused}"
+    );
     // Through the tool, the path is refused by `resolve` or by the open, worded for the model.
     let err = f.err("write_file", json!({"path": "sub/new.txt", "content": "x"})).await;
     assert!(err.contains("symbolic link"), "{err}");
@@ -179,7 +194,10 @@ fn the_per_component_fallback_is_as_strict_under_the_same_race() {
             match root.open_write(Path::new(&format!("sub/w{i}.txt"))) {
                 Ok(mut f) => f.write_all(b"x").unwrap(),
                 Err(e) => {
-                    assert!(reverie_engine::beneath::refusal(&e).is_some() || e.kind() == std::io::ErrorKind::NotFound, "{e}");
+                    assert!(
+                        reverie_engine::beneath::refusal(&e).is_some() || e.kind() == std::io::ErrorKind::NotFound,
+                        "{e}"
+                    );
                     refused += 1;
                 }
             }

@@ -47,7 +47,8 @@ fn pids(text: &str, names: &[&str]) -> Vec<i32> {
         .iter()
         .map(|name| {
             let prefix = format!("{name}=");
-            let line = text.lines().find_map(|l| l.strip_prefix(&prefix)).unwrap_or_else(|| panic!("no {name}= in {text}"));
+            let line =
+                text.lines().find_map(|l| l.strip_prefix(&prefix)).unwrap_or_else(|| panic!("no {name}= in {text}"));
             line.trim().parse().unwrap()
         })
         .collect()
@@ -106,7 +107,8 @@ async fn cancel_mid_run_kills_the_group_and_returns_a_cancelled_result() {
     let f = Fixture::new();
     let started = fifo(&f, "started.fifo");
     let command = "sleep 100 & echo $! > bg.pid; sleep 100 & echo $! > fg.pid; echo $$ > sh.pid; echo started; echo go > started.fifo; wait";
-    let pid_file = |name: &str| std::fs::read_to_string(f.ws.join(name)).ok().and_then(|s| s.trim().parse::<i32>().ok());
+    let pid_file =
+        |name: &str| std::fs::read_to_string(f.ws.join(name)).ok().and_then(|s| s.trim().parse::<i32>().ok());
     let call = f.call("run_command", json!({"command": command}));
     let cancel = async {
         // Returns once the command has written every pid file and reached the FIFO.
@@ -116,7 +118,11 @@ async fn cancel_mid_run_kills_the_group_and_returns_a_cancelled_result() {
     };
     let (out, ()) = tokio::join!(call, cancel);
     assert!(out.is_cancelled(), "{out:?}");
-    assert!(out.content.contains("every process it started were stopped") && out.content.contains("started"), "{}", out.content);
+    assert!(
+        out.content.contains("every process it started were stopped") && out.content.contains("started"),
+        "{}",
+        out.content
+    );
     for name in ["bg.pid", "fg.pid", "sh.pid"] {
         await_exit(pid_file(name).unwrap()).await;
     }

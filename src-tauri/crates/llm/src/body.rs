@@ -96,7 +96,8 @@ impl ErrorText {
     /// Whether a 404 says the model is unknown (OpenAI's `model_not_found`, or a message naming
     /// the model asked for: Anthropic "model: X", Ollama, vLLM), rather than the path.
     pub fn names_model(&self, model: &str) -> bool {
-        self.code.as_deref() == Some("model_not_found") || (!model.trim().is_empty() && self.message.contains(model.trim()))
+        self.code.as_deref() == Some("model_not_found")
+            || (!model.trim().is_empty() && self.message.contains(model.trim()))
     }
 }
 
@@ -176,7 +177,10 @@ pub fn looks_like_sse(head: &[u8]) -> bool {
 #[derive(Debug)]
 pub enum BodyError {
     /// Nothing for `after` (before the first byte when `first`).
-    Silent { first: bool, after: Duration },
+    Silent {
+        first: bool,
+        after: Duration,
+    },
     LineTooLong,
     Transport(reqwest::Error),
 }
@@ -196,7 +200,11 @@ pub type Chunks = Pin<Box<dyn Stream<Item = Result<Bytes, BodyError>> + Send>>;
 /// `body` with its waits bounded: `first_byte` until the first byte, then `idle` between any
 /// two chunks. Every byte counts as life, so a server that sends only SSE comment lines while
 /// it reads a long prompt (llama.cpp) is alive. Lines are bounded to [`MAX_LINE_BYTES`].
-pub fn watched(body: impl Stream<Item = reqwest::Result<Bytes>> + Send + 'static, first_byte: Duration, idle: Duration) -> Chunks {
+pub fn watched(
+    body: impl Stream<Item = reqwest::Result<Bytes>> + Send + 'static,
+    first_byte: Duration,
+    idle: Duration,
+) -> Chunks {
     struct State<S> {
         body: Pin<Box<S>>,
         started: bool,
@@ -219,7 +227,11 @@ pub fn watched(body: impl Stream<Item = reqwest::Result<Bytes>> + Send + 'static
                     Some(i) => chunk.len() - 1 - i,
                     None => st.line + chunk.len(),
                 };
-                if st.line > MAX_LINE_BYTES { Err(BodyError::LineTooLong) } else { Ok(chunk) }
+                if st.line > MAX_LINE_BYTES {
+                    Err(BodyError::LineTooLong)
+                } else {
+                    Ok(chunk)
+                }
             }
         };
         st.ended = item.is_err();
@@ -240,18 +252,35 @@ mod tests {
         let anthropic = r#"{"type":"error","error":{"type":"not_found_error","message":"model: claude-x"}}"#;
         assert_eq!(
             ErrorText::parse(&prefix(anthropic, false)),
-            ErrorText { message: "model: claude-x".into(), kind: Some("not_found_error".into()), code: None, json: true }
+            ErrorText {
+                message: "model: claude-x".into(),
+                kind: Some("not_found_error".into()),
+                code: None,
+                json: true
+            }
         );
         let openai = r#"{"error":{"message":"The model `m` does not exist","type":"invalid_request_error","code":"model_not_found"}}"#;
         assert_eq!(ErrorText::parse(&prefix(openai, false)).code.as_deref(), Some("model_not_found"));
-        assert_eq!(ErrorText::parse(&prefix(r#"{"object":"error","message":"The model `m` does not exist."}"#, false)).message, "The model `m` does not exist.");
-        assert_eq!(ErrorText::parse(&prefix(r#"{"error":"model 'm' not found"}"#, false)).message, "model 'm' not found");
-        assert_eq!(ErrorText::parse(&prefix("<html>\n  <body>502   Bad Gateway</body></html>", false)).message, "<html> <body>502 Bad Gateway</body></html>");
+        assert_eq!(
+            ErrorText::parse(&prefix(r#"{"object":"error","message":"The model `m` does not exist."}"#, false)).message,
+            "The model `m` does not exist."
+        );
+        assert_eq!(
+            ErrorText::parse(&prefix(r#"{"error":"model 'm' not found"}"#, false)).message,
+            "model 'm' not found"
+        );
+        assert_eq!(
+            ErrorText::parse(&prefix("<html>\n  <body>502   Bad Gateway</body></html>", false)).message,
+            "<html> <body>502 Bad Gateway</body></html>"
+        );
     }
 
     #[test]
     fn a_cut_json_body_gives_the_start_of_its_message_and_says_it_was_cut() {
-        let body = format!(r#"{{"type":"error","error":{{"type":"invalid_request_error","message":"caf\u00e9 {}"#, "x".repeat(70_000));
+        let body = format!(
+            r#"{{"type":"error","error":{{"type":"invalid_request_error","message":"caf\u00e9 {}"#,
+            "x".repeat(70_000)
+        );
         let parsed = ErrorText::parse(&prefix(&body[..MAX_ERROR_BODY_BYTES], true));
         assert!(parsed.message.starts_with("café xxx"), "{}", &parsed.message[..20]);
         assert!(parsed.message.ends_with("the rest was not read]"));

@@ -73,7 +73,9 @@ async fn check_openai(endpoint: &Endpoint, key: Option<&SecretString>) -> Result
     if status != 200 {
         return Err(status_error(status, &error_text(resp).await));
     }
-    let models = model_list(resp).await.ok_or_else(|| ModelError::InvalidResponse { message: "expected an OpenAI model list".into() })?;
+    let models = model_list(resp)
+        .await
+        .ok_or_else(|| ModelError::InvalidResponse { message: "expected an OpenAI model list".into() })?;
     let ids = models.ids();
     if ids.iter().any(|id| id == &endpoint.model) {
         Ok(())

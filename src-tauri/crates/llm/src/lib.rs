@@ -55,7 +55,11 @@ pub const ANTHROPIC_VERSION: &str = "2023-06-01";
 /// The adapter for `endpoint`.
 pub fn model_for(endpoint: &Endpoint, key: Option<SecretString>, options: StreamOptions) -> Arc<dyn LanguageModel> {
     match endpoint.kind {
-        ProviderKind::Anthropic => Arc::new(anthropic::AnthropicModel::new(&endpoint.base_url, &endpoint.model, key, options)),
-        ProviderKind::OpenaiCompatible => Arc::new(openai::OpenAiModel::new(&endpoint.base_url, &endpoint.model, key, options)),
+        ProviderKind::Anthropic => {
+            Arc::new(anthropic::AnthropicModel::new(&endpoint.base_url, &endpoint.model, key, options))
+        }
+        ProviderKind::OpenaiCompatible => {
+            Arc::new(openai::OpenAiModel::new(&endpoint.base_url, &endpoint.model, key, options))
+        }
     }
 }

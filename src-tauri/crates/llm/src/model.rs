@@ -26,7 +26,11 @@ pub trait LanguageModel: Send + Sync {
 }
 
 /// Collects a whole response.
-pub async fn complete(model: &dyn LanguageModel, request: Request, cancel: CancellationToken) -> Result<Completion, ModelError> {
+pub async fn complete(
+    model: &dyn LanguageModel,
+    request: Request,
+    cancel: CancellationToken,
+) -> Result<Completion, ModelError> {
     let mut stream = model.stream(&request, cancel);
     let mut completion = Completion::default();
     while let Some(event) = stream.next().await {
@@ -59,7 +63,9 @@ pub async fn complete_structured<T: JsonSchema + DeserializeOwned>(
     request.tool_choice = ToolChoice::Tool(STRUCTURED_OUTPUT_TOOL.into());
     let completion = complete(model, request, cancel).await?;
     let Some((_, _, input)) = completion.tool_uses().find(|(_, name, _)| *name == STRUCTURED_OUTPUT_TOOL) else {
-        return Err(ModelError::InvalidResponse { message: format!("the model did not call {STRUCTURED_OUTPUT_TOOL}") });
+        return Err(ModelError::InvalidResponse {
+            message: format!("the model did not call {STRUCTURED_OUTPUT_TOOL}"),
+        });
     };
     let value = serde_json::from_value(input.clone())
         .map_err(|e| ModelError::InvalidResponse { message: format!("the result does not match the schema: {e}") })?;

@@ -69,7 +69,12 @@ mod tests {
 
     #[test]
     fn cost_counts_every_kind_of_token() {
-        let usage = Usage { input_tokens: 1_000_000, output_tokens: 1_000_000, cache_read_tokens: 1_000_000, cache_write_tokens: 1_000_000 };
+        let usage = Usage {
+            input_tokens: 1_000_000,
+            output_tokens: 1_000_000,
+            cache_read_tokens: 1_000_000,
+            cache_write_tokens: 1_000_000,
+        };
         let c = cost("claude-sonnet-4-5", &usage).unwrap();
         assert!((c - (3.0 + 15.0 + 0.3 + 3.75)).abs() < 1e-9, "{c}");
     }

@@ -55,7 +55,9 @@ pub fn redact_secrets(text: &str, secrets: &[&str]) -> String {
     }
     if let Some(assigned) = ASSIGNED.as_ref() {
         if assigned.is_match(&out) {
-            out = assigned.replace_all(&out, |c: &regex::Captures<'_>| format!("{}{}{REDACTED}", &c[1], &c[2])).into_owned();
+            out = assigned
+                .replace_all(&out, |c: &regex::Captures<'_>| format!("{}{}{REDACTED}", &c[1], &c[2]))
+                .into_owned();
         }
     }
     for shape in SHAPES.iter() {
@@ -100,8 +102,15 @@ mod tests {
         }
         assert!(out.starts_with("Incorrect API key provided: [REDACTED]."), "{out}");
         assert!(out.contains("x-api-key: [REDACTED]"), "{out}");
-        assert_eq!(redact_secrets("model: claude-sonnet-4 not found; try a desk-lamp", &[]), "model: claude-sonnet-4 not found; try a desk-lamp");
-        assert_eq!(redact_secrets("no key here", &["ab"]), "no key here", "a two-letter 'secret' is not masked everywhere");
+        assert_eq!(
+            redact_secrets("model: claude-sonnet-4 not found; try a desk-lamp", &[]),
+            "model: claude-sonnet-4 not found; try a desk-lamp"
+        );
+        assert_eq!(
+            redact_secrets("no key here", &["ab"]),
+            "no key here",
+            "a two-letter 'secret' is not masked everywhere"
+        );
     }
 
     #[test]

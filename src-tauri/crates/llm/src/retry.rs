@@ -53,7 +53,11 @@ pub fn is_retryable(error: &ModelError) -> bool {
 }
 
 /// Runs `attempt` until it succeeds, fails for good, or `cancel` fires.
-pub async fn with_retries<T, F, Fut>(policy: RetryPolicy, cancel: &CancellationToken, mut attempt: F) -> Result<T, ModelError>
+pub async fn with_retries<T, F, Fut>(
+    policy: RetryPolicy,
+    cancel: &CancellationToken,
+    mut attempt: F,
+) -> Result<T, ModelError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, ModelError>>,
@@ -93,10 +97,14 @@ mod tests {
 
     #[test]
     fn backoff_grows_within_its_ceiling_and_stops() {
-        let p = RetryPolicy { max_attempts: 5, base_delay: Duration::from_millis(100), max_delay: Duration::from_secs(1) };
+        let p =
+            RetryPolicy { max_attempts: 5, base_delay: Duration::from_millis(100), max_delay: Duration::from_secs(1) };
         for retry in 1..5 {
             let d = p.delay(retry, &ModelError::Overloaded).unwrap();
-            assert!(d <= Duration::from_millis(100 * (1 << (retry - 1))).min(Duration::from_secs(1)), "retry {retry}: {d:?}");
+            assert!(
+                d <= Duration::from_millis(100 * (1 << (retry - 1))).min(Duration::from_secs(1)),
+                "retry {retry}: {d:?}"
+            );
         }
         assert_eq!(p.delay(5, &ModelError::Overloaded), None);
         assert_eq!(p.delay(1, &ModelError::Auth { message: String::new() }), None, "auth errors are final");

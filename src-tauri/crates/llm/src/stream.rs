@@ -111,7 +111,13 @@ pub trait Vendor: Send + Sync + 'static {
     fn prepare(req: reqwest::RequestBuilder, key: Option<&SecretString>) -> reqwest::RequestBuilder;
     /// An HTTP error status and what its body says as a typed error (a 404 that does not
     /// name the model is [`ModelError::NoApi`] at `url`).
-    fn http_error(model: &str, url: &str, status: u16, headers: Option<&reqwest::header::HeaderMap>, body: &ErrorText) -> ModelError;
+    fn http_error(
+        model: &str,
+        url: &str,
+        status: u16,
+        headers: Option<&reqwest::header::HeaderMap>,
+        body: &ErrorText,
+    ) -> ModelError;
 }
 
 /// A model behind one wire format: where requests go (base URL without a trailing slash),
@@ -125,8 +131,19 @@ pub struct VendorModel<V> {
 }
 
 impl<V: Vendor> VendorModel<V> {
-    pub fn new(base_url: impl Into<String>, model: impl Into<String>, key: Option<SecretString>, options: StreamOptions) -> Self {
-        Self { base_url: base_url.into().trim_end_matches('/').to_owned(), model: model.into(), key, options, vendor: PhantomData }
+    pub fn new(
+        base_url: impl Into<String>,
+        model: impl Into<String>,
+        key: Option<SecretString>,
+        options: StreamOptions,
+    ) -> Self {
+        Self {
+            base_url: base_url.into().trim_end_matches('/').to_owned(),
+            model: model.into(),
+            key,
+            options,
+            vendor: PhantomData,
+        }
     }
 }
 
@@ -137,12 +154,14 @@ impl<V: Vendor> LanguageModel for VendorModel<V> {
         let key = self.key.clone();
         let target = Target { host: host_of(&url), url: shown_url(&url), key: self.key.clone() };
         let build = move || {
-            let post = client().post(&url).header("accept", "text/event-stream").header("content-type", "application/json");
+            let post =
+                client().post(&url).header("accept", "text/event-stream").header("content-type", "application/json");
             V::prepare(post.body(body.clone()), key.as_ref())
         };
         let model = self.model.clone();
         let shown = target.url.clone();
-        let http_error = move |status, headers: Option<&_>, body: &ErrorText| V::http_error(&model, &shown, status, headers, body);
+        let http_error =
+            move |status, headers: Option<&_>, body: &ErrorText| V::http_error(&model, &shown, status, headers, body);
         run(self.options, target, cancel, build, http_error, V::Mapper::default())
     }
 
@@ -170,7 +189,14 @@ impl Target {
 
 /// Sends the request built by `build` (retrying per `options.retry`), maps HTTP errors with
 /// `http_error`, then streams the body through `mapper`.
-pub(crate) fn run<B, E, M>(options: StreamOptions, target: Target, cancel: CancellationToken, build: B, http_error: E, mapper: M) -> EventStream
+pub(crate) fn run<B, E, M>(
+    options: StreamOptions,
+    target: Target,
+    cancel: CancellationToken,
+    build: B,
+    http_error: E,
+    mapper: M,
+) -> EventStream
 where
     B: Fn() -> reqwest::RequestBuilder + Send + Sync + 'static,
     E: Fn(u16, Option<&reqwest::header::HeaderMap>, &ErrorText) -> ModelError + Send + Sync + 'static,
@@ -187,14 +213,25 @@ where
 }
 
 /// Sends once: the response when it is a 200, else the typed (and sanitized) error.
-async fn send<B, E>(options: &StreamOptions, target: &Target, build: &B, http_error: &E) -> Result<reqwest::Response, ModelError>
+async fn send<B, E>(
+    options: &StreamOptions,
+    target: &Target,
+    build: &B,
+    http_error: &E,
+) -> Result<reqwest::Response, ModelError>
 where
     B: Fn() -> reqwest::RequestBuilder,
     E: Fn(u16, Option<&reqwest::header::HeaderMap>, &ErrorText) -> ModelError,
 {
     let sent = tokio::time::timeout(options.response_timeout, build().send()).await;
     let response = match sent {
-        Err(_) => return Err(ModelError::Timeout { host: target.host.clone(), stalled: Stalled::Headers, after: options.response_timeout }),
+        Err(_) => {
+            return Err(ModelError::Timeout {
+                host: target.host.clone(),
+                stalled: Stalled::Headers,
+                after: options.response_timeout,
+            })
+        }
         Ok(r) => r.map_err(|e| target.sanitize(from_reqwest(&e)))?,
     };
     let status = response.status().as_u16();
@@ -222,7 +259,8 @@ where
     M: SseMapper,
 {
     let response = with_retries(options.retry, cancel, || send(&options, target, build, http_error)).await?;
-    let content_type = response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let content_type =
+        response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let mut chunks = watched(response.bytes_stream(), options.first_byte_timeout, options.idle_timeout);
 
     // A body labelled as something else is checked by its first bytes: SSE under a wrong label
@@ -265,7 +303,11 @@ where
             None if seen_events == 0 => {
                 return Err(ModelError::InvalidResponse { message: "the response held no server-sent events".into() })
             }
-            None => return Err(ModelError::Network { message: "the connection closed before the response was complete".into() }),
+            None => {
+                return Err(ModelError::Network {
+                    message: "the connection closed before the response was complete".into(),
+                })
+            }
             Some(Err(EventStreamError::Transport(e))) => return Err(body_error(target, e)),
             Some(Err(EventStreamError::Utf8(_))) => {
                 return Err(ModelError::InvalidResponse { message: "the event stream is not UTF-8 text".into() })
@@ -292,21 +334,24 @@ where
 /// A watched body's failure as a typed error.
 fn body_error(target: &Target, e: BodyError) -> ModelError {
     match e {
-        BodyError::Silent { first, after } => {
-            ModelError::Timeout { host: target.host.clone(), stalled: if first { Stalled::FirstByte } else { Stalled::Idle }, after }
-        }
+        BodyError::Silent { first, after } => ModelError::Timeout {
+            host: target.host.clone(),
+            stalled: if first { Stalled::FirstByte } else { Stalled::Idle },
+            after,
+        },
         BodyError::LineTooLong => ModelError::InvalidResponse { message: format!("the provider sent {e}") },
         // Reading the body's bytes failed: reqwest calls it "decode", but it is the connection
         // (reset, closed before the end), never JSON.
-        BodyError::Transport(e) => {
-            ModelError::Network { message: format!("the connection broke while the response was streaming ({})", root_cause(&e)) }
-        }
+        BodyError::Transport(e) => ModelError::Network {
+            message: format!("the connection broke while the response was streaming ({})", root_cause(&e)),
+        },
     }
 }
 
 /// Parses one event's JSON, naming the provider's format in the error.
 pub(crate) fn parse<T: serde::de::DeserializeOwned>(data: &str, what: &str) -> Result<T, ModelError> {
-    serde_json::from_str(data).map_err(|e| ModelError::InvalidResponse { message: format!("malformed {what} event: {e}") })
+    serde_json::from_str(data)
+        .map_err(|e| ModelError::InvalidResponse { message: format!("malformed {what} event: {e}") })
 }
 
 /// Seconds from a `retry-after` header, when it is a number.
@@ -321,10 +366,11 @@ pub(crate) fn finish_tool_input(id: String, name: String, json: String) -> Strea
     match serde_json::from_str::<serde_json::Value>(&raw) {
         Ok(input) if input.is_object() => StreamEvent::ToolUse { id, name, input },
         Ok(_) => StreamEvent::InvalidToolUse { id, name, raw, error: "the tool input must be a JSON object".into() },
-        Err(e) => StreamEvent::InvalidToolUse { id, name, raw, error: format!("the tool input is not valid JSON: {e}") },
+        Err(e) => {
+            StreamEvent::InvalidToolUse { id, name, raw, error: format!("the tool input is not valid JSON: {e}") }
+        }
     }
 }
-
 
 /// The innermost error's text (hyper's "connection closed before message completed", …).
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
@@ -346,7 +392,10 @@ mod options_tests {
             IDLE_TIMEOUT_ENV => Some(" 30 ".into()),
             _ => None,
         });
-        assert_eq!((options.response_timeout, options.first_byte_timeout, options.idle_timeout), (Duration::from_secs(600), Duration::from_secs(600), Duration::from_secs(30)));
+        assert_eq!(
+            (options.response_timeout, options.first_byte_timeout, options.idle_timeout),
+            (Duration::from_secs(600), Duration::from_secs(600), Duration::from_secs(30))
+        );
         for bad in ["0", "-5", "1.5", "soon", "999999"] {
             let options = StreamOptions::from_lookup(|name| (name == RESPONSE_TIMEOUT_ENV).then(|| bad.to_owned()));
             assert_eq!(options.response_timeout, StreamOptions::default().response_timeout, "{bad}");

@@ -98,15 +98,31 @@ pub enum StopReason {
 /// provider semantics already folded), and finally `Stop`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StreamEvent {
-    MessageStart { id: String, model: String },
-    TextDelta { text: String },
+    MessageStart {
+        id: String,
+        model: String,
+    },
+    TextDelta {
+        text: String,
+    },
     /// A tool call whose JSON input has been fully accumulated from the partial deltas.
-    ToolUse { id: String, name: String, input: Value },
+    ToolUse {
+        id: String,
+        name: String,
+        input: Value,
+    },
     /// A tool call whose accumulated input is not valid JSON. The caller answers it with an
     /// error result so the model can try again; it is not a stream failure.
-    InvalidToolUse { id: String, name: String, raw: String, error: String },
+    InvalidToolUse {
+        id: String,
+        name: String,
+        raw: String,
+        error: String,
+    },
     Usage(Usage),
-    Stop { reason: StopReason },
+    Stop {
+        reason: StopReason,
+    },
 }
 
 /// A whole response, collected from a stream by `complete`.

@@ -1,4 +1,4 @@
 //! The adapters over real HTTP against the scripted fake provider, for both wire formats.
 
-mod streaming;
 mod bounds;
+mod streaming;

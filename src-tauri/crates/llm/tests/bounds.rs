@@ -4,9 +4,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use reverie_llm::{complete, model_for, Endpoint, LanguageModel, ModelError, RetryPolicy, Stalled, StreamOptions, MAX_MESSAGE_CHARS};
+use reverie_llm::{
+    complete, model_for, Endpoint, LanguageModel, ModelError, RetryPolicy, Stalled, StreamOptions, MAX_MESSAGE_CHARS,
+};
 use reverie_protocol::ProviderKind;
-use reverie_testkit::{Fault, FakeProvider, FakeProviderConfig, Reply, Script};
+use reverie_testkit::{FakeProvider, FakeProviderConfig, Fault, Reply, Script};
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
@@ -19,7 +21,13 @@ fn base_url(fake: &FakeProvider, kind: ProviderKind) -> String {
     }
 }
 
-fn model_at(base_url: String, kind: ProviderKind, model: &str, key: &str, options: StreamOptions) -> Arc<dyn LanguageModel> {
+fn model_at(
+    base_url: String,
+    kind: ProviderKind,
+    model: &str,
+    key: &str,
+    options: StreamOptions,
+) -> Arc<dyn LanguageModel> {
     model_for(&Endpoint { kind, base_url, model: model.into() }, Some(SecretString::from(key.to_owned())), options)
 }
 
@@ -56,7 +64,12 @@ async fn sse_comment_lines_keep_a_busy_server_alive() {
     for kind in KINDS {
         // 15 comment lines 50 ms apart: 750 ms of comments only, longer than the first-byte and
         // idle bounds, before the reply itself.
-        let fake = fake(vec![Reply::new().text("read it all").fault(Fault::KeepAlive { after_events: 0, comments: 15, every_ms: 50 })]).await;
+        let fake = fake(vec![Reply::new().text("read it all").fault(Fault::KeepAlive {
+            after_events: 0,
+            comments: 15,
+            every_ms: 50,
+        })])
+        .await;
         let bound = Duration::from_millis(500);
         let options = StreamOptions { first_byte_timeout: bound, idle_timeout: bound, ..quick() };
         let done = complete(&*model(&fake, kind, options), request(), CancellationToken::new()).await;
@@ -71,7 +84,11 @@ async fn a_5_mb_error_body_is_read_only_in_part_and_its_message_says_it_was_cut(
         let err = failure(&*model(&fake, kind, quick())).await;
         let ModelError::Http { status: 400, message } = &err else { panic!("{kind:?}: {:.300}", format!("{err:?}")) };
         assert!(message.chars().count() <= MAX_MESSAGE_CHARS, "{kind:?}: {} chars", message.chars().count());
-        assert!(message.starts_with("xxxx") && message.ends_with("the rest was not read]"), "{kind:?}: …{}", &message[message.len() - 80..]);
+        assert!(
+            message.starts_with("xxxx") && message.ends_with("the rest was not read]"),
+            "{kind:?}: …{}",
+            &message[message.len() - 80..]
+        );
         assert!(err.user_message().chars().count() < MAX_MESSAGE_CHARS + 100);
     }
 }
@@ -82,7 +99,8 @@ async fn a_key_the_provider_echoes_never_leaves_the_adapter() {
     let key = "zq-local-echo-0123456789abcdef";
     for kind in KINDS {
         let script = Script::from_replies([
-            Reply::new().fault(Fault::http_message(401, format!("Incorrect API key provided: {key}. Or was it Bearer {key}?"))),
+            Reply::new()
+                .fault(Fault::http_message(401, format!("Incorrect API key provided: {key}. Or was it Bearer {key}?"))),
             Reply::new().fault(Fault::http_message(500, format!("upstream refused {key}"))),
             Reply::new().fault(Fault::http_message(502, format!("upstream refused {key} again"))),
             Reply::new().text("x").fault(Fault::StreamError {
@@ -107,7 +125,12 @@ async fn a_key_the_provider_echoes_never_leaves_the_adapter() {
             assert!(shown.contains("[REDACTED]"), "{kind:?}: {shown}");
             assert!(!shown.contains("otherkey123456"), "{kind:?}: a key-shaped word is masked too: {shown}");
         }
-        assert!(auth.user_message().starts_with("The provider rejected the API key (HTTP 401: Incorrect API key provided: [REDACTED]."), "{}", auth.user_message());
+        assert!(
+            auth.user_message()
+                .starts_with("The provider rejected the API key (HTTP 401: Incorrect API key provided: [REDACTED]."),
+            "{}",
+            auth.user_message()
+        );
     }
 }
 
@@ -152,16 +175,23 @@ async fn the_retry_log_never_shows_an_echoed_key() {
 async fn a_404_on_the_path_says_so_and_only_a_404_naming_the_model_says_model() {
     for kind in KINDS {
         let fake = fake(vec![]).await;
-        let wrong_path = model_at(format!("{}/nothing", base_url(&fake, kind)), kind, "fake-model", "sk-test-good", quick());
+        let wrong_path =
+            model_at(format!("{}/nothing", base_url(&fake, kind)), kind, "fake-model", "sk-test-good", quick());
         let err = failure(&*wrong_path).await;
         assert!(matches!(&err, ModelError::NoApi { url, .. } if url.contains("/nothing/")), "{kind:?}: {err:?}");
         let message = err.user_message();
-        assert!(message.contains("HTTP 404") && message.contains("/nothing/") && message.contains("Check the base URL"), "{message}");
+        assert!(
+            message.contains("HTTP 404") && message.contains("/nothing/") && message.contains("Check the base URL"),
+            "{message}"
+        );
         assert!(!message.contains("doesn't serve the model"), "{message}");
 
         let unknown = model_at(base_url(&fake, kind), kind, "no-such-model", "sk-test-good", quick());
         let err = failure(&*unknown).await;
-        assert!(matches!(&err, ModelError::ModelNotFound { model, .. } if model == "no-such-model"), "{kind:?}: {err:?}");
+        assert!(
+            matches!(&err, ModelError::ModelNotFound { model, .. } if model == "no-such-model"),
+            "{kind:?}: {err:?}"
+        );
         assert!(err.user_message().contains("doesn't serve the model “no-such-model”"), "{}", err.user_message());
     }
 }
@@ -177,11 +207,21 @@ async fn a_200_that_is_not_an_event_stream_says_what_it_was() {
         ])
         .await;
         let model = model(&fake, kind, quick());
-        for (expected, began) in [("text/html; charset=utf-8", "<!DOCTYPE html> <html><head><title>Sign in"), ("application/json", "{\"id\":\"chatcmpl-1\"")] {
+        for (expected, began) in [
+            ("text/html; charset=utf-8", "<!DOCTYPE html> <html><head><title>Sign in"),
+            ("application/json", "{\"id\":\"chatcmpl-1\""),
+        ] {
             let err = failure(&*model).await;
-            assert!(matches!(&err, ModelError::NotAnEventStream { content_type, .. } if content_type == expected), "{kind:?}: {err:?}");
+            assert!(
+                matches!(&err, ModelError::NotAnEventStream { content_type, .. } if content_type == expected),
+                "{kind:?}: {err:?}"
+            );
             let message = err.user_message();
-            assert!(message.contains(&format!("with {expected}, not an event stream")) && message.contains("Check the base URL"), "{message}");
+            assert!(
+                message.contains(&format!("with {expected}, not an event stream"))
+                    && message.contains("Check the base URL"),
+                "{message}"
+            );
             assert!(message.contains(began), "{message}");
             assert!(!message.contains("Couldn't reach"), "{message}");
         }
@@ -195,6 +235,8 @@ async fn an_event_stream_under_another_label_is_still_read() {
         "data: [DONE]\n\n"
     );
     let fake = fake(vec![Reply::new().fault(Fault::http_body(200, "text/plain", stream))]).await;
-    let done = complete(&*model(&fake, ProviderKind::OpenaiCompatible, quick()), request(), CancellationToken::new()).await.unwrap();
+    let done = complete(&*model(&fake, ProviderKind::OpenaiCompatible, quick()), request(), CancellationToken::new())
+        .await
+        .unwrap();
     assert_eq!(done.text(), "hi");
 }

@@ -3,11 +3,11 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use reverie_llm::{
-    complete, complete_structured, model_for, Endpoint, LanguageModel, Message, ModelError, Request, RetryPolicy, Stalled, StopReason,
-    StreamEvent, StreamOptions, ToolSpec,
+    complete, complete_structured, model_for, Endpoint, LanguageModel, Message, ModelError, Request, RetryPolicy,
+    Stalled, StopReason, StreamEvent, StreamOptions, ToolSpec,
 };
 use reverie_protocol::ProviderKind;
-use reverie_testkit::{Fault, FakeProvider, FakeProviderConfig, Reply, Script, Usage};
+use reverie_testkit::{FakeProvider, FakeProviderConfig, Fault, Reply, Script, Usage};
 use secrecy::SecretString;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
@@ -40,7 +40,11 @@ pub fn request() -> Request {
     Request {
         system: "You are a test.".into(),
         messages: vec![Message::user("Read a.txt")],
-        tools: vec![ToolSpec { name: "read_file".into(), description: "Read a file".into(), input_schema: json!({"type": "object"}) }],
+        tools: vec![ToolSpec {
+            name: "read_file".into(),
+            description: "Read a file".into(),
+            input_schema: json!({"type": "object"}),
+        }],
         max_tokens: 256,
         ..Default::default()
     }
@@ -60,13 +64,30 @@ async fn text_then_a_tool_call_stream_as_normalized_events() {
         while let Some(e) = stream.next().await {
             events.push(e.unwrap());
         }
-        let text: String = events.iter().filter_map(|e| if let StreamEvent::TextDelta { text } = e { Some(text.as_str()) } else { None }).collect();
+        let text: String = events
+            .iter()
+            .filter_map(|e| if let StreamEvent::TextDelta { text } = e { Some(text.as_str()) } else { None })
+            .collect();
         assert_eq!(text, "I will read the file.", "{kind:?}");
-        assert!(events.iter().filter(|e| matches!(e, StreamEvent::TextDelta { .. })).count() >= 2, "{kind:?}: text arrives in several deltas");
-        let tool = events.iter().find_map(|e| if let StreamEvent::ToolUse { name, input, .. } = e { Some((name, input)) } else { None });
-        assert_eq!(tool, Some((&"read_file".to_owned(), &json!({"path": "a.txt", "range": {"start": 1, "end": 20}}))), "{kind:?}");
+        assert!(
+            events.iter().filter(|e| matches!(e, StreamEvent::TextDelta { .. })).count() >= 2,
+            "{kind:?}: text arrives in several deltas"
+        );
+        let tool = events.iter().find_map(|e| {
+            if let StreamEvent::ToolUse { name, input, .. } = e {
+                Some((name, input))
+            } else {
+                None
+            }
+        });
+        assert_eq!(
+            tool,
+            Some((&"read_file".to_owned(), &json!({"path": "a.txt", "range": {"start": 1, "end": 20}}))),
+            "{kind:?}"
+        );
         assert_eq!(events.last(), Some(&StreamEvent::Stop { reason: StopReason::ToolUse }), "{kind:?}");
-        let usage = events.iter().rev().find_map(|e| if let StreamEvent::Usage(u) = e { Some(*u) } else { None }).unwrap();
+        let usage =
+            events.iter().rev().find_map(|e| if let StreamEvent::Usage(u) = e { Some(*u) } else { None }).unwrap();
         assert_eq!((usage.output_tokens, usage.cache_read_tokens), (30, 100), "{kind:?}");
 
         // What was sent: the vendor's auth header and the tool definition.
@@ -104,7 +125,9 @@ async fn rate_limits_and_overload_are_retried_then_succeed() {
 #[tokio::test]
 async fn retries_stop_at_the_budget_with_the_typed_error() {
     let fake = fake(vec![Reply::new().fault(Fault::overloaded()); 3]).await;
-    let err = complete(&*model(&fake, ProviderKind::Anthropic, quick()), request(), CancellationToken::new()).await.unwrap_err();
+    let err = complete(&*model(&fake, ProviderKind::Anthropic, quick()), request(), CancellationToken::new())
+        .await
+        .unwrap_err();
     assert_eq!(err, ModelError::Overloaded);
     assert_eq!(fake.requests().len(), 3);
 }
@@ -128,7 +151,10 @@ async fn auth_errors_are_not_retried() {
 #[tokio::test]
 async fn a_disconnect_mid_stream_is_a_network_error() {
     for kind in KINDS {
-        let fake = fake(vec![Reply::new().text_chunks("partial answer that never ends", 5).fault(Fault::Disconnect { after_events: 3 })]).await;
+        let fake = fake(vec![Reply::new()
+            .text_chunks("partial answer that never ends", 5)
+            .fault(Fault::Disconnect { after_events: 3 })])
+        .await;
         let err = complete(&*model(&fake, kind, quick()), request(), CancellationToken::new()).await.unwrap_err();
         assert!(matches!(err, ModelError::Network { .. }), "{kind:?}: {err:?}");
     }
@@ -157,7 +183,10 @@ async fn a_stalled_stream_hits_the_idle_timeout() {
 #[tokio::test]
 async fn invalid_tool_json_reaches_the_caller_as_an_invalid_tool_use() {
     for kind in KINDS {
-        let fake = fake(vec![Reply::new().tool_use("write_file", json!({"path": "a.txt", "content": "hi"})).fault(Fault::InvalidToolJson)]).await;
+        let fake = fake(vec![Reply::new()
+            .tool_use("write_file", json!({"path": "a.txt", "content": "hi"}))
+            .fault(Fault::InvalidToolJson)])
+        .await;
         let done = complete(&*model(&fake, kind, quick()), request(), CancellationToken::new()).await.unwrap();
         assert_eq!(done.invalid_tool_uses.len(), 1, "{kind:?}");
         assert!(done.invalid_tool_uses[0].1.contains("not valid JSON"), "{kind:?}: {:?}", done.invalid_tool_uses);
@@ -207,6 +236,9 @@ async fn structured_output_is_parsed_or_rejected_with_the_reason() {
         };
         assert!(schema_props.get("evidence").is_some(), "{kind:?}: the schema was sent: {schema_props}");
         let err = complete_structured::<Verdict>(&*model, request(), CancellationToken::new()).await.unwrap_err();
-        assert!(matches!(&err, ModelError::InvalidResponse { message } if message.contains("schema")), "{kind:?}: {err:?}");
+        assert!(
+            matches!(&err, ModelError::InvalidResponse { message } if message.contains("schema")),
+            "{kind:?}: {err:?}"
+        );
     }
 }

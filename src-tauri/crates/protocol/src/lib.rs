@@ -10,8 +10,8 @@
 
 pub mod agent;
 pub mod app;
-pub mod dream;
 pub mod bindings;
+pub mod dream;
 pub mod error;
 pub mod ids;
 pub mod memory;
@@ -20,22 +20,24 @@ pub mod provider;
 pub mod session;
 
 pub use agent::{Agent, AgentId, AgentInput, Permission, ToolInfo, ToolRule};
-pub use dream::{
-    ApplyReport, Dream, DreamId, DreamInput, DreamMode, DreamSettings, DreamStage, DreamStatus, Evidence, FileChange, FileOp, HunkDecision, Proposal,
-    ProposalHunk, ProposalStatus,
-};
 pub use app::{AppStatus, CloseChoice, CloseRequest, Notice, NoticeLevel, SecretBackend, UpdateStatus};
+pub use dream::{
+    ApplyReport, Dream, DreamId, DreamInput, DreamMode, DreamSettings, DreamStage, DreamStatus, Evidence, FileChange,
+    FileOp, HunkDecision, Proposal, ProposalHunk, ProposalStatus,
+};
 pub use error::{AppError, ErrorCode};
 pub use ids::ProviderId;
 pub use memory::{
-    DiffHunk, DiffLine, DiffLineKind, MemoryAccess, MemoryAccessKind, MemoryAccessRecord, MemoryConflict, MemoryFile, MemoryFileContent, MemoryMount,
-    MemoryOp, MemoryProblem, MemorySearchHit, MemoryStore, MemoryStoreId, MemoryStoreInput, MemoryVersion, MemoryVersionContent, MemoryWrite,
+    DiffHunk, DiffLine, DiffLineKind, MemoryAccess, MemoryAccessKind, MemoryAccessRecord, MemoryConflict, MemoryFile,
+    MemoryFileContent, MemoryMount, MemoryOp, MemoryProblem, MemorySearchHit, MemoryStore, MemoryStoreId,
+    MemoryStoreInput, MemoryVersion, MemoryVersionContent, MemoryWrite,
 };
 pub use outcome::{
-    Criterion, CriterionVerdict, OutcomeDefinition, OutcomeInput, OutcomeResult, Rubric, RubricCheck, RubricId, RubricProblem, RubricTemplate, RubricVersion,
-    Verdict,
+    Criterion, CriterionVerdict, OutcomeDefinition, OutcomeInput, OutcomeResult, Rubric, RubricCheck, RubricId,
+    RubricProblem, RubricTemplate, RubricVersion, Verdict,
 };
 pub use provider::{ConnectionReport, KeySource, KeyStatus, Provider, ProviderInput, ProviderKind};
 pub use session::{
-    EventPayload, IdleReason, RunInput, SessionEvent, SessionId, SessionStatus, SessionSummary, StreamItem, ThreadId, TokenUsage,
+    EventPayload, IdleReason, RunInput, SessionEvent, SessionId, SessionStatus, SessionSummary, StreamItem, ThreadId,
+    TokenUsage,
 };

@@ -37,10 +37,12 @@ fn enums_with_data_are_tagged_and_plain_enums_are_strings() {
 #[test]
 fn events_carry_their_fixed_names() {
     use reverie_protocol::*;
-    let payload = EventPayload::AgentToolUse { tool_use_id: "t1".into(), name: "read_file".into(), input: serde_json::json!({}) };
+    let payload =
+        EventPayload::AgentToolUse { tool_use_id: "t1".into(), name: "read_file".into(), input: serde_json::json!({}) };
     let json = serde_json::to_value(&payload).unwrap();
     assert_eq!(json["type"], "agent.tool_use");
     assert_eq!(json["type"], payload.name());
-    let back: EventPayload = serde_json::from_value(serde_json::json!({"type": "session.status_idle", "reason": "end_turn"})).unwrap();
+    let back: EventPayload =
+        serde_json::from_value(serde_json::json!({"type": "session.status_idle", "reason": "end_turn"})).unwrap();
     assert_eq!(back, EventPayload::StatusIdle { reason: IdleReason::EndTurn });
 }

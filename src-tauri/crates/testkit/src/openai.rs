@@ -36,7 +36,10 @@ impl Completion<'_> {
     }
 
     fn delta(&self, delta: J, finish_reason: Option<&str>) -> String {
-        self.chunk(vec![obj! {"index": 0u64, "delta": delta, "logprobs": J::Null, "finish_reason": finish_reason}], None)
+        self.chunk(
+            vec![obj! {"index": 0u64, "delta": delta, "logprobs": J::Null, "finish_reason": finish_reason}],
+            None,
+        )
     }
 }
 
@@ -87,8 +90,16 @@ pub(crate) fn events(plan: &Planned, c: &Completion<'_>) -> Vec<String> {
 fn error_parts(status: u16) -> (&'static str, Option<&'static str>, &'static str) {
     match status {
         401 => ("invalid_request_error", Some("invalid_api_key"), "Incorrect API key provided."),
-        403 => ("invalid_request_error", Some("unsupported_country_region_territory"), "Country, region, or territory not supported"),
-        404 => ("invalid_request_error", Some("model_not_found"), "The model does not exist or you do not have access to it."),
+        403 => (
+            "invalid_request_error",
+            Some("unsupported_country_region_territory"),
+            "Country, region, or territory not supported",
+        ),
+        404 => (
+            "invalid_request_error",
+            Some("model_not_found"),
+            "The model does not exist or you do not have access to it.",
+        ),
         429 => ("requests", Some("rate_limit_exceeded"), "Rate limit reached for requests. Please try again later."),
         503 | 529 => ("server_error", None, "The engine is currently overloaded, please try again later."),
         500..=599 => ("server_error", None, "The server had an error while processing your request. Sorry about that!"),

@@ -356,7 +356,13 @@ impl Fault {
     /// `status` with `body` sent verbatim as `content_type` (`200` + `text/html`: a web page
     /// where the API should be).
     pub fn http_body(status: u16, content_type: impl Into<String>, body: impl Into<String>) -> Self {
-        Fault::Http { status, retry_after: None, message: None, body: Some(Value::String(body.into())), content_type: Some(content_type.into()) }
+        Fault::Http {
+            status,
+            retry_after: None,
+            message: None,
+            body: Some(Value::String(body.into())),
+            content_type: Some(content_type.into()),
+        }
     }
 
     /// 429 with `retry-after: secs`.
@@ -377,10 +383,8 @@ pub fn conversation_of(body: &[u8]) -> String {
     let mut from = 0;
     while let Some(pos) = find(&body[from..], OPEN) {
         let start = from + pos + OPEN.len();
-        let len = body[start..]
-            .iter()
-            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
-            .count();
+        let len =
+            body[start..].iter().take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')).count();
         if len > 0 && body[start + len..].starts_with(b"]]") {
             return String::from_utf8_lossy(&body[start..start + len]).into_owned();
         }
@@ -447,7 +451,9 @@ impl Planned {
             .map(|step| match step {
                 Step::Text { text, chunks } => {
                     out_bytes += text.len();
-                    Block::Text(split_pieces(text, chunks.unwrap_or(DEFAULT_CHUNKS)).into_iter().map(str::to_owned).collect())
+                    Block::Text(
+                        split_pieces(text, chunks.unwrap_or(DEFAULT_CHUNKS)).into_iter().map(str::to_owned).collect(),
+                    )
                 }
                 Step::ToolUse(tool) => {
                     let mut json = serde_json::to_string(&tool.input).unwrap_or_else(|_| "{}".into());
@@ -455,7 +461,10 @@ impl Planned {
                         json.pop();
                     }
                     out_bytes += json.len() + tool.name.len();
-                    let pieces = split_pieces(&json, tool.chunks.unwrap_or(DEFAULT_CHUNKS)).into_iter().map(str::to_owned).collect();
+                    let pieces = split_pieces(&json, tool.chunks.unwrap_or(DEFAULT_CHUNKS))
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect();
                     Block::Tool { id: tool.id.clone().unwrap_or_else(&mut next_id), name: tool.name.clone(), pieces }
                 }
             })

@@ -90,10 +90,25 @@ impl Shared {
         format!("{prefix}{:016}", self.ids.fetch_add(1, Ordering::Relaxed) + 1)
     }
 
-    fn record(&self, method: &Method, uri: &Uri, headers: &HeaderMap, body: Option<Value>, conversation: Option<String>, started: Instant) {
-        let headers = headers.iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("<binary>").to_owned())).collect();
-        let request =
-            RecordedRequest { method: method.to_string(), path: uri.path().to_owned(), headers, body, conversation, server_time: started.elapsed() };
+    fn record(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: Option<Value>,
+        conversation: Option<String>,
+        started: Instant,
+    ) {
+        let headers =
+            headers.iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("<binary>").to_owned())).collect();
+        let request = RecordedRequest {
+            method: method.to_string(),
+            path: uri.path().to_owned(),
+            headers,
+            body,
+            conversation,
+            server_time: started.elapsed(),
+        };
         let count = {
             let mut requests = lock(&self.requests);
             requests.push(request);
@@ -214,7 +229,11 @@ impl FakeProvider {
 
     /// The requests assigned to a script conversation.
     pub fn requests_for(&self, conversation: &str) -> Vec<RecordedRequest> {
-        lock(&self.shared.requests).iter().filter(|r| r.conversation.as_deref() == Some(conversation)).cloned().collect()
+        lock(&self.shared.requests)
+            .iter()
+            .filter(|r| r.conversation.as_deref() == Some(conversation))
+            .cloned()
+            .collect()
     }
 
     /// Waits until at least `n` requests have been received, then returns them all.
@@ -331,7 +350,8 @@ async fn accept(
     // Check first, then record the parsed body itself (no copy of a long history).
     let checked = check(shared, vendor, headers, raw.len(), parsed.as_ref());
     shared.record(method, uri, headers, parsed, Some(conversation.clone()), started);
-    let (model, include_usage) = checked.map_err(|(status, message)| error_response(vendor, status, message.as_deref(), request_id))?;
+    let (model, include_usage) =
+        checked.map_err(|(status, message)| error_response(vendor, status, message.as_deref(), request_id))?;
     let reply = shared.take_reply(&conversation).map_err(|served| {
         let message = format!("script exhausted for conversation {conversation} after {served} replies");
         error_response(vendor, 500, Some(&message), request_id)
@@ -349,7 +369,13 @@ async fn accept(
 
 /// The key, headers and body as the real API checks them: the model and `include_usage`, or
 /// the status and message to answer with (`None`: the vendor's default for that status).
-fn check(shared: &Shared, vendor: Vendor, headers: &HeaderMap, bytes: usize, parsed: Option<&Value>) -> Result<(String, bool), (u16, Option<String>)> {
+fn check(
+    shared: &Shared,
+    vendor: Vendor,
+    headers: &HeaderMap,
+    bytes: usize,
+    parsed: Option<&Value>,
+) -> Result<(String, bool), (u16, Option<String>)> {
     let fail = |status: u16, message: &str| Err((status, Some(message.to_owned())));
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let key = match vendor {
@@ -391,7 +417,13 @@ fn check(shared: &Shared, vendor: Vendor, headers: &HeaderMap, bytes: usize, par
     Ok((model, include_usage))
 }
 
-async fn messages(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap, raw: Bytes) -> Response {
+async fn messages(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    raw: Bytes,
+) -> Response {
     let request_id = shared.next_id("req_fake");
     let a = match accept(&shared, Vendor::Anthropic, &method, &uri, &headers, &raw, &request_id).await {
         Ok(a) => a,
@@ -403,7 +435,13 @@ async fn messages(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, h
     sse::response(frames, &shared.streams, shared.shutdown.clone(), &[("request-id", request_id)])
 }
 
-async fn chat_completions(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap, raw: Bytes) -> Response {
+async fn chat_completions(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    raw: Bytes,
+) -> Response {
     let request_id = shared.next_id("req_fake");
     let a = match accept(&shared, Vendor::OpenAi, &method, &uri, &headers, &raw, &request_id).await {
         Ok(a) => a,
@@ -418,7 +456,13 @@ async fn chat_completions(State(shared): State<Arc<Shared>>, method: Method, uri
     sse::response(frames, &shared.streams, shared.shutdown.clone(), &[("x-request-id", request_id)])
 }
 
-async fn not_found(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap, raw: Bytes) -> Response {
+async fn not_found(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    raw: Bytes,
+) -> Response {
     shared.record(&method, &uri, &headers, serde_json::from_slice(&raw).ok(), None, Instant::now());
     let body = json!({"type": "error", "error": {"type": "not_found_error", "message": format!("Not found: {} {}", method, uri.path())}});
     (StatusCode::NOT_FOUND, Json(body)).into_response()
@@ -478,14 +522,21 @@ async fn list_models(State(shared): State<Arc<Shared>>, method: Method, uri: Uri
     }
 }
 
-async fn get_model(State(shared): State<Arc<Shared>>, Path(id): Path<String>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+async fn get_model(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
     shared.record(&method, &uri, &headers, None, None, Instant::now());
     let caller = caller(&headers);
     if let Some(resp) = rejection(&shared, &caller) {
         return resp;
     }
     if shared.config.models.contains(&id) {
-        Json(json!({"type": "model", "id": id, "display_name": id, "created_at": "2026-01-01T00:00:00Z"})).into_response()
+        Json(json!({"type": "model", "id": id, "display_name": id, "created_at": "2026-01-01T00:00:00Z"}))
+            .into_response()
     } else {
         let body = json!({"type": "error", "error": {"type": "not_found_error", "message": format!("model: {id}")}});
         (StatusCode::NOT_FOUND, Json(body)).into_response()

@@ -68,7 +68,9 @@ pub(crate) fn apply_fault(events: Vec<String>, fault: Option<&Fault>, vendor: &F
             frames.extend(events.map(Frame::Data));
             frames
         }
-        Some(Fault::Http { .. } | Fault::NoHeaders { .. } | Fault::InvalidToolJson) | None => events.into_iter().map(Frame::Data).collect(),
+        Some(Fault::Http { .. } | Fault::NoHeaders { .. } | Fault::InvalidToolJson) | None => {
+            events.into_iter().map(Frame::Data).collect()
+        }
     }
 }
 

@@ -67,7 +67,13 @@ impl StepModel {
 
     /// A step model that reports `model_id` (what the engine records and prices turns by).
     pub fn with_model_id(model_id: impl Into<String>) -> Self {
-        Self { shared: Arc::new(Shared { model_id: model_id.into(), state: Mutex::default(), arrivals: watch::channel(0).0 }) }
+        Self {
+            shared: Arc::new(Shared {
+                model_id: model_id.into(),
+                state: Mutex::default(),
+                arrivals: watch::channel(0).0,
+            }),
+        }
     }
 
     /// This model as the engine takes it.
@@ -168,8 +174,17 @@ impl LanguageModel for StepModel {
             state.seen.push((conversation.clone(), request.clone()));
             let number = state.seen.len();
             // Like a real stream, it opens with the message's start.
-            let _ = events.send(Ok(StreamEvent::MessageStart { id: format!("step_{number}"), model: self.shared.model_id.clone() }));
-            state.waiting.push_back(StepRequest { request: request.clone(), conversation, number, events, cancel: cancel.clone() });
+            let _ = events.send(Ok(StreamEvent::MessageStart {
+                id: format!("step_{number}"),
+                model: self.shared.model_id.clone(),
+            }));
+            state.waiting.push_back(StepRequest {
+                request: request.clone(),
+                conversation,
+                number,
+                events,
+                cancel: cancel.clone(),
+            });
         }
         self.shared.arrivals.send_modify(|n| *n += 1);
         Box::pin(futures::stream::unfold(Some((rx, cancel)), |open| async move {
@@ -204,7 +219,10 @@ pub struct StepRequest {
 
 impl std::fmt::Debug for StepRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StepRequest").field("number", &self.number).field("conversation", &self.conversation).finish_non_exhaustive()
+        f.debug_struct("StepRequest")
+            .field("number", &self.number)
+            .field("conversation", &self.conversation)
+            .finish_non_exhaustive()
     }
 }
 

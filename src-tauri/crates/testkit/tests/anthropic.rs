@@ -1,6 +1,6 @@
 //! `POST /v1/messages`: the exact Anthropic event sequence for text and tool calls.
 
-use reverie_testkit::{Reply, StopReason, Step, ToolUse, Usage};
+use reverie_testkit::{Reply, Step, StopReason, ToolUse, Usage};
 use serde_json::{json, Value};
 
 use crate::support::*;
@@ -47,7 +47,10 @@ async fn streams_text_in_the_scripted_number_of_deltas() {
         message["usage"],
         json!({"input_tokens": 42, "output_tokens": 1, "cache_creation_input_tokens": 5, "cache_read_input_tokens": 30})
     );
-    assert_eq!(events[2].json(), json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}));
+    assert_eq!(
+        events[2].json(),
+        json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}})
+    );
     let pieces: Vec<String> = events[3..6]
         .iter()
         .map(|e| {
@@ -87,9 +90,12 @@ async fn streams_text_in_the_scripted_number_of_deltas() {
 #[tokio::test]
 async fn streams_a_tool_call_with_its_json_split_across_deltas() {
     let input = json!({"path": "notes/todo.txt", "lines": {"from": 1, "to": 20}, "note": "naïve"});
-    let reply = Reply::new()
-        .text_chunks("Let me read it.", 2)
-        .step(Step::ToolUse(ToolUse { id: None, name: "read_file".into(), input: input.clone(), chunks: Some(4) }));
+    let reply = Reply::new().text_chunks("Let me read it.", 2).step(Step::ToolUse(ToolUse {
+        id: None,
+        name: "read_file".into(),
+        input: input.clone(),
+        chunks: Some(4),
+    }));
     let fake = fake_with([reply]).await;
     let (_, events) = read_events(post(&fake, Vendor::Anthropic, &body(Vendor::Anthropic, "read")).await).await;
 
@@ -145,7 +151,12 @@ async fn streams_a_tool_call_with_its_json_split_across_deltas() {
 #[tokio::test]
 async fn keeps_scripted_ids_and_stop_reasons() {
     let reply = Reply::new()
-        .step(Step::ToolUse(ToolUse { id: Some("toolu_fixed".into()), name: "list_files".into(), input: json!({}), chunks: None }))
+        .step(Step::ToolUse(ToolUse {
+            id: Some("toolu_fixed".into()),
+            name: "list_files".into(),
+            input: json!({}),
+            chunks: None,
+        }))
         .stop_reason(StopReason::MaxTokens);
     let fake = fake_with([reply]).await;
     let (_, events) = read_events(post(&fake, Vendor::Anthropic, &body(Vendor::Anthropic, "x")).await).await;

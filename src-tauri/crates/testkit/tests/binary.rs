@@ -11,7 +11,10 @@ use crate::support::*;
 async fn serves_a_script_file_and_prints_both_base_urls() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("demo.json");
-    let script = Script::from_replies([Reply::new().text("from the binary"), Reply::new().tool_use("list_files", serde_json::json!({}))]);
+    let script = Script::from_replies([
+        Reply::new().text("from the binary"),
+        Reply::new().tool_use("list_files", serde_json::json!({})),
+    ]);
     std::fs::write(&file, script.to_json_pretty()).unwrap();
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_fake-provider"))
@@ -64,7 +67,8 @@ fn a_bad_script_file_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("bad.json");
     std::fs::write(&file, r#"{"default": [{"steps": [{"txt": "typo"}]}]}"#).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_fake-provider")).args(["--script", file.to_str().unwrap()]).output().unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_fake-provider")).args(["--script", file.to_str().unwrap()]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.json") && err.contains("txt"), "{err}");

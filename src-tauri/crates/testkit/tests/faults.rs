@@ -66,13 +66,34 @@ async fn overloaded_529_and_server_error_500() {
 
 #[tokio::test]
 async fn http_fault_with_a_message_or_a_body_of_its_own() {
-    let context = Fault::Http { status: 400, retry_after: None, message: Some("prompt is too long: 210000 tokens > 200000 maximum".into()), body: None, content_type: None };
-    let garbage = Fault::Http { status: 200, retry_after: None, message: None, body: Some(json!("<html>bad gateway</html>")), content_type: None };
-    let custom = Fault::Http { status: 503, retry_after: Some(2), message: None, body: Some(json!({"whatever": true})), content_type: None };
+    let context = Fault::Http {
+        status: 400,
+        retry_after: None,
+        message: Some("prompt is too long: 210000 tokens > 200000 maximum".into()),
+        body: None,
+        content_type: None,
+    };
+    let garbage = Fault::Http {
+        status: 200,
+        retry_after: None,
+        message: None,
+        body: Some(json!("<html>bad gateway</html>")),
+        content_type: None,
+    };
+    let custom = Fault::Http {
+        status: 503,
+        retry_after: Some(2),
+        message: None,
+        body: Some(json!({"whatever": true})),
+        content_type: None,
+    };
     let fake = fake_with([Reply::new().fault(context), Reply::new().fault(garbage), Reply::new().fault(custom)]).await;
 
     let err = error_body(post(&fake, Vendor::Anthropic, &body(Vendor::Anthropic, "x")).await).await;
-    assert_eq!(err["error"], json!({"type": "invalid_request_error", "message": "prompt is too long: 210000 tokens > 200000 maximum"}));
+    assert_eq!(
+        err["error"],
+        json!({"type": "invalid_request_error", "message": "prompt is too long: 210000 tokens > 200000 maximum"})
+    );
 
     let resp = post(&fake, Vendor::OpenAi, &body(Vendor::OpenAi, "x")).await;
     assert_eq!(resp.status(), 200);
@@ -88,7 +109,9 @@ async fn http_fault_with_a_message_or_a_body_of_its_own() {
 #[tokio::test]
 async fn disconnect_cuts_the_connection_after_n_events() {
     for vendor in VENDORS {
-        let fake = fake_with([Reply::new().text_chunks("a long enough text", 5).fault(Fault::Disconnect { after_events: 3 })]).await;
+        let fake =
+            fake_with([Reply::new().text_chunks("a long enough text", 5).fault(Fault::Disconnect { after_events: 3 })])
+                .await;
         let resp = post(&fake, vendor, &body(vendor, "x")).await;
         assert_eq!(resp.status(), 200);
         let before = read_body(resp).await.expect_err("the body fails: the connection was cut");
@@ -102,7 +125,8 @@ async fn disconnect_cuts_the_connection_after_n_events() {
 #[tokio::test]
 async fn malformed_sends_an_event_that_is_not_json_then_ends() {
     for vendor in VENDORS {
-        let fake = fake_with([Reply::new().text_chunks("some text", 3).fault(Fault::Malformed { after_events: 2 })]).await;
+        let fake =
+            fake_with([Reply::new().text_chunks("some text", 3).fault(Fault::Malformed { after_events: 2 })]).await;
         let (text, events) = read_events(post(&fake, vendor, &body(vendor, "x")).await).await;
         assert_eq!(events.len(), 3, "{vendor:?}: {text:?}");
         events[..2].iter().for_each(|e| drop(e.json()));
@@ -116,7 +140,10 @@ async fn malformed_sends_an_event_that_is_not_json_then_ends() {
 #[tokio::test]
 async fn stall_keeps_the_connection_open_until_the_client_goes_away() {
     for vendor in VENDORS {
-        let fake = fake_with([Reply::new().text_chunks("never finished", 3).fault(Fault::Stall { after_events: 2, max_secs: None })]).await;
+        let fake = fake_with([Reply::new()
+            .text_chunks("never finished", 3)
+            .fault(Fault::Stall { after_events: 2, max_secs: None })])
+        .await;
         let resp = post(&fake, vendor, &body(vendor, "x")).await;
         let (events, rest) = read_n_events(resp, 2).await;
         assert_eq!(events.len(), 2);
@@ -159,7 +186,9 @@ fn openai_arguments(events: &[Sse]) -> String {
     events
         .iter()
         .filter(|e| e.data != "[DONE]")
-        .filter_map(|e| e.json()["choices"][0]["delta"]["tool_calls"][0]["function"]["arguments"].as_str().map(str::to_owned))
+        .filter_map(|e| {
+            e.json()["choices"][0]["delta"]["tool_calls"][0]["function"]["arguments"].as_str().map(str::to_owned)
+        })
         .collect()
 }
 
@@ -190,7 +219,10 @@ async fn stream_error_sends_the_vendor_in_stream_error() {
         match vendor {
             Vendor::Anthropic => {
                 assert_eq!(last.event.as_deref(), Some("error"));
-                assert_eq!(last.json(), json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}));
+                assert_eq!(
+                    last.json(),
+                    json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
+                );
             }
             Vendor::OpenAi => {
                 assert_eq!(last.event, None);
@@ -218,7 +250,12 @@ async fn no_headers_answers_nothing_until_the_client_gives_up() {
             Vendor::Anthropic => format!("{}/v1/messages", fake.base_url()),
             Vendor::OpenAi => format!("{}/chat/completions", fake.openai_base_url()),
         };
-        let req = c.post(url).header("anthropic-version", "2023-06-01").header("x-api-key", KEY).bearer_auth(KEY).json(&body(vendor, "x"));
+        let req = c
+            .post(url)
+            .header("anthropic-version", "2023-06-01")
+            .header("x-api-key", KEY)
+            .bearer_auth(KEY)
+            .json(&body(vendor, "x"));
         // The client's own bound ends the wait: not even headers came.
         let err = req.timeout(Duration::from_millis(300)).send().await.expect_err("no response");
         assert!(err.is_timeout(), "{vendor:?}: {err}");
@@ -229,7 +266,12 @@ async fn no_headers_answers_nothing_until_the_client_gives_up() {
 #[tokio::test]
 async fn keep_alive_sends_comment_lines_then_the_rest_of_the_reply() {
     for vendor in VENDORS {
-        let fake = fake_with([Reply::new().text("after the wait").fault(Fault::KeepAlive { after_events: 1, comments: 3, every_ms: 10 })]).await;
+        let fake = fake_with([Reply::new().text("after the wait").fault(Fault::KeepAlive {
+            after_events: 1,
+            comments: 3,
+            every_ms: 10,
+        })])
+        .await;
         let resp = post(&fake, vendor, &body(vendor, "x")).await;
         let text = read_body(resp).await.expect("the stream ends cleanly");
         let blocks: Vec<&str> = text.split_terminator("\n\n").collect();

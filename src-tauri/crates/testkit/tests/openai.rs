@@ -1,6 +1,6 @@
 //! `POST /v1/chat/completions`: the exact OpenAI chunk sequence for text and tool calls.
 
-use reverie_testkit::{Reply, StopReason, Step, ToolUse, Usage};
+use reverie_testkit::{Reply, Step, StopReason, ToolUse, Usage};
 use serde_json::{json, Value};
 
 use crate::support::*;
@@ -9,10 +9,13 @@ use crate::support::*;
 fn chunks(events: &[Sse], include_usage: bool) -> Vec<Value> {
     let (last, rest) = events.split_last().expect("events");
     assert_eq!(last, &Sse { event: None, data: "[DONE]".into() });
-    let chunks: Vec<Value> = rest.iter().map(|e| {
-        assert_eq!(e.event, None);
-        e.json()
-    }).collect();
+    let chunks: Vec<Value> = rest
+        .iter()
+        .map(|e| {
+            assert_eq!(e.event, None);
+            e.json()
+        })
+        .collect();
     let id = chunks[0]["id"].as_str().unwrap().to_owned();
     assert!(id.starts_with("chatcmpl-"));
     for c in &chunks {
@@ -96,7 +99,12 @@ async fn streams_tool_calls_with_arguments_split_across_deltas() {
     let second = json!({"command": "ls -la", "timeout_secs": 5});
     let reply = Reply::new()
         .step(Step::ToolUse(ToolUse { id: None, name: "read_file".into(), input: first.clone(), chunks: Some(4) }))
-        .step(Step::ToolUse(ToolUse { id: Some("call_fixed".into()), name: "run_command".into(), input: second.clone(), chunks: Some(2) }));
+        .step(Step::ToolUse(ToolUse {
+            id: Some("call_fixed".into()),
+            name: "run_command".into(),
+            input: second.clone(),
+            chunks: Some(2),
+        }));
     let fake = fake_with([reply]).await;
     let (_, events) = read_events(post(&fake, Vendor::OpenAi, &body(Vendor::OpenAi, "go")).await).await;
     let chunks = chunks(&events, true);
@@ -141,7 +149,9 @@ async fn streams_tool_calls_with_arguments_split_across_deltas() {
 
 #[tokio::test]
 async fn maps_stop_reasons() {
-    for (reason, expected) in [(StopReason::MaxTokens, "length"), (StopReason::EndTurn, "stop"), (StopReason::ToolUse, "tool_calls")] {
+    for (reason, expected) in
+        [(StopReason::MaxTokens, "length"), (StopReason::EndTurn, "stop"), (StopReason::ToolUse, "tool_calls")]
+    {
         let fake = fake_with([Reply::new().text("x").stop_reason(reason)]).await;
         let (_, events) = read_events(post(&fake, Vendor::OpenAi, &body(Vendor::OpenAi, "x")).await).await;
         let chunks = chunks(&events, true);

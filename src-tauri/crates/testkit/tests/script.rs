@@ -56,12 +56,15 @@ fn json_format() {
     .unwrap();
     let d = script.replies("default");
     assert_eq!(d.len(), 8);
-    assert_eq!(d[0], Reply::new().text_chunks("Looking.", 2).step(Step::ToolUse(reverie_testkit::ToolUse {
-        id: None,
-        name: "read_file".into(),
-        input: json!({"path": "a"}),
-        chunks: Some(4),
-    })));
+    assert_eq!(
+        d[0],
+        Reply::new().text_chunks("Looking.", 2).step(Step::ToolUse(reverie_testkit::ToolUse {
+            id: None,
+            name: "read_file".into(),
+            input: json!({"path": "a"}),
+            chunks: Some(4),
+        }))
+    );
     assert_eq!(d[0].effective_stop_reason(), StopReason::ToolUse);
     assert_eq!(d[1].effective_stop_reason(), StopReason::MaxTokens);
     assert_eq!(d[1].delay_ms, 5);

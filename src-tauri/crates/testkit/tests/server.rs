@@ -111,7 +111,13 @@ async fn requests_are_checked_like_the_real_apis() {
     let fake = fake_with([Reply::new().text("unused")]).await;
     let c = client();
     // Anthropic needs anthropic-version and max_tokens.
-    let resp = c.post(format!("{}/v1/messages", fake.base_url())).header("x-api-key", KEY).json(&body(Vendor::Anthropic, "x")).send().await.unwrap();
+    let resp = c
+        .post(format!("{}/v1/messages", fake.base_url()))
+        .header("x-api-key", KEY)
+        .json(&body(Vendor::Anthropic, "x"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 400);
     let err: Value = resp.json().await.unwrap();
     assert_eq!(err["error"]["type"], "invalid_request_error");
@@ -142,7 +148,9 @@ async fn requests_are_checked_like_the_real_apis() {
 #[tokio::test]
 async fn streams_are_served_concurrently() {
     let stall = || Reply::new().text_chunks("held open", 3).fault(Fault::Stall { after_events: 1, max_secs: None });
-    let script = Script::new().conversation("slow", [stall(), stall()]).conversation("fast", [Reply::new().text("quick"), Reply::new().text("quick")]);
+    let script = Script::new()
+        .conversation("slow", [stall(), stall()])
+        .conversation("fast", [Reply::new().text("quick"), Reply::new().text("quick")]);
     let fake = fake(script).await;
     for vendor in VENDORS {
         let slow = post(&fake, vendor, &body(vendor, "[[script:slow]]")).await;

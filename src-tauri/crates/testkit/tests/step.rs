@@ -18,7 +18,11 @@ async fn events_arrive_in_the_order_pushed_after_the_message_start() {
     let ask = model.next_request().await;
     assert_eq!((ask.conversation(), ask.number(), ask.system()), ("helper", 1, "You help. [[script:helper]]"));
     assert!(ask.mentions("Hi") && !ask.mentions("Bye"));
-    ask.text("Hel").text("lo").tool_use("toolu_1", "read_file", json!({"path": "a.txt"})).usage(Usage { input_tokens: 5, output_tokens: 2, ..Usage::default() });
+    ask.text("Hel").text("lo").tool_use("toolu_1", "read_file", json!({"path": "a.txt"})).usage(Usage {
+        input_tokens: 5,
+        output_tokens: 2,
+        ..Usage::default()
+    });
     ask.stop(StopReason::ToolUse);
     let mut events = Vec::new();
     while let Some(event) = stream.next().await {
@@ -92,7 +96,9 @@ async fn a_failure_ends_the_stream_with_the_error_and_an_ended_stream_has_no_sto
     let ask = model.next_request().await;
     ask.text("half");
     ask.end();
-    assert!(matches!(cut.await.unwrap(), Err(ModelError::InvalidResponse { message }) if message.contains("without a stop reason")));
+    assert!(
+        matches!(cut.await.unwrap(), Err(ModelError::InvalidResponse { message }) if message.contains("without a stop reason"))
+    );
 }
 
 #[tokio::test]
@@ -112,5 +118,8 @@ async fn the_test_sees_a_cancel_and_a_dropped_stream_and_the_caller_gets_cancell
     let ask = model.next_request().await;
     drop(stream);
     ask.closed().await;
-    assert!(!ask.is_cancelled() && !ask.send(StreamEvent::TextDelta { text: "late".into() }), "nobody listens any more");
+    assert!(
+        !ask.is_cancelled() && !ask.send(StreamEvent::TextDelta { text: "late".into() }),
+        "nobody listens any more"
+    );
 }

@@ -79,7 +79,10 @@ export function AgentForm({ agent, providers, tools, stores, agents, onSubmit, o
   };
 
   // Members deleted since the form opened are dropped, as the core drops them from rosters.
-  const known = (input: AgentInput): AgentInput => ({ ...input, roster: input.roster.filter((m) => agents.some((a) => a.id === m)) });
+  const known = (input: AgentInput): AgentInput => ({
+    ...input,
+    roster: input.roster.filter((m) => agents.some((a) => a.id === m)),
+  });
   const submit = form.submit(
     () => validateAgentForm(values),
     () => onSubmit(known(toAgentInput(values))),
@@ -117,7 +120,13 @@ export function AgentForm({ agent, providers, tools, stores, agents, onSubmit, o
           />
         </Field>
 
-        <Field label="Description" id={`${id}-description`} field="description" error={errors.description} aside="Optional">
+        <Field
+          label="Description"
+          id={`${id}-description`}
+          field="description"
+          error={errors.description}
+          aside="Optional"
+        >
           <input
             {...control("description")}
             type="text"
@@ -199,8 +208,8 @@ export function AgentForm({ agent, providers, tools, stores, agents, onSubmit, o
       <fieldset className="tool-permissions" aria-describedby={`${id}-tools-hint`}>
         <legend>Tools</legend>
         <p className="field-hint" id={`${id}-tools-hint`}>
-          What the agent may do in the workspace folder. Allow runs a tool without asking, Ask waits for your
-          approval in the session, Deny refuses it.
+          What the agent may do in the workspace folder. Allow runs a tool without asking, Ask waits for your approval
+          in the session, Deny refuses it.
         </p>
         <ul className="tool-list">
           {tools.map((tool) => {
@@ -303,7 +312,10 @@ export function AgentForm({ agent, providers, tools, stores, agents, onSubmit, o
 
       <fieldset className="agent-roster" aria-describedby={`${id}-roster-hint`} data-testid="agent-roster">
         <legend>
-          Delegates to <span className="field-hint">{values.roster.length > 0 ? `${values.roster.length} of ${MAX_ROSTER}` : "Optional"}</span>
+          Delegates to{" "}
+          <span className="field-hint">
+            {values.roster.length > 0 ? `${values.roster.length} of ${MAX_ROSTER}` : "Optional"}
+          </span>
         </legend>
         <p className="field-hint" id={`${id}-roster-hint`}>
           With a roster the agent becomes a coordinator: it can hand parts of a task to these agents, which work side by
@@ -311,7 +323,9 @@ export function AgentForm({ agent, providers, tools, stores, agents, onSubmit, o
           {MAX_ROSTER}.
         </p>
         {candidates.length === 0 ? (
-          <p className="memory-mounts-empty muted small">No other agents yet. Create the specialists first, then come back to pick them.</p>
+          <p className="memory-mounts-empty muted small">
+            No other agents yet. Create the specialists first, then come back to pick them.
+          </p>
         ) : (
           <ul className="tool-list roster-list">
             {candidates.map((other, index) => {
@@ -319,7 +333,12 @@ export function AgentForm({ agent, providers, tools, stores, agents, onSubmit, o
               const full = !checked && values.roster.length >= MAX_ROSTER;
               return (
                 <li key={other.id} className="tool-item roster-item">
-                  <label className="roster-option" data-testid="agent-roster-option" data-agent-name={other.name} data-checked={checked}>
+                  <label
+                    className="roster-option"
+                    data-testid="agent-roster-option"
+                    data-agent-name={other.name}
+                    data-checked={checked}
+                  >
                     <input
                       type="checkbox"
                       checked={checked}

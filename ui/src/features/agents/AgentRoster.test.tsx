@@ -12,9 +12,20 @@ const anthropic: ProviderInput = {
   model: "claude-sonnet-4-5",
   api_key: GOOD_KEY,
 };
-const ollama: ProviderInput = { name: "Ollama", kind: "openai_compatible", base_url: "http://localhost:11434/v1", model: "llama3.1:8b" };
+const ollama: ProviderInput = {
+  name: "Ollama",
+  kind: "openai_compatible",
+  base_url: "http://localhost:11434/v1",
+  model: "llama3.1:8b",
+};
 
-const specialist = (name: string, description: string) => ({ name, description, instructions: "", provider: "Anthropic", tools: [] });
+const specialist = (name: string, description: string) => ({
+  name,
+  description,
+  instructions: "",
+  provider: "Anthropic",
+  tools: [],
+});
 const row = (name: string) => screen.getAllByTestId("agent-row").find((r) => r.dataset.agentName === name)!;
 
 describe("Agents › roster and the example team", () => {
@@ -23,7 +34,11 @@ describe("Agents › roster and the example team", () => {
       page: "agents",
       memory: {
         providers: [anthropic],
-        agents: [specialist("Lead", "Runs the team"), specialist("Researcher", "Finds facts"), specialist("Writer", "Writes")],
+        agents: [
+          specialist("Lead", "Runs the team"),
+          specialist("Researcher", "Finds facts"),
+          specialist("Writer", "Writes"),
+        ],
       },
     });
     await screen.findAllByTestId("agent-row");
@@ -38,7 +53,11 @@ describe("Agents › roster and the example team", () => {
     expect(roster.textContent).toContain("2 of 20");
     await user.click(within(row("Lead")).getByTestId("agent-save"));
 
-    await waitFor(() => expect(within(row("Lead")).getByTestId("agent-roster-summary").textContent).toBe("Delegates to Writer and Researcher"));
+    await waitFor(() =>
+      expect(within(row("Lead")).getByTestId("agent-roster-summary").textContent).toBe(
+        "Delegates to Writer and Researcher",
+      ),
+    );
     const lead = (await backend.listAgents()).find((a) => a.name === "Lead")!;
     const ids = Object.fromEntries((await backend.listAgents()).map((a) => [a.name, a.id]));
     expect(lead.roster).toEqual([ids.Writer, ids.Researcher]);
@@ -48,16 +67,25 @@ describe("Agents › roster and the example team", () => {
     await user.click(within(row("Writer")).getByTestId("agent-delete"));
     expect(within(row("Writer")).getByText(/It leaves the roster of Lead\./)).toBeTruthy();
     await user.click(within(row("Writer")).getByTestId("confirm-delete"));
-    await waitFor(() => expect(within(row("Lead")).getByTestId("agent-roster-summary").textContent).toBe("Delegates to Researcher"));
+    await waitFor(() =>
+      expect(within(row("Lead")).getByTestId("agent-roster-summary").textContent).toBe("Delegates to Researcher"),
+    );
   });
 
   it("shows the core's roster error under the roster", async () => {
-    const memory = createMemoryBackend({ providers: [anthropic], agents: [specialist("Lead", ""), specialist("Helper", "")] });
+    const memory = createMemoryBackend({
+      providers: [anthropic],
+      agents: [specialist("Lead", ""), specialist("Helper", "")],
+    });
     const backend: Backend = {
       ...memory,
       updateAgent: (id: string, input: AgentInput) =>
         input.roster.length > 0
-          ? Promise.reject({ code: "invalid_input", field: "roster", message: "Agent agt_9 in the roster no longer exists. Choose the roster again." })
+          ? Promise.reject({
+              code: "invalid_input",
+              field: "roster",
+              message: "Agent agt_9 in the roster no longer exists. Choose the roster again.",
+            })
           : memory.updateAgent(id, input),
     };
     const { user } = renderApp({ page: "agents", backend });
@@ -83,7 +111,12 @@ describe("Agents › roster and the example team", () => {
 
     const result = await screen.findByTestId("example-team-result");
     expect(result.textContent).toContain("Added Coordinator, who delegates to Researcher, Writer and Reviewer.");
-    expect(screen.getAllByTestId("agent-row").map((r) => r.dataset.agentName)).toEqual(["Coordinator", "Researcher", "Writer", "Reviewer"]);
+    expect(screen.getAllByTestId("agent-row").map((r) => r.dataset.agentName)).toEqual([
+      "Coordinator",
+      "Researcher",
+      "Writer",
+      "Reviewer",
+    ]);
     expect(within(row("Coordinator")).getByTestId("agent-roster-summary").textContent).toBe(
       "Delegates to Researcher, Writer and Reviewer",
     );
@@ -92,7 +125,9 @@ describe("Agents › roster and the example team", () => {
     // "Run Coordinator": the new-run form with the coordinator chosen and its subagents' cap.
     await user.click(within(result).getByTestId("example-team-run"));
     const form = await screen.findByTestId("run-form");
-    expect(within(form).getByTestId<HTMLSelectElement>("run-agent").selectedOptions[0]!.textContent).toBe("Coordinator");
+    expect(within(form).getByTestId<HTMLSelectElement>("run-agent").selectedOptions[0]!.textContent).toBe(
+      "Coordinator",
+    );
     expect(within(form).getByTestId<HTMLInputElement>("run-max-threads").value).toBe("8");
   });
 
@@ -104,11 +139,20 @@ describe("Agents › roster and the example team", () => {
     expect(button.getAttribute("aria-describedby")).toBe(screen.getByTestId("example-team-hint").id);
     none.unmount();
 
-    const { user, backend } = renderApp({ page: "agents", memory: { providers: [anthropic], agents: [specialist("Coordinator", "")] } });
+    const { user, backend } = renderApp({
+      page: "agents",
+      memory: { providers: [anthropic], agents: [specialist("Coordinator", "")] },
+    });
     await user.click(await screen.findByTestId("example-team"));
     await screen.findByTestId("example-team-result");
     expect(screen.queryByTestId("example-team-provider")).toBeNull();
-    expect((await backend.listAgents()).map((a) => a.name).sort()).toEqual(["Coordinator", "Coordinator 2", "Researcher", "Reviewer", "Writer"]);
+    expect((await backend.listAgents()).map((a) => a.name).sort()).toEqual([
+      "Coordinator",
+      "Coordinator 2",
+      "Researcher",
+      "Reviewer",
+      "Writer",
+    ]);
     expect(screen.getAllByTestId("agent-row").map((r) => r.dataset.agentName)).toEqual([
       "Coordinator",
       "Coordinator 2",
@@ -125,7 +169,10 @@ describe("New run › subagents at once", () => {
     const [provider] = await memory.listProviders();
     await memory.createExampleTeam(provider!.id);
     const sent: RunInput[] = [];
-    const backend: Backend = { ...memory, startRun: (input) => (sent.push(input), startRun ? startRun(input) : memory.startRun(input)) };
+    const backend: Backend = {
+      ...memory,
+      startRun: (input) => (sent.push(input), startRun ? startRun(input) : memory.startRun(input)),
+    };
     const app = renderApp({ page: "runs", backend });
     await app.user.click(await screen.findByTestId("new-run"));
     await screen.findByTestId("run-form");
@@ -138,7 +185,9 @@ describe("New run › subagents at once", () => {
     await user.selectOptions(screen.getByTestId("run-agent"), "Coordinator");
     const threads = screen.getByTestId<HTMLInputElement>("run-max-threads");
     expect(threads.value).toBe("8");
-    expect(threads.closest(".field")!.textContent).toContain("Coordinator delegates to Researcher, Writer and Reviewer");
+    expect(threads.closest(".field")!.textContent).toContain(
+      "Coordinator delegates to Researcher, Writer and Reviewer",
+    );
     await user.type(screen.getByTestId("run-workspace"), "/w");
     await user.type(screen.getByTestId("run-task"), "Summarise the notes.");
     await user.clear(threads);
@@ -155,7 +204,11 @@ describe("New run › subagents at once", () => {
 
   it("shows the core's max_threads error under the field, and sends none for an agent without a roster", async () => {
     const { user, sent } = await openWithTeam(() =>
-      Promise.reject({ code: "invalid_input", field: "max_threads", message: "Choose between 1 and 25 subagent threads at once (you chose 30)." }),
+      Promise.reject({
+        code: "invalid_input",
+        field: "max_threads",
+        message: "Choose between 1 and 25 subagent threads at once (you chose 30).",
+      }),
     );
     await user.selectOptions(screen.getByTestId("run-agent"), "Coordinator");
     await user.type(screen.getByTestId("run-workspace"), "/w");

@@ -20,7 +20,18 @@ interface AgentRowProps {
   onDeleted(): void;
 }
 
-export function AgentRow({ agent, providers, tools, stores, agents, editing, onEdit, onCancelEdit, onSave, onDeleted }: AgentRowProps) {
+export function AgentRow({
+  agent,
+  providers,
+  tools,
+  stores,
+  agents,
+  editing,
+  onEdit,
+  onCancelEdit,
+  onSave,
+  onDeleted,
+}: AgentRowProps) {
   const backend = useBackend();
   const deletion = useDelete(() => backend.deleteAgent(agent.id), onDeleted);
 
@@ -107,8 +118,13 @@ export function AgentRow({ agent, providers, tools, stores, agents, editing, onE
           {agent.memory.map((mount) => {
             const store = stores.find((s) => s.id === mount.store_id);
             return (
-              <span key={mount.store_id} className={`memory-chip memory-chip-${mount.access}`} data-store-id={mount.store_id}>
-                {store?.name ?? "A removed store"} <span className="memory-chip-access">{ACCESS_LABELS[mount.access].toLowerCase()}</span>
+              <span
+                key={mount.store_id}
+                className={`memory-chip memory-chip-${mount.access}`}
+                data-store-id={mount.store_id}
+              >
+                {store?.name ?? "A removed store"}{" "}
+                <span className="memory-chip-access">{ACCESS_LABELS[mount.access].toLowerCase()}</span>
               </span>
             );
           })}

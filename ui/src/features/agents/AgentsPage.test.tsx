@@ -163,7 +163,9 @@ describe("Agents", () => {
     await user.type(screen.getByTestId("agent-description"), "Splits the work");
     await user.click(screen.getByTestId("agent-save"));
     await waitFor(() => expect(screen.queryByTestId("agent-form")).toBeNull());
-    const [tester, saved] = await backend.listAgents().then((all) => [all.find((a) => a.name === "Tester")!, all.find((a) => a.name === "Lead")!]);
+    const [tester, saved] = await backend
+      .listAgents()
+      .then((all) => [all.find((a) => a.name === "Tester")!, all.find((a) => a.name === "Lead")!]);
     expect(saved!.description).toBe("Splits the work");
     expect(saved!.roster).toEqual([tester!.id]);
     await backend.deleteAgent(tester!.id);

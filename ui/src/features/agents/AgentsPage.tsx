@@ -71,7 +71,12 @@ export function AgentsPage() {
           <div className="page-actions">
             <ExampleTeamButton providers={providers} team={exampleTeam} />
             {!empty && !noProviders && (
-              <button type="button" className="button button-primary" onClick={() => setEditing({ kind: "add" })} data-testid="new-agent">
+              <button
+                type="button"
+                className="button button-primary"
+                onClick={() => setEditing({ kind: "add" })}
+                data-testid="new-agent"
+              >
                 New agent
               </button>
             )}
@@ -79,13 +84,15 @@ export function AgentsPage() {
         )}
       </div>
 
-      {loaded && exampleTeam.choosing && editing.kind === "none" && <ExampleTeamChooser providers={providers} team={exampleTeam} />}
+      {loaded && exampleTeam.choosing && editing.kind === "none" && (
+        <ExampleTeamChooser providers={providers} team={exampleTeam} />
+      )}
 
       {team && team[0] && (
         <div className="example-team-result" role="status" data-testid="example-team-result">
           <p>
-            Added <strong>{team[0].name}</strong>, who delegates to {listOf(team.slice(1).map((a) => a.name))}. Run it on a
-            task: it splits the work, and the session’s timeline shows the four of them side by side.
+            Added <strong>{team[0].name}</strong>, who delegates to {listOf(team.slice(1).map((a) => a.name))}. Run it
+            on a task: it splits the work, and the session’s timeline shows the four of them side by side.
           </p>
           <div className="row-actions">
             <button
@@ -152,7 +159,12 @@ export function AgentsPage() {
                 Create one to start runs: give it instructions, pick its model and choose which tools it may use on its
                 own and which need your approval.
               </p>
-              <button type="button" className="button button-primary" onClick={() => setEditing({ kind: "add" })} data-testid="new-agent">
+              <button
+                type="button"
+                className="button button-primary"
+                onClick={() => setEditing({ kind: "add" })}
+                data-testid="new-agent"
+              >
                 Create agent
               </button>
             </>
@@ -177,10 +189,14 @@ export function AgentsPage() {
               onDeleted={() => {
                 // As the core does: a deleted agent also leaves every roster that named it.
                 agents.setItems((list) =>
-                  list.filter((a) => a.id !== agent.id).map((a) => ({ ...a, roster: a.roster.filter((m) => m !== agent.id) })),
+                  list
+                    .filter((a) => a.id !== agent.id)
+                    .map((a) => ({ ...a, roster: a.roster.filter((m) => m !== agent.id) })),
                 );
                 setTeam((current) => (current?.some((a) => a.id === agent.id) ? null : current));
-                setEditing((current) => (current.kind === "edit" && current.id === agent.id ? { kind: "none" } : current));
+                setEditing((current) =>
+                  current.kind === "edit" && current.id === agent.id ? { kind: "none" } : current,
+                );
               }}
             />
           ))}

@@ -20,7 +20,10 @@ export interface ExampleTeamState {
   cancel(): void;
 }
 
-export function useExampleTeam(providers: readonly Provider[] | null, onCreated: (team: Agent[]) => void): ExampleTeamState {
+export function useExampleTeam(
+  providers: readonly Provider[] | null,
+  onCreated: (team: Agent[]) => void,
+): ExampleTeamState {
   const backend = useBackend();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -104,8 +107,8 @@ export function ExampleTeamChooser({ providers, team }: { providers: readonly Pr
           Add the example team
         </h2>
         <p className="muted small">
-          A coordinator that splits a task among a researcher, a writer and a reviewer. All four use the provider you choose;
-          you can change each of them afterwards.
+          A coordinator that splits a task among a researcher, a writer and a reviewer. All four use the provider you
+          choose; you can change each of them afterwards.
         </p>
       </div>
       <div className="field example-team-field">

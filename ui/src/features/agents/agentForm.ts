@@ -49,7 +49,11 @@ export function newAgentForm(
 }
 
 /** The form for an agent; mounts of stores that no longer exist are left out, so saving drops them. */
-export function agentFormFrom(agent: Agent, catalog: readonly ToolInfo[], stores: readonly MemoryStore[]): AgentFormValues {
+export function agentFormFrom(
+  agent: Agent,
+  catalog: readonly ToolInfo[],
+  stores: readonly MemoryStore[],
+): AgentFormValues {
   return {
     name: agent.name,
     description: agent.description,
@@ -76,7 +80,9 @@ export function toAgentInput(values: AgentFormValues): AgentInput {
     instructions: values.instructions.trim(),
     provider_id: values.provider_id,
     tools: Object.entries(values.tools).map(([tool, permission]) => ({ tool, permission })),
-    memory: Object.entries(values.memory).flatMap(([store_id, access]) => (access === "off" ? [] : [{ store_id, access }])),
+    memory: Object.entries(values.memory).flatMap(([store_id, access]) =>
+      access === "off" ? [] : [{ store_id, access }],
+    ),
     roster: values.roster,
   };
   const model = values.model.trim();

@@ -29,7 +29,16 @@ interface DreamNowFormProps {
 }
 
 /** "Dream now": the new sessions or ones picked by hand, optional instructions, review or apply at once, and a model. */
-export function DreamNowForm({ storeId, agents, sessions, defaultMode, defaultModel, onStarted, onNothingNew, onCancel }: DreamNowFormProps) {
+export function DreamNowForm({
+  storeId,
+  agents,
+  sessions,
+  defaultMode,
+  defaultModel,
+  onStarted,
+  onNothingNew,
+  onCancel,
+}: DreamNowFormProps) {
   const backend = useBackend();
   const { navigate } = useNavigation();
   const [choosing, setChoosing] = useState(false);
@@ -137,7 +146,14 @@ export function DreamNowForm({ storeId, agents, sessions, defaultMode, defaultMo
               : "Every change is written at once, as one revertible set."}
           </p>
         </fieldset>
-        <Field id={`${form.id}-model`} field="model" label="Model" aside="Optional" error={form.errors.model} hint="Empty: the model of the agent that mounts the store.">
+        <Field
+          id={`${form.id}-model`}
+          field="model"
+          label="Model"
+          aside="Optional"
+          error={form.errors.model}
+          hint="Empty: the model of the agent that mounts the store."
+        >
           <input
             {...form.control("model")}
             value={model}
@@ -181,8 +197,8 @@ export function DreamNowForm({ storeId, agents, sessions, defaultMode, defaultMo
           />
         ) : (
           <p className="field-hint">
-            It reads the {newSessionCount(sessions.length)}: every finished session of the agents that mount the store since its
-            last dream. Choose to read others again, or fewer.
+            It reads the {newSessionCount(sessions.length)}: every finished session of the agents that mount the store
+            since its last dream. Choose to read others again, or fewer.
           </p>
         )}
       </fieldset>

@@ -39,12 +39,20 @@ export function DreamRow({ dream, onOpen }: { dream: Dream; onOpen(): void }) {
           <span>{MODE_LABELS[dream.mode]}</span>
         </p>
         {dream.instructions !== "" && (
-          <p className="dream-instructions selectable" data-testid="dream-row-instructions" title="The instructions it was given">
+          <p
+            className="dream-instructions selectable"
+            data-testid="dream-row-instructions"
+            title="The instructions it was given"
+          >
             “{dream.instructions}”
           </p>
         )}
         {dream.error !== undefined && (
-          <p className="dream-error selectable" data-testid="dream-error" role={dream.status === "failed" ? "alert" : undefined}>
+          <p
+            className="dream-error selectable"
+            data-testid="dream-error"
+            role={dream.status === "failed" ? "alert" : undefined}
+          >
             {dream.error}
           </p>
         )}
@@ -54,7 +62,11 @@ export function DreamRow({ dream, onOpen }: { dream: Dream; onOpen(): void }) {
         )}
       </div>
       <div className="dream-side">
-        <time className="dream-time" dateTime={new Date(dream.created_at).toISOString()} title={new Date(dream.created_at).toLocaleString()}>
+        <time
+          className="dream-time"
+          dateTime={new Date(dream.created_at).toISOString()}
+          title={new Date(dream.created_at).toLocaleString()}
+        >
           {formatRelative(dream.created_at, now)}
         </time>
         <span className="dream-numbers">
@@ -84,7 +96,14 @@ function DreamProgress({ dream }: { dream: Dream }) {
   const total = dream.sessions.length;
   const at = dream.stage ? STAGES.findIndex((s) => s.stage === dream.stage) : -1;
   // The extract stage moves with each session; the others count as one step each.
-  const share = dream.status === "pending" ? 0 : dream.stage === "extract" ? (dream.processed / Math.max(total, 1)) * 0.7 : at === 1 ? 0.78 : 0.92;
+  const share =
+    dream.status === "pending"
+      ? 0
+      : dream.stage === "extract"
+        ? (dream.processed / Math.max(total, 1)) * 0.7
+        : at === 1
+          ? 0.78
+          : 0.92;
 
   const cancel = async () => {
     setCancelling(true);
@@ -128,7 +147,13 @@ function DreamProgress({ dream }: { dream: Dream }) {
         >
           <span style={{ width: `${Math.round(share * 100)}%` }} />
         </div>
-        <button type="button" className="button button-small" onClick={cancel} disabled={cancelling} data-testid="dream-cancel">
+        <button
+          type="button"
+          className="button button-small"
+          onClick={cancel}
+          disabled={cancelling}
+          data-testid="dream-cancel"
+        >
           {cancelling && <Spinner />}
           Cancel
         </button>

@@ -34,7 +34,10 @@ export function DreamSettingsForm({ storeId, settings, onSaved, onCancel }: Drea
     () => ({
       daily_at: daily && !TIME.test(at) ? `“${at}” is not a time of day; write it as HH:MM, like 03:30.` : undefined,
       // The core reads the expression; only an empty one is caught here.
-      cron: byCron && cron.trim() === "" ? "Write a cron schedule: minute hour day month weekday, like 30 3 * * 1-5." : undefined,
+      cron:
+        byCron && cron.trim() === ""
+          ? "Write a cron schedule: minute hour day month weekday, like 30 3 * * 1-5."
+          : undefined,
       after_sessions:
         after && !/^\d+$/.test(count.trim()) ? "Write a whole number of sessions, from 1 to 1,000." : undefined,
     }),
@@ -51,7 +54,13 @@ export function DreamSettingsForm({ storeId, settings, onSaved, onCancel }: Drea
   const cronControl = form.control("cron");
   const afterControl = form.control("after_sessions");
   return (
-    <form className="dream-settings" onSubmit={submit} noValidate aria-label="When this store dreams" data-testid="dream-settings">
+    <form
+      className="dream-settings"
+      onSubmit={submit}
+      noValidate
+      aria-label="When this store dreams"
+      data-testid="dream-settings"
+    >
       <fieldset className="dream-mode">
         <legend>When a dream ends</legend>
         <div className="segmented" role="radiogroup" aria-label="When a dream ends">
@@ -80,7 +89,12 @@ export function DreamSettingsForm({ storeId, settings, onSaved, onCancel }: Drea
         <legend>Dream on its own</legend>
         <div className={form.errors.daily_at ? "dream-when-row has-error" : "dream-when-row"}>
           <label className="checkbox">
-            <input type="checkbox" checked={daily} onChange={(event) => setDaily(event.target.checked)} data-testid="dream-daily" />
+            <input
+              type="checkbox"
+              checked={daily}
+              onChange={(event) => setDaily(event.target.checked)}
+              data-testid="dream-daily"
+            />
             Every day at
           </label>
           <input
@@ -104,7 +118,12 @@ export function DreamSettingsForm({ storeId, settings, onSaved, onCancel }: Drea
         )}
         <div className={form.errors.cron ? "dream-when-row has-error" : "dream-when-row"}>
           <label className="checkbox">
-            <input type="checkbox" checked={byCron} onChange={(event) => setByCron(event.target.checked)} data-testid="dream-cron-on" />
+            <input
+              type="checkbox"
+              checked={byCron}
+              onChange={(event) => setByCron(event.target.checked)}
+              data-testid="dream-cron-on"
+            />
             On a cron schedule
           </label>
           <input
@@ -135,7 +154,12 @@ export function DreamSettingsForm({ storeId, settings, onSaved, onCancel }: Drea
         )}
         <div className={form.errors.after_sessions ? "dream-when-row has-error" : "dream-when-row"}>
           <label className="checkbox">
-            <input type="checkbox" checked={after} onChange={(event) => setAfter(event.target.checked)} data-testid="dream-after" />
+            <input
+              type="checkbox"
+              checked={after}
+              onChange={(event) => setAfter(event.target.checked)}
+              data-testid="dream-after"
+            />
             After
           </label>
           <input
@@ -162,8 +186,8 @@ export function DreamSettingsForm({ storeId, settings, onSaved, onCancel }: Drea
           </p>
         )}
         <p className="field-hint dream-tray-note" id={`${dailyControl.id}-hint`}>
-          With a schedule, closing the window keeps Reverie running in the system tray, so the dreams still happen.
-          Quit it from the tray.
+          With a schedule, closing the window keeps Reverie running in the system tray, so the dreams still happen. Quit
+          it from the tray.
         </p>
       </fieldset>
 

@@ -76,10 +76,17 @@ describe("the Dreams page", () => {
     expect(ready!.textContent).toContain("Read 2 sessions");
     expect(ready!.textContent).toContain("“Focus on how the tests are run; leave the storage notes alone.”");
     expect(within(failed!).getByTestId("dream-error").textContent).toMatch(/^The consolidate stage failed/);
-    expect(await within(findStore("Project notes")).findByTestId("dream-now")).toHaveProperty("textContent", "Dream now · 2 new sessions");
-    expect(within(findStore("Project notes")).getByTestId("dream-schedule").textContent).toMatch(/every day at 03:30[\s\S]*tray/);
+    expect(await within(findStore("Project notes")).findByTestId("dream-now")).toHaveProperty(
+      "textContent",
+      "Dream now · 2 new sessions",
+    );
+    expect(within(findStore("Project notes")).getByTestId("dream-schedule").textContent).toMatch(
+      /every day at 03:30[\s\S]*tray/,
+    );
     // A store no agent mounts can't dream, and says why.
-    expect(within(findStore("Reading list")).getByTestId("dream-no-agent").textContent).toMatch(/No agent mounts this store/);
+    expect(within(findStore("Reading list")).getByTestId("dream-no-agent").textContent).toMatch(
+      /No agent mounts this store/,
+    );
     expect(within(findStore("Reading list")).queryByTestId("dream-now")).toBeNull();
   });
 
@@ -94,7 +101,13 @@ describe("the Dreams page", () => {
     await user.click(screen.getByTestId("dream-start"));
     const storeId = (await dreams.backend.listMemoryStores()).find((s) => s.name === "Project notes")!.id;
     expect(dreams.sent).toEqual([
-      { store_id: storeId, sessions: [], instructions: "  Look for slow runs. ", mode: "auto", model: "claude-haiku-4-5" },
+      {
+        store_id: storeId,
+        sessions: [],
+        instructions: "  Look for slow runs. ",
+        mode: "auto",
+        model: "claude-haiku-4-5",
+      },
     ]);
     await waitFor(() => expect(rows("Project notes")[0]).toBe("pending -"));
     expect(screen.queryByTestId("dream-form")).toBeNull();
@@ -124,7 +137,8 @@ describe("the Dreams page", () => {
     dreams.failStart({
       code: "invalid_input",
       field: "provider_id",
-      message: "No API key is set for the provider “Anthropic”. Add one in Settings → Model providers, then dream again.",
+      message:
+        "No API key is set for the provider “Anthropic”. Add one in Settings → Model providers, then dream again.",
     });
     await user.click(await within(notes).findByTestId("dream-now"));
     await user.click(screen.getByTestId("dream-start"));
@@ -142,7 +156,9 @@ describe("the Dreams page", () => {
     await user.click(screen.getByTestId("dream-instructions"));
     await user.paste("x".repeat(4097));
     await user.click(screen.getByTestId("dream-start"));
-    expect(screen.getByTestId("field-error-instructions").textContent).toBe("The instructions are 4,097 characters; a dream takes at most 4,096.");
+    expect(screen.getByTestId("field-error-instructions").textContent).toBe(
+      "The instructions are 4,097 characters; a dream takes at most 4,096.",
+    );
     expect(dreams.sent).toEqual([]);
   });
 
@@ -168,12 +184,16 @@ describe("the Dreams page", () => {
     await user.clear(screen.getByTestId("dream-after-sessions"));
     await user.type(screen.getByTestId("dream-after-sessions"), "1001");
     await user.click(screen.getByTestId("dream-settings-save"));
-    expect((await screen.findByTestId("field-error-after_sessions")).textContent).toBe("Dream after between 1 and 1,000 new sessions.");
+    expect((await screen.findByTestId("field-error-after_sessions")).textContent).toBe(
+      "Dream after between 1 and 1,000 new sessions.",
+    );
     await user.clear(screen.getByTestId("dream-after-sessions"));
     await user.type(screen.getByTestId("dream-after-sessions"), "5");
     await user.click(screen.getByTestId("dream-daily"));
     await user.click(screen.getByTestId("dream-settings-save"));
-    await waitFor(() => expect(within(notes).getByTestId("dream-schedule").textContent).toMatch(/Apply at once · after 5 new sessions/));
+    await waitFor(() =>
+      expect(within(notes).getByTestId("dream-schedule").textContent).toMatch(/Apply at once · after 5 new sessions/),
+    );
     const storeId = (await backend.listMemoryStores()).find((s) => s.name === "Project notes")!.id;
     expect(await backend.dreamSettings(storeId)).toEqual({ mode: "auto", after_sessions: 5 });
   });
@@ -186,14 +206,20 @@ describe("the Dreams page", () => {
     await user.click(screen.getByTestId("dream-pick-sessions"));
     // Finished sessions of the agents that mount the store, newest first; the interrupted one is left out.
     const options = await screen.findAllByTestId("dream-session-option");
-    expect(options.map((o) => `${o.dataset.sessionId} ${o.dataset.new ?? "read"}`)).toEqual(["ses_0003 true", "ses_0004 true", "ses_0001 read"]);
+    expect(options.map((o) => `${o.dataset.sessionId} ${o.dataset.new ?? "read"}`)).toEqual([
+      "ses_0003 true",
+      "ses_0004 true",
+      "ses_0001 read",
+    ]);
     const first = options[0]!.closest("label")!;
     expect(first.textContent).toMatch(/^Local helperExplain how notes are stored on disk\.Not dreamed yet/);
     expect(within(first).getByText(/ago|yesterday/).tagName).toBe("TIME");
 
     // Nothing picked: said under the list, nothing sent.
     await user.click(screen.getByTestId("dream-start"));
-    expect(screen.getByTestId("field-error-sessions").textContent).toBe("Pick at least one session, or turn off “Choose sessions…” to read the new ones.");
+    expect(screen.getByTestId("field-error-sessions").textContent).toBe(
+      "Pick at least one session, or turn off “Choose sessions…” to read the new ones.",
+    );
     expect(dreams.sent).toEqual([]);
 
     await user.click(options[0]!);
@@ -216,37 +242,43 @@ describe("the Dreams page", () => {
     expect(dreams.sent.map((input) => input.sessions)).toEqual([[]]);
   });
 
-  it("says when more than 100 sessions are picked, and sends them once at most 100 are", { timeout: 15_000 }, async () => {
-    const dreams = scripted(demo());
-    const [sample] = await dreams.backend.listSessions();
-    const many = Array.from({ length: 101 }, (_, i) => ({
-      ...sample!,
-      id: `ses_${String(i + 1000)}`,
-      agent_id: "agt_0001",
-      agent_name: "Maintainer",
-      status: "idle" as const,
-      created_at: 1_795_000_000_000 + i * 60_000,
-    }));
-    dreams.backend.listSessions = async () => [...many].reverse();
-    const { user } = renderApp({ page: "dreams", backend: dreams.backend });
-    await user.click(await within(await waitFor(() => findStore("Project notes"))).findByTestId("dream-now"));
-    await user.click(screen.getByTestId("dream-pick-sessions"));
-    const options = await screen.findAllByTestId("dream-session-option");
-    expect(options).toHaveLength(101);
-    // A hundred clicks one by one with user-event would take long: plain click events.
-    for (const option of options.slice(0, 100)) fireEvent.click(option);
-    expect(screen.queryByTestId("field-error-sessions")).toBeNull();
-    await user.click(options[100]!);
-    expect(screen.getByTestId("field-error-sessions").textContent).toBe("101 sessions are picked; a dream reads at most 100. Uncheck 1.");
-    await user.click(screen.getByTestId("dream-start"));
-    expect(dreams.sent).toEqual([]);
-    expect(screen.getByTestId("field-error-sessions").textContent).toMatch(/^101 sessions are picked/);
+  it(
+    "says when more than 100 sessions are picked, and sends them once at most 100 are",
+    { timeout: 15_000 },
+    async () => {
+      const dreams = scripted(demo());
+      const [sample] = await dreams.backend.listSessions();
+      const many = Array.from({ length: 101 }, (_, i) => ({
+        ...sample!,
+        id: `ses_${String(i + 1000)}`,
+        agent_id: "agt_0001",
+        agent_name: "Maintainer",
+        status: "idle" as const,
+        created_at: 1_795_000_000_000 + i * 60_000,
+      }));
+      dreams.backend.listSessions = async () => [...many].reverse();
+      const { user } = renderApp({ page: "dreams", backend: dreams.backend });
+      await user.click(await within(await waitFor(() => findStore("Project notes"))).findByTestId("dream-now"));
+      await user.click(screen.getByTestId("dream-pick-sessions"));
+      const options = await screen.findAllByTestId("dream-session-option");
+      expect(options).toHaveLength(101);
+      // A hundred clicks one by one with user-event would take long: plain click events.
+      for (const option of options.slice(0, 100)) fireEvent.click(option);
+      expect(screen.queryByTestId("field-error-sessions")).toBeNull();
+      await user.click(options[100]!);
+      expect(screen.getByTestId("field-error-sessions").textContent).toBe(
+        "101 sessions are picked; a dream reads at most 100. Uncheck 1.",
+      );
+      await user.click(screen.getByTestId("dream-start"));
+      expect(dreams.sent).toEqual([]);
+      expect(screen.getByTestId("field-error-sessions").textContent).toMatch(/^101 sessions are picked/);
 
-    await user.click(options[0]!);
-    expect(screen.queryByTestId("field-error-sessions")).toBeNull();
-    await user.click(screen.getByTestId("dream-start"));
-    expect(dreams.sent[0]!.sessions).toEqual(many.slice(0, 100).map((s) => s.id));
-  });
+      await user.click(options[0]!);
+      expect(screen.queryByTestId("field-error-sessions")).toBeNull();
+      await user.click(screen.getByTestId("dream-start"));
+      expect(dreams.sent[0]!.sessions).toEqual(many.slice(0, 100).map((s) => s.id));
+    },
+  );
 
   it("shows the core's refusal of a picked session under the list, and lists the sessions again", async () => {
     const dreams = scripted(demo());
@@ -261,11 +293,20 @@ describe("the Dreams page", () => {
     await user.click(options[1]!);
     await user.click(options[2]!);
     runningAgain = true;
-    dreams.failStart({ code: "invalid_input", field: "sessions", message: "Session ses_0001 is still running; let it finish first." });
+    dreams.failStart({
+      code: "invalid_input",
+      field: "sessions",
+      message: "Session ses_0001 is still running; let it finish first.",
+    });
     await user.click(screen.getByTestId("dream-start"));
-    expect((await screen.findByTestId("field-error-sessions")).textContent).toBe("Session ses_0001 is still running; let it finish first.");
+    expect((await screen.findByTestId("field-error-sessions")).textContent).toBe(
+      "Session ses_0001 is still running; let it finish first.",
+    );
     await waitFor(() =>
-      expect(screen.getAllByTestId("dream-session-option").map((o) => o.dataset.sessionId)).toEqual(["ses_0003", "ses_0004"]),
+      expect(screen.getAllByTestId("dream-session-option").map((o) => o.dataset.sessionId)).toEqual([
+        "ses_0003",
+        "ses_0004",
+      ]),
     );
     expect(screen.getByTestId("dream-form")).toBeTruthy();
     expect(screen.queryByTestId("dream-start-error")).toBeNull();
@@ -280,7 +321,9 @@ describe("the Dreams page", () => {
     expect(screen.getByTestId("dream-cron")).toHaveProperty("disabled", true);
     await user.click(screen.getByTestId("dream-cron-on"));
     await user.click(screen.getByTestId("dream-settings-save"));
-    expect(screen.getByTestId("field-error-cron").textContent).toBe("Write a cron schedule: minute hour day month weekday, like 30 3 * * 1-5.");
+    expect(screen.getByTestId("field-error-cron").textContent).toBe(
+      "Write a cron schedule: minute hour day month weekday, like 30 3 * * 1-5.",
+    );
     await user.type(screen.getByTestId("dream-cron"), "every day at 3");
     expect(screen.queryByTestId("field-error-cron")).toBeNull();
     await user.click(screen.getByTestId("dream-settings-save"));
@@ -292,7 +335,9 @@ describe("the Dreams page", () => {
     await user.type(screen.getByTestId("dream-cron"), " 30 3 * * 1-5 ");
     await user.click(screen.getByTestId("dream-settings-save"));
     await waitFor(() =>
-      expect(within(notes).getByTestId("dream-schedule").textContent).toMatch(/Review first · every day at 03:30 and on the cron schedule 30 3 \* \* 1-5/),
+      expect(within(notes).getByTestId("dream-schedule").textContent).toMatch(
+        /Review first · every day at 03:30 and on the cron schedule 30 3 \* \* 1-5/,
+      ),
     );
     const storeId = (await backend.listMemoryStores()).find((s) => s.name === "Project notes")!.id;
     expect(await backend.dreamSettings(storeId)).toEqual({ mode: "review", daily_at: "03:30", cron: "30 3 * * 1-5" });

@@ -11,7 +11,11 @@ interface EvidenceListProps {
 export function EvidenceList({ evidence, sessions }: EvidenceListProps) {
   const { navigate } = useNavigation();
   if (evidence.length === 0) {
-    return <p className="muted small">No quote from the sessions backs this change; it follows from the store's own files.</p>;
+    return (
+      <p className="muted small">
+        No quote from the sessions backs this change; it follows from the store's own files.
+      </p>
+    );
   }
   return (
     <ul className="evidence-list">

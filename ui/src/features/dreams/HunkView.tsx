@@ -118,7 +118,13 @@ export function HunkView({
       </div>
 
       {editing ? (
-        <HunkEditor hunk={hunk} where={where} busy={busy} onSave={(text) => onDecide("accepted", text)} onCancel={onCloseEditor} />
+        <HunkEditor
+          hunk={hunk}
+          where={where}
+          busy={busy}
+          onSave={(text) => onDecide("accepted", text)}
+          onCancel={onCloseEditor}
+        />
       ) : hunk.decision === "conflict" ? (
         <ConflictSides file={file} hunk={hunk} />
       ) : rename ? (
@@ -149,7 +155,12 @@ function UnifiedLines({ lines, label }: { lines: readonly NumberedLine[]; label:
 function SplitLines({ lines, label }: { lines: readonly NumberedLine[]; label: string }) {
   const rows = splitRows(lines);
   return (
-    <div className="diff phunk-diff split-diff" role="table" aria-label={`${label}, side by side`} data-testid="hunk-split">
+    <div
+      className="diff phunk-diff split-diff"
+      role="table"
+      aria-label={`${label}, side by side`}
+      data-testid="hunk-split"
+    >
       <div className="split-row split-heads" role="row">
         <span role="columnheader">Now</span>
         <span role="columnheader">Proposed</span>
@@ -190,14 +201,20 @@ function ConflictSides({ file, hunk }: { file: FileChange; hunk: ProposalHunk })
         <div className="conflict-side" data-testid="conflict-proposed">
           <p className="conflict-side-title">The dream proposed</p>
           {file.op === "rename" || file.op === "delete" ? (
-            <pre className="conflict-text selectable">{file.op === "rename" ? `Rename to ${file.path}` : "Delete the file"}</pre>
+            <pre className="conflict-text selectable">
+              {file.op === "rename" ? `Rename to ${file.path}` : "Delete the file"}
+            </pre>
           ) : (
             <ConflictLines lines={view.proposed} other={view.theirs} empty="(nothing)" />
           )}
         </div>
         <div className="conflict-side" data-testid="conflict-theirs">
           <p className="conflict-side-title">The file now{view.line > 0 && !gone ? `, from line ${view.line}` : ""}</p>
-          {gone ? <pre className="conflict-text">(no such file)</pre> : <ConflictLines lines={view.theirs} other={view.proposed} empty="(empty)" />}
+          {gone ? (
+            <pre className="conflict-text">(no such file)</pre>
+          ) : (
+            <ConflictLines lines={view.theirs} other={view.proposed} empty="(empty)" />
+          )}
         </div>
       </div>
     </div>
@@ -211,7 +228,11 @@ function ConflictLines({ lines, other, empty }: { lines: readonly string[]; othe
   return (
     <pre className="conflict-text selectable">
       {lines.map((line, i) => (
-        <span key={i} className={shared.has(line) ? "conflict-line" : "conflict-line conflict-only"} data-only={shared.has(line) ? undefined : "true"}>
+        <span
+          key={i}
+          className={shared.has(line) ? "conflict-line" : "conflict-line conflict-only"}
+          data-only={shared.has(line) ? undefined : "true"}
+        >
           {line === "" ? "\u00a0" : line}
         </span>
       ))}
@@ -262,11 +283,23 @@ function HunkEditor({
         className="hunk-editor"
       />
       <div className="row-actions">
-        <button type="button" className="button button-small button-primary" onClick={() => onSave(text)} disabled={busy} data-testid="hunk-edit-save">
+        <button
+          type="button"
+          className="button button-small button-primary"
+          onClick={() => onSave(text)}
+          disabled={busy}
+          data-testid="hunk-edit-save"
+        >
           {busy && <Spinner />}
           Save and accept
         </button>
-        <button type="button" className="button button-small button-quiet" onClick={onCancel} disabled={busy} data-testid="hunk-edit-cancel">
+        <button
+          type="button"
+          className="button button-small button-quiet"
+          onClick={onCancel}
+          disabled={busy}
+          data-testid="hunk-edit-cancel"
+        >
           Cancel
         </button>
       </div>

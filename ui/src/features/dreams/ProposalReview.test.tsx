@@ -43,7 +43,11 @@ describe("the review of a proposal", () => {
     expect(screen.getByTestId("proposal-files").textContent).toMatch(/style\.md→project\/style\.md/);
     const testing = screen.getAllByTestId("proposal-file")[0]!;
     expect(within(testing).getByTestId("proposal-rationale").textContent).toMatch(/^The tests finish in milliseconds/);
-    expect(within(testing).getAllByTestId("evidence-link").map((l) => l.textContent)).toEqual([
+    expect(
+      within(testing)
+        .getAllByTestId("evidence-link")
+        .map((l) => l.textContent),
+    ).toEqual([
       expect.stringMatching(/^Maintainer · event \d+$/),
       expect.stringMatching(/^Maintainer · event \d+$/),
       expect.stringMatching(/^Maintainer · event \d+$/),
@@ -60,13 +64,17 @@ describe("the review of a proposal", () => {
 
   it("shows the diff unified or side by side, and remembers the choice", async () => {
     const { user } = await openReview();
-    const added = within(hunk("0.0")).getAllByTestId("diff-line").filter((l) => l.dataset.kind === "added");
+    const added = within(hunk("0.0"))
+      .getAllByTestId("diff-line")
+      .filter((l) => l.dataset.kind === "added");
     expect(added.map((l) => l.lastElementChild?.textContent)).toEqual([
       "- Run `npm test` from the project folder; it uses node --test and takes a second, so run it after every change, not only at the end.",
     ]);
     await user.click(screen.getByTestId("layout-split"));
     const split = within(hunk("0.0")).getByTestId("hunk-split");
-    const changed = [...split.querySelectorAll('[data-kind="removed"], [data-kind="added"]')].map((c) => c.getAttribute("data-kind"));
+    const changed = [...split.querySelectorAll('[data-kind="removed"], [data-kind="added"]')].map((c) =>
+      c.getAttribute("data-kind"),
+    );
     expect(changed).toEqual(["removed", "added"]);
     expect(window.localStorage.getItem("reverie.proposalLayout")).toBe("split");
   });
@@ -107,13 +115,20 @@ describe("the review of a proposal", () => {
     await user.keyboard("a");
     expect(hunk("1.0").dataset.decision).toBe("pending");
     act(() => view.contentDOM.blur());
-    act(() => view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: "# When a run stops early\n\n- Write the plan first." } }));
+    act(() =>
+      view.dispatch({
+        changes: { from: 0, to: view.state.doc.length, insert: "# When a run stops early\n\n- Write the plan first." },
+      }),
+    );
     await user.click(within(hunk("1.0")).getByTestId("hunk-edit-save"));
     await waitFor(() => expect(hunk("1.0").dataset.decision).toBe("accepted"));
     expect(hunk("1.0").dataset.edited).toBe("true");
     expect(within(hunk("1.0")).queryByTestId("hunk-editor")).toBeNull();
     const proposal = await backend.dreamProposal("drm_0003");
-    expect(proposal.files[1]!.hunks[0]).toMatchObject({ decision: "accepted", edited: "# When a run stops early\n\n- Write the plan first." });
+    expect(proposal.files[1]!.hunks[0]).toMatchObject({
+      decision: "accepted",
+      edited: "# When a run stops early\n\n- Write the plan first.",
+    });
   });
 
   it("accepts or rejects everything, applies after a confirmation with the counts, and reports what was written", async () => {
@@ -127,18 +142,20 @@ describe("the review of a proposal", () => {
     await waitFor(() => expect(hunk("0.1").dataset.decision).toBe("rejected"));
 
     await user.click(screen.getByTestId("proposal-apply"));
-    expect(screen.getByTestId("proposal-apply-confirm-strip").textContent).toMatch(/^Apply 3 changes to 3 files\?.*1 change is left out\./);
+    expect(screen.getByTestId("proposal-apply-confirm-strip").textContent).toMatch(
+      /^Apply 3 changes to 3 files\?.*1 change is left out\./,
+    );
     await user.click(screen.getByTestId("proposal-apply-confirm"));
     const report = await screen.findByTestId("apply-report");
     expect(report.dataset.versions).toBe("3");
     expect(report.dataset.conflicts).toBe("0");
     expect(screen.getByTestId("proposal-status").dataset.status).toBe("applied");
     expect(decisions()).toEqual(["0.0 applied", "0.1 rejected", "1.0 applied", "2.0 applied"]);
-    expect(within(report).getAllByTestId("report-open-in-memory").map((b) => b.dataset.path)).toEqual([
-      "project/testing.md",
-      "lessons/interrupted-runs.md",
-      "project/style.md",
-    ]);
+    expect(
+      within(report)
+        .getAllByTestId("report-open-in-memory")
+        .map((b) => b.dataset.path),
+    ).toEqual(["project/testing.md", "lessons/interrupted-runs.md", "project/style.md"]);
     await waitFor(() => expect(screen.getByTestId("nav-dreams").dataset.count).toBe("0"));
     expect(screen.queryByTestId("proposal-apply")).toBeNull();
     expect(screen.queryByTestId("hunk-accept")).toBeNull();
@@ -154,14 +171,23 @@ describe("the review of a proposal", () => {
     const backend = demo();
     const storeId = (await backend.listMemoryStores()).find((s) => s.name === "Project notes")!.id;
     const file = await backend.readMemoryFile(storeId, "project/testing.md");
-    const edited = file.content.replace("it uses node --test.", "it uses node --test. Use `npm run test:watch` while working.");
-    await backend.writeMemoryFile(storeId, { path: "project/testing.md", content: edited, expected_sha256: file.sha256 });
+    const edited = file.content.replace(
+      "it uses node --test.",
+      "it uses node --test. Use `npm run test:watch` while working.",
+    );
+    await backend.writeMemoryFile(storeId, {
+      path: "project/testing.md",
+      content: edited,
+      expected_sha256: file.sha256,
+    });
 
     const { user } = await openReview(backend);
     await user.click(within(hunk("0.0")).getByTestId("hunk-accept"));
     await waitFor(() => expect(hunk("0.0").dataset.decision).toBe("accepted"));
     await user.click(screen.getByTestId("proposal-apply"));
-    expect(screen.getByTestId("proposal-apply-confirm-strip").textContent).toMatch(/3 of them not reviewed \(they count as rejected\)/);
+    expect(screen.getByTestId("proposal-apply-confirm-strip").textContent).toMatch(
+      /3 of them not reviewed \(they count as rejected\)/,
+    );
     await user.click(screen.getByTestId("proposal-apply-confirm"));
     const report = await screen.findByTestId("apply-report");
     expect(report.dataset.versions).toBe("0");

@@ -42,7 +42,9 @@ export function ProposalReview({ id, stores, onBack }: ProposalReviewProps) {
   const [loadError, setLoadError] = useState<AppError | null>(null);
   const [attempt, setAttempt] = useState(0);
   const [sessions, setSessions] = useState<Map<string, SessionSummary> | null>(null);
-  const [layout, setLayout] = useState<Layout>(() => (readItem(browserStorage(), LAYOUT_KEY) === "split" ? "split" : "unified"));
+  const [layout, setLayout] = useState<Layout>(() =>
+    readItem(browserStorage(), LAYOUT_KEY) === "split" ? "split" : "unified",
+  );
   const [current, setCurrent] = useState<string | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
   const [busy, setBusy] = useState<Busy>(null);
@@ -187,9 +189,19 @@ export function ProposalReview({ id, stores, onBack }: ProposalReviewProps) {
   const storeName = store?.name ?? "the store";
 
   return (
-    <section className="proposal-review" aria-labelledby="review-title" data-testid="proposal-review" data-dream-id={id}>
+    <section
+      className="proposal-review"
+      aria-labelledby="review-title"
+      data-testid="proposal-review"
+      data-dream-id={id}
+    >
       <header className="review-head">
-        <button type="button" className="button button-quiet button-small back-button" onClick={onBack} data-testid="back-to-dreams">
+        <button
+          type="button"
+          className="button button-quiet button-small back-button"
+          onClick={onBack}
+          data-testid="back-to-dreams"
+        >
           <BackIcon />
           Dreams
         </button>
@@ -197,14 +209,18 @@ export function ProposalReview({ id, stores, onBack }: ProposalReviewProps) {
           <h1 id="review-title">Changes to “{storeName}”</h1>
           {proposal && (
             <span data-testid="proposal-status" data-status={proposal.status}>
-              <span className={`badge status-pill status-${proposalBadge(proposal.status).tone}`}>{proposalBadge(proposal.status).label}</span>
+              <span className={`badge status-pill status-${proposalBadge(proposal.status).tone}`}>
+                {proposalBadge(proposal.status).label}
+              </span>
             </span>
           )}
         </div>
         {dream && (
           <p className="muted review-sub">
-            Proposed by dream <span className="mono">{dream.id}</span> {formatRelative(dream.finished_at ?? dream.created_at, Date.now())}{" "}
-            after reading {sessionCount(dream.sessions.length)} · <span className="mono">{dream.model}</span> · {formatCost(dream.cost_usd)}
+            Proposed by dream <span className="mono">{dream.id}</span>{" "}
+            {formatRelative(dream.finished_at ?? dream.created_at, Date.now())} after reading{" "}
+            {sessionCount(dream.sessions.length)} · <span className="mono">{dream.model}</span> ·{" "}
+            {formatCost(dream.cost_usd)}
           </p>
         )}
         {dream && dream.instructions !== "" && (
@@ -306,10 +322,22 @@ function Review(props: ReviewProps) {
         </div>
         {counts.total > 0 && (
           <div className="segmented review-layout" role="group" aria-label="Show the diff">
-            <button type="button" className="segment" aria-pressed={layout === "unified"} onClick={() => props.onLayout("unified")} data-testid="layout-unified">
+            <button
+              type="button"
+              className="segment"
+              aria-pressed={layout === "unified"}
+              onClick={() => props.onLayout("unified")}
+              data-testid="layout-unified"
+            >
               Unified
             </button>
-            <button type="button" className="segment" aria-pressed={layout === "split"} onClick={() => props.onLayout("split")} data-testid="layout-split">
+            <button
+              type="button"
+              className="segment"
+              aria-pressed={layout === "split"}
+              onClick={() => props.onLayout("split")}
+              data-testid="layout-split"
+            >
               Side by side
             </button>
           </div>
@@ -360,7 +388,11 @@ function Review(props: ReviewProps) {
           )}
         </div>
         {reviewable && counts.total > 0 && (
-          <p className="key-legend small" data-testid="key-legend" aria-label="Keys: j or down arrow next change, k or up arrow previous, a accept, r reject, e edit, u undo">
+          <p
+            className="key-legend small"
+            data-testid="key-legend"
+            aria-label="Keys: j or down arrow next change, k or up arrow previous, a accept, r reject, e edit, u undo"
+          >
             <span>
               <kbd>j</kbd> <kbd>↓</kbd> next
             </span>
@@ -383,19 +415,42 @@ function Review(props: ReviewProps) {
         )}
       </div>
 
-      {confirming === "apply" && <ApplyConfirm proposal={proposal} busy={busy === "apply"} onApply={() => props.onSettle("apply")} onCancel={() => props.onConfirm(null)} />}
+      {confirming === "apply" && (
+        <ApplyConfirm
+          proposal={proposal}
+          busy={busy === "apply"}
+          onApply={() => props.onSettle("apply")}
+          onCancel={() => props.onConfirm(null)}
+        />
+      )}
       {confirming === "revert" && (
-        <div className="confirm review-confirm" role="group" aria-label="Revert the proposal" data-testid="proposal-revert-confirm-strip">
+        <div
+          className="confirm review-confirm"
+          role="group"
+          aria-label="Revert the proposal"
+          data-testid="proposal-revert-confirm-strip"
+        >
           <span className="confirm-text">
-            Revert these changes? Each file the dream wrote gets a new version, by you, restoring what it held before.
-            A file changed since keeps its newer text and is listed.
+            Revert these changes? Each file the dream wrote gets a new version, by you, restoring what it held before. A
+            file changed since keeps its newer text and is listed.
           </span>
           <div className="row-actions">
-            <button type="button" className="button button-danger" onClick={() => props.onSettle("revert")} disabled={busy !== null} data-testid="proposal-revert-confirm">
+            <button
+              type="button"
+              className="button button-danger"
+              onClick={() => props.onSettle("revert")}
+              disabled={busy !== null}
+              data-testid="proposal-revert-confirm"
+            >
               {busy === "revert" && <Spinner />}
               Revert
             </button>
-            <button type="button" className="button button-quiet" onClick={() => props.onConfirm(null)} disabled={busy !== null}>
+            <button
+              type="button"
+              className="button button-quiet"
+              onClick={() => props.onConfirm(null)}
+              disabled={busy !== null}
+            >
               Cancel
             </button>
           </div>
@@ -415,7 +470,9 @@ function Review(props: ReviewProps) {
           <h2 id="dropped-title" className="panel-title">
             Left out <span className="muted panel-count">{proposal.dropped.length}</span>
           </h2>
-          <p className="muted small">The dream proposed these too. Reverie left them out, for the reason given; they can't be applied.</p>
+          <p className="muted small">
+            The dream proposed these too. Reverie left them out, for the reason given; they can't be applied.
+          </p>
           <ul className="dropped-list">
             {proposal.dropped.map((note, i) => (
               <li key={i} className="selectable" data-testid="proposal-dropped-note">
@@ -484,11 +541,26 @@ function FileList({ proposal, onJump }: ReviewProps) {
   );
 }
 
-function ApplyConfirm({ proposal, busy, onApply, onCancel }: { proposal: Proposal; busy: boolean; onApply(): void; onCancel(): void }) {
+function ApplyConfirm({
+  proposal,
+  busy,
+  onApply,
+  onCancel,
+}: {
+  proposal: Proposal;
+  busy: boolean;
+  onApply(): void;
+  onCancel(): void;
+}) {
   const plan = applyPlan(proposal);
   const leftOut = plan.rejected + plan.pending;
   return (
-    <div className="confirm confirm-apply review-confirm" role="group" aria-label="Apply the proposal" data-testid="proposal-apply-confirm-strip">
+    <div
+      className="confirm confirm-apply review-confirm"
+      role="group"
+      aria-label="Apply the proposal"
+      data-testid="proposal-apply-confirm-strip"
+    >
       <span className="confirm-text">
         {plan.accepted === 0 ? (
           <>
@@ -510,7 +582,13 @@ function ApplyConfirm({ proposal, busy, onApply, onCancel }: { proposal: Proposa
         )}
       </span>
       <div className="row-actions">
-        <button type="button" className="button button-primary" onClick={onApply} disabled={busy} data-testid="proposal-apply-confirm">
+        <button
+          type="button"
+          className="button button-primary"
+          onClick={onApply}
+          disabled={busy}
+          data-testid="proposal-apply-confirm"
+        >
           {busy && <Spinner />}
           {plan.accepted === 0 ? "Reject the proposal" : "Apply"}
         </button>
@@ -523,13 +601,25 @@ function ApplyConfirm({ proposal, busy, onApply, onCancel }: { proposal: Proposa
 }
 
 /** What Apply or Revert did: the versions written, and what conflicted. */
-function ReportPanel({ kind, report, proposal, onJump }: { kind: "apply" | "revert"; report: ApplyReport; proposal: Proposal; onJump(id: string): void }) {
+function ReportPanel({
+  kind,
+  report,
+  proposal,
+  onJump,
+}: {
+  kind: "apply" | "revert";
+  report: ApplyReport;
+  proposal: Proposal;
+  onJump(id: string): void;
+}) {
   const { navigate } = useNavigation();
   const versions = report.versions.length;
   const conflicts = report.conflicts.length;
   const written = versions === 1 ? "1 new version" : `${versions} new versions`;
   const conflicted = proposal.files.flatMap((file) =>
-    file.hunks.filter((h) => report.conflicts.includes(h.id)).map((h) => ({ id: h.id, path: file.path, at: file.hunks.indexOf(h) + 1 })),
+    file.hunks
+      .filter((h) => report.conflicts.includes(h.id))
+      .map((h) => ({ id: h.id, path: file.path, at: file.hunks.indexOf(h) + 1 })),
   );
   return (
     <section
@@ -557,7 +647,10 @@ function ReportPanel({ kind, report, proposal, onJump }: { kind: "apply" | "reve
         </p>
       ) : (
         <p>
-          <strong>Reverted.</strong> {versions > 0 ? `${written}, by you, restore what the files held before.` : "There was nothing left to restore."}
+          <strong>Reverted.</strong>{" "}
+          {versions > 0
+            ? `${written}, by you, restore what the files held before.`
+            : "There was nothing left to restore."}
         </p>
       )}
       {kind === "apply" && versions > 0 && (
@@ -589,7 +682,12 @@ function ReportPanel({ kind, report, proposal, onJump }: { kind: "apply" | "reve
           <ul className="report-conflicts">
             {conflicted.map((c) => (
               <li key={c.id}>
-                <button type="button" className="link-button" onClick={() => onJump(c.id)} data-testid="report-conflict">
+                <button
+                  type="button"
+                  className="link-button"
+                  onClick={() => onJump(c.id)}
+                  data-testid="report-conflict"
+                >
                   {c.path}, change {c.at}
                 </button>
               </li>

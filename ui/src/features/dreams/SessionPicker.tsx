@@ -1,4 +1,13 @@
-import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type Dispatch, type SetStateAction } from "react";
+import {
+  memo,
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type Dispatch,
+  type SetStateAction,
+} from "react";
 import type { Agent, AppError, SessionSummary } from "../../bindings";
 import { toAppError, useBackend } from "../../ipc";
 import { LoadError } from "../../shared/LoadError";
@@ -27,7 +36,17 @@ interface SessionPickerProps {
 }
 
 /** The finished sessions of the store's agents, newest first, each with a checkbox. */
-export function SessionPicker({ agents, fresh, picked, onPick, onToggle, reload, id, error, listRef }: SessionPickerProps) {
+export function SessionPicker({
+  agents,
+  fresh,
+  picked,
+  onPick,
+  onToggle,
+  reload,
+  id,
+  error,
+  listRef,
+}: SessionPickerProps) {
   const backend = useBackend();
   const [sessions, setSessions] = useState<SessionSummary[] | null>(null);
   const [loadError, setLoadError] = useState<AppError | null>(null);
@@ -50,7 +69,9 @@ export function SessionPicker({ agents, fresh, picked, onPick, onToggle, reload,
         setSessions(finished);
         // A pick the list no longer offers (deleted, or running again) is dropped.
         const offered = new Set(finished.map((s) => s.id));
-        onPick((current) => ([...current].every((s) => offered.has(s)) ? current : new Set([...current].filter((s) => offered.has(s)))));
+        onPick((current) =>
+          [...current].every((s) => offered.has(s)) ? current : new Set([...current].filter((s) => offered.has(s))),
+        );
       },
       (err: unknown) => live && setLoadError(toAppError(err)),
     );
@@ -63,7 +84,15 @@ export function SessionPicker({ agents, fresh, picked, onPick, onToggle, reload,
   const toggle = useCallback(
     (sessionId: string, on: boolean) => {
       toggled.current();
-      onPick((current) => new Set((sessions ?? []).filter((s) => (s.id === sessionId ? on : current.has(s.id))).map((s) => s.id).reverse()));
+      onPick(
+        (current) =>
+          new Set(
+            (sessions ?? [])
+              .filter((s) => (s.id === sessionId ? on : current.has(s.id)))
+              .map((s) => s.id)
+              .reverse(),
+          ),
+      );
     },
     [sessions, onPick],
   );
@@ -108,8 +137,8 @@ export function SessionPicker({ agents, fresh, picked, onPick, onToggle, reload,
             ))}
           </ul>
           <p className="field-hint" id={`${id}-hint`}>
-            {picked.size.toLocaleString("en-US")} of {sessions.length.toLocaleString("en-US")} picked · a dream reads at most{" "}
-            {MAX_PICKED_SESSIONS}
+            {picked.size.toLocaleString("en-US")} of {sessions.length.toLocaleString("en-US")} picked · a dream reads at
+            most {MAX_PICKED_SESSIONS}
           </p>
         </>
       )}
@@ -150,7 +179,11 @@ const SessionOption = memo(function SessionOption({ session, checked, isNew, now
           {session.task_preview}
         </span>
         {isNew && <span className="dream-picker-new">Not dreamed yet</span>}
-        <time className="dream-picker-time muted small" dateTime={started.toISOString()} title={started.toLocaleString()}>
+        <time
+          className="dream-picker-time muted small"
+          dateTime={started.toISOString()}
+          title={started.toLocaleString()}
+        >
           {formatRelative(session.created_at, now)}
         </time>
       </label>

@@ -67,7 +67,12 @@ export function StoreDreams({ store, agents, providers, dreams, onOpen }: StoreD
   const canDream = mounting.length > 0 && fresh !== null && fresh.length > 0 && running === null;
 
   return (
-    <section className="card dream-store" aria-labelledby={`${id}-name`} data-testid="dream-store" data-store-name={store.name}>
+    <section
+      className="card dream-store"
+      aria-labelledby={`${id}-name`}
+      data-testid="dream-store"
+      data-store-name={store.name}
+    >
       <header className="dream-store-head">
         <div className="dream-store-title">
           <h2 id={`${id}-name`}>{store.name}</h2>
@@ -78,7 +83,12 @@ export function StoreDreams({ store, agents, providers, dreams, onOpen }: StoreD
           </p>
         </div>
         {canDream && panel !== "dream" && (
-          <button type="button" className="button button-primary" onClick={() => setPanel("dream")} data-testid="dream-now">
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={() => setPanel("dream")}
+            data-testid="dream-now"
+          >
             Dream now · {newSessionCount(fresh.length)}
           </button>
         )}
@@ -92,7 +102,12 @@ export function StoreDreams({ store, agents, providers, dreams, onOpen }: StoreD
             <span className="muted">When it dreams:</span> {scheduleSummary(settings)}
             {scheduled(settings) && <span className="muted"> · Reverie stays in the tray to keep the schedule</span>}
           </span>
-          <button type="button" className="button button-small button-quiet" onClick={() => setPanel("settings")} data-testid="dream-settings-open">
+          <button
+            type="button"
+            className="button button-small button-quiet"
+            onClick={() => setPanel("settings")}
+            data-testid="dream-settings-open"
+          >
             Change…
           </button>
         </div>
@@ -123,10 +138,15 @@ export function StoreDreams({ store, agents, providers, dreams, onOpen }: StoreD
       {mounting.length > 0 && fresh !== null && fresh.length === 0 && running === null && (
         <div className="dream-note" data-testid="dream-nothing-new">
           <p>
-            <strong>Nothing new to dream about.</strong> Every finished session of {nameList(mounting.map((a) => a.name))}{" "}
-            has been read by a dream. Run {mounting.length === 1 ? "it" : "one of them"} again, then dream.
+            <strong>Nothing new to dream about.</strong> Every finished session of{" "}
+            {nameList(mounting.map((a) => a.name))} has been read by a dream. Run{" "}
+            {mounting.length === 1 ? "it" : "one of them"} again, then dream.
           </p>
-          <button type="button" className="button button-small" onClick={() => navigate("runs", "new-run", firstAgent?.id)}>
+          <button
+            type="button"
+            className="button button-small"
+            onClick={() => navigate("runs", "new-run", firstAgent?.id)}
+          >
             New run
           </button>
         </div>

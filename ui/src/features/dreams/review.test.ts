@@ -107,11 +107,17 @@ describe("the review of a proposal", () => {
     expect(testing!.content).toContain("Say which tests ran.");
     expect(testing!.content).toContain("- Run the tests with npm test.\n");
     expect(lessons).toMatchObject({ outcome: "none", content: null, leftOut: 1 });
-    expect(style).toMatchObject({ outcome: "rename", path: "project/style.md", previousPath: "style.md", content: "# Style\n" });
+    expect(style).toMatchObject({
+      outcome: "rename",
+      path: "project/style.md",
+      previousPath: "style.md",
+      content: "# Style\n",
+    });
   });
 
   it("writes an edited hunk's text in place of its new side", () => {
-    const edit = "# Testing\n\n- Run the tests with `npm test`; they take a second.\n- Tests live in test/.\n- Saving on exit has its own test.\n- Use a temporary folder.";
+    const edit =
+      "# Testing\n\n- Run the tests with `npm test`; they take a second.\n- Tests live in test/.\n- Saving on exit has its own test.\n- Use a temporary folder.";
     const p = decide(sample(), { "0.0": "accepted" }, { "0.0": edit });
     const content = applyPlan(p).files[0]!.content!;
     expect(content.startsWith(`${edit}\n\n## Before a release`)).toBe(true);
@@ -125,7 +131,14 @@ describe("the review of a proposal", () => {
   });
 
   it("shows an edited hunk as its old side against the edit, sharing the lines both keep", () => {
-    const p = decide(sample(), {}, { "0.0": "# Testing\n\n- Run the tests often.\n- Tests live in test/.\n- Saving on exit has its own test.\n- Use a temporary folder.\n" });
+    const p = decide(
+      sample(),
+      {},
+      {
+        "0.0":
+          "# Testing\n\n- Run the tests often.\n- Tests live in test/.\n- Saving on exit has its own test.\n- Use a temporary folder.\n",
+      },
+    );
     const lines = shownLines(p.files[0]!.hunks[0]!);
     expect(lines.map((l) => `${l.kind} ${l.old ?? "-"} ${l.new ?? "-"} ${l.text}`)).toEqual([
       "context 1 1 # Testing",
@@ -145,9 +158,14 @@ describe("the review of a proposal", () => {
       left: { no: 3, text: "- Run the tests with npm test.", kind: "removed" },
       right: { no: 3, text: "- Run the tests with npm test after every change.", kind: "added" },
     });
-    expect(rows[0]).toEqual({ left: { no: 1, text: "# Testing", kind: "context" }, right: { no: 1, text: "# Testing", kind: "context" } });
+    expect(rows[0]).toEqual({
+      left: { no: 1, text: "# Testing", kind: "context" },
+      right: { no: 1, text: "# Testing", kind: "context" },
+    });
     // A new file has nothing on the left.
-    expect(splitRows(shownLines(sample().files[1]!.hunks[0]!)).every((r) => r.left === null && r.right?.kind === "added")).toBe(true);
+    expect(
+      splitRows(shownLines(sample().files[1]!.hunks[0]!)).every((r) => r.left === null && r.right?.kind === "added"),
+    ).toBe(true);
   });
 
   it("gives a conflict both sides: the lines proposed and the file's lines there now", () => {

@@ -166,7 +166,12 @@ export function shownLines(hunk: ProposalHunk): NumberedLine[] {
   let head = 0;
   while (head < older.length && head < newer.length && older[head] === newer[head]) head++;
   let tail = 0;
-  while (tail < older.length - head && tail < newer.length - head && older[older.length - 1 - tail] === newer[newer.length - 1 - tail]) tail++;
+  while (
+    tail < older.length - head &&
+    tail < newer.length - head &&
+    older[older.length - 1 - tail] === newer[newer.length - 1 - tail]
+  )
+    tail++;
   const lines: Array<{ kind: DiffLineKind; text: string }> = [
     ...older.slice(0, head).map((text) => ({ kind: "context" as const, text })),
     ...older.slice(head, older.length - tail).map((text) => ({ kind: "removed" as const, text })),
@@ -244,7 +249,9 @@ export function conflictView(file: FileChange, hunk: ProposalHunk): ConflictView
 
 /** Every conflict of an applied proposal, in review order. */
 export function conflicts(proposal: Proposal): ConflictView[] {
-  return proposal.files.flatMap((file) => file.hunks.filter((h) => h.decision === "conflict").map((h) => conflictView(file, h)));
+  return proposal.files.flatMap((file) =>
+    file.hunks.filter((h) => h.decision === "conflict").map((h) => conflictView(file, h)),
+  );
 }
 
 /** Files of the proposal Apply wrote to (a hunk of theirs applied): each one links to the Memory page. */

@@ -19,7 +19,13 @@ describe("Home", () => {
     renderApp({
       memory: {
         providers: [
-          { name: "Anthropic", kind: "anthropic", base_url: "https://api.anthropic.com", model: "claude-sonnet-4-5", api_key: GOOD_KEY },
+          {
+            name: "Anthropic",
+            kind: "anthropic",
+            base_url: "https://api.anthropic.com",
+            model: "claude-sonnet-4-5",
+            api_key: GOOD_KEY,
+          },
           { name: "Ollama", kind: "openai_compatible", base_url: "http://localhost:11434/v1", model: "llama3.1" },
         ],
       },
@@ -27,7 +33,9 @@ describe("Home", () => {
     const ready = await screen.findByTestId("ready");
     expect(screen.queryByTestId("empty-state")).toBeNull();
     expect(ready.textContent).toContain("2 model providers");
-    const badges = within(ready).getAllByTestId("key-status").map((b) => b.textContent);
+    const badges = within(ready)
+      .getAllByTestId("key-status")
+      .map((b) => b.textContent);
     expect(badges).toEqual(["Key configured · keychain", "No key"]);
   });
 
@@ -35,7 +43,11 @@ describe("Home", () => {
     renderApp();
     await screen.findByTestId("empty-state");
     const nav = screen.getByRole("navigation", { name: "Main" });
-    expect(within(nav).getAllByRole("button").map((b) => b.textContent)).toEqual(["Home", "Runs", "Agents", "Rubrics", "Memory", "Dreams", "Settings"]);
+    expect(
+      within(nav)
+        .getAllByRole("button")
+        .map((b) => b.textContent),
+    ).toEqual(["Home", "Runs", "Agents", "Rubrics", "Memory", "Dreams", "Settings"]);
   });
 
   it("leads on to creating an agent, then to a new run", async () => {

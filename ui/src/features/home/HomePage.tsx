@@ -43,8 +43,8 @@ function EmptyState() {
       <Mark size={56} className="empty-mark" />
       <h1>Welcome to Reverie</h1>
       <p className="lead">
-        Reverie runs AI agents on your own computer, using the model provider you choose, and helps them get better
-        from one run to the next.
+        Reverie runs AI agents on your own computer, using the model provider you choose, and helps them get better from
+        one run to the next.
       </p>
       <div className="first-step">
         <h2>First step: connect a model</h2>

@@ -52,7 +52,10 @@ export function FilePanel({ storeId, file, onDirtyChange, onSaved, onRenamed, on
   const [overriding, setOverriding] = useState<MemoryVersion | null>(null);
   const [savedAt, setSavedAt] = useState<number | null>(null);
   const [renaming, setRenaming] = useState(false);
-  const deletion = useDelete(() => backend.deleteMemoryFile(storeId, path, base?.sha256 ?? null).then(() => undefined), onDeleted);
+  const deletion = useDelete(
+    () => backend.deleteMemoryFile(storeId, path, base?.sha256 ?? null).then(() => undefined),
+    onDeleted,
+  );
 
   useEffect(() => {
     let live = true;
@@ -140,7 +143,13 @@ export function FilePanel({ storeId, file, onDirtyChange, onSaved, onRenamed, on
   if (loadError) return <LoadError error={loadError} onRetry={() => setAttempt((n) => n + 1)} />;
 
   return (
-    <section className="file-panel card" aria-label={path} data-testid="memory-file-panel" data-path={path} data-dirty={dirty}>
+    <section
+      className="file-panel card"
+      aria-label={path}
+      data-testid="memory-file-panel"
+      data-path={path}
+      data-dirty={dirty}
+    >
       <div className="file-head">
         <div className="file-title">
           <h2 className="mono file-path selectable">{path}</h2>
@@ -201,10 +210,20 @@ export function FilePanel({ storeId, file, onDirtyChange, onSaved, onRenamed, on
           )}
           <p className="muted">{conflict.message}</p>
           <div className="row-actions">
-            <button type="button" className="button button-small" onClick={loadTheirs} data-testid="memory-conflict-reload">
+            <button
+              type="button"
+              className="button button-small"
+              onClick={loadTheirs}
+              data-testid="memory-conflict-reload"
+            >
               Load their version (drop my changes)
             </button>
-            <button type="button" className="button button-small button-primary" onClick={keepMine} data-testid="memory-conflict-keep">
+            <button
+              type="button"
+              className="button button-small button-primary"
+              onClick={keepMine}
+              data-testid="memory-conflict-keep"
+            >
               Keep editing mine
             </button>
           </div>
@@ -213,8 +232,8 @@ export function FilePanel({ storeId, file, onDirtyChange, onSaved, onRenamed, on
 
       {overriding && !conflict && (
         <p className="result result-info small" data-testid="memory-overriding">
-          Your text is kept. Saving replaces the version by <ActorName actor={overriding.actor} link={false} />; it stays in the
-          history, so nothing is lost.
+          Your text is kept. Saving replaces the version by <ActorName actor={overriding.actor} link={false} />; it
+          stays in the history, so nothing is lost.
         </p>
       )}
 
@@ -223,7 +242,13 @@ export function FilePanel({ storeId, file, onDirtyChange, onSaved, onRenamed, on
           <EditorLoading path={path} />
         ) : (
           <Suspense fallback={<EditorLoading path={path} />}>
-            <MarkdownEditor key={editorKey} initial={text} onChange={setText} onSave={() => void save()} label={`Contents of ${path}`} />
+            <MarkdownEditor
+              key={editorKey}
+              initial={text}
+              onChange={setText}
+              onSave={() => void save()}
+              label={`Contents of ${path}`}
+            />
           </Suspense>
         )}
       </div>
@@ -241,7 +266,13 @@ export function FilePanel({ storeId, file, onDirtyChange, onSaved, onRenamed, on
             {saveError}
           </span>
         )}
-        <button type="button" className="button button-primary" onClick={() => void save()} disabled={!dirty || saving} data-testid="memory-save">
+        <button
+          type="button"
+          className="button button-primary"
+          onClick={() => void save()}
+          disabled={!dirty || saving}
+          data-testid="memory-save"
+        >
           {saving && <Spinner />}
           {saving ? "Saving…" : "Save"}
         </button>
@@ -258,7 +289,15 @@ function EditorLoading({ path }: { path: string }) {
   );
 }
 
-function RenameForm({ path, onRename, onCancel }: { path: string; onRename(path: string): Promise<void>; onCancel(): void }) {
+function RenameForm({
+  path,
+  onRename,
+  onCancel,
+}: {
+  path: string;
+  onRename(path: string): Promise<void>;
+  onCancel(): void;
+}) {
   const id = useId();
   const [value, setValue] = useState(path);
   const [error, setError] = useState<string | null>(null);

@@ -33,7 +33,13 @@ export function FileTree({ files, selected, onOpen }: FileTreeProps) {
         const open = !closed.has(node.path) || forcedOpen.has(node.path);
         return (
           <li key={`d:${node.path}`} role="treeitem" aria-expanded={open} aria-selected={false}>
-            <button type="button" className="tree-row tree-folder" style={indent} onClick={() => toggle(node.path)} data-folder={node.path}>
+            <button
+              type="button"
+              className="tree-row tree-folder"
+              style={indent}
+              onClick={() => toggle(node.path)}
+              data-folder={node.path}
+            >
               <span className={open ? "tree-chevron open" : "tree-chevron"}>
                 <ChevronIcon />
               </span>

@@ -25,9 +25,7 @@ interface HistoryPanelProps {
 const EMPTY = "__empty__";
 
 type DiffState =
-  | { kind: "loading" }
-  | { kind: "ready"; key: string; hunks: DiffHunk[] }
-  | { kind: "error"; message: string };
+  { kind: "loading" } | { kind: "ready"; key: string; hunks: DiffHunk[] } | { kind: "error"; message: string };
 
 /** Every version of the file, newest first, with a diff between any two, Revert and Redact. */
 export function HistoryPanel({ storeId, file, changes, dirty, onReverted, onRedacted }: HistoryPanelProps) {
@@ -115,7 +113,8 @@ export function HistoryPanel({ storeId, file, changes, dirty, onReverted, onReda
   };
 
   const numbers = versions ? versionNumbers(versions) : new Map<string, number>();
-  const name = (versionId: string | null) => (versionId === null ? "an empty file" : `v${numbers.get(versionId) ?? "?"}`);
+  const name = (versionId: string | null) =>
+    versionId === null ? "an empty file" : `v${numbers.get(versionId) ?? "?"}`;
   const now = Date.now();
   const isCurrent = selected?.id === file.version_id;
   const revertBlock = !selected
@@ -142,7 +141,11 @@ export function HistoryPanel({ storeId, file, changes, dirty, onReverted, onReda
     <section className="history card" aria-labelledby={`${id}-title`} data-testid="memory-history">
       <h2 id={`${id}-title`} className="panel-title">
         History
-        {versions && <span className="muted panel-count">{versions.length === 1 ? "1 version" : `${versions.length} versions`}</span>}
+        {versions && (
+          <span className="muted panel-count">
+            {versions.length === 1 ? "1 version" : `${versions.length} versions`}
+          </span>
+        )}
       </h2>
       {error && <LoadError error={error} onRetry={() => setAttempt((n) => n + 1)} />}
       {versions === null && !error && (
@@ -160,7 +163,9 @@ export function HistoryPanel({ storeId, file, changes, dirty, onReverted, onReda
                 <li key={version.id}>
                   <button
                     type="button"
-                    className={["version-row", active ? "active" : "", inPair && !active ? "compared" : ""].filter(Boolean).join(" ")}
+                    className={["version-row", active ? "active" : "", inPair && !active ? "compared" : ""]
+                      .filter(Boolean)
+                      .join(" ")}
                     aria-pressed={active}
                     onClick={() => select(version)}
                     data-testid="memory-version"
@@ -175,14 +180,12 @@ export function HistoryPanel({ storeId, file, changes, dirty, onReverted, onReda
                       <span className="version-when">{formatRelative(version.time_ms, now)}</span>
                     </span>
                     <span className="version-line version-sub">
-                      <span className={`version-actor actor-${actorLabel(version.actor).kind}`}>by {actorLabel(version.actor).label}</span>
+                      <span className={`version-actor actor-${actorLabel(version.actor).kind}`}>
+                        by {actorLabel(version.actor).label}
+                      </span>
                     </span>
                     <span className="version-line version-sub">
-                      {version.op === "delete" ? (
-                        <span>file removed</span>
-                      ) : (
-                        <span>{formatBytes(version.bytes)}</span>
-                      )}
+                      {version.op === "delete" ? <span>file removed</span> : <span>{formatBytes(version.bytes)}</span>}
                       {version.id === file.version_id && <span className="version-tag tag-current">current</span>}
                       {version.redacted && (
                         <span className="version-tag tag-redacted" data-testid="memory-version-redacted">
@@ -191,7 +194,10 @@ export function HistoryPanel({ storeId, file, changes, dirty, onReverted, onReda
                       )}
                     </span>
                     {version.previous_path !== undefined && (
-                      <span className="version-line version-sub mono version-rename" title={`from ${version.previous_path}`}>
+                      <span
+                        className="version-line version-sub mono version-rename"
+                        title={`from ${version.previous_path}`}
+                      >
                         from {version.previous_path}
                       </span>
                     )}
@@ -212,7 +218,10 @@ export function HistoryPanel({ storeId, file, changes, dirty, onReverted, onReda
                   </>
                 )}{" "}
                 by <ActorName actor={selected.actor} /> ·{" "}
-                <time dateTime={new Date(selected.time_ms).toISOString()} title={new Date(selected.time_ms).toLocaleString()}>
+                <time
+                  dateTime={new Date(selected.time_ms).toISOString()}
+                  title={new Date(selected.time_ms).toLocaleString()}
+                >
                   {new Date(selected.time_ms).toLocaleString("en-US", { dateStyle: "medium", timeStyle: "short" })}
                 </time>
               </p>
@@ -244,17 +253,33 @@ export function HistoryPanel({ storeId, file, changes, dirty, onReverted, onReda
             </div>
 
             {confirmingRedact && (
-              <div className="confirm" role="group" aria-label="Redact this version" data-testid="memory-redact-confirm">
+              <div
+                className="confirm"
+                role="group"
+                aria-label="Redact this version"
+                data-testid="memory-redact-confirm"
+              >
                 <span className="confirm-text">
-                  Redact v{numbers.get(selected.id)}? Its content is erased for good and <strong>this can't be undone</strong>.
-                  Who wrote it and when stay in the history.
+                  Redact v{numbers.get(selected.id)}? Its content is erased for good and{" "}
+                  <strong>this can't be undone</strong>. Who wrote it and when stay in the history.
                 </span>
                 <div className="row-actions">
-                  <button type="button" className="button button-danger" onClick={redact} disabled={busy !== null} data-testid="confirm-redact">
+                  <button
+                    type="button"
+                    className="button button-danger"
+                    onClick={redact}
+                    disabled={busy !== null}
+                    data-testid="confirm-redact"
+                  >
                     {busy === "redact" && <Spinner />}
                     Redact
                   </button>
-                  <button type="button" className="button button-quiet" onClick={() => setConfirmingRedact(false)} disabled={busy !== null}>
+                  <button
+                    type="button"
+                    className="button button-quiet"
+                    onClick={() => setConfirmingRedact(false)}
+                    disabled={busy !== null}
+                  >
                     Cancel
                   </button>
                 </div>

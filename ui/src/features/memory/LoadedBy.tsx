@@ -41,12 +41,20 @@ export function LoadedBy({ storeId, path, changes }: { storeId: string; path: st
         </p>
       )}
       {records !== null && records.length === 0 && (
-        <p className="muted small">No session has loaded this file yet. Agents that mount the store see it in the index.</p>
+        <p className="muted small">
+          No session has loaded this file yet. Agents that mount the store see it in the index.
+        </p>
       )}
       {records !== null && records.length > 0 && (
         <ul className="access-list">
           {records.map((record, i) => (
-            <li key={i} className="access-row" data-testid="memory-access" data-kind={record.kind} data-session-id={record.session_id}>
+            <li
+              key={i}
+              className="access-row"
+              data-testid="memory-access"
+              data-kind={record.kind}
+              data-session-id={record.session_id}
+            >
               <span className={`access-kind access-${record.kind}`}>{ACCESS_KIND_LABELS[record.kind]}</span>
               <span className="access-what">
                 <button

@@ -13,11 +13,37 @@ const seeded: MemoryBackendOptions = {
       name: "Project notes",
       description: "How things are done here",
       steps: [
-        { type: "write", path: "project/testing.md", content: "# Testing\n\nRun npm test.\n", actor: "session:ses_0001/thread:thr_0001", agoMs: 3 * HOUR },
-        { type: "write", path: "project/testing.md", content: "# Testing\n\nRun npm test.\nTests need no network.\n", actor: "user", agoMs: 2 * HOUR },
-        { type: "write", path: "project/testing.md", content: "# Testing\n\nRun `npm test`.\nTests need no network.\n", actor: "external", agoMs: HOUR },
+        {
+          type: "write",
+          path: "project/testing.md",
+          content: "# Testing\n\nRun npm test.\n",
+          actor: "session:ses_0001/thread:thr_0001",
+          agoMs: 3 * HOUR,
+        },
+        {
+          type: "write",
+          path: "project/testing.md",
+          content: "# Testing\n\nRun npm test.\nTests need no network.\n",
+          actor: "user",
+          agoMs: 2 * HOUR,
+        },
+        {
+          type: "write",
+          path: "project/testing.md",
+          content: "# Testing\n\nRun `npm test`.\nTests need no network.\n",
+          actor: "external",
+          agoMs: HOUR,
+        },
         { type: "write", path: "style.md", content: "# Style\n\nTwo spaces.\n", actor: "dream:drm_0001", agoMs: HOUR },
-        { type: "access", session: "ses_0001", thread: "thr_0001", kind: "searched", path: "project/testing.md", query: "how to test", agoMs: 3 * HOUR },
+        {
+          type: "access",
+          session: "ses_0001",
+          thread: "thr_0001",
+          kind: "searched",
+          path: "project/testing.md",
+          query: "how to test",
+          agoMs: 3 * HOUR,
+        },
       ],
     },
   ],
@@ -96,7 +122,9 @@ describe("Memory", () => {
     await user.click(screen.getByTestId("memory-save"));
     await waitFor(() => expect(screen.getAllByTestId("memory-version")).toHaveLength(2));
     const [store] = await backend.listMemoryStores();
-    expect((await backend.readMemoryFile(store!.id, "project/release-steps.md")).content).toBe("# Release steps\n\n1. Tag.\n");
+    expect((await backend.readMemoryFile(store!.id, "project/release-steps.md")).content).toBe(
+      "# Release steps\n\n1. Tag.\n",
+    );
     expect(screen.getAllByTestId("memory-version").map((v) => [v.dataset.op, v.dataset.actor])).toEqual([
       ["update", "user"],
       ["create", "user"],
@@ -109,7 +137,11 @@ describe("Memory", () => {
     replaceText("# Testing\n\nMine.\n");
     // Meanwhile the file changes elsewhere.
     const current = await backend.readMemoryFile(store!.id, "project/testing.md");
-    await backend.writeMemoryFile(store!.id, { path: "project/testing.md", content: "Theirs.\n", expected_sha256: current.sha256 });
+    await backend.writeMemoryFile(store!.id, {
+      path: "project/testing.md",
+      content: "Theirs.\n",
+      expected_sha256: current.sha256,
+    });
 
     await user.click(screen.getByTestId("memory-save"));
     const conflict = await screen.findByTestId("memory-conflict");
@@ -178,7 +210,9 @@ describe("Memory", () => {
     expect([newest.dataset.op, newest.dataset.actor]).toEqual(["update", "user"]);
     await waitFor(() => expect(editor().state.doc.toString()).toBe("# Testing\n\nRun npm test.\n"));
     const [store] = await backend.listMemoryStores();
-    expect((await backend.readMemoryFile(store!.id, "project/testing.md")).content).toBe("# Testing\n\nRun npm test.\n");
+    expect((await backend.readMemoryFile(store!.id, "project/testing.md")).content).toBe(
+      "# Testing\n\nRun npm test.\n",
+    );
   });
 
   it("redacts an old version only after a confirmation that says it can't be undone", async () => {
@@ -235,10 +269,18 @@ describe("Memory", () => {
     const { user } = renderApp({ page: "memory", backend });
     await user.click(await screen.findByText("Project notes"));
     await user.click(await screen.findByTestId("memory-import"));
-    expect((await screen.findByText(/Imported 1 file from \/home\/you\/notes-export/)).closest("[data-tone]")?.getAttribute("data-tone")).toBe("ok");
+    expect(
+      (await screen.findByText(/Imported 1 file from \/home\/you\/notes-export/))
+        .closest("[data-tone]")
+        ?.getAttribute("data-tone"),
+    ).toBe("ok");
     await fileItem('[data-path="extra.md"]');
     await user.click(screen.getByTestId("memory-export"));
     expect((await screen.findByTestId("memory-transfer-result", {}, {})).textContent).toMatch(/Exported|Exporting/);
-    await waitFor(() => expect(screen.getByTestId("memory-transfer-result").textContent).toBe("Exported 3 files to /home/you/notes-export."));
+    await waitFor(() =>
+      expect(screen.getByTestId("memory-transfer-result").textContent).toBe(
+        "Exported 3 files to /home/you/notes-export.",
+      ),
+    );
   });
 });

@@ -61,10 +61,17 @@ export function MemoryPage() {
       <div className="page-head">
         <div>
           <h1 id="memory-title">Memory</h1>
-          <p className="lead">Notes agents keep between runs, in small Markdown files. Every change is kept as a version.</p>
+          <p className="lead">
+            Notes agents keep between runs, in small Markdown files. Every change is kept as a version.
+          </p>
         </div>
         {list !== null && !empty && view.kind === "list" && (
-          <button type="button" className="button button-primary" onClick={() => setView({ kind: "new" })} data-testid="new-store">
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={() => setView({ kind: "new" })}
+            data-testid="new-store"
+          >
             New store
           </button>
         )}
@@ -88,7 +95,12 @@ export function MemoryPage() {
             task needs; with write access it saves what it learns. Every write is kept as a version you can compare,
             revert or redact.
           </p>
-          <button type="button" className="button button-primary" onClick={() => setView({ kind: "new" })} data-testid="new-store">
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={() => setView({ kind: "new" })}
+            data-testid="new-store"
+          >
             New store
           </button>
         </div>

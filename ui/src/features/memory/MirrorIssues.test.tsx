@@ -11,7 +11,8 @@ import { MIRROR_CHECK_MS } from "./StoreView";
 const HOUR = 3_600_000;
 const OURS = "# Testing\n\nRun npm test.\nTests need no network.\n";
 const THEIRS = "# Testing\n\nRun `npm test -- --watch`.\nTests need no network.\n";
-const NOT_UTF8 = "It isn't UTF-8 text (binary data, or saved in another encoding). Save it as UTF-8 Markdown; it was not imported.";
+const NOT_UTF8 =
+  "It isn't UTF-8 text (binary data, or saved in another encoding). Save it as UTF-8 Markdown; it was not imported.";
 
 /** A store whose folder has a conflict on project/testing.md and a file that couldn't be imported. */
 const seeded: MemoryBackendOptions = {
@@ -20,8 +21,20 @@ const seeded: MemoryBackendOptions = {
       name: "Project notes",
       description: "How things are done here",
       steps: [
-        { type: "write", path: "project/testing.md", content: "# Testing\n\nRun npm test.\n", actor: "user", agoMs: 3 * HOUR },
-        { type: "write", path: "project/testing.md", content: OURS, actor: "session:ses_0001/thread:thr_0001", agoMs: 2 * HOUR },
+        {
+          type: "write",
+          path: "project/testing.md",
+          content: "# Testing\n\nRun npm test.\n",
+          actor: "user",
+          agoMs: 3 * HOUR,
+        },
+        {
+          type: "write",
+          path: "project/testing.md",
+          content: OURS,
+          actor: "session:ses_0001/thread:thr_0001",
+          agoMs: 2 * HOUR,
+        },
         { type: "write", path: "style.md", content: "# Style\n\nTwo spaces.\n", actor: "user", agoMs: 2 * HOUR },
         { type: "conflict", path: "project/testing.md", theirs: THEIRS, agoMs: HOUR },
         { type: "problem", path: "meetings/kickoff.md", problem: NOT_UTF8, agoMs: HOUR },
@@ -79,7 +92,10 @@ describe("the store's folder: conflicts and problems", () => {
     expect(section.textContent).toMatch(/1 conflict · 1 file not imported/);
     expect(section.textContent).toContain(mirrorFolder("/home/you/.local/share/dev.reverie.desktop", "Project notes"));
     // Above the tree.
-    expect(section.compareDocumentPosition(screen.getByRole("complementary", { name: "Files" })) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(
+      section.compareDocumentPosition(screen.getByRole("complementary", { name: "Files" })) &
+        Node.DOCUMENT_POSITION_FOLLOWING,
+    ).toBeTruthy();
 
     const conflict = within(section).getByTestId("memory-conflict-item");
     expect(conflict.dataset.path).toBe("project/testing.md");
@@ -97,7 +113,9 @@ describe("the store's folder: conflicts and problems", () => {
       "added:Run `npm test -- --watch`.",
       "context:Tests need no network.",
     ]);
-    expect(within(conflict).getByTestId("conflict-diff-caption").textContent).toMatch(/From Reverie’s text \(−\) to the disk’s \(\+\)\s*\+1 −1/);
+    expect(within(conflict).getByTestId("conflict-diff-caption").textContent).toMatch(
+      /From Reverie’s text \(−\) to the disk’s \(\+\)\s*\+1 −1/,
+    );
   });
 
   it("takes the disk's text as a new version by the external editor", async () => {
@@ -151,12 +169,21 @@ describe("the store's folder: conflicts and problems", () => {
     await waitFor(() => expect(screen.queryByTestId("memory-conflicts")).toBeNull());
     expect(fileItem("old.md")).toBeNull();
     expect(fileItem("keep.md")).not.toBeNull();
-    expect((await backend.memoryHistory(store, "old.md")).map((v) => `${v.op} ${v.actor}`)).toEqual(["delete external", "create user"]);
+    expect((await backend.memoryHistory(store, "old.md")).map((v) => `${v.op} ${v.actor}`)).toEqual([
+      "delete external",
+      "create user",
+    ]);
   });
 
   it("shows nothing when the folder is in step", async () => {
     const backend = createMemoryBackend({
-      memoryStores: [{ name: "Project notes", description: "", steps: [{ type: "write", path: "a.md", content: "# A\n", actor: "user", agoMs: 0 }] }],
+      memoryStores: [
+        {
+          name: "Project notes",
+          description: "",
+          steps: [{ type: "write", path: "a.md", content: "# A\n", actor: "user", agoMs: 0 }],
+        },
+      ],
     });
     await openStore(backend);
     await waitFor(() => expect(fileItem("a.md")).not.toBeNull());
@@ -168,7 +195,12 @@ describe("the store's folder: conflicts and problems", () => {
     const backend: Backend = {
       ...folder,
       resolveMemoryConflict: async () => {
-        throw { code: "conflict", field: "path", message: "project/testing.md changed on disk again since the conflict was shown. Look at it again, then choose." };
+        throw {
+          code: "conflict",
+          field: "path",
+          message:
+            "project/testing.md changed on disk again since the conflict was shown. Look at it again, then choose.",
+        };
       },
     };
     const { user } = await openStore(backend);
@@ -180,14 +212,21 @@ describe("the store's folder: conflicts and problems", () => {
   });
 
   it("asks again after a save", async () => {
-    const { backend, extra } = withFolder({ memoryStores: [{ ...seeded.memoryStores![0]!, steps: seeded.memoryStores![0]!.steps!.slice(0, 3) }] });
+    const { backend, extra } = withFolder({
+      memoryStores: [{ ...seeded.memoryStores![0]!, steps: seeded.memoryStores![0]!.steps!.slice(0, 3) }],
+    });
     const { user, store } = await openStore(backend);
     await user.click(await waitFor(() => fileItem("style.md")!));
     await waitFor(() => expect(editorText()).toBe("# Style\n\nTwo spaces.\n"));
     expect(screen.queryByTestId("memory-conflicts")).toBeNull();
 
     // Meanwhile the core finds a file it can't import.
-    extra.problems.push({ store_id: store, path: "big.md", problem: "It is 143 kB; a memory file holds at most 100 kB.", detected_at: Date.now() });
+    extra.problems.push({
+      store_id: store,
+      path: "big.md",
+      problem: "It is 143 kB; a memory file holds at most 100 kB.",
+      detected_at: Date.now(),
+    });
     const view = EditorView.findFromDOM(screen.getByTestId("memory-editor").querySelector<HTMLElement>(".cm-editor")!)!;
     act(() => view.dispatch({ changes: { from: view.state.doc.length, insert: "Semicolons.\n" } }));
     await user.click(screen.getByTestId("memory-save"));
@@ -198,7 +237,9 @@ describe("the store's folder: conflicts and problems", () => {
 
   it("every 10 s while open, asks again and shows edits the core imported from the folder", async () => {
     vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
-    const { backend, extra, inner } = withFolder({ memoryStores: [{ ...seeded.memoryStores![0]!, steps: seeded.memoryStores![0]!.steps!.slice(0, 3) }] });
+    const { backend, extra, inner } = withFolder({
+      memoryStores: [{ ...seeded.memoryStores![0]!, steps: seeded.memoryStores![0]!.steps!.slice(0, 3) }],
+    });
     const { user, store } = await openStore(backend);
     await user.click(await waitFor(() => fileItem("project/testing.md")!));
     await waitFor(() => expect(editorText()).toBe(OURS));
@@ -207,7 +248,13 @@ describe("the store's folder: conflicts and problems", () => {
     // The watcher imports two edits and finds a conflict.
     await inner.writeMemoryFile(store, { path: "from-disk.md", content: "# From disk\n" });
     await inner.writeMemoryFile(store, { path: "project/testing.md", content: THEIRS });
-    extra.conflicts.push({ store_id: store, path: "style.md", ours_sha256: "x", theirs: "# Style\n", detected_at: Date.now() });
+    extra.conflicts.push({
+      store_id: store,
+      path: "style.md",
+      ours_sha256: "x",
+      theirs: "# Style\n",
+      detected_at: Date.now(),
+    });
     expect(fileItem("from-disk.md")).toBeNull();
 
     act(() => vi.advanceTimersByTime(MIRROR_CHECK_MS));

@@ -58,8 +58,8 @@ export function MirrorIssues({ storeId, storeName, conflicts, problems, onResolv
       </h2>
       <p className="mirror-lead small">
         Every file of this store is also a plain file in{" "}
-        {folder ? <span className="mono selectable">{folder}</span> : "the store’s folder"}, so you can edit it in your own
-        editor; Reverie imports what you save there.
+        {folder ? <span className="mono selectable">{folder}</span> : "the store’s folder"}, so you can edit it in your
+        own editor; Reverie imports what you save there.
       </p>
 
       {conflicts.length > 0 && (
@@ -71,7 +71,13 @@ export function MirrorIssues({ storeId, storeName, conflicts, problems, onResolv
           </p>
           <ul className="mirror-list">
             {conflicts.map((conflict) => (
-              <ConflictItem key={conflict.path} storeId={storeId} conflict={conflict} now={now} onResolved={onResolved} />
+              <ConflictItem
+                key={conflict.path}
+                storeId={storeId}
+                conflict={conflict}
+                now={now}
+                onResolved={onResolved}
+              />
             ))}
           </ul>
         </div>
@@ -80,7 +86,9 @@ export function MirrorIssues({ storeId, storeName, conflicts, problems, onResolv
       {problems.length > 0 && (
         <div className="mirror-group">
           <h3 className="mirror-group-title">Couldn’t be imported</h3>
-          <p className="muted small">These files were left as they are. Fix them in your editor; Reverie picks them up once saved.</p>
+          <p className="muted small">
+            These files were left as they are. Fix them in your editor; Reverie picks them up once saved.
+          </p>
           <ul className="mirror-list">
             {problems.map((problem) => (
               <li key={problem.path} className="mirror-item" data-testid="memory-problem-item" data-path={problem.path}>
@@ -100,7 +108,11 @@ export function MirrorIssues({ storeId, storeName, conflicts, problems, onResolv
 
 function When({ time, now, verb }: { time: number; now: number; verb: string }) {
   return (
-    <time className="muted small mirror-when" dateTime={new Date(time).toISOString()} title={new Date(time).toLocaleString()}>
+    <time
+      className="muted small mirror-when"
+      dateTime={new Date(time).toISOString()}
+      title={new Date(time).toLocaleString()}
+    >
       {verb} {formatRelative(time, now)}
     </time>
   );
@@ -169,7 +181,11 @@ function ConflictItem({
             className="button button-small"
             onClick={() => void resolve(true)}
             disabled={busy !== null}
-            title={ours ? "Keep the text in Reverie; the file on disk is rewritten with it" : "Keep it deleted; the file on disk is removed"}
+            title={
+              ours
+                ? "Keep the text in Reverie; the file on disk is rewritten with it"
+                : "Keep it deleted; the file on disk is removed"
+            }
             data-testid="conflict-keep-ours"
           >
             {busy === "ours" && <Spinner />}

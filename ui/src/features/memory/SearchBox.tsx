@@ -12,7 +12,8 @@ interface SearchBoxProps {
   onOpen(path: string): void;
 }
 
-type Results = { kind: "idle" } | { kind: "busy" } | { kind: "hits"; hits: MemorySearchHit[] } | { kind: "error"; message: string };
+type Results =
+  { kind: "idle" } | { kind: "busy" } | { kind: "hits"; hits: MemorySearchHit[] } | { kind: "error"; message: string };
 
 /** Search across the store as you type: ranked files with the matching words marked. */
 export function SearchBox({ storeId, disabled, selected, onOpen }: SearchBoxProps) {
@@ -92,7 +93,9 @@ export function SearchBox({ storeId, disabled, selected, onOpen }: SearchBoxProp
                 >
                   <span className="hit-path mono">{hit.path}</span>
                   <span className="hit-snippet">
-                    {snippetParts(hit.snippet).map((part, i) => (part.match ? <mark key={i}>{part.text}</mark> : <span key={i}>{part.text}</span>))}
+                    {snippetParts(hit.snippet).map((part, i) =>
+                      part.match ? <mark key={i}>{part.text}</mark> : <span key={i}>{part.text}</span>,
+                    )}
                   </span>
                 </button>
               </li>

@@ -31,7 +31,13 @@ export function StoreForm({ onSubmit, onCancel }: StoreFormProps) {
   );
 
   return (
-    <form className="store-form card" data-testid="store-form" noValidate onSubmit={submit} aria-labelledby={`${id}-title`}>
+    <form
+      className="store-form card"
+      data-testid="store-form"
+      noValidate
+      onSubmit={submit}
+      aria-labelledby={`${id}-title`}
+    >
       <h2 id={`${id}-title`} className="form-title">
         New memory store
       </h2>

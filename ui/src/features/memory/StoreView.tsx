@@ -92,7 +92,10 @@ export function StoreView({ store, initialPath, onBack, onChanged }: StoreViewPr
 
   const loadMirror = useCallback(async () => {
     try {
-      const [conflicts, problems] = await Promise.all([backend.memoryConflicts(store.id), backend.memoryProblems(store.id)]);
+      const [conflicts, problems] = await Promise.all([
+        backend.memoryConflicts(store.id),
+        backend.memoryProblems(store.id),
+      ]);
       setMirror({ conflicts, problems });
       setMirrorError(null);
     } catch (err) {
@@ -160,9 +163,19 @@ export function StoreView({ store, initialPath, onBack, onChanged }: StoreViewPr
   const bytes = files?.reduce((sum, f) => sum + f.bytes, 0) ?? store.bytes;
 
   return (
-    <section className="memory store-view" aria-labelledby="store-title" data-testid="memory-store-view" data-store-name={store.name}>
+    <section
+      className="memory store-view"
+      aria-labelledby="store-title"
+      data-testid="memory-store-view"
+      data-store-name={store.name}
+    >
       <header className="store-header">
-        <button type="button" className="button button-quiet button-small back-button" onClick={onBack} data-testid="back-to-stores">
+        <button
+          type="button"
+          className="button button-quiet button-small back-button"
+          onClick={onBack}
+          data-testid="back-to-stores"
+        >
           <BackIcon />
           Memory
         </button>
@@ -254,7 +267,12 @@ export function StoreView({ store, initialPath, onBack, onChanged }: StoreViewPr
                   {"path" in pending ? `Open ${pending.path} and lose them?` : "Start a new file and lose them?"}
                 </span>
                 <div className="row-actions">
-                  <button type="button" className="button button-danger" onClick={() => go(pending)} data-testid="memory-discard">
+                  <button
+                    type="button"
+                    className="button button-danger"
+                    onClick={() => go(pending)}
+                    data-testid="memory-discard"
+                  >
                     Discard changes
                   </button>
                   <button type="button" className="button button-quiet" onClick={() => setPending(null)}>
@@ -281,9 +299,9 @@ export function StoreView({ store, initialPath, onBack, onChanged }: StoreViewPr
               <div className="empty-panel" data-testid="memory-store-empty">
                 <h2>This store is empty</h2>
                 <p>
-                  Agents that mount it with <strong>Read & write</strong> save what they learn here as they work. You can
-                  also write the first note yourself with <strong>New file</strong>, or <strong>Import</strong> a folder
-                  of Markdown files.
+                  Agents that mount it with <strong>Read & write</strong> save what they learn here as they work. You
+                  can also write the first note yourself with <strong>New file</strong>, or <strong>Import</strong> a
+                  folder of Markdown files.
                 </p>
                 <button type="button" className="button" onClick={() => navigate("agents")}>
                   Mount it in an agent

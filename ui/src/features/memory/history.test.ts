@@ -13,11 +13,26 @@ import {
 } from "./history";
 
 function version(id: string, more: Partial<MemoryVersion> = {}): MemoryVersion {
-  return { id, store_id: "mem_0001", path: "a.md", op: "update", bytes: 10, actor: "user", time_ms: 0, redacted: false, ...more };
+  return {
+    id,
+    store_id: "mem_0001",
+    path: "a.md",
+    op: "update",
+    bytes: 10,
+    actor: "user",
+    time_ms: 0,
+    redacted: false,
+    ...more,
+  };
 }
 
 // Newest first, as `memoryHistory` answers.
-const history = [version("v4"), version("v3", { op: "rename", previous_path: "old.md" }), version("v2"), version("v1", { op: "create" })];
+const history = [
+  version("v4"),
+  version("v3", { op: "rename", previous_path: "old.md" }),
+  version("v2"),
+  version("v1", { op: "create" }),
+];
 
 describe("actor labels", () => {
   it("says who wrote a version the way a person would", () => {
@@ -31,7 +46,9 @@ describe("actor labels", () => {
     });
     expect(actorLabel("session:ses_9")).toMatchObject({ kind: "session", label: "session ses_9", threadId: null });
     // Real ids are long: the label keeps the prefix and the end, the link keeps the whole id.
-    expect(actorLabel("session:ses_01a21dd0918b726eacc582a2ac5633e9/thread:thr_01a21dd0918b726eacc58300aa11bb22")).toMatchObject({
+    expect(
+      actorLabel("session:ses_01a21dd0918b726eacc582a2ac5633e9/thread:thr_01a21dd0918b726eacc58300aa11bb22"),
+    ).toMatchObject({
       label: "session ses_…5633e9 (thread thr_…11bb22)",
       sessionId: "ses_01a21dd0918b726eacc582a2ac5633e9",
     });

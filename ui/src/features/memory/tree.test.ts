@@ -2,7 +2,14 @@ import { describe, expect, it } from "vitest";
 import type { MemoryFile } from "../../bindings";
 import { buildTree, foldersOf, snippetParts, titleFromPath, type TreeNode } from "./tree";
 
-const file = (path: string): MemoryFile => ({ path, description: "", sha256: "", bytes: 1, version_id: "v", updated_at: 0 });
+const file = (path: string): MemoryFile => ({
+  path,
+  description: "",
+  sha256: "",
+  bytes: 1,
+  version_id: "v",
+  updated_at: 0,
+});
 
 /** The tree as indented lines: folders end in /. */
 function outline(nodes: TreeNode[], depth = 0): string[] {
@@ -16,7 +23,9 @@ function outline(nodes: TreeNode[], depth = 0): string[] {
 describe("file tree", () => {
   it("makes folders from the slashes, folders first, then files, by name", () => {
     const tree = buildTree(
-      ["style.md", "project/testing.md", "decisions/storage.md", "project/deep/x.md", "project/a.md", "README.md"].map(file),
+      ["style.md", "project/testing.md", "decisions/storage.md", "project/deep/x.md", "project/a.md", "README.md"].map(
+        file,
+      ),
     );
     expect(outline(tree)).toEqual([
       "decisions/",

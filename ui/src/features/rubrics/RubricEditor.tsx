@@ -34,7 +34,15 @@ interface RubricEditorProps {
 type Saved = { kind: "version"; version: number } | { kind: "renamed"; version: number };
 
 /** Name, Markdown editor beside the parsed criteria, the problems with their lines, Save. */
-export function RubricEditor({ rubric, onDirtyChange, onSaved, onDeleted, onCancel, onExport, exporting }: RubricEditorProps) {
+export function RubricEditor({
+  rubric,
+  onDirtyChange,
+  onSaved,
+  onDeleted,
+  onCancel,
+  onExport,
+  exporting,
+}: RubricEditorProps) {
   const backend = useBackend();
   const id = useId();
   const editor = useRef<MarkdownEditorHandle>(null);
@@ -46,11 +54,12 @@ export function RubricEditor({ rubric, onDirtyChange, onSaved, onDeleted, onCanc
   const [nameError, setNameError] = useState<string | null>(null);
   const [saveError, setSaveError] = useState<string | null>(null);
   const [saved, setSaved] = useState<Saved | null>(null);
-  const deletion = useDelete(
-    () => (rubric ? backend.deleteRubric(rubric.id) : Promise.resolve()),
-    onDeleted,
-  );
-  const { answer, lastGood, error: checkError } = useRubricCheck(
+  const deletion = useDelete(() => (rubric ? backend.deleteRubric(rubric.id) : Promise.resolve()), onDeleted);
+  const {
+    answer,
+    lastGood,
+    error: checkError,
+  } = useRubricCheck(
     text,
     rubric ? { source: rubric.latest.source, check: { criteria: rubric.latest.criteria, problems: [] } } : null,
   );
@@ -72,12 +81,15 @@ export function RubricEditor({ rubric, onDirtyChange, onSaved, onDeleted, onCanc
     if (saving || !dirty || blocked) return;
     const cleanName = name.trim();
     if (cleanName === "") return setNameError("Give the rubric a name.");
-    if ([...cleanName].length > NAME_MAX_CHARS) return setNameError(`Keep the name to ${NAME_MAX_CHARS} characters or fewer.`);
+    if ([...cleanName].length > NAME_MAX_CHARS)
+      return setNameError(`Keep the name to ${NAME_MAX_CHARS} characters or fewer.`);
     setSaving(true);
     setNameError(null);
     setSaveError(null);
     try {
-      const result = rubric ? await backend.saveRubric(rubric.id, cleanName, text) : await backend.createRubric(cleanName, text);
+      const result = rubric
+        ? await backend.saveRubric(rubric.id, cleanName, text)
+        : await backend.createRubric(cleanName, text);
       setBase({ name: result.name, source: result.latest.source });
       setName(result.name);
       setSaved(
@@ -200,7 +212,13 @@ export function RubricEditor({ rubric, onDirtyChange, onSaved, onDeleted, onCanc
             </Suspense>
           </div>
           {problems.length > 0 && (
-            <div className="rubric-problems" role="group" aria-label="Problems" data-testid="rubric-problems" data-current={current}>
+            <div
+              className="rubric-problems"
+              role="group"
+              aria-label="Problems"
+              data-testid="rubric-problems"
+              data-current={current}
+            >
               <p className="rubric-problems-title">
                 {problems.length === 1 ? "1 problem" : `${problems.length} problems`}
                 {current ? " · fix to save" : " · checking…"}
@@ -237,11 +255,19 @@ export function RubricEditor({ rubric, onDirtyChange, onSaved, onDeleted, onCanc
             </p>
           )}
         </div>
-        <RubricPreview criteria={pristine ? null : criteria} stale={stale} blocked={problems.length > 0} onOpenLine={goToLine} />
+        <RubricPreview
+          criteria={pristine ? null : criteria}
+          stale={stale}
+          blocked={problems.length > 0}
+          onOpenLine={goToLine}
+        />
       </div>
 
       <div className="save-bar">
-        <span className={dirty ? "small save-state save-state-dirty" : "muted small save-state"} data-testid="rubric-save-state">
+        <span
+          className={dirty ? "small save-state save-state-dirty" : "muted small save-state"}
+          data-testid="rubric-save-state"
+        >
           {state}
         </span>
         {saveError && (
@@ -256,7 +282,13 @@ export function RubricEditor({ rubric, onDirtyChange, onSaved, onDeleted, onCanc
           </span>
         )}
         {rubric === null && (
-          <button type="button" className="button button-quiet" onClick={onCancel} disabled={saving} data-testid="rubric-cancel">
+          <button
+            type="button"
+            className="button button-quiet"
+            onClick={onCancel}
+            disabled={saving}
+            data-testid="rubric-cancel"
+          >
             Cancel
           </button>
         )}

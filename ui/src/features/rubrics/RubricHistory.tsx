@@ -16,7 +16,8 @@ interface RubricHistoryProps {
   exporting: boolean;
 }
 
-type DiffState = { kind: "loading" } | { kind: "ready"; version: number; hunks: DiffHunk[] } | { kind: "error"; message: string };
+type DiffState =
+  { kind: "loading" } | { kind: "ready"; version: number; hunks: DiffHunk[] } | { kind: "error"; message: string };
 
 /** A first version "against nothing": every line added (no diff to compute). */
 function firstVersionHunks(source: string): DiffHunk[] {
@@ -24,7 +25,15 @@ function firstVersionHunks(source: string): DiffHunk[] {
   if (lines[lines.length - 1] === "") lines.pop();
   return lines.length === 0
     ? []
-    : [{ old_start: 0, old_lines: 0, new_start: 1, new_lines: lines.length, lines: lines.map((text) => ({ kind: "added", text })) }];
+    : [
+        {
+          old_start: 0,
+          old_lines: 0,
+          new_start: 1,
+          new_lines: lines.length,
+          lines: lines.map((text) => ({ kind: "added", text })),
+        },
+      ];
 }
 
 /** Every saved version of a rubric, newest first; one selected shows what it changed. */
@@ -65,7 +74,9 @@ export function RubricHistory({ rubric, onExport, exporting }: RubricHistoryProp
       setDiff({ kind: "ready", version: 1, hunks: firstVersionHunks(shown.source) });
       return;
     }
-    setDiff((current) => (current.kind === "ready" && current.version === shown.version ? current : { kind: "loading" }));
+    setDiff((current) =>
+      current.kind === "ready" && current.version === shown.version ? current : { kind: "loading" },
+    );
     backend.rubricDiff(rubric.id, shown.version - 1, shown.version).then(
       (hunks) => live && setDiff({ kind: "ready", version: shown.version, hunks }),
       (err: unknown) => live && setDiff({ kind: "error", message: toAppError(err).message }),
@@ -81,7 +92,11 @@ export function RubricHistory({ rubric, onExport, exporting }: RubricHistoryProp
     <section className="rubric-history card" aria-labelledby={`${id}-title`} data-testid="rubric-history">
       <h2 id={`${id}-title`} className="panel-title">
         Versions
-        {versions && <span className="muted panel-count">{versions.length === 1 ? "1 version" : `${versions.length} versions`}</span>}
+        {versions && (
+          <span className="muted panel-count">
+            {versions.length === 1 ? "1 version" : `${versions.length} versions`}
+          </span>
+        )}
       </h2>
       <p className="muted small rubric-history-lead">
         Every save that changes the text is a new version. A run records the version it was graded against, so editing
@@ -111,7 +126,11 @@ export function RubricHistory({ rubric, onExport, exporting }: RubricHistoryProp
                     <span className="version-line">
                       <span className="version-no mono">v{v.version}</span>
                       <span className="version-op">{v.version === 1 ? "Created" : "Saved"}</span>
-                      <time className="version-when" dateTime={new Date(v.created_at).toISOString()} title={new Date(v.created_at).toLocaleString()}>
+                      <time
+                        className="version-when"
+                        dateTime={new Date(v.created_at).toISOString()}
+                        title={new Date(v.created_at).toLocaleString()}
+                      >
                         {formatRelative(v.created_at, now)}
                       </time>
                     </span>
@@ -148,7 +167,9 @@ export function RubricHistory({ rubric, onExport, exporting }: RubricHistoryProp
             </div>
             <p className="diff-caption small muted" data-testid="rubric-diff-caption">
               {shown.version === 1 ? "The first version" : `Changes from v${shown.version - 1} to v${shown.version}`}
-              {diff.kind === "ready" && diff.version === shown.version && shown.version > 1 && <DiffStatText hunks={diff.hunks} />}
+              {diff.kind === "ready" && diff.version === shown.version && shown.version > 1 && (
+                <DiffStatText hunks={diff.hunks} />
+              )}
             </p>
             {diff.kind === "error" ? (
               <p className="result result-error">{diff.message}</p>
@@ -159,7 +180,9 @@ export function RubricHistory({ rubric, onExport, exporting }: RubricHistoryProp
             ) : (
               <DiffView
                 hunks={diff.hunks}
-                label={shown.version === 1 ? "The first version" : `Changes from v${shown.version - 1} to v${shown.version}`}
+                label={
+                  shown.version === 1 ? "The first version" : `Changes from v${shown.version - 1} to v${shown.version}`
+                }
               />
             )}
           </div>

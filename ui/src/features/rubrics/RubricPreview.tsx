@@ -18,7 +18,12 @@ export function RubricPreview({ criteria, stale, blocked, onOpenLine }: RubricPr
   const weight = criteria?.reduce((sum, c) => sum + c.weight, 0) ?? 0;
   const optional = criteria?.filter((c) => c.optional).length ?? 0;
   return (
-    <section className="rubric-preview" aria-label="Preview of the criteria" data-testid="rubric-preview" data-stale={stale}>
+    <section
+      className="rubric-preview"
+      aria-label="Preview of the criteria"
+      data-testid="rubric-preview"
+      data-stale={stale}
+    >
       <header className="rubric-preview-head">
         <h3>Criteria</h3>
         {criteria && criteria.length > 0 && (
@@ -99,12 +104,12 @@ function RubricHelp() {
           <strong>Headings</strong> group criteria.
         </li>
         <li>
-          <span className="mono">{"{#id}"}</span> keeps a criterion's id when you reword it; without one the id comes from
-          the text.
+          <span className="mono">{"{#id}"}</span> keeps a criterion's id when you reword it; without one the id comes
+          from the text.
         </li>
         <li>
-          <span className="mono">weight=N</span> (1–100) makes it count more; <span className="mono">.optional</span> lets
-          it be partially met.
+          <span className="mono">weight=N</span> (1–100) makes it count more; <span className="mono">.optional</span>{" "}
+          lets it be partially met.
         </li>
         <li>Other text is notes for you; the grader sees only the criteria.</li>
       </ul>

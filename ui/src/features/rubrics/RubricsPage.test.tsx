@@ -71,29 +71,38 @@ describe("Rubrics", () => {
     expect(screen.getByTestId("rubric-help").textContent).toMatch(/one criterion per list item/);
     await user.type(screen.getByTestId("rubric-name"), "Release notes");
 
-    replaceText("# Release notes\n\n## Content\n- Every change is listed {#complete}\n- Breaking ones first {weigth=3}\n- Each says what changed {#complete}\n");
+    replaceText(
+      "# Release notes\n\n## Content\n- Every change is listed {#complete}\n- Breaking ones first {weigth=3}\n- Each says what changed {#complete}\n",
+    );
     const problems = await screen.findAllByTestId("rubric-problem");
     expect(problems.map((p) => [p.dataset.line, p.textContent])).toEqual([
       ["5", "Line 5“weigth=3” is not a marker. Use {#id}, weight=N or .optional, like {#tests weight=2 .optional}."],
       ["6", "Line 6The id “complete” is already used on line 4. Give one of them another {#id}."],
     ]);
     expect(screen.getByTestId<HTMLButtonElement>("rubric-save").disabled).toBe(true);
-    const marked = () => [...screen.getByTestId("rubric-editor").querySelectorAll(".cm-problem-line")].map((l) => l.textContent);
+    const marked = () =>
+      [...screen.getByTestId("rubric-editor").querySelectorAll(".cm-problem-line")].map((l) => l.textContent);
     expect(marked()).toEqual(["- Breaking ones first {weigth=3}", "- Each says what changed {#complete}"]);
     expect(screen.getByTestId("rubric-preview-blocked").textContent).toMatch(/fix the problems/);
 
     await user.click(problems[1]!);
     expect(cursorLine()).toBe(6);
 
-    replaceText("# Release notes\n\n## Content\n- Every change is listed {#complete}\n- Breaking ones first {weight=3}\n\n## Form\n- Entries are short {.optional}\n");
+    replaceText(
+      "# Release notes\n\n## Content\n- Every change is listed {#complete}\n- Breaking ones first {weight=3}\n\n## Form\n- Entries are short {.optional}\n",
+    );
     await waitFor(() => expect(screen.queryByTestId("rubric-problem")).toBeNull());
     const preview = screen.getByTestId("rubric-preview");
-    expect(within(preview).getAllByRole("heading", { level: 4 }).map((h) => h.textContent)).toEqual(["Content", "Form"]);
-    expect(within(preview).getAllByTestId("rubric-criterion").map((c) => c.dataset.id)).toEqual([
-      "complete",
-      "breaking-ones-first",
-      "entries-are-short",
-    ]);
+    expect(
+      within(preview)
+        .getAllByRole("heading", { level: 4 })
+        .map((h) => h.textContent),
+    ).toEqual(["Content", "Form"]);
+    expect(
+      within(preview)
+        .getAllByTestId("rubric-criterion")
+        .map((c) => c.dataset.id),
+    ).toEqual(["complete", "breaking-ones-first", "entries-are-short"]);
     expect(within(preview).getByTestId("rubric-preview-count").textContent).toBe("3 criteria · weight 5 · 1 optional");
     await user.click(within(preview).getAllByTestId("rubric-criterion")[2]!);
     expect(cursorLine()).toBe(8);
@@ -107,13 +116,22 @@ describe("Rubrics", () => {
 
     // The same editor goes on: another save is version 2, with its diff in the history.
     act(() => editor().contentDOM.blur());
-    act(() => editor().dispatch({ changes: { from: editor().state.doc.length, insert: "- One or two sentences each\n" } }));
+    act(() =>
+      editor().dispatch({ changes: { from: editor().state.doc.length, insert: "- One or two sentences each\n" } }),
+    );
     await user.click(screen.getByTestId("rubric-save"));
     await waitFor(() => expect(screen.getByTestId("rubric-save-state").textContent).toBe("Saved as version 2"));
-    await waitFor(() => expect(screen.getAllByTestId("rubric-version").map((v) => v.dataset.version)).toEqual(["2", "1"]));
-    await waitFor(() => expect(screen.getByTestId("rubric-diff-caption").textContent).toMatch(/^Changes from v1 to v2 · \+1 −0$/));
+    await waitFor(() =>
+      expect(screen.getAllByTestId("rubric-version").map((v) => v.dataset.version)).toEqual(["2", "1"]),
+    );
+    await waitFor(() =>
+      expect(screen.getByTestId("rubric-diff-caption").textContent).toMatch(/^Changes from v1 to v2 · \+1 −0$/),
+    );
     expect(
-      screen.getAllByTestId("diff-line").filter((l) => l.dataset.kind === "added").map((l) => l.lastElementChild?.textContent),
+      screen
+        .getAllByTestId("diff-line")
+        .filter((l) => l.dataset.kind === "added")
+        .map((l) => l.lastElementChild?.textContent),
     ).toEqual(["- One or two sentences each"]);
     await user.click(screen.getAllByTestId("rubric-version")[1]!);
     expect(screen.getByTestId("rubric-diff-caption").textContent).toBe("The first version");
@@ -126,11 +144,15 @@ describe("Rubrics", () => {
     await user.clear(name);
     await user.type(name, "research BRIEF");
     await user.click(screen.getByTestId("rubric-save"));
-    expect((await screen.findByTestId("field-error-name")).textContent).toBe("A rubric named “research BRIEF” already exists.");
+    expect((await screen.findByTestId("field-error-name")).textContent).toBe(
+      "A rubric named “research BRIEF” already exists.",
+    );
     await user.clear(name);
     await user.type(name, "Bug fixes{Enter}");
     await waitFor(() =>
-      expect(screen.getByTestId("rubric-save-state").textContent).toBe("Renamed · the text is unchanged, still version 2"),
+      expect(screen.getByTestId("rubric-save-state").textContent).toBe(
+        "Renamed · the text is unchanged, still version 2",
+      ),
     );
     expect(items()).toEqual(["Bug fixes", "Research brief"]);
   });
@@ -191,7 +213,9 @@ describe("Rubrics", () => {
     await user.click(screen.getAllByTestId("rubric-version")[1]!);
     await user.click(screen.getByTestId("rubric-export-version"));
     await waitFor(() =>
-      expect(screen.getByTestId("rubrics-notice").textContent).toBe("Exported version 1 of “Bug fix” to /home/you/rubrics/Bug fix.md."),
+      expect(screen.getByTestId("rubrics-notice").textContent).toBe(
+        "Exported version 1 of “Bug fix” to /home/you/rubrics/Bug fix.md.",
+      ),
     );
     await user.click(screen.getByTestId("rubric-import"));
     await waitFor(() => expect(screen.getByTestId("rubrics-notice").textContent).toMatch(/as “release-notes 2”/));

@@ -124,8 +124,12 @@ export function RubricsPage() {
 
   const onSaved = useCallback(
     (rubric: Rubric) => {
-      setItems((all) => [...all.filter((r) => r.id !== rubric.id), rubric].sort((a, b) => a.name.localeCompare(b.name)));
-      setSelection((current) => (current.kind === "none" ? current : { kind: "rubric", id: rubric.id, key: current.key }));
+      setItems((all) =>
+        [...all.filter((r) => r.id !== rubric.id), rubric].sort((a, b) => a.name.localeCompare(b.name)),
+      );
+      setSelection((current) =>
+        current.kind === "none" ? current : { kind: "rubric", id: rubric.id, key: current.key },
+      );
     },
     [setItems],
   );
@@ -236,7 +240,8 @@ export function RubricsPage() {
                       >
                         <span className="rubric-item-name">{r.name}</span>
                         <span className="rubric-item-meta">
-                          v{r.latest.version} · {r.latest.criteria.length === 1 ? "1 criterion" : `${r.latest.criteria.length} criteria`} ·{" "}
+                          v{r.latest.version} ·{" "}
+                          {r.latest.criteria.length === 1 ? "1 criterion" : `${r.latest.criteria.length} criteria`} ·{" "}
                           {formatRelative(r.updated_at, Date.now())}
                         </span>
                       </button>
@@ -257,8 +262,8 @@ export function RubricsPage() {
             {pending && (
               <div className="confirm unsaved" role="group" aria-label="Unsaved changes" data-testid="rubric-unsaved">
                 <span className="confirm-text">
-                  {selected ? `“${selected.name}”` : "The new rubric"} has changes you haven’t saved. {pending.what} and lose
-                  them?
+                  {selected ? `“${selected.name}”` : "The new rubric"} has changes you haven’t saved. {pending.what} and
+                  lose them?
                 </span>
                 <div className="row-actions">
                   <button
@@ -308,7 +313,13 @@ export function RubricsPage() {
                   onExport={exportVersion}
                   exporting={exporting}
                 />
-                {selected && <RubricHistory rubric={selected} onExport={(version) => exportVersion(selected, version)} exporting={exporting} />}
+                {selected && (
+                  <RubricHistory
+                    rubric={selected}
+                    onExport={(version) => exportVersion(selected, version)}
+                    exporting={exporting}
+                  />
+                )}
               </>
             ) : (
               <div className="rubrics-placeholder muted" data-testid="rubrics-none">
@@ -338,14 +349,21 @@ function criterionCount(source: string): string {
 }
 
 /** "New from template": a menu of the starter rubrics. */
-function TemplateMenu({ templates, onPick }: { templates: readonly RubricTemplate[]; onPick(template: RubricTemplate): void }) {
+function TemplateMenu({
+  templates,
+  onPick,
+}: {
+  templates: readonly RubricTemplate[];
+  onPick(template: RubricTemplate): void;
+}) {
   const [open, setOpen] = useState(false);
   const root = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     if (!open) return;
     const close = (event: MouseEvent | KeyboardEvent) => {
-      if (event instanceof KeyboardEvent ? event.key === "Escape" : !root.current?.contains(event.target as Node)) setOpen(false);
+      if (event instanceof KeyboardEvent ? event.key === "Escape" : !root.current?.contains(event.target as Node))
+        setOpen(false);
     };
     document.addEventListener("mousedown", close);
     document.addEventListener("keydown", close);

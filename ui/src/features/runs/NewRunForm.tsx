@@ -36,7 +36,8 @@ export function NewRunForm({ agents, lastWorkspace, initialAgentId, onStarted, o
   const backend = useBackend();
   const { navigate } = useNavigation();
   const [agentId, setAgentId] = useState(
-    (initialAgentId !== undefined && agents.some((a) => a.id === initialAgentId) ? initialAgentId : agents[0]?.id) ?? "",
+    (initialAgentId !== undefined && agents.some((a) => a.id === initialAgentId) ? initialAgentId : agents[0]?.id) ??
+      "",
   );
   const threads = useWholeNumber(MAX_THREADS, "subagents at once");
   const [workspace, setWorkspace] = useState(lastWorkspace);
@@ -201,7 +202,12 @@ export function NewRunForm({ agents, lastWorkspace, initialAgentId, onStarted, o
             <div className="run-home-question" role="alert" data-testid="run-home-question">
               <p>{homeQuestion}</p>
               <div className="run-home-actions">
-                <button type="button" className="button button-danger" onClick={confirmHome} data-testid="run-confirm-home">
+                <button
+                  type="button"
+                  className="button button-danger"
+                  onClick={confirmHome}
+                  data-testid="run-confirm-home"
+                >
                   Let the agent work on my whole home folder
                 </button>
                 <button
@@ -267,7 +273,12 @@ export function NewRunForm({ agents, lastWorkspace, initialAgentId, onStarted, o
           {rubrics.items !== null && rubrics.items.length === 0 ? (
             <p className="run-no-rubrics small" data-testid="run-no-rubrics">
               No rubrics yet.{" "}
-              <button type="button" className="link-button" onClick={() => navigate("rubrics")} data-testid="run-rubrics-link">
+              <button
+                type="button"
+                className="link-button"
+                onClick={() => navigate("rubrics")}
+                data-testid="run-rubrics-link"
+              >
                 Write one on the Rubrics page
               </button>
               .

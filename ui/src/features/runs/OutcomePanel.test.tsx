@@ -46,8 +46,20 @@ const firstEnd: EventPayload = {
   iteration: 0,
   result: "needs_revision",
   verdicts: [
-    { criterion_id: "fixed", verdict: "not_met", evidence: "src/store.js:40 never flushes", change: "Flush on exit", disagreement: ["not_met", "met", "not_met"] },
-    { criterion_id: "notes", verdict: "partially_met", evidence: "NOTES.md:2", change: "Name the cause", disagreement: [] },
+    {
+      criterion_id: "fixed",
+      verdict: "not_met",
+      evidence: "src/store.js:40 never flushes",
+      change: "Flush on exit",
+      disagreement: ["not_met", "met", "not_met"],
+    },
+    {
+      criterion_id: "notes",
+      verdict: "partially_met",
+      evidence: "NOTES.md:2",
+      change: "Name the cause",
+      disagreement: [],
+    },
   ],
   usage: USAGE,
   cost_usd: 0.0084,
@@ -60,15 +72,21 @@ describe("Outcome panel", () => {
     const panel = screen.getByTestId("outcome-panel");
     expect(within(panel).getByText("Bug fix").textContent).toBe("Bug fix");
     expect(panel.textContent).toMatch(/up to 3 iterations · 3 grader passes · claude-haiku-4-5/);
-    expect(within(panel).getAllByRole("rowgroup").map((g) => g.textContent)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^Fix/), expect.stringMatching(/^Report/)]),
-    );
-    expect(screen.getAllByTestId("outcome-cell").map((c) => [c.dataset.criterion, c.dataset.iteration, c.dataset.verdict])).toEqual([
+    expect(
+      within(panel)
+        .getAllByRole("rowgroup")
+        .map((g) => g.textContent),
+    ).toEqual(expect.arrayContaining([expect.stringMatching(/^Fix/), expect.stringMatching(/^Report/)]));
+    expect(
+      screen.getAllByTestId("outcome-cell").map((c) => [c.dataset.criterion, c.dataset.iteration, c.dataset.verdict]),
+    ).toEqual([
       ["fixed", "0", "not_met"],
       ["notes", "0", "partially_met"],
     ]);
     const cell = screen.getAllByTestId("outcome-cell")[0]!;
-    expect(cell.getAttribute("aria-label")).toBe("The bug no longer happens, iteration 1: not met, the grader passes disagreed");
+    expect(cell.getAttribute("aria-label")).toBe(
+      "The bug no longer happens, iteration 1: not met, the grader passes disagreed",
+    );
     expect(screen.getByTestId("outcome-column").textContent).toMatch(/^Iteration 1Needs revision\$0\.0084 · 4 s$/);
     expect(screen.getByTestId("outcome-column-cost").getAttribute("title")).toBe("5,200 input · 420 output tokens");
     expect(screen.getByTestId("outcome-result").textContent).toBe("Needs revision · iteration 1");
@@ -85,7 +103,9 @@ describe("Outcome panel", () => {
     const detail = screen.getByTestId("outcome-detail");
     expect(screen.getByTestId("outcome-evidence").textContent).toBe("src/store.js:40 never flushes");
     expect(screen.getByTestId("outcome-change").textContent).toBe("Flush on exit");
-    expect(screen.getByTestId("outcome-disagreement").textContent).toBe("2 of 3 passes: not met; 1: met. The majority decides.");
+    expect(screen.getByTestId("outcome-disagreement").textContent).toBe(
+      "2 of 3 passes: not met; 1: met. The majority decides.",
+    );
     expect(detail.textContent).toMatch(/Not met.*The bug no longer happens · iteration 1/);
 
     await user.click(notes!);
@@ -95,7 +115,13 @@ describe("Outcome panel", () => {
   });
 
   it("shows a grading column while live, and an unfinished one as interrupted once the session stopped", () => {
-    const grading = state(defined, start(0), firstEnd, { type: "outcome.feedback", iteration: 0, text: "Revise" }, start(1));
+    const grading = state(
+      defined,
+      start(0),
+      firstEnd,
+      { type: "outcome.feedback", iteration: 0, text: "Revise" },
+      start(1),
+    );
     const { rerender } = render(<OutcomePanel outcome={grading} live />);
     expect(screen.getByTestId("outcome-result").dataset.result).toBe("grading");
     expect(screen.getByTestId("outcome-result").textContent).toBe("Grading iteration 2…");
@@ -160,7 +186,9 @@ describe("A run graded against a rubric", () => {
             tools: [{ tool: "run_command", permission: "allow" }],
           },
         ],
-        rubrics: [{ name: "Notes", versions: ["## Work\n- The tests pass {#tests}\n- NOTES.md has the plan {#notes}\n"] }],
+        rubrics: [
+          { name: "Notes", versions: ["## Work\n- The tests pass {#tests}\n- NOTES.md has the plan {#notes}\n"] },
+        ],
       },
     });
     await user.click(await screen.findByTestId("new-run"));
@@ -173,7 +201,9 @@ describe("A run graded against a rubric", () => {
     await user.click(screen.getByTestId("run-start"));
 
     const panel = await screen.findByTestId("outcome-panel");
-    await waitFor(() => expect(within(panel).getByTestId("outcome-result").dataset.result).toBe("satisfied"), { timeout: 5000 });
+    await waitFor(() => expect(within(panel).getByTestId("outcome-result").dataset.result).toBe("satisfied"), {
+      timeout: 5000,
+    });
     const cells = within(panel).getAllByTestId("outcome-cell");
     expect(cells.map((c) => `${c.dataset.criterion}@${c.dataset.iteration}:${c.dataset.verdict}`)).toEqual([
       "tests@0:met",
@@ -186,6 +216,9 @@ describe("A run graded against a rubric", () => {
     expect(feedback.textContent).toMatch(/^Feedback from the grader/);
     expect(feedback.textContent).toMatch(/NOTES\.md has the plan \(not met\)/);
     expect(screen.getAllByTestId("message-user")).toHaveLength(1);
-    expect(screen.getAllByTestId("evaluation-marker").map((m) => m.dataset.result)).toEqual(["needs_revision", "satisfied"]);
+    expect(screen.getAllByTestId("evaluation-marker").map((m) => m.dataset.result)).toEqual([
+      "needs_revision",
+      "satisfied",
+    ]);
   });
 });

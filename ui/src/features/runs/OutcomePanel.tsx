@@ -51,8 +51,8 @@ export function OutcomePanel({ outcome, live }: OutcomePanelProps) {
           </h2>
           <p className="outcome-facts small muted">
             Graded against <strong className="outcome-rubric">{definition.rubric_name}</strong>{" "}
-            <span className="mono">v{definition.rubric_version}</span> · up to {plural(definition.max_iterations, "iteration")} ·{" "}
-            {plural(passes, "grader pass", "grader passes")} ·{" "}
+            <span className="mono">v{definition.rubric_version}</span> · up to{" "}
+            {plural(definition.max_iterations, "iteration")} · {plural(passes, "grader pass", "grader passes")} ·{" "}
             <span className="mono nowrap" title="The model that grades">
               {definition.grader_model}
             </span>
@@ -87,7 +87,13 @@ export function OutcomePanel({ outcome, live }: OutcomePanelProps) {
                 Criterion
               </th>
               {columns.map((column) => (
-                <th scope="col" key={column.iteration} className="outcome-col-head" data-testid="outcome-column" data-iteration={column.iteration}>
+                <th
+                  scope="col"
+                  key={column.iteration}
+                  className="outcome-col-head"
+                  data-testid="outcome-column"
+                  data-iteration={column.iteration}
+                >
                   <ColumnHead column={column} />
                 </th>
               ))}
@@ -127,7 +133,9 @@ export function OutcomePanel({ outcome, live }: OutcomePanelProps) {
                           aria-label={`${r.criterion.text}, iteration ${c.iteration + 1}: ${VERDICT_LABELS[c.verdict].toLowerCase()}${
                             c.disagreement.length > 0 ? ", the grader passes disagreed" : ""
                           }`}
-                          onClick={() => setSelected(active ? null : { criterion: c.criterionId, iteration: c.iteration })}
+                          onClick={() =>
+                            setSelected(active ? null : { criterion: c.criterionId, iteration: c.iteration })
+                          }
                           data-testid="outcome-cell"
                           data-criterion={c.criterionId}
                           data-iteration={c.iteration}
@@ -136,7 +144,11 @@ export function OutcomePanel({ outcome, live }: OutcomePanelProps) {
                           <VerdictIcon verdict={c.verdict} />
                           <span className="outcome-cell-text">{SHORT[c.verdict]}</span>
                           {c.disagreement.length > 0 && (
-                            <span className="outcome-split" title={disagreementSummary(c.disagreement)} aria-hidden="true" />
+                            <span
+                              className="outcome-split"
+                              title={disagreementSummary(c.disagreement)}
+                              aria-hidden="true"
+                            />
                           )}
                         </button>
                       </td>
@@ -150,13 +162,21 @@ export function OutcomePanel({ outcome, live }: OutcomePanelProps) {
       </div>
 
       {row && cell && (
-        <CellDetail id={detailId} criterion={row.criterion} cell={cell} passes={passes} onClose={() => setSelected(null)} />
+        <CellDetail
+          id={detailId}
+          criterion={row.criterion}
+          cell={cell}
+          passes={passes}
+          onClose={() => setSelected(null)}
+        />
       )}
 
       {columns.some((c) => c.kind === "ended") && (
         <p className="outcome-foot small muted" data-testid="outcome-cost">
-          Grading cost {formatCost(matrix.costUsd)} over {plural(columns.filter((c) => c.kind === "ended").length, "evaluation")}
-          {columns.some((c) => c.kind === "ended" && c.verdicts.length > 0) && " · select a cell for the evidence and what to change"}
+          Grading cost {formatCost(matrix.costUsd)} over{" "}
+          {plural(columns.filter((c) => c.kind === "ended").length, "evaluation")}
+          {columns.some((c) => c.kind === "ended" && c.verdicts.length > 0) &&
+            " · select a cell for the evidence and what to change"}
           {columns.some((c) => c.kind === "ended" && c.verdicts.some((v) => v.disagreement.length > 0)) && (
             <>
               {" · "}
@@ -205,7 +225,11 @@ function ColumnHead({ column }: { column: OutcomeColumn }) {
       return (
         <>
           {title}
-          <span className={`outcome-col-result tone-${RESULT_TONES[column.result]}`} data-testid="outcome-column-result" data-result={column.result}>
+          <span
+            className={`outcome-col-result tone-${RESULT_TONES[column.result]}`}
+            data-testid="outcome-column-result"
+            data-result={column.result}
+          >
             {RESULT_LABELS[column.result]}
           </span>
           <span className="outcome-col-meta" title={tokens(column.usage)} data-testid="outcome-column-cost">
@@ -273,7 +297,13 @@ function CellDetail({
   onClose(): void;
 }) {
   return (
-    <div className={`outcome-detail detail-${cell.verdict}`} id={id} role="region" aria-label="Verdict" data-testid="outcome-detail">
+    <div
+      className={`outcome-detail detail-${cell.verdict}`}
+      id={id}
+      role="region"
+      aria-label="Verdict"
+      data-testid="outcome-detail"
+    >
       <div className="outcome-detail-head">
         <span className={`outcome-chip verdict-${cell.verdict}`}>
           <VerdictIcon verdict={cell.verdict} />
@@ -283,7 +313,13 @@ function CellDetail({
           <strong>{criterion.text}</strong>
           <span className="muted"> · iteration {cell.iteration + 1}</span>
         </span>
-        <button type="button" className="icon-button" onClick={onClose} aria-label="Close the verdict" data-testid="outcome-detail-close">
+        <button
+          type="button"
+          className="icon-button"
+          onClick={onClose}
+          aria-label="Close the verdict"
+          data-testid="outcome-detail-close"
+        >
           <CloseIcon />
         </button>
       </div>
@@ -294,7 +330,9 @@ function CellDetail({
         </dd>
         <dt>What to change</dt>
         <dd className="selectable" data-testid="outcome-change">
-          {cell.change || <span className="muted">{cell.verdict === "met" ? "Nothing: it is met." : "The grader did not say."}</span>}
+          {cell.change || (
+            <span className="muted">{cell.verdict === "met" ? "Nothing: it is met." : "The grader did not say."}</span>
+          )}
         </dd>
         {passes > 1 && (
           <>
@@ -332,10 +370,14 @@ function StandingBadge({ standing }: { standing: OutcomeStanding }) {
       className={`badge status-${RESULT_TONES[result]} outcome-badge`}
       data-testid="outcome-result"
       data-result={result}
-      title={result === "max_iterations_reached" ? "Every iteration was used before the rubric was satisfied" : undefined}
+      title={
+        result === "max_iterations_reached" ? "Every iteration was used before the rubric was satisfied" : undefined
+      }
     >
       {RESULT_LABELS[result]}
-      {result !== "interrupted" && <span className="outcome-badge-iteration"> · iteration {standing.iteration + 1}</span>}
+      {result !== "interrupted" && (
+        <span className="outcome-badge-iteration"> · iteration {standing.iteration + 1}</span>
+      )}
     </span>
   );
 }
@@ -344,9 +386,26 @@ export function VerdictIcon({ verdict }: { verdict: Verdict }) {
   return (
     <svg className="verdict-icon" width={14} height={14} viewBox="0 0 16 16" aria-hidden="true" focusable="false">
       <circle cx="8" cy="8" r="6.6" fill="none" stroke="currentColor" strokeWidth="1.6" />
-      {verdict === "met" && <path d="m5 8.2 2 2 4-4.4" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" />}
+      {verdict === "met" && (
+        <path
+          d="m5 8.2 2 2 4-4.4"
+          fill="none"
+          stroke="currentColor"
+          strokeWidth="1.8"
+          strokeLinecap="round"
+          strokeLinejoin="round"
+        />
+      )}
       {verdict === "partially_met" && <path d="M8 1.4a6.6 6.6 0 0 1 0 13.2Z" fill="currentColor" />}
-      {verdict === "not_met" && <path d="m5.6 5.6 4.8 4.8m0-4.8-4.8 4.8" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" />}
+      {verdict === "not_met" && (
+        <path
+          d="m5.6 5.6 4.8 4.8m0-4.8-4.8 4.8"
+          fill="none"
+          stroke="currentColor"
+          strokeWidth="1.8"
+          strokeLinecap="round"
+        />
+      )}
     </svg>
   );
 }

@@ -21,7 +21,8 @@ const withAgent = (more: MemoryBackendOptions = {}): MemoryBackendOptions => ({
 });
 
 async function openNewRun(memory: MemoryBackendOptions | Backend) {
-  const app = "listProviders" in memory ? renderApp({ page: "runs", backend: memory }) : renderApp({ page: "runs", memory });
+  const app =
+    "listProviders" in memory ? renderApp({ page: "runs", backend: memory }) : renderApp({ page: "runs", memory });
   await app.user.click(await screen.findByTestId("new-run"));
   await screen.findByTestId("run-form");
   return app;
@@ -81,12 +82,14 @@ describe("Runs", () => {
   it("asks before the agent works on the whole home folder, and starts only once confirmed", async () => {
     const inputs: RunInput[] = [];
     const memory = createMemoryBackend(withAgent());
-    const question = "/home/you is your whole home folder: the agent could read and change any of your files, settings and keys in it. Choose a project folder inside it, or confirm that the agent may work on all of it.";
+    const question =
+      "/home/you is your whole home folder: the agent could read and change any of your files, settings and keys in it. Choose a project folder inside it, or confirm that the agent may work on all of it.";
     const backend: Backend = {
       ...memory,
       startRun: (input) => {
         inputs.push(input);
-        if (input.allow_home !== true) return Promise.reject({ code: "needs_confirmation", message: question, field: "workspace" });
+        if (input.allow_home !== true)
+          return Promise.reject({ code: "needs_confirmation", message: question, field: "workspace" });
         return memory.startRun(input);
       },
     };
@@ -123,7 +126,12 @@ describe("Runs", () => {
     const command = within(view).getAllByTestId("tool-call").at(-1)!;
     expect(command.getAttribute("data-tool-name")).toBe("run_command");
     expect(command.getAttribute("data-state")).toBe("waiting");
-    expect(within(view).getAllByTestId("tool-call").slice(0, 2).map((t) => [t.dataset.toolName, t.dataset.state])).toEqual([
+    expect(
+      within(view)
+        .getAllByTestId("tool-call")
+        .slice(0, 2)
+        .map((t) => [t.dataset.toolName, t.dataset.state]),
+    ).toEqual([
       ["read_file", "ok"],
       ["write_file", "ok"],
     ]);
@@ -190,7 +198,9 @@ describe("Runs", () => {
 
     // The failed one shows the error as the core wrote it.
     await user.click(rows[0]!);
-    expect((await screen.findByTestId("session-error")).textContent).toMatch(/^✗Couldn't reach Anthropic\. Check that the server is running/);
+    expect((await screen.findByTestId("session-error")).textContent).toMatch(
+      /^✗Couldn't reach Anthropic\. Check that the server is running/,
+    );
     expect((await screen.findByTestId("idle-reason")).textContent).toBe("Ended with an error");
     expect(screen.getByTestId("session-cost").textContent).toBe("$0.00");
     await user.click(screen.getByTestId("back-to-runs"));
@@ -212,7 +222,9 @@ describe("Runs", () => {
     expect(screen.getByTestId("field-error-message").textContent).toBe("Write a message for the agent.");
     await user.type(screen.getByTestId("followup-input"), "And the docs?");
     await user.click(screen.getByTestId("followup-send"));
-    await waitFor(() => expect(screen.getAllByTestId("message-user").map((m) => m.textContent)).toEqual(["Old task", "And the docs?"]));
+    await waitFor(() =>
+      expect(screen.getAllByTestId("message-user").map((m) => m.textContent)).toEqual(["Old task", "And the docs?"]),
+    );
     // While it runs, no idle reason is shown; the first run's end stays as a marker.
     expect((await screen.findByTestId("idle-reason")).textContent).toBe("Finished");
     expect(screen.getAllByTestId("idle-marker")).toHaveLength(1);
@@ -284,9 +296,31 @@ describe("Runs", () => {
             name: "Notes",
             description: "",
             steps: [
-              { type: "access", session: "ses_0002", thread: "thr_0002", kind: "searched", query: "flaky", agoMs: 3_500_000 },
-              { type: "access", session: "ses_0002", thread: "thr_0002", kind: "searched", path: "testing.md", query: "run tests", agoMs: 3_400_000 },
-              { type: "access", session: "ses_0002", thread: "thr_0002", kind: "read", path: "testing.md", agoMs: 3_300_000 },
+              {
+                type: "access",
+                session: "ses_0002",
+                thread: "thr_0002",
+                kind: "searched",
+                query: "flaky",
+                agoMs: 3_500_000,
+              },
+              {
+                type: "access",
+                session: "ses_0002",
+                thread: "thr_0002",
+                kind: "searched",
+                path: "testing.md",
+                query: "run tests",
+                agoMs: 3_400_000,
+              },
+              {
+                type: "access",
+                session: "ses_0002",
+                thread: "thr_0002",
+                kind: "read",
+                path: "testing.md",
+                agoMs: 3_300_000,
+              },
             ],
           },
         ],
@@ -304,7 +338,11 @@ describe("Runs", () => {
     expect(section.textContent).toMatch(/Memory3 loads · 1 file/);
     expect(within(section).queryAllByTestId("session-memory-record")).toHaveLength(0);
     await user.click(within(section).getByTestId("session-memory-toggle"));
-    expect(within(section).getAllByTestId("session-memory-record").map((r) => [r.dataset.kind, r.textContent])).toEqual([
+    expect(
+      within(section)
+        .getAllByTestId("session-memory-record")
+        .map((r) => [r.dataset.kind, r.textContent]),
+    ).toEqual([
       ["searched", "SearchedNotesfound nothing for flaky"],
       ["searched", "SearchedNotes / testing.mdfound by run tests"],
       ["read", "ReadNotes / testing.md"],
@@ -313,7 +351,9 @@ describe("Runs", () => {
 });
 
 describe("New run › grading against a rubric", () => {
-  const rubrics: MemoryBackendOptions["rubrics"] = [{ name: "Bug fix", versions: ["## Fix\n- The bug is gone {#fixed}\n"] }];
+  const rubrics: MemoryBackendOptions["rubrics"] = [
+    { name: "Bug fix", versions: ["## Fix\n- The bug is gone {#fixed}\n"] },
+  ];
 
   it("leads to the Rubrics page when there is no rubric", async () => {
     const { user } = await openNewRun(withAgent());
@@ -344,13 +384,17 @@ describe("New run › grading against a rubric", () => {
     await user.clear(screen.getByTestId("run-grader-passes"));
     await user.type(screen.getByTestId("run-grader-passes"), "6");
     await user.click(screen.getByTestId("run-start"));
-    expect(screen.getByTestId("field-error-outcome.max_iterations").textContent).toBe("Choose from 1 to 20 iterations.");
+    expect(screen.getByTestId("field-error-outcome.max_iterations").textContent).toBe(
+      "Choose from 1 to 20 iterations.",
+    );
     expect(screen.getByTestId("field-error-outcome.grader_passes").textContent).toBe("Choose from 1 to 5 passes.");
     expect(document.activeElement).toBe(screen.getByTestId("run-max-iterations"));
     await user.clear(screen.getByTestId("run-max-iterations"));
     await user.type(screen.getByTestId("run-max-iterations"), "21");
     await user.click(screen.getByTestId("run-start"));
-    expect(screen.getByTestId("field-error-outcome.max_iterations").textContent).toBe("Choose from 1 to 20 iterations.");
+    expect(screen.getByTestId("field-error-outcome.max_iterations").textContent).toBe(
+      "Choose from 1 to 20 iterations.",
+    );
     expect(sent).toEqual([]);
 
     await user.clear(screen.getByTestId("run-max-iterations"));
@@ -386,4 +430,3 @@ describe("New run › grading against a rubric", () => {
     expect(screen.getByTestId("outcome-panel").textContent).toMatch(/claude-haiku-4-5/);
   });
 });
-

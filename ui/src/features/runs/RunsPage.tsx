@@ -34,7 +34,12 @@ export function RunsPage() {
     } else if (intent?.type === "open-session" && intent.target) {
       // A link from elsewhere (the Memory page's history, a dream's evidence) opens that session,
       // at the event it names.
-      setView({ kind: "session", id: intent.target, initial: null, ...(intent.seq === undefined ? {} : { seq: intent.seq }) });
+      setView({
+        kind: "session",
+        id: intent.target,
+        initial: null,
+        ...(intent.seq === undefined ? {} : { seq: intent.seq }),
+      });
       clearIntent();
     }
   }, [intent, clearIntent]);
@@ -77,7 +82,12 @@ export function RunsPage() {
           <p className="lead">Every session an agent worked on, from this window or the command line.</p>
         </div>
         {view.kind === "list" && list !== null && list.length > 0 && (
-          <button type="button" className="button button-primary" onClick={() => setView({ kind: "new" })} data-testid="new-run">
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={() => setView({ kind: "new" })}
+            data-testid="new-run"
+          >
             New run
           </button>
         )}
@@ -124,7 +134,12 @@ export function RunsPage() {
             A run gives an agent a task and a folder to work in. You watch it work here, approve the commands it wants
             to run, and send follow-ups when it is done.
           </p>
-          <button type="button" className="button button-primary" onClick={() => setView({ kind: "new" })} data-testid="new-run">
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={() => setView({ kind: "new" })}
+            data-testid="new-run"
+          >
             New run
           </button>
         </div>
@@ -133,7 +148,11 @@ export function RunsPage() {
       {list !== null && list.length > 0 && (
         <>
           {view.kind === "new" && <h2 className="runs-subtitle">Recent runs</h2>}
-          <SessionList sessions={list} now={now} onOpen={(session) => setView({ kind: "session", id: session.id, initial: session })} />
+          <SessionList
+            sessions={list}
+            now={now}
+            onOpen={(session) => setView({ kind: "session", id: session.id, initial: session })}
+          />
         </>
       )}
     </section>

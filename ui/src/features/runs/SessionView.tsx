@@ -102,7 +102,12 @@ export function SessionView({ id, initial, onBack, onStatusChange, focusSeq = nu
     >
       <header className="session-header">
         <div className="session-header-top">
-          <button type="button" className="button button-quiet button-small back-button" onClick={onBack} data-testid="back-to-runs">
+          <button
+            type="button"
+            className="button button-quiet button-small back-button"
+            onClick={onBack}
+            data-testid="back-to-runs"
+          >
             <BackIcon />
             Runs
           </button>
@@ -163,15 +168,22 @@ export function SessionView({ id, initial, onBack, onStatusChange, focusSeq = nu
                   <>
                     <span title="Input tokens">{formatCount(usage.input_tokens)} in</span>
                     <span title="Output tokens">{formatCount(usage.output_tokens)} out</span>
-                    <span title="Tokens read from the prompt cache">{formatCount(usage.cache_read_tokens)} cache read</span>
-                    <span title="Tokens written to the prompt cache">{formatCount(usage.cache_write_tokens)} cache write</span>
+                    <span title="Tokens read from the prompt cache">
+                      {formatCount(usage.cache_read_tokens)} cache read
+                    </span>
+                    <span title="Tokens written to the prompt cache">
+                      {formatCount(usage.cache_write_tokens)} cache write
+                    </span>
                   </>
                 )}
               </dd>
             </div>
             <div className="fact">
               <dt>Cost</dt>
-              <dd data-testid="session-cost" title={view.costUsd === null ? "The price of this model is not known" : undefined}>
+              <dd
+                data-testid="session-cost"
+                title={view.costUsd === null ? "The price of this model is not known" : undefined}
+              >
                 {formatCost(view.costUsd)}
               </dd>
             </div>
@@ -245,8 +257,7 @@ export function SessionView({ id, initial, onBack, onStatusChange, focusSeq = nu
       {status === "interrupted" && (
         <div className="session-footer interrupted-note">
           <p>
-            Reverie stopped while this session was running. <strong>Resume</strong> picks it up from where the log
-            ends.
+            Reverie stopped while this session was running. <strong>Resume</strong> picks it up from where the log ends.
           </p>
         </div>
       )}

@@ -1,7 +1,16 @@
 import { useState } from "react";
 import { CloseIcon } from "../../shared/icons";
 import { formatCost, formatCount, formatDuration, prettyJson, toolSummary } from "./format";
-import { callStateAt, horizon, stepStateAt, type Call, type Lane, type Moment, type StepState, type Timeline } from "./timeline";
+import {
+  callStateAt,
+  horizon,
+  stepStateAt,
+  type Call,
+  type Lane,
+  type Moment,
+  type StepState,
+  type Timeline,
+} from "./timeline";
 import { endOf } from "./timelineGeometry";
 import { stepDetail, type Block, type Message } from "./timelineStep";
 
@@ -39,7 +48,17 @@ const CALL_STATES: Record<ReturnType<typeof callStateAt>, string> = {
 const RECENT = 4;
 
 /** One step (model request) of a lane: what it was sent, what it answered, what it cost. */
-export function TimelineStepPanel({ lane, laneName, stepIndex, timeline, at, streaming, nameOf, onSelect, onClose }: TimelineStepPanelProps) {
+export function TimelineStepPanel({
+  lane,
+  laneName,
+  stepIndex,
+  timeline,
+  at,
+  streaming,
+  nameOf,
+  onSelect,
+  onClose,
+}: TimelineStepPanelProps) {
   const [showAll, setShowAll] = useState(false);
   const detail = stepDetail(lane, stepIndex);
   if (!detail) return null;
@@ -51,7 +70,13 @@ export function TimelineStepPanel({ lane, laneName, stepIndex, timeline, at, str
   const open = step.end === null && at.live;
 
   return (
-    <aside className="timeline-panel" data-testid="timeline-step-panel" data-thread-id={lane.threadId} data-step={stepIndex} aria-labelledby="timeline-panel-title">
+    <aside
+      className="timeline-panel"
+      data-testid="timeline-step-panel"
+      data-thread-id={lane.threadId}
+      data-step={stepIndex}
+      aria-labelledby="timeline-panel-title"
+    >
       <header className="timeline-panel-head">
         <div className="timeline-panel-titles">
           <p className="timeline-panel-kicker">
@@ -86,7 +111,14 @@ export function TimelineStepPanel({ lane, laneName, stepIndex, timeline, at, str
           >
             ›
           </button>
-          <button type="button" className="icon-button" onClick={onClose} aria-label="Close" title="Close (Esc)" data-testid="timeline-step-close">
+          <button
+            type="button"
+            className="icon-button"
+            onClick={onClose}
+            aria-label="Close"
+            title="Close (Esc)"
+            data-testid="timeline-step-close"
+          >
             <CloseIcon />
           </button>
         </div>
@@ -110,7 +142,8 @@ export function TimelineStepPanel({ lane, laneName, stepIndex, timeline, at, str
                 {step.usage.cache_read_tokens + step.usage.cache_write_tokens > 0 && (
                   <span className="muted">
                     {" "}
-                    · {formatCount(step.usage.cache_read_tokens)} cache read · {formatCount(step.usage.cache_write_tokens)} cache write
+                    · {formatCount(step.usage.cache_read_tokens)} cache read ·{" "}
+                    {formatCount(step.usage.cache_write_tokens)} cache write
                   </span>
                 )}
               </>
@@ -128,10 +161,16 @@ export function TimelineStepPanel({ lane, laneName, stepIndex, timeline, at, str
       <section className="timeline-panel-section" aria-labelledby="timeline-panel-context">
         <h3 id="timeline-panel-context">Sent to the model</h3>
         <p className="muted small">
-          The agent’s instructions and tool definitions, then {context.length === 1 ? "this message" : `these ${context.length} messages`}:
+          The agent’s instructions and tool definitions, then{" "}
+          {context.length === 1 ? "this message" : `these ${context.length} messages`}:
         </p>
         {hidden > 0 && (
-          <button type="button" className="link-button small" onClick={() => setShowAll(true)} data-testid="timeline-context-earlier">
+          <button
+            type="button"
+            className="link-button small"
+            onClick={() => setShowAll(true)}
+            data-testid="timeline-context-earlier"
+          >
             Show {hidden === 1 ? "1 earlier message" : `${hidden} earlier messages`}
           </button>
         )}
@@ -162,7 +201,15 @@ export function TimelineStepPanel({ lane, laneName, stepIndex, timeline, at, str
           {calls.length > 0 && (
             <ul className="timeline-calls">
               {calls.map((call) => (
-                <CallItem key={call.toolUseId} call={call} at={at} edge={edge} nameOf={nameOf} onSelect={onSelect} timeline={timeline} />
+                <CallItem
+                  key={call.toolUseId}
+                  call={call}
+                  at={at}
+                  edge={edge}
+                  nameOf={nameOf}
+                  onSelect={onSelect}
+                  timeline={timeline}
+                />
               ))}
             </ul>
           )}
@@ -178,7 +225,12 @@ function formatOffset(ms: number): string {
 }
 
 function ContextMessage({ message, nameOf }: { message: Message; nameOf(threadId: string): string }) {
-  const role = message.role === "assistant" ? "Assistant" : message.blocks.every((b) => b.kind === "tool_result") ? "Tool results" : "User";
+  const role =
+    message.role === "assistant"
+      ? "Assistant"
+      : message.blocks.every((b) => b.kind === "tool_result")
+        ? "Tool results"
+        : "User";
   return (
     <li className={`timeline-message timeline-message-${message.role}`} data-role={message.role}>
       <p className="timeline-message-role">{role}</p>
@@ -205,19 +257,26 @@ function ContextBlock({ block, nameOf }: { block: Block; nameOf(threadId: string
       return (
         <details className="timeline-block timeline-tool">
           <summary>
-            <span className="mono">{block.name}</span> <span className="muted mono">{toolSummary(block.name, block.input)}</span>
+            <span className="mono">{block.name}</span>{" "}
+            <span className="muted mono">{toolSummary(block.name, block.input)}</span>
           </summary>
           <pre className="tool-pre selectable">{prettyJson(block.input)}</pre>
         </details>
       );
     case "tool_result":
       return (
-        <details className={block.isError ? "timeline-block timeline-tool timeline-tool-error" : "timeline-block timeline-tool"}>
+        <details
+          className={
+            block.isError ? "timeline-block timeline-tool timeline-tool-error" : "timeline-block timeline-tool"
+          }
+        >
           <summary>
             <span className="muted">{block.isError ? "Error result" : "Result"}</span>{" "}
             <span className="mono">{firstLine(block.content)}</span>
           </summary>
-          <pre className={block.isError ? "tool-pre tool-pre-error selectable" : "tool-pre selectable"}>{block.content || "(no output)"}</pre>
+          <pre className={block.isError ? "tool-pre tool-pre-error selectable" : "tool-pre selectable"}>
+            {block.content || "(no output)"}
+          </pre>
         </details>
       );
   }
@@ -251,7 +310,13 @@ function CallItem({
         </span>
         {call.approval && (
           <span className="timeline-call-approval">
-            {call.approval.approved === true ? "approved" : call.approval.approved === false ? "denied" : call.approval.resolved === null ? "asks for approval" : "not answered"}
+            {call.approval.approved === true
+              ? "approved"
+              : call.approval.approved === false
+                ? "denied"
+                : call.approval.resolved === null
+                  ? "asks for approval"
+                  : "not answered"}
           </span>
         )}
       </p>
@@ -272,7 +337,9 @@ function CallItem({
       {call.output === null ? (
         <p className="muted small">{at.live ? "Not back yet." : "No result: the session stopped first."}</p>
       ) : (
-        <pre className={call.state === "ok" ? "tool-pre selectable" : "tool-pre tool-pre-error selectable"}>{call.output || "(no output)"}</pre>
+        <pre className={call.state === "ok" ? "tool-pre selectable" : "tool-pre tool-pre-error selectable"}>
+          {call.output || "(no output)"}
+        </pre>
       )}
     </li>
   );

@@ -27,15 +27,22 @@ function team(more: MemoryBackendOptions = {}): MemoryBackendOptions {
   };
 }
 
-const lanes = () =>
-  screen.getAllByTestId("timeline-lane").map((l) => [l.dataset.agentName, l.dataset.state]);
+const lanes = () => screen.getAllByTestId("timeline-lane").map((l) => [l.dataset.agentName, l.dataset.state]);
 
 describe("the session's timeline", () => {
   it("replays a finished orchestration: a lane per thread, the messages between them, each request's details", async () => {
     const { user } = renderApp({
       page: "runs",
       memory: team({
-        sessions: [{ agent: "Coordinator", task: "Summarise the notes app.", workspace: "/w", outcome: "finished", startedAgoMs: 3_600_000 }],
+        sessions: [
+          {
+            agent: "Coordinator",
+            task: "Summarise the notes app.",
+            workspace: "/w",
+            outcome: "finished",
+            startedAgoMs: 3_600_000,
+          },
+        ],
       }),
     });
     await user.click(await screen.findByTestId("session-row"));
@@ -68,7 +75,11 @@ describe("the session's timeline", () => {
     const panel = await screen.findByTestId("timeline-step-panel");
     expect(panel.textContent).toContain("Coordinator · request 1 of 2");
     expect(within(panel).getByTestId("timeline-step-context").textContent).toContain("Summarise the notes app.");
-    expect(within(panel).getAllByTestId("timeline-step-call").map((c) => c.dataset.toolName)).toEqual(["delegate", "delegate", "delegate"]);
+    expect(
+      within(panel)
+        .getAllByTestId("timeline-step-call")
+        .map((c) => c.dataset.toolName),
+    ).toEqual(["delegate", "delegate", "delegate"]);
     expect(within(panel).getByTestId("timeline-step-cost").textContent).toMatch(/^\$0\.\d{4}$/);
 
     // A delegation leads to the subagent's work, whose request shows what its coordinator sent.
@@ -76,8 +87,12 @@ describe("the session's timeline", () => {
     const sub = screen.getByTestId("timeline-step-panel");
     expect(sub.dataset.threadId).toBe("thr_0001_1");
     expect(sub.textContent).toContain("Researcher · request 1 of 3");
-    expect(within(sub).getByTestId("timeline-step-context").textContent).toMatch(/From Coordinator.*Find what the folder says/);
-    expect(within(sub).getByTestId("timeline-step-output").textContent).toContain("I'll see what is in the folder first.");
+    expect(within(sub).getByTestId("timeline-step-context").textContent).toMatch(
+      /From Coordinator.*Find what the folder says/,
+    );
+    expect(within(sub).getByTestId("timeline-step-output").textContent).toContain(
+      "I'll see what is in the folder first.",
+    );
     fireEvent.keyDown(canvas, { key: "]" });
     expect(screen.getByTestId("timeline-step-panel").textContent).toContain("Researcher · request 2 of 3");
     fireEvent.keyDown(canvas, { key: "ArrowDown" });
@@ -132,6 +147,8 @@ describe("the session's timeline", () => {
       expect.arrayContaining(["Reviewer was stopped", "Writer finished and reported back"]),
     );
     expect(screen.getByTestId("approval").textContent).toMatch(/^Reviewer asked: run_command needed approval/);
-    expect(screen.getAllByTestId("message-agent").at(-1)!.textContent).toMatch(/Reviewer was stopped, so that part is not done\.$/);
+    expect(screen.getAllByTestId("message-agent").at(-1)!.textContent).toMatch(
+      /Reviewer was stopped, so that part is not done\.$/,
+    );
   });
 });

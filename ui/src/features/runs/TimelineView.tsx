@@ -1,11 +1,29 @@
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from "react";
+import {
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type PointerEvent,
+} from "react";
 import { toAppError, useBackend } from "../../ipc";
 import { Spinner } from "../../shared/Spinner";
 import { useTheme } from "../../shared/theme/ThemeProvider";
 import { formatCompact, formatCost, formatDuration, totalTokens } from "./format";
 import type { SessionState } from "./sessionState";
 import { PendingApprovals } from "./Transcript";
-import { canStop, horizon, laneDuration, laneStateAt, type Lane, type LaneState, type Moment, type Timeline } from "./timeline";
+import {
+  canStop,
+  horizon,
+  laneDuration,
+  laneStateAt,
+  type Lane,
+  type LaneState,
+  type Moment,
+  type Timeline,
+} from "./timeline";
 import { drawTimeline, stepLabel, type Palette } from "./timelineDraw";
 import {
   AXIS_HEIGHT,
@@ -53,7 +71,19 @@ export const LANE_STATE_LABELS: Record<LaneState, string> = {
 /** The legend's entries, in the order a run goes through them. */
 const LEGEND: LaneState[] = ["running", "queued", "approval", "done", "error", "cancelled"];
 
-const PALETTE_KEYS = ["background", "laneAlt", "border", "grid", "text", "muted", "onBar", "delegation", "report", "now", "selection"] as const;
+const PALETTE_KEYS = [
+  "background",
+  "laneAlt",
+  "border",
+  "grid",
+  "text",
+  "muted",
+  "onBar",
+  "delegation",
+  "report",
+  "now",
+  "selection",
+] as const;
 
 /** Colours used where the stylesheet's cannot be read (tests). */
 const FALLBACK: Palette = {
@@ -179,7 +209,9 @@ export function TimelineView({ sessionId, timeline, state, live, coordinatorName
     const measure = () => {
       const width = Math.max(120, Math.floor(cell.current?.clientWidth ?? 600));
       const visible = Math.min(height, Math.floor(scroller.current?.clientHeight ?? height) || height);
-      setSize((current) => (current.width === width && current.height === visible ? current : { width, height: visible }));
+      setSize((current) =>
+        current.width === width && current.height === visible ? current : { width, height: visible },
+      );
     };
     measure();
     if (typeof ResizeObserver !== "function") return;
@@ -216,7 +248,8 @@ export function TimelineView({ sessionId, timeline, state, live, coordinatorName
         // Keep now at 90% of the width; sessions shorter than that stay anchored at their start.
         const start = timeline.start ?? moment.now;
         const edge = horizon(timeline, moment);
-        v.start = edge - start < 0.9 * size.width * v.msPerPx ? start - 8 * v.msPerPx : edge - 0.9 * size.width * v.msPerPx;
+        v.start =
+          edge - start < 0.9 * size.width * v.msPerPx ? start - 8 * v.msPerPx : edge - 0.9 * size.width * v.msPerPx;
       }
       return { start: v.start, msPerPx: v.msPerPx, width: size.width, height: size.height, scrollTop };
     },
@@ -292,7 +325,11 @@ export function TimelineView({ sessionId, timeline, state, live, coordinatorName
 
   const zoom = (factor: number, x?: number) => {
     const v = currentView({ now: Date.now(), live });
-    const anchor = x ?? (following.current ? Math.min(v.width, (horizon(timeline, { now: Date.now(), live }) - v.start) / v.msPerPx) : v.width / 2);
+    const anchor =
+      x ??
+      (following.current
+        ? Math.min(v.width, (horizon(timeline, { now: Date.now(), live }) - v.start) / v.msPerPx)
+        : v.width / 2);
     const next = zoomAround(v, factor, anchor);
     view.current = { start: next.start, msPerPx: next.msPerPx, fit: false };
     takeOver(true);
@@ -480,13 +517,33 @@ export function TimelineView({ sessionId, timeline, state, live, coordinatorName
     >
       <div className="timeline-toolbar">
         <div className="timeline-zoom" role="group" aria-label="Zoom">
-          <button type="button" className="button button-small" onClick={() => zoom(1 / 1.6)} aria-label="Zoom out" title="Zoom out (−)" data-testid="timeline-zoom-out">
+          <button
+            type="button"
+            className="button button-small"
+            onClick={() => zoom(1 / 1.6)}
+            aria-label="Zoom out"
+            title="Zoom out (−)"
+            data-testid="timeline-zoom-out"
+          >
             −
           </button>
-          <button type="button" className="button button-small" onClick={() => zoom(1.6)} aria-label="Zoom in" title="Zoom in (+)" data-testid="timeline-zoom-in">
+          <button
+            type="button"
+            className="button button-small"
+            onClick={() => zoom(1.6)}
+            aria-label="Zoom in"
+            title="Zoom in (+)"
+            data-testid="timeline-zoom-in"
+          >
             +
           </button>
-          <button type="button" className="button button-small" onClick={fit} title="Show the whole session (0)" data-testid="timeline-fit">
+          <button
+            type="button"
+            className="button button-small"
+            onClick={fit}
+            title="Show the whole session (0)"
+            data-testid="timeline-fit"
+          >
             Fit
           </button>
         </div>
@@ -552,7 +609,11 @@ export function TimelineView({ sessionId, timeline, state, live, coordinatorName
       )}
 
       <div className={selectedLane ? "timeline-body with-panel" : "timeline-body"}>
-        <div className="timeline-scroll" ref={scroller} onScroll={(event) => setScrollTop(event.currentTarget.scrollTop)}>
+        <div
+          className="timeline-scroll"
+          ref={scroller}
+          onScroll={(event) => setScrollTop(event.currentTarget.scrollTop)}
+        >
           <div className="timeline-grid" style={{ height }}>
             <ol className="timeline-lanes" aria-label="Threads">
               <li className="timeline-corner" aria-hidden="true">
@@ -599,7 +660,11 @@ export function TimelineView({ sessionId, timeline, state, live, coordinatorName
                         title={`Stop ${name}; ${coordinatorName} carries on without it`}
                         data-testid="timeline-lane-stop"
                       >
-                        {stopping[lane.threadId] ? <Spinner /> : <span className="timeline-stop-icon" aria-hidden="true" />}
+                        {stopping[lane.threadId] ? (
+                          <Spinner />
+                        ) : (
+                          <span className="timeline-stop-icon" aria-hidden="true" />
+                        )}
                       </button>
                     )}
                   </li>
@@ -686,4 +751,3 @@ function describeHit(timeline: Timeline, hit: Hit, at: Moment, coordinatorName: 
   if (!call) return null;
   return `${name} · ${call.name} · ${formatDuration(endOf(call, edge) - call.start)}${call.end === null ? " so far" : ""}`;
 }
-

@@ -52,7 +52,13 @@ export function Transcript({ sessionId, state, running, focusSeq = null }: Trans
         );
         if (item !== focused) return shown;
         return (
-          <div key={item.seq} className="transcript-focus" ref={focusedRef} data-testid="focused-event" data-seq={focusSeq ?? undefined}>
+          <div
+            key={item.seq}
+            className="transcript-focus"
+            ref={focusedRef}
+            data-testid="focused-event"
+            data-seq={focusSeq ?? undefined}
+          >
             <span className="transcript-focus-label">Event {focusSeq} · quoted as evidence</span>
             {shown}
           </div>
@@ -154,7 +160,12 @@ function Item({ item, agentName, sessionId, running, last, focused = false }: It
       return <IdleMarker reason={item.reason} last={last} />;
     case "evaluation":
       return (
-        <div className="evaluation-marker" data-testid="evaluation-marker" data-result={item.result} data-iteration={item.iteration}>
+        <div
+          className="evaluation-marker"
+          data-testid="evaluation-marker"
+          data-result={item.result}
+          data-iteration={item.iteration}
+        >
           <span className={`tone-${RESULT_TONES[item.result]}`}>
             Iteration {item.iteration + 1} graded: {RESULT_LABELS[item.result]}
           </span>
@@ -177,7 +188,11 @@ function Item({ item, agentName, sessionId, running, last, focused = false }: It
 
 function IdleMarker({ reason, last }: { reason: IdleReason; last: boolean }) {
   return (
-    <div className={`idle-marker idle-${reason}`} data-testid={last ? "idle-reason" : "idle-marker"} data-reason={reason}>
+    <div
+      className={`idle-marker idle-${reason}`}
+      data-testid={last ? "idle-reason" : "idle-marker"}
+      data-reason={reason}
+    >
       <span>{IDLE_REASONS[reason]}</span>
     </div>
   );
@@ -243,10 +258,17 @@ function ToolCall({
           <p className="tool-label">Output</p>
           {item.output === null ? (
             <p className="muted small" data-testid="tool-output">
-              {unfinished ? "No result: the session stopped first." : item.state === "waiting" ? "Waiting for your approval." : "Running…"}
+              {unfinished
+                ? "No result: the session stopped first."
+                : item.state === "waiting"
+                  ? "Waiting for your approval."
+                  : "Running…"}
             </p>
           ) : (
-            <pre className={`tool-pre selectable ${item.state === "ok" ? "" : "tool-pre-error"}`} data-testid="tool-output">
+            <pre
+              className={`tool-pre selectable ${item.state === "ok" ? "" : "tool-pre-error"}`}
+              data-testid="tool-output"
+            >
               {item.output || "(no output)"}
             </pre>
           )}
@@ -267,10 +289,19 @@ function ToolStateIcon({ state }: { state: ToolState | "unfinished" }) {
 }
 
 /** The approvals nobody answered yet, each with the agent that asks: for views beside the transcript. */
-export function PendingApprovals({ sessionId, state, running }: { sessionId: string; state: SessionState; running: boolean }) {
+export function PendingApprovals({
+  sessionId,
+  state,
+  running,
+}: {
+  sessionId: string;
+  state: SessionState;
+  running: boolean;
+}) {
   if (!running || state.pendingApprovals.length === 0) return null;
   const pending = state.items.filter(
-    (item): item is Extract<TranscriptItem, { kind: "approval" }> => item.kind === "approval" && item.answer === "pending",
+    (item): item is Extract<TranscriptItem, { kind: "approval" }> =>
+      item.kind === "approval" && item.answer === "pending",
   );
   return (
     <div className="pending-approvals" data-testid="pending-approvals">
@@ -326,8 +357,7 @@ function ApprovalCard({
       <p className="approval-title">
         {agentName !== null && (
           <>
-            <ThreadTag name={agentName} />{" "}
-            <span className="approval-asker">{pending ? "asks:" : "asked:"}</span>{" "}
+            <ThreadTag name={agentName} /> <span className="approval-asker">{pending ? "asks:" : "asked:"}</span>{" "}
           </>
         )}
         {pending ? (
@@ -350,11 +380,23 @@ function ApprovalCard({
       </p>
       {pending ? (
         <div className="row-actions">
-          <button type="button" className="button button-primary" onClick={() => answer(true)} disabled={sending !== null} data-testid="approve">
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={() => answer(true)}
+            disabled={sending !== null}
+            data-testid="approve"
+          >
             {sending === true && <Spinner />}
             Approve
           </button>
-          <button type="button" className="button" onClick={() => answer(false)} disabled={sending !== null} data-testid="deny">
+          <button
+            type="button"
+            className="button"
+            onClick={() => answer(false)}
+            disabled={sending !== null}
+            data-testid="deny"
+          >
             {sending === false && <Spinner />}
             Deny
           </button>

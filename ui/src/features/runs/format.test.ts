@@ -49,7 +49,11 @@ describe("runs › format", () => {
     expect(statusBadge("idle", "error").tone).toBe("error");
     expect(statusBadge("interrupted", undefined).label).toBe("Interrupted");
     // A quit is not a cancel: its own label, and what it means on hover.
-    expect(statusBadge("idle", "app_quit")).toEqual({ label: "Stopped", tone: "neutral", title: "Stopped when Reverie quit" });
+    expect(statusBadge("idle", "app_quit")).toEqual({
+      label: "Stopped",
+      tone: "neutral",
+      title: "Stopped when Reverie quit",
+    });
     expect(statusBadge("idle", "cancelled").label).toBe("Cancelled");
   });
 });

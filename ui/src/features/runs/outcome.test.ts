@@ -71,7 +71,12 @@ function grid(matrix: OutcomeMatrix): string[] {
   );
 }
 
-const firstPass = [verdict("fixed", "met"), verdict("tests", "not_met"), verdict("cause", "partially_met"), verdict("notes", "not_met")];
+const firstPass = [
+  verdict("fixed", "met"),
+  verdict("tests", "not_met"),
+  verdict("cause", "partially_met"),
+  verdict("notes", "not_met"),
+];
 const allMet = ["fixed", "tests", "cause", "notes"].map((id) => verdict(id, "met"));
 
 describe("outcome matrix", () => {
@@ -96,8 +101,20 @@ describe("outcome matrix", () => {
       ["Fix", ["fixed", "tests"]],
       ["Report", ["cause", "notes"]],
     ]);
-    expect(grid(matrix)).toEqual(["fixed: met met", "tests: not_met met", "cause: partially_met met", "notes: not_met met"]);
-    expect(matrix.columns.map((c) => [c.kind, c.iteration, c.kind === "ended" ? c.result : null, c.kind === "ended" ? c.met : null])).toEqual([
+    expect(grid(matrix)).toEqual([
+      "fixed: met met",
+      "tests: not_met met",
+      "cause: partially_met met",
+      "notes: not_met met",
+    ]);
+    expect(
+      matrix.columns.map((c) => [
+        c.kind,
+        c.iteration,
+        c.kind === "ended" ? c.result : null,
+        c.kind === "ended" ? c.met : null,
+      ]),
+    ).toEqual([
       ["ended", 0, "needs_revision", 1],
       ["ended", 1, "satisfied", 4],
     ]);
@@ -120,7 +137,13 @@ describe("outcome matrix", () => {
 
     const live = outcomeMatrix(outcomeFromEvents(events)!, true);
     expect(live.columns.map((c) => c.kind)).toEqual(["ended", "grading"]);
-    expect(live.columns[1]).toEqual({ kind: "grading", iteration: 1, graderModel: "claude-sonnet-4-5", passes: 3, since: 1_003_000 });
+    expect(live.columns[1]).toEqual({
+      kind: "grading",
+      iteration: 1,
+      graderModel: "claude-sonnet-4-5",
+      passes: 3,
+      since: 1_003_000,
+    });
     expect(grid(live)).toEqual(["fixed: met ·", "tests: not_met ·", "cause: partially_met ·", "notes: not_met ·"]);
     expect(live.standing).toEqual({ kind: "grading", iteration: 1 });
 
@@ -131,7 +154,13 @@ describe("outcome matrix", () => {
   });
 
   it("replaces an interrupted evaluation with the one redone under the same number", () => {
-    const interrupted = log(defined(), start(0), end(0, "needs_revision", firstPass), start(1), end(1, "interrupted", []));
+    const interrupted = log(
+      defined(),
+      start(0),
+      end(0, "needs_revision", firstPass),
+      start(1),
+      end(1, "interrupted", []),
+    );
     const before = outcomeMatrix(outcomeFromEvents(interrupted)!, false);
     expect(grid(before)).toEqual(["fixed: met ·", "tests: not_met ·", "cause: partially_met ·", "notes: not_met ·"]);
     expect(before.standing).toMatchObject({ result: "interrupted", iteration: 1 });
@@ -143,12 +172,20 @@ describe("outcome matrix", () => {
       ["grading", 1],
     ]);
 
-    const redone = outcomeMatrix(outcomeFromEvents(log(...resumed.map((e) => e.payload), end(1, "satisfied", allMet)))!, false);
+    const redone = outcomeMatrix(
+      outcomeFromEvents(log(...resumed.map((e) => e.payload), end(1, "satisfied", allMet)))!,
+      false,
+    );
     expect(redone.columns.map((c) => [c.iteration, c.kind === "ended" && c.result])).toEqual([
       [0, "needs_revision"],
       [1, "satisfied"],
     ]);
-    expect(grid(redone)).toEqual(["fixed: met met", "tests: not_met met", "cause: partially_met met", "notes: not_met met"]);
+    expect(grid(redone)).toEqual([
+      "fixed: met met",
+      "tests: not_met met",
+      "cause: partially_met met",
+      "notes: not_met met",
+    ]);
   });
 
   it("keeps a failed evaluation's reason and leaves its cells empty", () => {
@@ -162,7 +199,10 @@ describe("outcome matrix", () => {
 
   it("keeps each pass's verdict where the grader passes disagreed, and says so in words", () => {
     const split = [verdict("fixed", "met", ["met", "not_met", "met"]), ...allMet.slice(1)];
-    const matrix = outcomeMatrix(outcomeFromEvents(log(defined({ grader_passes: 3 }), start(0, 3), end(0, "satisfied", split)))!, false);
+    const matrix = outcomeMatrix(
+      outcomeFromEvents(log(defined({ grader_passes: 3 }), start(0, 3), end(0, "satisfied", split)))!,
+      false,
+    );
     const cell = matrix.groups[0]!.rows[0]!.cells[0]!;
     expect(cell.disagreement).toEqual(["met", "not_met", "met"]);
     expect(disagreementSummary(cell.disagreement)).toBe("2 of 3 passes: met; 1: not met");
@@ -189,7 +229,12 @@ describe("outcome matrix", () => {
   });
 
   it("starts over when a new outcome is defined", () => {
-    const events = log(defined(), start(0), end(0, "satisfied", allMet), defined({ rubric_name: "Other", criteria: DEFINITION.criteria.slice(0, 1) }));
+    const events = log(
+      defined(),
+      start(0),
+      end(0, "satisfied", allMet),
+      defined({ rubric_name: "Other", criteria: DEFINITION.criteria.slice(0, 1) }),
+    );
     const matrix = outcomeMatrix(outcomeFromEvents(events)!, false);
     expect(matrix.definition.rubric_name).toBe("Other");
     expect(matrix.columns).toEqual([]);

@@ -54,7 +54,12 @@ export function applyOutcomeEvent(state: OutcomeState | null, event: SessionEven
       if (!state) return state;
       return {
         ...state,
-        grading: { iteration: payload.iteration, graderModel: payload.grader_model, passes: payload.passes, since: event.time_ms },
+        grading: {
+          iteration: payload.iteration,
+          graderModel: payload.grader_model,
+          passes: payload.passes,
+          since: event.time_ms,
+        },
       };
     case "span.outcome_evaluation_end": {
       if (!state) return state;
@@ -140,7 +145,9 @@ export function outcomeMatrix(state: OutcomeState, live: boolean): OutcomeMatrix
     met: e.verdicts.filter((v) => v.verdict === "met").length,
   }));
   if (grading) {
-    const open: OutcomeColumn = live ? { kind: "grading", ...grading } : { kind: "unfinished", iteration: grading.iteration };
+    const open: OutcomeColumn = live
+      ? { kind: "grading", ...grading }
+      : { kind: "unfinished", iteration: grading.iteration };
     // Grading an iteration again (after an interruption) takes the earlier column's place.
     const at = columns.findIndex((c) => c.iteration === grading.iteration);
     if (at === -1) columns.push(open);

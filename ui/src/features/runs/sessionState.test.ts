@@ -8,7 +8,10 @@ const play = (items: readonly StreamItem[], from: SessionState = initialSessionS
 const events = (items: readonly StreamItem[]) => items.flatMap((i) => (i.type === "event" ? [i.event] : []));
 /** The prefix of `items` up to (not including) the first event matching `type`. */
 const until = (items: readonly StreamItem[], type: EventPayload["type"]) =>
-  items.slice(0, items.findIndex((i) => i.type === "event" && i.event.payload.type === type));
+  items.slice(
+    0,
+    items.findIndex((i) => i.type === "event" && i.event.payload.type === type),
+  );
 
 describe("session state", () => {
   it("builds the transcript and totals of a recorded run", () => {
@@ -48,7 +51,10 @@ describe("session state", () => {
     expect(state.totals.model).toBe("claude-sonnet-4-5");
     expect(state.totals.usage.input_tokens).toBe(ends.reduce((sum, e) => sum + e.usage.input_tokens, 0));
     expect(state.totals.usage.cache_read_tokens).toBe(ends.reduce((sum, e) => sum + e.usage.cache_read_tokens, 0));
-    expect(state.totals.costUsd).toBeCloseTo(ends.reduce((sum, e) => sum + (e.cost_usd ?? 0), 0), 10);
+    expect(state.totals.costUsd).toBeCloseTo(
+      ends.reduce((sum, e) => sum + (e.cost_usd ?? 0), 0),
+      10,
+    );
     const [first, last] = [events(approvedRun)[1]!, events(approvedRun).at(-1)!];
     expect(state.totals.durationMs).toBe(last.time_ms - first.time_ms);
     expect(state.totals.runningSince).toBeNull();
@@ -58,7 +64,10 @@ describe("session state", () => {
     const state = play(approvedRun);
     const log = events(approvedRun);
     const seqOf = (type: EventPayload["type"], nth = 0) => log.filter((e) => e.payload.type === type)[nth]!.seq;
-    expect(itemForSeq(state.items, seqOf("agent.message", 1))).toMatchObject({ kind: "agent", seq: seqOf("agent.message", 1) });
+    expect(itemForSeq(state.items, seqOf("agent.message", 1))).toMatchObject({
+      kind: "agent",
+      seq: seqOf("agent.message", 1),
+    });
     // A tool result shows in its call; an approval's answer in the approval.
     expect(itemForSeq(state.items, seqOf("agent.tool_result", 2))).toMatchObject({ kind: "tool", name: "run_command" });
     expect(itemForSeq(state.items, seqOf("session.approval_resolved"))).toMatchObject({ kind: "approval" });
@@ -77,21 +86,31 @@ describe("session state", () => {
     const once = play(approvedRun);
     // Every event twice in a row, then the whole log again (a re-subscribe after a lag).
     const doubled = approvedRun.flatMap((i): StreamItem[] => (i.type === "event" ? [i, i] : [i]));
-    expect(play(events(approvedRun).map((event): StreamItem => ({ type: "event", event })), play(doubled))).toEqual(once);
+    expect(
+      play(
+        events(approvedRun).map((event): StreamItem => ({ type: "event", event })),
+        play(doubled),
+      ),
+    ).toEqual(once);
     const state = play(approvedRun.slice(0, 12));
     expect(applyEvent(state, events(approvedRun)[0]!)).toBe(state);
   });
 
   it("shows streamed text per thread until the thread's message holds it whole", () => {
     const streaming = play(until(approvedRun, "agent.message"));
-    expect(streaming.streaming).toEqual({ thr_0001: "I'll start by reading the README to see how the project is laid out." });
+    expect(streaming.streaming).toEqual({
+      thr_0001: "I'll start by reading the README to see how the project is laid out.",
+    });
     expect(streaming.items.map((i) => i.kind)).toEqual(["user"]);
 
     const other = applyItem(streaming, { type: "text_delta", thread_id: "thr_sub", text: "Looking" });
     const message = approvedRun.find((i) => i.type === "event" && i.event.payload.type === "agent.message")!;
     const after = applyItem(other, message);
     expect(after.streaming).toEqual({ thr_sub: "Looking" });
-    expect(after.items.at(-1)).toMatchObject({ kind: "agent", text: "I'll start by reading the README to see how the project is laid out." });
+    expect(after.items.at(-1)).toMatchObject({
+      kind: "agent",
+      text: "I'll start by reading the README to see how the project is laid out.",
+    });
   });
 
   it("tracks an approval from request to answer", () => {
@@ -135,25 +154,50 @@ describe("session state", () => {
         usage: { input_tokens: 10, output_tokens: 5, cache_read_tokens: 0, cache_write_tokens: 0 },
         duration_ms: 40,
       },
-      { type: "session.approval_requested", tool_use_id: "t1", name: "run_command", input: { command: "make deploy" }, working_directory: "/w" },
+      {
+        type: "session.approval_requested",
+        tool_use_id: "t1",
+        name: "run_command",
+        input: { command: "make deploy" },
+        working_directory: "/w",
+      },
       { type: "session.approval_resolved", tool_use_id: "t1", approved: false },
-      { type: "agent.tool_result", tool_use_id: "t1", content: "denied: the user did not approve this run_command call.", is_error: true },
+      {
+        type: "agent.tool_result",
+        tool_use_id: "t1",
+        content: "denied: the user did not approve this run_command call.",
+        is_error: true,
+      },
       { type: "span.model_request_start", model: "llama3.1:8b" },
       {
         type: "span.model_request_end",
         usage: { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0 },
         duration_ms: 3,
       },
-      { type: "session.error", error: { code: "network", message: "Couldn't reach localhost:11434. Start the server, then send the task again." } },
+      {
+        type: "session.error",
+        error: {
+          code: "network",
+          message: "Couldn't reach localhost:11434. Start the server, then send the task again.",
+        },
+      },
       { type: "session.status_idle", reason: "error" },
     ];
     const state = replay(
-      log.map((payload, i): SessionEvent => ({ session_id: "s", seq: i + 1, thread_id: "t", time_ms: 1000 + i * 10, payload })),
+      log.map((payload, i): SessionEvent => ({
+        session_id: "s",
+        seq: i + 1,
+        thread_id: "t",
+        time_ms: 1000 + i * 10,
+        payload,
+      })),
     );
     expect(state.items.map((i) => i.kind)).toEqual(["user", "tool", "approval", "error", "idle"]);
     expect(state.items[1]).toMatchObject({ state: "error" });
     expect(state.items[2]).toMatchObject({ answer: "denied" });
-    expect(state.items[3]).toMatchObject({ error: { code: "network", message: expect.stringMatching(/^Couldn't reach/) } });
+    expect(state.items[3]).toMatchObject({
+      error: { code: "network", message: expect.stringMatching(/^Couldn't reach/) },
+    });
     expect(state.stopReason).toBe("error");
     // No request had a price: the cost is unknown, not zero.
     expect(state.totals.costUsd).toBeNull();
@@ -198,9 +242,17 @@ describe("session state", () => {
       },
       { type: "outcome.feedback", iteration: 0, text: "These criteria are not met yet" },
     ];
-    const state = replay(payloads.map((payload, i) => ({ session_id: "s", seq: i + 1, thread_id: "t", time_ms: i, payload })));
+    const state = replay(
+      payloads.map((payload, i) => ({ session_id: "s", seq: i + 1, thread_id: "t", time_ms: i, payload })),
+    );
     expect(state.items.map((i) => i.kind)).toEqual(["user", "evaluation", "feedback"]);
-    expect(state.items[1]).toMatchObject({ kind: "evaluation", iteration: 0, result: "needs_revision", met: 1, total: 2 });
+    expect(state.items[1]).toMatchObject({
+      kind: "evaluation",
+      iteration: 0,
+      result: "needs_revision",
+      met: 1,
+      total: 2,
+    });
     expect(state.items[2]).toMatchObject({ kind: "feedback", iteration: 0, text: "These criteria are not met yet" });
     expect(state.outcome?.definition.rubric_name).toBe("Notes");
     expect(state.outcome?.evaluations.map((e) => e.result)).toEqual(["needs_revision"]);
@@ -225,7 +277,11 @@ describe("session state", () => {
       ["list_files", "thr_10", "ok"],
     ]);
     // Each subagent's end shows once; the session's own end once, last.
-    expect(state.items.filter((i) => i.kind === "thread_idle").map((i) => i.kind === "thread_idle" && [i.threadId, i.reason])).toEqual([
+    expect(
+      state.items
+        .filter((i) => i.kind === "thread_idle")
+        .map((i) => i.kind === "thread_idle" && [i.threadId, i.reason]),
+    ).toEqual([
       ["thr_10", "end_turn"],
       ["thr_9", "end_turn"],
       ["thr_11", "end_turn"],

@@ -44,7 +44,15 @@ export type TranscriptItem =
   /** A subagent's thread finished a delegation (or was stopped, or failed). */
   | { kind: "thread_idle"; seq: number; threadId: string; reason: IdleReason }
   /** An evaluation ended: how it came out, and how many criteria it found met. */
-  | { kind: "evaluation"; seq: number; iteration: number; result: OutcomeResult; met: number; total: number; reason: string | null }
+  | {
+      kind: "evaluation";
+      seq: number;
+      iteration: number;
+      result: OutcomeResult;
+      met: number;
+      total: number;
+      reason: string | null;
+    }
   /** What the grader sent the agent to revise (or wrap up) with. */
   | { kind: "feedback"; seq: number; iteration: number; text: string };
 
@@ -135,9 +143,16 @@ function updateTool(
   return items.map((item) => (item.kind === "tool" && item.toolUseId === toolUseId ? change(item) : item));
 }
 
-function answerApproval(items: TranscriptItem[], toolUseId: string, answer: ApprovalAnswer, seq: number): TranscriptItem[] {
+function answerApproval(
+  items: TranscriptItem[],
+  toolUseId: string,
+  answer: ApprovalAnswer,
+  seq: number,
+): TranscriptItem[] {
   return items.map((item) =>
-    item.kind === "approval" && item.toolUseId === toolUseId && item.answer === "pending" ? { ...item, answer, answerSeq: seq } : item,
+    item.kind === "approval" && item.toolUseId === toolUseId && item.answer === "pending"
+      ? { ...item, answer, answerSeq: seq }
+      : item,
   );
 }
 
@@ -197,8 +212,7 @@ export function applyEvent(state: SessionState, event: SessionEvent): SessionSta
       next.totals = {
         ...state.totals,
         usage: addUsage(state.totals.usage, payload.usage),
-        costUsd:
-          payload.cost_usd === undefined ? state.totals.costUsd : (state.totals.costUsd ?? 0) + payload.cost_usd,
+        costUsd: payload.cost_usd === undefined ? state.totals.costUsd : (state.totals.costUsd ?? 0) + payload.cost_usd,
       };
       break;
     case "agent.message":
@@ -274,8 +288,7 @@ export function applyEvent(state: SessionState, event: SessionEvent): SessionSta
       next.totals = {
         ...state.totals,
         usage: addUsage(state.totals.usage, payload.usage),
-        costUsd:
-          payload.cost_usd === undefined ? state.totals.costUsd : (state.totals.costUsd ?? 0) + payload.cost_usd,
+        costUsd: payload.cost_usd === undefined ? state.totals.costUsd : (state.totals.costUsd ?? 0) + payload.cost_usd,
       };
       next.items = [
         ...state.items,

@@ -11,7 +11,18 @@ import {
   stepStateAt,
   type Timeline,
 } from "./timeline";
-import { AXIS_HEIGHT, CALL_TOP, endOf, fitView, hitTest, LANE_HEIGHT, STEP_TOP, stepOfHit, tickLabel, type View } from "./timelineGeometry";
+import {
+  AXIS_HEIGHT,
+  CALL_TOP,
+  endOf,
+  fitView,
+  hitTest,
+  LANE_HEIGHT,
+  STEP_TOP,
+  stepOfHit,
+  tickLabel,
+  type View,
+} from "./timelineGeometry";
 import { stepDetail } from "./timelineStep";
 
 const log = orchestrationRun;
@@ -26,11 +37,20 @@ const at = (seq: number) => log.find((e) => e.seq === seq)!;
 const rel = (time: number | null) => (time === null ? null : time - T0);
 
 /** More events after `events`, numbered on and `dt` ms after the previous one. */
-function then(events: readonly SessionEvent[], more: Array<[thread: string, dt: number, payload: EventPayload]>): SessionEvent[] {
+function then(
+  events: readonly SessionEvent[],
+  more: Array<[thread: string, dt: number, payload: EventPayload]>,
+): SessionEvent[] {
   const out = [...events];
   for (const [thread, dt, payload] of more) {
     const last = out.at(-1)!;
-    out.push({ session_id: last.session_id, seq: last.seq + 1, thread_id: thread, time_ms: last.time_ms + dt, payload });
+    out.push({
+      session_id: last.session_id,
+      seq: last.seq + 1,
+      thread_id: thread,
+      time_ms: last.time_ms + dt,
+      payload,
+    });
   }
   return out;
 }
@@ -75,7 +95,12 @@ describe("timeline of a recorded coordinator with three subagents", () => {
     // Bars overlap across lanes: the subagents ran side by side.
     const [a, b] = [lane(timeline, SUB0).steps[0]!, lane(timeline, SUB2).steps[0]!];
     expect(a.start < b.end! && b.start < a.end!).toBe(true);
-    expect(lane(timeline, SUB0).steps[0]!.usage).toEqual({ input_tokens: 1304, output_tokens: 5, cache_read_tokens: 0, cache_write_tokens: 0 });
+    expect(lane(timeline, SUB0).steps[0]!.usage).toEqual({
+      input_tokens: 1304,
+      output_tokens: 5,
+      cache_read_tokens: 0,
+      cache_write_tokens: 0,
+    });
   });
 
   it("has a mark per tool call, from the call to its result, tied to the request that made it", () => {
@@ -119,7 +144,9 @@ describe("timeline of a recorded coordinator with three subagents", () => {
     expect(totals(SUB0).costUsd).toBeCloseTo(0.003987 + 0.004203 + 0.004386, 10);
     // Every lane's tokens add up to the session's.
     const sum = timeline.lanes.reduce((n, l) => n + l.totals.usage.input_tokens, 0);
-    const ends = log.flatMap((e) => (e.payload.type === "span.model_request_end" ? [e.payload.usage.input_tokens] : []));
+    const ends = log.flatMap((e) =>
+      e.payload.type === "span.model_request_end" ? [e.payload.usage.input_tokens] : [],
+    );
     expect(sum).toBe(ends.reduce((a, b) => a + b, 0));
   });
 
@@ -152,14 +179,35 @@ describe("timeline of a recorded coordinator with three subagents", () => {
     // sub1's third request fails; the coordinator gets an error result.
     const events = then(upTo(49), [
       [SUB1, 1, { type: "span.model_request_start", model: "fake-model" }],
-      [SUB1, 30, { type: "span.model_request_end", usage: { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0 }, duration_ms: 30 }],
+      [
+        SUB1,
+        30,
+        {
+          type: "span.model_request_end",
+          usage: { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0 },
+          duration_ms: 30,
+        },
+      ],
       [SUB1, 0, { type: "session.error", error: { code: "network", message: "Couldn't reach the fake provider." } }],
       [SUB1, 0, { type: "session.thread_status_idle", reason: "error" }],
-      [COORDINATOR, 1, { type: "agent.tool_result", tool_use_id: "toolu_fake0000000000000003", content: "sub1 failed: Couldn't reach the fake provider.", is_error: true }],
+      [
+        COORDINATOR,
+        1,
+        {
+          type: "agent.tool_result",
+          tool_use_id: "toolu_fake0000000000000003",
+          content: "sub1 failed: Couldn't reach the fake provider.",
+          is_error: true,
+        },
+      ],
     ]);
     const t = buildTimeline(events);
     const sub = lane(t, SUB1);
-    expect([sub.state, sub.stopReason, sub.error?.message]).toEqual(["error", "error", "Couldn't reach the fake provider."]);
+    expect([sub.state, sub.stopReason, sub.error?.message]).toEqual([
+      "error",
+      "error",
+      "Couldn't reach the fake provider.",
+    ]);
     expect(sub.steps.map((s) => s.state)).toEqual(["done", "done", "error"]);
     expect(sub.spans.at(-1)!.state).toBe("error");
     expect(lane(t, COORDINATOR).calls[1]!.state).toBe("error");
@@ -171,9 +219,26 @@ describe("timeline of a recorded coordinator with three subagents", () => {
   it("shows a thread stopped on its own as cancelled, its coordinator carrying on", () => {
     // sub2 is stopped while its second request streams.
     const events = then(upTo(38), [
-      [SUB2, 40, { type: "span.model_request_end", usage: { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0 }, duration_ms: 40 }],
+      [
+        SUB2,
+        40,
+        {
+          type: "span.model_request_end",
+          usage: { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0 },
+          duration_ms: 40,
+        },
+      ],
       [SUB2, 0, { type: "session.thread_status_idle", reason: "cancelled" }],
-      [COORDINATOR, 1, { type: "agent.tool_result", tool_use_id: "toolu_fake0000000000000004", content: "cancelled: sub2's thread was stopped before it finished.", is_error: true }],
+      [
+        COORDINATOR,
+        1,
+        {
+          type: "agent.tool_result",
+          tool_use_id: "toolu_fake0000000000000004",
+          content: "cancelled: sub2's thread was stopped before it finished.",
+          is_error: true,
+        },
+      ],
     ]);
     const t = buildTimeline(events);
     const sub = lane(t, SUB2);
@@ -188,16 +253,36 @@ describe("timeline of a recorded coordinator with three subagents", () => {
 
   it("shows a subagent waiting for approval, and running again once answered", () => {
     const asking = then(upTo(44), [
-      [SUB0, 1, { type: "agent.tool_use", tool_use_id: "toolu_cmd", name: "run_command", input: { command: "npm test" } }],
-      [SUB0, 0, { type: "session.approval_requested", tool_use_id: "toolu_cmd", name: "run_command", input: { command: "npm test" }, working_directory: "/w" }],
+      [
+        SUB0,
+        1,
+        { type: "agent.tool_use", tool_use_id: "toolu_cmd", name: "run_command", input: { command: "npm test" } },
+      ],
+      [
+        SUB0,
+        0,
+        {
+          type: "session.approval_requested",
+          tool_use_id: "toolu_cmd",
+          name: "run_command",
+          input: { command: "npm test" },
+          working_directory: "/w",
+        },
+      ],
     ]);
     const waiting = buildTimeline(asking);
     const sub = lane(waiting, SUB0);
     expect([sub.state, sub.pendingApprovals]).toEqual(["approval", 1]);
-    expect(sub.calls.at(-1)).toMatchObject({ name: "run_command", state: "approval", approval: { resolved: null, approved: null } });
+    expect(sub.calls.at(-1)).toMatchObject({
+      name: "run_command",
+      state: "approval",
+      approval: { resolved: null, approved: null },
+    });
     expect(waiting.lanes.map((l) => l.state)).toEqual(["running", "approval", "running", "running"]);
 
-    const answered = buildTimeline(then(asking, [[SUB0, 2500, { type: "session.approval_resolved", tool_use_id: "toolu_cmd", approved: true }]]));
+    const answered = buildTimeline(
+      then(asking, [[SUB0, 2500, { type: "session.approval_resolved", tool_use_id: "toolu_cmd", approved: true }]]),
+    );
     const call = lane(answered, SUB0).calls.at(-1)!;
     expect([lane(answered, SUB0).state, call.state, call.approval!.approved]).toEqual(["running", "running", true]);
     expect(call.approval!.resolved! - call.approval!.requested).toBe(2500);
@@ -217,7 +302,12 @@ describe("timeline of a recorded coordinator with three subagents", () => {
     // The same log, no longer live (Reverie stopped): everything open ended with the log.
     expect(endOf(step, horizon(t, STORED))).toBe(at(23).time_ms);
     expect(stepStateAt(step, STORED)).toBe("interrupted");
-    expect(t.lanes.map((l) => laneStateAt(l, STORED))).toEqual(["interrupted", "interrupted", "interrupted", "interrupted"]);
+    expect(t.lanes.map((l) => laneStateAt(l, STORED))).toEqual([
+      "interrupted",
+      "interrupted",
+      "interrupted",
+      "interrupted",
+    ]);
   });
 
   it("ends what a resume closed where the log stopped, not when the closing was written", () => {
@@ -230,11 +320,24 @@ describe("timeline of a recorded coordinator with three subagents", () => {
     // A minute later the session is resumed: what the engine writes first, then it runs on.
     const closes: Array<[string, number, EventPayload]> = [];
     for (const thread of open) {
-      closes.push([thread, closes.length === 0 ? 60_000 : 0, { type: "span.model_request_end", usage: zero, duration_ms: 100, interrupted: true }]);
+      closes.push([
+        thread,
+        closes.length === 0 ? 60_000 : 0,
+        { type: "span.model_request_end", usage: zero, duration_ms: 100, interrupted: true },
+      ]);
       closes.push([thread, 0, { type: "session.thread_status_idle", reason: "interrupted" }]);
     }
     for (const id of coordinatorCalls) {
-      closes.push([COORDINATOR, 0, { type: "agent.tool_result", tool_use_id: id, content: "interrupted: Reverie stopped before this tool call finished", is_error: true }]);
+      closes.push([
+        COORDINATOR,
+        0,
+        {
+          type: "agent.tool_result",
+          tool_use_id: id,
+          content: "interrupted: Reverie stopped before this tool call finished",
+          is_error: true,
+        },
+      ]);
     }
     const closed = buildTimeline(then(crashed, closes));
     const stop = at(23).time_ms;
@@ -248,23 +351,56 @@ describe("timeline of a recorded coordinator with three subagents", () => {
     const resumed = buildTimeline(then(then(crashed, closes), [[COORDINATOR, 0, { type: "session.status_running" }]]));
     expect(lane(resumed, COORDINATOR).spans.at(-2)).toMatchObject({ state: "interrupted", end: stop });
     expect(resumed.end).toBe(stop + 60_000);
-    expect(lane(resumed, COORDINATOR).calls.filter((c) => coordinatorCalls.includes(c.toolUseId)).map((c) => c.end)).toEqual(coordinatorCalls.map(() => stop));
+    expect(
+      lane(resumed, COORDINATOR)
+        .calls.filter((c) => coordinatorCalls.includes(c.toolUseId))
+        .map((c) => c.end),
+    ).toEqual(coordinatorCalls.map(() => stop));
   });
 
   it("reuses a subagent's lane for a follow-up to its thread_id", () => {
     const followUp = then(log.slice(0, -1), [
       [COORDINATOR, 5, { type: "span.model_request_start", model: "fake-model" }],
-      [COORDINATOR, 100, { type: "agent.tool_use", tool_use_id: "toolu_again", name: "delegate", input: { agent: "sub1", message: "Check part 1 again.", thread_id: SUB1 } }],
-      [COORDINATOR, 1, { type: "span.model_request_end", usage: { input_tokens: 10, output_tokens: 5, cache_read_tokens: 0, cache_write_tokens: 0 }, duration_ms: 101 }],
+      [
+        COORDINATOR,
+        100,
+        {
+          type: "agent.tool_use",
+          tool_use_id: "toolu_again",
+          name: "delegate",
+          input: { agent: "sub1", message: "Check part 1 again.", thread_id: SUB1 },
+        },
+      ],
+      [
+        COORDINATOR,
+        1,
+        {
+          type: "span.model_request_end",
+          usage: { input_tokens: 10, output_tokens: 5, cache_read_tokens: 0, cache_write_tokens: 0 },
+          duration_ms: 101,
+        },
+      ],
       [COORDINATOR, 0, { type: "agent.thread_message_sent", to_thread_id: SUB1, text: "Check part 1 again." }],
       [SUB1, 1, { type: "agent.thread_message_received", from_thread_id: COORDINATOR, text: "Check part 1 again." }],
       [SUB1, 0, { type: "session.thread_status_running" }],
       [SUB1, 0, { type: "span.model_request_start", model: "fake-model" }],
       [SUB1, 150, { type: "agent.message", text: "Still done." }],
-      [SUB1, 0, { type: "span.model_request_end", usage: { input_tokens: 1500, output_tokens: 3, cache_read_tokens: 0, cache_write_tokens: 0 }, duration_ms: 150 }],
+      [
+        SUB1,
+        0,
+        {
+          type: "span.model_request_end",
+          usage: { input_tokens: 1500, output_tokens: 3, cache_read_tokens: 0, cache_write_tokens: 0 },
+          duration_ms: 150,
+        },
+      ],
       [SUB1, 0, { type: "agent.thread_message_sent", to_thread_id: COORDINATOR, text: "Still done." }],
       [SUB1, 0, { type: "session.thread_status_idle", reason: "end_turn" }],
-      [COORDINATOR, 1, { type: "agent.tool_result", tool_use_id: "toolu_again", content: "Still done.", is_error: false }],
+      [
+        COORDINATOR,
+        1,
+        { type: "agent.tool_result", tool_use_id: "toolu_again", content: "Still done.", is_error: false },
+      ],
     ]);
     const t = buildTimeline(followUp);
     expect(t.lanes.map((l) => l.threadId)).toEqual([COORDINATOR, SUB0, SUB1, SUB2]);
@@ -279,9 +415,21 @@ describe("timeline of a recorded coordinator with three subagents", () => {
     ]);
     // The follow-up's request carries the thread's earlier history, then the new message.
     const detail = stepDetail(sub, 3)!;
-    expect(detail.context.map((m) => m.role)).toEqual(["user", "assistant", "user", "assistant", "user", "assistant", "user"]);
-    expect(detail.context[0]!.blocks).toEqual([{ kind: "text", text: "Do part 1", source: "delegation", from: COORDINATOR }]);
-    expect(detail.context.at(-1)!.blocks).toEqual([{ kind: "text", text: "Check part 1 again.", source: "delegation", from: COORDINATOR }]);
+    expect(detail.context.map((m) => m.role)).toEqual([
+      "user",
+      "assistant",
+      "user",
+      "assistant",
+      "user",
+      "assistant",
+      "user",
+    ]);
+    expect(detail.context[0]!.blocks).toEqual([
+      { kind: "text", text: "Do part 1", source: "delegation", from: COORDINATOR },
+    ]);
+    expect(detail.context.at(-1)!.blocks).toEqual([
+      { kind: "text", text: "Check part 1 again.", source: "delegation", from: COORDINATOR },
+    ]);
     expect(detail.text).toEqual(["Still done."]);
   });
 
@@ -306,7 +454,9 @@ describe("timeline of a recorded coordinator with three subagents", () => {
   it("rebuilds what a subagent's request was sent and what it answered", () => {
     const sub = lane(timeline, SUB1);
     const first = stepDetail(sub, 0)!;
-    expect(first.context).toEqual([{ role: "user", blocks: [{ kind: "text", text: "Do part 1", source: "delegation", from: COORDINATOR }] }]);
+    expect(first.context).toEqual([
+      { role: "user", blocks: [{ kind: "text", text: "Do part 1", source: "delegation", from: COORDINATOR }] },
+    ]);
     expect(first.text).toEqual(["Looking."]);
     expect(first.calls.map((c) => [c.name, c.output])).toEqual([["list_files", ". is empty"]]);
 
@@ -323,12 +473,12 @@ describe("timeline of a recorded coordinator with three subagents", () => {
     expect(last.calls).toEqual([]);
 
     const coordinator = stepDetail(lane(timeline, COORDINATOR), 1)!;
-    expect(coordinator.context[0]!.blocks).toEqual([{ kind: "text", text: "Do all parts.", source: "task", from: null }]);
-    expect(coordinator.context.at(-1)!.blocks.map((b) => (b.kind === "tool_result" ? b.content.split("\n")[0] : b.kind))).toEqual([
-      "Part 1 done.",
-      "Part 0 done.",
-      "Part 2 done.",
+    expect(coordinator.context[0]!.blocks).toEqual([
+      { kind: "text", text: "Do all parts.", source: "task", from: null },
     ]);
+    expect(
+      coordinator.context.at(-1)!.blocks.map((b) => (b.kind === "tool_result" ? b.content.split("\n")[0] : b.kind)),
+    ).toEqual(["Part 1 done.", "Part 0 done.", "Part 2 done."]);
     expect(coordinator.text).toEqual(["All parts are done."]);
   });
 });
@@ -377,12 +527,12 @@ describe("timeline geometry", () => {
     const fit = fitView(timeline, STORED, 800);
     expect(fit.start).toBeLessThan(T0);
     expect(fit.start + 800 * fit.msPerPx).toBeGreaterThanOrEqual(T0 + 1000);
-    expect([tickLabel(0, 1000), tickLabel(450, 50), tickLabel(12_000, 2000), tickLabel(90_000, 30_000), tickLabel(3_600_000, 600_000)]).toEqual([
-      "0 s",
-      "450 ms",
-      "12 s",
-      "1 min 30 s",
-      "1 h",
-    ]);
+    expect([
+      tickLabel(0, 1000),
+      tickLabel(450, 50),
+      tickLabel(12_000, 2000),
+      tickLabel(90_000, 30_000),
+      tickLabel(3_600_000, 600_000),
+    ]).toEqual(["0 s", "450 ms", "12 s", "1 min 30 s", "1 h"]);
   });
 });

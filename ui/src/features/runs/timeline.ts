@@ -372,7 +372,8 @@ function delegateCall(lane: Lane, to: string, text: string, agentName: string | 
 function openArrow(arrows: readonly Arrow[], kind: Arrow["kind"], thread: string): number {
   for (let i = arrows.length - 1; i >= 0; i--) {
     const arrow = arrows[i]!;
-    if (arrow.kind === kind && arrow.end === null && (kind === "delegation" ? arrow.to : arrow.from) === thread) return i;
+    if (arrow.kind === kind && arrow.end === null && (kind === "delegation" ? arrow.to : arrow.from) === thread)
+      return i;
   }
   return -1;
 }
@@ -439,7 +440,11 @@ function apply(d: Draft, event: SessionEvent) {
         lanes.push(d.own(newLane(payload.thread_id, created)));
         t.index = d.own({ ...t.index, [payload.thread_id]: lanes.length - 1 });
       } else {
-        Object.assign(d.lane(at), { agentName: created.agentName, agentId: created.agentId, parentThreadId: created.parent });
+        Object.assign(d.lane(at), {
+          agentName: created.agentName,
+          agentId: created.agentId,
+          parentThreadId: created.parent,
+        });
       }
       break;
     }
@@ -448,7 +453,15 @@ function apply(d: Draft, event: SessionEvent) {
       const target = t.index[to];
       const delegation = target !== undefined && t.lanes[target]!.parentThreadId === event.thread_id;
       d.arrows().push(
-        d.own({ kind: delegation ? "delegation" : "report", seq: event.seq, from: event.thread_id, to, start: time, end: null, text: payload.text }),
+        d.own({
+          kind: delegation ? "delegation" : "report",
+          seq: event.seq,
+          from: event.thread_id,
+          to,
+          start: time,
+          end: null,
+          text: payload.text,
+        }),
       );
       if (delegation) {
         const sub = d.lane(target);
@@ -469,7 +482,17 @@ function apply(d: Draft, event: SessionEvent) {
       const steps = d.list(lane, "steps");
       if (lane.openStep !== -1) d.item(steps, lane.openStep).end = time; // never left open by the engine
       steps.push(
-        d.own({ seq: event.seq, endSeq: null, start: time, end: null, model: payload.model, usage: null, costUsd: null, state: "running", calls: [] }),
+        d.own({
+          seq: event.seq,
+          endSeq: null,
+          start: time,
+          end: null,
+          model: payload.model,
+          usage: null,
+          costUsd: null,
+          state: "running",
+          calls: [],
+        }),
       );
       lane.openStep = steps.length - 1;
       lane.totals = { ...lane.totals, requests: lane.totals.requests + 1 };
@@ -497,7 +520,13 @@ function apply(d: Draft, event: SessionEvent) {
       if (payload.text !== "") pushEntry(d, lane, { kind: "text", seq: event.seq, text: payload.text });
       break;
     case "agent.tool_use": {
-      pushEntry(d, lane, { kind: "tool_use", seq: event.seq, toolUseId: payload.tool_use_id, name: payload.name, input: payload.input });
+      pushEntry(d, lane, {
+        kind: "tool_use",
+        seq: event.seq,
+        toolUseId: payload.tool_use_id,
+        name: payload.name,
+        input: payload.input,
+      });
       const calls = d.list(lane, "calls");
       const step = lane.openStep !== -1 ? lane.openStep : lane.steps.length - 1;
       calls.push(
@@ -515,7 +544,8 @@ function apply(d: Draft, event: SessionEvent) {
           thread: null,
         }),
       );
-      if (step !== -1) d.item(d.list(lane, "steps"), step).calls = d.own([...lane.steps[step]!.calls, calls.length - 1]);
+      if (step !== -1)
+        d.item(d.list(lane, "steps"), step).calls = d.own([...lane.steps[step]!.calls, calls.length - 1]);
       lane.openCalls = d.own({ ...lane.openCalls, [payload.tool_use_id]: calls.length - 1 });
       break;
     }

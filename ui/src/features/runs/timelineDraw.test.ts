@@ -77,7 +77,13 @@ describe("drawing the timeline", () => {
 
     // Ten seconds in the middle, five lanes tall: a small part of the work.
     const middle = (timeline.start! + timeline.end!) / 2;
-    const zoomed: View = { start: middle, msPerPx: 10_000 / 1200, width: 1200, height: AXIS_HEIGHT + 5 * LANE_HEIGHT, scrollTop: 10 * LANE_HEIGHT };
+    const zoomed: View = {
+      start: middle,
+      msPerPx: 10_000 / 1200,
+      width: 1200,
+      height: AXIS_HEIGHT + 5 * LANE_HEIGHT,
+      scrollTop: 10 * LANE_HEIGHT,
+    };
     const some = draw(timeline, zoomed).stats;
     expect(some.lanes).toBeLessThanOrEqual(6);
     expect(some.rects).toBeLessThan(all.rects / 5);

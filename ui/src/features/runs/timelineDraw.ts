@@ -372,7 +372,14 @@ function fit(ctx: DrawContext, text: string, room: number): string {
   return lo === 0 ? "" : `${text.slice(0, lo)}…`;
 }
 
-function drawArrows(ctx: DrawContext, timeline: Timeline, view: View, palette: Palette, first: number, last: number): number {
+function drawArrows(
+  ctx: DrawContext,
+  timeline: Timeline,
+  view: View,
+  palette: Palette,
+  first: number,
+  last: number,
+): number {
   let drawn = 0;
   ctx.lineWidth = 1.5;
   for (const arrow of timeline.arrows) {

@@ -1,11 +1,4 @@
-import {
-  horizon,
-  type Call,
-  type Lane,
-  type Moment,
-  type Step,
-  type Timeline,
-} from "./timeline";
+import { horizon, type Call, type Lane, type Moment, type Step, type Timeline } from "./timeline";
 
 /**
  * Where things of the timeline are on screen: the mapping between time and x, lanes and y, that
@@ -173,8 +166,8 @@ export function zoomAround(view: View, factor: number, x: number): { start: numb
 }
 
 const TICK_STEPS = [
-  1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000,
-  1_800_000, 3_600_000, 7_200_000, 21_600_000, 43_200_000, 86_400_000,
+  1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000,
+  900_000, 1_800_000, 3_600_000, 7_200_000, 21_600_000, 43_200_000, 86_400_000,
 ];
 
 /** The axis' tick interval: the smallest round step at least `minPx` apart. */
@@ -187,7 +180,8 @@ export function tickLabel(ms: number, step: number): string {
   if (ms === 0) return "0 s";
   const sign = ms < 0 ? "−" : "";
   const abs = Math.abs(ms);
-  if (step < 1000) return abs < 1000 ? `${sign}${Math.round(abs)} ms` : `${sign}${(abs / 1000).toFixed(step < 100 ? 2 : 1)} s`;
+  if (step < 1000)
+    return abs < 1000 ? `${sign}${Math.round(abs)} ms` : `${sign}${(abs / 1000).toFixed(step < 100 ? 2 : 1)} s`;
   if (abs < 60_000) return `${sign}${Math.round(abs / 1000)} s`;
   const minutes = Math.floor(abs / 60_000);
   const seconds = Math.round((abs % 60_000) / 1000);

@@ -34,14 +34,22 @@ function block(entry: Entry): { role: Message["role"]; block: Block } {
     case "task":
       return {
         role: "user",
-        block: { kind: "text", text: entry.text, source: entry.from === null ? "task" : "delegation", from: entry.from },
+        block: {
+          kind: "text",
+          text: entry.text,
+          source: entry.from === null ? "task" : "delegation",
+          from: entry.from,
+        },
       };
     case "feedback":
       return { role: "user", block: { kind: "text", text: entry.text, source: "feedback", from: null } };
     case "text":
       return { role: "assistant", block: { kind: "text", text: entry.text, source: "message", from: null } };
     case "tool_use":
-      return { role: "assistant", block: { kind: "tool_use", toolUseId: entry.toolUseId, name: entry.name, input: entry.input } };
+      return {
+        role: "assistant",
+        block: { kind: "tool_use", toolUseId: entry.toolUseId, name: entry.name, input: entry.input },
+      };
     case "tool_result":
       return {
         role: "user",

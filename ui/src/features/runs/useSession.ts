@@ -43,23 +43,26 @@ export function useSession(id: string, initial: SessionSummary | null, onStatusC
       batch = [];
       if (live) setTimeline((current) => applyTimelineEvents(current, events));
     };
-    const later = typeof requestAnimationFrame === "function" ? requestAnimationFrame : (f: () => void) => window.setTimeout(f, 16);
+    const later =
+      typeof requestAnimationFrame === "function" ? requestAnimationFrame : (f: () => void) => window.setTimeout(f, 16);
     const cancel = typeof cancelAnimationFrame === "function" ? cancelAnimationFrame : window.clearTimeout;
     setTimeline(emptyTimeline);
-    backend.watchSession(id, 0, (item) => {
-      if (!live) return;
-      dispatch(item);
-      if (item.type === "event") {
-        batch.push(item.event);
-        frame ??= later(flush);
-      }
-    }).then(
-      (unwatch) => {
-        if (live) stop = unwatch;
-        else unwatch();
-      },
-      (err: unknown) => live && setError(toAppError(err)),
-    );
+    backend
+      .watchSession(id, 0, (item) => {
+        if (!live) return;
+        dispatch(item);
+        if (item.type === "event") {
+          batch.push(item.event);
+          frame ??= later(flush);
+        }
+      })
+      .then(
+        (unwatch) => {
+          if (live) stop = unwatch;
+          else unwatch();
+        },
+        (err: unknown) => live && setError(toAppError(err)),
+      );
     return () => {
       live = false;
       stop?.();

@@ -69,7 +69,9 @@ describe("Settings › Model providers", () => {
 
   it("shows a duplicate name under the name field and keeps everything typed", async () => {
     const backend = createMemoryBackend({
-      providers: [{ name: "Work", kind: "anthropic", base_url: "https://api.anthropic.com", model: "claude-sonnet-4-5" }],
+      providers: [
+        { name: "Work", kind: "anthropic", base_url: "https://api.anthropic.com", model: "claude-sonnet-4-5" },
+      ],
     });
     const { user } = renderApp({ page: "settings", backend });
     await user.click(await screen.findByTestId("open-add-provider"));
@@ -111,7 +113,8 @@ describe("Settings › Model providers", () => {
     const memory = createMemoryBackend();
     const backend: Backend = {
       ...memory,
-      createProvider: () => Promise.reject({ code: "keychain", message: "The keychain is locked. Unlock it and try again." }),
+      createProvider: () =>
+        Promise.reject({ code: "keychain", message: "The keychain is locked. Unlock it and try again." }),
     };
     const { user } = renderApp({ page: "settings", backend });
     await screen.findByTestId("provider-form");
@@ -126,8 +129,20 @@ describe("Settings › Model providers", () => {
   it("tests a connection and shows the result in the row", async () => {
     const backend = createMemoryBackend({
       providers: [
-        { name: "Good", kind: "anthropic", base_url: "https://api.anthropic.com", model: "claude-sonnet-4-5", api_key: GOOD_KEY },
-        { name: "Bad", kind: "anthropic", base_url: "https://api.anthropic.com", model: "claude-sonnet-4-5", api_key: "sk-bad" },
+        {
+          name: "Good",
+          kind: "anthropic",
+          base_url: "https://api.anthropic.com",
+          model: "claude-sonnet-4-5",
+          api_key: GOOD_KEY,
+        },
+        {
+          name: "Bad",
+          kind: "anthropic",
+          base_url: "https://api.anthropic.com",
+          model: "claude-sonnet-4-5",
+          api_key: "sk-bad",
+        },
       ],
     });
     const { user } = renderApp({ page: "settings", backend });
@@ -146,7 +161,15 @@ describe("Settings › Model providers", () => {
 
   it("edits a provider, keeping or removing its key", async () => {
     const backend = createMemoryBackend({
-      providers: [{ name: "Work", kind: "anthropic", base_url: "https://api.anthropic.com", model: "claude-sonnet-4-5", api_key: "sk-1" }],
+      providers: [
+        {
+          name: "Work",
+          kind: "anthropic",
+          base_url: "https://api.anthropic.com",
+          model: "claude-sonnet-4-5",
+          api_key: "sk-1",
+        },
+      ],
     });
     const { user } = renderApp({ page: "settings", backend });
     await user.click(await screen.findByTestId("edit-provider"));
@@ -239,7 +262,7 @@ describe("Settings › Updates › Install", () => {
     expect(screen.queryByText(/Reverie restarts after installing/)).toBeNull();
   });
 
-  it("offers \"Install and restart\" under the notes of an available update", async () => {
+  it('offers "Install and restart" under the notes of an available update', async () => {
     const { user } = await openSettings({ memory: { update: AVAILABLE } });
     expect(screen.queryByTestId("install-update")).toBeNull();
     await user.click(screen.getByTestId("check-updates"));
@@ -249,9 +272,7 @@ describe("Settings › Updates › Install", () => {
     expect(button.disabled).toBe(false);
     const status = screen.getByTestId("update-status");
     expect(status.compareDocumentPosition(button) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
-    const note = screen.getByText(
-      "Reverie restarts after installing. On Linux you may be asked for your password.",
-    );
+    const note = screen.getByText("Reverie restarts after installing. On Linux you may be asked for your password.");
     expect(note.className).toContain("muted");
   });
 
@@ -302,12 +323,15 @@ describe("Settings › Updates › Install", () => {
     const memory = createMemoryBackend({ update: AVAILABLE });
     const backend: Backend = {
       ...memory,
-      installUpdate: () => Promise.reject({ code: "not_found", message: "No update is ready. Check for updates first." }),
+      installUpdate: () =>
+        Promise.reject({ code: "not_found", message: "No update is ready. Check for updates first." }),
     };
     const { user } = renderApp({ page: "settings", backend });
     await user.click(await screen.findByTestId("check-updates"));
     await user.click(await screen.findByTestId("install-update"));
-    expect((await screen.findByTestId("install-error")).textContent).toBe("No update is ready. Check for updates first.");
+    expect((await screen.findByTestId("install-error")).textContent).toBe(
+      "No update is ready. Check for updates first.",
+    );
   });
 
   it("hides the install button when a new check finds nothing to install", async () => {
@@ -337,7 +361,9 @@ describe("Settings › Appearance and Storage", () => {
 
   it("shows the folders and the secret store in words", async () => {
     await openSettings({
-      memory: { status: { data_dir: "/data/reverie", log_dir: "/data/reverie/logs", secret_backend: "kernel_keyring" } },
+      memory: {
+        status: { data_dir: "/data/reverie", log_dir: "/data/reverie/logs", secret_backend: "kernel_keyring" },
+      },
     });
     expect((await screen.findByTestId("data-dir")).textContent).toBe("/data/reverie");
     expect(screen.getByTestId("log-dir").textContent).toBe("/data/reverie/logs");

@@ -6,7 +6,9 @@ import { Spinner } from "../../shared/Spinner";
 /** "2 runs and a dream", "A run": what is still working. */
 export function workSummary({ runs, dreams }: CloseRequest): string {
   const count = (n: number, one: string, many: string) => (n === 0 ? null : n === 1 ? one : `${n} ${many}`);
-  const parts = [count(runs, "a run", "runs"), count(dreams, "a dream", "dreams")].filter((p): p is string => p !== null);
+  const parts = [count(runs, "a run", "runs"), count(dreams, "a dream", "dreams")].filter(
+    (p): p is string => p !== null,
+  );
   const text = parts.join(" and ");
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
@@ -119,7 +121,8 @@ export function CloseDialog({ request, onDone }: { request: CloseRequest | null;
               {request.can_hide
                 ? "Keep working in the background: the window closes, the work goes on, and Reverie's icon in the tray brings the window back. "
                 : "This desktop shows no tray icon to come back from, so the work can't go on with the window closed. "}
-              Stop and quit ends the work now: each run is recorded as stopped when Reverie quit, and you can continue it later.
+              Stop and quit ends the work now: each run is recorded as stopped when Reverie quit, and you can continue
+              it later.
             </p>
             {error && (
               <p className="result result-error" role="alert">

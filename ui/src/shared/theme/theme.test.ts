@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { applyTheme, parseThemeChoice, readThemeChoice, resolveTheme, THEME_STORAGE_KEY, writeThemeChoice } from "./theme";
+import {
+  applyTheme,
+  parseThemeChoice,
+  readThemeChoice,
+  resolveTheme,
+  THEME_STORAGE_KEY,
+  writeThemeChoice,
+} from "./theme";
 
 function fakeStore(initial: Record<string, string> = {}) {
   const data = new Map(Object.entries(initial));

@@ -10,11 +10,17 @@ use reverie_engine::Secrets;
 #[tokio::main]
 async fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let Some(data_dir) = std::env::args_os().nth(1).or_else(|| std::env::var_os("REVERIE_DATA_DIR")).filter(|d| !d.is_empty()).map(PathBuf::from) else {
+    let Some(data_dir) = std::env::args_os()
+        .nth(1)
+        .or_else(|| std::env::var_os("REVERIE_DATA_DIR"))
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+    else {
         eprintln!("usage: reverie-devserver DATA_DIR (or set REVERIE_DATA_DIR). Use a folder of its own, not the app's while the app runs.");
         std::process::exit(2);
     };
-    let opened = tokio::task::spawn_blocking(move || reverie_api::server::open(&data_dir, Arc::new(Secrets::detect()))).await;
+    let opened =
+        tokio::task::spawn_blocking(move || reverie_api::server::open(&data_dir, Arc::new(Secrets::detect()))).await;
     let (ctx, _mirror_watch) = match opened {
         Ok(Ok(opened)) => opened,
         Ok(Err(e)) => {

@@ -2,7 +2,9 @@
 //! each store's settings. Progress is `watch::WatchDreams`.
 
 use reverie_engine::blocking::blocking;
-use reverie_protocol::{ApplyReport, Dream, DreamId, DreamInput, DreamSettings, HunkDecision, MemoryStoreId, Proposal, SessionId};
+use reverie_protocol::{
+    ApplyReport, Dream, DreamId, DreamInput, DreamSettings, HunkDecision, MemoryStoreId, Proposal, SessionId,
+};
 
 use crate::command;
 

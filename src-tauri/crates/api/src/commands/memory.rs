@@ -2,11 +2,11 @@
 //! history, diffs, revert, redaction, search, why each file was loaded, export/import, and the
 //! mirror folder's conflicts and problems.
 
-use reverie_engine::memory::{Actor, Change};
 use reverie_engine::blocking::blocking;
+use reverie_engine::memory::{Actor, Change};
 use reverie_protocol::{
-    DiffHunk, MemoryAccessRecord, MemoryConflict, MemoryFile, MemoryFileContent, MemoryProblem, MemorySearchHit, MemoryStore, MemoryStoreId, MemoryStoreInput,
-    MemoryVersion, MemoryVersionContent, MemoryWrite, SessionId,
+    DiffHunk, MemoryAccessRecord, MemoryConflict, MemoryFile, MemoryFileContent, MemoryProblem, MemorySearchHit,
+    MemoryStore, MemoryStoreId, MemoryStoreInput, MemoryVersion, MemoryVersionContent, MemoryWrite, SessionId,
 };
 
 use crate::command;

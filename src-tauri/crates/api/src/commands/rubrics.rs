@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use reverie_engine::outcome::{parse, read_rubric_file, STARTERS};
 use reverie_engine::blocking::blocking;
+use reverie_engine::outcome::{parse, read_rubric_file, STARTERS};
 use reverie_engine::Error;
 use reverie_protocol::{DiffHunk, Rubric, RubricCheck, RubricId, RubricTemplate, RubricVersion};
 

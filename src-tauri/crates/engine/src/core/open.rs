@@ -35,7 +35,9 @@ pub fn data_dir() -> Result<PathBuf> {
         return Ok(dir);
     }
     dirs::data_dir().map(|d| d.join(APP_ID)).ok_or_else(|| {
-        Error::Internal(format!("Couldn't find your data folder (is HOME set?). Set {DATA_DIR_ENV} to the folder Reverie should use."))
+        Error::Internal(format!(
+            "Couldn't find your data folder (is HOME set?). Set {DATA_DIR_ENV} to the folder Reverie should use."
+        ))
     })
 }
 
@@ -134,8 +136,10 @@ impl Core {
             stream_options,
         });
         let alive = |id: &str| owner::is_alive(&data_dir, id);
-        report.interrupted = recovered(core.log.recover_interrupted(&alive), degrade, "couldn't check for interrupted sessions")?;
-        report.dreams_failed = recovered(core.dreams.recover(&alive), degrade, "couldn't check for interrupted dreams")?;
+        report.interrupted =
+            recovered(core.log.recover_interrupted(&alive), degrade, "couldn't check for interrupted sessions")?;
+        report.dreams_failed =
+            recovered(core.dreams.recover(&alive), degrade, "couldn't check for interrupted dreams")?;
         Ok(Opened { core, mirror, report })
     }
 }

@@ -16,11 +16,12 @@ pub use ready::{is_ready_for_review, ReadyProposal, ReadyProposals};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use chrono::{DateTime, NaiveTime, TimeZone};
 use reverie_llm::{complete_structured, model_for, prices, LanguageModel, Message, ModelError, Request, StreamOptions};
 use reverie_protocol::{
-    Dream, DreamId, DreamInput, DreamMode, DreamSettings, DreamStage, DreamStatus, FileOp, HunkDecision, MemoryStoreId, ProposalStatus, ProviderKind, SessionId, SessionStatus,
+    Dream, DreamId, DreamInput, DreamMode, DreamSettings, DreamStage, DreamStatus, FileOp, HunkDecision, MemoryStoreId,
+    ProposalStatus, ProviderKind, SessionId, SessionStatus,
 };
-use chrono::{DateTime, NaiveTime, TimeZone};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
@@ -176,7 +177,19 @@ impl From<Error> for Stop {
 impl Dreams {
     pub fn new(parts: DreamsParts) -> Arc<Self> {
         let DreamsParts { db, memory, providers, agents, log, clock, ids, owner, stream_options } = parts;
-        Arc::new(Self { db, memory, providers, agents, log, clock, ids, owner, stream_options, active: Mutex::default(), updates: broadcast::channel(256).0 })
+        Arc::new(Self {
+            db,
+            memory,
+            providers,
+            agents,
+            log,
+            clock,
+            ids,
+            owner,
+            stream_options,
+            active: Mutex::default(),
+            updates: broadcast::channel(256).0,
+        })
     }
 
     /// Every change to a dream (progress, the end), for the UI.
@@ -209,7 +222,10 @@ impl Dreams {
                 && at[..2].parse::<u8>().is_ok_and(|h| h < 24)
                 && at[3..].parse::<u8>().is_ok_and(|m| m < 60);
             if !ok {
-                return Err(Error::invalid("daily_at", format!("“{at}” is not a time of day; write it as HH:MM, like 03:30.")));
+                return Err(Error::invalid(
+                    "daily_at",
+                    format!("“{at}” is not a time of day; write it as HH:MM, like 03:30."),
+                ));
             }
         }
         if let Some(expr) = &settings.cron {
@@ -230,7 +246,13 @@ impl Dreams {
 
     /// The ids of the agents that mount the store.
     fn mounting_ids(&self, store: &MemoryStoreId) -> Result<Vec<String>> {
-        Ok(self.agents.list()?.into_iter().filter(|a| a.memory.iter().any(|m| &m.store_id == store)).map(|a| a.id.0).collect())
+        Ok(self
+            .agents
+            .list()?
+            .into_iter()
+            .filter(|a| a.memory.iter().any(|m| &m.store_id == store))
+            .map(|a| a.id.0)
+            .collect())
     }
 
     async fn mounting(self: &Arc<Self>, store: &MemoryStoreId) -> Result<Vec<String>> {
@@ -252,7 +274,10 @@ impl Dreams {
     pub fn scheduled(&self) -> Result<bool> {
         // (The settings are read before the stores are checked: one connection at a time.)
         let all = rows::all_settings(&self.db.conn())?;
-        Ok(all.iter().any(|(store, s)| (s.daily_at.is_some() || s.cron.is_some() || s.after_sessions.is_some()) && self.memory.check_store(store).is_ok()))
+        Ok(all.iter().any(|(store, s)| {
+            (s.daily_at.is_some() || s.cron.is_some() || s.after_sessions.is_some())
+                && self.memory.check_store(store).is_ok()
+        }))
     }
 
     /// Stores whose schedule says to dream now: a daily time or a cron time that has come since
@@ -260,7 +285,11 @@ impl Dreams {
     /// dreaming already, or with nothing new, are left out.
     pub fn due<Tz: TimeZone>(&self, now: DateTime<Tz>) -> Result<Vec<(MemoryStoreId, DreamMode)>> {
         let now_ms = now.timestamp_millis();
-        let midnight_ms = now.timezone().from_local_datetime(&now.date_naive().and_time(NaiveTime::MIN)).earliest().map(|m| m.timestamp_millis());
+        let midnight_ms = now
+            .timezone()
+            .from_local_datetime(&now.date_naive().and_time(NaiveTime::MIN))
+            .earliest()
+            .map(|m| m.timestamp_millis());
         let mut due = Vec::new();
         let all = rows::all_settings(&self.db.conn())?;
         for (store, settings) in all {
@@ -268,7 +297,8 @@ impl Dreams {
                 continue;
             }
             let latest = rows::list(&self.db.conn(), Some(&store), 1)?;
-            let dreaming = latest.first().is_some_and(|d| matches!(d.status, DreamStatus::Pending | DreamStatus::Running));
+            let dreaming =
+                latest.first().is_some_and(|d| matches!(d.status, DreamStatus::Pending | DreamStatus::Running));
             if dreaming {
                 continue;
             }
@@ -339,17 +369,23 @@ impl Dreams {
 
     fn prepare(&self, input: DreamInput) -> Result<(Dream, Arc<dyn LanguageModel>)> {
         let store = self.memory.store(&input.store_id).map_err(|e| match e {
-            Error::NotFound(_) => Error::invalid("store_id", "Choose a memory store; the one selected no longer exists."),
+            Error::NotFound(_) => {
+                Error::invalid("store_id", "Choose a memory store; the one selected no longer exists.")
+            }
             other => other,
         })?;
         let instructions = input.instructions.trim().to_owned();
         if instructions.chars().count() > MAX_INSTRUCTIONS_CHARS {
             return Err(Error::invalid(
                 "instructions",
-                format!("The instructions are {} characters; a dream takes at most {MAX_INSTRUCTIONS_CHARS}.", instructions.chars().count()),
+                format!(
+                    "The instructions are {} characters; a dream takes at most {MAX_INSTRUCTIONS_CHARS}.",
+                    instructions.chars().count()
+                ),
             ));
         }
-        let mounting: Vec<_> = self.agents.list()?.into_iter().filter(|a| a.memory.iter().any(|m| m.store_id == store.id)).collect();
+        let mounting: Vec<_> =
+            self.agents.list()?.into_iter().filter(|a| a.memory.iter().any(|m| m.store_id == store.id)).collect();
         let sessions = if input.sessions.is_empty() {
             let ids: Vec<String> = mounting.iter().map(|a| a.id.0.clone()).collect();
             rows::undreamed_sessions(&self.db.conn(), &store.id, &ids, MAX_SESSIONS)?
@@ -359,9 +395,15 @@ impl Dreams {
             }
             let mut picked = Vec::new();
             for id in &input.sessions {
-                let row = self.log.session(id)?.ok_or_else(|| Error::invalid("sessions", format!("Session {} no longer exists.", id.as_str())))?;
+                let row = self
+                    .log
+                    .session(id)?
+                    .ok_or_else(|| Error::invalid("sessions", format!("Session {} no longer exists.", id.as_str())))?;
                 if row.status == SessionStatus::Running {
-                    return Err(Error::invalid("sessions", format!("Session {} is still running; let it finish first.", id.as_str())));
+                    return Err(Error::invalid(
+                        "sessions",
+                        format!("Session {} is still running; let it finish first.", id.as_str()),
+                    ));
                 }
                 if !picked.contains(id) {
                     picked.push(id.clone());
@@ -378,16 +420,26 @@ impl Dreams {
         let (provider_id, agent_model) = match (&input.provider_id, mounting.first()) {
             (Some(p), _) => (p.clone(), None),
             (None, Some(agent)) => (agent.provider_id.clone(), agent.model.clone()),
-            (None, None) => return Err(Error::invalid("provider_id", "No agent mounts this store, so there is no model to dream with. Choose a provider.")),
+            (None, None) => {
+                return Err(Error::invalid(
+                    "provider_id",
+                    "No agent mounts this store, so there is no model to dream with. Choose a provider.",
+                ))
+            }
         };
         let mut connection = self.providers.connection(&provider_id).map_err(|e| match e {
-            Error::NotFound(_) => Error::invalid("provider_id", "The model provider to dream with no longer exists. Choose another."),
+            Error::NotFound(_) => {
+                Error::invalid("provider_id", "The model provider to dream with no longer exists. Choose another.")
+            }
             other => other,
         })?;
         if connection.key.is_none() && connection.endpoint.kind == ProviderKind::Anthropic {
             return Err(Error::invalid(
                 "provider_id",
-                format!("No API key is set for the provider “{}”. Add one in Settings → Model providers, then dream again.", connection.name),
+                format!(
+                    "No API key is set for the provider “{}”. Add one in Settings → Model providers, then dream again.",
+                    connection.name
+                ),
             ));
         }
         if let Some(model) = input.model.clone().filter(|m| !m.trim().is_empty()).or(agent_model) {
@@ -420,7 +472,12 @@ impl Dreams {
         Ok((dream, model))
     }
 
-    async fn run(self: &Arc<Self>, mut dream: Dream, model: Arc<dyn LanguageModel>, cancel: CancellationToken) -> Result<Dream> {
+    async fn run(
+        self: &Arc<Self>,
+        mut dream: Dream,
+        model: Arc<dyn LanguageModel>,
+        cancel: CancellationToken,
+    ) -> Result<Dream> {
         let outcome = self.stages(&mut dream, &*model, &cancel).await;
         dream.finished_at = Some(self.clock.now_ms());
         dream.stage = None;
@@ -434,7 +491,8 @@ impl Dreams {
             Err(Stop::Engine(e)) => {
                 tracing::error!(error = %e, "a dream failed inside the engine");
                 dream.status = DreamStatus::Failed;
-                dream.error = Some(format!("The dream stopped on an internal error: {e}. Nothing was written to memory."));
+                dream.error =
+                    Some(format!("The dream stopped on an internal error: {e}. Nothing was written to memory."));
             }
         }
         if dream.status != DreamStatus::Completed {
@@ -446,7 +504,12 @@ impl Dreams {
         Ok(dream)
     }
 
-    async fn stages(self: &Arc<Self>, dream: &mut Dream, model: &dyn LanguageModel, cancel: &CancellationToken) -> std::result::Result<(), Stop> {
+    async fn stages(
+        self: &Arc<Self>,
+        dream: &mut Dream,
+        model: &dyn LanguageModel,
+        cancel: &CancellationToken,
+    ) -> std::result::Result<(), Stop> {
         dream.status = DreamStatus::Running;
         dream.stage = Some(DreamStage::Extract);
         self.save(dream).await?;
@@ -494,14 +557,31 @@ impl Dreams {
             let store = self.store_text(&dream.store_id).await?;
             let mut listed = String::new();
             for (session, f) in &findings {
-                let cites: Vec<String> = f.evidence.iter().map(|q| format!("(session_id {}, seq {}, “{}”)", session.as_str(), q.seq, q.quote)).collect();
-                listed.push_str(&format!("- [{}] {} {}\n", serde_json::to_value(f.kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(), f.text, cites.join(" ")));
+                let cites: Vec<String> = f
+                    .evidence
+                    .iter()
+                    .map(|q| format!("(session_id {}, seq {}, “{}”)", session.as_str(), q.seq, q.quote))
+                    .collect();
+                listed.push_str(&format!(
+                    "- [{}] {} {}\n",
+                    serde_json::to_value(f.kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+                    f.text,
+                    cites.join(" ")
+                ));
             }
-            let mut user = format!("## The store's files\n{store}\n## Findings from {} session(s)\n{listed}", dream.sessions.len());
+            let mut user = format!(
+                "## The store's files\n{store}\n## Findings from {} session(s)\n{listed}",
+                dream.sessions.len()
+            );
             if !dream.instructions.is_empty() {
                 user.push_str(&format!("\n## The user's instructions\n{}\n", dream.instructions));
             }
-            let request = Request { system: CONSOLIDATE_PROMPT.to_owned(), messages: vec![Message::user(user)], max_tokens: MAX_TOKENS * 2, ..Default::default() };
+            let request = Request {
+                system: CONSOLIDATE_PROMPT.to_owned(),
+                messages: vec![Message::user(user)],
+                max_tokens: MAX_TOKENS * 2,
+                ..Default::default()
+            };
             let consolidation: Consolidation = self.structured(dream, model, request, cancel, "consolidate").await?;
             consolidation.operations
         };
@@ -573,9 +653,14 @@ impl Dreams {
                 Err(ModelError::InvalidResponse { message }) => {
                     // Stored with the dream: key-shaped text in what the model sent is masked.
                     let message = reverie_llm::redact_secrets(&message, &[]);
-                    return Err(Stop::Failed(format!("The model's {stage} output did not match what a dream needs, twice: {message}. Nothing was written to memory.")))
+                    return Err(Stop::Failed(format!("The model's {stage} output did not match what a dream needs, twice: {message}. Nothing was written to memory.")));
                 }
-                Err(e) => return Err(Stop::Failed(format!("The {stage} stage failed: {}. Nothing was written to memory.", model_error(&e).message))),
+                Err(e) => {
+                    return Err(Stop::Failed(format!(
+                        "The {stage} stage failed: {}. Nothing was written to memory.",
+                        model_error(&e).message
+                    )))
+                }
             }
         }
         Err(Stop::Failed(format!("The {stage} stage failed.")))
@@ -624,7 +709,9 @@ impl Dreams {
 pub fn cron_schedule(expr: &str) -> std::result::Result<cron::Schedule, String> {
     let fields: Vec<&str> = expr.split_whitespace().collect();
     let full = match fields.as_slice() {
-        [minute, hour, day, month, weekday] => format!("0 {minute} {hour} {day} {month} {}", crontab_weekdays(weekday)?),
+        [minute, hour, day, month, weekday] => {
+            format!("0 {minute} {hour} {day} {month} {}", crontab_weekdays(weekday)?)
+        }
         _ => expr.trim().to_owned(),
     };
     full.parse::<cron::Schedule>().map_err(|e| e.to_string())

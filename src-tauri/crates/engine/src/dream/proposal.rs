@@ -8,7 +8,15 @@ use crate::memory::diff_lines;
 
 /// A file change with its hunks, all pending. A delete has one hunk removing every line; a
 /// rename one empty hunk (the rename itself).
-pub fn file_change(index: usize, op: FileOp, path: String, previous_path: Option<String>, base_sha256: Option<String>, old: String, new: String) -> FileChange {
+pub fn file_change(
+    index: usize,
+    op: FileOp,
+    path: String,
+    previous_path: Option<String>,
+    base_sha256: Option<String>,
+    old: String,
+    new: String,
+) -> FileChange {
     let hunks: Vec<DiffHunk> = match op {
         FileOp::Rename => vec![DiffHunk { old_start: 1, old_lines: 0, new_start: 1, new_lines: 0, lines: Vec::new() }],
         _ => diff_lines(&old, &new),
@@ -16,9 +24,25 @@ pub fn file_change(index: usize, op: FileOp, path: String, previous_path: Option
     let hunks = hunks
         .into_iter()
         .enumerate()
-        .map(|(i, hunk)| ProposalHunk { id: format!("{index}.{i}"), hunk, decision: HunkDecision::Pending, edited: None, theirs: None })
+        .map(|(i, hunk)| ProposalHunk {
+            id: format!("{index}.{i}"),
+            hunk,
+            decision: HunkDecision::Pending,
+            edited: None,
+            theirs: None,
+        })
         .collect();
-    FileChange { op, path, previous_path, base_sha256, old_content: old, new_content: new, hunks, rationale: String::new(), evidence: Vec::new() }
+    FileChange {
+        op,
+        path,
+        previous_path,
+        base_sha256,
+        old_content: old,
+        new_content: new,
+        hunks,
+        rationale: String::new(),
+        evidence: Vec::new(),
+    }
 }
 
 /// Lines with their endings, so a file is rebuilt byte for byte.
@@ -51,7 +75,8 @@ pub fn apply_chosen(change: &FileChange, chosen: impl Fn(&ProposalHunk) -> bool)
     let mut at = 0usize;
     for hunk in &change.hunks {
         let start = (hunk.hunk.old_start.max(1) - 1) as usize;
-        let start = if hunk.hunk.old_lines == 0 && hunk.hunk.old_start > 0 && base.len() >= hunk.hunk.old_start as usize {
+        let start = if hunk.hunk.old_lines == 0 && hunk.hunk.old_start > 0 && base.len() >= hunk.hunk.old_start as usize
+        {
             // A pure insertion after line `old_start`.
             hunk.hunk.old_start as usize
         } else {
@@ -142,9 +167,16 @@ mod tests {
     fn an_edited_hunk_writes_the_edit() {
         let mut c = change();
         // The edit is the hunk's whole new side (its context lines too), as the review shows it.
-        c.hunks[0].edited = Some("# Testing\n\nRun the tests with `make test` (it builds the UI).\nUse a fresh database.\n\n## Style".into());
+        c.hunks[0].edited = Some(
+            "# Testing\n\nRun the tests with `make test` (it builds the UI).\nUse a fresh database.\n\n## Style".into(),
+        );
         let out = apply_chosen(&c, |h| h.id == "0.0");
-        assert!(out.starts_with("# Testing\n\nRun the tests with `make test` (it builds the UI).\nUse a fresh database.\n\n## Style"), "{out}");
+        assert!(
+            out.starts_with(
+                "# Testing\n\nRun the tests with `make test` (it builds the UI).\nUse a fresh database.\n\n## Style"
+            ),
+            "{out}"
+        );
     }
 
     #[test]

@@ -24,7 +24,9 @@ pub struct ReadyProposals {
 /// Whether this update is a dream finishing with a proposal for the user to review (a dream's
 /// updates say so once: the proposal is then applied, rejected or reverted).
 pub fn is_ready_for_review(dream: &Dream) -> bool {
-    dream.status == DreamStatus::Completed && dream.proposal == Some(ProposalStatus::Ready) && dream.finished_at.is_some()
+    dream.status == DreamStatus::Completed
+        && dream.proposal == Some(ProposalStatus::Ready)
+        && dream.finished_at.is_some()
 }
 
 impl Dreams {
@@ -48,7 +50,9 @@ impl ReadyProposals {
                 continue;
             }
             let (memory, store) = (self.memory.clone(), dream.store_id.clone());
-            let store_name = blocking(move || memory.store(&store).map(|s| s.name)).await.unwrap_or_else(|_| "a memory store".into());
+            let store_name = blocking(move || memory.store(&store).map(|s| s.name))
+                .await
+                .unwrap_or_else(|_| "a memory store".into());
             return Some(ReadyProposal { dream, store_name });
         }
     }

@@ -35,7 +35,8 @@ static ASSIGNED: LazyLock<Regex> = LazyLock::new(|| {
 
 /// `text` with every secret replaced by [`REDACTED`].
 pub fn redact(text: &str) -> String {
-    let mut out = ASSIGNED.replace_all(text, |c: &regex::Captures<'_>| format!("{}{}{REDACTED}", &c[1], &c[2])).into_owned();
+    let mut out =
+        ASSIGNED.replace_all(text, |c: &regex::Captures<'_>| format!("{}{}{REDACTED}", &c[1], &c[2])).into_owned();
     for pattern in PATTERNS.iter() {
         if pattern.is_match(&out) {
             out = pattern.replace_all(&out, REDACTED).into_owned();

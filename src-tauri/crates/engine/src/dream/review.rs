@@ -4,7 +4,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use reverie_protocol::{ApplyReport, Dream, DreamId, Evidence, FileChange, FileOp, HunkDecision, Proposal, ProposalStatus, SessionId};
+use reverie_protocol::{
+    ApplyReport, Dream, DreamId, Evidence, FileChange, FileOp, HunkDecision, Proposal, ProposalStatus, SessionId,
+};
 
 use super::proposal::{apply_chosen, around, file_change, rebase};
 use super::redact::redact;
@@ -16,7 +18,12 @@ use crate::{Error, Result};
 
 impl Dreams {
     /// Checks the model's operations against the store and computes each file's hunks.
-    pub(super) fn propose(&self, dream: &Dream, operations: Vec<Operation>, quotes: &HashMap<SessionId, HashMap<u64, String>>) -> Result<Proposal> {
+    pub(super) fn propose(
+        &self,
+        dream: &Dream,
+        operations: Vec<Operation>,
+        quotes: &HashMap<SessionId, HashMap<u64, String>>,
+    ) -> Result<Proposal> {
         let store = self.memory.store(&dream.store_id)?;
         let mut files: Vec<FileChange> = Vec::new();
         let mut dropped = Vec::new();
@@ -47,7 +54,11 @@ impl Dreams {
                 .filter_map(|c| {
                     let session = SessionId(c.session_id.trim().to_owned());
                     let text = quotes.get(&session)?.get(&c.seq)?;
-                    quoted(text, &c.quote).then(|| Evidence { session_id: session, seq: c.seq, quote: redact(c.quote.trim()) })
+                    quoted(text, &c.quote).then(|| Evidence {
+                        session_id: session,
+                        seq: c.seq,
+                        quote: redact(c.quote.trim()),
+                    })
                 })
                 .collect();
             let index = files.len();
@@ -55,19 +66,31 @@ impl Dreams {
                 (Op::Create | Op::Update, current) => {
                     let new = redact(content.as_deref().unwrap_or_default());
                     if new.trim().is_empty() {
-                        dropped.push(format!("{path}: a {} without content was left out.", if op == Op::Create { "create" } else { "update" }));
+                        dropped.push(format!(
+                            "{path}: a {} without content was left out.",
+                            if op == Op::Create { "create" } else { "update" }
+                        ));
                         continue;
                     }
                     if new.len() > limits.file_bytes {
-                        dropped.push(format!("{path}: the new content is {} kB, over the {} kB a memory file may hold. It was left out.", new.len() / 1000, limits.file_bytes / 1000));
+                        dropped.push(format!(
+                            "{path}: the new content is {} kB, over the {} kB a memory file may hold. It was left out.",
+                            new.len() / 1000,
+                            limits.file_bytes / 1000
+                        ));
                         continue;
                     }
                     match current {
                         Some(file) if file.content == new => continue,
-                        Some(file) => file_change(index, FileOp::Update, path, None, Some(file.sha256), file.content, new),
+                        Some(file) => {
+                            file_change(index, FileOp::Update, path, None, Some(file.sha256), file.content, new)
+                        }
                         None => {
                             if file_count >= limits.files {
-                                dropped.push(format!("{path}: the store is at its limit of {} file(s); the new file was left out.", limits.files));
+                                dropped.push(format!(
+                                    "{path}: the store is at its limit of {} file(s); the new file was left out.",
+                                    limits.files
+                                ));
                                 continue;
                             }
                             file_count += 1;
@@ -75,7 +98,9 @@ impl Dreams {
                         }
                     }
                 }
-                (Op::Delete, Some(file)) => file_change(index, FileOp::Delete, path, None, Some(file.sha256), file.content, String::new()),
+                (Op::Delete, Some(file)) => {
+                    file_change(index, FileOp::Delete, path, None, Some(file.sha256), file.content, String::new())
+                }
                 (Op::Delete, None) => {
                     dropped.push(format!("{path}: deleting a file that does not exist was left out."));
                     continue;
@@ -96,7 +121,15 @@ impl Dreams {
                         dropped.push(format!("{path}: renaming onto {to}, which exists, was left out."));
                         continue;
                     }
-                    file_change(index, FileOp::Rename, to, Some(path), Some(file.sha256), file.content.clone(), file.content)
+                    file_change(
+                        index,
+                        FileOp::Rename,
+                        to,
+                        Some(path),
+                        Some(file.sha256),
+                        file.content.clone(),
+                        file.content,
+                    )
                 }
                 (Op::Rename, None) => {
                     dropped.push(format!("{path}: renaming a file that does not exist was left out."));
@@ -106,19 +139,37 @@ impl Dreams {
             files.push(FileChange { rationale: redact(rationale.trim()), evidence, ..change });
         }
         let status = if files.is_empty() { ProposalStatus::Empty } else { ProposalStatus::Ready };
-        Ok(Proposal { dream_id: dream.id.clone(), store_id: dream.store_id.clone(), status, files, dropped, created_at: self.clock.now_ms(), applied_at: None })
+        Ok(Proposal {
+            dream_id: dream.id.clone(),
+            store_id: dream.store_id.clone(),
+            status,
+            files,
+            dropped,
+            created_at: self.clock.now_ms(),
+            applied_at: None,
+        })
     }
 
     pub fn proposal(&self, id: &DreamId) -> Result<Proposal> {
-        rows::proposal(&self.db.conn(), id)?.ok_or_else(|| Error::NotFound(format!("Dream {} has no proposal.", id.as_str())))
+        rows::proposal(&self.db.conn(), id)?
+            .ok_or_else(|| Error::NotFound(format!("Dream {} has no proposal.", id.as_str())))
     }
 
     /// Accepts, rejects or resets hunks of a proposal awaiting review; `edited` (one hunk,
     /// accepted) replaces the hunk's new lines.
-    pub fn decide(&self, id: &DreamId, hunks: &[String], decision: HunkDecision, edited: Option<String>) -> Result<Proposal> {
+    pub fn decide(
+        &self,
+        id: &DreamId,
+        hunks: &[String],
+        decision: HunkDecision,
+        edited: Option<String>,
+    ) -> Result<Proposal> {
         let mut p = self.proposal(id)?;
         if p.status != ProposalStatus::Ready {
-            return Err(Error::Conflict { field: None, message: "This proposal was already applied or rejected.".into() });
+            return Err(Error::Conflict {
+                field: None,
+                message: "This proposal was already applied or rejected.".into(),
+            });
         }
         if !matches!(decision, HunkDecision::Accepted | HunkDecision::Rejected | HunkDecision::Pending) {
             return Err(Error::invalid("decision", "A hunk can be accepted, rejected or reset to pending."));
@@ -151,7 +202,10 @@ impl Dreams {
     pub fn apply(&self, id: &DreamId) -> Result<(Proposal, ApplyReport)> {
         let mut p = self.proposal(id)?;
         if p.status != ProposalStatus::Ready {
-            return Err(Error::Conflict { field: None, message: "This proposal was already applied or rejected.".into() });
+            return Err(Error::Conflict {
+                field: None,
+                message: "This proposal was already applied or rejected.".into(),
+            });
         }
         let store = p.store_id.clone();
         let mut changes: Vec<(Change, Option<String>)> = Vec::new();
@@ -207,12 +261,25 @@ impl Dreams {
                         if text.trim().is_empty() {
                             if current.is_some() {
                                 changes.push((Change::Delete { path: file.path.clone() }, current_sha));
-                                applied.push(Applied { op: FileOp::Delete, path: file.path.clone(), previous_path: None, before, after: None });
+                                applied.push(Applied {
+                                    op: FileOp::Delete,
+                                    path: file.path.clone(),
+                                    previous_path: None,
+                                    before,
+                                    after: None,
+                                });
                             }
                         } else {
-                            changes.push((Change::Write { path: file.path.clone(), content: text.clone() }, current_sha));
+                            changes
+                                .push((Change::Write { path: file.path.clone(), content: text.clone() }, current_sha));
                             let op = if current.is_some() { FileOp::Update } else { FileOp::Create };
-                            applied.push(Applied { op, path: file.path.clone(), previous_path: None, before, after: Some(text) });
+                            applied.push(Applied {
+                                op,
+                                path: file.path.clone(),
+                                previous_path: None,
+                                before,
+                                after: Some(text),
+                            });
                         }
                     }
                 }
@@ -224,10 +291,22 @@ impl Dreams {
                         let before = current.map(|f| f.content);
                         if file.op == FileOp::Delete {
                             changes.push((Change::Delete { path: file.path.clone() }, current_sha));
-                            applied.push(Applied { op: FileOp::Delete, path: file.path.clone(), previous_path: None, before, after: None });
+                            applied.push(Applied {
+                                op: FileOp::Delete,
+                                path: file.path.clone(),
+                                previous_path: None,
+                                before,
+                                after: None,
+                            });
                         } else {
                             changes.push((Change::Rename { from: source.clone(), to: file.path.clone() }, current_sha));
-                            applied.push(Applied { op: FileOp::Rename, path: file.path.clone(), previous_path: Some(source.clone()), after: before.clone(), before });
+                            applied.push(Applied {
+                                op: FileOp::Rename,
+                                path: file.path.clone(),
+                                previous_path: Some(source.clone()),
+                                after: before.clone(),
+                                before,
+                            });
                         }
                     } else {
                         hunk.decision = HunkDecision::Conflict;
@@ -253,7 +332,9 @@ impl Dreams {
             rows::save_proposal(&self.db.conn(), &saved, Some(&record))?;
             Vec::new()
         } else {
-            self.memory.apply_all_with(&store, changes, &Actor::Dream(id.as_str().to_owned()), |conn, _| rows::save_proposal(conn, &saved, Some(&record)))?
+            self.memory.apply_all_with(&store, changes, &Actor::Dream(id.as_str().to_owned()), |conn, _| {
+                rows::save_proposal(conn, &saved, Some(&record))
+            })?
         };
         let _ = self.updates.send(self.get(id)?);
         Ok((p, ApplyReport { versions: versions.into_iter().map(|v| v.id).collect(), conflicts }))
@@ -266,7 +347,8 @@ impl Dreams {
         if p.status != ProposalStatus::Applied {
             return Err(Error::Conflict { field: None, message: "Only an applied proposal can be reverted.".into() });
         }
-        let applied: Vec<Applied> = serde_json::from_str(&rows::applied(&self.db.conn(), id)?).map_err(|e| Error::Internal(e.to_string()))?;
+        let applied: Vec<Applied> =
+            serde_json::from_str(&rows::applied(&self.db.conn(), id)?).map_err(|e| Error::Internal(e.to_string()))?;
         let store = p.store_id.clone();
         let mut changes = Vec::new();
         let mut conflicts = Vec::new();
@@ -281,12 +363,21 @@ impl Dreams {
             let as_applied = current_sha == a.after.as_deref().map(sha256);
             match a.op {
                 FileOp::Create if as_applied => changes.push((Change::Delete { path: a.path.clone() }, current_sha)),
-                FileOp::Update if as_applied => {
-                    changes.push((Change::Write { path: a.path.clone(), content: a.before.clone().unwrap_or_default() }, current_sha))
-                }
+                FileOp::Update if as_applied => changes.push((
+                    Change::Write { path: a.path.clone(), content: a.before.clone().unwrap_or_default() },
+                    current_sha,
+                )),
                 FileOp::Update => {
                     // Edited since: take the dream's change back out where it still applies.
-                    let reverse = file_change(0, FileOp::Update, a.path.clone(), None, None, a.after.clone().unwrap_or_default(), a.before.clone().unwrap_or_default());
+                    let reverse = file_change(
+                        0,
+                        FileOp::Update,
+                        a.path.clone(),
+                        None,
+                        None,
+                        a.after.clone().unwrap_or_default(),
+                        a.before.clone().unwrap_or_default(),
+                    );
                     let mut text = current.as_ref().map(|f| f.content.clone()).unwrap_or_default();
                     let mut clean = true;
                     for h in &reverse.hunks {
@@ -301,16 +392,24 @@ impl Dreams {
                         conflicts.push(a.path.clone());
                     }
                 }
-                FileOp::Delete if current.is_none() => changes.push((Change::Write { path: a.path.clone(), content: a.before.clone().unwrap_or_default() }, None)),
+                FileOp::Delete if current.is_none() => changes.push((
+                    Change::Write { path: a.path.clone(), content: a.before.clone().unwrap_or_default() },
+                    None,
+                )),
                 FileOp::Rename if as_applied && read(a.previous_path.as_deref().unwrap_or_default())?.is_none() => {
-                    changes.push((Change::Rename { from: a.path.clone(), to: a.previous_path.clone().unwrap_or_default() }, current_sha))
+                    changes.push((
+                        Change::Rename { from: a.path.clone(), to: a.previous_path.clone().unwrap_or_default() },
+                        current_sha,
+                    ))
                 }
                 _ => conflicts.push(a.path.clone()),
             }
         }
         p.status = ProposalStatus::Reverted;
         let saved = p.clone();
-        let versions = self.memory.apply_all_with(&store, changes, &Actor::User, |conn, _| rows::save_proposal(conn, &saved, None))?;
+        let versions = self
+            .memory
+            .apply_all_with(&store, changes, &Actor::User, |conn, _| rows::save_proposal(conn, &saved, None))?;
         let _ = self.updates.send(self.get(id)?);
         Ok((p, ApplyReport { versions: versions.into_iter().map(|v| v.id).collect(), conflicts }))
     }

@@ -27,16 +27,22 @@ pub fn render(events: &[SessionEvent]) -> Transcript {
     let mut texts = HashMap::new();
     for event in events {
         let who = match &primary {
-            Some(p) if *p != event.thread_id => names.get(event.thread_id.as_str()).cloned().unwrap_or_else(|| "subagent".into()),
+            Some(p) if *p != event.thread_id => {
+                names.get(event.thread_id.as_str()).cloned().unwrap_or_else(|| "subagent".into())
+            }
             _ => "agent".into(),
         };
         let text = match &event.payload {
             EventPayload::UserMessage { text } => Some(format!("user: {text}")),
             EventPayload::AgentMessage { text } => Some(format!("{who}: {text}")),
             EventPayload::AgentToolUse { name, input, .. } => Some(format!("{who} calls {name} {input}")),
-            EventPayload::AgentToolResult { content, is_error, .. } => Some(format!("{} {content}", if *is_error { "tool error:" } else { "tool result:" })),
+            EventPayload::AgentToolResult { content, is_error, .. } => {
+                Some(format!("{} {content}", if *is_error { "tool error:" } else { "tool result:" }))
+            }
             EventPayload::Error { error } => Some(format!("error: {}", error.message)),
-            EventPayload::ApprovalResolved { approved, .. } => Some(format!("the user {} the call", if *approved { "approved" } else { "denied" })),
+            EventPayload::ApprovalResolved { approved, .. } => {
+                Some(format!("the user {} the call", if *approved { "approved" } else { "denied" }))
+            }
             EventPayload::ThreadCreated { thread_id, agent_name, .. } => {
                 names.insert(thread_id.as_str().to_owned(), agent_name.clone());
                 Some(format!("delegated to {agent_name}"))
@@ -55,7 +61,8 @@ pub fn render(events: &[SessionEvent]) -> Transcript {
                             Verdict::PartiallyMet => "partially_met",
                             Verdict::NotMet => "not_met",
                         };
-                        let change = if v.change.is_empty() { String::new() } else { format!(" — change: {}", v.change) };
+                        let change =
+                            if v.change.is_empty() { String::new() } else { format!(" — change: {}", v.change) };
                         format!("{} {verdict} (evidence: {}){change}", v.criterion_id, v.evidence)
                     })
                     .collect();

@@ -18,7 +18,10 @@ use crate::beneath::{refusal, Kind, Refused, Root};
 /// What the disk holds at a memory path.
 pub(super) enum Disk {
     Absent,
-    Text { content: String, sha: String },
+    Text {
+        content: String,
+        sha: String,
+    },
     /// Present but can't be imported; the reason, for the user.
     Bad(String),
 }
@@ -43,7 +46,12 @@ pub(super) enum Written {
 /// Collects the memory paths under `prefix` of `dir` (`found`) and the names that can't be
 /// memory files (`bad`: path and why). Hidden names (editor swap files, the mirror's temporary
 /// files, `.git`) and backups ending in `~` are skipped.
-pub(super) fn walk(dir: &Root, prefix: &str, found: &mut BTreeSet<String>, bad: &mut Vec<(String, String)>) -> io::Result<()> {
+pub(super) fn walk(
+    dir: &Root,
+    prefix: &str,
+    found: &mut BTreeSet<String>,
+    bad: &mut Vec<(String, String)>,
+) -> io::Result<()> {
     for entry in dir.read_dir(Path::new(if prefix.is_empty() { "." } else { prefix }))? {
         let shown_name = entry.name.to_string_lossy();
         if shown_name.starts_with('.') || shown_name.ends_with('~') {
@@ -58,7 +66,11 @@ pub(super) fn walk(dir: &Root, prefix: &str, found: &mut BTreeSet<String>, bad: 
                 continue;
             }
             Kind::Symlink => {
-                bad.push((rel, "It is a symbolic link; the folder only takes plain files and folders. Nothing in it was imported.".into()));
+                bad.push((
+                    rel,
+                    "It is a symbolic link; the folder only takes plain files and folders. Nothing in it was imported."
+                        .into(),
+                ));
                 continue;
             }
             Kind::Other => {
@@ -176,7 +188,9 @@ fn place(dir: &Root, temp: &Path, file: &Path, ours: &str, expect: Expect<'_>) -
         Expect::Synced(None) => {
             return match dir.rename_no_replace(temp, file) {
                 Ok(()) => Ok(Written::Done),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => discard(Ok(Written::Raced(read_disk(dir, &shown(file))))),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    discard(Ok(Written::Raced(read_disk(dir, &shown(file)))))
+                }
                 Err(e) => discard(Err(e)),
             };
         }
@@ -185,7 +199,9 @@ fn place(dir: &Root, temp: &Path, file: &Path, ours: &str, expect: Expect<'_>) -
     match dir.exchange(temp, file) {
         Ok(()) => {}
         // The file went away meanwhile (deleted in the folder): that is an edit too.
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return discard(Ok(Written::Raced(read_disk(dir, &shown(file))))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return discard(Ok(Written::Raced(read_disk(dir, &shown(file)))))
+        }
         Err(e) => return discard(Err(e)),
     }
     if sha_at(dir, temp).as_deref() == Some(base) {

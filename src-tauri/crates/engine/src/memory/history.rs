@@ -21,7 +21,8 @@ impl Memory {
 
     /// A version and the content it left (`None` for a delete or a redacted version).
     pub fn version(&self, version_id: &str) -> Result<(MemoryVersion, Option<String>)> {
-        rows::version(&self.db.conn(), version_id)?.ok_or_else(|| Error::NotFound(format!("There is no memory version {version_id}.")))
+        rows::version(&self.db.conn(), version_id)?
+            .ok_or_else(|| Error::NotFound(format!("There is no memory version {version_id}.")))
     }
 
     /// The line diff from version `from` to version `to` (either may be `None`: empty).
@@ -32,7 +33,10 @@ impl Memory {
                 Some(id) => {
                     let (v, content) = self.version(id)?;
                     if v.redacted {
-                        return Err(Error::invalid("version", "That version was redacted: its content is gone, so it can't be compared."));
+                        return Err(Error::invalid(
+                            "version",
+                            "That version was redacted: its content is gone, so it can't be compared.",
+                        ));
                     }
                     Ok(content.unwrap_or_default())
                 }
@@ -47,7 +51,9 @@ impl Memory {
     pub fn revert(&self, version_id: &str, expected: Option<&str>, actor: &Actor) -> Result<MemoryVersion> {
         let (version, content) = self.version(version_id)?;
         let change = match (version.op, content) {
-            (_, None) if version.redacted => return Err(Error::invalid("version", "That version was redacted, so there is nothing to go back to.")),
+            (_, None) if version.redacted => {
+                return Err(Error::invalid("version", "That version was redacted, so there is nothing to go back to."))
+            }
             (MemoryOp::Delete, _) => Change::Delete { path: version.path.clone() },
             (_, Some(content)) => Change::Write { path: version.path.clone(), content },
             (_, None) => return Err(Error::Internal(format!("version {version_id} has no content"))),
@@ -64,7 +70,8 @@ impl Memory {
         if current.is_some_and(|f| f.version_id == version.id) {
             return Err(Error::Conflict {
                 field: Some("version"),
-                message: "This is the file's current content. Edit or delete the file first, then redact this version.".into(),
+                message: "This is the file's current content. Edit or delete the file first, then redact this version."
+                    .into(),
             });
         }
         rows::redact(&self.db.conn(), version_id)?;
@@ -81,7 +88,8 @@ pub fn diff_lines(old: &str, new: &str) -> Vec<DiffHunk> {
         .filter_map(|group| {
             let first = group.first()?;
             let last = group.last()?;
-            let (old_range, new_range) = (first.old_range().start..last.old_range().end, first.new_range().start..last.new_range().end);
+            let (old_range, new_range) =
+                (first.old_range().start..last.old_range().end, first.new_range().start..last.new_range().end);
             let lines = group
                 .iter()
                 .flat_map(|op| diff.iter_changes(op))
@@ -117,7 +125,8 @@ mod tests {
         assert_eq!(hunks.len(), 1);
         let h = &hunks[0];
         assert_eq!((h.old_start, h.new_start), (1, 1));
-        let changed: Vec<_> = h.lines.iter().filter(|l| l.kind != DiffLineKind::Context).map(|l| (l.kind, l.text.as_str())).collect();
+        let changed: Vec<_> =
+            h.lines.iter().filter(|l| l.kind != DiffLineKind::Context).map(|l| (l.kind, l.text.as_str())).collect();
         assert_eq!(changed, [(DiffLineKind::Removed, "d"), (DiffLineKind::Added, "D"), (DiffLineKind::Added, "i")]);
         assert!(diff_lines("same\n", "same\n").is_empty());
     }

@@ -146,7 +146,14 @@ impl Mirror {
         let rows = sync_rows::conflict_rows(&self.db.conn(), store)?;
         Ok(rows
             .into_iter()
-            .filter_map(|r| Some(MirrorProblem { store_id: store.clone(), path: r.path, problem: r.problem?, detected_at: r.detected_at }))
+            .filter_map(|r| {
+                Some(MirrorProblem {
+                    store_id: store.clone(),
+                    path: r.path,
+                    problem: r.problem?,
+                    detected_at: r.detected_at,
+                })
+            })
             .collect())
     }
 
@@ -164,7 +171,11 @@ impl Mirror {
             _ => {
                 return Err(Error::invalid(
                     "path",
-                    format!("{} can't be a memory file. Rename or move it in {}; Reverie picks it up then.", row.path, dir.display()),
+                    format!(
+                        "{} can't be a memory file. Rename or move it in {}; Reverie picks it up then.",
+                        row.path,
+                        dir.display()
+                    ),
                 ))
             }
         };
@@ -196,7 +207,9 @@ impl Mirror {
         } else {
             let disk = read_disk(&folder, &path);
             let disk_sha = match &disk {
-                Disk::Bad(problem) => return Err(Error::invalid("path", format!("{path} can't be imported: {problem}"))),
+                Disk::Bad(problem) => {
+                    return Err(Error::invalid("path", format!("{path} can't be imported: {problem}")))
+                }
                 Disk::Absent => None,
                 Disk::Text { sha, .. } => Some(sha.clone()),
             };
@@ -208,7 +221,9 @@ impl Mirror {
                 sync_rows::put_conflict(&self.db.conn(), store, &path, theirs, None, self.clock.now_ms())?;
                 return Err(Error::Conflict {
                     field: Some("path"),
-                    message: format!("{path} changed on disk again since the conflict was shown. Look at it again, then choose."),
+                    message: format!(
+                        "{path} changed on disk again since the conflict was shown. Look at it again, then choose."
+                    ),
                 });
             }
             match disk {
@@ -375,7 +390,8 @@ impl Mirror {
             self.show(store, &path, None, Some(&problem))?;
             shown.insert(path);
         }
-        let all: BTreeSet<String> = found.iter().cloned().chain(known.into_iter().map(|f| f.path)).chain(synced.into_keys()).collect();
+        let all: BTreeSet<String> =
+            found.iter().cloned().chain(known.into_iter().map(|f| f.path)).chain(synced.into_keys()).collect();
         for path in all {
             // Read even when the walk didn't list it: a folder may have taken the file's name.
             let disk = read_disk(&dir, &path);
@@ -416,7 +432,12 @@ impl Mirror {
             let ours_content = ours.as_ref().map(|f| f.content.as_str());
             return match write_out(dir, path, ours_content, Expect::Synced(base.as_deref())) {
                 Err(e) => {
-                    self.show(store, path, None, Some(&format!("Reverie couldn't update it in the folder: {}.", shown_error(&e))))?;
+                    self.show(
+                        store,
+                        path,
+                        None,
+                        Some(&format!("Reverie couldn't update it in the folder: {}.", shown_error(&e))),
+                    )?;
                     Ok(true)
                 }
                 Ok(Written::Done) => {
@@ -424,7 +445,11 @@ impl Mirror {
                     Ok(false)
                 }
                 Ok(Written::Raced(now)) => {
-                    tracing::warn!(store = store.name.as_str(), path, "memory mirror: saved in the folder while being written out; kept");
+                    tracing::warn!(
+                        store = store.name.as_str(),
+                        path,
+                        "memory mirror: saved in the folder while being written out; kept"
+                    );
                     match now {
                         Disk::Text { content, .. } => self.show(store, path, Some(&content), None)?,
                         Disk::Absent => self.show(store, path, None, None)?,
@@ -469,7 +494,9 @@ impl Mirror {
 
     fn show(&self, store: &MemoryStore, path: &str, theirs: Option<&str>, problem: Option<&str>) -> Result<()> {
         match problem {
-            Some(problem) => tracing::warn!(store = store.name.as_str(), path, problem, "memory mirror: file not imported"),
+            Some(problem) => {
+                tracing::warn!(store = store.name.as_str(), path, problem, "memory mirror: file not imported")
+            }
             None => tracing::warn!(store = store.name.as_str(), path, "memory mirror: changed on disk and in Reverie"),
         }
         sync_rows::put_conflict(&self.db.conn(), &store.id, path, theirs, problem, self.clock.now_ms())
@@ -503,7 +530,9 @@ impl Mirror {
     fn create_store_dir(&self, root: &Root, store: &MemoryStore) -> Result<Root> {
         let name = Path::new(&store.name);
         root.create_dir_all(name).map_err(|e| io_error("create", &self.folder(store), &e))?;
-        self.store_dir(root, store)?.ok_or_else(|| Error::Internal(format!("The folder {} vanished as it was created.", self.folder(store).display())))
+        self.store_dir(root, store)?.ok_or_else(|| {
+            Error::Internal(format!("The folder {} vanished as it was created.", self.folder(store).display()))
+        })
     }
 
     fn written_locked(&self, store: &MemoryStore, path: &str) -> Result<()> {
@@ -595,7 +624,11 @@ fn create_dir(dir: &Path) -> Result<()> {
 }
 
 fn io_error(action: &str, path: &Path, e: &std::io::Error) -> Error {
-    Error::Internal(format!("Couldn't {action} {} in the memory folder: {}. Check its permissions.", path.display(), shown_error(e)))
+    Error::Internal(format!(
+        "Couldn't {action} {} in the memory folder: {}. Check its permissions.",
+        path.display(),
+        shown_error(e)
+    ))
 }
 
 fn watch_error(root: &Path, e: &notify::Error) -> Error {

@@ -16,7 +16,9 @@ mod transfer;
 
 use std::sync::Arc;
 
-use reverie_protocol::{MemoryFile, MemoryFileContent, MemoryOp, MemoryStore, MemoryStoreId, MemoryStoreInput, MemoryVersion};
+use reverie_protocol::{
+    MemoryFile, MemoryFileContent, MemoryOp, MemoryStore, MemoryStoreId, MemoryStoreInput, MemoryVersion,
+};
 use sha2::{Digest, Sha256};
 
 pub use history::diff_lines;
@@ -54,9 +56,17 @@ pub const MAX_DESCRIPTION_CHARS: usize = 300;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     /// Create the file or replace its content.
-    Write { path: String, content: String },
-    Delete { path: String },
-    Rename { from: String, to: String },
+    Write {
+        path: String,
+        content: String,
+    },
+    Delete {
+        path: String,
+    },
+    Rename {
+        from: String,
+        to: String,
+    },
 }
 
 /// Who made a write, as recorded on its version.
@@ -153,10 +163,16 @@ impl Memory {
         let name = paths::check_store_name(&input.name)?;
         let description = input.description.trim().to_owned();
         if description.chars().count() > MAX_DESCRIPTION_CHARS {
-            return Err(Error::invalid("description", format!("Keep the description to {MAX_DESCRIPTION_CHARS} characters.")));
+            return Err(Error::invalid(
+                "description",
+                format!("Keep the description to {MAX_DESCRIPTION_CHARS} characters."),
+            ));
         }
         if rows::store_id_by_name(&self.db.conn(), &name)?.is_some() {
-            return Err(Error::Conflict { field: Some("name"), message: format!("A memory store named “{name}” already exists.") });
+            return Err(Error::Conflict {
+                field: Some("name"),
+                message: format!("A memory store named “{name}” already exists."),
+            });
         }
         let id = MemoryStoreId(self.ids.new_id("mem"));
         rows::insert_store(&self.db.conn(), &id, &name, &description, self.clock.now_ms())?;
@@ -186,14 +202,25 @@ impl Memory {
     /// importing a file created on disk). A write that changes nothing records no version and
     /// returns the current one.
     #[tracing::instrument(skip_all, fields(store_id = store.as_str(), actor = %actor))]
-    pub fn apply(&self, store: &MemoryStoreId, change: Change, expected: Option<&str>, actor: &Actor) -> Result<MemoryVersion> {
+    pub fn apply(
+        &self,
+        store: &MemoryStoreId,
+        change: Change,
+        expected: Option<&str>,
+        actor: &Actor,
+    ) -> Result<MemoryVersion> {
         let mut versions = self.apply_all(store, vec![(change, expected.map(str::to_owned))], actor)?;
         Ok(versions.remove(0))
     }
 
     /// Several changes in one transaction (a dream's accepted hunks): all are written, each as
     /// its own version, or none is.
-    pub fn apply_all(&self, store: &MemoryStoreId, changes: Vec<(Change, Option<String>)>, actor: &Actor) -> Result<Vec<MemoryVersion>> {
+    pub fn apply_all(
+        &self,
+        store: &MemoryStoreId,
+        changes: Vec<(Change, Option<String>)>,
+        actor: &Actor,
+    ) -> Result<Vec<MemoryVersion>> {
         self.apply_all_with(store, changes, actor, |_, _| Ok(()))
     }
 
@@ -262,7 +289,9 @@ impl Memory {
                 let sha = sha256(&content);
                 if let Some(current) = &current {
                     if current.sha256 == sha {
-                        return rows::version(tx, &current.version_id)?.map(|(v, _)| v).ok_or_else(|| file_not_found(&path));
+                        return rows::version(tx, &current.version_id)?
+                            .map(|(v, _)| v)
+                            .ok_or_else(|| file_not_found(&path));
                     }
                 }
                 let old_bytes = current.as_ref().map_or(0, |f| f.content.len() as u64);
@@ -285,7 +314,13 @@ impl Memory {
                 version.sha256 = Some(sha.clone());
                 version.bytes = content.len() as u64;
                 rows::insert_version(tx, &version, Some(&content))?;
-                let file = MemoryFileContent { path: path.clone(), content: content.clone(), sha256: sha, version_id: version.id.clone(), updated_at: now };
+                let file = MemoryFileContent {
+                    path: path.clone(),
+                    content: content.clone(),
+                    sha256: sha,
+                    version_id: version.id.clone(),
+                    updated_at: now,
+                };
                 rows::put_file(tx, store, &file, &describe(&content))?;
                 mirror.push((path, Some(content)));
             }
@@ -308,7 +343,10 @@ impl Memory {
                     return Err(Error::invalid("new_path", "The new path is the same as the old one."));
                 }
                 if rows::file(tx, store, &to)?.is_some() {
-                    return Err(Error::Conflict { field: Some("new_path"), message: format!("{to} already exists. Choose another name or delete it first.") });
+                    return Err(Error::Conflict {
+                        field: Some("new_path"),
+                        message: format!("{to} already exists. Choose another name or delete it first."),
+                    });
                 }
                 version.op = MemoryOp::Rename;
                 version.path = to.clone();
@@ -317,7 +355,8 @@ impl Memory {
                 version.bytes = current.content.len() as u64;
                 rows::insert_version(tx, &version, Some(&current.content))?;
                 rows::remove_file(tx, store, &from)?;
-                let file = MemoryFileContent { path: to.clone(), version_id: version.id.clone(), updated_at: now, ..current };
+                let file =
+                    MemoryFileContent { path: to.clone(), version_id: version.id.clone(), updated_at: now, ..current };
                 rows::put_file(tx, store, &file, &describe(&file.content))?;
                 mirror.push((from, None));
                 mirror.push((to, Some(file.content)));
@@ -350,7 +389,9 @@ pub fn describe(content: &str) -> String {
             }
         }
     }
-    let line = first.unwrap_or_else(|| lines.map(str::trim).find(|l| !l.is_empty()).unwrap_or("").trim_start_matches('#').trim().to_owned());
+    let line = first.unwrap_or_else(|| {
+        lines.map(str::trim).find(|l| !l.is_empty()).unwrap_or("").trim_start_matches('#').trim().to_owned()
+    });
     match line.char_indices().nth(120) {
         Some((at, _)) => format!("{}…", &line[..at]),
         None => line,
@@ -369,7 +410,10 @@ fn check_content(content: &str, max_bytes: usize) -> Result<()> {
         ));
     }
     if content.chars().any(|c| c == '\0' || (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))) {
-        return Err(Error::invalid("content", "Memory files are text: the content has control characters (binary data?). Write Markdown text."));
+        return Err(Error::invalid(
+            "content",
+            "Memory files are text: the content has control characters (binary data?). Write Markdown text.",
+        ));
     }
     Ok(())
 }

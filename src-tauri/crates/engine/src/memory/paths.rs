@@ -51,7 +51,10 @@ pub fn check_store_name(name: &str) -> Result<String> {
         return Err(Error::invalid("name", format!("Keep the name to {MAX_STORE_NAME_CHARS} characters or fewer.")));
     }
     if name.starts_with('.') || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ' ')) {
-        return Err(Error::invalid("name", "Use letters, digits, spaces and - _ . in a store name (it is also a folder name)."));
+        return Err(Error::invalid(
+            "name",
+            "Use letters, digits, spaces and - _ . in a store name (it is also a folder name).",
+        ));
     }
     Ok(name.to_owned())
 }
@@ -72,7 +75,18 @@ mod tests {
     #[test]
     fn safe_relative_markdown_paths_only() {
         assert_eq!(check_path(" ./notes/testing.md ", "path").unwrap(), "notes/testing.md");
-        for bad in ["", "../../etc/passwd.md", "/etc/x.md", "a//b.md", "a/./b.md", ".hidden.md", "a\0b.md", "notes.txt", "a\\b.md", "é.md"] {
+        for bad in [
+            "",
+            "../../etc/passwd.md",
+            "/etc/x.md",
+            "a//b.md",
+            "a/./b.md",
+            ".hidden.md",
+            "a\0b.md",
+            "notes.txt",
+            "a\\b.md",
+            "é.md",
+        ] {
             assert!(check_path(bad, "path").is_err(), "{bad:?}");
         }
         assert!(check_path(&format!("{}.md", "a".repeat(300)), "path").is_err());

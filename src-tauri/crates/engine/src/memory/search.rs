@@ -23,7 +23,10 @@ impl Memory {
         };
         let hits = rows::search(&self.db.conn(), store, &fts, limit.clamp(1, MAX_HITS))?;
         let words = query_words(query);
-        Ok(hits.into_iter().map(|(path, content, score)| MemorySearchHit { snippet: snippet(&content, &words), path, score }).collect())
+        Ok(hits
+            .into_iter()
+            .map(|(path, content, score)| MemorySearchHit { snippet: snippet(&content, &words), path, score })
+            .collect())
     }
 
     /// The store's index: one line per file (path and description), within `budget` tokens,
@@ -34,9 +37,16 @@ impl Memory {
         let mut listed = Vec::new();
         let limit = budget * 4;
         for file in &files {
-            let line = if file.description.is_empty() { format!("- {}\n", file.path) } else { format!("- {} — {}\n", file.path, file.description) };
+            let line = if file.description.is_empty() {
+                format!("- {}\n", file.path)
+            } else {
+                format!("- {} — {}\n", file.path, file.description)
+            };
             if text.len() + line.len() > limit {
-                text.push_str(&format!("- … and {} more files: use memory_search to find them\n", files.len() - listed.len()));
+                text.push_str(&format!(
+                    "- … and {} more files: use memory_search to find them\n",
+                    files.len() - listed.len()
+                ));
                 break;
             }
             text.push_str(&line);
@@ -126,15 +136,17 @@ fn kind_str(kind: MemoryAccessKind) -> &'static str {
 /// Words too common to say what a file is about; a question's "how do the …" would otherwise
 /// match every file.
 const STOPWORDS: &[&str] = &[
-    "a", "about", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "get", "has", "have", "how", "i", "in",
-    "is", "it", "its", "me", "my", "of", "on", "or", "our", "should", "that", "the", "their", "them", "there", "this", "to", "us", "was",
-    "we", "what", "when", "where", "which", "who", "why", "will", "with", "you", "your",
+    "a", "about", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "get", "has", "have",
+    "how", "i", "in", "is", "it", "its", "me", "my", "of", "on", "or", "our", "should", "that", "the", "their", "them",
+    "there", "this", "to", "us", "was", "we", "what", "when", "where", "which", "who", "why", "will", "with", "you",
+    "your",
 ];
 
 /// The words a query searches for: lower-cased, common words left out (unless there are only
 /// common words), each once, at most 32.
 fn query_words(query: &str) -> Vec<String> {
-    let words: Vec<String> = query.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
+    let words: Vec<String> =
+        query.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
     let meaningful: Vec<&String> = words.iter().filter(|w| !STOPWORDS.contains(&w.as_str())).collect();
     let chosen: Vec<&String> = if meaningful.is_empty() { words.iter().collect() } else { meaningful };
     let mut seen: Vec<String> = Vec::new();
@@ -235,7 +247,8 @@ mod tests {
     #[test]
     fn snippets_mark_the_words_and_their_forms_around_the_first_match() {
         let words = vec!["tests".to_owned(), "database".to_owned()];
-        let text = format!("{}\nEach test opens a fresh Database file; testing never shares one.\n", "intro ".repeat(30));
+        let text =
+            format!("{}\nEach test opens a fresh Database file; testing never shares one.\n", "intro ".repeat(30));
         let s = super::snippet(&text, &words);
         assert!(s.starts_with('…'), "{s}");
         assert!(s.contains("«test» opens a fresh «Database» file; «testing» never"), "{s}");

@@ -32,7 +32,8 @@ pub struct MemoryContext {
 impl MemoryContext {
     /// The tools for these mounts.
     pub fn tools(self: &Arc<Self>) -> Vec<Arc<dyn Tool>> {
-        let mut tools: Vec<Arc<dyn Tool>> = vec![Arc::new(MemorySearch(self.clone())), Arc::new(MemoryRead(self.clone()))];
+        let mut tools: Vec<Arc<dyn Tool>> =
+            vec![Arc::new(MemorySearch(self.clone())), Arc::new(MemoryRead(self.clone()))];
         if self.mounts.iter().any(|m| m.access == MemoryAccess::ReadWrite) {
             tools.push(Arc::new(MemoryWrite(self.clone())));
             tools.push(Arc::new(MemoryEdit(self.clone())));
@@ -46,11 +47,9 @@ impl MemoryContext {
     fn mount(&self, store: Option<&str>) -> Result<&Mounted, Refusal> {
         let names = || self.mounts.iter().map(|m| m.store.name.as_str()).collect::<Vec<_>>().join(", ");
         match store.map(str::trim).filter(|s| !s.is_empty()) {
-            Some(name) => self
-                .mounts
-                .iter()
-                .find(|m| m.store.name.eq_ignore_ascii_case(name))
-                .ok_or_else(|| Refusal(format!("no memory store named “{name}” is mounted; the stores are: {}", names()))),
+            Some(name) => self.mounts.iter().find(|m| m.store.name.eq_ignore_ascii_case(name)).ok_or_else(|| {
+                Refusal(format!("no memory store named “{name}” is mounted; the stores are: {}", names()))
+            }),
             None if self.mounts.len() == 1 => Ok(&self.mounts[0]),
             None => Err(Refusal(format!("several memory stores are mounted; say which with \"store\": {}", names()))),
         }
@@ -79,7 +78,11 @@ impl MemoryContext {
             query: query.map(str::to_owned),
             time_ms,
         };
-        let records: Vec<_> = if paths.is_empty() { vec![record(None)] } else { paths.iter().cloned().map(|p| record(Some(p))).collect() };
+        let records: Vec<_> = if paths.is_empty() {
+            vec![record(None)]
+        } else {
+            paths.iter().cloned().map(|p| record(Some(p))).collect()
+        };
         if let Err(e) = self.memory.record_access(&records) {
             tracing::warn!(error = %e, "memory access not recorded");
         }
@@ -123,13 +126,18 @@ impl TypedTool for MemorySearch {
         let cx = self.0.clone();
         blocking(Self::NAME, move || -> Outcome {
             let mount = cx.mount(input.store.as_deref())?;
-            let hits = cx.memory.search(&mount.store.id, &input.query, input.limit.unwrap_or(8) as usize).map_err(refusal)?;
+            let hits =
+                cx.memory.search(&mount.store.id, &input.query, input.limit.unwrap_or(8) as usize).map_err(refusal)?;
             let paths: Vec<String> = hits.iter().map(|h| h.path.clone()).collect();
             cx.record(mount, MemoryAccessKind::Searched, &paths, Some(&input.query));
             if hits.is_empty() {
                 return Ok(format!("no file in “{}” matches {:?}", mount.store.name, input.query));
             }
-            Ok(hits.iter().map(|h| format!("{} (score {:.2})\n  {}", h.path, h.score, h.snippet.replace('\n', " "))).collect::<Vec<_>>().join("\n"))
+            Ok(hits
+                .iter()
+                .map(|h| format!("{} (score {:.2})\n  {}", h.path, h.score, h.snippet.replace('\n', " ")))
+                .collect::<Vec<_>>()
+                .join("\n"))
         })
         .await
     }
@@ -242,9 +250,19 @@ impl TypedTool for MemoryEdit {
                 return Err(Refusal("old_text is empty; give the exact text to replace".into()));
             }
             let content = match file.content.matches(&input.old_text).count() {
-                0 => return Err(Refusal(format!("old_text is not in {}; read the file and copy the text exactly", file.path))),
+                0 => {
+                    return Err(Refusal(format!(
+                        "old_text is not in {}; read the file and copy the text exactly",
+                        file.path
+                    )))
+                }
                 1 => file.content.replacen(&input.old_text, &input.new_text, 1),
-                n => return Err(Refusal(format!("old_text occurs {n} times in {}; include more of the surrounding text so it is unique", file.path))),
+                n => {
+                    return Err(Refusal(format!(
+                        "old_text occurs {n} times in {}; include more of the surrounding text so it is unique",
+                        file.path
+                    )))
+                }
             };
             // Without a precondition from the model, the content just read is the base.
             let expected = input.expected_sha256.unwrap_or(file.sha256);
@@ -304,7 +322,12 @@ impl TypedTool for MemoryRename {
         let cx = self.0.clone();
         blocking(Self::NAME, move || -> Outcome {
             let mount = cx.writable(input.store.as_deref())?;
-            written(&cx, mount, Change::Rename { from: input.path, to: input.new_path }, input.expected_sha256.as_deref())
+            written(
+                &cx,
+                mount,
+                Change::Rename { from: input.path, to: input.new_path },
+                input.expected_sha256.as_deref(),
+            )
         })
         .await
     }
@@ -316,7 +339,13 @@ fn written(cx: &MemoryContext, mount: &Mounted, change: Change, expected: Option
 }
 
 /// [`written`], with the caller's wording of an error.
-fn written_or(cx: &MemoryContext, mount: &Mounted, change: Change, expected: Option<&str>, on_error: impl FnOnce(Error) -> Refusal) -> Outcome {
+fn written_or(
+    cx: &MemoryContext,
+    mount: &Mounted,
+    change: Change,
+    expected: Option<&str>,
+    on_error: impl FnOnce(Error) -> Refusal,
+) -> Outcome {
     let version = cx.memory.apply(&mount.store.id, change, expected, &cx.actor()).map_err(on_error)?;
     let mut paths = vec![version.path.clone()];
     paths.extend(version.previous_path.clone());

@@ -40,9 +40,18 @@ impl Memory {
                 .map_err(|e| Error::invalid("folder", format!("{} can't be imported: {e}", full.display())))?;
             let bytes = std::fs::read(&full).map_err(|e| io_error("read", &full, &e))?;
             if bytes.len() > MAX_FILE_BYTES {
-                return Err(Error::invalid("folder", format!("{} is {} kB; a memory file holds at most {} kB.", full.display(), bytes.len() / 1000, MAX_FILE_BYTES / 1000)));
+                return Err(Error::invalid(
+                    "folder",
+                    format!(
+                        "{} is {} kB; a memory file holds at most {} kB.",
+                        full.display(),
+                        bytes.len() / 1000,
+                        MAX_FILE_BYTES / 1000
+                    ),
+                ));
             }
-            let content = String::from_utf8(bytes).map_err(|_| Error::invalid("folder", format!("{} is not UTF-8 text.", full.display())))?;
+            let content = String::from_utf8(bytes)
+                .map_err(|_| Error::invalid("folder", format!("{} is not UTF-8 text.", full.display())))?;
             changes.push(Change::Write { path, content });
         }
         let count = changes.len();

@@ -67,7 +67,18 @@ pub struct TeamParts {
 
 impl Team {
     pub fn new(parts: TeamParts) -> Arc<Self> {
-        let TeamParts { runs, ids, session, coordinator, roster, context, approvals, cancel_reason, options, max_threads } = parts;
+        let TeamParts {
+            runs,
+            ids,
+            session,
+            coordinator,
+            roster,
+            context,
+            approvals,
+            cancel_reason,
+            options,
+            max_threads,
+        } = parts;
         Arc::new(Self {
             runs,
             ids,
@@ -89,7 +100,10 @@ impl Team {
         for event in events {
             if let EventPayload::ThreadCreated { thread_id, agent_id, .. } = &event.payload {
                 if let Some(agent) = self.roster.iter().find(|a| &a.id == agent_id) {
-                    threads.insert(thread_id.clone(), Member { agent: agent.clone(), cancel: self.context.cancel.child_token(), busy: false });
+                    threads.insert(
+                        thread_id.clone(),
+                        Member { agent: agent.clone(), cancel: self.context.cancel.child_token(), busy: false },
+                    );
                 }
             }
         }
@@ -129,7 +143,9 @@ impl Team {
     async fn delegate(&self, input: DelegateInput) -> Result<ToolOutput> {
         let message = input.message.trim().to_owned();
         if message.is_empty() {
-            return Ok(ToolOutput::error("the message is empty: say what the subagent should do and what to report back"));
+            return Ok(ToolOutput::error(
+                "the message is empty: say what the subagent should do and what to report back",
+            ));
         }
         if message.len() > MAX_MESSAGE_BYTES {
             return Ok(ToolOutput::error(format!(
@@ -147,7 +163,9 @@ impl Team {
                     )));
                 };
                 if member.busy {
-                    return Ok(ToolOutput::error(format!("thread {id} is still working on an earlier message; wait for its result")));
+                    return Ok(ToolOutput::error(format!(
+                        "thread {id} is still working on an earlier message; wait for its result"
+                    )));
                 }
                 if member.cancel.is_cancelled() {
                     member.cancel = self.context.cancel.child_token();
@@ -175,7 +193,8 @@ impl Team {
             member.busy = false;
         }
         let outcome = outcome?;
-        let follow_up = format!("(thread_id: {}; pass it to delegate to follow up with {})", thread.as_str(), agent.name);
+        let follow_up =
+            format!("(thread_id: {}; pass it to delegate to follow up with {})", thread.as_str(), agent.name);
         Ok(match outcome.reason {
             IdleReason::EndTurn => ToolOutput::ok(format!("{}\n\n{follow_up}", outcome.final_message.trim())),
             IdleReason::Cancelled | IdleReason::AppQuit | IdleReason::Interrupted => ToolOutput::error(format!(
@@ -196,7 +215,14 @@ impl Team {
     }
 
     /// Records the delegation, waits for a free slot (or a cancel), then runs the subagent.
-    async fn run_thread(&self, thread: &ThreadId, agent: &Agent, message: String, cancel: CancellationToken, fresh: bool) -> Result<crate::session::run::RunOutcome> {
+    async fn run_thread(
+        &self,
+        thread: &ThreadId,
+        agent: &Agent,
+        message: String,
+        cancel: CancellationToken,
+        fresh: bool,
+    ) -> Result<crate::session::run::RunOutcome> {
         let mut events = Vec::new();
         if fresh {
             events.push(EventPayload::ThreadCreated {
@@ -216,7 +242,8 @@ impl Team {
         let Some(_slot) = slot else {
             // Stopped while queued: it never ran. A thread stopped on its own is cancelled; one
             // stopped with the session says why the session was.
-            let reason = if self.context.cancel.is_cancelled() { self.cancel_reason.get() } else { IdleReason::Cancelled };
+            let reason =
+                if self.context.cancel.is_cancelled() { self.cancel_reason.get() } else { IdleReason::Cancelled };
             self.append(thread, vec![EventPayload::ThreadStatusIdle { reason }]).await?;
             return Ok(crate::session::run::RunOutcome { reason, ..Default::default() });
         };
@@ -266,7 +293,8 @@ impl TypedTool for ListAgents {
     type Input = ListAgentsInput;
 
     async fn run(&self, _input: ListAgentsInput, _ctx: &ToolContext) -> std::result::Result<ToolOutput, ToolFault> {
-        let lines: Vec<String> = self.0.roster.iter().map(|a| format!("- {}: {}", a.name, one_line(&a.description))).collect();
+        let lines: Vec<String> =
+            self.0.roster.iter().map(|a| format!("- {}: {}", a.name, one_line(&a.description))).collect();
         Ok(ToolOutput::ok(lines.join("\n")))
     }
 }

@@ -185,7 +185,12 @@ mod tests {
         let changed = changed_files(root, &before, &BTreeSet::from(["keep.txt".to_owned()]));
         assert_eq!(
             changed.iter().map(|(p, c)| (p.as_str(), *c)).collect::<Vec<_>>(),
-            [("edit.txt", Change::Modified), ("gone.txt", Change::Deleted), ("keep.txt", Change::Modified), ("src/big.rs", Change::Added)]
+            [
+                ("edit.txt", Change::Modified),
+                ("gone.txt", Change::Deleted),
+                ("keep.txt", Change::Modified),
+                ("src/big.rs", Change::Added)
+            ]
         );
         let text = render(root, &changed);
         assert!(text.contains("### edit.txt (modified, 13 bytes)\n```\nnewer content\n```"), "{text}");

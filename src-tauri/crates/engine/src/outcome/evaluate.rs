@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use futures::future::join_all;
 use reverie_llm::{prices, LanguageModel, ModelError, Usage};
-use reverie_protocol::{Criterion, CriterionVerdict, EventPayload, OutcomeDefinition, OutcomeResult, SessionEvent, TokenUsage, Verdict};
+use reverie_protocol::{
+    Criterion, CriterionVerdict, EventPayload, OutcomeDefinition, OutcomeResult, SessionEvent, TokenUsage, Verdict,
+};
 
 use super::artifacts::{changed_files, render, Snapshot};
 use super::grade::{combine, feedback, grade_once, result, Grader, Pass};
@@ -78,9 +80,13 @@ impl Evaluator {
                 EventPayload::OutcomeEvaluationEnd { result, .. } => match result {
                     OutcomeResult::NeedsRevision => finished += 1,
                     OutcomeResult::Interrupted => {}
-                    OutcomeResult::Satisfied | OutcomeResult::Failed | OutcomeResult::MaxIterationsReached => return None,
+                    OutcomeResult::Satisfied | OutcomeResult::Failed | OutcomeResult::MaxIterationsReached => {
+                        return None
+                    }
                 },
-                EventPayload::AgentToolUse { name, input, .. } if matches!(name.as_str(), "write_file" | "edit_file") => {
+                EventPayload::AgentToolUse { name, input, .. }
+                    if matches!(name.as_str(), "write_file" | "edit_file") =>
+                {
                     if let Some(path) = input.get("path").and_then(|p| p.as_str()) {
                         touched.insert(path.trim_start_matches("./").to_owned());
                     }
@@ -110,7 +116,12 @@ impl Evaluator {
         }
         let iteration = self.iteration;
         let d = &self.definition;
-        run.append(vec![EventPayload::OutcomeEvaluationStart { iteration, grader_model: d.grader_model.clone(), passes: d.grader_passes }]).await?;
+        run.append(vec![EventPayload::OutcomeEvaluationStart {
+            iteration,
+            grader_model: d.grader_model.clone(),
+            passes: d.grader_passes,
+        }])
+        .await?;
         let started = run.log.clock().now_ms();
         let root = run.context.workspace.root().to_owned();
         let (baseline, touched) = (self.baseline.clone(), self.touched.clone());
@@ -120,7 +131,8 @@ impl Evaluator {
         let prompt = grader_prompt(d, final_message, &files);
         let tools = ToolSet::workspace().filter(|name| matches!(name, "read_file" | "list_files" | "search_files"));
         let grader = Grader { model: &*self.grader, tools: &tools, context: &run.context };
-        let passes = join_all((0..d.grader_passes).map(|_| grade_once(&grader, GRADER_SYSTEM, &prompt, &d.criteria))).await;
+        let passes =
+            join_all((0..d.grader_passes).map(|_| grade_once(&grader, GRADER_SYSTEM, &prompt, &d.criteria))).await;
 
         let mut usage = Usage::default();
         let mut graded = Vec::new();
@@ -136,19 +148,21 @@ impl Evaluator {
         }
         let cost_usd = prices::cost(self.grader.model_id(), &usage);
         let duration_ms = u64::try_from(run.log.clock().now_ms().saturating_sub(started)).unwrap_or(0);
-        let end = |result: OutcomeResult, verdicts: Vec<CriterionVerdict>, reason: Option<String>| EventPayload::OutcomeEvaluationEnd {
-            iteration,
-            result,
-            verdicts,
-            reason,
-            usage: TokenUsage {
-                input_tokens: usage.input_tokens,
-                output_tokens: usage.output_tokens,
-                cache_read_tokens: usage.cache_read_tokens,
-                cache_write_tokens: usage.cache_write_tokens,
-            },
-            cost_usd,
-            duration_ms,
+        let end = |result: OutcomeResult, verdicts: Vec<CriterionVerdict>, reason: Option<String>| {
+            EventPayload::OutcomeEvaluationEnd {
+                iteration,
+                result,
+                verdicts,
+                reason,
+                usage: TokenUsage {
+                    input_tokens: usage.input_tokens,
+                    output_tokens: usage.output_tokens,
+                    cache_read_tokens: usage.cache_read_tokens,
+                    cache_write_tokens: usage.cache_write_tokens,
+                },
+                cost_usd,
+                duration_ms,
+            }
         };
         let cancelled = run.context.cancel.is_cancelled() || errors.iter().any(|e| matches!(e, ModelError::Cancelled));
         let combined = combine(&graded);
@@ -157,15 +171,30 @@ impl Evaluator {
             (OutcomeResult::Interrupted, Vec::new(), None, None)
         } else if let Some(e) = errors.first() {
             tracing::warn!(error = %e, iteration, "grading failed");
-            (OutcomeResult::Failed, Vec::new(), Some(format!("The grader could not finish: {}", model_error(e).message)), None)
+            (
+                OutcomeResult::Failed,
+                Vec::new(),
+                Some(format!("The grader could not finish: {}", model_error(e).message)),
+                None,
+            )
         } else {
             match &combined {
-                Pass::NotApplicable(why) => (OutcomeResult::Failed, Vec::new(), Some(format!("The rubric does not apply to this task: {why}")), None),
+                Pass::NotApplicable(why) => (
+                    OutcomeResult::Failed,
+                    Vec::new(),
+                    Some(format!("The rubric does not apply to this task: {why}")),
+                    None,
+                ),
                 Pass::Graded(verdicts) => match result(&d.criteria, &combined) {
-                    OutcomeResult::NeedsRevision if iteration + 1 >= d.max_iterations => {
-                        (OutcomeResult::MaxIterationsReached, verdicts.clone(), None, Some(wrap_up(&d.criteria, verdicts)))
+                    OutcomeResult::NeedsRevision if iteration + 1 >= d.max_iterations => (
+                        OutcomeResult::MaxIterationsReached,
+                        verdicts.clone(),
+                        None,
+                        Some(wrap_up(&d.criteria, verdicts)),
+                    ),
+                    OutcomeResult::NeedsRevision => {
+                        (OutcomeResult::NeedsRevision, verdicts.clone(), None, Some(feedback(&d.criteria, verdicts)))
                     }
-                    OutcomeResult::NeedsRevision => (OutcomeResult::NeedsRevision, verdicts.clone(), None, Some(feedback(&d.criteria, verdicts))),
                     other => (other, verdicts.clone(), None, None),
                 },
             }
@@ -197,7 +226,12 @@ impl Evaluator {
 /// What the grader reads: the description first, then the rubric, the agent's final message
 /// and the changed files. Nothing of the agent's conversation is in it.
 pub fn grader_prompt(d: &OutcomeDefinition, final_message: &str, files: &str) -> String {
-    let mut out = format!("## What the work should achieve\n{}\n\n## Rubric “{}” (version {})\n", d.description.trim(), d.rubric_name, d.rubric_version);
+    let mut out = format!(
+        "## What the work should achieve\n{}\n\n## Rubric “{}” (version {})\n",
+        d.description.trim(),
+        d.rubric_name,
+        d.rubric_version
+    );
     let mut group = None;
     for c in &d.criteria {
         if c.group.is_some() && c.group != group {
@@ -233,7 +267,9 @@ fn wrap_up(criteria: &[Criterion], verdicts: &[CriterionVerdict]) -> String {
         .iter()
         .zip(verdicts)
         .filter(|(c, v)| v.verdict == Verdict::NotMet || (v.verdict == Verdict::PartiallyMet && !c.optional))
-        .map(|(c, v)| format!("- {} ({})", c.text, if v.verdict == Verdict::NotMet { "not met" } else { "partially met" }))
+        .map(|(c, v)| {
+            format!("- {} ({})", c.text, if v.verdict == Verdict::NotMet { "not met" } else { "partially met" })
+        })
         .collect();
     format!(
         "The iteration budget for this outcome is spent, and these criteria are still not met:\n{}\n\nDon't start new work. Wrap up: end your turn with a short summary of what is done and what is still missing.",

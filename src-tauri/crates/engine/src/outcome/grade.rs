@@ -4,7 +4,10 @@
 
 use std::collections::HashMap;
 
-use reverie_llm::{complete, ContentBlock, LanguageModel, Message, ModelError, Request, Role, ToolChoice, ToolSpec, Usage, STRUCTURED_OUTPUT_TOOL};
+use reverie_llm::{
+    complete, ContentBlock, LanguageModel, Message, ModelError, Request, Role, ToolChoice, ToolSpec, Usage,
+    STRUCTURED_OUTPUT_TOOL,
+};
 use reverie_protocol::{Criterion, CriterionVerdict, OutcomeResult, Verdict};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -61,7 +64,12 @@ pub struct Grader<'a> {
 /// its report through `submit_result`. A report that does not match the schema or the rubric
 /// is sent back once with what was wrong; a second miss is an `InvalidResponse` the caller
 /// records as a failed evaluation.
-pub async fn grade_once(grader: &Grader<'_>, system: &str, prompt: &str, criteria: &[Criterion]) -> Result<(Pass, Usage), ModelError> {
+pub async fn grade_once(
+    grader: &Grader<'_>,
+    system: &str,
+    prompt: &str,
+    criteria: &[Criterion],
+) -> Result<(Pass, Usage), ModelError> {
     let schema = serde_json::to_value(schemars::schema_for!(GraderReport))
         .map_err(|e| ModelError::InvalidResponse { message: format!("schema: {e}") })?;
     let mut tools: Vec<ToolSpec> = grader
@@ -72,10 +80,17 @@ pub async fn grade_once(grader: &Grader<'_>, system: &str, prompt: &str, criteri
         .collect();
     tools.push(ToolSpec {
         name: STRUCTURED_OUTPUT_TOOL.into(),
-        description: "Submit your grading: one entry for every criterion of the rubric. Call it once, when you are done.".into(),
+        description:
+            "Submit your grading: one entry for every criterion of the rubric. Call it once, when you are done.".into(),
         input_schema: schema,
     });
-    let mut request = Request { system: system.to_owned(), messages: vec![Message::user(prompt)], tools, max_tokens: GRADER_MAX_TOKENS, ..Default::default() };
+    let mut request = Request {
+        system: system.to_owned(),
+        messages: vec![Message::user(prompt)],
+        tools,
+        max_tokens: GRADER_MAX_TOKENS,
+        ..Default::default()
+    };
     let mut usage = Usage::default();
     let mut rejected = 0;
     for step in 0..MAX_GRADER_REQUESTS {
@@ -84,12 +99,15 @@ pub async fn grade_once(grader: &Grader<'_>, system: &str, prompt: &str, criteri
         }
         let completion = complete(grader.model, request.clone(), grader.context.cancel.clone()).await?;
         usage.add(completion.usage);
-        let calls: Vec<(String, String, Value)> = completion.tool_uses().map(|(id, name, input)| (id.to_owned(), name.to_owned(), input.clone())).collect();
+        let calls: Vec<(String, String, Value)> =
+            completion.tool_uses().map(|(id, name, input)| (id.to_owned(), name.to_owned(), input.clone())).collect();
         if !completion.content.is_empty() {
             request.messages.push(Message::assistant(completion.content));
         }
         if calls.is_empty() {
-            request.messages.push(Message::user(format!("Call {STRUCTURED_OUTPUT_TOOL} now with your grading of every criterion.")));
+            request.messages.push(Message::user(format!(
+                "Call {STRUCTURED_OUTPUT_TOOL} now with your grading of every criterion."
+            )));
             request.tool_choice = ToolChoice::Tool(STRUCTURED_OUTPUT_TOOL.into());
             continue;
         }
@@ -106,7 +124,9 @@ pub async fn grade_once(grader: &Grader<'_>, system: &str, prompt: &str, criteri
                 tracing::warn!(rejected, problem = problem.as_str(), "grader output rejected");
                 rejected += 1;
                 if rejected == 2 {
-                    return Err(ModelError::InvalidResponse { message: format!("the grader's output was invalid twice: {problem}") });
+                    return Err(ModelError::InvalidResponse {
+                        message: format!("the grader's output was invalid twice: {problem}"),
+                    });
                 }
                 (format!("Not accepted: {problem}. Call {STRUCTURED_OUTPUT_TOOL} again with one entry for each criterion id of the rubric."), true)
             } else if grader.tools.get(&name).is_some() {
@@ -121,13 +141,19 @@ pub async fn grade_once(grader: &Grader<'_>, system: &str, prompt: &str, criteri
         }
         request.messages.push(Message { role: Role::User, content: results });
     }
-    Err(ModelError::InvalidResponse { message: format!("the grader did not submit a result within {MAX_GRADER_REQUESTS} requests") })
+    Err(ModelError::InvalidResponse {
+        message: format!("the grader did not submit a result within {MAX_GRADER_REQUESTS} requests"),
+    })
 }
 
 /// The report in rubric order, or what is wrong with it.
 pub fn check(report: &GraderReport, criteria: &[Criterion]) -> Result<Pass, String> {
     if !report.applies {
-        let reason = if report.reason.trim().is_empty() { "the grader judged the rubric does not apply to this task".into() } else { report.reason.trim().to_owned() };
+        let reason = if report.reason.trim().is_empty() {
+            "the grader judged the rubric does not apply to this task".into()
+        } else {
+            report.reason.trim().to_owned()
+        };
         return Ok(Pass::NotApplicable(reason));
     }
     let mut by_id: HashMap<&str, &GradedCriterion> = HashMap::new();
@@ -148,7 +174,13 @@ pub fn check(report: &GraderReport, criteria: &[Criterion]) -> Result<Pass, Stri
             .iter()
             .map(|c| {
                 let g = by_id[c.id.as_str()];
-                CriterionVerdict { criterion_id: c.id.clone(), verdict: g.verdict, evidence: g.evidence.trim().to_owned(), change: g.change.trim().to_owned(), disagreement: Vec::new() }
+                CriterionVerdict {
+                    criterion_id: c.id.clone(),
+                    verdict: g.verdict,
+                    evidence: g.evidence.trim().to_owned(),
+                    change: g.change.trim().to_owned(),
+                    disagreement: Vec::new(),
+                }
             })
             .collect(),
     ))
@@ -158,7 +190,8 @@ pub fn check(report: &GraderReport, criteria: &[Criterion]) -> Result<Pass, Stri
 /// a split never passes work), with every pass's verdict kept where they differed. If most
 /// passes found the rubric does not apply, that is the result.
 pub fn combine(passes: &[Pass]) -> Pass {
-    let graded: Vec<&Vec<CriterionVerdict>> = passes.iter().filter_map(|p| if let Pass::Graded(v) = p { Some(v) } else { None }).collect();
+    let graded: Vec<&Vec<CriterionVerdict>> =
+        passes.iter().filter_map(|p| if let Pass::Graded(v) = p { Some(v) } else { None }).collect();
     if graded.len() * 2 <= passes.len() {
         if let Some(Pass::NotApplicable(reason)) = passes.iter().find(|p| matches!(p, Pass::NotApplicable(_))) {
             return Pass::NotApplicable(reason.clone());
@@ -171,9 +204,16 @@ pub fn combine(passes: &[Pass]) -> Pass {
         .map(|(i, base)| {
             let votes: Vec<&CriterionVerdict> = graded.iter().map(|g| &g[i]).collect();
             let count = |v: Verdict| votes.iter().filter(|c| c.verdict == v).count();
-            let winner = [Verdict::NotMet, Verdict::PartiallyMet, Verdict::Met].into_iter().max_by_key(|v| (count(*v), severity(*v))).unwrap_or(base.verdict);
+            let winner = [Verdict::NotMet, Verdict::PartiallyMet, Verdict::Met]
+                .into_iter()
+                .max_by_key(|v| (count(*v), severity(*v)))
+                .unwrap_or(base.verdict);
             let chosen = votes.iter().find(|c| c.verdict == winner).copied().unwrap_or(base);
-            let disagreement = if votes.iter().all(|c| c.verdict == winner) { Vec::new() } else { votes.iter().map(|c| c.verdict).collect() };
+            let disagreement = if votes.iter().all(|c| c.verdict == winner) {
+                Vec::new()
+            } else {
+                votes.iter().map(|c| c.verdict).collect()
+            };
             CriterionVerdict { disagreement, ..chosen.clone() }
         })
         .collect();
@@ -219,12 +259,18 @@ pub fn feedback(criteria: &[Criterion], verdicts: &[CriterionVerdict]) -> String
             continue;
         }
         let how = if v.verdict == Verdict::PartiallyMet { "partially met" } else { "not met" };
-        out.push_str(&format!("\n- {} ({how})\n  Evidence: {}\n", c.text, if v.evidence.is_empty() { "none given" } else { &v.evidence }));
+        out.push_str(&format!(
+            "\n- {} ({how})\n  Evidence: {}\n",
+            c.text,
+            if v.evidence.is_empty() { "none given" } else { &v.evidence }
+        ));
         if !v.change.is_empty() {
             out.push_str(&format!("  What to change: {}\n", v.change));
         }
     }
-    out.push_str("\nRevise the work so every criterion is met, then end your turn with a short summary of what you changed.");
+    out.push_str(
+        "\nRevise the work so every criterion is met, then end your turn with a short summary of what you changed.",
+    );
     out
 }
 
@@ -242,19 +288,32 @@ mod tests {
 
     fn pass(verdicts: &[Verdict]) -> Pass {
         let ids = ["a", "b"];
-        let report = GraderReport { applies: true, reason: String::new(), criteria: ids.iter().zip(verdicts).map(|(id, v)| graded(id, *v)).collect() };
+        let report = GraderReport {
+            applies: true,
+            reason: String::new(),
+            criteria: ids.iter().zip(verdicts).map(|(id, v)| graded(id, *v)).collect(),
+        };
         check(&report, &[criterion("a", false), criterion("b", true)]).unwrap()
     }
 
     #[test]
     fn reports_must_grade_every_criterion_once_and_only_those() {
         let criteria = [criterion("a", false), criterion("b", false)];
-        let report = |items: Vec<GradedCriterion>| GraderReport { applies: true, reason: String::new(), criteria: items };
+        let report =
+            |items: Vec<GradedCriterion>| GraderReport { applies: true, reason: String::new(), criteria: items };
         assert!(check(&report(vec![graded("a", Verdict::Met)]), &criteria).unwrap_err().contains("not graded: b"));
-        assert!(check(&report(vec![graded("a", Verdict::Met), graded("zz", Verdict::Met)]), &criteria).unwrap_err().contains("\"zz\""));
-        assert!(check(&report(vec![graded("a", Verdict::Met), graded("a", Verdict::Met)]), &criteria).unwrap_err().contains("twice"));
+        assert!(check(&report(vec![graded("a", Verdict::Met), graded("zz", Verdict::Met)]), &criteria)
+            .unwrap_err()
+            .contains("\"zz\""));
+        assert!(check(&report(vec![graded("a", Verdict::Met), graded("a", Verdict::Met)]), &criteria)
+            .unwrap_err()
+            .contains("twice"));
         // Order follows the rubric, whatever order the grader used.
-        let Pass::Graded(v) = check(&report(vec![graded("b", Verdict::NotMet), graded("a", Verdict::Met)]), &criteria).unwrap() else { panic!() };
+        let Pass::Graded(v) =
+            check(&report(vec![graded("b", Verdict::NotMet), graded("a", Verdict::Met)]), &criteria).unwrap()
+        else {
+            panic!()
+        };
         assert_eq!(v.iter().map(|c| c.criterion_id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
         let na = GraderReport { applies: false, reason: "This is a poem, not code.".into(), criteria: vec![] };
         assert_eq!(check(&na, &criteria).unwrap(), Pass::NotApplicable("This is a poem, not code.".into()));
@@ -263,7 +322,11 @@ mod tests {
     #[test]
     fn the_result_is_computed_from_the_verdicts() {
         let criteria = [criterion("a", false), criterion("b", true)];
-        assert_eq!(result(&criteria, &pass(&[Verdict::Met, Verdict::PartiallyMet])), OutcomeResult::Satisfied, "optional may be partial");
+        assert_eq!(
+            result(&criteria, &pass(&[Verdict::Met, Verdict::PartiallyMet])),
+            OutcomeResult::Satisfied,
+            "optional may be partial"
+        );
         assert_eq!(result(&criteria, &pass(&[Verdict::PartiallyMet, Verdict::Met])), OutcomeResult::NeedsRevision);
         assert_eq!(result(&criteria, &pass(&[Verdict::Met, Verdict::NotMet])), OutcomeResult::NeedsRevision);
         assert_eq!(result(&criteria, &Pass::NotApplicable("x".into())), OutcomeResult::Failed);
@@ -271,7 +334,11 @@ mod tests {
 
     #[test]
     fn the_majority_wins_ties_go_to_the_worse_and_disagreements_are_kept() {
-        let combined = combine(&[pass(&[Verdict::Met, Verdict::Met]), pass(&[Verdict::Met, Verdict::NotMet]), pass(&[Verdict::NotMet, Verdict::Met])]);
+        let combined = combine(&[
+            pass(&[Verdict::Met, Verdict::Met]),
+            pass(&[Verdict::Met, Verdict::NotMet]),
+            pass(&[Verdict::NotMet, Verdict::Met]),
+        ]);
         let Pass::Graded(v) = combined else { panic!() };
         assert_eq!((v[0].verdict, v[1].verdict), (Verdict::Met, Verdict::Met));
         assert_eq!(v[0].disagreement, [Verdict::Met, Verdict::Met, Verdict::NotMet]);
@@ -279,16 +346,41 @@ mod tests {
         let Pass::Graded(v) = tie else { panic!() };
         assert_eq!(v[0].verdict, Verdict::NotMet, "a split never passes work");
         assert!(v[1].disagreement.is_empty());
-        assert!(matches!(combine(&[Pass::NotApplicable("n".into()), Pass::NotApplicable("n".into()), pass(&[Verdict::Met, Verdict::Met])]), Pass::NotApplicable(_)));
+        assert!(matches!(
+            combine(&[
+                Pass::NotApplicable("n".into()),
+                Pass::NotApplicable("n".into()),
+                pass(&[Verdict::Met, Verdict::Met])
+            ]),
+            Pass::NotApplicable(_)
+        ));
     }
 
     #[test]
     fn feedback_lists_each_unmet_criterion_with_evidence_and_change() {
         let criteria = [criterion("a", false), criterion("b", true), criterion("c", false)];
         let verdicts = vec![
-            CriterionVerdict { criterion_id: "a".into(), verdict: Verdict::NotMet, evidence: "src/x.rs:3 has no test".into(), change: "Add a test".into(), disagreement: vec![] },
-            CriterionVerdict { criterion_id: "b".into(), verdict: Verdict::PartiallyMet, evidence: "ok".into(), change: String::new(), disagreement: vec![] },
-            CriterionVerdict { criterion_id: "c".into(), verdict: Verdict::PartiallyMet, evidence: "half".into(), change: "Finish it".into(), disagreement: vec![] },
+            CriterionVerdict {
+                criterion_id: "a".into(),
+                verdict: Verdict::NotMet,
+                evidence: "src/x.rs:3 has no test".into(),
+                change: "Add a test".into(),
+                disagreement: vec![],
+            },
+            CriterionVerdict {
+                criterion_id: "b".into(),
+                verdict: Verdict::PartiallyMet,
+                evidence: "ok".into(),
+                change: String::new(),
+                disagreement: vec![],
+            },
+            CriterionVerdict {
+                criterion_id: "c".into(),
+                verdict: Verdict::PartiallyMet,
+                evidence: "half".into(),
+                change: "Finish it".into(),
+                disagreement: vec![],
+            },
         ];
         assert_eq!(
             feedback(&criteria, &verdicts),

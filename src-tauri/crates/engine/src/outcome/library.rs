@@ -33,19 +33,30 @@ pub fn read_rubric_file(path: &Path) -> Result<String> {
         .map_err(|e| refuse(format!("Couldn't open {} ({e}).", path.display())))?;
     let meta = file.metadata().map_err(|e| refuse(format!("Couldn't read {} ({e}).", path.display())))?;
     if !meta.is_file() {
-        return Err(refuse(format!("{} is not a file. Give the path of a rubric's Markdown (.md) file.", path.display())));
+        return Err(refuse(format!(
+            "{} is not a file. Give the path of a rubric's Markdown (.md) file.",
+            path.display()
+        )));
     }
-    let too_large = |bytes: u64| refuse(format!("{} is {bytes} bytes; a rubric is at most {MAX_RUBRIC_CHARS} characters. Choose a smaller file.", path.display()));
+    let too_large = |bytes: u64| {
+        refuse(format!(
+            "{} is {bytes} bytes; a rubric is at most {MAX_RUBRIC_CHARS} characters. Choose a smaller file.",
+            path.display()
+        ))
+    };
     if meta.len() > MAX_RUBRIC_FILE_BYTES {
         return Err(too_large(meta.len()));
     }
     // Bounded again while reading: the file may grow after the size was looked at.
     let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(MAX_RUBRIC_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| refuse(format!("Couldn't read {} ({e}).", path.display())))?;
+    file.take(MAX_RUBRIC_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| refuse(format!("Couldn't read {} ({e}).", path.display())))?;
     if bytes.len() as u64 > MAX_RUBRIC_FILE_BYTES {
         return Err(too_large(bytes.len() as u64));
     }
-    String::from_utf8(bytes).map_err(|_| refuse(format!("{} is not UTF-8 text; a rubric is a Markdown (.md) file.", path.display())))
+    String::from_utf8(bytes)
+        .map_err(|_| refuse(format!("{} is not UTF-8 text; a rubric is a Markdown (.md) file.", path.display())))
 }
 
 /// A save refused: the field, and every problem of the Markdown with its line.
@@ -178,7 +189,11 @@ impl Rubrics {
         let id: Option<String> = self
             .db
             .conn()
-            .query_row("SELECT id FROM rubrics WHERE name_key = ?1 AND deleted_at IS NULL", [name_key(name.trim())], |r| r.get(0))
+            .query_row(
+                "SELECT id FROM rubrics WHERE name_key = ?1 AND deleted_at IS NULL",
+                [name_key(name.trim())],
+                |r| r.get(0),
+            )
             .optional()?;
         match id {
             Some(id) => self.get(&RubricId(id)),
@@ -228,7 +243,8 @@ fn load(conn: &Connection, id: &RubricId) -> Result<Rubric> {
         })
         .optional()?
         .ok_or_else(|| not_found(id))?;
-    let latest: u32 = conn.query_row("SELECT MAX(version) FROM rubric_versions WHERE rubric_id = ?1", [id.as_str()], |r| r.get(0))?;
+    let latest: u32 =
+        conn.query_row("SELECT MAX(version) FROM rubric_versions WHERE rubric_id = ?1", [id.as_str()], |r| r.get(0))?;
     let latest = version_row(conn, id, latest)?.ok_or_else(|| not_found(id))?;
     Ok(Rubric { id: id.clone(), name, latest, created_at, updated_at })
 }
@@ -242,13 +258,21 @@ fn version_row(conn: &Connection, id: &RubricId, version: u32) -> Result<Option<
         )
         .optional()?;
     let Some((source, criteria, created_at)) = row else { return Ok(None) };
-    let criteria: Vec<Criterion> =
-        serde_json::from_str(&criteria).map_err(|e| Error::Internal(format!("rubric {} version {version} is unreadable: {e}", id.as_str())))?;
+    let criteria: Vec<Criterion> = serde_json::from_str(&criteria)
+        .map_err(|e| Error::Internal(format!("rubric {} version {version} is unreadable: {e}", id.as_str())))?;
     Ok(Some(RubricVersion { rubric_id: id.clone(), version, source, criteria, created_at }))
 }
 
-fn insert_version(conn: &Connection, id: &RubricId, version: u32, source: &str, criteria: &[Criterion], now: i64) -> Result<()> {
-    let json = serde_json::to_string(criteria).map_err(|e| Error::Internal(format!("criteria do not serialize: {e}")))?;
+fn insert_version(
+    conn: &Connection,
+    id: &RubricId,
+    version: u32,
+    source: &str,
+    criteria: &[Criterion],
+    now: i64,
+) -> Result<()> {
+    let json =
+        serde_json::to_string(criteria).map_err(|e| Error::Internal(format!("criteria do not serialize: {e}")))?;
     conn.execute(
         "INSERT INTO rubric_versions (rubric_id, version, source, criteria, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![id.as_str(), version, source, json, now],
@@ -270,7 +294,11 @@ fn check_name(name: &str) -> Result<String, SaveError> {
         return Err(Error::invalid("name", "Give the rubric a name.").into());
     }
     if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
-        return Err(Error::invalid("name", format!("Keep the name to one line of {MAX_NAME_CHARS} characters or fewer.")).into());
+        return Err(Error::invalid(
+            "name",
+            format!("Keep the name to one line of {MAX_NAME_CHARS} characters or fewer."),
+        )
+        .into());
     }
     Ok(name.to_owned())
 }
@@ -278,7 +306,10 @@ fn check_name(name: &str) -> Result<String, SaveError> {
 fn duplicate(e: rusqlite::Error, name: &str) -> SaveError {
     match e {
         rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
-            SaveError::Other(Error::Conflict { field: Some("name"), message: format!("A rubric named “{name}” already exists.") })
+            SaveError::Other(Error::Conflict {
+                field: Some("name"),
+                message: format!("A rubric named “{name}” already exists."),
+            })
         }
         other => SaveError::Other(other.into()),
     }
@@ -294,7 +325,11 @@ mod tests {
     use crate::clock::{ManualClock, SequentialIds};
 
     fn library() -> Rubrics {
-        Rubrics::new(Arc::new(Database::in_memory().unwrap()), Arc::new(ManualClock::new(10)), Arc::new(SequentialIds::default()))
+        Rubrics::new(
+            Arc::new(Database::in_memory().unwrap()),
+            Arc::new(ManualClock::new(10)),
+            Arc::new(SequentialIds::default()),
+        )
     }
 
     #[test]

@@ -6,6 +6,6 @@ pub mod grade;
 mod library;
 pub mod rubric;
 
-pub use library::{read_rubric_file, Rubrics, SaveError, MAX_RUBRIC_FILE_BYTES};
 pub use evaluate::{AfterTurn, Evaluator, DEFAULT_MAX_ITERATIONS, MAX_GRADER_PASSES, MAX_ITERATIONS};
+pub use library::{read_rubric_file, Rubrics, SaveError, MAX_RUBRIC_FILE_BYTES};
 pub use rubric::{parse, MAX_RUBRIC_CHARS, STARTERS};

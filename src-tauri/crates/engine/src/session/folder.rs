@@ -10,9 +10,25 @@ use crate::{Error, Result};
 
 /// Folders that belong to the operating system: refused as workspaces, and so is anything
 /// inside them, except below `/usr/local`, `/opt` and `/srv`, where people keep their own work.
-const SYSTEM_TREES: &[&str] = &["/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/run", "/sbin", "/sys", "/usr"];
+const SYSTEM_TREES: &[&str] =
+    &["/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/run", "/sbin", "/sys", "/usr"];
 /// Folders refused themselves (their subfolders are fine: `/home/ana`, `/var/www/site`).
-const SYSTEM_FOLDERS: &[&str] = &["/", "/home", "/media", "/mnt", "/opt", "/srv", "/tmp", "/var", "/usr/local", "/Users", "/Volumes", "/System", "/Library", "/Applications"];
+const SYSTEM_FOLDERS: &[&str] = &[
+    "/",
+    "/home",
+    "/media",
+    "/mnt",
+    "/opt",
+    "/srv",
+    "/tmp",
+    "/var",
+    "/usr/local",
+    "/Users",
+    "/Volumes",
+    "/System",
+    "/Library",
+    "/Applications",
+];
 /// Trees inside a system tree that are the user's own.
 const USER_TREES_INSIDE: &[&str] = &["/usr/local"];
 
@@ -37,23 +53,41 @@ pub fn check(path: &str, confirmed: Confirmed, home: Option<&Path>) -> Result<Wo
     }
     let folder = Path::new(path);
     if !folder.is_absolute() {
-        return Err(Error::invalid("workspace", format!("Give the folder's full path (starting with /), not “{path}”.")));
+        return Err(Error::invalid(
+            "workspace",
+            format!("Give the folder's full path (starting with /), not “{path}”."),
+        ));
     }
     match std::fs::metadata(folder) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Error::invalid("workspace", format!("The folder {path} does not exist. Choose an existing folder.")))
+            return Err(Error::invalid(
+                "workspace",
+                format!("The folder {path} does not exist. Choose an existing folder."),
+            ))
         }
-        Err(e) => return Err(Error::invalid("workspace", format!("Reverie can't open {path} ({e}). Choose a folder you can open."))),
+        Err(e) => {
+            return Err(Error::invalid(
+                "workspace",
+                format!("Reverie can't open {path} ({e}). Choose a folder you can open."),
+            ))
+        }
         Ok(meta) if !meta.is_dir() => {
-            return Err(Error::invalid("workspace", format!("{path} is a file, not a folder. Choose the folder that contains it.")))
+            return Err(Error::invalid(
+                "workspace",
+                format!("{path} is a file, not a folder. Choose the folder that contains it."),
+            ))
         }
         Ok(_) => {}
     }
     // Judge the folder the path really names: `/tmp/../etc` or a link to `/` are what they lead to.
-    let canonical = std::fs::canonicalize(folder)
-        .map_err(|e| Error::invalid("workspace", format!("Reverie can't open {path} ({e}). Choose a folder you can open.")))?;
+    let canonical = std::fs::canonicalize(folder).map_err(|e| {
+        Error::invalid("workspace", format!("Reverie can't open {path} ({e}). Choose a folder you can open."))
+    })?;
     if let Some(why) = risk(&canonical) {
-        return Err(Error::invalid("workspace", format!("{path} {why}, and the agent may write files without asking. Choose a project folder instead.")));
+        return Err(Error::invalid(
+            "workspace",
+            format!("{path} {why}, and the agent may write files without asking. Choose a project folder instead."),
+        ));
     }
     if home.is_some_and(|h| h == canonical) && !confirmed.home {
         return Err(Error::NeedsConfirmation {
@@ -69,7 +103,8 @@ pub fn check(path: &str, confirmed: Confirmed, home: Option<&Path>) -> Result<Wo
             format!("The folder {path} is read-only for you, so the agent couldn't save its work. Choose a folder you can write to."),
         ));
     }
-    Workspace::new(folder).map_err(|e| Error::invalid("workspace", format!("{}. Choose another folder.", capitalize(&e.to_string()))))
+    Workspace::new(folder)
+        .map_err(|e| Error::invalid("workspace", format!("{}. Choose another folder.", capitalize(&e.to_string()))))
 }
 
 /// Why a canonical folder must never be a workspace, if it must not.
@@ -144,7 +179,10 @@ mod tests {
             other => panic!("expected a question, got {other:?}"),
         }
         let with_slash = format!("{}/", home_path.display());
-        assert!(matches!(check(&with_slash, Confirmed::default(), Some(&home_path)), Err(Error::NeedsConfirmation { .. })));
+        assert!(matches!(
+            check(&with_slash, Confirmed::default(), Some(&home_path)),
+            Err(Error::NeedsConfirmation { .. })
+        ));
         check(&home_path.display().to_string(), Confirmed { home: true }, Some(&home_path)).unwrap();
     }
 }

@@ -15,18 +15,32 @@ pub fn history_from_events(events: &[SessionEvent], thread: &ThreadId) -> (Vec<M
     for event in events.iter().filter(|e| &e.thread_id == thread) {
         match &event.payload {
             // The grader's feedback reaches the agent as a user message.
-            EventPayload::UserMessage { text } | EventPayload::OutcomeFeedback { text, .. } | EventPayload::ThreadMessageReceived { text, .. } => push(&mut messages, Role::User, ContentBlock::Text { text: text.clone() }),
-            EventPayload::AgentMessage { text } => push(&mut messages, Role::Assistant, ContentBlock::Text { text: text.clone() }),
+            EventPayload::UserMessage { text }
+            | EventPayload::OutcomeFeedback { text, .. }
+            | EventPayload::ThreadMessageReceived { text, .. } => {
+                push(&mut messages, Role::User, ContentBlock::Text { text: text.clone() })
+            }
+            EventPayload::AgentMessage { text } => {
+                push(&mut messages, Role::Assistant, ContentBlock::Text { text: text.clone() })
+            }
             EventPayload::AgentToolUse { tool_use_id, name, input } => {
                 open_calls.push(tool_use_id.clone());
-                push(&mut messages, Role::Assistant, ContentBlock::ToolUse { id: tool_use_id.clone(), name: name.clone(), input: input.clone() });
+                push(
+                    &mut messages,
+                    Role::Assistant,
+                    ContentBlock::ToolUse { id: tool_use_id.clone(), name: name.clone(), input: input.clone() },
+                );
             }
             EventPayload::AgentToolResult { tool_use_id, content, is_error } => {
                 open_calls.retain(|id| id != tool_use_id);
                 push(
                     &mut messages,
                     Role::User,
-                    ContentBlock::ToolResult { tool_use_id: tool_use_id.clone(), content: content.clone(), is_error: *is_error },
+                    ContentBlock::ToolResult {
+                        tool_use_id: tool_use_id.clone(),
+                        content: content.clone(),
+                        is_error: *is_error,
+                    },
                 );
             }
             _ => {}
@@ -60,7 +74,10 @@ struct Open {
 
 impl Open {
     fn is_open(&self) -> bool {
-        self.request_since.is_some() || !self.calls.is_empty() || self.evaluation.is_some() || (self.subagent && self.working)
+        self.request_since.is_some()
+            || !self.calls.is_empty()
+            || self.evaluation.is_some()
+            || (self.subagent && self.working)
     }
 }
 
@@ -89,11 +106,19 @@ fn open_threads(events: &[SessionEvent]) -> Vec<(ThreadId, Open)> {
             }
             EventPayload::ThreadStatusRunning {} => at(&mut threads, &event.thread_id).working = true,
             EventPayload::ThreadStatusIdle { .. } => at(&mut threads, &event.thread_id).working = false,
-            EventPayload::ModelRequestStart { .. } => at(&mut threads, &event.thread_id).request_since = Some(event.time_ms),
+            EventPayload::ModelRequestStart { .. } => {
+                at(&mut threads, &event.thread_id).request_since = Some(event.time_ms)
+            }
             EventPayload::ModelRequestEnd { .. } => at(&mut threads, &event.thread_id).request_since = None,
-            EventPayload::AgentToolUse { tool_use_id, .. } => at(&mut threads, &event.thread_id).calls.push(tool_use_id.clone()),
-            EventPayload::AgentToolResult { tool_use_id, .. } => at(&mut threads, &event.thread_id).calls.retain(|id| id != tool_use_id),
-            EventPayload::OutcomeEvaluationStart { iteration, .. } => at(&mut threads, &event.thread_id).evaluation = Some((*iteration, event.time_ms)),
+            EventPayload::AgentToolUse { tool_use_id, .. } => {
+                at(&mut threads, &event.thread_id).calls.push(tool_use_id.clone())
+            }
+            EventPayload::AgentToolResult { tool_use_id, .. } => {
+                at(&mut threads, &event.thread_id).calls.retain(|id| id != tool_use_id)
+            }
+            EventPayload::OutcomeEvaluationStart { iteration, .. } => {
+                at(&mut threads, &event.thread_id).evaluation = Some((*iteration, event.time_ms))
+            }
             EventPayload::OutcomeEvaluationEnd { .. } => at(&mut threads, &event.thread_id).evaluation = None,
             _ => {}
         }
@@ -107,9 +132,18 @@ fn closes(open: &Open, last: i64, end_thread: bool) -> Vec<EventPayload> {
     let since = |start: i64| u64::try_from(last.saturating_sub(start)).unwrap_or(0);
     let mut events = Vec::new();
     if let Some(start) = open.request_since {
-        events.push(EventPayload::ModelRequestEnd { usage: TokenUsage::default(), cost_usd: None, duration_ms: since(start), interrupted: true });
+        events.push(EventPayload::ModelRequestEnd {
+            usage: TokenUsage::default(),
+            cost_usd: None,
+            duration_ms: since(start),
+            interrupted: true,
+        });
     }
-    events.extend(open.calls.iter().map(|id| EventPayload::AgentToolResult { tool_use_id: id.clone(), content: INTERRUPTED_RESULT.into(), is_error: true }));
+    events.extend(open.calls.iter().map(|id| EventPayload::AgentToolResult {
+        tool_use_id: id.clone(),
+        content: INTERRUPTED_RESULT.into(),
+        is_error: true,
+    }));
     if let Some((iteration, start)) = open.evaluation {
         events.push(EventPayload::OutcomeEvaluationEnd {
             iteration,
@@ -128,7 +162,8 @@ fn closes(open: &Open, last: i64, end_thread: bool) -> Vec<EventPayload> {
 }
 
 /// Why a grading left open by a stopped process has no verdict.
-const INTERRUPTED_GRADING: &str = "Reverie stopped before the grader finished; this iteration is graded again when the session goes on.";
+const INTERRUPTED_GRADING: &str =
+    "Reverie stopped before the grader finished; this iteration is graded again when the session goes on.";
 
 /// What a resume writes before anything else, thread by thread, so no thread of the session
 /// is left open: each model request without an end ends `interrupted`, each tool call without
@@ -138,15 +173,23 @@ const INTERRUPTED_GRADING: &str = "Reverie stopped before the grader finished; t
 pub fn interrupted_closes(events: &[SessionEvent]) -> Vec<(ThreadId, Vec<EventPayload>)> {
     let last = events.iter().map(|e| e.time_ms).max().unwrap_or(0);
     let (subagents, primary): (Vec<_>, Vec<_>) = open_threads(events).into_iter().partition(|(_, open)| open.subagent);
-    subagents.into_iter().chain(primary).map(|(thread, open)| {
-        let events = closes(&open, last, true);
-        (thread, events)
-    }).collect()
+    subagents
+        .into_iter()
+        .chain(primary)
+        .map(|(thread, open)| {
+            let events = closes(&open, last, true);
+            (thread, events)
+        })
+        .collect()
 }
 
 /// What closes `thread`'s open requests, calls and grading before its run records its own end
 /// (the run failed and is about to write `session.error` and its idle status).
 pub(crate) fn closes_before_end(events: &[SessionEvent], thread: &ThreadId) -> Vec<EventPayload> {
     let last = events.iter().map(|e| e.time_ms).max().unwrap_or(0);
-    open_threads(events).into_iter().find(|(t, _)| t == thread).map(|(_, open)| closes(&open, last, false)).unwrap_or_default()
+    open_threads(events)
+        .into_iter()
+        .find(|(t, _)| t == thread)
+        .map(|(_, open)| closes(&open, last, false))
+        .unwrap_or_default()
 }

@@ -125,7 +125,12 @@ impl EventLog {
     }
 
     /// Writes the events (one transaction), then sends them to live subscribers.
-    pub fn append(&self, session: &SessionId, thread: &ThreadId, payloads: Vec<EventPayload>) -> Result<Vec<SessionEvent>> {
+    pub fn append(
+        &self,
+        session: &SessionId,
+        thread: &ThreadId,
+        payloads: Vec<EventPayload>,
+    ) -> Result<Vec<SessionEvent>> {
         self.check_write(session, &payloads)?;
         let events = rows::append(&self.db.conn(), session, thread, self.clock.now_ms(), payloads)?;
         if let Some(channel) = self.live().get_mut(session) {
@@ -154,7 +159,14 @@ impl EventLog {
     pub fn subscribe(self: &Arc<Self>, session: &SessionId, after: u64) -> Subscription {
         // Join the broadcast before reading the store, so nothing falls between the two.
         let rx = self.live().entry(session.clone()).or_insert_with(Channel::new).tx.subscribe();
-        Subscription { log: self.clone(), session: session.clone(), delivered: after, backlog: Vec::new().into_iter(), catch_up: true, rx }
+        Subscription {
+            log: self.clone(),
+            session: session.clone(),
+            delivered: after,
+            backlog: Vec::new().into_iter(),
+            catch_up: true,
+            rx,
+        }
     }
 
     fn live(&self) -> std::sync::MutexGuard<'_, HashMap<SessionId, Channel>> {

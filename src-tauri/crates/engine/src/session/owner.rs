@@ -27,8 +27,9 @@ impl Owner {
     /// Takes a new owner id and locks its file under `data_dir`.
     pub fn acquire(data_dir: &Path, ids: &dyn Ids) -> Result<Self> {
         let dir = data_dir.join(DIR);
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| Error::Internal(format!("Couldn't create {}: {e}. Check the data folder's permissions.", dir.display())))?;
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            Error::Internal(format!("Couldn't create {}: {e}. Check the data folder's permissions.", dir.display()))
+        })?;
         let id = ids.new_id("own");
         let path = dir.join(format!("{id}.lock"));
         let file = OpenOptions::new()

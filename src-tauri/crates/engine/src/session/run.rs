@@ -9,9 +9,12 @@ use std::sync::{Arc, OnceLock};
 
 use futures::StreamExt;
 use reverie_llm::{
-    prices, Completion, ContentBlock, LanguageModel, Message, ModelError, Request, Role, StreamEvent, ToolChoice, ToolSpec, Usage,
+    prices, Completion, ContentBlock, LanguageModel, Message, ModelError, Request, Role, StreamEvent, ToolChoice,
+    ToolSpec, Usage,
 };
-use reverie_protocol::{AppError, ErrorCode, EventPayload, IdleReason, OutcomeResult, SessionId, SessionStatus, ThreadId, TokenUsage};
+use reverie_protocol::{
+    AppError, ErrorCode, EventPayload, IdleReason, OutcomeResult, SessionId, SessionStatus, ThreadId, TokenUsage,
+};
 use serde_json::Value;
 
 use super::history::{closes_before_end, push};
@@ -55,7 +58,9 @@ impl ThreadRole {
     pub(crate) fn incoming(&self, text: String) -> EventPayload {
         match self {
             ThreadRole::Primary => EventPayload::UserMessage { text },
-            ThreadRole::Subagent { parent } => EventPayload::ThreadMessageReceived { from_thread_id: parent.clone(), text },
+            ThreadRole::Subagent { parent } => {
+                EventPayload::ThreadMessageReceived { from_thread_id: parent.clone(), text }
+            }
         }
     }
 
@@ -74,7 +79,10 @@ impl ThreadRole {
             ThreadRole::Subagent { parent } => {
                 let mut events = Vec::new();
                 if !final_message.is_empty() {
-                    events.push(EventPayload::ThreadMessageSent { to_thread_id: parent.clone(), text: final_message.to_owned() });
+                    events.push(EventPayload::ThreadMessageSent {
+                        to_thread_id: parent.clone(),
+                        text: final_message.to_owned(),
+                    });
                 }
                 events.push(EventPayload::ThreadStatusIdle { reason });
                 events
@@ -129,7 +137,15 @@ pub struct RunOutcome {
 
 impl Default for RunOutcome {
     fn default() -> Self {
-        Self { reason: IdleReason::EndTurn, turns: 0, usage: TokenUsage::default(), cost_usd: None, outcome: None, final_message: String::new(), error: None }
+        Self {
+            reason: IdleReason::EndTurn,
+            turns: 0,
+            usage: TokenUsage::default(),
+            cost_usd: None,
+            outcome: None,
+            final_message: String::new(),
+            error: None,
+        }
     }
 }
 
@@ -150,7 +166,13 @@ struct Streamed {
 
 impl Run {
     /// A run with the workspace tools, the default policy and limits, and no system prompt.
-    pub fn new(log: Arc<EventLog>, session: SessionId, thread: ThreadId, model: Arc<dyn LanguageModel>, context: ToolContext) -> Self {
+    pub fn new(
+        log: Arc<EventLog>,
+        session: SessionId,
+        thread: ThreadId,
+        model: Arc<dyn LanguageModel>,
+        context: ToolContext,
+    ) -> Self {
         Self {
             log,
             session,
@@ -235,7 +257,13 @@ fn stopped_error(e: &Error, tools_used: Option<bool>) -> AppError {
         Error::Database(db) => (ErrorCode::Database, format!("Reverie couldn't save its progress ({db})")),
         other => (ErrorCode::Internal, format!("Reverie failed under it ({other})")),
     };
-    AppError::new(code, format!("The run stopped because {cause}. {} Resume the session to go on from its last saved step.", kept(tools_used)))
+    AppError::new(
+        code,
+        format!(
+            "The run stopped because {cause}. {} Resume the session to go on from its last saved step.",
+            kept(tools_used)
+        ),
+    )
 }
 
 /// What a failed run left in the workspace, said plainly.
@@ -276,7 +304,12 @@ impl CancelReason {
 }
 
 impl Run {
-    async fn turns(&self, opening: Opening, outcome: &mut RunOutcome, evaluator: &mut Option<Evaluator>) -> Result<IdleReason> {
+    async fn turns(
+        &self,
+        opening: Opening,
+        outcome: &mut RunOutcome,
+        evaluator: &mut Option<Evaluator>,
+    ) -> Result<IdleReason> {
         let mut turn_ended = false;
         let messages = match opening {
             Opening::Task(task) => {
@@ -286,9 +319,17 @@ impl Run {
             Opening::Resume { mut history, open_calls, follow_up } => {
                 let mut events = Vec::new();
                 for id in open_calls {
-                    let result = ContentBlock::ToolResult { tool_use_id: id.clone(), content: INTERRUPTED_RESULT.into(), is_error: true };
+                    let result = ContentBlock::ToolResult {
+                        tool_use_id: id.clone(),
+                        content: INTERRUPTED_RESULT.into(),
+                        is_error: true,
+                    };
                     push(&mut history, Role::User, result);
-                    events.push(EventPayload::AgentToolResult { tool_use_id: id, content: INTERRUPTED_RESULT.into(), is_error: true });
+                    events.push(EventPayload::AgentToolResult {
+                        tool_use_id: id,
+                        content: INTERRUPTED_RESULT.into(),
+                        is_error: true,
+                    });
                 }
                 if let Some(text) = follow_up {
                     push(&mut history, Role::User, ContentBlock::Text { text: text.clone() });
@@ -372,11 +413,13 @@ impl Run {
                 continue;
             }
             // Calls run in order, except delegations, which run side by side after them.
-            let (parallel, serial): (Vec<&Call>, Vec<&Call>) = calls.iter().partition(|c| PARALLEL_TOOLS.contains(&c.name.as_str()));
+            let (parallel, serial): (Vec<&Call>, Vec<&Call>) =
+                calls.iter().partition(|c| PARALLEL_TOOLS.contains(&c.name.as_str()));
             let mut outputs: Vec<(String, ToolOutput)> = Vec::with_capacity(calls.len());
             let mut fault = None;
             for call in serial {
-                let output = if fault.is_some() { self.not_run(call).await? } else { self.run_call(call, &mut fault).await? };
+                let output =
+                    if fault.is_some() { self.not_run(call).await? } else { self.run_call(call, &mut fault).await? };
                 outputs.push((call.id.clone(), output));
             }
             if fault.is_none() && !parallel.is_empty() {
@@ -401,7 +444,11 @@ impl Run {
             let results = calls
                 .iter()
                 .filter_map(|call| outputs.iter().position(|(id, _)| *id == call.id).map(|at| outputs.swap_remove(at)))
-                .map(|(tool_use_id, output)| ContentBlock::ToolResult { tool_use_id, content: output.content, is_error: output.is_error })
+                .map(|(tool_use_id, output)| ContentBlock::ToolResult {
+                    tool_use_id,
+                    content: output.content,
+                    is_error: output.is_error,
+                })
                 .collect();
             request.messages.push(Message { role: Role::User, content: results });
             if let Some(fault) = fault {
@@ -416,7 +463,12 @@ impl Run {
     /// Records that a call was skipped because an earlier one faulted.
     async fn not_run(&self, call: &Call) -> Result<ToolOutput> {
         let output = ToolOutput::error("not run: an earlier tool call failed inside the engine");
-        self.append(vec![EventPayload::AgentToolResult { tool_use_id: call.id.clone(), content: output.content.clone(), is_error: true }]).await?;
+        self.append(vec![EventPayload::AgentToolResult {
+            tool_use_id: call.id.clone(),
+            content: output.content.clone(),
+            is_error: true,
+        }])
+        .await?;
         Ok(output)
     }
 
@@ -431,14 +483,22 @@ impl Run {
                 output
             }
         };
-        self.append(vec![EventPayload::AgentToolResult { tool_use_id: call.id.clone(), content: output.content.clone(), is_error: output.is_error }])
-            .await?;
+        self.append(vec![EventPayload::AgentToolResult {
+            tool_use_id: call.id.clone(),
+            content: output.content.clone(),
+            is_error: output.is_error,
+        }])
+        .await?;
         Ok(output)
     }
 
     /// The agent ended its turn: without an outcome the run is done; with one, the grader
     /// decides, and on a revision its feedback joins the conversation (`None`: go on).
-    async fn end_of_turn(&self, evaluator: Option<&mut Evaluator>, request: &mut Request) -> Result<Option<IdleReason>> {
+    async fn end_of_turn(
+        &self,
+        evaluator: Option<&mut Evaluator>,
+        request: &mut Request,
+    ) -> Result<Option<IdleReason>> {
         let Some(evaluator) = evaluator else { return Ok(Some(IdleReason::EndTurn)) };
         let final_message = match request.messages.last() {
             Some(m) if m.role == Role::Assistant => m
@@ -508,7 +568,11 @@ impl Run {
             };
             if let Some(call) = call {
                 let mut events = take_message(&mut text);
-                events.push(EventPayload::AgentToolUse { tool_use_id: call.id.clone(), name: call.name.clone(), input: call.input.clone() });
+                events.push(EventPayload::AgentToolUse {
+                    tool_use_id: call.id.clone(),
+                    name: call.name.clone(),
+                    input: call.input.clone(),
+                });
                 self.append(events).await?;
                 calls.push(call);
             }
@@ -520,7 +584,12 @@ impl Run {
         add_usage(outcome, usage, cost_usd);
         let duration_ms = u64::try_from(self.log.clock().now_ms().saturating_sub(started)).unwrap_or(0);
         let mut events = take_message(&mut text);
-        events.push(EventPayload::ModelRequestEnd { usage: token_usage(usage), cost_usd, duration_ms, interrupted: false });
+        events.push(EventPayload::ModelRequestEnd {
+            usage: token_usage(usage),
+            cost_usd,
+            duration_ms,
+            interrupted: false,
+        });
         self.append(events).await?;
         Ok(Streamed { completion, calls, failure })
     }
@@ -581,7 +650,11 @@ impl Run {
         }
         let events = calls
             .iter()
-            .map(|c| EventPayload::AgentToolResult { tool_use_id: c.id.clone(), content: output.content.clone(), is_error: output.is_error })
+            .map(|c| EventPayload::AgentToolResult {
+                tool_use_id: c.id.clone(),
+                content: output.content.clone(),
+                is_error: output.is_error,
+            })
             .collect();
         self.append(events).await
     }

@@ -10,8 +10,9 @@ use std::sync::{Arc, Mutex};
 
 use reverie_llm::{model_for, Endpoint, LanguageModel, StreamOptions};
 use reverie_protocol::{
-    Agent, AppError, ErrorCode, EventPayload, IdleReason, MemoryAccess, MemoryAccessKind, MemoryAccessRecord, OutcomeDefinition, OutcomeInput,
-    Permission, ProviderId, ProviderKind, RunInput, SessionEvent, SessionId, SessionStatus, SessionSummary, ThreadId,
+    Agent, AppError, ErrorCode, EventPayload, IdleReason, MemoryAccess, MemoryAccessKind, MemoryAccessRecord,
+    OutcomeDefinition, OutcomeInput, Permission, ProviderId, ProviderKind, RunInput, SessionEvent, SessionId,
+    SessionStatus, SessionSummary, ThreadId,
 };
 use secrecy::SecretString;
 use tokio::sync::watch;
@@ -23,15 +24,15 @@ use super::permissions::{Approvals, PermissionPolicy};
 use super::run::{run_thread, CancelReason, Opening, Run, RunOutcome, ThreadRole};
 use super::{EventLog, Owner, Subscription};
 use crate::agents::{allowed, Agents};
-use crate::orchestration::{Team, TeamParts, DEFAULT_MAX_THREADS, MAX_THREADS};
+use crate::blocking::blocking;
 use crate::memory::tools::{MemoryContext, Mounted};
 use crate::memory::{Memory, INDEX_TOKEN_BUDGET};
+use crate::orchestration::{Team, TeamParts, DEFAULT_MAX_THREADS, MAX_THREADS};
 use crate::outcome::artifacts::Snapshot;
 use crate::outcome::{Evaluator, Rubrics, DEFAULT_MAX_ITERATIONS, MAX_GRADER_PASSES, MAX_ITERATIONS};
-use crate::tools::Tool;
-use crate::blocking::blocking;
 use crate::providers::{ProviderConnection, Providers};
 use crate::store::events::SessionRow;
+use crate::tools::Tool;
 use crate::tools::{ToolContext, ToolSet, Workspace};
 use crate::{Error, Ids, Result};
 
@@ -68,7 +69,12 @@ impl std::fmt::Debug for RunOptions {
 
 impl RunOptions {
     /// The model for a thread or grader of the run on `endpoint`: the override, or the adapter.
-    fn model_for(&self, endpoint: &Endpoint, key: Option<SecretString>, stream_options: StreamOptions) -> Arc<dyn LanguageModel> {
+    fn model_for(
+        &self,
+        endpoint: &Endpoint,
+        key: Option<SecretString>,
+        stream_options: StreamOptions,
+    ) -> Arc<dyn LanguageModel> {
         match &self.model {
             Some(model) => model.clone(),
             None => model_for(endpoint, key, stream_options),
@@ -126,7 +132,19 @@ pub struct Runs {
 impl Runs {
     pub fn new(parts: RunsParts) -> Arc<Self> {
         let RunsParts { log, agents, providers, memory, rubrics, ids, owner, stream_options } = parts;
-        Arc::new(Self { log, agents, providers, memory, rubrics, ids, owner, stream_options, active: Mutex::default(), stranded: Mutex::default(), running: watch::channel(0).0 })
+        Arc::new(Self {
+            log,
+            agents,
+            providers,
+            memory,
+            rubrics,
+            ids,
+            owner,
+            stream_options,
+            active: Mutex::default(),
+            stranded: Mutex::default(),
+            running: watch::channel(0).0,
+        })
     }
 
     pub fn log(&self) -> &Arc<EventLog> {
@@ -191,10 +209,17 @@ impl Runs {
     #[tracing::instrument(skip_all, fields(agent_id = input.agent_id.as_str()))]
     pub async fn start(self: &Arc<Self>, input: RunInput, options: RunOptions) -> Result<Started> {
         let task = check_task(&input.task)?.to_owned();
-        let workspace = folder::check(&input.workspace, Confirmed { home: input.allow_home.unwrap_or(false) }, home_dir().as_deref())?;
+        let workspace = folder::check(
+            &input.workspace,
+            Confirmed { home: input.allow_home.unwrap_or(false) },
+            home_dir().as_deref(),
+        )?;
         let max_threads = input.max_threads.unwrap_or(DEFAULT_MAX_THREADS);
         if !(1..=MAX_THREADS).contains(&max_threads) {
-            return Err(Error::invalid("max_threads", format!("Choose between 1 and {MAX_THREADS} subagent threads at once (you chose {max_threads}).")));
+            return Err(Error::invalid(
+                "max_threads",
+                format!("Choose between 1 and {MAX_THREADS} subagent threads at once (you chose {max_threads})."),
+            ));
         }
         let this = self.clone();
         let agent_id = input.agent_id.clone();
@@ -232,7 +257,18 @@ impl Runs {
         .await?;
         tracing::info!(session_id = session.as_str(), "run started");
         let subscription = self.log.subscribe(&session, 0);
-        let done = self.launch(Launch { agent, workspace, session: session.clone(), thread, opening: Opening::Task(task), outcome, options, max_threads }).await?;
+        let done = self
+            .launch(Launch {
+                agent,
+                workspace,
+                session: session.clone(),
+                thread,
+                opening: Opening::Task(task),
+                outcome,
+                options,
+                max_threads,
+            })
+            .await?;
         Ok(Started { summary: self.get(&session).await.unwrap_or_else(|_| row.summary()), done, subscription })
     }
 
@@ -258,7 +294,9 @@ impl Runs {
         Err(Error::Conflict {
             field: None,
             message: match row.status {
-                SessionStatus::Running => "Another Reverie process (the CLI?) is running this session; stop it there.".into(),
+                SessionStatus::Running => {
+                    "Another Reverie process (the CLI?) is running this session; stop it there.".into()
+                }
                 _ => "This session is not running.".into(),
             },
         })
@@ -326,7 +364,15 @@ impl Runs {
             }
             _ => None,
         };
-        self.lock().insert(session.clone(), Active { cancel: cancel.clone(), approvals: approvals.clone(), team: team.clone(), cancel_reason: cancel_reason.clone() });
+        self.lock().insert(
+            session.clone(),
+            Active {
+                cancel: cancel.clone(),
+                approvals: approvals.clone(),
+                team: team.clone(),
+                cancel_reason: cancel_reason.clone(),
+            },
+        );
         self.running.send_modify(|n| *n += 1);
         let this = self.clone();
         let log = self.log.clone();
@@ -343,9 +389,12 @@ impl Runs {
                     if let Some(plan) = outcome {
                         run.system.push_str(&crate::outcome::evaluate::agent_prompt(&plan.definition));
                         let root = run.context.workspace.root().to_owned();
-                        let baseline = tokio::task::spawn_blocking(move || Snapshot::take(&root)).await.unwrap_or_default();
+                        let baseline =
+                            tokio::task::spawn_blocking(move || Snapshot::take(&root)).await.unwrap_or_default();
                         let grader = options.model_for(&plan.grader.endpoint, plan.grader.key, this.stream_options);
-                        run.outcome = Some(Evaluator::new(plan.definition, grader, baseline).resumed(plan.finished, plan.touched));
+                        run.outcome = Some(
+                            Evaluator::new(plan.definition, grader, baseline).resumed(plan.finished, plan.touched),
+                        );
                     }
                     run_thread(run, opening).await
                 }
@@ -408,7 +457,8 @@ impl Runs {
                 policy.set(rule.tool.clone(), Permission::Allow);
             }
         }
-        let tools = memory_tools.into_iter().fold(ToolSet::workspace().filter(|name| allowed(agent, name)), ToolSet::with);
+        let tools =
+            memory_tools.into_iter().fold(ToolSet::workspace().filter(|name| allowed(agent, name)), ToolSet::with);
         let root = context.workspace.root().to_owned();
         Ok(Ok(Run {
             system: system_prompt(agent, &root) + &memory_prompt,
@@ -436,8 +486,11 @@ impl Runs {
         match self.agent_run(agent, &team.session, &thread, context, team.approvals.clone(), &options).await? {
             Err(error) => fail_at_once(&self.log, &team.session, &thread, &role, opening, error).await,
             Ok(run) => {
-                let run = Run { system: run.system + SUBAGENT_NOTE, role, cancel_reason: team.cancel_reason.clone(), ..run };
-                tokio::spawn(run_thread(run, opening)).await.map_err(|e| Error::Internal(format!("a subagent's run stopped: {e}")))?
+                let run =
+                    Run { system: run.system + SUBAGENT_NOTE, role, cancel_reason: team.cancel_reason.clone(), ..run };
+                tokio::spawn(run_thread(run, opening))
+                    .await
+                    .map_err(|e| Error::Internal(format!("a subagent's run stopped: {e}")))?
             }
         }
     }
@@ -470,15 +523,19 @@ impl Runs {
         }
         let description = match input.description.trim() {
             "" => task.to_owned(),
-            d => check_task(d).map_err(|e| match e {
-                Error::Invalid { message, .. } => Error::invalid("outcome.description", message),
-                other => other,
-            })?.to_owned(),
+            d => check_task(d)
+                .map_err(|e| match e {
+                    Error::Invalid { message, .. } => Error::invalid("outcome.description", message),
+                    other => other,
+                })?
+                .to_owned(),
         };
         let (rubrics, rubric_id, version) = (self.rubrics.clone(), input.rubric_id.clone(), input.rubric_version);
         let (rubric, version) = blocking(move || {
             let rubric = rubrics.get(&rubric_id).map_err(|e| match e {
-                Error::NotFound(_) => Error::invalid("outcome.rubric_id", "Choose a rubric; the one selected no longer exists."),
+                Error::NotFound(_) => {
+                    Error::invalid("outcome.rubric_id", "Choose a rubric; the one selected no longer exists.")
+                }
                 other => other,
             })?;
             let version = match version {
@@ -492,7 +549,11 @@ impl Runs {
         })
         .await?;
         let provider_id = input.grader_provider_id.clone().unwrap_or_else(|| agent.provider_id.clone());
-        let model = input.grader_model.clone().filter(|m| !m.trim().is_empty()).or_else(|| (provider_id == agent.provider_id).then(|| agent.model.clone()).flatten());
+        let model = input
+            .grader_model
+            .clone()
+            .filter(|m| !m.trim().is_empty())
+            .or_else(|| (provider_id == agent.provider_id).then(|| agent.model.clone()).flatten());
         let grader = self.grader_connection(&provider_id, model.as_deref()).await.map_err(|e| match e {
             Error::Invalid { message, .. } => Error::invalid("outcome.grader_provider_id", message),
             other => other,
@@ -516,7 +577,10 @@ impl Runs {
     async fn grader_connection(&self, provider_id: &ProviderId, model: Option<&str>) -> Result<ProviderConnection> {
         let (providers, id) = (self.providers.clone(), provider_id.clone());
         let mut connection = blocking(move || providers.connection(&id)).await.map_err(|e| match e {
-            Error::NotFound(_) => Error::invalid("grader_provider_id", "The grader's model provider no longer exists. Choose another provider for the grader."),
+            Error::NotFound(_) => Error::invalid(
+                "grader_provider_id",
+                "The grader's model provider no longer exists. Choose another provider for the grader.",
+            ),
             other => other,
         })?;
         if connection.key.is_none() && connection.endpoint.kind == ProviderKind::Anthropic {
@@ -538,11 +602,17 @@ impl Runs {
     /// The agent's memory for one thread: the system prompt's memory section (each store's
     /// note and index, recorded as `listed`) and the memory tools. Stores deleted since the
     /// agent was saved are left out.
-    async fn mount_memory(&self, agent: &Agent, session: &SessionId, thread: &ThreadId) -> Result<(String, Vec<Arc<dyn Tool>>)> {
+    async fn mount_memory(
+        &self,
+        agent: &Agent,
+        session: &SessionId,
+        thread: &ThreadId,
+    ) -> Result<(String, Vec<Arc<dyn Tool>>)> {
         if agent.memory.is_empty() {
             return Ok((String::new(), Vec::new()));
         }
-        let (memory, mounts, session, thread) = (self.memory.clone(), agent.memory.clone(), session.clone(), thread.clone());
+        let (memory, mounts, session, thread) =
+            (self.memory.clone(), agent.memory.clone(), session.clone(), thread.clone());
         blocking(move || {
             let mut mounted = Vec::new();
             let mut prompt = String::from(MEMORY_NOTE);
@@ -584,7 +654,10 @@ impl Runs {
 
     async fn row(&self, id: &SessionId) -> Result<SessionRow> {
         let (log, id) = (self.log.clone(), id.clone());
-        blocking(move || log.session(&id)?.ok_or_else(|| Error::NotFound(format!("Session {} does not exist.", id.as_str())))).await
+        blocking(move || {
+            log.session(&id)?.ok_or_else(|| Error::NotFound(format!("Session {} does not exist.", id.as_str())))
+        })
+        .await
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SessionId, Active>> {
@@ -620,13 +693,21 @@ in the same folder at the same time, so stay within your part. When you are done
 you did and found: it is all the coordinator sees of your work.";
 
 /// The start of the system prompt's memory section.
-const MEMORY_NOTE: &str = "\n\n## Memory\nYou have memory: small Markdown files kept between sessions, listed below by store. \
+const MEMORY_NOTE: &str =
+    "\n\n## Memory\nYou have memory: small Markdown files kept between sessions, listed below by store. \
 Use memory_search to find what this task needs and memory_read to load it; don't read everything. \
 In a store you may write, keep what will help next time (what worked, the user's preferences, pitfalls) \
 with memory_write or memory_edit: small files, one topic each, a first line that says what the file is for.\n";
 
 /// Records a run that can't reach its model: the opening, the error, idle.
-async fn fail_at_once(log: &Arc<EventLog>, session: &SessionId, thread: &ThreadId, role: &ThreadRole, opening: Opening, error: AppError) -> Result<RunOutcome> {
+async fn fail_at_once(
+    log: &Arc<EventLog>,
+    session: &SessionId,
+    thread: &ThreadId,
+    role: &ThreadRole,
+    opening: Opening,
+    error: AppError,
+) -> Result<RunOutcome> {
     let mut events = Vec::new();
     match opening {
         Opening::Task(text) | Opening::Resume { follow_up: Some(text), .. } => events.push(role.incoming(text)),

@@ -6,7 +6,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use super::providers::name_key;
 use crate::Result;
 
-const COLUMNS: &str = "id, name, description, instructions, provider_id, model, tools, max_turns, created_at, updated_at, memory, roster";
+const COLUMNS: &str =
+    "id, name, description, instructions, provider_id, model, tools, max_turns, created_at, updated_at, memory, roster";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
     let tools: Vec<ToolRule> = json_column(row, 6)?;
@@ -30,7 +31,8 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
 
 fn json_column<T: serde::de::DeserializeOwned>(row: &Row<'_>, col: usize) -> rusqlite::Result<T> {
     let text: String = row.get(col)?;
-    serde_json::from_str(&text).map_err(|e| rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, Box::new(e)))
+    serde_json::from_str(&text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> String {
@@ -50,7 +52,9 @@ pub fn get(conn: &Connection, id: &AgentId) -> Result<Option<Agent>> {
 
 /// The agent with this name (ignoring case), if any.
 pub fn by_name(conn: &Connection, name: &str) -> Result<Option<Agent>> {
-    Ok(conn.query_row(&format!("SELECT {COLUMNS} FROM agents WHERE name_key = ?1"), [name_key(name)], from_row).optional()?)
+    Ok(conn
+        .query_row(&format!("SELECT {COLUMNS} FROM agents WHERE name_key = ?1"), [name_key(name)], from_row)
+        .optional()?)
 }
 
 pub fn insert(conn: &Connection, agent: &Agent) -> Result<()> {

@@ -1,8 +1,8 @@
 //! The `dreams`, `proposals`, `dreamed_sessions` and `dream_settings` tables.
 
 use reverie_protocol::{
-    Dream, DreamId, DreamMode, DreamSettings, DreamStage, FileChange, MemoryStoreId, Proposal, ProposalStatus, ProviderId, SessionId,
-    TokenUsage,
+    Dream, DreamId, DreamMode, DreamSettings, DreamStage, FileChange, MemoryStoreId, Proposal, ProposalStatus,
+    ProviderId, SessionId, TokenUsage,
 };
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::de::DeserializeOwned;
@@ -21,7 +21,8 @@ const COLUMNS: &str = "d.id, d.store_id, d.status, d.mode, d.sessions, d.instruc
 
 fn json<T: DeserializeOwned>(row: &Row<'_>, col: usize) -> rusqlite::Result<T> {
     let text: String = row.get(col)?;
-    serde_json::from_str(&text).map_err(|e| rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, Box::new(e)))
+    serde_json::from_str(&text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 fn enum_col<T: DeserializeOwned>(row: &Row<'_>, col: usize) -> rusqlite::Result<T> {
@@ -51,11 +52,17 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<DreamRow> {
             processed: row.get(9)?,
             error: row.get(10)?,
             model_calls: row.get(11)?,
-            usage: TokenUsage { input_tokens: row.get::<_, i64>(12)? as u64, output_tokens: row.get::<_, i64>(13)? as u64, cache_read_tokens: 0, cache_write_tokens: 0 },
+            usage: TokenUsage {
+                input_tokens: row.get::<_, i64>(12)? as u64,
+                output_tokens: row.get::<_, i64>(13)? as u64,
+                cache_read_tokens: 0,
+                cache_write_tokens: 0,
+            },
             cost_usd: row.get(14)?,
             created_at: row.get(15)?,
             finished_at: row.get(16)?,
-            proposal: proposal.and_then(|s| serde_json::from_value::<ProposalStatus>(serde_json::Value::String(s)).ok()),
+            proposal: proposal
+                .and_then(|s| serde_json::from_value::<ProposalStatus>(serde_json::Value::String(s)).ok()),
         },
         provider_id: ProviderId(row.get(6)?),
     })
@@ -90,7 +97,11 @@ pub fn insert(conn: &Connection, d: &Dream, provider: &ProviderId, owner: &str) 
 
 pub fn get(conn: &Connection, id: &DreamId) -> Result<Option<DreamRow>> {
     Ok(conn
-        .query_row(&format!("SELECT {COLUMNS} FROM dreams d LEFT JOIN proposals p ON p.dream_id = d.id WHERE d.id = ?1"), [id.as_str()], from_row)
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM dreams d LEFT JOIN proposals p ON p.dream_id = d.id WHERE d.id = ?1"),
+            [id.as_str()],
+            from_row,
+        )
         .optional()?)
 }
 
@@ -100,7 +111,9 @@ pub fn list(conn: &Connection, store: Option<&MemoryStoreId>, limit: usize) -> R
         "SELECT {COLUMNS} FROM dreams d LEFT JOIN proposals p ON p.dream_id = d.id
          WHERE ?1 IS NULL OR d.store_id = ?1 ORDER BY d.created_at DESC, d.id DESC LIMIT ?2"
     ))?;
-    let rows = stmt.query_map(params![store.map(|s| s.as_str()), limit as i64], |r| from_row(r).map(|d| d.dream))?.collect::<rusqlite::Result<_>>()?;
+    let rows = stmt
+        .query_map(params![store.map(|s| s.as_str()), limit as i64], |r| from_row(r).map(|d| d.dream))?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
 
@@ -148,7 +161,12 @@ pub fn fail_orphans(conn: &Connection, now: i64, alive: &dyn Fn(&str) -> bool) -
 /// Finished sessions of these agents that no completed dream of the store has read, oldest
 /// first. Each agent's sessions are looked at only past its watermark, so the work grows with
 /// what is new, not with the history.
-pub fn undreamed_sessions(conn: &Connection, store: &MemoryStoreId, agents: &[String], limit: usize) -> Result<Vec<SessionId>> {
+pub fn undreamed_sessions(
+    conn: &Connection,
+    store: &MemoryStoreId,
+    agents: &[String],
+    limit: usize,
+) -> Result<Vec<SessionId>> {
     let mut found: Vec<(i64, String)> = Vec::new();
     let mut stmt = conn.prepare_cached(
         "SELECT s.id, s.created_at FROM sessions s
@@ -158,7 +176,9 @@ pub fn undreamed_sessions(conn: &Connection, store: &MemoryStoreId, agents: &[St
     )?;
     for agent in agents {
         let mark = watermark(conn, store, agent)?;
-        let rows = stmt.query_map(params![agent, store.as_str(), mark, limit as i64], |r| Ok((r.get::<_, i64>(1)?, r.get::<_, String>(0)?)))?;
+        let rows = stmt.query_map(params![agent, store.as_str(), mark, limit as i64], |r| {
+            Ok((r.get::<_, i64>(1)?, r.get::<_, String>(0)?))
+        })?;
         for row in rows {
             found.push(row?);
         }
@@ -170,15 +190,26 @@ pub fn undreamed_sessions(conn: &Connection, store: &MemoryStoreId, agents: &[St
 
 fn watermark(conn: &Connection, store: &MemoryStoreId, agent: &str) -> Result<i64> {
     Ok(conn
-        .query_row("SELECT created_at FROM dream_watermarks WHERE store_id = ?1 AND agent_id = ?2", [store.as_str(), agent], |r| r.get(0))
+        .query_row(
+            "SELECT created_at FROM dream_watermarks WHERE store_id = ?1 AND agent_id = ?2",
+            [store.as_str(), agent],
+            |r| r.get(0),
+        )
         .optional()?
         .unwrap_or(i64::MIN))
 }
 
 /// Records the sessions a completed dream read, and moves each agent's watermark up to its
 /// oldest session no dream has read (of any status: a running one is read later).
-pub fn mark_dreamed(conn: &Connection, store: &MemoryStoreId, sessions: &[SessionId], dream: &DreamId, agents: &[String]) -> Result<()> {
-    let mut stmt = conn.prepare("INSERT OR IGNORE INTO dreamed_sessions (store_id, session_id, dream_id) VALUES (?1, ?2, ?3)")?;
+pub fn mark_dreamed(
+    conn: &Connection,
+    store: &MemoryStoreId,
+    sessions: &[SessionId],
+    dream: &DreamId,
+    agents: &[String],
+) -> Result<()> {
+    let mut stmt =
+        conn.prepare("INSERT OR IGNORE INTO dreamed_sessions (store_id, session_id, dream_id) VALUES (?1, ?2, ?3)")?;
     for s in sessions {
         stmt.execute(params![store.as_str(), s.as_str(), dream.as_str()])?;
     }
@@ -251,9 +282,18 @@ pub fn applied(conn: &Connection, id: &DreamId) -> Result<String> {
 
 pub fn settings(conn: &Connection, store: &MemoryStoreId) -> Result<DreamSettings> {
     Ok(conn
-        .query_row("SELECT mode, daily_at, after_sessions, cron FROM dream_settings WHERE store_id = ?1", [store.as_str()], |r| {
-            Ok(DreamSettings { mode: enum_col(r, 0)?, daily_at: r.get(1)?, after_sessions: r.get(2)?, cron: r.get(3)? })
-        })
+        .query_row(
+            "SELECT mode, daily_at, after_sessions, cron FROM dream_settings WHERE store_id = ?1",
+            [store.as_str()],
+            |r| {
+                Ok(DreamSettings {
+                    mode: enum_col(r, 0)?,
+                    daily_at: r.get(1)?,
+                    after_sessions: r.get(2)?,
+                    cron: r.get(3)?,
+                })
+            },
+        )
         .optional()?
         .unwrap_or(DreamSettings { mode: DreamMode::Review, daily_at: None, cron: None, after_sessions: None }))
 }
@@ -273,7 +313,15 @@ pub fn all_settings(conn: &Connection) -> Result<Vec<(MemoryStoreId, DreamSettin
     let rows = conn
         .prepare("SELECT store_id, mode, daily_at, after_sessions, cron FROM dream_settings")?
         .query_map([], |r| {
-            Ok((MemoryStoreId(r.get(0)?), DreamSettings { mode: enum_col(r, 1)?, daily_at: r.get(2)?, after_sessions: r.get(3)?, cron: r.get(4)? }))
+            Ok((
+                MemoryStoreId(r.get(0)?),
+                DreamSettings {
+                    mode: enum_col(r, 1)?,
+                    daily_at: r.get(2)?,
+                    after_sessions: r.get(3)?,
+                    cron: r.get(4)?,
+                },
+            ))
         })?
         .collect::<rusqlite::Result<_>>()?;
     Ok(rows)

@@ -1,6 +1,8 @@
 //! The `sessions` and `events` tables: the append-only log.
 
-use reverie_protocol::{AgentId, EventPayload, IdleReason, SessionEvent, SessionId, SessionStatus, SessionSummary, ThreadId, TokenUsage};
+use reverie_protocol::{
+    AgentId, EventPayload, IdleReason, SessionEvent, SessionId, SessionStatus, SessionSummary, ThreadId, TokenUsage,
+};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
@@ -33,7 +35,15 @@ pub struct SessionRow {
 
 impl SessionRow {
     /// A new session that `owner` is about to run.
-    pub fn new(id: SessionId, agent_id: Option<AgentId>, agent_name: &str, task: &str, workspace: &str, owner: Option<String>, now: i64) -> Self {
+    pub fn new(
+        id: SessionId,
+        agent_id: Option<AgentId>,
+        agent_name: &str,
+        task: &str,
+        workspace: &str,
+        owner: Option<String>,
+        now: i64,
+    ) -> Self {
         Self {
             id,
             agent_id,
@@ -79,7 +89,8 @@ impl SessionRow {
     }
 }
 
-const COLUMNS: &str = "id, agent_id, agent_name, task, workspace, status, owner, stop_reason, turns, input_tokens, output_tokens,
+const COLUMNS: &str =
+    "id, agent_id, agent_name, task, workspace, status, owner, stop_reason, turns, input_tokens, output_tokens,
     cache_read_tokens, cache_write_tokens, cost_usd, duration_ms, running_since, last_seq, created_at, updated_at";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<SessionRow> {
@@ -115,7 +126,11 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<SessionRow> {
 }
 
 fn bad_value(col: usize, value: &str) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, format!("unexpected value {value:?}").into())
+    rusqlite::Error::FromSqlConversionFailure(
+        col,
+        rusqlite::types::Type::Text,
+        format!("unexpected value {value:?}").into(),
+    )
 }
 
 fn reason_str(reason: IdleReason) -> String {
@@ -150,13 +165,17 @@ pub fn get_session(conn: &Connection, id: &SessionId) -> Result<Option<SessionRo
 
 /// Sessions, newest first, at most `limit`.
 pub fn list_sessions(conn: &Connection, limit: usize) -> Result<Vec<SessionRow>> {
-    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM sessions ORDER BY created_at DESC, id DESC LIMIT ?1"))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM sessions ORDER BY created_at DESC, id DESC LIMIT ?1"))?;
     let rows = stmt.query_map([limit as i64], from_row)?.collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
 
 pub fn set_status(conn: &Connection, id: &SessionId, status: SessionStatus, now_ms: i64) -> Result<()> {
-    conn.execute("UPDATE sessions SET status = ?2, updated_at = ?3 WHERE id = ?1", params![id.as_str(), status.as_str(), now_ms])?;
+    conn.execute(
+        "UPDATE sessions SET status = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id.as_str(), status.as_str(), now_ms],
+    )?;
     Ok(())
 }
 
@@ -196,7 +215,13 @@ pub fn interrupt_orphans(conn: &Connection, now_ms: i64, alive: &dyn Fn(&str) ->
 }
 
 /// Appends `payloads` in one transaction, numbering them after the session's last `seq`.
-pub fn append(conn: &Connection, session: &SessionId, thread: &ThreadId, time_ms: i64, payloads: Vec<EventPayload>) -> Result<Vec<SessionEvent>> {
+pub fn append(
+    conn: &Connection,
+    session: &SessionId,
+    thread: &ThreadId,
+    time_ms: i64,
+    payloads: Vec<EventPayload>,
+) -> Result<Vec<SessionEvent>> {
     let tx = super::write_tx(conn)?;
     let last: i64 = tx
         .query_row("SELECT last_seq FROM sessions WHERE id = ?1", [session.as_str()], |r| r.get(0))
@@ -209,13 +234,31 @@ pub fn append(conn: &Connection, session: &SessionId, thread: &ThreadId, time_ms
         )?;
         for (i, payload) in payloads.into_iter().enumerate() {
             let seq = last + 1 + i as i64;
-            let json = serde_json::to_string(&payload).map_err(|e| Error::Internal(format!("event does not serialize: {e}")))?;
-            insert.execute(params![session.as_str(), seq, thread.as_str(), time_ms, payload.name(), PAYLOAD_VERSION, json])?;
-            events.push(SessionEvent { session_id: session.clone(), seq: seq as u64, thread_id: thread.clone(), time_ms, payload });
+            let json = serde_json::to_string(&payload)
+                .map_err(|e| Error::Internal(format!("event does not serialize: {e}")))?;
+            insert.execute(params![
+                session.as_str(),
+                seq,
+                thread.as_str(),
+                time_ms,
+                payload.name(),
+                PAYLOAD_VERSION,
+                json
+            ])?;
+            events.push(SessionEvent {
+                session_id: session.clone(),
+                seq: seq as u64,
+                thread_id: thread.clone(),
+                time_ms,
+                payload,
+            });
         }
     }
     let new_last = last + events.len() as i64;
-    tx.execute("UPDATE sessions SET last_seq = ?2, updated_at = ?3 WHERE id = ?1", params![session.as_str(), new_last, time_ms])?;
+    tx.execute(
+        "UPDATE sessions SET last_seq = ?2, updated_at = ?3 WHERE id = ?1",
+        params![session.as_str(), new_last, time_ms],
+    )?;
     for event in &events {
         keep_totals(&tx, session, &event.payload, time_ms)?;
     }
@@ -229,17 +272,31 @@ pub fn read(conn: &Connection, session: &SessionId, after: u64, limit: usize) ->
         "SELECT seq, thread_id, time_ms, payload_version, payload FROM events WHERE session_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
     )?;
     let rows = stmt.query_map(params![session.as_str(), after as i64, limit as i64], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?, r.get::<_, String>(4)?))
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, i64>(3)?,
+            r.get::<_, String>(4)?,
+        ))
     })?;
     let mut events = Vec::new();
     for row in rows {
         let (seq, thread, time_ms, version, json) = row?;
         if version != PAYLOAD_VERSION {
-            return Err(Error::Internal(format!("event {seq} has payload version {version}; this Reverie reads {PAYLOAD_VERSION}")));
+            return Err(Error::Internal(format!(
+                "event {seq} has payload version {version}; this Reverie reads {PAYLOAD_VERSION}"
+            )));
         }
-        let payload: EventPayload =
-            serde_json::from_str(&json).map_err(|e| Error::Internal(format!("event {seq} of session {} is unreadable: {e}", session.as_str())))?;
-        events.push(SessionEvent { session_id: session.clone(), seq: seq as u64, thread_id: ThreadId(thread), time_ms, payload });
+        let payload: EventPayload = serde_json::from_str(&json)
+            .map_err(|e| Error::Internal(format!("event {seq} of session {} is unreadable: {e}", session.as_str())))?;
+        events.push(SessionEvent {
+            session_id: session.clone(),
+            seq: seq as u64,
+            thread_id: ThreadId(thread),
+            time_ms,
+            payload,
+        });
     }
     Ok(events)
 }
@@ -276,7 +333,15 @@ fn add_usage(conn: &Connection, id: &str, usage: &TokenUsage, cost_usd: Option<f
              cache_read_tokens = cache_read_tokens + ?4, cache_write_tokens = cache_write_tokens + ?5,
              cost_usd = CASE WHEN ?6 IS NULL THEN cost_usd ELSE COALESCE(cost_usd, 0) + ?6 END
          WHERE id = ?1",
-        params![id, usage.input_tokens as i64, usage.output_tokens as i64, usage.cache_read_tokens as i64, usage.cache_write_tokens as i64, cost_usd, turns],
+        params![
+            id,
+            usage.input_tokens as i64,
+            usage.output_tokens as i64,
+            usage.cache_read_tokens as i64,
+            usage.cache_write_tokens as i64,
+            cost_usd,
+            turns
+        ],
     )?;
     Ok(())
 }

@@ -46,7 +46,10 @@ pub fn store_exists(conn: &Connection, id: &MemoryStoreId) -> Result<bool> {
 }
 
 pub fn store_id_by_name(conn: &Connection, name: &str) -> Result<Option<MemoryStoreId>> {
-    Ok(conn.query_row("SELECT id FROM memory_stores WHERE name_key = ?1", [name_key(name)], |r| r.get(0)).optional()?.map(MemoryStoreId))
+    Ok(conn
+        .query_row("SELECT id FROM memory_stores WHERE name_key = ?1", [name_key(name)], |r| r.get(0))
+        .optional()?
+        .map(MemoryStoreId))
 }
 
 pub fn insert_store(conn: &Connection, id: &MemoryStoreId, name: &str, description: &str, now: i64) -> Result<()> {
@@ -59,7 +62,10 @@ pub fn insert_store(conn: &Connection, id: &MemoryStoreId, name: &str, descripti
 
 pub fn delete_store(conn: &Connection, id: &MemoryStoreId) -> Result<bool> {
     let tx = super::write_tx(conn)?;
-    tx.execute("DELETE FROM memory_fts WHERE rowid IN (SELECT rowid FROM memory_files WHERE store_id = ?1)", [id.as_str()])?;
+    tx.execute(
+        "DELETE FROM memory_fts WHERE rowid IN (SELECT rowid FROM memory_files WHERE store_id = ?1)",
+        [id.as_str()],
+    )?;
     let n = tx.execute("DELETE FROM memory_stores WHERE id = ?1", [id.as_str()])?;
     tx.commit()?;
     Ok(n == 1)
@@ -89,7 +95,15 @@ pub fn file(conn: &Connection, id: &MemoryStoreId, path: &str) -> Result<Option<
         .query_row(
             "SELECT path, content, sha256, version_id, updated_at FROM memory_files WHERE store_id = ?1 AND path = ?2",
             params![id.as_str(), path],
-            |r| Ok(MemoryFileContent { path: r.get(0)?, content: r.get(1)?, sha256: r.get(2)?, version_id: r.get(3)?, updated_at: r.get(4)? }),
+            |r| {
+                Ok(MemoryFileContent {
+                    path: r.get(0)?,
+                    content: r.get(1)?,
+                    sha256: r.get(2)?,
+                    version_id: r.get(3)?,
+                    updated_at: r.get(4)?,
+                })
+            },
         )
         .optional()?)
 }
@@ -102,16 +116,26 @@ pub fn put_file(conn: &Connection, id: &MemoryStoreId, file: &MemoryFileContent,
          ON CONFLICT (store_id, path) DO UPDATE SET content = ?3, sha256 = ?4, bytes = ?5, description = ?6, version_id = ?7, updated_at = ?8",
         params![id.as_str(), file.path, file.content, file.sha256, file.content.len() as i64, description, file.version_id, file.updated_at],
     )?;
-    let rowid: i64 =
-        conn.query_row("SELECT rowid FROM memory_files WHERE store_id = ?1 AND path = ?2", params![id.as_str(), file.path], |r| r.get(0))?;
+    let rowid: i64 = conn.query_row(
+        "SELECT rowid FROM memory_files WHERE store_id = ?1 AND path = ?2",
+        params![id.as_str(), file.path],
+        |r| r.get(0),
+    )?;
     conn.execute("DELETE FROM memory_fts WHERE rowid = ?1", [rowid])?;
-    conn.execute("INSERT INTO memory_fts (rowid, path, content) VALUES (?1, ?2, ?3)", params![rowid, file.path, file.content])?;
+    conn.execute(
+        "INSERT INTO memory_fts (rowid, path, content) VALUES (?1, ?2, ?3)",
+        params![rowid, file.path, file.content],
+    )?;
     Ok(())
 }
 
 pub fn remove_file(conn: &Connection, id: &MemoryStoreId, path: &str) -> Result<()> {
     let rowid: Option<i64> = conn
-        .query_row("SELECT rowid FROM memory_files WHERE store_id = ?1 AND path = ?2", params![id.as_str(), path], |r| r.get(0))
+        .query_row(
+            "SELECT rowid FROM memory_files WHERE store_id = ?1 AND path = ?2",
+            params![id.as_str(), path],
+            |r| r.get(0),
+        )
         .optional()?;
     if let Some(rowid) = rowid {
         conn.execute("DELETE FROM memory_fts WHERE rowid = ?1", [rowid])?;
@@ -119,7 +143,6 @@ pub fn remove_file(conn: &Connection, id: &MemoryStoreId, path: &str) -> Result<
     }
     Ok(())
 }
-
 
 pub fn touch_store(conn: &Connection, id: &MemoryStoreId, now: i64) -> Result<()> {
     conn.execute("UPDATE memory_stores SET updated_at = ?2 WHERE id = ?1", params![id.as_str(), now])?;
@@ -170,9 +193,11 @@ pub fn insert_version(conn: &Connection, v: &MemoryVersion, content: Option<&str
 
 pub fn version(conn: &Connection, version_id: &str) -> Result<Option<(MemoryVersion, Option<String>)>> {
     Ok(conn
-        .query_row(&format!("SELECT {VERSION_COLUMNS}, content FROM memory_versions WHERE id = ?1"), [version_id], |r| {
-            Ok((version_row(r)?, r.get::<_, Option<String>>(10)?))
-        })
+        .query_row(
+            &format!("SELECT {VERSION_COLUMNS}, content FROM memory_versions WHERE id = ?1"),
+            [version_id],
+            |r| Ok((version_row(r)?, r.get::<_, Option<String>>(10)?)),
+        )
         .optional()?)
 }
 
@@ -190,7 +215,12 @@ pub fn redact(conn: &Connection, version_id: &str) -> Result<bool> {
 }
 
 /// Ranked full-text matches: (path, content, bm25 score where higher is better).
-pub fn search(conn: &Connection, id: &MemoryStoreId, fts_query: &str, limit: usize) -> Result<Vec<(String, String, f64)>> {
+pub fn search(
+    conn: &Connection,
+    id: &MemoryStoreId,
+    fts_query: &str,
+    limit: usize,
+) -> Result<Vec<(String, String, f64)>> {
     // Rank first, reading only the index and each match's path; bm25 is lower-is-better, and
     // path matches weigh twice as much as content matches. Then load the few winners' content.
     let mut stmt = conn.prepare_cached(

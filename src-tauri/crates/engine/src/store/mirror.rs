@@ -18,7 +18,11 @@ pub fn synced(conn: &Connection, store: &MemoryStoreId) -> Result<HashMap<String
 
 pub fn synced_sha(conn: &Connection, store: &MemoryStoreId, path: &str) -> Result<Option<String>> {
     Ok(conn
-        .query_row("SELECT sha256 FROM memory_sync WHERE store_id = ?1 AND path = ?2", params![store.as_str(), path], |r| r.get(0))
+        .query_row(
+            "SELECT sha256 FROM memory_sync WHERE store_id = ?1 AND path = ?2",
+            params![store.as_str(), path],
+            |r| r.get(0),
+        )
         .optional()?)
 }
 
@@ -30,7 +34,9 @@ pub fn set_synced(conn: &Connection, store: &MemoryStoreId, path: &str, sha256: 
              ON CONFLICT (store_id, path) DO UPDATE SET sha256 = ?3",
             params![store.as_str(), path, sha],
         )?,
-        None => conn.execute("DELETE FROM memory_sync WHERE store_id = ?1 AND path = ?2", params![store.as_str(), path])?,
+        None => {
+            conn.execute("DELETE FROM memory_sync WHERE store_id = ?1 AND path = ?2", params![store.as_str(), path])?
+        }
     };
     Ok(())
 }
@@ -70,7 +76,14 @@ pub struct ConflictRow {
 
 /// Records (or refreshes) the entry for `path`. `detected_at` only moves when what is shown
 /// changes, so a rescan of the same situation doesn't make it look new.
-pub fn put_conflict(conn: &Connection, store: &MemoryStoreId, path: &str, theirs: Option<&str>, problem: Option<&str>, now: i64) -> Result<()> {
+pub fn put_conflict(
+    conn: &Connection,
+    store: &MemoryStoreId,
+    path: &str,
+    theirs: Option<&str>,
+    problem: Option<&str>,
+    now: i64,
+) -> Result<()> {
     conn.execute(
         "INSERT INTO memory_conflicts (store_id, path, theirs, problem, detected_at) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (store_id, path) DO UPDATE SET
@@ -99,10 +112,13 @@ pub fn conflict(conn: &Connection, store: &MemoryStoreId, path: &str) -> Result<
 
 /// Every entry of a store, conflicts and problems alike, by path.
 pub fn conflict_rows(conn: &Connection, store: &MemoryStoreId) -> Result<Vec<ConflictRow>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT path, theirs, problem, detected_at FROM memory_conflicts WHERE store_id = ?1 ORDER BY path")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT path, theirs, problem, detected_at FROM memory_conflicts WHERE store_id = ?1 ORDER BY path",
+    )?;
     let rows = stmt
-        .query_map([store.as_str()], |r| Ok(ConflictRow { path: r.get(0)?, theirs: r.get(1)?, problem: r.get(2)?, detected_at: r.get(3)? }))?
+        .query_map([store.as_str()], |r| {
+            Ok(ConflictRow { path: r.get(0)?, theirs: r.get(1)?, problem: r.get(2)?, detected_at: r.get(3)? })
+        })?
         .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
@@ -116,7 +132,13 @@ pub fn conflicts(conn: &Connection, store: &MemoryStoreId) -> Result<Vec<MemoryC
     )?;
     let rows = stmt
         .query_map([store.as_str()], |r| {
-            Ok(MemoryConflict { store_id: store.clone(), path: r.get(0)?, ours_sha256: r.get(1)?, theirs: r.get(2)?, detected_at: r.get(3)? })
+            Ok(MemoryConflict {
+                store_id: store.clone(),
+                path: r.get(0)?,
+                ours_sha256: r.get(1)?,
+                theirs: r.get(2)?,
+                detected_at: r.get(3)?,
+            })
         })?
         .collect::<rusqlite::Result<_>>()?;
     Ok(rows)

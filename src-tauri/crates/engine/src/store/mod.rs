@@ -5,8 +5,8 @@ pub mod agents;
 pub mod dreams;
 pub mod events;
 pub mod memory;
-pub mod mirror;
 mod migrations;
+pub mod mirror;
 pub mod providers;
 
 use std::path::{Path, PathBuf};
@@ -171,7 +171,8 @@ fn move_aside(path: &Path, now_ms: i64) -> Result<PathBuf> {
     for suffix in ["-wal", "-shm"] {
         let companion = path.with_file_name(format!("{file_name}{suffix}"));
         if companion.exists() {
-            let moved = target.with_file_name(format!("{}{suffix}", target.file_name().and_then(|n| n.to_str()).unwrap_or("")));
+            let moved =
+                target.with_file_name(format!("{}{suffix}", target.file_name().and_then(|n| n.to_str()).unwrap_or("")));
             let _ = std::fs::rename(&companion, moved);
         }
     }

@@ -39,7 +39,11 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<ProviderRow> {
 }
 
 fn bad_value(col: usize, value: &str) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, format!("unexpected value {value:?}").into())
+    rusqlite::Error::FromSqlConversionFailure(
+        col,
+        rusqlite::types::Type::Text,
+        format!("unexpected value {value:?}").into(),
+    )
 }
 
 fn parse_kind(s: &str) -> Option<ProviderKind> {

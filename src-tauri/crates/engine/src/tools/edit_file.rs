@@ -7,8 +7,8 @@ use serde::Deserialize;
 
 use super::text::{io_refusal, looks_binary, open_read, size};
 use super::write_file::write_all;
-use crate::beneath::Refused;
 use super::{blocking, Intent, Outcome, Refusal, ToolContext, ToolFault, ToolOutput, TypedTool, Workspace};
+use crate::beneath::Refused;
 
 /// Largest file edit_file works on.
 pub const MAX_EDIT_BYTES: u64 = 5 * 1024 * 1024;
@@ -67,10 +67,16 @@ fn edit(workspace: &Workspace, input: &EditFileInput) -> Outcome {
         )));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len).unwrap_or(0));
-    (&mut file).take(MAX_EDIT_BYTES + 1).read_to_end(&mut bytes).map_err(|e| io_refusal(workspace, &path, "read", &e))?;
+    (&mut file)
+        .take(MAX_EDIT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_refusal(workspace, &path, "read", &e))?;
     drop(file);
     if bytes.len() as u64 > MAX_EDIT_BYTES {
-        return Err(Refusal(format!("{shown} grew past {} while it was read; edit it with run_command instead", size(MAX_EDIT_BYTES))));
+        return Err(Refusal(format!(
+            "{shown} grew past {} while it was read; edit it with run_command instead",
+            size(MAX_EDIT_BYTES)
+        )));
     }
     if looks_binary(&bytes) {
         return Err(Refusal(format!("{shown} looks like a binary file; edit_file only edits text")));

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
 
 use super::text::{io_refusal, metadata, size};
-use crate::beneath::Kind;
 use super::{blocking, Intent, Outcome, Refusal, ToolContext, ToolFault, ToolOutput, TypedTool, Workspace};
+use crate::beneath::Kind;
 
 /// Most entries one listing shows.
 pub const MAX_ENTRIES: usize = 1000;

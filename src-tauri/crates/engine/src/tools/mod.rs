@@ -167,7 +167,9 @@ impl<T: TypedTool> Tool for T {
             }
             match serde_json::from_value::<T::Input>(input) {
                 Ok(input) => self.run(input, ctx).await,
-                Err(e) => Ok(ToolOutput::error(format!("invalid input for {}: {e}. Check the tool's input schema.", T::NAME))),
+                Err(e) => {
+                    Ok(ToolOutput::error(format!("invalid input for {}: {e}. Check the tool's input schema.", T::NAME)))
+                }
             }
         })
     }
@@ -175,7 +177,10 @@ impl<T: TypedTool> Tool for T {
 
 /// Doc comments wrap at the source's line width; the model gets paragraphs as single lines.
 fn unwrap_lines(doc: &str) -> String {
-    doc.split("\n\n").map(|para| para.split('\n').map(str::trim).collect::<Vec<_>>().join(" ")).collect::<Vec<_>>().join("\n\n")
+    doc.split("\n\n")
+        .map(|para| para.split('\n').map(str::trim).collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join("\n\n")
 }
 
 /// The tools an agent may call, by name, with their definitions computed once.
@@ -229,7 +234,10 @@ impl ToolSet {
     #[tracing::instrument(skip_all, fields(tool = name))]
     pub async fn call(&self, name: &str, input: Value, ctx: &ToolContext) -> Result<ToolOutput, ToolFault> {
         let Some(tool) = self.get(name) else {
-            return Ok(ToolOutput::error(format!("there is no tool named {name:?}; the tools are: {}", self.names().join(", "))));
+            return Ok(ToolOutput::error(format!(
+                "there is no tool named {name:?}; the tools are: {}",
+                self.names().join(", ")
+            )));
         };
         let output = tool.call(input, ctx).await;
         match &output {
@@ -253,7 +261,10 @@ impl From<PathError> for Refusal {
 pub(crate) type Outcome = Result<String, Refusal>;
 
 /// Runs a file tool's blocking body off the async runtime.
-pub(crate) async fn blocking(tool: &'static str, body: impl FnOnce() -> Outcome + Send + 'static) -> Result<ToolOutput, ToolFault> {
+pub(crate) async fn blocking(
+    tool: &'static str,
+    body: impl FnOnce() -> Outcome + Send + 'static,
+) -> Result<ToolOutput, ToolFault> {
     match tokio::task::spawn_blocking(body).await {
         Ok(Ok(content)) => Ok(ToolOutput::ok(content)),
         Ok(Err(Refusal(message))) => Ok(ToolOutput::error(message)),

@@ -7,8 +7,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::text::{io_refusal, looks_binary, open_read, size, SNIFF_BYTES};
-use crate::beneath::{refusal, Refused};
 use super::{blocking, Intent, Outcome, Refusal, ToolContext, ToolFault, ToolOutput, TypedTool, Workspace};
+use crate::beneath::{refusal, Refused};
 
 /// Most bytes of file text one read returns.
 pub const MAX_READ_BYTES: usize = 256 * 1024;
@@ -54,7 +54,9 @@ fn read(workspace: &Workspace, input: &ReadFileInput) -> Outcome {
     let path = workspace.resolve(&input.path, Intent::Read)?;
     let shown = workspace.display(&path);
     let (file, meta) = open_read(workspace, &path).map_err(|e| match refusal(&e) {
-        Some(Refused::NotAFile) => Refusal(format!("{shown} is not a regular file (a device, socket or pipe); read_file only reads files")),
+        Some(Refused::NotAFile) => {
+            Refusal(format!("{shown} is not a regular file (a device, socket or pipe); read_file only reads files"))
+        }
         _ => io_refusal(workspace, &path, "read", &e),
     })?;
     if meta.is_dir() {
@@ -126,7 +128,12 @@ fn read(workspace: &Workspace, input: &ReadFileInput) -> Outcome {
 
 /// Reads one line (through its `\n`) into `line`, keeping at most `max` bytes of it (none when
 /// `keep` is false) and skipping the rest. Returns the bytes consumed and whether it was cut.
-fn read_line_capped(reader: &mut impl BufRead, line: &mut Vec<u8>, max: usize, keep: bool) -> std::io::Result<(usize, bool)> {
+fn read_line_capped(
+    reader: &mut impl BufRead,
+    line: &mut Vec<u8>,
+    max: usize,
+    keep: bool,
+) -> std::io::Result<(usize, bool)> {
     let mut consumed = 0;
     let mut cut_short = false;
     loop {

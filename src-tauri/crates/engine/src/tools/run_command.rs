@@ -102,7 +102,10 @@ fn spawn(command: &str, ctx: &ToolContext) -> std::io::Result<Running> {
     // `cmd` holds our copies of the pipe's write end; only the child's may stay open, or the
     // output never reaches end-of-file.
     drop(cmd);
-    let pgid = child.id().and_then(|id| i32::try_from(id).ok()).ok_or_else(|| std::io::Error::other("the shell exited before it got an id"))?;
+    let pgid = child
+        .id()
+        .and_then(|id| i32::try_from(id).ok())
+        .ok_or_else(|| std::io::Error::other("the shell exited before it got an id"))?;
     Ok(Running { child, output: receiver, pgid })
 }
 
@@ -180,7 +183,9 @@ async fn supervise(mut run: Running, timeout: Duration, ctx: &ToolContext) -> To
             };
             ToolOutput { content: format!("{text}[{code}]"), is_error: false }
         }
-        Ending::Lost(e) => ToolOutput::error(format!("lost track of the command ({e}); it and every process it started were stopped.\n{text}")),
+        Ending::Lost(e) => ToolOutput::error(format!(
+            "lost track of the command ({e}); it and every process it started were stopped.\n{text}"
+        )),
         Ending::TimedOut => ToolOutput::error(format!(
             "timed out: the command was stopped after {} s, with every process it started.\n{text}",
             timeout.as_secs()

@@ -67,7 +67,9 @@ pub(crate) fn io_refusal(workspace: &Workspace, path: &Path, doing: &str, e: &io
         io::ErrorKind::NotFound => format!("{shown} does not exist"),
         io::ErrorKind::PermissionDenied => format!("could not {doing} {shown}: permission denied"),
         io::ErrorKind::IsADirectory => format!("{shown} is a folder, not a file"),
-        io::ErrorKind::NotADirectory => format!("could not {doing} {shown}: a part of the path is a file, not a folder"),
+        io::ErrorKind::NotADirectory => {
+            format!("could not {doing} {shown}: a part of the path is a file, not a folder")
+        }
         _ => format!("could not {doing} {shown}: {e}"),
     };
     Refusal(message)

@@ -123,10 +123,13 @@ impl Workspace {
         if !meta.is_dir() {
             return Err(WorkspaceError::NotADirectory(shown));
         }
-        fs::read_dir(folder).map_err(|e| WorkspaceError::NotReadable { path: shown.clone(), message: e.to_string() })?;
-        let root = fs::canonicalize(folder).map_err(|e| WorkspaceError::NotReadable { path: shown.clone(), message: e.to_string() })?;
+        fs::read_dir(folder)
+            .map_err(|e| WorkspaceError::NotReadable { path: shown.clone(), message: e.to_string() })?;
+        let root = fs::canonicalize(folder)
+            .map_err(|e| WorkspaceError::NotReadable { path: shown.clone(), message: e.to_string() })?;
         let given = std::path::absolute(folder).unwrap_or_else(|_| root.clone());
-        let dir = Root::open(&root).map_err(|e| WorkspaceError::NotReadable { path: shown.clone(), message: e.to_string() })?;
+        let dir = Root::open(&root)
+            .map_err(|e| WorkspaceError::NotReadable { path: shown.clone(), message: e.to_string() })?;
         Ok(Self { root, given, dir: Arc::new(dir) })
     }
 
@@ -241,7 +244,9 @@ impl Workspace {
         match fs::canonicalize(link) {
             Ok(target) if target.starts_with(&self.root) => Ok(target),
             Ok(_) => Err(PathError::SymlinkOutside { path: shown(), link: link_shown }),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(PathError::DanglingSymlink { path: shown(), link: link_shown }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                Err(PathError::DanglingSymlink { path: shown(), link: link_shown })
+            }
             Err(e) => Err(PathError::Io { path: shown(), message: e.to_string() }),
         }
     }

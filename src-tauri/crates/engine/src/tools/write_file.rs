@@ -7,8 +7,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::text::{io_refusal, metadata, open_write, size};
-use crate::beneath::{Kind, Refused};
 use super::{blocking, Intent, Outcome, Refusal, ToolContext, ToolFault, ToolOutput, TypedTool, Workspace};
+use crate::beneath::{Kind, Refused};
 
 /// Largest content one write accepts.
 pub const MAX_WRITE_BYTES: usize = 5 * 1024 * 1024;
@@ -50,9 +50,14 @@ fn write(workspace: &Workspace, input: &WriteFileInput) -> Outcome {
         Ok(meta) if meta.is_dir() => {
             return Err(Refusal(format!("{} is a folder; give the path of a file", workspace.display(&path))));
         }
-        Ok(meta) if meta.kind == Kind::Symlink => return Err(io_refusal(workspace, &path, "write", &Refused::Symlink.into())),
+        Ok(meta) if meta.kind == Kind::Symlink => {
+            return Err(io_refusal(workspace, &path, "write", &Refused::Symlink.into()))
+        }
         Ok(meta) if !meta.is_file() => {
-            return Err(Refusal(format!("{} is a device, socket or pipe, not a regular file", workspace.display(&path))));
+            return Err(Refusal(format!(
+                "{} is a device, socket or pipe, not a regular file",
+                workspace.display(&path)
+            )));
         }
         Ok(_) => true,
         // Missing, or a file stands where a folder should: `create_parents` says which.
@@ -65,7 +70,12 @@ fn write(workspace: &Workspace, input: &WriteFileInput) -> Outcome {
     write_all(workspace, &path, input.content.as_bytes())?;
     let verb = if existed { "replaced" } else { "created" };
     let (bytes, lines) = (input.content.len(), input.content.lines().count());
-    Ok(format!("{verb} {} ({bytes} {}, {lines} {})", workspace.display(&path), plural(bytes, "byte"), plural(lines, "line")))
+    Ok(format!(
+        "{verb} {} ({bytes} {}, {lines} {})",
+        workspace.display(&path),
+        plural(bytes, "byte"),
+        plural(lines, "line")
+    ))
 }
 
 /// Creates the missing folders above a file, beneath the root. `parent` was resolved inside
@@ -73,7 +83,9 @@ fn write(workspace: &Workspace, input: &WriteFileInput) -> Outcome {
 fn create_parents(workspace: &Workspace, parent: &Path) -> Result<(), Refusal> {
     match metadata(workspace, parent) {
         Ok(meta) if meta.is_dir() => Ok(()),
-        Ok(meta) if meta.kind == Kind::Symlink => Err(io_refusal(workspace, parent, "write into", &Refused::Symlink.into())),
+        Ok(meta) if meta.kind == Kind::Symlink => {
+            Err(io_refusal(workspace, parent, "write into", &Refused::Symlink.into()))
+        }
         Ok(_) => Err(Refusal(format!("{} is a file, so it cannot hold other files", workspace.display(parent)))),
         Err(_) => workspace
             .dir()

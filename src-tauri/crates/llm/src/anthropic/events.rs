@@ -64,7 +64,9 @@ impl SseMapper for Mapper {
                 BlockDelta::InputJson { partial_json } => match self.tools.get_mut(&index) {
                     Some(tool) => tool.json.push_str(&partial_json),
                     None => {
-                        return Err(ModelError::InvalidResponse { message: format!("input for unknown content block {index}") })
+                        return Err(ModelError::InvalidResponse {
+                            message: format!("input for unknown content block {index}"),
+                        })
                     }
                 },
                 BlockDelta::Other => {}
@@ -126,7 +128,13 @@ fn api_error(kind: &str, message: &str, headers: Option<&reqwest::header::Header
     }
 }
 
-pub fn http_error(model: &str, url: &str, status: u16, headers: Option<&reqwest::header::HeaderMap>, body: &ErrorText) -> ModelError {
+pub fn http_error(
+    model: &str,
+    url: &str,
+    status: u16,
+    headers: Option<&reqwest::header::HeaderMap>,
+    body: &ErrorText,
+) -> ModelError {
     let message = if body.message.is_empty() { format!("HTTP {status}") } else { body.message.clone() };
     match status {
         401 | 403 => ModelError::Auth { message: format!("HTTP {status}: {message}") },
@@ -187,7 +195,11 @@ mod tests {
                 StreamEvent::Usage(Usage { output_tokens: 1, ..usage }),
                 StreamEvent::TextDelta { text: "Let me ".into() },
                 StreamEvent::TextDelta { text: "look.".into() },
-                StreamEvent::ToolUse { id: "toolu_1".into(), name: "read_file".into(), input: json!({"path": "src/main.rs"}) },
+                StreamEvent::ToolUse {
+                    id: "toolu_1".into(),
+                    name: "read_file".into(),
+                    input: json!({"path": "src/main.rs"})
+                },
                 StreamEvent::Usage(usage),
                 StreamEvent::Stop { reason: StopReason::ToolUse },
             ]
@@ -205,14 +217,21 @@ mod tests {
             r#"{"type":"message_stop"}"#,
         ])
         .unwrap();
-        assert!(matches!(&out[2], StreamEvent::InvalidToolUse { id, raw, .. } if id == "t" && raw == "{\"path\": \"a"), "{out:?}");
+        assert!(
+            matches!(&out[2], StreamEvent::InvalidToolUse { id, raw, .. } if id == "t" && raw == "{\"path\": \"a"),
+            "{out:?}"
+        );
     }
 
     #[test]
     fn an_error_event_mid_stream_is_typed() {
         let mut mapper = Mapper::default();
         let err = mapper
-            .on_event("error", r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#, &mut Vec::new())
+            .on_event(
+                "error",
+                r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
+                &mut Vec::new(),
+            )
             .unwrap_err();
         assert_eq!(err, ModelError::Overloaded);
         let err = mapper.on_event("", "{not json", &mut Vec::new()).unwrap_err();
@@ -222,7 +241,13 @@ mod tests {
     #[test]
     fn http_errors_map_to_typed_errors() {
         let http_error = |model: &str, status: u16, headers: Option<&reqwest::header::HeaderMap>, body: &str| {
-            http_error(model, "http://h/v1/messages", status, headers, &ErrorText::parse(&crate::body::Prefix { text: body.into(), cut: false }))
+            http_error(
+                model,
+                "http://h/v1/messages",
+                status,
+                headers,
+                &ErrorText::parse(&crate::body::Prefix { text: body.into(), cut: false }),
+            )
         };
         let ctx = r#"{"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 250000 tokens > 200000 maximum"}}"#;
         assert!(matches!(http_error("m", 400, None, ctx), ModelError::ContextWindowExceeded { .. }));

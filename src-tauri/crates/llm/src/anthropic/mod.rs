@@ -37,7 +37,13 @@ impl Vendor for Anthropic {
         }
     }
 
-    fn http_error(model: &str, url: &str, status: u16, headers: Option<&reqwest::header::HeaderMap>, body: &ErrorText) -> ModelError {
+    fn http_error(
+        model: &str,
+        url: &str,
+        status: u16,
+        headers: Option<&reqwest::header::HeaderMap>,
+        body: &ErrorText,
+    ) -> ModelError {
         events::http_error(model, url, status, headers, body)
     }
 }

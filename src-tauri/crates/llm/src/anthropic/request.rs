@@ -11,7 +11,11 @@ pub fn body(model: &str, request: &Request) -> Vec<u8> {
     let system = if request.system.is_empty() {
         Vec::new()
     } else {
-        vec![SystemBlock { kind: "text", text: &request.system, cache_control: Some(CacheControl { kind: "ephemeral" }) }]
+        vec![SystemBlock {
+            kind: "text",
+            text: &request.system,
+            cache_control: Some(CacheControl { kind: "ephemeral" }),
+        }]
     };
     let messages = request
         .messages
@@ -51,7 +55,9 @@ fn block(b: &ContentBlock) -> WireBlock<'_> {
     match b {
         ContentBlock::Text { text } => WireBlock::Text { text },
         ContentBlock::ToolUse { id, name, input } => WireBlock::ToolUse { id, name, input },
-        ContentBlock::ToolResult { tool_use_id, content, is_error } => WireBlock::ToolResult { tool_use_id, content, is_error: *is_error },
+        ContentBlock::ToolResult { tool_use_id, content, is_error } => {
+            WireBlock::ToolResult { tool_use_id, content, is_error: *is_error }
+        }
     }
 }
 
@@ -72,7 +78,10 @@ mod tests {
             ..Default::default()
         };
         let body: serde_json::Value = serde_json::from_slice(&body("claude-x", &request)).unwrap();
-        assert_eq!(body["system"][0], json!({"type": "text", "text": "Stable prefix", "cache_control": {"type": "ephemeral"}}));
+        assert_eq!(
+            body["system"][0],
+            json!({"type": "text", "text": "Stable prefix", "cache_control": {"type": "ephemeral"}})
+        );
         assert_eq!(body["messages"][0], json!({"role": "user", "content": [{"type": "text", "text": "hi"}]}));
         assert_eq!(body["tool_choice"], json!({"type": "tool", "name": "submit_result"}));
         assert_eq!(body["stream"], true);

@@ -61,14 +61,30 @@ pub struct WireTool<'a> {
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum StreamedEvent {
-    MessageStart { message: StartMessage },
-    ContentBlockStart { index: usize, content_block: StartBlock },
-    ContentBlockDelta { index: usize, delta: BlockDelta },
-    ContentBlockStop { index: usize },
-    MessageDelta { delta: MessageDeltaBody, #[serde(default)] usage: Option<WireUsage> },
+    MessageStart {
+        message: StartMessage,
+    },
+    ContentBlockStart {
+        index: usize,
+        content_block: StartBlock,
+    },
+    ContentBlockDelta {
+        index: usize,
+        delta: BlockDelta,
+    },
+    ContentBlockStop {
+        index: usize,
+    },
+    MessageDelta {
+        delta: MessageDeltaBody,
+        #[serde(default)]
+        usage: Option<WireUsage>,
+    },
     MessageStop,
     Ping,
-    Error { error: ApiError },
+    Error {
+        error: ApiError,
+    },
 }
 
 #[derive(Debug, Deserialize)]
@@ -82,8 +98,14 @@ pub struct StartMessage {
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum StartBlock {
-    Text { #[serde(default)] text: String },
-    ToolUse { id: String, name: String },
+    Text {
+        #[serde(default)]
+        text: String,
+    },
+    ToolUse {
+        id: String,
+        name: String,
+    },
     /// Thinking and other block types Reverie does not use yet.
     #[serde(other)]
     Other,

@@ -100,9 +100,13 @@ impl SseMapper for Mapper {
         if let Some(error) = chunk.error {
             let code = error.code.as_ref().and_then(|c| c.as_str()).unwrap_or_default();
             return Err(match (error.kind.as_deref(), code) {
-                (_, "rate_limit_exceeded") | (Some("rate_limit_error"), _) => ModelError::RateLimited { retry_after: None },
+                (_, "rate_limit_exceeded") | (Some("rate_limit_error"), _) => {
+                    ModelError::RateLimited { retry_after: None }
+                }
                 (Some("overloaded_error") | Some("server_error"), _) => ModelError::Overloaded,
-                _ => ModelError::InvalidResponse { message: format!("the provider reported an error mid-stream: {}", error.message) },
+                _ => ModelError::InvalidResponse {
+                    message: format!("the provider reported an error mid-stream: {}", error.message),
+                },
             });
         }
         if !self.started {
@@ -168,7 +172,13 @@ struct ErrorDetail {
     code: Option<serde_json::Value>,
 }
 
-pub fn http_error(model: &str, url: &str, status: u16, headers: Option<&reqwest::header::HeaderMap>, body: &ErrorText) -> ModelError {
+pub fn http_error(
+    model: &str,
+    url: &str,
+    status: u16,
+    headers: Option<&reqwest::header::HeaderMap>,
+    body: &ErrorText,
+) -> ModelError {
     let message = if body.message.is_empty() { format!("HTTP {status}") } else { body.message.clone() };
     let code = body.code.as_deref().unwrap_or_default();
     match status {
@@ -213,7 +223,12 @@ mod tests {
                 StreamEvent::MessageStart { id: "chatcmpl-1".into(), model: "gpt-x".into() },
                 StreamEvent::TextDelta { text: "Reading.".into() },
                 StreamEvent::ToolUse { id: "call_1".into(), name: "read_file".into(), input: json!({"path": "a.txt"}) },
-                StreamEvent::Usage(Usage { input_tokens: 12, output_tokens: 9, cache_read_tokens: 8, cache_write_tokens: 0 }),
+                StreamEvent::Usage(Usage {
+                    input_tokens: 12,
+                    output_tokens: 9,
+                    cache_read_tokens: 8,
+                    cache_write_tokens: 0
+                }),
                 StreamEvent::Stop { reason: StopReason::ToolUse },
             ]
         );
@@ -228,7 +243,13 @@ mod tests {
     #[test]
     fn context_length_errors_are_typed() {
         let http_error = |model: &str, status: u16, headers: Option<&reqwest::header::HeaderMap>, body: &str| {
-            http_error(model, "http://h/v1/chat/completions", status, headers, &ErrorText::parse(&crate::body::Prefix { text: body.into(), cut: false }))
+            http_error(
+                model,
+                "http://h/v1/chat/completions",
+                status,
+                headers,
+                &ErrorText::parse(&crate::body::Prefix { text: body.into(), cut: false }),
+            )
         };
         let body = r#"{"error":{"message":"This model's maximum context length is 128000 tokens.","type":"invalid_request_error","code":"context_length_exceeded"}}"#;
         assert!(matches!(http_error("m", 400, None, body), ModelError::ContextWindowExceeded { .. }));

@@ -35,7 +35,13 @@ impl Vendor for OpenAi {
         }
     }
 
-    fn http_error(model: &str, url: &str, status: u16, headers: Option<&reqwest::header::HeaderMap>, body: &ErrorText) -> ModelError {
+    fn http_error(
+        model: &str,
+        url: &str,
+        status: u16,
+        headers: Option<&reqwest::header::HeaderMap>,
+        body: &ErrorText,
+    ) -> ModelError {
         events::http_error(model, url, status, headers, body)
     }
 }

@@ -22,8 +22,15 @@ pub fn body(model: &str, request: &Request) -> Vec<u8> {
                 for b in &m.content {
                     match b {
                         ContentBlock::ToolResult { tool_use_id, content, is_error } => {
-                            let content = if *is_error { Cow::Owned(format!("Error: {content}")) } else { Cow::Borrowed(content.as_str()) };
-                            messages.push(WireMessage { tool_call_id: Some(tool_use_id), ..WireMessage::plain("tool", Some(content)) });
+                            let content = if *is_error {
+                                Cow::Owned(format!("Error: {content}"))
+                            } else {
+                                Cow::Borrowed(content.as_str())
+                            };
+                            messages.push(WireMessage {
+                                tool_call_id: Some(tool_use_id),
+                                ..WireMessage::plain("tool", Some(content))
+                            });
                         }
                         ContentBlock::Text { text: t } => text.push_str(t),
                         ContentBlock::ToolUse { .. } => {}
@@ -43,9 +50,11 @@ pub fn body(model: &str, request: &Request) -> Vec<u8> {
                     .content
                     .iter()
                     .filter_map(|b| match b {
-                        ContentBlock::ToolUse { id, name, input } => {
-                            Some(WireCall { id, kind: "function", function: WireFunction { name, arguments: input.to_string() } })
-                        }
+                        ContentBlock::ToolUse { id, name, input } => Some(WireCall {
+                            id,
+                            kind: "function",
+                            function: WireFunction { name, arguments: input.to_string() },
+                        }),
                         _ => None,
                     })
                     .collect();
@@ -64,7 +73,10 @@ pub fn body(model: &str, request: &Request) -> Vec<u8> {
         tools: request
             .tools
             .iter()
-            .map(|t| WireTool { kind: "function", function: WireToolFunction { name: &t.name, description: &t.description, parameters: &t.input_schema } })
+            .map(|t| WireTool {
+                kind: "function",
+                function: WireToolFunction { name: &t.name, description: &t.description, parameters: &t.input_schema },
+            })
             .collect(),
         tool_choice: match &request.tool_choice {
             ToolChoice::Auto => None,
@@ -166,13 +178,25 @@ mod tests {
             system: "You are terse.".into(),
             messages: vec![
                 Message::user("Read a.txt"),
-                Message::assistant(vec![ContentBlock::ToolUse { id: "call_1".into(), name: "read_file".into(), input: json!({"path": "a.txt"}) }]),
+                Message::assistant(vec![ContentBlock::ToolUse {
+                    id: "call_1".into(),
+                    name: "read_file".into(),
+                    input: json!({"path": "a.txt"}),
+                }]),
                 Message {
                     role: Role::User,
-                    content: vec![ContentBlock::ToolResult { tool_use_id: "call_1".into(), content: "hello".into(), is_error: false }],
+                    content: vec![ContentBlock::ToolResult {
+                        tool_use_id: "call_1".into(),
+                        content: "hello".into(),
+                        is_error: false,
+                    }],
                 },
             ],
-            tools: vec![ToolSpec { name: "read_file".into(), description: "Read".into(), input_schema: json!({"type": "object"}) }],
+            tools: vec![ToolSpec {
+                name: "read_file".into(),
+                description: "Read".into(),
+                input_schema: json!({"type": "object"}),
+            }],
             max_tokens: 100,
             ..Default::default()
         };

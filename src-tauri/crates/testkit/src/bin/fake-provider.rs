@@ -73,7 +73,8 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let summary: Vec<String> = script.conversations.iter().map(|(name, replies)| format!("{name} ({} replies)", replies.len())).collect();
+    let summary: Vec<String> =
+        script.conversations.iter().map(|(name, replies)| format!("{name} ({} replies)", replies.len())).collect();
     let (keys, models, open) = (args.config.keys.join(", "), args.config.models.join(", "), args.config.open);
     let fake = match FakeProvider::bind(args.addr, args.config, script).await {
         Ok(fake) => fake,

@@ -3,7 +3,13 @@ import type { Provider, ProviderInput, ProviderKind, SecretBackend } from "../..
 import { Field } from "../../../shared/Field";
 import { FormFooter } from "../../../shared/FormFooter";
 import { ChevronIcon } from "../../../shared/icons";
-import { isProviderField, KIND_ENV_VARS, KIND_LABELS, PROVIDER_FIELDS, PROVIDER_KINDS } from "../../../shared/providers";
+import {
+  isProviderField,
+  KIND_ENV_VARS,
+  KIND_LABELS,
+  PROVIDER_FIELDS,
+  PROVIDER_KINDS,
+} from "../../../shared/providers";
 import { useForm } from "../../../shared/useForm";
 import {
   changeKind,

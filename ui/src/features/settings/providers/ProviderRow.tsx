@@ -24,7 +24,15 @@ type TestState =
   | { state: "done"; report: ConnectionReport }
   | { state: "error"; error: AppError };
 
-export function ProviderRow({ provider, editing, secretBackend, onEdit, onCancelEdit, onSave, onDeleted }: ProviderRowProps) {
+export function ProviderRow({
+  provider,
+  editing,
+  secretBackend,
+  onEdit,
+  onCancelEdit,
+  onSave,
+  onDeleted,
+}: ProviderRowProps) {
   const backend = useBackend();
   const [test, setTest] = useState<TestState>({ state: "idle" });
   const deletion = useDelete(() => backend.deleteProvider(provider.id), onDeleted);
@@ -99,7 +107,8 @@ export function ProviderRow({ provider, editing, secretBackend, onEdit, onCancel
         </div>
       )}
       <ConfirmDelete name={provider.name} deletion={deletion}>
-        Delete “{provider.name}”? {provider.key.configured && provider.key.source !== "environment"
+        Delete “{provider.name}”?{" "}
+        {provider.key.configured && provider.key.source !== "environment"
           ? "Its stored API key is removed too."
           : "This can't be undone."}
       </ConfirmDelete>

@@ -86,7 +86,9 @@ export function ProvidersSection() {
               onSave={(input) => update(provider.id, input)}
               onDeleted={() => {
                 setProviders((list) => list.filter((p) => p.id !== provider.id));
-                setEditing((current) => (current.kind === "edit" && current.id === provider.id ? { kind: "none" } : current));
+                setEditing((current) =>
+                  current.kind === "edit" && current.id === provider.id ? { kind: "none" } : current,
+                );
               }}
             />
           ))}

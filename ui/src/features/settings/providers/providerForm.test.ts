@@ -55,7 +55,7 @@ describe("toProviderInput", () => {
 
   it("on edit, leaves the key out to keep it and sends an empty key to remove it", () => {
     expect("api_key" in toProviderInput({ ...typed, api_key: "" }, "edit")).toBe(false);
-    expect(toProviderInput({ ...typed, api_key: "" , remove_key: true }, "edit").api_key).toBe("");
+    expect(toProviderInput({ ...typed, api_key: "", remove_key: true }, "edit").api_key).toBe("");
     expect(toProviderInput({ ...typed, remove_key: true }, "edit").api_key).toBe("");
     expect(toProviderInput(typed, "edit").api_key).toBe("sk-1");
   });

@@ -7,7 +7,8 @@ import { updateMessage, type UpdateMessage } from "./updateMessage";
 export const INSTALL_NOTE = "Reverie restarts after installing. On Linux you may be asked for your password.";
 
 /** Where an install stands: the core restarts Reverie once it has installed, so "restarting" is final. */
-type Install = { state: "idle" } | { state: "installing" } | { state: "restarting" } | { state: "failed"; message: string };
+type Install =
+  { state: "idle" } | { state: "installing" } | { state: "restarting" } | { state: "failed"; message: string };
 
 export function UpdatesSection() {
   const backend = useBackend();

@@ -33,7 +33,11 @@ pub(super) fn items(source: &str) -> Vec<Item> {
         let inline = match &event {
             Event::Start(tag) if is_inline(tag) => Some(false),
             Event::End(end) if is_inline_end(*end) => None,
-            Event::Text(_) | Event::Code(_) | Event::InlineMath(_) | Event::DisplayMath(_) | Event::FootnoteReference(_) => Some(false),
+            Event::Text(_)
+            | Event::Code(_)
+            | Event::InlineMath(_)
+            | Event::DisplayMath(_)
+            | Event::FootnoteReference(_) => Some(false),
             // A comment isn't shown, and a line break reads as a space.
             Event::InlineHtml(html) => Some(html.starts_with("<!--")),
             Event::SoftBreak | Event::HardBreak => Some(true),
@@ -60,7 +64,9 @@ pub(super) fn items(source: &str) -> Vec<Item> {
         }
         match event {
             Event::Start(Tag::BlockQuote(_) | Tag::CodeBlock(_) | Tag::HtmlBlock) => hidden += 1,
-            Event::End(TagEnd::BlockQuote(_) | TagEnd::CodeBlock | TagEnd::HtmlBlock) => hidden = hidden.saturating_sub(1),
+            Event::End(TagEnd::BlockQuote(_) | TagEnd::CodeBlock | TagEnd::HtmlBlock) => {
+                hidden = hidden.saturating_sub(1)
+            }
             _ if hidden > 0 => {}
             Event::Start(Tag::Item) => {
                 open.push((items.len(), Run::default()));
@@ -70,7 +76,9 @@ pub(super) fn items(source: &str) -> Vec<Item> {
                 open.pop();
             }
             Event::Start(Tag::Heading { .. }) if open.is_empty() => heading = Some(Run::default()),
-            Event::End(TagEnd::Heading(_)) if open.is_empty() => group = heading.take().and_then(|mut run| run.take(source)),
+            Event::End(TagEnd::Heading(_)) if open.is_empty() => {
+                group = heading.take().and_then(|mut run| run.take(source))
+            }
             _ => {}
         }
     }
@@ -115,11 +123,29 @@ impl Run {
 }
 
 fn is_inline(tag: &Tag) -> bool {
-    matches!(tag, Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Superscript | Tag::Subscript | Tag::Link { .. } | Tag::Image { .. })
+    matches!(
+        tag,
+        Tag::Emphasis
+            | Tag::Strong
+            | Tag::Strikethrough
+            | Tag::Superscript
+            | Tag::Subscript
+            | Tag::Link { .. }
+            | Tag::Image { .. }
+    )
 }
 
 fn is_inline_end(end: TagEnd) -> bool {
-    matches!(end, TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Superscript | TagEnd::Subscript | TagEnd::Link | TagEnd::Image)
+    matches!(
+        end,
+        TagEnd::Emphasis
+            | TagEnd::Strong
+            | TagEnd::Strikethrough
+            | TagEnd::Superscript
+            | TagEnd::Subscript
+            | TagEnd::Link
+            | TagEnd::Image
+    )
 }
 
 /// Byte offset → 1-based line.

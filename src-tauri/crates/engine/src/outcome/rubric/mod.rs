@@ -34,7 +34,14 @@ pub fn parse(source: &str) -> Result<Vec<Criterion>, Vec<RubricProblem>> {
     let mut criteria: Vec<Criterion> = Vec::new();
     let mut problems = Vec::new();
     for item in items::items(source) {
-        let criterion = Criterion { id: String::new(), text: item.text, group: item.group, weight: 1, optional: false, line: item.line };
+        let criterion = Criterion {
+            id: String::new(),
+            text: item.text,
+            group: item.group,
+            weight: 1,
+            optional: false,
+            line: item.line,
+        };
         match finish(criterion) {
             Ok(c) => criteria.push(c),
             Err(p) => problems.push(p),
@@ -44,7 +51,10 @@ pub fn parse(source: &str) -> Result<Vec<Criterion>, Vec<RubricProblem>> {
         problems.push(problem(0, "The rubric has no criteria. Write each as a list item, like “- The tests pass”."));
     }
     if criteria.len() > MAX_CRITERIA {
-        problems.push(problem(criteria[MAX_CRITERIA].line, format!("A rubric has at most {MAX_CRITERIA} criteria; merge some.")));
+        problems.push(problem(
+            criteria[MAX_CRITERIA].line,
+            format!("A rubric has at most {MAX_CRITERIA} criteria; merge some."),
+        ));
     }
     let mut first_lines: HashMap<&str, u32> = HashMap::new();
     for c in &criteria {
@@ -76,20 +86,32 @@ fn finish(mut c: Criterion) -> Result<Criterion, RubricProblem> {
     let mut id = None;
     for attr in attributes.unwrap_or("").split_whitespace() {
         if let Some(explicit) = attr.strip_prefix('#') {
-            if explicit.is_empty() || explicit.len() > MAX_ID_BYTES || !explicit.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_') {
-                return Err(problem(c.line, format!("“#{explicit}” is not an id: use letters, digits, - and _ (at most {MAX_ID_BYTES}).")));
+            if explicit.is_empty()
+                || explicit.len() > MAX_ID_BYTES
+                || !explicit.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+            {
+                return Err(problem(
+                    c.line,
+                    format!("“#{explicit}” is not an id: use letters, digits, - and _ (at most {MAX_ID_BYTES})."),
+                ));
             }
             id = Some(explicit.to_owned());
         } else if attr == ".optional" {
             c.optional = true;
         } else if let Some(weight) = attr.strip_prefix("weight=") {
-            c.weight = weight
-                .parse::<u32>()
-                .ok()
-                .filter(|w| (1..=MAX_WEIGHT).contains(w))
-                .ok_or_else(|| problem(c.line, format!("“weight={weight}” is not a weight: use a whole number from 1 to {MAX_WEIGHT}.")))?;
+            c.weight = weight.parse::<u32>().ok().filter(|w| (1..=MAX_WEIGHT).contains(w)).ok_or_else(|| {
+                problem(
+                    c.line,
+                    format!("“weight={weight}” is not a weight: use a whole number from 1 to {MAX_WEIGHT}."),
+                )
+            })?;
         } else {
-            return Err(problem(c.line, format!("“{attr}” is not a marker. Use {{#id}}, weight=N or .optional, like {{#tests weight=2 .optional}}.")));
+            return Err(problem(
+                c.line,
+                format!(
+                    "“{attr}” is not a marker. Use {{#id}}, weight=N or .optional, like {{#tests weight=2 .optional}}."
+                ),
+            ));
         }
     }
     if body.is_empty() {
@@ -97,7 +119,8 @@ fn finish(mut c: Criterion) -> Result<Criterion, RubricProblem> {
     }
     c.id = match id {
         Some(id) => id,
-        None => derive_id(&body).ok_or_else(|| problem(c.line, "No id can be made from this text; give it one with {#id}."))?,
+        None => derive_id(&body)
+            .ok_or_else(|| problem(c.line, "No id can be made from this text; give it one with {#id}."))?,
     };
     c.text = body;
     Ok(c)

@@ -80,7 +80,11 @@ fn the_starter_rubrics_parse_to_their_criteria() {
 fn texts(source: &str) -> Vec<String> {
     match parse(source) {
         Ok(criteria) => criteria.into_iter().map(|c| c.text).collect(),
-        Err(problems) if problems.len() == 1 && problems[0].line == 0 && problems[0].message.contains("no criteria") => vec![],
+        Err(problems)
+            if problems.len() == 1 && problems[0].line == 0 && problems[0].message.contains("no criteria") =>
+        {
+            vec![]
+        }
         Err(problems) => panic!("{source:?}: {problems:?}"),
     }
 }
@@ -89,8 +93,12 @@ fn texts(source: &str) -> Vec<String> {
 fn a_criterion_wrapped_onto_an_unindented_line_keeps_that_line() {
     let source = "## Coverage\n- The report covers\nall three regions {#regions weight=2}\n- Sources are named\n";
     let c = parse(source).unwrap();
-    let summary: Vec<(&str, &str, u32, u32)> = c.iter().map(|c| (c.id.as_str(), c.text.as_str(), c.weight, c.line)).collect();
-    assert_eq!(summary, [("regions", "The report covers all three regions", 2, 2), ("sources-are-named", "Sources are named", 1, 4)]);
+    let summary: Vec<(&str, &str, u32, u32)> =
+        c.iter().map(|c| (c.id.as_str(), c.text.as_str(), c.weight, c.line)).collect();
+    assert_eq!(
+        summary,
+        [("regions", "The report covers all three regions", 2, 2), ("sources-are-named", "Sources are named", 1, 4)]
+    );
 }
 
 #[test]
@@ -108,7 +116,11 @@ fn a_list_in_an_indented_code_block_does_not_count() {
 /// the list items a conforming preview shows, which are the criteria.
 const SPEC_EXAMPLES: &[(&str, &str, &[&str])] = &[
     // List items.
-    ("253: a list item holds paragraphs, code and quotes", "1.  A paragraph\n    with two lines.\n\n        indented code\n\n    > A block quote.\n", &["A paragraph with two lines."]),
+    (
+        "253: a list item holds paragraphs, code and quotes",
+        "1.  A paragraph\n    with two lines.\n\n        indented code\n\n    > A block quote.\n",
+        &["A paragraph with two lines."],
+    ),
     ("254: too little indent leaves the item", "- one\n\n two\n", &["one"]),
     ("255: enough indent stays in it", "- one\n\n  two\n", &["one two"]),
     ("256: indent counts from the item's content", " -    one\n\n     two\n", &["one"]),
@@ -122,7 +134,11 @@ const SPEC_EXAMPLES: &[(&str, &str, &[&str])] = &[
     ("280: a list item may start blank", "-\n  foo\n", &["foo"]),
     ("285: an empty item can't interrupt a paragraph", "foo\n*\n\nfoo\n1.\n", &[]),
     ("290: four spaces of indent make code", "    1.  A paragraph\n        with two lines.\n", &[]),
-    ("291: lazy continuation", "  1.  A paragraph\nwith two lines.\n\n          indented code\n\n      > A block quote.\n", &["A paragraph with two lines."]),
+    (
+        "291: lazy continuation",
+        "  1.  A paragraph\nwith two lines.\n\n          indented code\n\n      > A block quote.\n",
+        &["A paragraph with two lines."],
+    ),
     ("292: partly lazy", "  1.  A paragraph\n    with two lines.\n", &["A paragraph with two lines."]),
     ("293: a list in a quote is quoted", "> 1. > Blockquote\ncontinued here.\n", &[]),
     ("294: sublists", "- foo\n  - bar\n    - baz\n      - boo\n", &["foo", "bar", "baz", "boo"]),
@@ -130,13 +146,25 @@ const SPEC_EXAMPLES: &[(&str, &str, &[&str])] = &[
     ("300: headings inside items don't group", "- # Foo\n- Bar\n  ---\n  baz\n", &["Foo", "Bar baz"]),
     // Lists.
     ("301: a new marker starts a new list", "- foo\n- bar\n+ baz\n", &["foo", "bar", "baz"]),
-    ("304: only a list starting at 1 interrupts a paragraph", "The number of windows in my house is\n14.  The number of doors is 6.\n", &[]),
+    (
+        "304: only a list starting at 1 interrupts a paragraph",
+        "The number of windows in my house is\n14.  The number of doors is 6.\n",
+        &[],
+    ),
     ("305", "The number of windows in my house is\n1.  The number of doors is 6.\n", &["The number of doors is 6."]),
     ("306: blank lines between items", "- foo\n\n- bar\n\n\n- baz\n", &["foo", "bar", "baz"]),
-    ("307: nested items and their paragraphs", "- foo\n  - bar\n    - baz\n\n\n      bim\n", &["foo", "bar", "baz bim"]),
+    (
+        "307: nested items and their paragraphs",
+        "- foo\n  - bar\n    - baz\n\n\n      bim\n",
+        &["foo", "bar", "baz bim"],
+    ),
     ("308: a comment between two lists", "- foo\n- bar\n\n<!-- -->\n\n- baz\n- bim\n", &["foo", "bar", "baz", "bim"]),
     ("309", "-   foo\n\n    notcode\n\n-   foo\n\n<!-- -->\n\n    code\n", &["foo notcode", "foo"]),
-    ("312: a fifth space of indent is a continuation", "- a\n - b\n  - c\n   - d\n    - e\n", &["a", "b", "c", "d - e"]),
+    (
+        "312: a fifth space of indent is a continuation",
+        "- a\n - b\n  - c\n   - d\n    - e\n",
+        &["a", "b", "c", "d - e"],
+    ),
     ("313: and after a blank line, code", "1. a\n\n  2. b\n\n    3. c\n", &["a", "b"]),
     ("319: a paragraph of a nested item", "- a\n  - b\n\n    c\n- d\n", &["a", "b c", "d"]),
     ("320: quotes and code in an item are commentary", "* a\n  > b\n  >\n* c\n", &["a", "c"]),
@@ -203,7 +231,9 @@ fn headings_of_the_commonmark_spec_examples_group_what_follows() {
 fn empty_items_are_problems_on_their_lines() {
     let lines = |source: &str| parse(source).unwrap_err().into_iter().map(|p| (p.line, p.message)).collect::<Vec<_>>();
     // Spec examples 278 and 280: items holding only code, or nothing.
-    for (source, expected) in [("-\n  foo\n-\n  ```\n  bar\n  ```\n-\n      baz\n", &[3, 7][..]), ("- foo\n-\n- bar\n", &[2]), ("*\n", &[1])] {
+    for (source, expected) in
+        [("-\n  foo\n-\n  ```\n  bar\n  ```\n-\n      baz\n", &[3, 7][..]), ("- foo\n-\n- bar\n", &[2]), ("*\n", &[1])]
+    {
         let found = lines(source);
         assert_eq!(found.iter().map(|(l, _)| *l).collect::<Vec<_>>(), expected, "{source:?}");
         assert!(found.iter().all(|(_, m)| m.contains("is empty")), "{found:?}");
@@ -221,7 +251,11 @@ fn item_text_is_the_markdown_as_written_on_one_line() {
     assert_eq!(
         summary,
         [
-            ("use-bold-links-https-example-com-t-and-code", "Use **bold**, [links](https://example.com \"t\") and `code spans`", 1),
+            (
+                "use-bold-links-https-example-com-t-and-code",
+                "Use **bold**, [links](https://example.com \"t\") and `code spans`",
+                1
+            ),
             ("a-hard-break-and-a-backslash-one", "A hard break and a backslash one", 2),
             ("done", "Done boxes are dropped", 5),
         ]
@@ -232,9 +266,13 @@ fn item_text_is_the_markdown_as_written_on_one_line() {
 
 #[test]
 fn deeply_nested_markdown_is_read_without_overflowing() {
-    for source in ["- ".repeat(20_000) + "x", "> ".repeat(50_000) + "- x", "[".repeat(100_000), "*a **".repeat(30_000)] {
+    for source in ["- ".repeat(20_000) + "x", "> ".repeat(50_000) + "- x", "[".repeat(100_000), "*a **".repeat(30_000)]
+    {
         let problems = parse(&source).unwrap_err();
-        assert!(problems.iter().all(|p| p.message.contains("is empty") || p.message.contains("no criteria")), "{problems:?}");
+        assert!(
+            problems.iter().all(|p| p.message.contains("is empty") || p.message.contains("no criteria")),
+            "{problems:?}"
+        );
     }
 }
 

@@ -12,10 +12,10 @@ use std::sync::Arc;
 use reverie_protocol::{IdleReason, SessionId, SessionStatus, ThreadId};
 
 use super::{check_task, Launch, OutcomePlan, Runs};
-use crate::session::folder::{self, home_dir, Confirmed};
-use crate::outcome::Evaluator;
-use crate::orchestration::DEFAULT_MAX_THREADS;
 use crate::blocking::blocking;
+use crate::orchestration::DEFAULT_MAX_THREADS;
+use crate::outcome::Evaluator;
+use crate::session::folder::{self, home_dir, Confirmed};
 use crate::session::history::{history_from_events, interrupted_closes};
 use crate::session::run::Opening;
 use crate::session::{RunOptions, Started};
@@ -26,7 +26,12 @@ impl Runs {
     /// error, a cancel, the turn limit or Reverie quitting — or gives an idle one a follow-up
     /// message.
     #[tracing::instrument(skip_all, fields(session_id = id.as_str()))]
-    pub async fn continue_run(self: &Arc<Self>, id: &SessionId, message: Option<String>, options: RunOptions) -> Result<Started> {
+    pub async fn continue_run(
+        self: &Arc<Self>,
+        id: &SessionId,
+        message: Option<String>,
+        options: RunOptions,
+    ) -> Result<Started> {
         let mut row = self.row(id).await?;
         if row.status == SessionStatus::Running && self.take_stranded(id) {
             // This process's own run, whose end could not be written: interrupted after all.
@@ -39,7 +44,12 @@ impl Runs {
         }
         let message = message.map(|m| m.trim().to_owned()).filter(|m| !m.is_empty());
         match row.status {
-            SessionStatus::Running => return Err(Error::Conflict { field: None, message: "This session is running; wait for it to finish or cancel it.".into() }),
+            SessionStatus::Running => {
+                return Err(Error::Conflict {
+                    field: None,
+                    message: "This session is running; wait for it to finish or cancel it.".into(),
+                })
+            }
             // A finished turn needs something new to say; one that stopped early (an error, a
             // cancel, the turn limit, a quit) or never recorded why it stopped can go on.
             SessionStatus::Idle if message.is_none() && row.stop_reason == Some(IdleReason::EndTurn) => {
@@ -55,13 +65,17 @@ impl Runs {
         }
         // The folder was accepted (and the home folder confirmed) when the session started.
         let workspace = folder::check(&row.workspace, Confirmed { home: true }, home_dir().as_deref())?;
-        let agent_id = row.agent_id.clone().ok_or_else(|| Error::invalid("id", "This session has no agent to continue with; start a new run."))?;
+        let agent_id = row
+            .agent_id
+            .clone()
+            .ok_or_else(|| Error::invalid("id", "This session has no agent to continue with; start a new run."))?;
         // An outcome the log leaves unsettled goes on where it stopped; its grader is checked
         // before the session is claimed.
         let (log, sid) = (self.log.clone(), id.clone());
         let outcome = match blocking(move || Ok(Evaluator::pending(&log.read(&sid, 0, usize::MAX)?))).await? {
             Some((definition, finished, touched)) => {
-                let grader = self.grader_connection(&definition.grader_provider_id, Some(&definition.grader_model)).await?;
+                let grader =
+                    self.grader_connection(&definition.grader_provider_id, Some(&definition.grader_model)).await?;
                 Some(OutcomePlan { definition, grader, finished, touched })
             }
             None => None,
@@ -69,7 +83,10 @@ impl Runs {
         let (this, owner, sid) = (self.clone(), self.owner.id().to_owned(), id.clone());
         let (agent, events) = blocking(move || {
             let agent = this.agents.get(&agent_id).map_err(|e| match e {
-                Error::NotFound(_) => Error::invalid("id", "The agent that ran this session was deleted; start a new run with another agent."),
+                Error::NotFound(_) => Error::invalid(
+                    "id",
+                    "The agent that ran this session was deleted; start a new run with another agent.",
+                ),
                 other => other,
             })?;
             if !this.log.claim(&sid, &owner)? {
@@ -102,7 +119,16 @@ impl Runs {
             (_, follow_up) => Opening::Resume { history, open_calls, follow_up },
         };
         let subscription = self.log.subscribe(id, row.last_seq);
-        let launch = Launch { agent, workspace, session: id.clone(), thread, opening, outcome, options, max_threads: DEFAULT_MAX_THREADS };
+        let launch = Launch {
+            agent,
+            workspace,
+            session: id.clone(),
+            thread,
+            opening,
+            outcome,
+            options,
+            max_threads: DEFAULT_MAX_THREADS,
+        };
         let done = match self.launch(launch).await {
             Ok(done) => done,
             Err(e) => {

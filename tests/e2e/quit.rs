@@ -146,20 +146,23 @@ async fn launch_again(data: &std::path::Path, config: &std::path::Path) {
     assert!(exited.unwrap().success());
 }
 
-/// Until no Reverie process holds an owner lock in `data` (each holds one while it lives).
+/// Until no Reverie process holds an owner lock in `data` (each holds one while it lives): a
+/// blocking `flock` on each lock file returns when its process has exited.
 async fn wait_exited(data: &std::path::Path) {
-    loop {
-        let owners: Vec<String> = std::fs::read_dir(data.join("owners"))
-            .map(|dir| {
-                dir.flatten().filter_map(|e| e.file_name().to_str()?.strip_suffix(".lock").map(str::to_owned)).collect()
-            })
-            .unwrap_or_default();
-        if owners.iter().all(|owner| !reverie_engine::session::owner::is_alive(data, owner)) {
-            return;
+    let owners = data.join("owners");
+    tokio::task::spawn_blocking(move || {
+        for entry in std::fs::read_dir(&owners).into_iter().flatten().flatten() {
+            let Ok(file) = std::fs::File::open(entry.path()) else { continue };
+            // SAFETY: flock on a descriptor this function owns; it blocks until the lock is free.
+            unsafe {
+                use std::os::fd::AsRawFd;
+                libc::flock(file.as_raw_fd(), libc::LOCK_EX);
+                libc::flock(file.as_raw_fd(), libc::LOCK_UN);
+            }
         }
-        // A process exiting says nothing to anyone: look again shortly.
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    })
+    .await
+    .expect("waited for every owner lock");
 }
 
 /// Asks the window titled `title` to close the way a window manager's close button does: a

@@ -11,8 +11,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
-import { createServer } from "vite";
+import { launchChromium, startVite } from "./harness.mjs";
 
 const UI_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const REPO = path.resolve(UI_ROOT, "..");
@@ -114,26 +113,9 @@ before(
       return url ? { base: url[1], token: url[2] } : undefined;
     });
 
-    vite = await createServer({
-      root: UI_ROOT,
-      mode: "development",
-      logLevel: "warn",
-      server: { host: HOST, port: PORT, strictPort: true },
-    });
-    await vite.listen();
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    vite = await startVite(UI_ROOT, "development", HOST, PORT);
+
+    browser = await launchChromium();
     // A child that never prints its address fails here instead of hanging the run.
   },
   { timeout: 60_000 },

@@ -6,8 +6,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
-import { createServer } from "vite";
+import { launchChromium, startVite } from "./harness.mjs";
 
 const UI_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const ARTIFACTS = path.resolve(UI_ROOT, "../target/e2e-artifacts");
@@ -25,26 +24,8 @@ let browser;
 
 before(async () => {
   await mkdir(ARTIFACTS, { recursive: true });
-  server = await createServer({
-    root: UI_ROOT,
-    mode: "mock",
-    logLevel: "warn",
-    server: { host: HOST, port: PORT, strictPort: true },
-  });
-  await server.listen();
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  server = await startVite(UI_ROOT, "mock", HOST, PORT);
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -1,17 +1,14 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import type { AgentInput, ProviderInput, RunInput } from "../../bindings";
+import type { ProviderInput, RunInput } from "../../bindings";
 import type { Backend } from "../../ipc";
-import { createMemoryBackend, GOOD_KEY } from "../../ipc/memory";
+import { seed, useEngine } from "../../test/engine";
 import { renderApp } from "../../test/renderApp";
 
-const anthropic: ProviderInput = {
-  name: "Anthropic",
-  kind: "anthropic",
-  base_url: "https://api.anthropic.com",
-  model: "claude-sonnet-4-5",
-  api_key: GOOD_KEY,
-};
+const engine = useEngine();
+
+/** The fake provider, named as a user would name Anthropic. */
+const anthropic = (): ProviderInput => engine().fake.input("Anthropic");
 const ollama: ProviderInput = {
   name: "Ollama",
   kind: "openai_compatible",
@@ -19,27 +16,28 @@ const ollama: ProviderInput = {
   model: "llama3.1:8b",
 };
 
-const specialist = (name: string, description: string) => ({
-  name,
-  description,
-  instructions: "",
-  provider: "Anthropic",
-  tools: [],
-});
+const specialist = (name: string, description: string) => ({ name, description, provider: "Anthropic" });
+
+/** The real engine with `state` made through its commands. */
+async function withState(state: Parameters<typeof seed>[1]) {
+  const { backend } = engine();
+  await seed(backend, state);
+  return backend;
+}
 const row = (name: string) => screen.getAllByTestId("agent-row").find((r) => r.dataset.agentName === name)!;
 
 describe("Agents › roster and the example team", () => {
   it("picks the agents a coordinator delegates to, never itself, and lists them on its row", async () => {
     const { user, backend } = renderApp({
       page: "agents",
-      memory: {
-        providers: [anthropic],
+      backend: await withState({
+        providers: [anthropic()],
         agents: [
           specialist("Lead", "Runs the team"),
           specialist("Researcher", "Finds facts"),
           specialist("Writer", "Writes"),
         ],
-      },
+      }),
     });
     await screen.findAllByTestId("agent-row");
     await user.click(within(row("Lead")).getByTestId("agent-edit"));
@@ -73,30 +71,21 @@ describe("Agents › roster and the example team", () => {
   });
 
   it("shows the core's roster error under the roster", async () => {
-    const memory = createMemoryBackend({
-      providers: [anthropic],
+    const backend = await withState({
+      providers: [anthropic()],
       agents: [specialist("Lead", ""), specialist("Helper", "")],
     });
-    const backend: Backend = {
-      ...memory,
-      updateAgent: (id: string, input: AgentInput) =>
-        input.roster.length > 0
-          ? Promise.reject({
-              code: "invalid_input",
-              field: "roster",
-              message: "Agent agt_9 in the roster no longer exists. Choose the roster again.",
-            })
-          : memory.updateAgent(id, input),
-    };
     const { user } = renderApp({ page: "agents", backend });
     await screen.findAllByTestId("agent-row");
     await user.click(within(row("Lead")).getByTestId("agent-edit"));
     const option = within(row("Lead")).getByTestId("agent-roster-option");
     await user.click(within(option).getByRole("checkbox"));
+    // Helper goes (another window, the CLI) while the form is open: the core refuses the roster.
+    const helper = (await backend.listAgents()).find((a) => a.name === "Helper")!;
+    await backend.deleteAgent(helper.id);
     await user.click(within(row("Lead")).getByTestId("agent-save"));
-    expect((await screen.findByTestId("field-error-roster")).textContent).toBe(
-      "Agent agt_9 in the roster no longer exists. Choose the roster again.",
-    );
+    const error = await screen.findByTestId("field-error-roster");
+    expect(error.textContent).toContain(helper.id);
     expect(document.activeElement).toBe(within(option).getByRole("checkbox"));
     // Changing the roster clears it.
     await user.click(within(option).getByRole("checkbox"));
@@ -104,7 +93,7 @@ describe("Agents › roster and the example team", () => {
   });
 
   it("adds the example team, asking for the provider when there are several, and leads to running it", async () => {
-    const { user } = renderApp({ page: "agents", memory: { providers: [anthropic, ollama] } });
+    const { user } = renderApp({ page: "agents", backend: await withState({ providers: [anthropic(), ollama] }) });
     await user.click(await screen.findByTestId("example-team"));
     await user.selectOptions(screen.getByTestId("example-team-provider"), "Ollama");
     await user.click(screen.getByTestId("example-team-create"));
@@ -132,7 +121,7 @@ describe("Agents › roster and the example team", () => {
   });
 
   it("adds the team at once with one provider, and can't without any", async () => {
-    const none = renderApp({ page: "agents" });
+    const none = renderApp({ page: "agents", backend: engine().backend });
     const button = await screen.findByTestId("example-team");
     expect(button.hasAttribute("disabled")).toBe(true);
     expect(screen.getByTestId("example-team-hint").textContent).toBe("Needs a model provider first.");
@@ -141,7 +130,7 @@ describe("Agents › roster and the example team", () => {
 
     const { user, backend } = renderApp({
       page: "agents",
-      memory: { providers: [anthropic], agents: [specialist("Coordinator", "")] },
+      backend: await withState({ providers: [anthropic()], agents: [specialist("Coordinator", "")] }),
     });
     await user.click(await screen.findByTestId("example-team"));
     await screen.findByTestId("example-team-result");
@@ -165,13 +154,13 @@ describe("Agents › roster and the example team", () => {
 
 describe("New run › subagents at once", () => {
   async function openWithTeam(startRun?: (input: RunInput) => Promise<never>) {
-    const memory = createMemoryBackend({ providers: [anthropic], agents: [specialist("Helper", "")] });
-    const [provider] = await memory.listProviders();
-    await memory.createExampleTeam(provider!.id);
+    const real = await withState({ providers: [anthropic()], agents: [specialist("Helper", "")] });
+    const [provider] = await real.listProviders();
+    await real.createExampleTeam(provider!.id);
     const sent: RunInput[] = [];
     const backend: Backend = {
-      ...memory,
-      startRun: (input) => (sent.push(input), startRun ? startRun(input) : memory.startRun(input)),
+      ...real,
+      startRun: (input) => (sent.push(input), startRun ? startRun(input) : real.startRun(input)),
     };
     const app = renderApp({ page: "runs", backend });
     await app.user.click(await screen.findByTestId("new-run"));
@@ -181,6 +170,7 @@ describe("New run › subagents at once", () => {
 
   it("is asked only for a coordinator, checked 1–25, and sent as max_threads", async () => {
     const { user, sent } = await openWithTeam();
+    await user.selectOptions(screen.getByTestId("run-agent"), "Helper");
     expect(screen.queryByTestId("run-max-threads")).toBeNull(); // Helper has no roster
     await user.selectOptions(screen.getByTestId("run-agent"), "Coordinator");
     const threads = screen.getByTestId<HTMLInputElement>("run-max-threads");
@@ -188,7 +178,7 @@ describe("New run › subagents at once", () => {
     expect(threads.closest(".field")!.textContent).toContain(
       "Coordinator delegates to Researcher, Writer and Reviewer",
     );
-    await user.type(screen.getByTestId("run-workspace"), "/w");
+    await user.type(screen.getByTestId("run-workspace"), engine().tempDir);
     await user.type(screen.getByTestId("run-task"), "Summarise the notes.");
     await user.clear(threads);
     await user.type(threads, "26");
@@ -203,6 +193,7 @@ describe("New run › subagents at once", () => {
   });
 
   it("shows the core's max_threads error under the field, and sends none for an agent without a roster", async () => {
+    // The form already keeps the count within 1–25, so the core's refusal is played by this one call.
     const { user, sent } = await openWithTeam(() =>
       Promise.reject({
         code: "invalid_input",
@@ -211,7 +202,7 @@ describe("New run › subagents at once", () => {
       }),
     );
     await user.selectOptions(screen.getByTestId("run-agent"), "Coordinator");
-    await user.type(screen.getByTestId("run-workspace"), "/w");
+    await user.type(screen.getByTestId("run-workspace"), engine().tempDir);
     await user.type(screen.getByTestId("run-task"), "Go.");
     await user.click(screen.getByTestId("run-start"));
     expect((await screen.findByTestId("field-error-max_threads")).textContent).toBe(

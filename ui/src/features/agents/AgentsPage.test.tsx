@@ -2,15 +2,17 @@ import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import type { ProviderInput } from "../../bindings";
 import type { Backend } from "../../ipc";
-import { createMemoryBackend, GOOD_KEY } from "../../ipc/memory";
+import { seed, useEngine } from "../../test/engine";
 import { renderApp } from "../../test/renderApp";
+
+const engine = useEngine();
 
 const anthropic: ProviderInput = {
   name: "Anthropic",
   kind: "anthropic",
   base_url: "https://api.anthropic.com",
   model: "claude-sonnet-4-5",
-  api_key: GOOD_KEY,
+  api_key: "sk-test-agents",
 };
 const ollama: ProviderInput = {
   name: "Ollama",
@@ -19,9 +21,16 @@ const ollama: ProviderInput = {
   model: "llama3.1:8b",
 };
 
+/** The real engine with `state` made through its commands. */
+async function withState(state: Parameters<typeof seed>[1]) {
+  const { backend } = engine();
+  const made = await seed(backend, state);
+  return { backend, ...made };
+}
+
 describe("Agents", () => {
   it("explains agents and asks for a model provider first when there is none", async () => {
-    const { user } = renderApp({ page: "agents" });
+    const { user } = renderApp({ page: "agents", backend: engine().backend });
     const empty = await screen.findByTestId("agents-empty");
     expect(empty.textContent).toMatch(/needs a model/);
     expect(screen.queryByTestId("new-agent")).toBeNull();
@@ -31,7 +40,8 @@ describe("Agents", () => {
   });
 
   it("creates an agent with its tool permissions and lists it", async () => {
-    const { user, backend } = renderApp({ page: "agents", memory: { providers: [anthropic, ollama] } });
+    const { backend } = await withState({ providers: [anthropic, ollama] });
+    const { user } = renderApp({ page: "agents", backend });
     await user.click(await screen.findByTestId("new-agent"));
     const form = await screen.findByTestId("agent-form");
     expect(document.activeElement).toBe(within(form).getByTestId("agent-name"));
@@ -77,8 +87,8 @@ describe("Agents", () => {
 
   it("checks the form before asking the core, and keeps everything typed", async () => {
     let creates = 0;
-    const memory = createMemoryBackend({ providers: [anthropic] });
-    const backend: Backend = { ...memory, createAgent: (input) => (creates++, memory.createAgent(input)) };
+    const { backend: real } = await withState({ providers: [anthropic] });
+    const backend: Backend = { ...real, createAgent: (input) => (creates++, real.createAgent(input)) };
     const { user } = renderApp({ page: "agents", backend });
     await user.click(await screen.findByTestId("new-agent"));
     await user.type(screen.getByTestId("agent-instructions"), "Be brief.");
@@ -99,9 +109,9 @@ describe("Agents", () => {
   });
 
   it("shows errors under their fields: a model with spaces, then a name the core finds taken", async () => {
-    const backend = createMemoryBackend({
+    const { backend } = await withState({
       providers: [anthropic],
-      agents: [{ name: "Helper", description: "", instructions: "", provider: "Anthropic", tools: [] }],
+      agents: [{ name: "Helper", provider: "Anthropic" }],
     });
     const { user } = renderApp({ page: "agents", backend });
     await user.click(await screen.findByTestId("new-agent"));
@@ -120,11 +130,11 @@ describe("Agents", () => {
   });
 
   it("edits an agent in place and deletes one after confirming", async () => {
-    const backend = createMemoryBackend({
+    const { backend, providers } = await withState({
       providers: [anthropic, ollama],
       agents: [
-        { name: "Helper", description: "Does chores", instructions: "", provider: "Anthropic", tools: [] },
-        { name: "Local", description: "", instructions: "", provider: "Ollama", model: "qwen2.5-coder", tools: [] },
+        { name: "Helper", description: "Does chores", provider: "Anthropic" },
+        { name: "Local", provider: "Ollama", model: "qwen2.5-coder" },
       ],
     });
     const { user } = renderApp({ page: "agents", backend });
@@ -135,7 +145,7 @@ describe("Agents", () => {
     const form = screen.getByTestId("agent-form");
     expect(form.getAttribute("data-mode")).toBe("edit");
     expect(within(form).getByTestId<HTMLInputElement>("agent-name").value).toBe("Helper");
-    expect(within(form).getByTestId<HTMLSelectElement>("agent-provider").value).toBe("prv_0001");
+    expect(within(form).getByTestId<HTMLSelectElement>("agent-provider").value).toBe(providers.Anthropic!.id);
     await user.click(within(form).getByTestId("perm-run_command-deny"));
     await user.click(within(form).getByTestId("agent-save"));
     await waitFor(() => expect(screen.queryByTestId("agent-form")).toBeNull());
@@ -150,11 +160,11 @@ describe("Agents", () => {
   });
 
   it("keeps a coordinator's roster when the form saves it (the form has no roster control yet)", async () => {
-    const backend = createMemoryBackend({
+    const { backend } = await withState({
       providers: [anthropic],
       agents: [
-        { name: "Tester", description: "", instructions: "", provider: "Anthropic", tools: [] },
-        { name: "Lead", description: "", instructions: "", provider: "Anthropic", tools: [], roster: ["Tester"] },
+        { name: "Tester", provider: "Anthropic" },
+        { name: "Lead", provider: "Anthropic", roster: ["Tester"] },
       ],
     });
     const { user } = renderApp({ page: "agents", backend });
@@ -173,13 +183,13 @@ describe("Agents", () => {
   });
 
   it("mounts memory stores per agent: Off, Read only or Read & write, and shows them in the row", async () => {
-    const backend = createMemoryBackend({
+    const { backend } = await withState({
       providers: [anthropic],
-      memoryStores: [
+      stores: [
         { name: "Project notes", description: "How we work" },
         { name: "Scratch", description: "" },
       ],
-      agents: [{ name: "Helper", description: "", instructions: "", provider: "Anthropic", tools: [] }],
+      agents: [{ name: "Helper", provider: "Anthropic" }],
     });
     const { user } = renderApp({ page: "agents", backend });
     const row = await screen.findByTestId("agent-row");
@@ -218,7 +228,8 @@ describe("Agents", () => {
   });
 
   it("leads to the Memory page when there is no store to mount", async () => {
-    const { user } = renderApp({ page: "agents", memory: { providers: [anthropic] } });
+    const { backend } = await withState({ providers: [anthropic] });
+    const { user } = renderApp({ page: "agents", backend });
     await user.click(await screen.findByTestId("new-agent"));
     const section = screen.getByTestId("agent-memory");
     await user.click(within(section).getByRole("button", { name: "Create one in Memory" }));

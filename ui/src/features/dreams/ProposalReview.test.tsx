@@ -4,7 +4,15 @@ import { describe, expect, it } from "vitest";
 import type { Backend } from "../../ipc";
 import { createMemoryBackend } from "../../ipc/memory";
 import { mockOptionsFromSearch } from "../../ipc/mockScenario";
-import { renderApp } from "../../test/renderApp";
+import { createMemoryBackend as memoryBackend, type MemoryBackendOptions as MemoryOptions } from "../../ipc/memory";
+import { renderApp as renderOn } from "../../test/renderApp";
+
+// Not yet moved to the real engine (test/engine.ts): these still run on the in-memory copy.
+function renderApp(
+  options: { page?: Parameters<typeof renderOn>[0]["page"]; backend?: Backend; memory?: MemoryOptions } = {},
+) {
+  return renderOn({ ...options, backend: options.backend ?? memoryBackend(options.memory) });
+}
 
 /** The `dreams=demo` scenario, answered at once: drm_0003 waits for review. */
 const demo = () => createMemoryBackend({ ...mockOptionsFromSearch("?dreams=demo"), delayMs: 0 });

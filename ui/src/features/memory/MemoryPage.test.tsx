@@ -1,53 +1,66 @@
 import { EditorView } from "@codemirror/view";
 import { act, screen, waitFor, within } from "@testing-library/react";
-import { describe, expect, it } from "vitest";
-import { createMemoryBackend, type MemoryBackendOptions } from "../../ipc/memory";
+import { describe, expect, it, vi } from "vitest";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { Backend } from "../../ipc";
+import { runToEnd, seed, toolReply, textReply, useEngine } from "../../test/engine";
 import { renderApp } from "../../test/renderApp";
+import { shortId } from "./history";
 
-const HOUR = 3_600_000;
+const V1 = "# Testing\n\nRun npm test.\n";
+const V2 = "# Testing\n\nRun npm test.\nTests need no network.\n";
+const V3 = "# Testing\n\nRun `npm test`.\nTests need no network.\n";
 
-/** A store with one file written three times: by a session, the user, and an external editor. */
-const seeded: MemoryBackendOptions = {
-  memoryStores: [
-    {
-      name: "Project notes",
-      description: "How things are done here",
-      steps: [
-        {
-          type: "write",
-          path: "project/testing.md",
-          content: "# Testing\n\nRun npm test.\n",
-          actor: "session:ses_0001/thread:thr_0001",
-          agoMs: 3 * HOUR,
-        },
-        {
-          type: "write",
-          path: "project/testing.md",
-          content: "# Testing\n\nRun npm test.\nTests need no network.\n",
-          actor: "user",
-          agoMs: 2 * HOUR,
-        },
-        {
-          type: "write",
-          path: "project/testing.md",
-          content: "# Testing\n\nRun `npm test`.\nTests need no network.\n",
-          actor: "external",
-          agoMs: HOUR,
-        },
-        { type: "write", path: "style.md", content: "# Style\n\nTwo spaces.\n", actor: "dream:drm_0001", agoMs: HOUR },
-        {
-          type: "access",
-          session: "ses_0001",
-          thread: "thr_0001",
-          kind: "searched",
-          path: "project/testing.md",
-          query: "how to test",
-          agoMs: 3 * HOUR,
-        },
+// The agent's session writes the file (v1) and then searches the store.
+const engine = useEngine({
+  fake: {
+    script: {
+      default: [
+        toolReply("Noting it.", "memory_write", { path: "project/testing.md", content: V1 }),
+        toolReply("Checking.", "memory_search", { query: "how to test" }),
+        textReply("Noted."),
       ],
     },
-  ],
-};
+  },
+});
+
+interface Seeded {
+  backend: Backend;
+  /** The session that wrote v1 and searched, and its main thread. */
+  session: string;
+  thread: string;
+}
+
+/**
+ * A store with one file written three times — by a session, by the user, and by an editor
+ * outside Reverie (in the store's mirror folder) — and style.md, all through the real engine.
+ */
+async function seeded(): Promise<Seeded> {
+  const { backend, fake, dataDir, tempDir } = engine();
+  const { stores, agents } = await seed(backend, {
+    stores: [{ name: "Project notes", description: "How things are done here" }],
+    providers: [fake.input()],
+    agents: [{ name: "Keeper", provider: "Fake", memory: [{ store: "Project notes", access: "read_write" }] }],
+  });
+  const store = stores["Project notes"]!.id;
+  const run = await runToEnd(backend, { agent_id: agents.Keeper!.id, workspace: tempDir, task: "Note how to test." });
+  const v1 = await backend.readMemoryFile(store, "project/testing.md");
+  await backend.writeMemoryFile(store, { path: "project/testing.md", content: V2, expected_sha256: v1.sha256! });
+  await backend.writeMemoryFile(store, {
+    path: "style.md",
+    content: "# Style\n\nTwo spaces.\n",
+  });
+  // The mirror is in step with v2: an edit there is the external editor's v3.
+  const mirrored = path.join(dataDir, "memory", "Project notes", "project/testing.md");
+  await vi.waitFor(async () => expect(await readFile(mirrored, "utf8")).toBe(V2), { timeout: 10_000 });
+  await writeFile(mirrored, V3);
+  await vi.waitFor(async () => expect(await backend.memoryHistory(store, "project/testing.md")).toHaveLength(3), {
+    timeout: 10_000,
+  });
+  const events = await backend.sessionEvents(run.id, 0, 1000);
+  return { backend, session: run.id, thread: events[0]!.thread_id };
+}
 
 /** The file tree's item for `selector` (a `[data-path=…]`), once it shows. */
 function fileItem(selector: string): Promise<HTMLElement> {
@@ -73,18 +86,17 @@ function replaceText(text: string) {
   act(() => view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } }));
 }
 
-async function openFile(options: MemoryBackendOptions, path: string) {
-  const backend = createMemoryBackend(options);
-  const app = renderApp({ page: "memory", backend });
+async function openFile(state: Seeded, file: string) {
+  const app = renderApp({ page: "memory", backend: state.backend });
   await app.user.click(await screen.findByText("Project notes"));
-  await app.user.click(await fileItem(`[data-path="${path}"]`));
+  await app.user.click(await fileItem(`[data-path="${file}"]`));
   await waitFor(() => expect(editor().state.doc.toString()).not.toBe(""));
-  return app;
+  return { ...app, ...state };
 }
 
 describe("Memory", () => {
   it("explains memory when there is none, creates a store, then a file, and saves it as a version", async () => {
-    const { user, backend } = renderApp({ page: "memory" });
+    const { user, backend } = renderApp({ page: "memory", backend: engine().backend });
     const empty = await screen.findByTestId("memory-empty");
     expect(empty.textContent).toMatch(/searches and reads only the files a task needs/);
 
@@ -132,7 +144,7 @@ describe("Memory", () => {
   });
 
   it("shows a save conflict, then keeps the user's text over the newer version when asked", async () => {
-    const { user, backend } = await openFile(seeded, "project/testing.md");
+    const { user, backend } = await openFile(await seeded(), "project/testing.md");
     const [store] = await backend.listMemoryStores();
     replaceText("# Testing\n\nMine.\n");
     // Meanwhile the file changes elsewhere.
@@ -161,7 +173,7 @@ describe("Memory", () => {
   });
 
   it("reloads their version after a conflict when the user gives up their edit", async () => {
-    const { user, backend } = await openFile(seeded, "project/testing.md");
+    const { user, backend } = await openFile(await seeded(), "project/testing.md");
     const [store] = await backend.listMemoryStores();
     replaceText("Mine.\n");
     await backend.writeMemoryFile(store!.id, { path: "project/testing.md", content: "Theirs.\n" });
@@ -173,13 +185,16 @@ describe("Memory", () => {
   });
 
   it("lists the history humanly, diffs the selected version against the one before, and reverts", async () => {
-    const { user, backend } = await openFile(seeded, "project/testing.md");
+    const { user, backend, session, thread } = await openFile(await seeded(), "project/testing.md");
     const history = screen.getByTestId("memory-history");
     await waitFor(() => expect(within(history).getAllByTestId("memory-version")).toHaveLength(3));
     const rows = within(history).getAllByTestId("memory-version");
-    expect(rows.map((r) => r.dataset.actor)).toEqual(["external", "user", "session:ses_0001/thread:thr_0001"]);
+    expect(rows.map((r) => r.dataset.actor)).toEqual(["external", "user", `session:${session}/thread:${thread}`]);
     expect(rows[0]!.textContent).toMatch(/v3Edited.*by external editor/);
-    expect(rows[2]!.textContent).toMatch(/v1Created.*by session ses_0001 \(thread thr_0001\)/);
+    // Ids are shortened on screen; the full actor is in data-actor above.
+    const who = `session ${shortId(session)} (thread ${shortId(thread)})`;
+    expect(rows[2]!.textContent).toMatch(/^v1Created/);
+    expect(rows[2]!.textContent).toContain(`by ${who}`);
 
     // The newest is selected and compared with the one before.
     expect(rows[0]!.getAttribute("aria-pressed")).toBe("true");
@@ -200,9 +215,7 @@ describe("Memory", () => {
     await user.selectOptions(screen.getByTestId("memory-compare"), rows[0]!.dataset.versionId!);
     await waitFor(() => expect(screen.getByTestId("memory-diff-caption").textContent).toBe("Changes from v1 to v3"));
     // The session that wrote it links to the session in Runs.
-    expect(within(screen.getByTestId("memory-version-detail")).getByTestId("actor-session-link").textContent).toBe(
-      "session ses_0001 (thread thr_0001)",
-    );
+    expect(within(screen.getByTestId("memory-version-detail")).getByTestId("actor-session-link").textContent).toBe(who);
 
     await user.click(screen.getByTestId("memory-revert"));
     await waitFor(() => expect(within(history).getAllByTestId("memory-version")).toHaveLength(4));
@@ -216,7 +229,7 @@ describe("Memory", () => {
   });
 
   it("redacts an old version only after a confirmation that says it can't be undone", async () => {
-    const { user } = await openFile(seeded, "project/testing.md");
+    const { user } = await openFile(await seeded(), "project/testing.md");
     const history = screen.getByTestId("memory-history");
     await waitFor(() => expect(within(history).getAllByTestId("memory-version")).toHaveLength(3));
     expect(screen.getByTestId<HTMLButtonElement>("memory-redact").disabled).toBe(true);
@@ -230,7 +243,7 @@ describe("Memory", () => {
   });
 
   it("searches the store, ranks and marks the hits, and opens one", async () => {
-    const backend = createMemoryBackend(seeded);
+    const { backend } = await seeded();
     const { user } = renderApp({ page: "memory", backend });
     await user.click(await screen.findByText("Project notes"));
     await user.type(await screen.findByTestId("memory-search-input"), "spaces");
@@ -243,15 +256,17 @@ describe("Memory", () => {
   });
 
   it("says which sessions loaded a file, and why", async () => {
-    await openFile(seeded, "project/testing.md");
+    const { session } = await openFile(await seeded(), "project/testing.md");
     const loaded = screen.getByTestId("memory-loaded-by");
-    const record = await within(loaded).findByTestId("memory-access");
-    expect(record.dataset.kind).toBe("searched");
-    expect(record.textContent).toMatch(/Searched.*session ses_0001.*searching for.*how to test/);
+    // The session wrote it, then found it searching.
+    const records = await within(loaded).findAllByTestId("memory-access");
+    expect(records.map((r) => r.dataset.kind)).toEqual(["searched", "written"]);
+    expect(records[0]!.textContent).toMatch(/^Searched.*searching for.*how to test/);
+    expect(records[0]!.textContent).toContain(`session ${shortId(session)}`);
   });
 
   it("asks before leaving unsaved edits for another file", async () => {
-    const { user } = await openFile(seeded, "project/testing.md");
+    const { user } = await openFile(await seeded(), "project/testing.md");
     replaceText("Unsaved.\n");
     await user.click(fileItemNow('[data-path="style.md"]'));
     expect(screen.getByTestId("memory-unsaved").textContent).toMatch(/changes you haven’t saved/);
@@ -261,16 +276,17 @@ describe("Memory", () => {
   });
 
   it("exports and imports a store through the folder picker, reporting how many files", async () => {
-    const backend = createMemoryBackend({
-      ...seeded,
-      pickedFolder: "/home/you/notes-export",
-      folders: { "/home/you/notes-export": { "extra.md": "# Extra\n" } },
-    });
+    const { backend: real } = await seeded();
+    const folder = path.join(engine().tempDir, "notes-export");
+    await mkdir(folder);
+    await writeFile(path.join(folder, "extra.md"), "# Extra\n");
+    // The folder picker is the app window's: it answers the folder the test made.
+    const backend: Backend = { ...real, pickFolder: async () => folder };
     const { user } = renderApp({ page: "memory", backend });
     await user.click(await screen.findByText("Project notes"));
     await user.click(await screen.findByTestId("memory-import"));
     expect(
-      (await screen.findByText(/Imported 1 file from \/home\/you\/notes-export/))
+      (await screen.findByText(`Imported 1 file from ${folder}.`, { exact: false }))
         .closest("[data-tone]")
         ?.getAttribute("data-tone"),
     ).toBe("ok");
@@ -278,9 +294,8 @@ describe("Memory", () => {
     await user.click(screen.getByTestId("memory-export"));
     expect((await screen.findByTestId("memory-transfer-result", {}, {})).textContent).toMatch(/Exported|Exporting/);
     await waitFor(() =>
-      expect(screen.getByTestId("memory-transfer-result").textContent).toBe(
-        "Exported 3 files to /home/you/notes-export.",
-      ),
+      expect(screen.getByTestId("memory-transfer-result").textContent).toBe(`Exported 3 files to ${folder}.`),
     );
+    expect(await readFile(path.join(folder, "style.md"), "utf8")).toBe("# Style\n\nTwo spaces.\n");
   });
 });

@@ -1,64 +1,81 @@
 import { EditorView } from "@codemirror/view";
 import { act, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { MemoryConflict, MemoryProblem } from "../../bindings";
+import { readFile, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
 import type { Backend } from "../../ipc";
-import { createMemoryBackend, type MemoryBackendOptions } from "../../ipc/memory";
+import { useEngine } from "../../test/engine";
 import { renderApp } from "../../test/renderApp";
 import { mirrorFolder } from "./MirrorIssues";
 import { MIRROR_CHECK_MS } from "./StoreView";
 
-const HOUR = 3_600_000;
+const V1 = "# Testing\n\nRun npm test.\n";
 const OURS = "# Testing\n\nRun npm test.\nTests need no network.\n";
 const THEIRS = "# Testing\n\nRun `npm test -- --watch`.\nTests need no network.\n";
-const NOT_UTF8 =
-  "It isn't UTF-8 text (binary data, or saved in another encoding). Save it as UTF-8 Markdown; it was not imported.";
+const STYLE = "# Style\n\nTwo spaces.\n";
 
-/** A store whose folder has a conflict on project/testing.md and a file that couldn't be imported. */
-const seeded: MemoryBackendOptions = {
-  memoryStores: [
-    {
-      name: "Project notes",
-      description: "How things are done here",
-      steps: [
-        {
-          type: "write",
-          path: "project/testing.md",
-          content: "# Testing\n\nRun npm test.\n",
-          actor: "user",
-          agoMs: 3 * HOUR,
-        },
-        {
-          type: "write",
-          path: "project/testing.md",
-          content: OURS,
-          actor: "session:ses_0001/thread:thr_0001",
-          agoMs: 2 * HOUR,
-        },
-        { type: "write", path: "style.md", content: "# Style\n\nTwo spaces.\n", actor: "user", agoMs: 2 * HOUR },
-        { type: "conflict", path: "project/testing.md", theirs: THEIRS, agoMs: HOUR },
-        { type: "problem", path: "meetings/kickoff.md", problem: NOT_UTF8, agoMs: HOUR },
-      ],
-    },
-  ],
-};
+const engine = useEngine();
 
-/** The memory backend, with conflicts and problems the test adds as the core's watcher would. */
-function withFolder(options: MemoryBackendOptions) {
-  const inner = createMemoryBackend(options);
-  const extra = { conflicts: [] as MemoryConflict[], problems: [] as MemoryProblem[], checks: 0 };
-  const backend: Backend = {
-    ...inner,
-    memoryConflicts: async (store) => {
-      extra.checks++;
-      return [...(await inner.memoryConflicts(store)), ...extra.conflicts];
-    },
-    memoryProblems: async (store) => [...(await inner.memoryProblems(store)), ...extra.problems],
+/** The store's folder on disk (the engine's mirror), and waits on it. */
+function folder(store: string) {
+  const root = path.join(engine().dataDir, "memory", store);
+  const file = (relative: string) => path.join(root, relative);
+  return {
+    file,
+    /** Resolves once the mirror holds `text` at `relative` (Reverie's writes reach it at once). */
+    holds: (relative: string, text: string) =>
+      vi.waitFor(async () => expect(await readFile(file(relative), "utf8")).toBe(text), { timeout: 10_000 }),
   };
-  return { backend, extra, inner };
 }
 
-async function openStore(backend: Backend = createMemoryBackend(seeded)) {
+/**
+ * "Project notes" with project/testing.md (two versions) and style.md, all in step with the folder.
+ * With `issues`, an editor outside Reverie changes project/testing.md while Reverie writes it too
+ * (a conflict: the watcher waits 500 ms for the disk to settle, the write comes before), and drops
+ * a file that isn't UTF-8 in the folder (a problem).
+ */
+async function seeded(options: { issues: boolean }) {
+  const { backend } = engine();
+  const store = await backend.createMemoryStore({ name: "Project notes", description: "How things are done here" });
+  const disk = folder("Project notes");
+  const v1 = await backend.writeMemoryFile(store.id, {
+    path: "project/testing.md",
+    content: V1,
+  });
+  await backend.writeMemoryFile(store.id, { path: "style.md", content: STYLE });
+  await disk.holds("project/testing.md", V1);
+  if (!options.issues) {
+    await backend.writeMemoryFile(store.id, { path: "project/testing.md", content: OURS, expected_sha256: v1.sha256! });
+    await disk.holds("project/testing.md", OURS);
+    return { backend, store: store.id, disk };
+  }
+  await writeFile(disk.file("project/testing.md"), THEIRS);
+  await backend.writeMemoryFile(store.id, { path: "project/testing.md", content: OURS, expected_sha256: v1.sha256! });
+  await writeFile(disk.file("meetings-kickoff.md"), Buffer.from([0xff, 0xfe, 0x00, 0x23]));
+  await vi.waitFor(
+    async () => {
+      expect(await backend.memoryConflicts(store.id)).toHaveLength(1);
+      expect(await backend.memoryProblems(store.id)).toHaveLength(1);
+    },
+    { timeout: 10_000 },
+  );
+  return { backend, store: store.id, disk };
+}
+
+/** The engine's backend, counting how often the page asks for the folder's conflicts. */
+function counting(real: Backend) {
+  const extra = { checks: 0 };
+  const backend: Backend = {
+    ...real,
+    memoryConflicts: (store) => {
+      extra.checks++;
+      return real.memoryConflicts(store);
+    },
+  };
+  return { backend, extra };
+}
+
+async function openStore(backend: Backend) {
   const app = renderApp({ page: "memory", backend });
   await app.user.click(await screen.findByText("Project notes"));
   await screen.findByTestId("memory-store-view");
@@ -87,10 +104,11 @@ afterEach(() => {
 
 describe("the store's folder: conflicts and problems", () => {
   it("shows a seeded conflict and problem above the tree, and compares Reverie's text with the disk's", async () => {
-    const { user } = await openStore();
+    const { backend } = await seeded({ issues: true });
+    const { user } = await openStore(backend);
     const section = await screen.findByTestId("memory-conflicts");
     expect(section.textContent).toMatch(/1 conflict · 1 file not imported/);
-    expect(section.textContent).toContain(mirrorFolder("/home/you/.local/share/dev.reverie.desktop", "Project notes"));
+    expect(section.textContent).toContain(mirrorFolder(engine().dataDir, "Project notes"));
     // Above the tree.
     expect(
       section.compareDocumentPosition(screen.getByRole("complementary", { name: "Files" })) &
@@ -99,10 +117,10 @@ describe("the store's folder: conflicts and problems", () => {
 
     const conflict = within(section).getByTestId("memory-conflict-item");
     expect(conflict.dataset.path).toBe("project/testing.md");
-    expect(conflict.textContent).toMatch(/project\/testing\.md.*Changed in Reverie and on disk.*noticed 1 h ago/);
+    expect(conflict.textContent).toMatch(/project\/testing\.md.*Changed in Reverie and on disk.*noticed/);
     const problem = within(section).getByTestId("memory-problem-item");
-    expect(problem.dataset.path).toBe("meetings/kickoff.md");
-    expect(problem.textContent).toContain(NOT_UTF8);
+    expect(problem.dataset.path).toBe("meetings-kickoff.md");
+    expect(problem.textContent).toMatch(/UTF-8/);
 
     await user.click(within(conflict).getByTestId("conflict-compare"));
     const lines = await within(conflict).findAllByTestId("diff-line");
@@ -119,7 +137,7 @@ describe("the store's folder: conflicts and problems", () => {
   });
 
   it("takes the disk's text as a new version by the external editor", async () => {
-    const { user, backend, store } = await openStore();
+    const { user, backend, store } = await openStore((await seeded({ issues: true })).backend);
     await user.click(await waitFor(() => fileItem("project/testing.md")!));
     await waitFor(() => expect(editorText()).toBe(OURS));
 
@@ -136,7 +154,7 @@ describe("the store's folder: conflicts and problems", () => {
   });
 
   it("keeps Reverie's text: no new version, and the conflict is gone", async () => {
-    const { user, backend, store } = await openStore();
+    const { user, backend, store } = await openStore((await seeded({ issues: true })).backend);
     const before = await backend.memoryHistory(store, "project/testing.md");
     await user.click(within(await screen.findByTestId("memory-conflict-item")).getByTestId("conflict-keep-ours"));
     await waitFor(() => expect(screen.queryByTestId("memory-conflict-item")).toBeNull());
@@ -146,24 +164,34 @@ describe("the store's folder: conflicts and problems", () => {
   });
 
   it("deletes the file when the disk's side is a deletion and the user takes it", async () => {
-    const backend = createMemoryBackend({
-      memoryStores: [
-        {
-          name: "Project notes",
-          description: "",
-          steps: [
-            { type: "write", path: "old.md", content: "# Old\n", actor: "user", agoMs: HOUR },
-            { type: "write", path: "keep.md", content: "# Keep\n", actor: "user", agoMs: HOUR },
-            { type: "conflict", path: "old.md", theirs: null, agoMs: HOUR / 2 },
-          ],
-        },
-      ],
+    // old.md is deleted on disk while Reverie writes it.
+    const { backend } = engine();
+    const created = await backend.createMemoryStore({ name: "Project notes", description: "" });
+    const disk = folder("Project notes");
+    const old = await backend.writeMemoryFile(created.id, {
+      path: "old.md",
+      content: "# Old\n",
+    });
+    await backend.writeMemoryFile(created.id, { path: "keep.md", content: "# Keep\n" });
+    await disk.holds("old.md", "# Old\n");
+    await rm(disk.file("old.md"));
+    await backend.writeMemoryFile(created.id, {
+      path: "old.md",
+      content: "# Old\n\nMore.\n",
+      expected_sha256: old.sha256!,
+    });
+    await vi.waitFor(async () => expect(await backend.memoryConflicts(created.id)).toHaveLength(1), {
+      timeout: 10_000,
     });
     const { user, store } = await openStore(backend);
     const item = await screen.findByTestId("memory-conflict-item");
     expect(item.textContent).toMatch(/Changed in Reverie, deleted on disk/);
     await user.click(within(item).getByTestId("conflict-compare"));
-    expect((await within(item).findAllByTestId("diff-line")).map((l) => l.dataset.kind)).toEqual(["removed"]);
+    expect((await within(item).findAllByTestId("diff-line")).map((l) => l.dataset.kind)).toEqual([
+      "removed",
+      "removed",
+      "removed",
+    ]);
 
     await user.click(within(item).getByTestId("conflict-take-theirs"));
     await waitFor(() => expect(screen.queryByTestId("memory-conflicts")).toBeNull());
@@ -171,29 +199,26 @@ describe("the store's folder: conflicts and problems", () => {
     expect(fileItem("keep.md")).not.toBeNull();
     expect((await backend.memoryHistory(store, "old.md")).map((v) => `${v.op} ${v.actor}`)).toEqual([
       "delete external",
+      "update user",
       "create user",
     ]);
   });
 
   it("shows nothing when the folder is in step", async () => {
-    const backend = createMemoryBackend({
-      memoryStores: [
-        {
-          name: "Project notes",
-          description: "",
-          steps: [{ type: "write", path: "a.md", content: "# A\n", actor: "user", agoMs: 0 }],
-        },
-      ],
-    });
+    const { backend } = engine();
+    const store = await backend.createMemoryStore({ name: "Project notes", description: "" });
+    await backend.writeMemoryFile(store.id, { path: "a.md", content: "# A\n" });
+    await folder("Project notes").holds("a.md", "# A\n");
     await openStore(backend);
     await waitFor(() => expect(fileItem("a.md")).not.toBeNull());
     expect(screen.queryByTestId("memory-conflicts")).toBeNull();
   });
 
   it("says why a resolution failed and shows the conflict as it is now", async () => {
-    const { backend: folder, extra } = withFolder(seeded);
+    const { backend: counted, extra } = counting((await seeded({ issues: true })).backend);
+    // The disk changing again between showing and choosing is a race to stage: this one call plays it.
     const backend: Backend = {
-      ...folder,
+      ...counted,
       resolveMemoryConflict: async () => {
         throw {
           code: "conflict",
@@ -212,49 +237,46 @@ describe("the store's folder: conflicts and problems", () => {
   });
 
   it("asks again after a save", async () => {
-    const { backend, extra } = withFolder({
-      memoryStores: [{ ...seeded.memoryStores![0]!, steps: seeded.memoryStores![0]!.steps!.slice(0, 3) }],
-    });
+    const { backend, disk } = await seeded({ issues: false });
     const { user, store } = await openStore(backend);
     await user.click(await waitFor(() => fileItem("style.md")!));
     await waitFor(() => expect(editorText()).toBe("# Style\n\nTwo spaces.\n"));
     expect(screen.queryByTestId("memory-conflicts")).toBeNull();
 
     // Meanwhile the core finds a file it can't import.
-    extra.problems.push({
-      store_id: store,
-      path: "big.md",
-      problem: "It is 143 kB; a memory file holds at most 100 kB.",
-      detected_at: Date.now(),
-    });
+    await writeFile(disk.file("big.md"), `# Big\n\n${"x".repeat(143_000)}\n`);
+    await vi.waitFor(async () => expect(await backend.memoryProblems(store)).toHaveLength(1), { timeout: 10_000 });
     const view = EditorView.findFromDOM(screen.getByTestId("memory-editor").querySelector<HTMLElement>(".cm-editor")!)!;
     act(() => view.dispatch({ changes: { from: view.state.doc.length, insert: "Semicolons.\n" } }));
     await user.click(screen.getByTestId("memory-save"));
     const problem = await screen.findByTestId("memory-problem-item");
     expect(problem.dataset.path).toBe("big.md");
-    expect(problem.textContent).toMatch(/143 kB/);
+    expect(problem.textContent).toMatch(/100 kB/);
   });
 
   it("every 10 s while open, asks again and shows edits the core imported from the folder", async () => {
     vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
-    const { backend, extra, inner } = withFolder({
-      memoryStores: [{ ...seeded.memoryStores![0]!, steps: seeded.memoryStores![0]!.steps!.slice(0, 3) }],
-    });
+    const { backend: real, disk } = await seeded({ issues: false });
+    const { backend, extra } = counting(real);
     const { user, store } = await openStore(backend);
     await user.click(await waitFor(() => fileItem("project/testing.md")!));
     await waitFor(() => expect(editorText()).toBe(OURS));
     const checks = extra.checks;
 
-    // The watcher imports two edits and finds a conflict.
-    await inner.writeMemoryFile(store, { path: "from-disk.md", content: "# From disk\n" });
-    await inner.writeMemoryFile(store, { path: "project/testing.md", content: THEIRS });
-    extra.conflicts.push({
-      store_id: store,
-      path: "style.md",
-      ours_sha256: "x",
-      theirs: "# Style\n",
-      detected_at: Date.now(),
-    });
+    // The watcher imports two edits made in the folder, and finds a conflict on style.md.
+    await writeFile(disk.file("from-disk.md"), "# From disk\n");
+    await writeFile(disk.file("project/testing.md"), THEIRS);
+    const style = await real.readMemoryFile(store, "style.md");
+    await writeFile(disk.file("style.md"), "# Style\n");
+    await real.writeMemoryFile(store, { path: "style.md", content: `${STYLE}Tabs.\n`, expected_sha256: style.sha256! });
+    await vi.waitFor(
+      async () => {
+        expect((await real.listMemoryFiles(store)).map((f) => f.path)).toContain("from-disk.md");
+        expect((await real.readMemoryFile(store, "project/testing.md")).content).toBe(THEIRS);
+        expect(await real.memoryConflicts(store)).toHaveLength(1);
+      },
+      { timeout: 10_000 },
+    );
     expect(fileItem("from-disk.md")).toBeNull();
 
     act(() => vi.advanceTimersByTime(MIRROR_CHECK_MS));

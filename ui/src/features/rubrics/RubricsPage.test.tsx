@@ -1,19 +1,38 @@
 import { EditorView } from "@codemirror/view";
 import { act, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { createMemoryBackend, type MemoryBackendOptions } from "../../ipc/memory";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { Backend } from "../../ipc";
+import { useEngine } from "../../test/engine";
 import { renderApp } from "../../test/renderApp";
+
+const engine = useEngine();
 
 const BUG_FIX_V1 = "# Bug fix\n\n## Fix\n- The bug no longer happens {#fixed weight=3}\n- The tests pass {#tests}\n";
 const BUG_FIX_V2 = `${BUG_FIX_V1}\n## Report\n- The cause is named {#cause .optional}\n`;
 
-const library: MemoryBackendOptions = {
-  rubrics: [
-    { name: "Bug fix", versions: [BUG_FIX_V1, BUG_FIX_V2] },
-    { name: "Research brief", versions: ["## Substance\n- It answers the question {#answers}\n"] },
-  ],
-  files: { "/home/you/rubrics/release-notes.md": "## Notes\n- Every change is listed {#complete}\n" },
-};
+const RELEASE_NOTES = "## Notes\n- Every change is listed {#complete}\n";
+
+/**
+ * The engine with two rubrics saved through its commands (Bug fix in two versions), and a
+ * rubric file in a `rubrics` folder; the file dialogs (the app window's) answer that folder.
+ */
+async function library(): Promise<{ backend: Backend; folder: string }> {
+  const { backend: real, tempDir } = engine();
+  const bugFix = await real.createRubric("Bug fix", BUG_FIX_V1);
+  await real.saveRubric(bugFix.id, "Bug fix", BUG_FIX_V2);
+  await real.createRubric("Research brief", "## Substance\n- It answers the question {#answers}\n");
+  const folder = path.join(tempDir, "rubrics");
+  await mkdir(folder);
+  await writeFile(path.join(folder, "release-notes.md"), RELEASE_NOTES);
+  const backend: Backend = {
+    ...real,
+    pickMarkdownFile: async () => path.join(folder, "release-notes.md"),
+    pickSavePath: async (defaultName: string) => path.join(folder, defaultName),
+  };
+  return { backend, folder };
+}
 
 /** The CodeMirror view inside the `rubric-editor` host. */
 function editor(): EditorView {
@@ -45,7 +64,7 @@ const items = () => screen.queryAllByTestId("rubric-item").map((i) => i.dataset.
 
 describe("Rubrics", () => {
   it("offers the starter rubrics in an empty library, and opens the one chosen", async () => {
-    const { user, backend } = renderApp({ page: "rubrics" });
+    const { user, backend } = renderApp({ page: "rubrics", backend: engine().backend });
     const empty = await screen.findByTestId("rubrics-empty");
     expect(empty.textContent).toMatch(/an independent grader checks each criterion/);
     const cards = await within(empty).findAllByTestId("rubric-template");
@@ -62,7 +81,7 @@ describe("Rubrics", () => {
   });
 
   it("writes a new rubric: problems by line in a list and in the editor, the preview by heading, then a saved version", async () => {
-    const { user, backend } = renderApp({ page: "rubrics", memory: library });
+    const { user, backend } = renderApp({ page: "rubrics", backend: (await library()).backend });
     await editorReady();
     await user.click(screen.getByTestId("rubric-new"));
     await waitFor(() => expect(editor().state.doc.toString()).toBe(""));
@@ -138,7 +157,7 @@ describe("Rubrics", () => {
   });
 
   it("shows a refused name under the field, and a rename without new text keeps the version", async () => {
-    const { user } = renderApp({ page: "rubrics", memory: library });
+    const { user } = renderApp({ page: "rubrics", backend: (await library()).backend });
     await editorReady();
     const name = screen.getByTestId("rubric-name");
     await user.clear(name);
@@ -158,7 +177,7 @@ describe("Rubrics", () => {
   });
 
   it("asks before leaving unsaved changes for another rubric", async () => {
-    const { user } = renderApp({ page: "rubrics", memory: library });
+    const { user } = renderApp({ page: "rubrics", backend: (await library()).backend });
     await editorReady();
     replaceText(`${BUG_FIX_V2}- Mine\n`);
     await user.click(screen.getAllByTestId("rubric-item")[1]!);
@@ -176,7 +195,7 @@ describe("Rubrics", () => {
   });
 
   it("deletes after a confirmation that says runs keep their version", async () => {
-    const { user, backend } = renderApp({ page: "rubrics", memory: library });
+    const { user, backend } = renderApp({ page: "rubrics", backend: (await library()).backend });
     await editorReady();
     const [bugFix] = await backend.listRubrics();
     await user.click(screen.getByTestId("rubric-delete"));
@@ -190,22 +209,23 @@ describe("Rubrics", () => {
   });
 
   it("imports a Markdown file and exports a version to one", async () => {
-    const backend = createMemoryBackend(library);
+    const { backend, folder } = await library();
     const { user } = renderApp({ page: "rubrics", backend });
     await editorReady();
     await user.click(screen.getByTestId("rubric-import"));
     await waitFor(() => expect(items()).toEqual(["Bug fix", "release-notes", "Research brief"]));
     expect(screen.getByTestId("rubrics-notice").textContent).toBe(
-      "Imported /home/you/rubrics/release-notes.md as “release-notes”.",
+      `Imported ${path.join(folder, "release-notes.md")} as “release-notes”.`,
     );
-    await waitFor(() => expect(editor().state.doc.toString()).toBe("## Notes\n- Every change is listed {#complete}\n"));
+    await waitFor(() => expect(editor().state.doc.toString()).toBe(RELEASE_NOTES));
 
     await user.click(screen.getByTestId("rubric-export"));
     await waitFor(() =>
       expect(screen.getByTestId("rubrics-notice").textContent).toBe(
-        "Exported version 1 of “release-notes” to /home/you/rubrics/release-notes.md.",
+        `Exported version 1 of “release-notes” to ${path.join(folder, "release-notes.md")}.`,
       ),
     );
+    expect(await readFile(path.join(folder, "release-notes.md"), "utf8")).toBe(RELEASE_NOTES);
 
     // From the history: an older version of another rubric.
     await user.click(screen.getAllByTestId("rubric-item")[0]!);
@@ -214,15 +234,16 @@ describe("Rubrics", () => {
     await user.click(screen.getByTestId("rubric-export-version"));
     await waitFor(() =>
       expect(screen.getByTestId("rubrics-notice").textContent).toBe(
-        "Exported version 1 of “Bug fix” to /home/you/rubrics/Bug fix.md.",
+        `Exported version 1 of “Bug fix” to ${path.join(folder, "Bug fix.md")}.`,
       ),
     );
+    expect(await readFile(path.join(folder, "Bug fix.md"), "utf8")).toBe(BUG_FIX_V1);
     await user.click(screen.getByTestId("rubric-import"));
     await waitFor(() => expect(screen.getByTestId("rubrics-notice").textContent).toMatch(/as “release-notes 2”/));
   });
 
   it("offers the templates from the page's menu too", async () => {
-    const { user } = renderApp({ page: "rubrics", memory: library });
+    const { user } = renderApp({ page: "rubrics", backend: (await library()).backend });
     await editorReady();
     await user.click(screen.getByTestId("rubric-from-template"));
     const menu = screen.getByRole("menu", { name: "Starter rubrics" });

@@ -3,7 +3,16 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import type { EventPayload, OutcomeDefinition, ProviderInput, SessionEvent } from "../../bindings";
 import { GOOD_KEY } from "../../ipc/memory";
-import { renderApp } from "../../test/renderApp";
+import type { Backend } from "../../ipc";
+import { createMemoryBackend as memoryBackend, type MemoryBackendOptions as MemoryOptions } from "../../ipc/memory";
+import { renderApp as renderOn } from "../../test/renderApp";
+
+// Not yet moved to the real engine (test/engine.ts): these still run on the in-memory copy.
+function renderApp(
+  options: { page?: Parameters<typeof renderOn>[0]["page"]; backend?: Backend; memory?: MemoryOptions } = {},
+) {
+  return renderOn({ ...options, backend: options.backend ?? memoryBackend(options.memory) });
+}
 import { outcomeFromEvents } from "./outcome";
 import { OutcomePanel } from "./OutcomePanel";
 

@@ -3,7 +3,16 @@ import { describe, expect, it } from "vitest";
 import type { ProviderInput } from "../../bindings";
 import { GOOD_KEY, type MemoryBackendOptions } from "../../ipc/memory";
 import { EXAMPLE_TEAM } from "../../ipc/memoryTeam";
-import { renderApp } from "../../test/renderApp";
+import type { Backend } from "../../ipc";
+import { createMemoryBackend as memoryBackend, type MemoryBackendOptions as MemoryOptions } from "../../ipc/memory";
+import { renderApp as renderOn } from "../../test/renderApp";
+
+// Not yet moved to the real engine (test/engine.ts): these still run on the in-memory copy.
+function renderApp(
+  options: { page?: Parameters<typeof renderOn>[0]["page"]; backend?: Backend; memory?: MemoryOptions } = {},
+) {
+  return renderOn({ ...options, backend: options.backend ?? memoryBackend(options.memory) });
+}
 
 const anthropic: ProviderInput = {
   name: "Anthropic",

@@ -1,23 +1,31 @@
 import { act, screen, waitFor } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import type { CloseChoice, CloseRequest } from "../../bindings";
+import type { Backend } from "../../ipc";
+import { useEngine } from "../../test/engine";
 import { renderApp } from "../../test/renderApp";
 import { workSummary } from "./CloseDialog";
+
+const engine = useEngine();
 
 /** The app with a window the test can "close": what the shell sends, and what the UI answered. */
 async function withWindow() {
   let close: ((request: CloseRequest) => void) | null = null;
   const answers: CloseChoice[] = [];
-  const view = renderApp({
-    memory: {
-      onCloseWatch: (request) => {
-        close = request;
-      },
-      onCloseAnswer: (choice) => {
-        answers.push(choice);
-      },
+  // Close requests come from the app window, which the dev server has none of: the test plays it.
+  const backend: Backend = {
+    ...engine().backend,
+    watchCloseRequests: async (onRequest) => {
+      close = onRequest;
+      return () => {
+        close = null;
+      };
     },
-  });
+    answerCloseRequest: async (choice) => {
+      answers.push(choice);
+    },
+  };
+  const view = renderApp({ backend });
   await waitFor(() => expect(close).not.toBeNull());
   const requestClose = (request: CloseRequest) => act(() => close!(request));
   return { ...view, requestClose, answers };

@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO_FEATURES := --features reverie/custom-protocol
 
-.PHONY: run test dev setup ui bindings bench clean-e2e
+.PHONY: run test dev setup ui bindings fixtures bench clean-e2e
 
 setup:
 	@scripts/setup
@@ -30,3 +30,7 @@ test: ui
 bindings:
 	cargo run -q -p reverie-protocol --bin export-bindings
 	cargo run -q -p reverie-api --bin export-commands
+
+## Re-record ui/src/fixtures/*.jsonl (the event logs the UI's tests read) from real runs of the engine.
+fixtures:
+	REVERIE_WRITE_FIXTURES=1 cargo test -q -p reverie-engine --test engine fixture_

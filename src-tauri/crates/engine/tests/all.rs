@@ -2,6 +2,7 @@
 
 mod dream;
 mod event_log;
+mod fixtures;
 mod memory;
 mod memory_mirror;
 mod memory_mirror_race;

@@ -1,0 +1,128 @@
+//! The event logs the UI's Vitest tests read (`ui/src/fixtures/*.jsonl`), recorded here from
+//! real runs against the scripted fake provider. `REVERIE_WRITE_FIXTURES=1` (`make fixtures`)
+//! writes them; otherwise the test fails when a committed file differs from what the engine
+//! records now, like the bindings' drift check.
+//!
+//! Deterministic by construction: the clock stands still (every time is 1000 ms), ids are
+//! sequential (`ses_1`, `thr_2`, …), the fake's tool-use ids are its own counter. The only
+//! values that change from run to run are normalized: the temporary workspace's path becomes
+//! `/workspace` and the fake's loopback address `http://127.0.0.1:PORT`.
+
+use std::path::PathBuf;
+
+use reverie_protocol::{EventPayload, IdleReason, Permission, ProviderKind, SessionId, ToolRule};
+use reverie_testkit::{Fault, Reply, Usage};
+use serde_json::json;
+
+use crate::runs::{env_with, finish, wait_for, Env};
+
+fn ask_before_commands() -> Vec<ToolRule> {
+    vec![ToolRule { tool: "run_command".into(), permission: Permission::Ask }]
+}
+
+fn fixtures_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../ui/src/fixtures")
+}
+
+/// The session's stored log as JSON lines, with the run-dependent values normalized.
+fn record(e: &Env, id: &SessionId) -> String {
+    let workspace = e.workspace.path().display().to_string();
+    let canonical = e.workspace.path().canonicalize().unwrap().display().to_string();
+    let mut out = String::new();
+    for event in e.events(id) {
+        let line = serde_json::to_string(&event).unwrap();
+        let line = line.replace(&canonical, "/workspace").replace(&workspace, "/workspace");
+        out.push_str(&line.replace(&e.fake.base_url(), "http://127.0.0.1:PORT"));
+        out.push('\n');
+    }
+    out
+}
+
+/// Writes `name.jsonl` with `REVERIE_WRITE_FIXTURES=1`, else fails if it differs.
+fn check(name: &str, recorded: &str) {
+    let path = fixtures_dir().join(format!("{name}.jsonl"));
+    if std::env::var_os("REVERIE_WRITE_FIXTURES").is_some_and(|v| v == "1") {
+        std::fs::create_dir_all(fixtures_dir()).unwrap();
+        std::fs::write(&path, recorded).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{} is missing ({e}): run `make fixtures`", path.display()));
+    assert!(
+        committed == recorded,
+        "{} differs from what the engine records now: run `make fixtures` and commit the result.\n--- now:\n{recorded}",
+        path.display()
+    );
+}
+
+#[tokio::test]
+async fn fixture_a_run_with_tool_calls_and_an_approval() {
+    let e = env_with(
+        ProviderKind::Anthropic,
+        vec![
+            Reply::new()
+                .text_chunks("I'll start by reading the README to see how the project is laid out.", 3)
+                .tool_use("read_file", json!({"path": "README.md"}))
+                .usage(Usage::new(1200, 40)),
+            Reply::new()
+                .text("Writing the plan.")
+                .tool_use("write_file", json!({"path": "NOTES.md", "content": "# Plan\n\n1. Run the tests.\n"}))
+                .usage(Usage::new(1400, 60).cache(1000, 0)),
+            Reply::new()
+                .text("Now the tests.")
+                .tool_use("run_command", json!({"command": "echo 'pass 2'"}))
+                .usage(Usage::new(1500, 30).cache(1200, 0)),
+            Reply::new()
+                .text("Done: the plan is in NOTES.md and the tests pass.")
+                .usage(Usage::new(1600, 20).cache(1400, 0)),
+        ],
+        Some("sk-test-good"),
+        ask_before_commands(),
+    )
+    .await;
+    std::fs::write(e.workspace.path().join("README.md"), "# Notes app\n\nRun the tests with `npm test`.\n").unwrap();
+    let started = e.start("Write the plan to NOTES.md and run the tests.").await;
+    let id = started.summary.id.clone();
+    let request = wait_for(&e.log, &id, |p| matches!(p, EventPayload::ApprovalRequested { .. })).await;
+    let EventPayload::ApprovalRequested { tool_use_id, .. } = request.payload else { unreachable!() };
+    e.runs.answer(&id, &tool_use_id, true).unwrap();
+    assert_eq!(finish(started).await.reason, IdleReason::EndTurn);
+    check("run-approved", &record(&e, &id));
+}
+
+#[tokio::test]
+async fn fixture_a_run_that_fails() {
+    let e = env_with(
+        ProviderKind::Anthropic,
+        vec![Reply::new().fault(Fault::http_message(400, "This model does not take images."))],
+        Some("sk-test-good"),
+        vec![],
+    )
+    .await;
+    let started = e.start("Describe the picture").await;
+    let id = started.summary.id.clone();
+    assert_eq!(finish(started).await.reason, IdleReason::Error);
+    assert!(e.payloads(&id).iter().any(|p| matches!(p, EventPayload::Error { .. })));
+    check("run-failed", &record(&e, &id));
+}
+
+#[tokio::test]
+async fn fixture_a_run_cancelled_while_a_command_waits_for_approval() {
+    let e = env_with(
+        ProviderKind::Anthropic,
+        vec![
+            Reply::new().text("Reading first.").tool_use("read_file", json!({"path": "draft.md"})),
+            Reply::new().text("Now the build.").tool_use("run_command", json!({"command": "make build"})),
+        ],
+        Some("sk-test-good"),
+        ask_before_commands(),
+    )
+    .await;
+    std::fs::write(e.workspace.path().join("draft.md"), "# Draft\n").unwrap();
+    let started = e.start("Build the draft").await;
+    let id = started.summary.id.clone();
+    wait_for(&e.log, &id, |p| matches!(p, EventPayload::ApprovalRequested { .. })).await;
+    e.runs.cancel(&id).await.unwrap();
+    assert_eq!(finish(started).await.reason, IdleReason::Cancelled);
+    check("run-cancelled", &record(&e, &id));
+}

@@ -157,12 +157,12 @@ function start<T>(bin: string, args: string[], match: (line: string) => T | unde
 }
 
 /** Ends the child's process group and resolves once it has exited. */
-function stop(child: ChildProcess): Promise<void> {
+function stop(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return resolve();
     child.once("exit", () => resolve());
     try {
-      process.kill(-child.pid, "SIGTERM");
+      process.kill(-child.pid, signal);
     } catch {
       resolve();
     }
@@ -200,34 +200,50 @@ export interface Engine {
   dataDir: string;
   /** A scratch folder for workspaces, exports and imports, removed with the engine. */
   tempDir: string;
+  /**
+   * Kills the dev server outright (SIGKILL, as a crash would) and starts a new one on the same
+   * data folder, which finds what the dead one left running; resolves to the new backend.
+   */
+  crashAndRestart(): Promise<Backend>;
   stop(): Promise<void>;
 }
 
-/** Starts `reverie-devserver` on a fresh data folder and waits for the URL it prints. */
+/** Starts `reverie-devserver` on `dataDir` and waits for the URL it prints. */
+async function serve(dataDir: string): Promise<[ChildProcess, Backend]> {
+  const [child, address] = await start(DEVSERVER_BIN, [dataDir], (line) => {
+    const url = line.match(/^(http:\/\/127\.0\.0\.1:\d+)\/\?token=([0-9a-f]+)$/);
+    return url ? { base: url[1]!, token: url[2]! } : undefined;
+  });
+  return [child, createDevServerBackend(address, nodeFetch, NodeWebSocket as unknown as typeof WebSocket)];
+}
+
+/** Starts `reverie-devserver` on a fresh data folder. */
 export async function startEngine(): Promise<Engine> {
   const tempDir = await mkdtemp(path.join(os.tmpdir(), "reverie-vitest-"));
   const dataDir = path.join(tempDir, "data");
   let child: ChildProcess;
-  let address: { base: string; token: string };
+  let backend: Backend;
   try {
-    [child, address] = await start(DEVSERVER_BIN, [dataDir], (line) => {
-      const url = line.match(/^(http:\/\/127\.0\.0\.1:\d+)\/\?token=([0-9a-f]+)$/);
-      return url ? { base: url[1]!, token: url[2]! } : undefined;
-    });
+    [child, backend] = await serve(dataDir);
   } catch (error) {
     await rm(tempDir, { recursive: true, force: true });
     throw error;
   }
-  const backend = createDevServerBackend(address, nodeFetch, NodeWebSocket as unknown as typeof WebSocket);
-  return {
+  const engine: Engine = {
     backend,
     dataDir,
     tempDir,
+    async crashAndRestart() {
+      await stop(child, "SIGKILL");
+      [child, engine.backend] = await serve(dataDir);
+      return engine.backend;
+    },
     async stop() {
       await stop(child);
       await rm(tempDir, { recursive: true, force: true });
     },
   };
+  return engine;
 }
 
 /** The fake provider a test's providers point at. */
@@ -306,6 +322,15 @@ export function useEngine(options: { fake?: Parameters<typeof startFakeProvider>
   });
   return () => {
     if (!current || !fake) throw new Error("useEngine(): the engine runs only inside a test");
-    return { ...current, fake };
+    const engine = current;
+    return {
+      get backend() {
+        return engine.backend;
+      },
+      dataDir: engine.dataDir,
+      tempDir: engine.tempDir,
+      crashAndRestart: () => engine.crashAndRestart(),
+      fake,
+    };
   };
 }

@@ -1,36 +1,75 @@
 import { act, screen, waitFor, within } from "@testing-library/react";
-import { describe, expect, it } from "vitest";
+import { mkdir, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it, vi } from "vitest";
 import type { ProviderInput, RunInput, SessionSummary, StreamItem } from "../../bindings";
+import { approvedRunLog, asStream } from "../../fixtures";
 import type { Backend } from "../../ipc";
-import { createMemoryBackend, GOOD_KEY, type MemoryBackendOptions } from "../../ipc/memory";
-import { createMemoryBackend as memoryBackend, type MemoryBackendOptions as MemoryOptions } from "../../ipc/memory";
-import { renderApp as renderOn } from "../../test/renderApp";
+import { runToEnd, seed, type SeedAgent, textReply, toolReply, useEngine } from "../../test/engine";
+import { renderApp } from "../../test/renderApp";
 
-// Not yet moved to the real engine (test/engine.ts): these still run on the in-memory copy.
-function renderApp(
-  options: { page?: Parameters<typeof renderOn>[0]["page"]; backend?: Backend; memory?: MemoryOptions } = {},
-) {
-  return renderOn({ ...options, backend: options.backend ?? memoryBackend(options.memory) });
-}
-import { approvedRun } from "./fixtures/recordedRuns";
+const PLAN = "# Plan\n\n1. Run the tests.\n";
+const COMMAND = "echo 'pass 2'";
 
-const anthropic: ProviderInput = {
-  name: "Anthropic",
-  kind: "anthropic",
-  base_url: "https://api.anthropic.com",
-  model: "claude-sonnet-4-5",
-  api_key: GOOD_KEY,
-};
+// Each agent's instructions name its conversation of the fake's script (`[[script:NAME]]`).
+const engine = useEngine({
+  fake: {
+    script: {
+      // Helper: reads, writes, asks to run a command, and ends.
+      default: [
+        toolReply("I'll read the README first.", "read_file", { path: "README.md" }),
+        toolReply("Writing the plan.", "write_file", { path: "NOTES.md", content: PLAN }),
+        toolReply("Now the tests.", "run_command", { command: COMMAND }),
+        textReply("The plan is in NOTES.md and both pass."),
+      ],
+      // Chat: a finished task, a command waiting for approval when its dev server dies, the
+      // resumed turn, then a follow-up.
+      chat: [
+        textReply("Done with the old task."),
+        toolReply("Building it.", "run_command", { command: "make" }),
+        textReply("Picked up where I left off."),
+        textReply("The docs are done too."),
+      ],
+      // Librarian: looks in its memory, then answers.
+      librarian: [
+        toolReply("Anything on flaky tests?", "memory_search", { query: "flaky" }),
+        toolReply("And on running them.", "memory_search", { query: "run tests" }),
+        toolReply("Reading it.", "memory_read", { path: "testing.md" }),
+        textReply("Run them with npm test."),
+      ],
+      quiet: [textReply("Fine."), textReply("Fixed.")],
+    },
+  },
+});
 
-const withAgent = (more: MemoryBackendOptions = {}): MemoryBackendOptions => ({
-  providers: [anthropic],
-  agents: [{ name: "Helper", description: "Does chores", instructions: "", provider: "Anthropic", tools: [] }],
+// The recorded run (src/fixtures) as its live stream shows it.
+const approvedRun = asStream(approvedRunLog);
+
+const agent = (name: string, conversation: string, more: Partial<SeedAgent> = {}): SeedAgent => ({
+  name,
+  description: "Does chores",
+  instructions: `Be brief. [[script:${conversation}]]`,
+  provider: "Fake",
   ...more,
 });
 
-async function openNewRun(memory: MemoryBackendOptions | Backend) {
-  const app =
-    "listProviders" in memory ? renderApp({ page: "runs", backend: memory }) : renderApp({ page: "runs", memory });
+/** The engine with the fake as provider "Fake" and the agents (default: Helper). */
+async function withAgents(agents: SeedAgent[] = [agent("Helper", "default")], providers: ProviderInput[] = []) {
+  const { backend, fake } = engine();
+  return { backend, ...(await seed(backend, { providers: [fake.input(), ...providers], agents })) };
+}
+
+/** A workspace with a README, in the engine's scratch folder. */
+async function workspace(name = "notes"): Promise<string> {
+  const folder = path.join(engine().tempDir, name);
+  await mkdir(folder, { recursive: true });
+  await writeFile(path.join(folder, "README.md"), "# Notes\n\nRun the tests with npm test.\n");
+  return folder;
+}
+
+async function openNewRun(backend: Backend) {
+  const app = renderApp({ page: "runs", backend });
   await app.user.click(await screen.findByTestId("new-run"));
   await screen.findByTestId("run-form");
   return app;
@@ -38,7 +77,7 @@ async function openNewRun(memory: MemoryBackendOptions | Backend) {
 
 describe("Runs", () => {
   it("starts empty and leads to a new run, or to creating an agent first", async () => {
-    const { user } = renderApp({ page: "runs", memory: { providers: [anthropic] } });
+    const { user } = renderApp({ page: "runs", backend: (await withAgents([])).backend });
     const empty = await screen.findByTestId("runs-empty");
     expect(empty.textContent).toMatch(/A run gives an agent a task/);
     await user.click(within(empty).getByTestId("new-run"));
@@ -50,30 +89,33 @@ describe("Runs", () => {
 
   it("refuses a missing folder and a task that is too large, keeping what was typed", async () => {
     let starts = 0;
-    const memory = createMemoryBackend(withAgent());
-    const backend: Backend = { ...memory, startRun: (input) => (starts++, memory.startRun(input)) };
+    const { backend: real } = await withAgents();
+    const picked = await workspace();
+    const backend: Backend = {
+      ...real,
+      startRun: (input) => (starts++, real.startRun(input)),
+      // The folder picker is the app window's: it answers the folder the test made.
+      pickFolder: async () => picked,
+    };
     const { user } = await openNewRun(backend);
+    const missing = path.join(engine().tempDir, "missing");
 
     await user.click(screen.getByTestId("run-start"));
     expect(screen.getByTestId("field-error-workspace").textContent).toBe("Choose the folder the agent works in.");
     expect(screen.getByTestId("field-error-task").textContent).toBe("Describe the task for the agent.");
     expect(starts).toBe(0);
 
-    await user.type(screen.getByTestId("run-workspace"), "/home/you/missing");
+    await user.type(screen.getByTestId("run-workspace"), missing);
     await user.type(screen.getByTestId("run-task"), "Tidy up.");
     await user.click(screen.getByTestId("run-start"));
-    expect((await screen.findByTestId("field-error-workspace")).textContent).toBe(
-      "The folder /home/you/missing does not exist. Choose an existing folder.",
-    );
+    expect((await screen.findByTestId("field-error-workspace")).textContent).toContain(`${missing} does not exist`);
     expect(document.activeElement).toBe(screen.getByTestId("run-workspace"));
     expect(screen.getByTestId<HTMLTextAreaElement>("run-task").value).toBe("Tidy up.");
     expect(starts).toBe(1);
 
     // "Browse…" fills the folder from the picker and clears the error.
     await user.click(screen.getByTestId("run-browse"));
-    await waitFor(() =>
-      expect(screen.getByTestId<HTMLInputElement>("run-workspace").value).toBe("/home/you/projects/notes"),
-    );
+    await waitFor(() => expect(screen.getByTestId<HTMLInputElement>("run-workspace").value).toBe(picked));
     expect(screen.queryByTestId("field-error-workspace")).toBeNull();
 
     const task = screen.getByTestId<HTMLTextAreaElement>("run-task");
@@ -89,24 +131,16 @@ describe("Runs", () => {
 
   it("asks before the agent works on the whole home folder, and starts only once confirmed", async () => {
     const inputs: RunInput[] = [];
-    const memory = createMemoryBackend(withAgent());
-    const question =
-      "/home/you is your whole home folder: the agent could read and change any of your files, settings and keys in it. Choose a project folder inside it, or confirm that the agent may work on all of it.";
-    const backend: Backend = {
-      ...memory,
-      startRun: (input) => {
-        inputs.push(input);
-        if (input.allow_home !== true)
-          return Promise.reject({ code: "needs_confirmation", message: question, field: "workspace" });
-        return memory.startRun(input);
-      },
-    };
+    // An agent that only answers: the confirmed run really works on this user's home folder.
+    const { backend: real } = await withAgents([agent("Helper", "quiet", { tools: [] })]);
+    const backend: Backend = { ...real, startRun: (input) => (inputs.push(input), real.startRun(input)) };
+    const home = os.homedir();
     const { user } = await openNewRun(backend);
-    await user.type(screen.getByTestId("run-workspace"), "/home/you");
-    await user.type(screen.getByTestId("run-task"), "Tidy up.");
+    await user.type(screen.getByTestId("run-workspace"), home);
+    await user.type(screen.getByTestId("run-task"), "Say fine.");
     await user.click(screen.getByTestId("run-start"));
     const asked = await screen.findByTestId("run-home-question");
-    expect(asked.textContent).toContain(question);
+    expect(asked.textContent).toContain(`${home} is your whole home folder`);
     expect(screen.queryByTestId("session-view")).toBeNull();
     // Choosing another folder puts the question away and the cursor in the folder field.
     await user.click(within(asked).getByRole("button", { name: "Choose another folder" }));
@@ -119,9 +153,11 @@ describe("Runs", () => {
   });
 
   it("streams a run, asks to approve the command, and finishes", async () => {
-    const { user, backend } = await openNewRun(withAgent());
+    const { backend: real } = await withAgents();
+    const folder = await workspace();
+    const { user, backend } = await openNewRun(real);
     expect(screen.getByTestId<HTMLSelectElement>("run-agent").selectedOptions[0]!.textContent).toBe("Helper");
-    await user.type(screen.getByTestId("run-workspace"), "/home/you/projects/notes");
+    await user.type(screen.getByTestId("run-workspace"), folder);
     await user.type(screen.getByTestId("run-task"), "Write a plan and run the tests.");
     await user.click(screen.getByTestId("run-start"));
 
@@ -129,8 +165,8 @@ describe("Runs", () => {
     expect((await within(view).findByTestId("message-user")).textContent).toBe("Write a plan and run the tests.");
     const approval = await within(view).findByTestId("approval");
     expect(view.getAttribute("data-status")).toBe("running");
-    expect(approval.textContent).toContain("npm test");
-    expect(approval.textContent).toContain("/home/you/projects/notes");
+    expect(approval.textContent).toContain(COMMAND);
+    expect(approval.textContent).toContain(folder);
     const command = within(view).getAllByTestId("tool-call").at(-1)!;
     expect(command.getAttribute("data-tool-name")).toBe("run_command");
     expect(command.getAttribute("data-state")).toBe("waiting");
@@ -156,7 +192,7 @@ describe("Runs", () => {
 
     // Expanding a call shows its input and output.
     await user.click(within(command).getByTestId("tool-call-toggle"));
-    expect(within(command).getByTestId("tool-input").textContent).toContain('"command": "npm test"');
+    expect(within(command).getByTestId("tool-input").textContent).toContain(`"command": "${COMMAND}"`);
     expect(within(command).getByTestId("tool-output").textContent).toContain("pass 2");
 
     const [summary] = await backend.listSessions();
@@ -173,8 +209,8 @@ describe("Runs", () => {
   });
 
   it("cancels a run waiting for approval", async () => {
-    const { user } = await openNewRun(withAgent());
-    await user.type(screen.getByTestId("run-workspace"), "/w");
+    const { user } = await openNewRun((await withAgents()).backend);
+    await user.type(screen.getByTestId("run-workspace"), await workspace());
     await user.type(screen.getByTestId("run-task"), "Go.");
     await user.click(screen.getByTestId("run-start"));
     const view = await screen.findByTestId("session-view");
@@ -189,28 +225,34 @@ describe("Runs", () => {
   });
 
   it("sends a follow-up to a finished session and resumes an interrupted one", async () => {
-    const { user } = renderApp({
-      page: "runs",
-      memory: withAgent({
-        sessions: [
-          { agent: "Helper", task: "Old task", workspace: "/w", outcome: "finished", startedAgoMs: 7_200_000 },
-          { agent: "Helper", task: "Died", workspace: "/w", outcome: "interrupted", startedAgoMs: 3_600_000 },
-          { agent: "Helper", task: "Failed", workspace: "/w", outcome: "error", startedAgoMs: 60_000 },
-        ],
-      }),
+    // Three past sessions made on the engine: one finished, one whose dev server died under it
+    // (interrupted at the next start), one whose provider can't be reached.
+    const { agents } = await withAgents(
+      [agent("Chat", "chat"), agent("Offline", "chat", { provider: "Unreachable" })],
+      [{ name: "Unreachable", kind: "openai_compatible", base_url: "http://127.0.0.1:9/v1", model: "m" }],
+    );
+    const folder = await workspace();
+    const run = (agentId: string, task: string): RunInput => ({ agent_id: agentId, workspace: folder, task });
+    await runToEnd(engine().backend, run(agents.Chat!.id, "Old task"));
+    const died = await engine().backend.startRun(run(agents.Chat!.id, "Died"));
+    await vi.waitFor(async () => {
+      const log = await engine().backend.sessionEvents(died.id, 0, 100);
+      expect(log.map((e) => e.payload.type)).toContain("session.approval_requested");
     });
+    const backend = await engine().crashAndRestart();
+    await runToEnd(backend, run(agents.Offline!.id, "Failed"));
+    const { user } = renderApp({ page: "runs", backend });
     const rows = await screen.findAllByTestId("session-row");
     expect(rows.map((r) => r.dataset.status)).toEqual(["idle", "interrupted", "idle"]);
     expect(rows[0]!.textContent).toContain("Failed");
-    expect(rows[1]!.textContent).toContain("1 h ago");
+    expect(rows[1]!.textContent).toContain("Died");
 
     // The failed one shows the error as the core wrote it.
     await user.click(rows[0]!);
-    expect((await screen.findByTestId("session-error")).textContent).toMatch(
-      /^✗Couldn't reach Anthropic\. Check that the server is running/,
-    );
+    expect((await screen.findByTestId("session-error")).textContent).toMatch(/^✗Couldn't reach/);
     expect((await screen.findByTestId("idle-reason")).textContent).toBe("Ended with an error");
-    expect(screen.getByTestId("session-cost").textContent).toBe("$0.00");
+    // No request reached a model, so there is no price to show.
+    expect(screen.getByTestId("session-cost").textContent).toBe("—");
     await user.click(screen.getByTestId("back-to-runs"));
 
     // The interrupted one offers Resume, and finishes.
@@ -241,13 +283,13 @@ describe("Runs", () => {
 
   it("shows streamed text with a caret until the message arrives whole", async () => {
     // A step-by-step stream: the test pushes each item.
-    const memory = createMemoryBackend(withAgent());
+    const { backend: real } = await withAgents();
     let push: (item: StreamItem) => void = () => {};
     const summary: SessionSummary = {
-      id: "ses_0001",
+      id: "ses_1",
       agent_name: "Helper",
       task_preview: "Write the plan to NOTES.md and run the tests.",
-      workspace: "/home/you/projects/notes",
+      workspace: "/workspace",
       status: "running",
       turns: 0,
       usage: { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0 },
@@ -256,8 +298,9 @@ describe("Runs", () => {
       created_at: Date.now(),
       updated_at: Date.now(),
     };
+    // The session and its stream are the recorded log, pushed item by item by the test.
     const backend: Backend = {
-      ...memory,
+      ...real,
       listSessions: () => Promise.resolve([summary]),
       getSession: () => Promise.resolve(summary),
       watchSession: (_id, _after, onItem) => {
@@ -274,7 +317,7 @@ describe("Runs", () => {
     act(() => approvedRun.slice(0, untilMessage - 1).forEach((item) => push(item)));
     const streaming = within(view).getByTestId("message-agent");
     expect(streaming.getAttribute("data-streaming")).toBe("true");
-    expect(streaming.textContent).toBe("I'll start by reading the README to see how the project is ");
+    expect(streaming.textContent).toBe("I'll start by reading the README to see how the ");
     expect(streaming.querySelector(".caret")).not.toBeNull();
     expect(view.getAttribute("data-status")).toBe("running");
 
@@ -293,47 +336,22 @@ describe("Runs", () => {
   });
 
   it("shows what a session loaded from memory, and why, only when it loaded something", async () => {
-    const backend = createMemoryBackend(
-      withAgent({
-        sessions: [
-          { agent: "Helper", task: "Without memory", workspace: "/w", outcome: "finished", startedAgoMs: 7_200_000 },
-          { agent: "Helper", task: "With memory", workspace: "/w", outcome: "finished", startedAgoMs: 3_600_000 },
-        ],
-        memoryStores: [
-          {
-            name: "Notes",
-            description: "",
-            steps: [
-              {
-                type: "access",
-                session: "ses_0002",
-                thread: "thr_0002",
-                kind: "searched",
-                query: "flaky",
-                agoMs: 3_500_000,
-              },
-              {
-                type: "access",
-                session: "ses_0002",
-                thread: "thr_0002",
-                kind: "searched",
-                path: "testing.md",
-                query: "run tests",
-                agoMs: 3_400_000,
-              },
-              {
-                type: "access",
-                session: "ses_0002",
-                thread: "thr_0002",
-                kind: "read",
-                path: "testing.md",
-                agoMs: 3_300_000,
-              },
-            ],
-          },
-        ],
-      }),
-    );
+    const { backend, fake } = engine();
+    const { agents, stores } = await seed(backend, {
+      stores: [{ name: "Notes", description: "" }],
+      providers: [fake.input()],
+      agents: [
+        agent("Helper", "quiet"),
+        agent("Librarian", "librarian", { memory: [{ store: "Notes", access: "read_only" }] }),
+      ],
+    });
+    await backend.writeMemoryFile(stores.Notes!.id, {
+      path: "testing.md",
+      content: "# Testing\n\nRun tests with npm test.\n",
+    });
+    const folder = await workspace();
+    await runToEnd(backend, { agent_id: agents.Helper!.id, workspace: folder, task: "Without memory" });
+    await runToEnd(backend, { agent_id: agents.Librarian!.id, workspace: folder, task: "With memory" });
     const { user } = renderApp({ page: "runs", backend });
     const rows = await screen.findAllByTestId("session-row");
     await user.click(rows[1]!);
@@ -343,7 +361,7 @@ describe("Runs", () => {
 
     await user.click((await screen.findAllByTestId("session-row"))[0]!);
     const section = await screen.findByTestId("session-memory");
-    expect(section.textContent).toMatch(/Memory3 loads · 1 file/);
+    expect(section.textContent).toMatch(/Memory4 loads · 1 file/);
     expect(within(section).queryAllByTestId("session-memory-record")).toHaveLength(0);
     await user.click(within(section).getByTestId("session-memory-toggle"));
     expect(
@@ -351,6 +369,8 @@ describe("Runs", () => {
         .getAllByTestId("session-memory-record")
         .map((r) => [r.dataset.kind, r.textContent]),
     ).toEqual([
+      // The store's index in the system prompt lists the file first.
+      ["listed", "ListedNotes / testing.md"],
       ["searched", "SearchedNotesfound nothing for flaky"],
       ["searched", "SearchedNotes / testing.mdfound by run tests"],
       ["read", "ReadNotes / testing.md"],
@@ -359,12 +379,8 @@ describe("Runs", () => {
 });
 
 describe("New run › grading against a rubric", () => {
-  const rubrics: MemoryBackendOptions["rubrics"] = [
-    { name: "Bug fix", versions: ["## Fix\n- The bug is gone {#fixed}\n"] },
-  ];
-
   it("leads to the Rubrics page when there is no rubric", async () => {
-    const { user } = await openNewRun(withAgent());
+    const { user } = await openNewRun((await withAgents()).backend);
     const none = await screen.findByTestId("run-no-rubrics");
     expect(none.textContent).toBe("No rubrics yet. Write one on the Rubrics page.");
     await user.click(screen.getByTestId("run-rubrics-link"));
@@ -372,13 +388,15 @@ describe("New run › grading against a rubric", () => {
   });
 
   it("checks iterations and passes before sending, and shows the core's errors by field", async () => {
-    const memory = createMemoryBackend(
-      withAgent({ rubrics, providers: [anthropic, { ...anthropic, name: "Keyless", api_key: "" }] }),
+    const { backend: real } = await withAgents(
+      [agent("Helper", "quiet")],
+      [{ name: "Keyless", kind: "anthropic", base_url: engine().fake.anthropic, model: "fake-model" }],
     );
+    await real.createRubric("Bug fix", "## Fix\n- The bug is gone {#fixed}\n");
     const sent: RunInput[] = [];
-    const backend: Backend = { ...memory, startRun: (input) => (sent.push(input), memory.startRun(input)) };
+    const backend: Backend = { ...real, startRun: (input) => (sent.push(input), real.startRun(input)) };
     const { user } = await openNewRun(backend);
-    await user.type(screen.getByTestId("run-workspace"), "/home/you/notes");
+    await user.type(screen.getByTestId("run-workspace"), await workspace());
     await user.type(screen.getByTestId("run-task"), "Fix it.");
     await waitFor(() => expect(screen.getByTestId<HTMLSelectElement>("run-rubric").options).toHaveLength(2));
     expect(screen.queryByTestId("run-max-iterations")).toBeNull();
@@ -410,10 +428,10 @@ describe("New run › grading against a rubric", () => {
     await user.clear(screen.getByTestId("run-grader-passes"));
     await user.type(screen.getByTestId("run-grader-passes"), "3");
     await user.selectOptions(screen.getByTestId("run-grader-provider"), "Keyless");
-    expect(screen.getByTestId<HTMLInputElement>("run-grader-model").placeholder).toBe("claude-sonnet-4-5");
+    expect(screen.getByTestId<HTMLInputElement>("run-grader-model").placeholder).toBe("fake-model");
     await user.click(screen.getByTestId("run-start"));
     expect((await screen.findByTestId("field-error-outcome.grader_provider_id")).textContent).toMatch(
-      /No working API key for the grader's provider “Keyless”/,
+      /No API key is set for the grader's provider “Keyless”/,
     );
     expect(sent[0]!.outcome).toEqual({
       description: "",

@@ -1,8 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { EventPayload, SessionEvent, StreamItem } from "../../bindings";
 import { orchestrationRun } from "./fixtures/orchestrationRun";
-import { approvedRun, cancelledRun } from "./fixtures/recordedRuns";
+import { approvedRunLog, asStream, cancelledRunLog } from "../../fixtures";
 import { applyEvent, applyItem, initialSessionState, itemForSeq, replay, type SessionState } from "./sessionState";
+
+// Recorded from the engine (src/fixtures), as the live stream shows them.
+const approvedRun = asStream(approvedRunLog);
+const cancelledRun = asStream(cancelledRunLog);
 
 const play = (items: readonly StreamItem[], from: SessionState = initialSessionState) => items.reduce(applyItem, from);
 const events = (items: readonly StreamItem[]) => items.flatMap((i) => (i.type === "event" ? [i.event] : []));
@@ -39,8 +43,8 @@ describe("session state", () => {
     expect(tools[2]!.output).toMatch(/pass 2/);
     expect(state.items.find((i) => i.kind === "approval")).toMatchObject({
       name: "run_command",
-      input: { command: "npm test" },
-      workingDirectory: "/home/you/projects/notes",
+      input: { command: "echo 'pass 2'" },
+      workingDirectory: "/workspace",
       answer: "approved",
     });
     expect(state).toMatchObject({ status: "idle", stopReason: "end_turn", pendingApprovals: [], streaming: {} });
@@ -48,7 +52,7 @@ describe("session state", () => {
 
     const ends = events(approvedRun).flatMap((e) => (e.payload.type === "span.model_request_end" ? [e.payload] : []));
     expect(state.totals.turns).toBe(4);
-    expect(state.totals.model).toBe("claude-sonnet-4-5");
+    expect(state.totals.model).toBe("fake-model");
     expect(state.totals.usage.input_tokens).toBe(ends.reduce((sum, e) => sum + e.usage.input_tokens, 0));
     expect(state.totals.usage.cache_read_tokens).toBe(ends.reduce((sum, e) => sum + e.usage.cache_read_tokens, 0));
     expect(state.totals.costUsd).toBeCloseTo(
@@ -99,7 +103,7 @@ describe("session state", () => {
   it("shows streamed text per thread until the thread's message holds it whole", () => {
     const streaming = play(until(approvedRun, "agent.message"));
     expect(streaming.streaming).toEqual({
-      thr_0001: "I'll start by reading the README to see how the project is laid out.",
+      thr_2: "I'll start by reading the README to see how the project is laid out.",
     });
     expect(streaming.items.map((i) => i.kind)).toEqual(["user"]);
 
@@ -132,7 +136,7 @@ describe("session state", () => {
   it("closes a cancelled run: cancelled call, withdrawn approval, no streaming text left", () => {
     const partial = applyItem(play(until(cancelledRun, "session.status_idle")), {
       type: "text_delta",
-      thread_id: "thr_0002",
+      thread_id: "thr_2",
       text: "Half a sent",
     });
     const state = applyItem(partial, cancelledRun.at(-1)!);

@@ -1,18 +1,11 @@
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
-import type { EventPayload, OutcomeDefinition, ProviderInput, SessionEvent } from "../../bindings";
-import { GOOD_KEY } from "../../ipc/memory";
-import type { Backend } from "../../ipc";
-import { createMemoryBackend as memoryBackend, type MemoryBackendOptions as MemoryOptions } from "../../ipc/memory";
-import { renderApp as renderOn } from "../../test/renderApp";
-
-// Not yet moved to the real engine (test/engine.ts): these still run on the in-memory copy.
-function renderApp(
-  options: { page?: Parameters<typeof renderOn>[0]["page"]; backend?: Backend; memory?: MemoryOptions } = {},
-) {
-  return renderOn({ ...options, backend: options.backend ?? memoryBackend(options.memory) });
-}
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import type { EventPayload, OutcomeDefinition, SessionEvent } from "../../bindings";
+import { seed, textReply, toolReply, type ScriptReply, useEngine } from "../../test/engine";
+import { renderApp } from "../../test/renderApp";
 import { outcomeFromEvents } from "./outcome";
 import { OutcomePanel } from "./OutcomePanel";
 
@@ -172,41 +165,56 @@ describe("Outcome panel", () => {
   });
 });
 
-describe("A run graded against a rubric", () => {
-  const anthropic: ProviderInput = {
-    name: "Anthropic",
-    kind: "anthropic",
-    base_url: "https://api.anthropic.com",
-    model: "claude-sonnet-4-5",
-    api_key: GOOD_KEY,
-  };
+/** The grader's report: each criterion's verdict, as `submit_result` takes it. */
+function grade(verdicts: Array<[id: string, verdict: string, change: string]>): ScriptReply {
+  const criteria = verdicts.map(([id, verdict, change]) => ({ id, verdict, evidence: "NOTES.md", change }));
+  return { steps: [{ tool_use: { name: "submit_result", input: { applies: true, criteria } } }] };
+}
 
+// The agent's requests go to `helper` (its instructions name it); the grader's to `grader`
+// (named first in what it reads: the outcome's description).
+const engine = useEngine({
+  fake: {
+    script: {
+      helper: [
+        textReply("The tests pass."),
+        toolReply("Adding the plan.", "write_file", { path: "NOTES.md", content: "# Plan\n\n1. Test.\n" }),
+        textReply("NOTES.md has the plan now."),
+      ],
+      grader: [
+        grade([
+          ["tests", "met", ""],
+          ["notes", "not_met", "Write the plan to NOTES.md"],
+        ]),
+        grade([
+          ["tests", "met", ""],
+          ["notes", "met", ""],
+        ]),
+      ],
+    },
+  },
+});
+
+describe("A run graded against a rubric", () => {
   it("starts from New run with a rubric, and the matrix turns from not met to met as the agent revises", async () => {
-    const { user } = renderApp({
-      page: "runs",
-      memory: {
-        providers: [anthropic],
-        agents: [
-          {
-            name: "Helper",
-            description: "",
-            instructions: "",
-            provider: "Anthropic",
-            tools: [{ tool: "run_command", permission: "allow" }],
-          },
-        ],
-        rubrics: [
-          { name: "Notes", versions: ["## Work\n- The tests pass {#tests}\n- NOTES.md has the plan {#notes}\n"] },
-        ],
-      },
+    const { backend, fake, tempDir } = engine();
+    await seed(backend, {
+      providers: [fake.input()],
+      agents: [{ name: "Helper", instructions: "Be brief. [[script:helper]]", provider: "Fake" }],
     });
+    await backend.createRubric("Notes", "## Work\n- The tests pass {#tests}\n- NOTES.md has the plan {#notes}\n");
+    const workspace = path.join(tempDir, "notes");
+    await mkdir(workspace);
+    const { user } = renderApp({ page: "runs", backend });
     await user.click(await screen.findByTestId("new-run"));
-    await user.type(screen.getByTestId("run-workspace"), "/home/you/notes");
+    await user.type(screen.getByTestId("run-workspace"), workspace);
     await user.type(screen.getByTestId("run-task"), "Write the plan.");
     await waitFor(() => expect(screen.getByTestId<HTMLSelectElement>("run-rubric").options).toHaveLength(2));
     await user.selectOptions(screen.getByTestId("run-rubric"), "Notes");
     await user.clear(screen.getByTestId("run-max-iterations"));
     await user.type(screen.getByTestId("run-max-iterations"), "2");
+    // (user.type reads "[" as a key descriptor: "[[" types one.)
+    await user.type(screen.getByTestId("run-outcome-description"), "A plan in NOTES.md. [[[[script:grader]]");
     await user.click(screen.getByTestId("run-start"));
 
     const panel = await screen.findByTestId("outcome-panel");

@@ -1,59 +1,70 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import type { ProviderInput } from "../../bindings";
-import { GOOD_KEY, type MemoryBackendOptions } from "../../ipc/memory";
-import { EXAMPLE_TEAM } from "../../ipc/memoryTeam";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
 import type { Backend } from "../../ipc";
-import { createMemoryBackend as memoryBackend, type MemoryBackendOptions as MemoryOptions } from "../../ipc/memory";
-import { renderApp as renderOn } from "../../test/renderApp";
+import { runToEnd, textReply, toolReply, type ScriptReply, useEngine } from "../../test/engine";
+import { renderApp } from "../../test/renderApp";
 
-// Not yet moved to the real engine (test/engine.ts): these still run on the in-memory copy.
-function renderApp(
-  options: { page?: Parameters<typeof renderOn>[0]["page"]; backend?: Backend; memory?: MemoryOptions } = {},
-) {
-  return renderOn({ ...options, backend: options.backend ?? memoryBackend(options.memory) });
+/** The coordinator's first turn: one delegation to each member, each naming its conversation. */
+function delegations(reviewer: string): ScriptReply {
+  const delegate = (agent: string, message: string) => ({ tool_use: { name: "delegate", input: { agent, message } } });
+  return {
+    steps: [
+      { text: "I'll split this among the team." },
+      delegate("Researcher", "Find what the folder says. [[script:researcher]]"),
+      delegate("Writer", "Draft a short summary of the notes app. [[script:writer]]"),
+      delegate("Reviewer", `Check the summary against the folder. [[script:${reviewer}]]`),
+    ],
+  };
 }
 
-const anthropic: ProviderInput = {
-  name: "Anthropic",
-  kind: "anthropic",
-  base_url: "https://api.anthropic.com",
-  model: "claude-sonnet-4-5",
-  api_key: GOOD_KEY,
-};
+// Requests go to the conversation their first `[[script:NAME]]` names: the coordinator's is in
+// the task, each subagent's in the message its coordinator sent.
+const engine = useEngine({
+  fake: {
+    script: {
+      coordinator: [delegations("reviewer"), textReply("All three reported: the notes app is summarised.")],
+      stopped: [
+        delegations("reviewer-asks"),
+        textReply("Researcher and Writer are done. Reviewer was stopped, so that part is not done."),
+      ],
+      researcher: [
+        toolReply("I'll see what is in the folder first.", "list_files", { path: "." }),
+        toolReply("Reading the README.", "read_file", { path: "README.md" }),
+        textReply("The README says the tests run with npm test (README.md:3)."),
+      ],
+      writer: [textReply("Summary drafted: the app keeps notes and its tests run with npm test.")],
+      reviewer: [textReply("The summary is accurate.")],
+      "reviewer-asks": [toolReply("Let me run the tests to check.", "run_command", { command: "npm test" })],
+    },
+  },
+});
 
-/** The example team, its reviewer asking before it runs a command. */
-function team(more: MemoryBackendOptions = {}): MemoryBackendOptions {
-  const members = EXAMPLE_TEAM.members.map((m) => ({
-    ...m,
-    provider: "Anthropic",
-    tools: m.name === "Reviewer" ? [{ tool: "run_command", permission: "ask" as const }] : m.tools,
-  }));
-  return {
-    providers: [anthropic],
-    agents: [...members, { ...EXAMPLE_TEAM.coordinator, provider: "Anthropic", roster: members.map((m) => m.name) }],
-    ...more,
-  };
+/** The example team on the fake (as the Agents page makes it), the reviewer asking before a command. */
+async function team(): Promise<{ backend: Backend; coordinator: string; workspace: string }> {
+  const { backend, fake, tempDir } = engine();
+  const provider = await backend.createProvider(fake.input());
+  const [coordinator] = await backend.createExampleTeam(provider.id);
+  const reviewer = (await backend.listAgents()).find((a) => a.name === "Reviewer")!;
+  await backend.updateAgent(reviewer.id, {
+    ...reviewer,
+    tools: [...reviewer.tools.filter((t) => t.tool !== "run_command"), { tool: "run_command", permission: "ask" }],
+  });
+  const workspace = path.join(tempDir, "notes");
+  await mkdir(workspace);
+  await writeFile(path.join(workspace, "README.md"), "# Notes\n\nRun the tests with npm test.\n");
+  return { backend, coordinator: coordinator!.id, workspace };
 }
 
 const lanes = () => screen.getAllByTestId("timeline-lane").map((l) => [l.dataset.agentName, l.dataset.state]);
 
 describe("the session's timeline", () => {
   it("replays a finished orchestration: a lane per thread, the messages between them, each request's details", async () => {
-    const { user } = renderApp({
-      page: "runs",
-      memory: team({
-        sessions: [
-          {
-            agent: "Coordinator",
-            task: "Summarise the notes app.",
-            workspace: "/w",
-            outcome: "finished",
-            startedAgoMs: 3_600_000,
-          },
-        ],
-      }),
-    });
+    const { backend, coordinator, workspace } = await team();
+    const task = "Summarise the notes app. [[script:coordinator]]";
+    await runToEnd(backend, { agent_id: coordinator, workspace, task });
+    const { user } = renderApp({ page: "runs", backend });
     await user.click(await screen.findByTestId("session-row"));
     await screen.findByTestId("idle-reason");
     await user.click(screen.getByTestId("session-tab-timeline"));
@@ -68,10 +79,12 @@ describe("the session's timeline", () => {
       ["Reviewer", "done"],
     ]);
     expect(screen.getByTestId("timeline-arrow-count").dataset.count).toBe("6");
-    expect(screen.getAllByTestId("timeline-lane")[1]!.dataset.threadId).toBe("thr_0001_1");
+    const researcher = screen.getAllByTestId("timeline-lane")[1]!.dataset.threadId;
+    expect(researcher).toMatch(/^thr_/);
+    expect(researcher).not.toBe(screen.getAllByTestId("timeline-lane")[0]!.dataset.threadId);
     // Per lane: tokens, cost and time, as text.
     expect(within(screen.getAllByTestId("timeline-lane")[1]!).getByTestId("timeline-lane-totals").textContent).toMatch(
-      /^[\d.]+k tokens · \$0\.\d{4} · \d+ s$/,
+      /^[\d.]+k tokens · \$0\.\d{4} · \d+ m?s$/,
     );
     // A finished session has nothing to follow and nothing to stop.
     expect(screen.queryByTestId("timeline-follow")).toBeNull();
@@ -94,7 +107,7 @@ describe("the session's timeline", () => {
     // A delegation leads to the subagent's work, whose request shows what its coordinator sent.
     await user.click(within(panel).getAllByTestId("timeline-open-thread")[0]!);
     const sub = screen.getByTestId("timeline-step-panel");
-    expect(sub.dataset.threadId).toBe("thr_0001_1");
+    expect(sub.dataset.threadId).toBe(researcher);
     expect(sub.textContent).toContain("Researcher · request 1 of 3");
     expect(within(sub).getByTestId("timeline-step-context").textContent).toMatch(
       /From Coordinator.*Find what the folder says/,
@@ -117,12 +130,14 @@ describe("the session's timeline", () => {
   });
 
   it("shows a subagent's approval with its name, and stops one subagent while the others finish", async () => {
-    const { user } = renderApp({ page: "runs", memory: team({ delayMs: 5 }) });
+    const { backend, workspace } = await team();
+    const { user } = renderApp({ page: "runs", backend });
     await user.click(await screen.findByTestId("new-run"));
     await screen.findByTestId("run-form");
     await user.selectOptions(screen.getByTestId("run-agent"), "Coordinator");
-    await user.type(screen.getByTestId("run-workspace"), "/w");
-    await user.type(screen.getByTestId("run-task"), "Summarise the notes app.");
+    await user.type(screen.getByTestId("run-workspace"), workspace);
+    // (user.type reads "[" as a key descriptor: "[[" types one.)
+    await user.type(screen.getByTestId("run-task"), "Summarise the notes app. [[[[script:stopped]]");
     await user.click(screen.getByTestId("run-start"));
     const view = await screen.findByTestId("session-view");
     await user.click(within(view).getByTestId("session-tab-timeline"));

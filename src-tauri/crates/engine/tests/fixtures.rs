@@ -3,6 +3,9 @@
 //! writes them; otherwise the test fails when a committed file differs from what the engine
 //! records now, like the bindings' drift check.
 //!
+//! Beside the logs, the engine's own diff and proposal arithmetic on sample texts
+//! (`memory-diffs.json`, `proposal-files.json`), which the review and history views read.
+//!
 //! Deterministic by construction: the clock stands still (every time is 1000 ms), ids are
 //! sequential (`ses_1`, `thr_2`, …), the fake's tool-use ids are its own counter. The only
 //! values that change from run to run are normalized: the temporary workspace's path becomes
@@ -10,7 +13,9 @@
 
 use std::path::PathBuf;
 
-use reverie_protocol::{EventPayload, IdleReason, Permission, ProviderKind, SessionId, ToolRule};
+use reverie_engine::dream::proposal::file_change;
+use reverie_engine::memory::diff_lines;
+use reverie_protocol::{EventPayload, FileOp, IdleReason, Permission, ProviderKind, SessionId, ToolRule};
 use reverie_testkit::{Fault, Reply, Usage};
 use serde_json::json;
 
@@ -52,6 +57,48 @@ fn check(name: &str, recorded: &str) {
         committed == recorded,
         "{} differs from what the engine records now: run `make fixtures` and commit the result.\n--- now:\n{recorded}",
         path.display()
+    );
+}
+
+fn check_json(name: &str, value: serde_json::Value) {
+    let mut text = serde_json::to_string_pretty(&value).unwrap();
+    text.push('\n');
+    let path = fixtures_dir().join(name);
+    if std::env::var_os("REVERIE_WRITE_FIXTURES").is_some_and(|v| v == "1") {
+        std::fs::create_dir_all(fixtures_dir()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{} is missing ({e}): run `make fixtures`", path.display()));
+    assert!(committed == text, "{} differs from what the engine computes now: run `make fixtures`.", path.display());
+}
+
+const TESTING: &str = "# Testing\n\n- Run the tests with npm test.\n- Tests live in test/.\n- Saving on exit has its own test.\n- Use a temporary folder.\n\n## Before a release\n\nRead the whole output.\n";
+const TESTING_NEXT: &str = "# Testing\n\n- Run the tests with npm test after every change.\n- Tests live in test/.\n- Saving on exit has its own test.\n- Use a temporary folder.\n\n## Before a release\n\nRead the whole output.\nSay which tests ran.\n";
+
+#[test]
+fn fixture_proposal_files_and_memory_diffs() {
+    let change = |index, op, path: &str, previous: Option<&str>, base: Option<&str>, old: &str, new: &str| {
+        file_change(index, op, path.into(), previous.map(Into::into), base.map(Into::into), old.into(), new.into())
+    };
+    check_json(
+        "proposal-files.json",
+        json!({
+            "update": change(0, FileOp::Update, "testing.md", None, Some("sha-testing"), TESTING, TESTING_NEXT),
+            "create": change(1, FileOp::Create, "lessons/runs.md", None, None, "", "# Runs\n\n- Write the plan first.\n"),
+            "rename": change(2, FileOp::Rename, "project/style.md", Some("style.md"), Some("sha-style"), "# Style\n", "# Style\n"),
+            "empty_the_file": change(0, FileOp::Update, "old.md", None, Some("sha"), "# Old\n", ""),
+        }),
+    );
+    let before: String = (1..=20).map(|i| format!("line {i}")).collect::<Vec<_>>().join("\n");
+    let after = before.replace("line 10", "line ten").replace("line 18\n", "");
+    check_json(
+        "memory-diffs.json",
+        json!({
+            "created": {"before": "", "after": "# Title\n\nBody\n", "hunks": diff_lines("", "# Title\n\nBody\n")},
+            "two_changes": {"before": before, "after": after, "hunks": diff_lines(&before, &after)},
+        }),
     );
 }
 

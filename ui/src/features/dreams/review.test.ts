@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { FileChange, HunkDecision, Proposal } from "../../bindings";
-import { fileChange } from "../../ipc/memoryDreams";
+import { proposalFiles } from "../../fixtures";
 import {
   applyPlan,
   bulkTargets,
@@ -15,30 +15,8 @@ import {
   stepHunk,
 } from "./review";
 
-const TESTING = `# Testing
-
-- Run the tests with npm test.
-- Tests live in test/.
-- Saving on exit has its own test.
-- Use a temporary folder.
-
-## Before a release
-
-Read the whole output.
-`;
-
-const TESTING_NEXT = `# Testing
-
-- Run the tests with npm test after every change.
-- Tests live in test/.
-- Saving on exit has its own test.
-- Use a temporary folder.
-
-## Before a release
-
-Read the whole output.
-Say which tests ran.
-`;
+// Made by the engine (src/fixtures/proposal-files.json), each hunk pending.
+const files = proposalFiles as unknown as Record<"update" | "create" | "rename" | "empty_the_file", FileChange>;
 
 function proposal(files: FileChange[], status: Proposal["status"] = "ready"): Proposal {
   return { dream_id: "drm_1", store_id: "mem_1", status, files, dropped: [], created_at: 1 };
@@ -46,11 +24,7 @@ function proposal(files: FileChange[], status: Proposal["status"] = "ready"): Pr
 
 /** An update in two hunks (0.0, 0.1), a new file (1.0) and a rename (2.0). */
 function sample(): Proposal {
-  return proposal([
-    fileChange(0, "update", "testing.md", null, "sha-testing", TESTING, TESTING_NEXT),
-    fileChange(1, "create", "lessons/runs.md", null, null, "", "# Runs\n\n- Write the plan first.\n"),
-    fileChange(2, "rename", "project/style.md", "style.md", "sha-style", "# Style\n", "# Style\n"),
-  ]);
+  return proposal(structuredClone([files.update, files.create, files.rename]));
 }
 
 function decide(p: Proposal, decisions: Record<string, HunkDecision>, edited: Record<string, string> = {}): Proposal {
@@ -126,7 +100,7 @@ describe("the review of a proposal", () => {
   });
 
   it("deletes a file whose accepted hunks leave it empty", () => {
-    const p = proposal([fileChange(0, "update", "old.md", null, "sha", "# Old\n", "")]);
+    const p = proposal([structuredClone(files.empty_the_file)]);
     expect(applyPlan(decide(p, { "0.0": "accepted" })).files[0]).toMatchObject({ outcome: "delete", content: null });
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DiffHunk, MemoryVersion } from "../../bindings";
-import { diffLines } from "../../ipc/memoryDiff";
+import { memoryDiffs } from "../../fixtures";
 import {
   actorLabel,
   comparison,
@@ -130,8 +130,10 @@ describe("hunk lines", () => {
   });
 
   it("numbers a new file's lines from 1 on the new side only", () => {
-    const [created] = diffLines("", "# Title\n\nBody\n");
-    expect(hunkHeader(created!)).toBe("@@ -0,0 +1,3 @@");
+    // The engine's diff of a new file (src/fixtures/memory-diffs.json).
+    const [created] = memoryDiffs.created.hunks as DiffHunk[];
+    // The engine starts an empty old side at line 1 (GNU diff would print -0,0).
+    expect(hunkHeader(created!)).toBe("@@ -1,0 +1,3 @@");
     expect(numberLines(created!).map((l) => [l.old, l.new])).toEqual([
       [null, 1],
       [null, 2],
@@ -140,9 +142,9 @@ describe("hunk lines", () => {
   });
 
   it("agrees with the numbers of the diff it came from", () => {
-    const before = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`).join("\n");
-    const after = before.replace("line 10", "line ten").replace("line 18\n", "");
-    for (const h of diffLines(before, after)) {
+    const { before, after, hunks } = memoryDiffs.two_changes;
+    expect(hunks.length).toBeGreaterThan(0);
+    for (const h of hunks as DiffHunk[]) {
       const lines = numberLines(h);
       // Every context line has the same text at its old and new numbers.
       for (const line of lines) {

@@ -1,32 +1,39 @@
 import { EditorView } from "@codemirror/view";
 import { act, screen, waitFor, within } from "@testing-library/react";
-import { describe, expect, it } from "vitest";
-import type { Backend } from "../../ipc";
-import { createMemoryBackend } from "../../ipc/memory";
-import { mockOptionsFromSearch } from "../../ipc/mockScenario";
-import { createMemoryBackend as memoryBackend, type MemoryBackendOptions as MemoryOptions } from "../../ipc/memory";
-import { renderApp as renderOn } from "../../test/renderApp";
+import { afterEach, describe, expect, it } from "vitest";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { dreamWorld, INTERRUPTED_RUNS, MAINTAINER_REPLIES, type DreamWorld } from "../../test/dreams";
+import { useEngine } from "../../test/engine";
+import { renderApp } from "../../test/renderApp";
 
-// Not yet moved to the real engine (test/engine.ts): these still run on the in-memory copy.
-function renderApp(
-  options: { page?: Parameters<typeof renderOn>[0]["page"]; backend?: Backend; memory?: MemoryOptions } = {},
-) {
-  return renderOn({ ...options, backend: options.backend ?? memoryBackend(options.memory) });
+const engine = useEngine({ fake: { script: { maint: MAINTAINER_REPLIES } } });
+let world: DreamWorld | null = null;
+afterEach(async () => {
+  await world?.dreamer.stop();
+  world = null;
+});
+
+/** The store's past of dreams on the engine (test/dreams.ts); the third waits for review. */
+async function demo(): Promise<DreamWorld> {
+  const { backend, fake, tempDir } = engine();
+  const workspace = path.join(tempDir, "notes");
+  await mkdir(workspace);
+  world = await dreamWorld(backend, fake, workspace);
+  return world;
 }
 
-/** The `dreams=demo` scenario, answered at once: drm_0003 waits for review. */
-const demo = () => createMemoryBackend({ ...mockOptionsFromSearch("?dreams=demo"), delayMs: 0 });
-
-async function openReview(backend: Backend = demo()) {
-  const app = renderApp({ page: "dreams", backend });
+async function openReview(given?: DreamWorld) {
+  const w = given ?? (await demo());
+  const app = renderApp({ page: "dreams", backend: w.backend });
   const row = await waitFor(() => {
-    const found = screen.getAllByTestId("dream-row").find((r) => r.dataset.dreamId === "drm_0003");
+    const found = screen.getAllByTestId("dream-row").find((r) => r.dataset.dreamId === w.ready.id);
     if (!found) throw new Error("no row");
     return found;
   });
   await app.user.click(within(row).getByTestId("dream-open-proposal"));
   await screen.findAllByTestId("proposal-file");
-  return app;
+  return { ...app, world: w };
 }
 
 const hunk = (id: string) => {
@@ -50,21 +57,15 @@ describe("the review of a proposal", () => {
     expect(screen.getByTestId("review-bar").textContent).toMatch(/4 changes in 3 files4 to review/);
     expect(screen.getByTestId("proposal-files").textContent).toMatch(/style\.md→project\/style\.md/);
     const testing = screen.getAllByTestId("proposal-file")[0]!;
-    expect(within(testing).getByTestId("proposal-rationale").textContent).toMatch(/^The tests finish in milliseconds/);
+    expect(within(testing).getByTestId("proposal-rationale").textContent).toMatch(/^The tests finish in a second/);
     expect(
       within(testing)
         .getAllByTestId("evidence-link")
         .map((l) => l.textContent),
-    ).toEqual([
-      expect.stringMatching(/^Maintainer · event \d+$/),
-      expect.stringMatching(/^Maintainer · event \d+$/),
-      expect.stringMatching(/^Maintainer · event \d+$/),
-    ]);
-    // A quote from a session deleted since is kept, without a link.
+    ).toEqual(["Maintainer · event 4", "Maintainer · event 4"]);
     const created = screen.getAllByTestId("proposal-file")[1]!;
-    await waitFor(() => expect(within(created).getByTestId("evidence-deleted").textContent).toBe("session deleted"));
-    expect(within(created).getAllByTestId("evidence-link")).toHaveLength(2);
-    expect(screen.getByTestId("proposal-dropped").textContent).toMatch(/\.\.\/NOTES\.md: A path can't use \. or \.\./);
+    expect(within(created).getAllByTestId("evidence-link")).toHaveLength(1);
+    expect(screen.getByTestId("proposal-dropped").textContent).toMatch(/\.\.\/NOTES\.md/);
     // Rename and delete have nothing to edit.
     expect(within(hunk("2.0")).queryByTestId("hunk-edit")).toBeNull();
     expect(within(hunk("2.0")).getByText(/the content stays as it is/)).toBeTruthy();
@@ -76,7 +77,7 @@ describe("the review of a proposal", () => {
       .getAllByTestId("diff-line")
       .filter((l) => l.dataset.kind === "added");
     expect(added.map((l) => l.lastElementChild?.textContent)).toEqual([
-      "- Run `npm test` from the project folder; it uses node --test and takes a second, so run it after every change, not only at the end.",
+      "- Run the tests with npm test after every change: they take a second.",
     ]);
     await user.click(screen.getByTestId("layout-split"));
     const split = within(hunk("0.0")).getByTestId("hunk-split");
@@ -109,8 +110,8 @@ describe("the review of a proposal", () => {
   });
 
   it("edits a hunk, then accepts it with the text as written", async () => {
-    const backend = demo();
-    const { user } = await openReview(backend);
+    const { user, world: w } = await openReview();
+    const { backend } = w;
     await user.click(within(hunk("1.0")).getByTestId("hunk-edit"));
     const view = await waitFor(() => {
       const host = within(hunk("1.0")).getByTestId("hunk-editor").querySelector<HTMLElement>(".cm-editor");
@@ -118,7 +119,7 @@ describe("the review of a proposal", () => {
       if (!found) throw new Error("no editor");
       return found;
     });
-    expect(view.state.doc.toString()).toMatch(/^# When a run stops early\n\n- Write the plan/);
+    expect(view.state.doc.toString()).toBe(INTERRUPTED_RUNS.trimEnd());
     // A key typed in the editor is text.
     await user.keyboard("a");
     expect(hunk("1.0").dataset.decision).toBe("pending");
@@ -132,7 +133,7 @@ describe("the review of a proposal", () => {
     await waitFor(() => expect(hunk("1.0").dataset.decision).toBe("accepted"));
     expect(hunk("1.0").dataset.edited).toBe("true");
     expect(within(hunk("1.0")).queryByTestId("hunk-editor")).toBeNull();
-    const proposal = await backend.dreamProposal("drm_0003");
+    const proposal = await backend.dreamProposal(w.ready.id);
     expect(proposal.files[1]!.hunks[0]).toMatchObject({
       decision: "accepted",
       edited: "# When a run stops early\n\n- Write the plan first.",
@@ -140,8 +141,7 @@ describe("the review of a proposal", () => {
   });
 
   it("accepts or rejects everything, applies after a confirmation with the counts, and reports what was written", async () => {
-    const backend = demo();
-    const { user } = await openReview(backend);
+    const { user, world: w } = await openReview();
     await user.click(screen.getByTestId("proposal-reject-all"));
     await waitFor(() => expect(decisions()).toEqual(["0.0 rejected", "0.1 rejected", "1.0 rejected", "2.0 rejected"]));
     await user.click(screen.getByTestId("proposal-accept-all"));
@@ -171,17 +171,17 @@ describe("the review of a proposal", () => {
     // The Memory page opens at the file, written by the dream.
     await user.click(within(report).getAllByTestId("report-open-in-memory")[1]!);
     const version = await screen.findAllByTestId("memory-version");
-    expect(version[0]!.dataset.actor).toBe("dream:drm_0003");
+    expect(version[0]!.dataset.actor).toBe(`dream:${w.ready.id}`);
     expect(screen.getByTestId("memory-store-view").dataset.storeName).toBe("Project notes");
   });
 
   it("shows a hunk whose file changed since as a conflict, with both sides, and writes nothing over it", async () => {
-    const backend = demo();
-    const storeId = (await backend.listMemoryStores()).find((s) => s.name === "Project notes")!.id;
+    const w = await demo();
+    const { backend, store: storeId } = w;
     const file = await backend.readMemoryFile(storeId, "project/testing.md");
     const edited = file.content.replace(
-      "it uses node --test.",
-      "it uses node --test. Use `npm run test:watch` while working.",
+      "- Run the tests with npm test.",
+      "- Run the tests with npm test. Use `npm run test:watch` while working.",
     );
     await backend.writeMemoryFile(storeId, {
       path: "project/testing.md",
@@ -189,7 +189,7 @@ describe("the review of a proposal", () => {
       expected_sha256: file.sha256,
     });
 
-    const { user } = await openReview(backend);
+    const { user } = await openReview(w);
     await user.click(within(hunk("0.0")).getByTestId("hunk-accept"));
     await waitFor(() => expect(hunk("0.0").dataset.decision).toBe("accepted"));
     await user.click(screen.getByTestId("proposal-apply"));
@@ -202,15 +202,15 @@ describe("the review of a proposal", () => {
     expect(report.dataset.conflicts).toBe("1");
     expect(report.textContent).toMatch(/Nothing was written\.1 change no longer fit/);
     expect(hunk("0.0").dataset.decision).toBe("conflict");
-    expect(within(hunk("0.0")).getByTestId("conflict-proposed").textContent).toMatch(/run it after every change/);
+    expect(within(hunk("0.0")).getByTestId("conflict-proposed").textContent).toMatch(/after every change/);
     const theirs = within(hunk("0.0")).getByTestId("conflict-theirs");
     expect(theirs.querySelector('[data-only="true"]')?.textContent).toMatch(/npm run test:watch/);
     expect((await backend.readMemoryFile(storeId, "project/testing.md")).content).toBe(edited);
   });
 
   it("reverts an applied proposal after asking", async () => {
-    const backend = demo();
-    const { user } = await openReview(backend);
+    const { user, world: w } = await openReview();
+    const { backend } = w;
     await user.click(screen.getByTestId("proposal-accept-all"));
     await waitFor(() => expect(decisions().every((d) => d.endsWith("accepted"))).toBe(true));
     await user.click(screen.getByTestId("proposal-apply"));
@@ -226,24 +226,25 @@ describe("the review of a proposal", () => {
   });
 
   it("opens a quote's session at its event", async () => {
-    const { user } = await openReview();
+    const { user, world: w } = await openReview();
     const evidence = within(screen.getAllByTestId("proposal-file")[0]!).getAllByTestId("evidence")[1]!;
     await user.click(within(evidence).getByTestId("evidence-link"));
     const focused = await screen.findByTestId("focused-event");
     expect(focused.dataset.seq).toBe(evidence.dataset.seq);
-    expect(focused.textContent).toMatch(/quoted as evidence.*ran the tests: both pass/);
-    expect(screen.getByTestId("session-view").dataset.sessionId).toBe("ses_0001");
+    expect(focused.textContent).toMatch(/quoted as evidence.*Now let me run the tests\./);
+    expect(screen.getByTestId("session-view").dataset.sessionId).toBe(w.sessions[1]);
     expect(screen.getByTestId("session-view").dataset.tab).toBe("transcript");
   });
 
   it("opens a dream's proposal from a version it wrote", async () => {
-    const { user } = renderApp({ page: "memory", backend: demo() });
+    const w = await demo();
+    const { user } = renderApp({ page: "memory", backend: w.backend });
     await user.click((await screen.findAllByTestId("memory-store-open"))[0]!);
     const files = await screen.findAllByTestId("memory-file");
     await user.click(files.find((f) => f.dataset.path === "project/testing.md")!);
     await waitFor(() => expect(screen.getByTestId("memory-version-detail").dataset.versionId).toBeTruthy());
     await user.click(screen.getByTestId("actor-dream-link"));
-    await waitFor(() => expect(screen.getByTestId("proposal-review").dataset.dreamId).toBe("drm_0001"));
+    await waitFor(() => expect(screen.getByTestId("proposal-review").dataset.dreamId).toBe(w.applied.id));
     await waitFor(() => expect(screen.getByTestId("proposal-status").dataset.status).toBe("applied"));
     expect(screen.queryByTestId("proposal-apply")).toBeNull();
     expect(screen.getByTestId("proposal-revert")).toBeTruthy();

@@ -18,5 +18,9 @@ export default defineConfig({
     environment: "happy-dom",
     setupFiles: ["src/test/setup.ts"],
     restoreMocks: true,
+    // Pages run on the real engine (src/test/engine.ts): on a busy machine a test that runs
+    // sessions takes seconds, not the 5 s default's fraction. A ceiling, not a wait.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
   },
 });

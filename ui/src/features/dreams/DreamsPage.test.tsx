@@ -1,21 +1,45 @@
 import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { AppError, Dream, DreamInput } from "../../bindings";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
 import type { Backend } from "../../ipc";
-import { createMemoryBackend } from "../../ipc/memory";
-import { mockOptionsFromSearch } from "../../ipc/mockScenario";
-import { createMemoryBackend as memoryBackend, type MemoryBackendOptions as MemoryOptions } from "../../ipc/memory";
-import { renderApp as renderOn } from "../../test/renderApp";
+import { dreamWorld, MAINTAINER_REPLIES, READY_INSTRUCTIONS, type DreamWorld } from "../../test/dreams";
+import { useEngine } from "../../test/engine";
+import { renderApp } from "../../test/renderApp";
 
-// Not yet moved to the real engine (test/engine.ts): these still run on the in-memory copy.
-function renderApp(
-  options: { page?: Parameters<typeof renderOn>[0]["page"]; backend?: Backend; memory?: MemoryOptions } = {},
-) {
-  return renderOn({ ...options, backend: options.backend ?? memoryBackend(options.memory) });
+const submit = (input: unknown) => ({ steps: [{ tool_use: { name: "submit_result", input } }] });
+
+// `maint`: the Maintainer's sessions; `dream-now`: a dream started from the page, over the two
+// sessions no dream has read (no findings; one new file that cites nothing, so the engine drops it).
+const engine = useEngine({
+  fake: {
+    script: {
+      maint: MAINTAINER_REPLIES,
+      "dream-now": [
+        submit({ findings: [] }),
+        submit({ findings: [] }),
+        submit({
+          operations: [{ op: "create", path: "lessons/flags.md", content: "# Flags\n", rationale: "A new flag." }],
+        }),
+      ],
+    },
+  },
+});
+let world: DreamWorld | null = null;
+afterEach(async () => {
+  await world?.dreamer.stop();
+  world = null;
+});
+
+/** The store's past of dreams on the engine (test/dreams.ts). */
+async function demo(): Promise<Backend> {
+  const { backend, fake, tempDir } = engine();
+  const workspace = path.join(tempDir, "notes");
+  await mkdir(workspace);
+  world = await dreamWorld(backend, fake, workspace);
+  return world.backend;
 }
-
-/** The `dreams=demo` scenario, answered at once. */
-const demo = () => createMemoryBackend({ ...mockOptionsFromSearch("?dreams=demo"), delayMs: 0 });
 
 function findStore(name: string): HTMLElement {
   const found = screen.getAllByTestId("dream-store").find((s) => s.dataset.storeName === name);
@@ -28,7 +52,7 @@ const rows = (storeName: string) =>
     .queryAllByTestId("dream-row")
     .map((r) => `${r.dataset.status} ${r.dataset.proposal ?? "-"}`);
 
-/** A backend whose dream updates the test pushes, as the core's watch would. */
+/** The engine's backend, with the dream calls answered by the test and its updates pushed, as the core's watch would. */
 function scripted(memory: Backend) {
   let push: (dream: Dream) => void = () => {};
   const sent: DreamInput[] = [];
@@ -75,15 +99,17 @@ function scripted(memory: Backend) {
 
 describe("the Dreams page", () => {
   it("lists each store's dreams with their outcome, counts the proposal waiting, and says what to do", async () => {
-    renderApp({ page: "dreams", backend: demo() });
+    renderApp({ page: "dreams", backend: await demo() });
     await screen.findAllByTestId("dream-row");
     expect(screen.getByTestId("nav-dreams").dataset.count).toBe("1");
     expect(within(screen.getByTestId("nav-dreams")).getByText("1")).toBeTruthy();
     expect(rows("Project notes")).toEqual(["completed ready", "failed -", "completed applied"]);
     const [ready, failed] = within(findStore("Project notes")).getAllByTestId("dream-row");
     expect(ready!.textContent).toContain("Read 2 sessions");
-    expect(ready!.textContent).toContain("“Focus on how the tests are run; leave the storage notes alone.”");
-    expect(within(failed!).getByTestId("dream-error").textContent).toMatch(/^The consolidate stage failed/);
+    expect(ready!.textContent).toContain(`“${READY_INSTRUCTIONS}`);
+    expect(within(failed!).getByTestId("dream-error").textContent).toMatch(
+      /^The model's consolidate output did not match what a dream needs, twice: .*Nothing was written to memory\.$/,
+    );
     expect(await within(findStore("Project notes")).findByTestId("dream-now")).toHaveProperty(
       "textContent",
       "Dream now · 2 new sessions",
@@ -99,7 +125,7 @@ describe("the Dreams page", () => {
   });
 
   it("sends Dream now's instructions, mode and model; shows the stage and sessions read; cancels", async () => {
-    const dreams = scripted(demo());
+    const dreams = scripted(await demo());
     const { user } = renderApp({ page: "dreams", backend: dreams.backend });
     const notes = await waitFor(() => findStore("Project notes"));
     await user.click(await within(notes).findByTestId("dream-now"));
@@ -139,7 +165,7 @@ describe("the Dreams page", () => {
   });
 
   it("puts the core's refusals where they help: no key, with a way to Settings", async () => {
-    const dreams = scripted(demo());
+    const dreams = scripted(await demo());
     const { user } = renderApp({ page: "dreams", backend: dreams.backend });
     const notes = await waitFor(() => findStore("Project notes"));
     dreams.failStart({
@@ -157,7 +183,7 @@ describe("the Dreams page", () => {
   });
 
   it("checks the instructions' length before asking", async () => {
-    const dreams = scripted(demo());
+    const dreams = scripted(await demo());
     const { user } = renderApp({ page: "dreams", backend: dreams.backend });
     await user.click(await within(await waitFor(() => findStore("Project notes"))).findByTestId("dream-now"));
     // Typing 4,097 characters one by one would take long: pasted.
@@ -171,19 +197,22 @@ describe("the Dreams page", () => {
   });
 
   it("says when there is nothing new to dream about, after a real dream has read it all", async () => {
-    const backend = demo();
+    const backend = await demo();
     const { user } = renderApp({ page: "dreams", backend });
     const notes = await waitFor(() => findStore("Project notes"));
     await user.click(await within(notes).findByTestId("dream-now"));
+    // (user.type reads "[" as a key descriptor: "[[" types one.)
+    await user.type(screen.getByTestId("dream-instructions"), "[[[[script:dream-now]]");
     await user.click(screen.getByTestId("dream-start"));
-    expect(await within(notes).findByTestId("dream-nothing-new", {}, { timeout: 3000 })).toBeTruthy();
-    expect(rows("Project notes")[0]).toBe("completed ready");
-    expect(screen.getByTestId("nav-dreams").dataset.count).toBe("2");
+    expect(await within(notes).findByTestId("dream-nothing-new", {}, { timeout: 10_000 })).toBeTruthy();
+    // Its one change cited nothing, so the engine kept none: an empty proposal, nothing to review.
+    expect(rows("Project notes")[0]).toBe("completed empty");
+    expect(screen.getByTestId("nav-dreams").dataset.count).toBe("1");
     expect(within(notes).queryByTestId("dream-now")).toBeNull();
   });
 
   it("saves when a store dreams, with the core's message under a bad count", async () => {
-    const backend = demo();
+    const backend = await demo();
     const { user } = renderApp({ page: "dreams", backend });
     const notes = await waitFor(() => findStore("Project notes"));
     await user.click(await within(notes).findByTestId("dream-settings-open"));
@@ -207,21 +236,23 @@ describe("the Dreams page", () => {
   });
 
   it("sends the sessions picked by hand, oldest first, marking the ones no dream has read", async () => {
-    const dreams = scripted(demo());
+    const dreams = scripted(await demo());
     const { user } = renderApp({ page: "dreams", backend: dreams.backend });
     await user.click(await within(await waitFor(() => findStore("Project notes"))).findByTestId("dream-now"));
     expect(screen.getByTestId("dream-form-note").textContent).toBe("It will read 2 sessions.");
     await user.click(screen.getByTestId("dream-pick-sessions"));
     // Finished sessions of the agents that mount the store, newest first; the interrupted one is left out.
     const options = await screen.findAllByTestId("dream-session-option");
+    const [s1, s2, s3, s4] = world!.sessions;
     expect(options.map((o) => `${o.dataset.sessionId} ${o.dataset.new ?? "read"}`)).toEqual([
-      "ses_0003 true",
-      "ses_0004 true",
-      "ses_0001 read",
+      `${s4} true`,
+      `${s3} true`,
+      `${s2} read`,
+      `${s1} read`,
     ]);
     const first = options[0]!.closest("label")!;
-    expect(first.textContent).toMatch(/^Local helperExplain how notes are stored on disk\.Not dreamed yet/);
-    expect(within(first).getByText(/ago|yesterday/).tagName).toBe("TIME");
+    expect(first.textContent).toMatch(/^MaintainerFix the typo in the README\.Not dreamed yet/);
+    expect(within(first).getByText(/ago|yesterday|just now/).tagName).toBe("TIME");
 
     // Nothing picked: said under the list, nothing sent.
     await user.click(screen.getByTestId("dream-start"));
@@ -235,11 +266,11 @@ describe("the Dreams page", () => {
     expect(screen.queryByTestId("field-error-sessions")).toBeNull();
     expect(screen.getByTestId("dream-form-note").textContent).toBe("It will read 2 sessions picked.");
     await user.click(screen.getByTestId("dream-start"));
-    expect(dreams.sent.map((input) => input.sessions)).toEqual([["ses_0001", "ses_0003"]]);
+    expect(dreams.sent.map((input) => input.sessions)).toEqual([[s2, s4]]);
   });
 
   it("sends no sessions (every new one) unless it is choosing", async () => {
-    const dreams = scripted(demo());
+    const dreams = scripted(await demo());
     const { user } = renderApp({ page: "dreams", backend: dreams.backend });
     await user.click(await within(await waitFor(() => findStore("Project notes"))).findByTestId("dream-now"));
     await user.click(screen.getByTestId("dream-pick-sessions"));
@@ -254,12 +285,11 @@ describe("the Dreams page", () => {
     "says when more than 100 sessions are picked, and sends them once at most 100 are",
     { timeout: 15_000 },
     async () => {
-      const dreams = scripted(demo());
+      const dreams = scripted(await demo());
       const [sample] = await dreams.backend.listSessions();
       const many = Array.from({ length: 101 }, (_, i) => ({
         ...sample!,
         id: `ses_${String(i + 1000)}`,
-        agent_id: "agt_0001",
         agent_name: "Maintainer",
         status: "idle" as const,
         created_at: 1_795_000_000_000 + i * 60_000,
@@ -289,31 +319,33 @@ describe("the Dreams page", () => {
   );
 
   it("shows the core's refusal of a picked session under the list, and lists the sessions again", async () => {
-    const dreams = scripted(demo());
+    const dreams = scripted(await demo());
     const list = dreams.backend.listSessions;
     let runningAgain = false;
+    const [s1, , s3, s4] = world!.sessions;
     dreams.backend.listSessions = async () =>
-      (await list()).map((s) => (runningAgain && s.id === "ses_0001" ? { ...s, status: "running" as const } : s));
+      (await list()).map((s) => (runningAgain && s.id === s1 ? { ...s, status: "running" as const } : s));
     const { user } = renderApp({ page: "dreams", backend: dreams.backend });
     await user.click(await within(await waitFor(() => findStore("Project notes"))).findByTestId("dream-now"));
     await user.click(screen.getByTestId("dream-pick-sessions"));
     const options = await screen.findAllByTestId("dream-session-option");
     await user.click(options[1]!);
-    await user.click(options[2]!);
+    await user.click(options[3]!);
     runningAgain = true;
     dreams.failStart({
       code: "invalid_input",
       field: "sessions",
-      message: "Session ses_0001 is still running; let it finish first.",
+      message: `Session ${s1} is still running; let it finish first.`,
     });
     await user.click(screen.getByTestId("dream-start"));
     expect((await screen.findByTestId("field-error-sessions")).textContent).toBe(
-      "Session ses_0001 is still running; let it finish first.",
+      `Session ${s1} is still running; let it finish first.`,
     );
     await waitFor(() =>
       expect(screen.getAllByTestId("dream-session-option").map((o) => o.dataset.sessionId)).toEqual([
-        "ses_0003",
-        "ses_0004",
+        s4,
+        s3,
+        world!.sessions[1],
       ]),
     );
     expect(screen.getByTestId("dream-form")).toBeTruthy();
@@ -322,7 +354,7 @@ describe("the Dreams page", () => {
   });
 
   it("saves a cron schedule, with the refusal of a malformed one under the field", async () => {
-    const backend = demo();
+    const backend = await demo();
     const { user } = renderApp({ page: "dreams", backend });
     const notes = await waitFor(() => findStore("Project notes"));
     await user.click(await within(notes).findByTestId("dream-settings-open"));
@@ -335,9 +367,10 @@ describe("the Dreams page", () => {
     await user.type(screen.getByTestId("dream-cron"), "every day at 3");
     expect(screen.queryByTestId("field-error-cron")).toBeNull();
     await user.click(screen.getByTestId("dream-settings-save"));
-    expect((await screen.findByTestId("field-error-cron")).textContent).toBe(
-      "“every day at 3” is not a cron schedule (it has 4 fields, not 5). Write minute hour day month weekday, like 30 3 * * 1-5.",
-    );
+    // The core's message (the cron parser's reason in the middle).
+    const refused = (await screen.findByTestId("field-error-cron")).textContent;
+    expect(refused).toMatch(/^“every day at 3” is not a cron schedule \(/);
+    expect(refused).toMatch(/\)\. Write minute hour day month weekday, like 30 3 \* \* 1-5\.$/);
     expect(document.activeElement).toBe(screen.getByTestId("dream-cron"));
     await user.clear(screen.getByTestId("dream-cron"));
     await user.type(screen.getByTestId("dream-cron"), " 30 3 * * 1-5 ");
@@ -354,7 +387,7 @@ describe("the Dreams page", () => {
   });
 
   it("shows an empty state without memory stores", async () => {
-    const { user } = renderApp({ page: "dreams" });
+    const { user } = renderApp({ page: "dreams", backend: engine().backend });
     const empty = await screen.findByTestId("dreams-empty");
     expect(empty.textContent).toMatch(/No memory stores yet/);
     await user.click(within(empty).getByRole("button", { name: "Go to Memory" }));

@@ -22,6 +22,9 @@ mod team;
 
 /// How long any single condition may take to become true before the test fails.
 const WAIT: Duration = Duration::from_secs(30);
+/// How long the app may take to start under WebDriver: a cold WebKit on a busy 2-core machine
+/// took longer than `WAIT` once.
+const START_WAIT: Duration = Duration::from_secs(90);
 /// The test key: it must appear nowhere but the keychain.
 const KEY: &str = "sk-test-good-e2e-4c1d8b2f";
 
@@ -82,10 +85,10 @@ async fn connect(driver: &Driver) -> Client {
     let caps = caps.as_object().unwrap().clone();
     let url = format!("http://127.0.0.1:{}", driver.port);
     // The driver needs a moment to listen, and a session whose app can't start hangs: bound both.
-    let deadline = tokio::time::Instant::now() + WAIT;
+    let deadline = tokio::time::Instant::now() + START_WAIT;
     loop {
         let attempt =
-            tokio::time::timeout(WAIT, ClientBuilder::native().capabilities(caps.clone()).connect(&url)).await;
+            tokio::time::timeout(START_WAIT, ClientBuilder::native().capabilities(caps.clone()).connect(&url)).await;
         match attempt {
             Ok(Ok(client)) => {
                 client
@@ -102,7 +105,7 @@ async fn connect(driver: &Driver) -> Client {
                 }
             }
             Ok(Err(e)) => panic!("tauri-driver refused a session: {e}"),
-            Err(_) => panic!("no WebDriver session within {WAIT:?}: is DISPLAY set and is the app built with --features custom-protocol?"),
+            Err(_) => panic!("no WebDriver session within {START_WAIT:?}: is DISPLAY set and is the app built with --features custom-protocol?"),
         }
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod bindings;
 pub mod commands;
+pub mod limits;
 pub mod server;
 pub mod shell;
 pub mod watch;

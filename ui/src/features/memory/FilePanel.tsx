@@ -8,7 +8,8 @@ import { contentProblem, OP_LABELS, pathProblem } from "../../shared/memory";
 import { formatBytes, utf8Bytes } from "../../shared/runs";
 import { Spinner } from "../../shared/Spinner";
 import { useDelete } from "../../shared/useDelete";
-import { formatRelative } from "../runs/format";
+import { formatRelative } from "../../shared/format";
+import "../../shared/editor.css";
 import { ActorName } from "./ActorName";
 
 // CodeMirror and its languages are most of the UI's code: loaded when a file is first opened.

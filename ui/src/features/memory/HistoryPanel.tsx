@@ -6,10 +6,12 @@ import { LoadError } from "../../shared/LoadError";
 import { OP_LABELS } from "../../shared/memory";
 import { formatBytes } from "../../shared/runs";
 import { Spinner } from "../../shared/Spinner";
-import { formatRelative } from "../runs/format";
+import { formatRelative } from "../../shared/format";
 import { ActorName } from "./ActorName";
-import { DiffView } from "./DiffView";
-import { actorLabel, comparison, diffStat, redactedIn, versionBefore, versionNumbers } from "./history";
+import { DiffView } from "../../shared/DiffView";
+import { diffStat } from "../../shared/diff";
+import "../../shared/history.css";
+import { actorLabel, comparison, redactedIn, versionBefore, versionNumbers } from "./history";
 
 interface HistoryPanelProps {
   storeId: string;

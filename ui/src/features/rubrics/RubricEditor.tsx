@@ -7,7 +7,8 @@ import type { MarkdownEditorHandle } from "../../shared/MarkdownEditor";
 import { lineOf } from "../../shared/rubrics";
 import { Spinner } from "../../shared/Spinner";
 import { useDelete } from "../../shared/useDelete";
-import { formatRelative } from "../runs/format";
+import { formatRelative } from "../../shared/format";
+import "../../shared/editor.css";
 import { RubricPreview } from "./RubricPreview";
 import { useRubricCheck } from "./useRubricCheck";
 

@@ -3,11 +3,11 @@ import type { AppError, DiffHunk, Rubric, RubricVersion } from "../../bindings";
 import { toAppError, useBackend } from "../../ipc";
 import { LoadError } from "../../shared/LoadError";
 import { Spinner } from "../../shared/Spinner";
-import { DiffView } from "../memory/DiffView";
-import { diffStat } from "../memory/history";
-import { formatRelative } from "../runs/format";
+import { DiffView } from "../../shared/DiffView";
+import { diffStat } from "../../shared/diff";
+import { formatRelative } from "../../shared/format";
 // The version list and the diff look as they do on the Memory page.
-import "../memory/memory.css";
+import "../../shared/history.css";
 
 interface RubricHistoryProps {
   rubric: Rubric;

@@ -11,7 +11,7 @@ import {
 import { toAppError, useBackend } from "../../ipc";
 import { Spinner } from "../../shared/Spinner";
 import { useTheme } from "../../shared/theme/ThemeProvider";
-import { formatCompact, formatCost, formatDuration, totalTokens } from "./format";
+import { formatCompact, formatCost, formatDuration, totalTokens } from "../../shared/format";
 import type { SessionState } from "./sessionState";
 import { PendingApprovals } from "./Transcript";
 import {

@@ -61,20 +61,22 @@ export function HistoryPanel({ storeId, file, changes, dirty, onReverted, onReda
   const pair = versions && selected ? comparison(versions, selected.id, base) : null;
   const redacted = versions && pair ? redactedIn(versions, pair) : null;
   const pairKey = pair ? `${pair.from ?? EMPTY}→${pair.to}` : "";
+  const from = pair?.from ?? null;
+  const to = pair?.to ?? null;
+  const isRedacted = redacted !== null;
 
   useEffect(() => {
-    if (!pair || redacted) return;
+    if (to === null || isRedacted) return;
     let live = true;
     setDiff((current) => (current.kind === "ready" && current.key === pairKey ? current : { kind: "loading" }));
-    backend.memoryDiff(pair.from, pair.to).then(
+    backend.memoryDiff(from, to).then(
       (hunks) => live && setDiff({ kind: "ready", key: pairKey, hunks }),
       (err: unknown) => live && setDiff({ kind: "error", message: toAppError(err).message }),
     );
     return () => {
       live = false;
     };
-    // The pair is what matters; its key changes exactly when it does.
-  }, [backend, pairKey, redacted === null]);
+  }, [backend, pairKey, from, to, isRedacted]);
 
   const select = (version: MemoryVersion) => {
     setSelectedId(version.id);

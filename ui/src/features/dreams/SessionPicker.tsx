@@ -12,7 +12,7 @@ import type { Agent, AppError, SessionSummary } from "../../bindings";
 import { toAppError, useBackend } from "../../ipc";
 import { LoadError } from "../../shared/LoadError";
 import { Spinner } from "../../shared/Spinner";
-import { formatRelative } from "../runs/format";
+import { formatRelative } from "../../shared/format";
 import { nameList } from "./format";
 import { LIMITS } from "../../bindings/api/limits";
 

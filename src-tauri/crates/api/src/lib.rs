@@ -6,8 +6,11 @@
 
 pub mod bindings;
 pub mod commands;
+#[cfg(feature = "seed")]
+pub mod seed;
 pub mod server;
 pub mod shell;
+pub mod shell_double;
 pub mod watch;
 
 use std::future::Future;

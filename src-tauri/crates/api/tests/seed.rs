@@ -152,3 +152,76 @@ async fn seeding_refuses_a_folder_that_already_has_data() {
     let again = seed::seed(&dir, Arc::new(Secrets::memory_only()), &names(&["providers"]), &s.model).await;
     assert!(matches!(again, Err(SeedError::NotEmpty(ref d)) if d == &dir), "{again:?}");
 }
+
+/// `reverie-devserver` itself: its stdout lines, until the URL.
+async fn devserver_lines(args: &[&std::ffi::OsStr]) -> (tokio::process::Child, Vec<String>) {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_reverie-devserver"))
+        .args(args)
+        .env("OPENAI_API_KEY", "")
+        .env("ANTHROPIC_API_KEY", "")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    tokio::time::timeout(seed::SEED_WAIT, async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            let url = line.contains("/?token=");
+            seen.push(line);
+            if url {
+                return;
+            }
+        }
+        panic!("reverie-devserver ended before it printed its URL: {seen:?}");
+    })
+    .await
+    .expect("the URL line");
+    (child, seen)
+}
+
+#[tokio::test]
+async fn seed_through_the_devserver_binary_prints_its_url_once_seeded_and_serves_the_shell_double() {
+    let data = tempfile::tempdir().unwrap();
+    let shell = data.path().join("shell.json");
+    std::fs::write(
+        &shell,
+        r#"{"keychain": "memory_only", "notices": [{"id": "logs", "level": "warning", "title": "Logs are not being written", "detail": "The log folder is read-only."}]}"#,
+    )
+    .unwrap();
+    let dir = data.path().join("data");
+    let (_child, lines) =
+        devserver_lines(&[dir.as_os_str(), "--seed".as_ref(), "runs".as_ref(), "--shell".as_ref(), shell.as_os_str()])
+            .await;
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].starts_with("model: http://127.0.0.1:"), "{lines:?}");
+    let url = reqwest::Url::parse(&lines[1]).unwrap();
+    let token = url.query_pairs().find(|(k, _)| k == "token").map(|(_, v)| v.into_owned()).unwrap();
+    let http = reqwest::Client::new();
+    let post = |command: &str| {
+        http.post(url.join(&format!("/api/{command}")).unwrap()).header(server::TOKEN_HEADER, &token).body("{}")
+    };
+
+    // Seeded before the URL was printed: the sessions are there, the interrupted one reported.
+    let sessions: serde_json::Value = post("list_sessions").send().await.unwrap().json().await.unwrap();
+    assert_eq!(sessions.as_array().map(Vec::len), Some(3), "{sessions}");
+    let status: serde_json::Value = post("app_status").send().await.unwrap().json().await.unwrap();
+    let titles: Vec<&str> = status["notices"].as_array().unwrap().iter().filter_map(|n| n["title"].as_str()).collect();
+    assert_eq!(titles, ["A run was interrupted", "Logs are not being written"], "{status}");
+    assert_eq!(status["secret_backend"], "memory_only");
+}
+
+#[tokio::test]
+async fn the_devserver_binary_refuses_an_unknown_seed_with_the_names_it_knows() {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_reverie-devserver"))
+        .args(["--seed", "nope"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("There is no seed called `nope`. Choose from: providers, runs."), "{stderr}");
+    assert!(output.stdout.is_empty(), "no URL");
+}

@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO_FEATURES := --features reverie/custom-protocol
 
-.PHONY: run test dev setup ui bindings fixtures bench clean-e2e
+.PHONY: run test dev dev-browser setup ui bindings fixtures bench clean-e2e
 
 setup:
 	@scripts/setup
@@ -20,6 +20,11 @@ run: ui
 ## Hot reload: Vite for the UI, the Rust app rebuilt on change.
 dev: setup
 	npx --prefix ui tauri dev
+
+## The UI in a plain browser on the real engine (reverie-devserver + Vite): open the URL Vite
+## prints. Pass dev-server options through ARGS, e.g. `make dev-browser ARGS="--seed runs"`.
+dev-browser: setup
+	scripts/dev-browser $(ARGS)
 
 ## Every test: UI unit tests, the UI in headless Chromium, clippy, then all Rust tests
 ## including the real app under Xvfb; closes with one "all: N passed, M failed" line.

@@ -22,6 +22,9 @@ mod team;
 
 /// How long any single condition may take to become true before the test fails.
 const WAIT: Duration = Duration::from_secs(30);
+/// How long the app may take to start under WebDriver: a cold WebKit on a busy 2-core machine
+/// took longer than `WAIT` once.
+const START_WAIT: Duration = Duration::from_secs(90);
 /// The test key: it must appear nowhere but the keychain.
 const KEY: &str = "sk-test-good-e2e-4c1d8b2f";
 
@@ -82,10 +85,10 @@ async fn connect(driver: &Driver) -> Client {
     let caps = caps.as_object().unwrap().clone();
     let url = format!("http://127.0.0.1:{}", driver.port);
     // The driver needs a moment to listen, and a session whose app can't start hangs: bound both.
-    let deadline = tokio::time::Instant::now() + WAIT;
+    let deadline = tokio::time::Instant::now() + START_WAIT;
     loop {
         let attempt =
-            tokio::time::timeout(WAIT, ClientBuilder::native().capabilities(caps.clone()).connect(&url)).await;
+            tokio::time::timeout(START_WAIT, ClientBuilder::native().capabilities(caps.clone()).connect(&url)).await;
         match attempt {
             Ok(Ok(client)) => {
                 client
@@ -102,7 +105,7 @@ async fn connect(driver: &Driver) -> Client {
                 }
             }
             Ok(Err(e)) => panic!("tauri-driver refused a session: {e}"),
-            Err(_) => panic!("no WebDriver session within {WAIT:?}: is DISPLAY set and is the app built with --features custom-protocol?"),
+            Err(_) => panic!("no WebDriver session within {START_WAIT:?}: is DISPLAY set and is the app built with --features custom-protocol?"),
         }
     }
 }
@@ -174,6 +177,26 @@ async fn fill(c: &Client, id: &str, value: &str) {
     el.send_keys(value).await.unwrap();
 }
 
+/// Picks a theme in Settings as a user does and waits until the page wears it. The settings page
+/// loads its providers and update status after it mounts, so a click can land where the
+/// Appearance section was a moment ago: wait until the control holds still for two frames, and
+/// click again (a bounded number of times) if the page still wears the other theme.
+async fn choose_theme(c: &Client, theme: &str) {
+    let control = testid(&format!("theme-{theme}"));
+    let settled = "const [sel, done] = arguments; let last = ''; const tick = () => { const el = document.querySelector(sel); const r = el ? el.getBoundingClientRect() : null; const key = r ? `${r.top},${r.left},${r.width}` : ''; if (r && key === last) done(true); else { last = key; requestAnimationFrame(() => requestAnimationFrame(tick)); } }; tick();";
+    // Resolves as soon as <html> wears the theme, or with false after 5 s.
+    let worn = "const [theme, done] = arguments; const html = document.documentElement; if (html.dataset.theme === theme) return done(true); const seen = new MutationObserver(() => { if (html.dataset.theme === theme) { seen.disconnect(); done(true); } }); seen.observe(html, { attributes: true }); setTimeout(() => { seen.disconnect(); done(html.dataset.theme === theme); }, 5000);";
+    for _ in 0..5 {
+        wait_css(c, &control).await;
+        c.execute_async(settled, vec![json!(control)]).await.unwrap();
+        wait_css(c, &control).await.click().await.unwrap();
+        if c.execute_async(worn, vec![json!(theme)]).await.unwrap() == json!(true) {
+            return;
+        }
+    }
+    panic!("the page never wore the {theme} theme after five clicks on {control}");
+}
+
 async fn screenshot(c: &Client, name: &str) {
     // Wait for running transitions (a theme switch fades colours) so the picture is settled.
     // Endless ones (a spinner, a blinking caret) never finish: skip them.
@@ -238,11 +261,9 @@ async fn settings_scenario() {
     let status =
         wait_xpath(&c, "//*[@data-testid='update-status' and contains(., \"Couldn't reach the update server\")]").await;
     assert_eq!(status.attr("data-tone").await.unwrap().as_deref(), Some("quiet"));
-    wait_css(&c, &testid("theme-light")).await.click().await.unwrap();
-    wait_css(&c, "html[data-theme='light']").await;
+    choose_theme(&c, "light").await;
     screenshot(&c, "app-settings-light.png").await;
-    wait_css(&c, &testid("theme-dark")).await.click().await.unwrap();
-    wait_css(&c, "html[data-theme='dark']").await;
+    choose_theme(&c, "dark").await;
     screenshot(&c, "app-settings-dark.png").await;
 
     // A bad URL gets a message under the field, and nothing saved is lost.
@@ -389,8 +410,7 @@ async fn run_scenario() {
     // Dark first (the light theme is pictured at the end), a provider (Settings is covered by
     // the other scenario), then an agent through the Agents page.
     wait_css(&c, &testid("nav-settings")).await.click().await.unwrap();
-    wait_css(&c, &testid("theme-dark")).await.click().await.unwrap();
-    wait_css(&c, "html[data-theme='dark']").await;
+    choose_theme(&c, "dark").await;
     let provider = json!({"input": {"name": "Fake Anthropic", "kind": "anthropic", "base_url": fake.base_url(), "model": "fake-model", "api_key": KEY}});
     let created = invoke(&c, "create_provider", provider).await;
     assert!(created.get("rejected").is_none(), "{created}");
@@ -458,8 +478,7 @@ async fn run_scenario() {
 
     // The same session in the light theme, reopened from the list (rebuilt from the stored log).
     wait_css(&c, &testid("nav-settings")).await.click().await.unwrap();
-    wait_css(&c, &testid("theme-light")).await.click().await.unwrap();
-    wait_css(&c, "html[data-theme='light']").await;
+    choose_theme(&c, "light").await;
     wait_css(&c, &testid("nav-runs")).await.click().await.unwrap();
     wait_css(&c, "[data-testid='session-row'][data-status='idle']").await.click().await.unwrap();
     wait_xpath(&c, "//*[@data-testid='idle-reason' and contains(., 'Finished')]").await;
@@ -547,8 +566,7 @@ async fn outcome_scenario() {
     // The first page has loaded (a click on the shell before that can be lost).
     wait_css(&c, &testid("empty-state")).await;
     wait_css(&c, &testid("nav-settings")).await.click().await.unwrap();
-    wait_css(&c, &testid("theme-dark")).await.click().await.unwrap();
-    wait_css(&c, "html[data-theme='dark']").await;
+    choose_theme(&c, "dark").await;
     let provider = invoke(&c, "create_provider", json!({"input": {"name": "Fake", "kind": "anthropic", "base_url": fake.base_url(), "model": "fake-model", "api_key": KEY}})).await;
     let agent = invoke(&c, "create_agent", json!({"input": {"name": "Notes writer", "instructions": "You write release notes.", "provider_id": provider["id"]}})).await;
     assert!(agent.get("rejected").is_none(), "{agent}");
@@ -631,8 +649,7 @@ async fn outcome_scenario() {
 
     // The same session in the light theme, rebuilt from the log.
     wait_css(&c, &testid("nav-settings")).await.click().await.unwrap();
-    wait_css(&c, &testid("theme-light")).await.click().await.unwrap();
-    wait_css(&c, "html[data-theme='light']").await;
+    choose_theme(&c, "light").await;
     wait_css(&c, &testid("nav-runs")).await.click().await.unwrap();
     wait_css(&c, "[data-testid='session-row'][data-status='idle']").await.click().await.unwrap();
     wait_css(&c, "[data-testid='outcome-result'][data-result='satisfied']").await;

@@ -47,8 +47,7 @@ async fn team_scenario() {
     let App { c, driver, data: _data, _config } = launch().await;
     wait_css(&c, &testid("empty-state")).await;
     wait_css(&c, &testid("nav-settings")).await.click().await.unwrap();
-    wait_css(&c, &testid("theme-dark")).await.click().await.unwrap();
-    wait_css(&c, "html[data-theme='dark']").await;
+    choose_theme(&c, "dark").await;
     let provider = invoke(&c, "create_provider", json!({"input": {"name": "Fake", "kind": "anthropic", "base_url": fake.base_url(), "model": "fake-model", "api_key": KEY}})).await;
     let mut roster = Vec::new();
     for (name, marker, description) in [
@@ -104,8 +103,7 @@ async fn team_scenario() {
     let posts = fake.requests().into_iter().filter(|r| r.method == "POST").count();
     assert_eq!(posts, 6, "2 coordinator + 1 researcher + 2 writer + 1 reviewer");
     wait_css(&c, &testid("nav-settings")).await.click().await.unwrap();
-    wait_css(&c, &testid("theme-light")).await.click().await.unwrap();
-    wait_css(&c, "html[data-theme='light']").await;
+    choose_theme(&c, "light").await;
     wait_css(&c, &testid("nav-runs")).await.click().await.unwrap();
     wait_css(&c, "[data-testid='session-row'][data-status='idle']").await.click().await.unwrap();
     wait_css(&c, &testid("session-tab-timeline")).await.click().await.unwrap();

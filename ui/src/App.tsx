@@ -3,7 +3,7 @@ import { BackendProvider, type Backend } from "./ipc";
 import { AppStatusProvider } from "./shared/appStatus";
 import { NavigationProvider, type Page } from "./shared/navigation";
 import { ThemeProvider } from "./shared/theme/ThemeProvider";
-import { AppShell } from "./features/shell/AppShell";
+import { AppShell } from "./AppShell";
 
 export function App({ backend, initialPage }: { backend: Backend; initialPage?: Page }) {
   return (

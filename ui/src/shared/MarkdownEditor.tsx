@@ -13,7 +13,7 @@ import {
 } from "@codemirror/view";
 import { tags } from "@lezer/highlight";
 import { minimalSetup } from "codemirror";
-import { useEffect, useImperativeHandle, useRef, type Ref } from "react";
+import { useEffect, useEffectEvent, useImperativeHandle, useRef, type Ref } from "react";
 
 /** What a page can ask of the editor it shows. */
 export interface MarkdownEditorHandle {
@@ -167,55 +167,60 @@ export function MarkdownEditor({
   const handlers = useRef({ onChange, onSave });
   handlers.current = { onChange, onSave };
 
+  // Made once per mount from the props it mounted with: a new file is a new `key`.
+  const makeView = useEffectEvent(
+    (parent: HTMLElement) =>
+      new EditorView({
+        parent,
+        state: EditorState.create({
+          doc: initial,
+          extensions: [
+            minimalSetup,
+            lineNumbers(),
+            highlightActiveLine(),
+            highlightActiveLineGutter(),
+            EditorView.lineWrapping,
+            markdown({ addKeymap: continueLists }),
+            syntaxHighlighting(highlight),
+            theme,
+            problems,
+            ...(placeholder ? [placeholderText(placeholder)] : []),
+            // The app's CSP allows injected <style> elements only with this nonce (tauri.conf.json).
+            EditorView.cspNonce.of(STYLE_NONCE),
+            EditorView.contentAttributes.of({ "aria-label": label, spellcheck: "true" }),
+            keymap.of([
+              {
+                key: "Mod-s",
+                preventDefault: true,
+                run: () => {
+                  handlers.current.onSave();
+                  return true;
+                },
+              },
+            ]),
+            EditorView.updateListener.of((update) => {
+              if (update.docChanged) handlers.current.onChange(update.state.doc.toString());
+            }),
+          ],
+        }),
+      }),
+  );
   useEffect(() => {
     if (!host.current) return;
-    const view = new EditorView({
-      parent: host.current,
-      state: EditorState.create({
-        doc: initial,
-        extensions: [
-          minimalSetup,
-          lineNumbers(),
-          highlightActiveLine(),
-          highlightActiveLineGutter(),
-          EditorView.lineWrapping,
-          markdown({ addKeymap: continueLists }),
-          syntaxHighlighting(highlight),
-          theme,
-          problems,
-          ...(placeholder ? [placeholderText(placeholder)] : []),
-          // The app's CSP allows injected <style> elements only with this nonce (tauri.conf.json).
-          EditorView.cspNonce.of(STYLE_NONCE),
-          EditorView.contentAttributes.of({ "aria-label": label, spellcheck: "true" }),
-          keymap.of([
-            {
-              key: "Mod-s",
-              preventDefault: true,
-              run: () => {
-                handlers.current.onSave();
-                return true;
-              },
-            },
-          ]),
-          EditorView.updateListener.of((update) => {
-            if (update.docChanged) handlers.current.onChange(update.state.doc.toString());
-          }),
-        ],
-      }),
-    });
+    const view = makeView(host.current);
     editor.current = view;
     return () => {
       editor.current = null;
       view.destroy();
     };
-    // Made once per mount: a new file is a new `key`.
   }, []);
 
   // A new list of problem lines replaces the marks (compared by value: a new array of the same
   // lines changes nothing).
   const linesKey = (problemLines ?? []).join(",");
   useEffect(() => {
-    editor.current?.dispatch({ effects: setProblemLines.of(problemLines ?? []) });
+    const lines = linesKey === "" ? [] : linesKey.split(",").map(Number);
+    editor.current?.dispatch({ effects: setProblemLines.of(lines) });
   }, [linesKey]);
 
   useImperativeHandle(

@@ -1,13 +1,14 @@
 import type { AgentInput, Permission, ToolInfo, ToolRule } from "../bindings";
+import { LIMITS } from "../bindings/api/limits";
 
 /** The limits the core applies to an agent (`engine::agents`). */
-export const AGENT_NAME_MAX_CHARS = 80;
-export const AGENT_DESCRIPTION_MAX_CHARS = 300;
-export const INSTRUCTIONS_MAX_CHARS = 100_000;
-export const DEFAULT_MAX_TURNS = 50;
-export const MAX_MAX_TURNS = 500;
+export const AGENT_NAME_MAX_CHARS = LIMITS.agent.nameMaxChars;
+export const AGENT_DESCRIPTION_MAX_CHARS = LIMITS.agent.descriptionMaxChars;
+export const INSTRUCTIONS_MAX_CHARS = LIMITS.agent.instructionsMaxChars;
+export const DEFAULT_MAX_TURNS = LIMITS.agent.defaultMaxTurns;
+export const MAX_MAX_TURNS = LIMITS.agent.maxMaxTurns;
 /** The most agents a roster may name. */
-export const MAX_ROSTER = 20;
+export const MAX_ROSTER = LIMITS.agent.maxRoster;
 
 /** The fields of an agent the user edits; the keys match `AppError.field` from the core. */
 export type AgentField =

@@ -1,14 +1,15 @@
 import type { MemoryAccess, MemoryAccessKind, MemoryOp, MemoryStoreInput } from "../bindings";
 import { charCount } from "./agents";
 import { utf8Bytes } from "./runs";
+import { LIMITS } from "../bindings/api/limits";
 
 /** The limits the core applies to memory (`engine::memory`). */
-export const STORE_NAME_MAX_CHARS = 64;
-export const STORE_DESCRIPTION_MAX_CHARS = 300;
-export const PATH_MAX_BYTES = 200;
-export const FILE_MAX_BYTES = 100_000;
-export const STORE_MAX_FILES = 2_000;
-export const STORE_MAX_BYTES = 100_000_000;
+export const STORE_NAME_MAX_CHARS = LIMITS.memory.storeNameMaxChars;
+export const STORE_DESCRIPTION_MAX_CHARS = LIMITS.memory.storeDescriptionMaxChars;
+export const PATH_MAX_BYTES = LIMITS.memory.pathMaxBytes;
+export const FILE_MAX_BYTES = LIMITS.memory.fileMaxBytes;
+export const STORE_MAX_FILES = LIMITS.memory.storeMaxFiles;
+export const STORE_MAX_BYTES = LIMITS.memory.storeMaxBytes;
 
 export type StoreField = "name" | "description";
 export type StoreFieldErrors = { [K in StoreField]?: string | undefined };
@@ -75,6 +76,8 @@ export function contentProblem(content: string): string | null {
   if (bytes > FILE_MAX_BYTES) {
     return `This file is ${bytes.toLocaleString("en-US")} bytes; a memory file holds at most ${FILE_MAX_BYTES.toLocaleString("en-US")}. Split it into smaller files.`;
   }
+  // The rule is wrong here: finding control characters is what this expression is for.
+  // eslint-disable-next-line no-control-regex
   const control = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.exec(content);
   if (control) {
     const line = content.slice(0, control.index).split("\n").length;

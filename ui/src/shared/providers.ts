@@ -1,4 +1,5 @@
 import type { KeyStatus, ProviderInput, ProviderKind } from "../bindings";
+import { LIMITS } from "../bindings/api/limits";
 
 /** The fields of a provider the user types; the keys match `AppError.field` from the server. */
 export type ProviderField = "name" | "base_url" | "model" | "api_key";
@@ -10,7 +11,7 @@ export function isProviderField(value: string): value is ProviderField {
   return (PROVIDER_FIELDS as readonly string[]).includes(value);
 }
 
-export const NAME_MAX_CHARS = 80;
+export const NAME_MAX_CHARS = LIMITS.provider.nameMaxChars;
 
 export const PROVIDER_KINDS: readonly ProviderKind[] = ["anthropic", "openai_compatible"];
 

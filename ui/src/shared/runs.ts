@@ -1,7 +1,8 @@
 import type { RunInput } from "../bindings";
+import { LIMITS } from "../bindings/api/limits";
 
 /** The largest task the core accepts, in bytes of UTF-8. */
-export const TASK_MAX_BYTES = 262_144;
+export const TASK_MAX_BYTES = LIMITS.run.taskMaxBytes;
 
 /** The fields of "New run" the core may name in an error, in the order the form shows them. */
 export const RUN_FIELDS = [
@@ -22,11 +23,15 @@ export type RunField = (typeof RUN_FIELDS)[number];
 export type RunFieldErrors = { [K in RunField]?: string | undefined };
 
 /** An outcome's iteration budget: default, least and most (the core's rule). */
-export const MAX_ITERATIONS = { default: 3, min: 1, max: 20 } as const;
+export const MAX_ITERATIONS = {
+  default: LIMITS.run.defaultMaxIterations,
+  min: 1,
+  max: LIMITS.run.maxIterations,
+} as const;
 /** Independent grader passes per evaluation. */
-export const GRADER_PASSES = { default: 1, min: 1, max: 5 } as const;
+export const GRADER_PASSES = { default: 1, min: 1, max: LIMITS.run.maxGraderPasses } as const;
 /** A coordinator's subagent threads running at once; more delegations wait their turn. */
-export const MAX_THREADS = { default: 8, min: 1, max: 25 } as const;
+export const MAX_THREADS = { default: LIMITS.run.defaultMaxThreads, min: 1, max: LIMITS.run.maxThreads } as const;
 
 export function isRunField(value: string): value is RunField {
   return (RUN_FIELDS as readonly string[]).includes(value);

@@ -1,4 +1,4 @@
-import { useId, useRef, useState, type FormEvent } from "react";
+import { useCallback, useId, useRef, useState, type FormEvent } from "react";
 import type { AppError } from "../bindings";
 import { toAppError } from "../ipc";
 import { describedBy } from "./Field";
@@ -69,5 +69,12 @@ export function useForm<F extends string>(fields: readonly F[], isField: (name: 
 
   const clear = (field: F) => setError(field, undefined);
 
-  return { id, errors, formError, busy, controls, setError, clear, control, submit };
+  /** Focuses a field's control, and with `scroll` brings its form into view; the same function every render. */
+  const focusField = useCallback((field: F, scroll = false) => {
+    const element = controls.current[field];
+    element?.focus();
+    if (scroll) element?.closest("form")?.scrollIntoView?.({ block: "nearest" });
+  }, []);
+
+  return { id, errors, formError, busy, controls, setError, clear, control, submit, focusField };
 }

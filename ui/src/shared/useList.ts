@@ -28,8 +28,8 @@ export function useList<T>(load: (backend: Backend) => Promise<T[]>): ListState<
     return () => {
       live = false;
     };
-    // `load` is a module-level function at every call site, so it never changes.
-  }, [backend, attempt]);
+    // `load` is a module-level function at every call site (below), so it never changes.
+  }, [backend, load, attempt]);
 
   const reload = useCallback(() => setAttempt((n) => n + 1), []);
   const setItems = useCallback((update: (current: T[]) => T[]) => setList((current) => update(current ?? [])), []);

@@ -6,8 +6,12 @@
 
 pub mod bindings;
 pub mod commands;
+pub mod limits;
+#[cfg(feature = "seed")]
+pub mod seed;
 pub mod server;
 pub mod shell;
+pub mod shell_double;
 pub mod watch;
 
 use std::future::Future;

@@ -3,7 +3,10 @@
 //! (`GET /ws/<watch>?args=<JSON>`, one JSON text message per item), for a browser UI talking
 //! to a real engine. Loopback only: it binds 127.0.0.1 on a random port, every request needs
 //! the random token it printed (the `x-reverie-token` header or `?token=`), and a request from
-//! a page that is not on this machine (its `Origin` not localhost) is refused.
+//! a page that is not on this machine (its `Origin` not localhost) is refused. Of the shell's
+//! own commands it answers `app_status` from start-up, and `check_for_updates` /
+//! `install_update` from the shell double ([`crate::shell_double`]), which stands in for the
+//! desktop shell, not for the engine.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -26,6 +29,7 @@ use reverie_protocol::{AppError, AppStatus, ErrorCode};
 use serde_json::Value;
 use tokio::task::JoinHandle;
 
+use crate::shell_double::ShellDouble;
 use crate::{watch, Context};
 
 /// The header that carries the token (a WebSocket from a browser can't set headers: `?token=`).
@@ -83,14 +87,22 @@ impl Drop for DevServer {
 struct Shared {
     ctx: Arc<Context>,
     token: String,
+    /// What stands in for the desktop shell's own commands.
+    shell: ShellDouble,
 }
 
-/// Binds 127.0.0.1 on a random port with a fresh random token and serves `ctx`.
+/// Binds 127.0.0.1 on a random port with a fresh random token and serves `ctx`, with no
+/// shell double (no updater, no notices of the shell's).
 pub async fn start(ctx: Arc<Context>) -> std::io::Result<DevServer> {
+    start_with(ctx, ShellDouble::default()).await
+}
+
+/// [`start`], with `shell` answering what only the desktop shell can.
+pub async fn start_with(ctx: Arc<Context>, shell: ShellDouble) -> std::io::Result<DevServer> {
     let token = random_token()?;
     let listener = tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await?;
     let addr = listener.local_addr()?;
-    let shared = Arc::new(Shared { ctx, token: token.clone() });
+    let shared = Arc::new(Shared { ctx, token: token.clone(), shell });
     let app = Router::new()
         .route("/api/{command}", post(command))
         .route("/ws/{watch}", get(stream))
@@ -204,11 +216,29 @@ async fn command(State(shared): State<Arc<Shared>>, UrlPath(name): UrlPath<Strin
             }
         }
     };
-    // The one shell command the dev server can answer: what start-up found, as the app says it.
-    if name == "app_status" {
-        if let Some(status) = &shared.ctx.status {
-            return Json(status).into_response();
+    // The shell commands the dev server answers itself: what start-up found, as the app says
+    // it (with the shell double's notices after the engine's), and the double's updater.
+    match name.as_str() {
+        "app_status" => {
+            if let Some(status) = &shared.ctx.status {
+                let mut status = status.clone();
+                status.notices.extend(shared.shell.notices.iter().cloned());
+                return Json(status).into_response();
+            }
         }
+        "check_for_updates" => {
+            return match shared.shell.check_for_updates() {
+                Ok(update) => Json(update).into_response(),
+                Err(error) => failure(error),
+            }
+        }
+        "install_update" => {
+            return match shared.shell.install_update() {
+                Ok(()) => Json(()).into_response(),
+                Err(error) => failure(error),
+            }
+        }
+        _ => {}
     }
     match crate::dispatch(&shared.ctx, &name, args).await {
         Some(Ok(result)) => Json(result).into_response(),

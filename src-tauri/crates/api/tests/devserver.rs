@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use reverie_api::server::{self, DevServer, TOKEN_HEADER};
+use reverie_api::shell_double::{Keychain, ShellDouble};
 use reverie_engine::memory::mirror::MirrorWatch;
 use reverie_engine::Secrets;
 use reverie_testkit::{FakeProvider, FakeProviderConfig, Reply, Script};
@@ -23,6 +24,10 @@ struct Server {
 
 impl Server {
     async fn start() -> Self {
+        Self::start_with(ShellDouble::default()).await
+    }
+
+    async fn start_with(shell: ShellDouble) -> Self {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let data = tempfile::tempdir().unwrap();
         let dir = data.path().to_owned();
@@ -30,7 +35,7 @@ impl Server {
             .await
             .unwrap()
             .unwrap();
-        let server = server::start(Arc::new(ctx)).await.unwrap();
+        let server = server::start_with(Arc::new(ctx), shell).await.unwrap();
         assert!(server.addr.ip().is_loopback(), "bound {}", server.addr);
         Self { server, http: reqwest::Client::new(), _watch: watch, _data: data }
     }
@@ -256,4 +261,47 @@ async fn app_status_names_the_data_folder_and_the_keychain_start_up_found() {
     assert_eq!(reply["data_dir"], json!(s._data.path().display().to_string()));
     assert_eq!(reply["secret_backend"], json!("memory_only"));
     assert_eq!(reply["notices"], json!([]));
+}
+
+#[tokio::test]
+async fn without_a_shell_double_there_is_no_updater_and_the_shell_file_answers_for_the_shell_only() {
+    let s = Server::start().await;
+    let (status, reply) = s.post("check_for_updates", json!({})).await;
+    assert_eq!((status, reply["code"].as_str()), (404, Some("not_found")), "{reply}");
+    assert!(reply["message"].as_str().unwrap().contains("--shell"), "{reply}");
+
+    let shell = ShellDouble::parse(
+        r#"{
+          "update": {"type": "available", "current_version": "0.1.0", "version": "0.2.0", "notes": "Faster."},
+          "install": {"fails": "The package's signature doesn't match."},
+          "notices": [{"id": "logs", "level": "warning", "title": "Logs are not being written", "detail": "The log folder is read-only."}],
+          "keychain": "memory_only"
+        }"#,
+    )
+    .unwrap();
+    assert_eq!(shell.keychain, Keychain::MemoryOnly);
+    assert_eq!(shell.secrets().backend(), reverie_protocol::SecretBackend::MemoryOnly);
+    let s = Server::start_with(shell).await;
+    // Installing needs a check that found an update first, as in the app.
+    let (status, early) = s.post("install_update", json!({})).await;
+    assert_eq!((status, early["code"].as_str()), (404, Some("not_found")), "{early}");
+    let update = s.ok("check_for_updates", json!({})).await;
+    assert_eq!((update["type"].as_str(), update["version"].as_str()), (Some("available"), Some("0.2.0")));
+    let (status, failed) = s.post("install_update", json!({})).await;
+    assert_eq!((status, failed["message"].as_str()), (500, Some("The package's signature doesn't match.")));
+    // The shell's notices come after the engine's (none on a new folder).
+    let app = s.ok("app_status", json!({})).await;
+    assert_eq!(app["notices"][0]["id"], "logs", "{app}");
+    // Every engine command is still the engine's.
+    assert_eq!(s.ok("list_providers", json!({})).await, json!([]));
+
+    let restarts =
+        ShellDouble::parse(r#"{"update": {"type": "available", "current_version": "0.1.0", "version": "0.2.0"}}"#)
+            .unwrap();
+    let s = Server::start_with(restarts).await;
+    s.ok("check_for_updates", json!({})).await;
+    assert_eq!(s.ok("install_update", json!({})).await, Value::Null);
+
+    let wrong = ShellDouble::parse(r#"{"updates": {}}"#).unwrap_err();
+    assert!(wrong.contains("unknown field `updates`") && wrong.contains("`update`"), "{wrong}");
 }

@@ -20,6 +20,15 @@ fn the_checked_in_command_table_matches_the_rust_commands() {
 }
 
 #[test]
+fn the_checked_in_limits_match_the_engines_constants() {
+    let file = reverie_api::limits::LIMITS_FILE;
+    let fix = "run `cargo run -p reverie-api --bin export-commands` (or `make bindings`) and commit it";
+    let on_disk = std::fs::read_to_string(root().join(file)).unwrap_or_else(|_| panic!("{file} is missing: {fix}"));
+    assert_eq!(on_disk, reverie_api::limits::render(), "{file} is stale: {fix}");
+    assert!(on_disk.contains(&format!("taskMaxBytes: {},", reverie_engine::session::MAX_TASK_BYTES)));
+}
+
+#[test]
 fn every_command_is_declared_to_tauri_and_granted_to_the_window() {
     let build = std::fs::read_to_string(root().join("src-tauri/build.rs")).unwrap();
     let capabilities = std::fs::read_to_string(root().join("src-tauri/capabilities/default.json")).unwrap();

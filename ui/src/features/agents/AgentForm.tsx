@@ -46,14 +46,10 @@ export function AgentForm({ agent, providers, tools, stores, agents, onSubmit, o
   );
   const { navigate } = useNavigation();
   const form = useForm(AGENT_FIELDS, isAgentField);
-  const { id, errors, control, clear } = form;
+  const { id, errors, control, clear, focusField } = form;
   const mode = agent ? "edit" : "add";
 
-  useEffect(() => {
-    const name = form.controls.current.name;
-    name?.focus();
-    name?.closest("form")?.scrollIntoView?.({ block: "nearest" });
-  }, []);
+  useEffect(() => focusField("name", true), [focusField]);
 
   const set = <K extends Exclude<keyof AgentFormValues, "roster">>(field: K, value: AgentFormValues[K]) => {
     setValues((current) => ({ ...current, [field]: value }));

@@ -7,8 +7,9 @@ import { Spinner } from "../../shared/Spinner";
 import { useForm } from "../../shared/useForm";
 import { MODE_LABELS, newSessionCount, sessionCount } from "./format";
 import { pickProblem, SessionPicker } from "./SessionPicker";
+import { LIMITS } from "../../bindings/api/limits";
 
-export const INSTRUCTIONS_MAX_CHARS = 4096;
+export const INSTRUCTIONS_MAX_CHARS = LIMITS.dream.instructionsMaxChars;
 
 type DreamField = "instructions" | "model" | "sessions";
 const FIELDS: readonly DreamField[] = ["instructions", "model", "sessions"];

@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import type { Dream } from "../../bindings";
 import { toAppError, useBackend } from "../../ipc";
 import { Spinner } from "../../shared/Spinner";
-import { formatCost, formatDuration, formatRelative } from "../runs/format";
+import { formatCost, formatDuration, formatRelative } from "../../shared/format";
 import { dreamBadge, ended, MODE_LABELS, sessionCount, STAGES } from "./format";
 
 /** One dream of a store's history: its inputs, cost and outcome; progress and Cancel while it runs. */

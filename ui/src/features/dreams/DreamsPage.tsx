@@ -3,11 +3,11 @@ import { LoadError } from "../../shared/LoadError";
 import { useNavigation } from "../../shared/navigation";
 import { Spinner } from "../../shared/Spinner";
 import { loadAgents, loadMemoryStores, loadProviders, useList } from "../../shared/useList";
-import { useDreamFeed } from "./DreamFeed";
+import { useDreamFeed } from "../../shared/dreamFeed";
 import { ProposalReview } from "./ProposalReview";
 import { StoreDreams } from "./StoreDreams";
-import "../memory/memory.css";
-import "../runs/runs.css";
+import "../../shared/history.css";
+import "../../shared/status.css";
 import "./dreams.css";
 
 type View = { kind: "stores" } | { kind: "review"; id: string };

@@ -4,7 +4,7 @@ import type { ReviewDecision } from "../../ipc";
 import { DIFF_SIGNS, DiffRow } from "../../shared/DiffRow";
 import { MarkdownEditor, type MarkdownEditorHandle } from "../../shared/MarkdownEditor";
 import { Spinner } from "../../shared/Spinner";
-import { hunkHeader, type NumberedLine } from "../memory/history";
+import { hunkHeader, type NumberedLine } from "../../shared/diff";
 import { DECISION_LABELS } from "./format";
 import { conflictView, editable, editStart, shownLines, splitRows } from "./review";
 

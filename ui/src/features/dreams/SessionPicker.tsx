@@ -12,11 +12,12 @@ import type { Agent, AppError, SessionSummary } from "../../bindings";
 import { toAppError, useBackend } from "../../ipc";
 import { LoadError } from "../../shared/LoadError";
 import { Spinner } from "../../shared/Spinner";
-import { formatRelative } from "../runs/format";
+import { formatRelative } from "../../shared/format";
 import { nameList } from "./format";
+import { LIMITS } from "../../bindings/api/limits";
 
 /** Sessions one dream reads at most (the core's limit). */
-export const MAX_PICKED_SESSIONS = 100;
+export const MAX_PICKED_SESSIONS = LIMITS.dream.maxSessions;
 
 interface SessionPickerProps {
   /** The agents that mount the store: only their sessions can teach it. */

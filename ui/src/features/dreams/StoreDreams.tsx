@@ -8,7 +8,7 @@ import { Spinner } from "../../shared/Spinner";
 import { DreamNowForm } from "./DreamNowForm";
 import { DreamRow } from "./DreamRow";
 import { DreamSettingsForm } from "./DreamSettingsForm";
-import { useDreamFeed } from "./DreamFeed";
+import { useDreamFeed } from "../../shared/dreamFeed";
 import { ended, nameList, newSessionCount, scheduled, scheduleSummary } from "./format";
 
 interface StoreDreamsProps {

@@ -1,5 +1,5 @@
 import type { Dream, DreamMode, DreamSettings, DreamStage, FileOp, HunkDecision, ProposalStatus } from "../../bindings";
-import type { StatusTone } from "../runs/format";
+import type { StatusTone } from "../../shared/format";
 
 /** What a dream's pill says, and its colour (the session pills' tones). */
 export function dreamBadge(dream: Dream): { label: string; tone: StatusTone } {

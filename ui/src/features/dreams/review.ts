@@ -1,6 +1,6 @@
 import type { DiffLineKind, FileChange, FileOp, HunkDecision, Proposal, ProposalHunk } from "../../bindings";
 import { applyChosen } from "../../shared/proposal";
-import { numberLines, type NumberedLine } from "../memory/history";
+import { numberLines, type NumberedLine } from "../../shared/diff";
 
 /**
  * The review of a proposal as pure functions of the proposal the core returns: how many hunks

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useId, useState, type FormEvent } from "react";
+import { lazy, Suspense, useEffect, useEffectEvent, useId, useState, type FormEvent } from "react";
 import type { AppError, MemoryFile, MemoryVersion } from "../../bindings";
 import { toAppError, useBackend } from "../../ipc";
 import { ConfirmDelete } from "../../shared/ConfirmDelete";
@@ -8,7 +8,8 @@ import { contentProblem, OP_LABELS, pathProblem } from "../../shared/memory";
 import { formatBytes, utf8Bytes } from "../../shared/runs";
 import { Spinner } from "../../shared/Spinner";
 import { useDelete } from "../../shared/useDelete";
-import { formatRelative } from "../runs/format";
+import { formatRelative } from "../../shared/format";
+import "../../shared/editor.css";
 import { ActorName } from "./ActorName";
 
 // CodeMirror and its languages are most of the UI's code: loaded when a file is first opened.
@@ -79,10 +80,11 @@ export function FilePanel({ storeId, file, onDirtyChange, onSaved, onRenamed, on
 
   // The listing says the file changed elsewhere (an agent, an edit in the store's folder): with
   // nothing unsaved, load it again; with unsaved text, saving reports the conflict.
-  useEffect(() => {
-    if (base !== null && base.sha256 !== file.sha256 && !dirty && !saving) setAttempt((n) => n + 1);
-    // Only a new listing is a reason to look.
-  }, [file.sha256]);
+  // Only a new listing is a reason to look; what is unsaved or saving is read when it comes.
+  const listingChanged = useEffectEvent((sha256: string) => {
+    if (base !== null && base.sha256 !== sha256 && !dirty && !saving) setAttempt((n) => n + 1);
+  });
+  useEffect(() => listingChanged(file.sha256), [file.sha256]);
 
   const save = async () => {
     if (!base || saving || !dirty) return;

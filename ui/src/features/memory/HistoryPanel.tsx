@@ -6,10 +6,12 @@ import { LoadError } from "../../shared/LoadError";
 import { OP_LABELS } from "../../shared/memory";
 import { formatBytes } from "../../shared/runs";
 import { Spinner } from "../../shared/Spinner";
-import { formatRelative } from "../runs/format";
+import { formatRelative } from "../../shared/format";
 import { ActorName } from "./ActorName";
-import { DiffView } from "./DiffView";
-import { actorLabel, comparison, diffStat, redactedIn, versionBefore, versionNumbers } from "./history";
+import { DiffView } from "../../shared/DiffView";
+import { diffStat } from "../../shared/diff";
+import "../../shared/history.css";
+import { actorLabel, comparison, redactedIn, versionBefore, versionNumbers } from "./history";
 
 interface HistoryPanelProps {
   storeId: string;
@@ -59,20 +61,22 @@ export function HistoryPanel({ storeId, file, changes, dirty, onReverted, onReda
   const pair = versions && selected ? comparison(versions, selected.id, base) : null;
   const redacted = versions && pair ? redactedIn(versions, pair) : null;
   const pairKey = pair ? `${pair.from ?? EMPTY}→${pair.to}` : "";
+  const from = pair?.from ?? null;
+  const to = pair?.to ?? null;
+  const isRedacted = redacted !== null;
 
   useEffect(() => {
-    if (!pair || redacted) return;
+    if (to === null || isRedacted) return;
     let live = true;
     setDiff((current) => (current.kind === "ready" && current.key === pairKey ? current : { kind: "loading" }));
-    backend.memoryDiff(pair.from, pair.to).then(
+    backend.memoryDiff(from, to).then(
       (hunks) => live && setDiff({ kind: "ready", key: pairKey, hunks }),
       (err: unknown) => live && setDiff({ kind: "error", message: toAppError(err).message }),
     );
     return () => {
       live = false;
     };
-    // The pair is what matters; its key changes exactly when it does.
-  }, [backend, pairKey, redacted === null]);
+  }, [backend, pairKey, from, to, isRedacted]);
 
   const select = (version: MemoryVersion) => {
     setSelectedId(version.id);

@@ -6,7 +6,7 @@ import { LoadError } from "../../shared/LoadError";
 import { ACCESS_KIND_LABELS } from "../../shared/memory";
 import { useNavigation } from "../../shared/navigation";
 import { Spinner } from "../../shared/Spinner";
-import { formatRelative } from "../runs/format";
+import { formatRelative } from "../../shared/format";
 
 /** The sessions that listed, searched, read or wrote a file, newest first: why it was loaded. */
 export function LoadedBy({ storeId, path, changes }: { storeId: string; path: string; changes: number }) {

@@ -6,9 +6,9 @@ import { toAppError, useBackend } from "../../ipc";
 import { useAppStatus } from "../../shared/appStatus";
 import { NoticeIcon } from "../../shared/icons";
 import { Spinner } from "../../shared/Spinner";
-import { formatRelative } from "../runs/format";
-import { DiffView } from "./DiffView";
-import { diffStat } from "./history";
+import { formatRelative } from "../../shared/format";
+import { DiffView } from "../../shared/DiffView";
+import { diffStat } from "../../shared/diff";
 
 interface MirrorIssuesProps {
   storeId: string;

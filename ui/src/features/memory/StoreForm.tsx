@@ -14,11 +14,9 @@ interface StoreFormProps {
 export function StoreForm({ onSubmit, onCancel }: StoreFormProps) {
   const [values, setValues] = useState<MemoryStoreInput>({ name: "", description: "" });
   const form = useForm(STORE_FIELDS, isStoreField);
-  const { id, errors, control, clear } = form;
+  const { id, errors, control, clear, focusField } = form;
 
-  useEffect(() => {
-    form.controls.current.name?.focus();
-  }, []);
+  useEffect(() => focusField("name"), [focusField]);
 
   const set = (field: keyof MemoryStoreInput, value: string) => {
     setValues((current) => ({ ...current, [field]: value }));

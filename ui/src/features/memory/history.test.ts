@@ -1,16 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { DiffHunk, MemoryVersion } from "../../bindings";
 import { memoryDiffs } from "../../fixtures";
-import {
-  actorLabel,
-  comparison,
-  diffStat,
-  hunkHeader,
-  numberLines,
-  redactedIn,
-  versionBefore,
-  versionNumbers,
-} from "./history";
+import { diffStat, hunkHeader, numberLines } from "../../shared/diff";
+import { actorLabel, comparison, redactedIn, versionBefore, versionNumbers } from "./history";
 
 function version(id: string, more: Partial<MemoryVersion> = {}): MemoryVersion {
   return {

@@ -7,14 +7,16 @@ import type { MarkdownEditorHandle } from "../../shared/MarkdownEditor";
 import { lineOf } from "../../shared/rubrics";
 import { Spinner } from "../../shared/Spinner";
 import { useDelete } from "../../shared/useDelete";
-import { formatRelative } from "../runs/format";
+import { formatRelative } from "../../shared/format";
+import "../../shared/editor.css";
 import { RubricPreview } from "./RubricPreview";
 import { useRubricCheck } from "./useRubricCheck";
+import { LIMITS } from "../../bindings/api/limits";
 
 // CodeMirror is most of the UI's code: loaded when a rubric is first opened.
 const MarkdownEditor = lazy(() => import("../../shared/MarkdownEditor").then((m) => ({ default: m.MarkdownEditor })));
 
-const NAME_MAX_CHARS = 80;
+const NAME_MAX_CHARS = LIMITS.rubric.nameMaxChars;
 
 interface RubricEditorProps {
   /** The saved rubric, or null for a new one not saved yet. */

@@ -3,11 +3,11 @@ import type { AppError, DiffHunk, Rubric, RubricVersion } from "../../bindings";
 import { toAppError, useBackend } from "../../ipc";
 import { LoadError } from "../../shared/LoadError";
 import { Spinner } from "../../shared/Spinner";
-import { DiffView } from "../memory/DiffView";
-import { diffStat } from "../memory/history";
-import { formatRelative } from "../runs/format";
+import { DiffView } from "../../shared/DiffView";
+import { diffStat } from "../../shared/diff";
+import { formatRelative } from "../../shared/format";
 // The version list and the diff look as they do on the Memory page.
-import "../memory/memory.css";
+import "../../shared/history.css";
 
 interface RubricHistoryProps {
   rubric: Rubric;
@@ -66,26 +66,25 @@ export function RubricHistory({ rubric, onExport, exporting }: RubricHistoryProp
 
   const shown = versions?.find((v) => v.version === selected) ?? versions?.[0] ?? null;
   const number = shown?.version ?? null;
+  // A version's text never changes: with its number, the diff shown depends on nothing else.
+  const source = shown?.source ?? null;
 
   useEffect(() => {
-    if (!shown) return;
+    if (number === null || source === null) return;
     let live = true;
-    if (shown.version === 1) {
-      setDiff({ kind: "ready", version: 1, hunks: firstVersionHunks(shown.source) });
+    if (number === 1) {
+      setDiff({ kind: "ready", version: 1, hunks: firstVersionHunks(source) });
       return;
     }
-    setDiff((current) =>
-      current.kind === "ready" && current.version === shown.version ? current : { kind: "loading" },
-    );
-    backend.rubricDiff(rubric.id, shown.version - 1, shown.version).then(
-      (hunks) => live && setDiff({ kind: "ready", version: shown.version, hunks }),
+    setDiff((current) => (current.kind === "ready" && current.version === number ? current : { kind: "loading" }));
+    backend.rubricDiff(rubric.id, number - 1, number).then(
+      (hunks) => live && setDiff({ kind: "ready", version: number, hunks }),
       (err: unknown) => live && setDiff({ kind: "error", message: toAppError(err).message }),
     );
     return () => {
       live = false;
     };
-    // The version shown is what matters.
-  }, [backend, rubric.id, number]);
+  }, [backend, rubric.id, number, source]);
 
   const now = Date.now();
   return (

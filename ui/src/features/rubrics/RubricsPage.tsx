@@ -6,7 +6,7 @@ import { LoadError } from "../../shared/LoadError";
 import { pickPath } from "../../shared/pickPath";
 import { Spinner } from "../../shared/Spinner";
 import { loadRubrics, loadRubricTemplates, useList } from "../../shared/useList";
-import { formatRelative } from "../runs/format";
+import { formatRelative } from "../../shared/format";
 import { RubricEditor } from "./RubricEditor";
 import { RubricHistory } from "./RubricHistory";
 import "./rubrics.css";

@@ -32,8 +32,9 @@ export function useRubricCheck(text: string, known: CheckedText | null): RubricC
   );
   const [error, setError] = useState<string | null>(null);
 
+  const answered = answer?.source;
   useEffect(() => {
-    if (answer?.source === text) return;
+    if (answered === text) return;
     let live = true;
     const timer = setTimeout(() => {
       backend.checkRubric(text).then(
@@ -50,8 +51,7 @@ export function useRubricCheck(text: string, known: CheckedText | null): RubricC
       live = false;
       clearTimeout(timer);
     };
-    // Only new text is a reason to ask.
-  }, [backend, text]);
+  }, [backend, text, answered]);
 
   return { answer, lastGood, error };
 }

@@ -55,11 +55,9 @@ export function NewRunForm({ agents, lastWorkspace, initialAgentId, onStarted, o
   const rubrics = useList(loadRubrics);
   const providers = useList(loadProviders);
   const form = useForm(RUN_FIELDS, isRunField);
-  const { id, errors, control, clear } = form;
+  const { id, errors, control, clear, focusField } = form;
 
-  useEffect(() => {
-    form.controls.current.task?.focus();
-  }, []);
+  useEffect(() => focusField("task"), [focusField]);
 
   if (agents.length === 0) {
     return (

@@ -2,7 +2,7 @@ import { useId, useMemo, useState } from "react";
 import type { Criterion, OutcomeResult, TokenUsage, Verdict } from "../../bindings";
 import { CloseIcon } from "../../shared/icons";
 import { Spinner } from "../../shared/Spinner";
-import { formatCost, formatCount, formatDuration } from "./format";
+import { formatCost, formatCount, formatDuration } from "../../shared/format";
 import {
   disagreementSummary,
   outcomeMatrix,

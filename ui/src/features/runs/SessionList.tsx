@@ -1,5 +1,5 @@
 import type { SessionSummary } from "../../bindings";
-import { formatCompact, formatCost, formatDuration, formatRelative, totalTokens } from "./format";
+import { formatCompact, formatCost, formatDuration, formatRelative, totalTokens } from "../../shared/format";
 import { StatusPill } from "./StatusPill";
 
 interface SessionListProps {

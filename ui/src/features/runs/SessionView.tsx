@@ -4,7 +4,7 @@ import { toAppError, useBackend } from "../../ipc";
 import { BackIcon } from "../../shared/icons";
 import { Spinner } from "../../shared/Spinner";
 import { browserStorage, readItem, writeItem } from "../../shared/storage";
-import { formatCost, formatCount, formatDuration } from "./format";
+import { formatCost, formatCount, formatDuration } from "../../shared/format";
 import { OutcomePanel } from "./OutcomePanel";
 import { SessionMemory } from "./SessionMemory";
 import { StatusPill } from "./StatusPill";

@@ -1,4 +1,5 @@
 import type { IdleReason, SessionStatus } from "../../bindings";
+import "../../shared/status.css";
 import { statusBadge } from "./format";
 
 export function StatusPill({

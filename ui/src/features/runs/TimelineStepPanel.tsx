@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { CloseIcon } from "../../shared/icons";
-import { formatCost, formatCount, formatDuration, prettyJson, toolSummary } from "./format";
+import { formatCost, formatCount, formatDuration } from "../../shared/format";
+import { prettyJson, toolSummary } from "./format";
 import {
   callStateAt,
   horizon,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { formatCompact, formatCost, formatDuration, formatRelative, statusBadge, toolSummary } from "./format";
+import { formatCompact, formatCost, formatDuration, formatRelative } from "../../shared/format";
+import { statusBadge, toolSummary } from "./format";
 
 describe("runs › format", () => {
   it("formats cost, with a dash when unknown", () => {

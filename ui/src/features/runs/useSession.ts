@@ -1,4 +1,4 @@
-import { useEffect, useReducer, useState } from "react";
+import { useEffect, useEffectEvent, useReducer, useState } from "react";
 import type { AppError, SessionEvent, SessionStatus, SessionSummary, TokenUsage } from "../../bindings";
 import { toAppError, useBackend } from "../../ipc";
 import { applyItem, initialSessionState, type SessionState } from "./sessionState";
@@ -72,17 +72,18 @@ export function useSession(id: string, initial: SessionSummary | null, onStatusC
 
   // On open and whenever the session starts or stops: fetch the summary (totals, duration).
   const { statusSeq } = state;
+  // A notification: a new `onStatusChange` function is no reason to fetch again.
+  const statusChanged = useEffectEvent(() => onStatusChange?.());
   useEffect(() => {
     let live = true;
     backend.getSession(id).then(
       (next) => live && setSummary(next),
       (err: unknown) => live && setError(toAppError(err)),
     );
-    if (statusSeq > 0) onStatusChange?.();
+    if (statusSeq > 0) statusChanged();
     return () => {
       live = false;
     };
-    // onStatusChange is a notification; a new function must not refetch.
   }, [backend, id, statusSeq]);
 
   const fresh = summary === null || state.lastSeq > summary.last_seq;

@@ -3,7 +3,7 @@ import { useAppStatus } from "../../shared/appStatus";
 import { AgentsIcon, DreamsIcon, HomeIcon, MemoryIcon, RubricsIcon, RunsIcon, SettingsIcon } from "../../shared/icons";
 import { Mark } from "../../shared/Mark";
 import { useNavigation, type Page } from "../../shared/navigation";
-import { useDreamFeed } from "../dreams/DreamFeed";
+import { useDreamFeed } from "../../shared/dreamFeed";
 
 export function Sidebar() {
   const { status } = useAppStatus();

@@ -41,6 +41,10 @@ pub struct Team {
     pub(crate) options: RunOptions,
     slots: Arc<Semaphore>,
     threads: Mutex<HashMap<ThreadId, Member>>,
+    /// Taken while a delegation is recorded. Tokio's mutex serves waiters in the order they
+    /// asked, and a turn's calls first run in the order the model gave them, so the threads
+    /// of one turn are created in the log (and laid out as lanes) in the coordinator's order.
+    recording: tokio::sync::Mutex<()>,
 }
 
 /// A subagent thread of the session.
@@ -91,6 +95,7 @@ impl Team {
             options,
             slots: Arc::new(Semaphore::new(max_threads.clamp(1, MAX_THREADS) as usize)),
             threads: Mutex::default(),
+            recording: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -233,7 +238,10 @@ impl Team {
             });
         }
         events.push(EventPayload::ThreadMessageSent { to_thread_id: thread.clone(), text: message.clone() });
-        self.append(&self.coordinator, events).await?;
+        {
+            let _in_order = self.recording.lock().await;
+            self.append(&self.coordinator, events).await?;
+        }
         let slot = tokio::select! {
             biased;
             _ = cancel.cancelled() => None,

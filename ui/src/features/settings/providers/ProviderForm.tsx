@@ -44,14 +44,11 @@ export function ProviderForm({ mode, provider, secretBackend, onSubmit, onCancel
     provider ? providerFormFrom(provider) : newProviderForm(),
   );
   const form = useForm(PROVIDER_FIELDS, isProviderField);
-  const { id, errors, control, clear } = form;
+  const { id, errors, control, clear, focusField } = form;
 
   useEffect(() => {
-    if (focusRequest === undefined) return;
-    const name = form.controls.current.name;
-    name?.focus();
-    name?.closest("form")?.scrollIntoView?.({ block: "nearest" });
-  }, [focusRequest]);
+    if (focusRequest !== undefined) focusField("name", true);
+  }, [focusRequest, focusField]);
 
   const set = <K extends keyof ProviderFormValues>(field: K, value: ProviderFormValues[K]) => {
     setValues((current) => ({ ...current, [field]: value }));

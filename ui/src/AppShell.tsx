@@ -1,17 +1,17 @@
 import { useEffect, useRef } from "react";
-import { useNavigation, type Page } from "../../shared/navigation";
-import { AgentsPage } from "../agents/AgentsPage";
-import { DreamFeedProvider } from "../dreams/DreamFeed";
-import { DreamsPage } from "../dreams/DreamsPage";
-import { HomePage } from "../home/HomePage";
-import { MemoryPage } from "../memory/MemoryPage";
-import { RubricsPage } from "../rubrics/RubricsPage";
-import { RunsPage } from "../runs/RunsPage";
-import { SettingsPage } from "../settings/SettingsPage";
-import { CloseDialog, useCloseRequest } from "./CloseDialog";
-import { Notices } from "./Notices";
-import { Sidebar } from "./Sidebar";
-import "./shell.css";
+import { useNavigation, type Page } from "./shared/navigation";
+import { AgentsPage } from "./features/agents/AgentsPage";
+import { DreamFeedProvider } from "./shared/dreamFeed";
+import { DreamsPage } from "./features/dreams/DreamsPage";
+import { HomePage } from "./features/home/HomePage";
+import { MemoryPage } from "./features/memory/MemoryPage";
+import { RubricsPage } from "./features/rubrics/RubricsPage";
+import { RunsPage } from "./features/runs/RunsPage";
+import { SettingsPage } from "./features/settings/SettingsPage";
+import { CloseDialog, useCloseRequest } from "./features/shell/CloseDialog";
+import { Notices } from "./features/shell/Notices";
+import { Sidebar } from "./features/shell/Sidebar";
+import "./features/shell/shell.css";
 
 export function AppShell() {
   const { page, visit } = useNavigation();

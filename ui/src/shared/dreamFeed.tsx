@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
-import type { AppError, Dream } from "../../bindings";
-import { toAppError, useBackend } from "../../ipc";
+import type { AppError, Dream } from "../bindings";
+import { toAppError, useBackend } from "../ipc";
 
 interface DreamFeedState {
   /** Every dream, newest first; null until the first answer. */

@@ -1,6 +1,7 @@
-import type { DiffHunk } from "../../bindings";
-import { DiffRow } from "../../shared/DiffRow";
-import { hunkHeader, numberLines } from "./history";
+import type { DiffHunk } from "../bindings";
+import { hunkHeader, numberLines } from "./diff";
+import { DiffRow } from "./DiffRow";
+import "./history.css";
 
 /** A unified diff from hunks: line numbers on both sides, added and removed lines coloured. */
 export function DiffView({ hunks, label }: { hunks: readonly DiffHunk[]; label: string }) {

@@ -1,0 +1,227 @@
+//! The dev server's seeds: each leaves, in a new data folder, what it promises, made by the
+//! real engine; the folder then opens as the dev server opens it.
+
+use std::sync::Arc;
+
+use reverie_api::seed::{self, FakeModel, SeedError, SEED_KEY};
+use reverie_api::server;
+use reverie_api::Context;
+use reverie_engine::memory::mirror::MirrorWatch;
+use reverie_engine::secrets::ExposeSecret;
+use reverie_engine::session::RunOptions;
+use reverie_engine::Secrets;
+use reverie_protocol::{EventPayload, IdleReason, SessionEvent, SessionStatus};
+use reverie_testkit::{Reply, Script};
+
+struct Seeded {
+    ctx: Context,
+    _watch: MirrorWatch,
+    model: FakeModel,
+    data: tempfile::TempDir,
+}
+
+/// Seeds a new folder with `names`, then opens it as the dev server does.
+async fn seeded(names: &[&str]) -> Seeded {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let data = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(Secrets::memory_only());
+    let model = FakeModel::start().await.unwrap();
+    let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+    seed::seed(data.path(), secrets.clone(), &names, &model).await.unwrap();
+    let dir = data.path().to_owned();
+    let (ctx, watch) = tokio::task::spawn_blocking(move || server::open(&dir, secrets)).await.unwrap().unwrap();
+    Seeded { ctx, _watch: watch, model, data }
+}
+
+fn names(list: &[&str]) -> Vec<String> {
+    list.iter().map(|n| (*n).to_owned()).collect()
+}
+
+async fn events(ctx: &Context, id: &reverie_protocol::SessionId) -> Vec<SessionEvent> {
+    ctx.core.runs.events(id, 0, 10_000).await.unwrap()
+}
+
+#[test]
+fn seed_plan_runs_what_each_seed_needs_first_once_and_refuses_unknown_names() {
+    let plan = |list: &[&str]| seed::plan(&names(list)).map(|p| p.iter().map(|s| s.name).collect::<Vec<_>>());
+    assert_eq!(plan(&["runs"]).unwrap(), ["providers", "runs"]);
+    assert_eq!(plan(&["runs", "providers", "runs"]).unwrap(), ["providers", "runs"]);
+    assert_eq!(plan(&[]).unwrap(), Vec::<&str>::new());
+    match plan(&["providers", "nope"]) {
+        Err(SeedError::Unknown { name, known }) => {
+            assert_eq!(name, "nope");
+            assert!(known.contains("providers") && known.contains("runs"), "{known}");
+        }
+        other => panic!("an unknown seed is refused: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn seed_providers_leaves_anthropic_on_the_fake_with_its_key_and_an_ollama_that_is_not_running() {
+    let s = seeded(&["providers"]).await;
+    let providers = s.ctx.core.providers.list().unwrap();
+    let names: Vec<&str> = providers.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["Anthropic", "Ollama (local)"]);
+    let (anthropic, ollama) = (&providers[0], &providers[1]);
+    assert_eq!(anthropic.base_url, s.model.anthropic_url());
+    assert_eq!(anthropic.model, "claude-sonnet-4-5");
+    assert_eq!(
+        s.ctx.core.providers.api_key(&anthropic.id).unwrap().map(|k| k.expose_secret().to_owned()),
+        Some(SEED_KEY.to_owned())
+    );
+    assert!(s.ctx.core.providers.api_key(&ollama.id).unwrap().is_none());
+
+    let connected = s.ctx.core.providers.test_connection(&anthropic.id).await.unwrap();
+    assert!(connected.ok, "{connected:?}");
+    let refused = s.ctx.core.providers.test_connection(&ollama.id).await.unwrap();
+    assert!(!refused.ok, "nothing listens where Ollama should: {refused:?}");
+    assert!(s.ctx.core.agents.list().unwrap().is_empty(), "providers only");
+}
+
+#[tokio::test]
+async fn seed_runs_leaves_a_finished_an_interrupted_and_a_failed_run_and_the_interrupted_one_resumes() {
+    let s = seeded(&["runs"]).await;
+    let agents: Vec<String> = s.ctx.core.agents.list().unwrap().into_iter().map(|a| a.name).collect();
+    assert_eq!(agents.len(), 2, "{agents:?}");
+    assert!(agents.contains(&"Maintainer".to_owned()) && agents.contains(&"Local helper".to_owned()));
+
+    let sessions = s.ctx.core.runs.list().await.unwrap();
+    let states: Vec<(&str, SessionStatus, Option<IdleReason>)> =
+        sessions.iter().map(|x| (x.agent_name.as_str(), x.status, x.stop_reason)).collect();
+    assert_eq!(
+        states,
+        [
+            ("Local helper", SessionStatus::Idle, Some(IdleReason::Error)),
+            ("Maintainer", SessionStatus::Interrupted, None),
+            ("Maintainer", SessionStatus::Idle, Some(IdleReason::EndTurn)),
+        ],
+        "newest first"
+    );
+    let (failed, interrupted, finished) = (&sessions[0], &sessions[1], &sessions[2]);
+
+    // The finished run really fixed the project and ran its tests, both approved.
+    let workspace = std::path::Path::new(&finished.workspace);
+    assert!(workspace.starts_with(s.data.path()), "{}", workspace.display());
+    assert!(std::fs::read_to_string(workspace.join("src/store.js")).unwrap().contains("process.on(\"exit\""));
+    assert!(workspace.join("NOTES.md").is_file());
+    let log = events(&s.ctx, &finished.id).await;
+    let approved: Vec<bool> = log
+        .iter()
+        .filter_map(|e| match &e.payload {
+            EventPayload::ApprovalResolved { approved, .. } => Some(*approved),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(approved, [true, true], "the edit and the command");
+    assert!(
+        log.iter().any(|e| matches!(&e.payload, EventPayload::AgentToolResult { content, is_error: false, .. } if content.contains("✔ saves the last note on exit"))),
+        "the tests ran and passed"
+    );
+    assert_eq!(finished.turns, 5);
+    assert!(finished.cost_usd.is_some_and(|c| c > 0.0), "priced: {:?}", finished.cost_usd);
+
+    // The failed one says why.
+    let log = events(&s.ctx, &failed.id).await;
+    let error = log.iter().find_map(|e| match &e.payload {
+        EventPayload::Error { error } => Some(error.clone()),
+        _ => None,
+    });
+    assert!(error.as_ref().is_some_and(|e| e.message.contains("Couldn't reach")), "{error:?}");
+
+    // The interrupted one was found by start-up, as after a crash, and waits with its approval unanswered.
+    let notices = s.ctx.status.as_ref().unwrap().notices.clone();
+    assert!(notices.iter().any(|n| n.title == "A run was interrupted"), "{notices:?}");
+    let log = events(&s.ctx, &interrupted.id).await;
+    assert!(
+        matches!(log.last().map(|e| &e.payload), Some(EventPayload::ApprovalRequested { name, .. }) if name == "run_command")
+    );
+
+    // After seeding, the model answers from the script the dev server is given.
+    s.model.set_script(Script::from_replies([Reply::new().text("The README now has the new install steps.")]));
+    let started = s.ctx.core.runs.continue_run(&interrupted.id, None, RunOptions::default()).await.unwrap();
+    let outcome = started.done.await.unwrap().unwrap();
+    assert_eq!(outcome.reason, IdleReason::EndTurn);
+    assert_eq!(s.ctx.core.runs.get(&interrupted.id).await.unwrap().status, SessionStatus::Idle);
+}
+
+#[tokio::test]
+async fn seeding_refuses_a_folder_that_already_has_data() {
+    let s = seeded(&["providers"]).await;
+    let dir = s.data.path().to_owned();
+    drop(s.ctx);
+    let again = seed::seed(&dir, Arc::new(Secrets::memory_only()), &names(&["providers"]), &s.model).await;
+    assert!(matches!(again, Err(SeedError::NotEmpty(ref d)) if d == &dir), "{again:?}");
+}
+
+/// `reverie-devserver` itself: its stdout lines, until the URL.
+async fn devserver_lines(args: &[&std::ffi::OsStr]) -> (tokio::process::Child, Vec<String>) {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_reverie-devserver"))
+        .args(args)
+        .env("OPENAI_API_KEY", "")
+        .env("ANTHROPIC_API_KEY", "")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    tokio::time::timeout(seed::SEED_WAIT, async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            let url = line.contains("/?token=");
+            seen.push(line);
+            if url {
+                return;
+            }
+        }
+        panic!("reverie-devserver ended before it printed its URL: {seen:?}");
+    })
+    .await
+    .expect("the URL line");
+    (child, seen)
+}
+
+#[tokio::test]
+async fn seed_through_the_devserver_binary_prints_its_url_once_seeded_and_serves_the_shell_double() {
+    let data = tempfile::tempdir().unwrap();
+    let shell = data.path().join("shell.json");
+    std::fs::write(
+        &shell,
+        r#"{"keychain": "memory_only", "notices": [{"id": "logs", "level": "warning", "title": "Logs are not being written", "detail": "The log folder is read-only."}]}"#,
+    )
+    .unwrap();
+    let dir = data.path().join("data");
+    let (_child, lines) =
+        devserver_lines(&[dir.as_os_str(), "--seed".as_ref(), "runs".as_ref(), "--shell".as_ref(), shell.as_os_str()])
+            .await;
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].starts_with("model: http://127.0.0.1:"), "{lines:?}");
+    let url = reqwest::Url::parse(&lines[1]).unwrap();
+    let token = url.query_pairs().find(|(k, _)| k == "token").map(|(_, v)| v.into_owned()).unwrap();
+    let http = reqwest::Client::new();
+    let post = |command: &str| {
+        http.post(url.join(&format!("/api/{command}")).unwrap()).header(server::TOKEN_HEADER, &token).body("{}")
+    };
+
+    // Seeded before the URL was printed: the sessions are there, the interrupted one reported.
+    let sessions: serde_json::Value = post("list_sessions").send().await.unwrap().json().await.unwrap();
+    assert_eq!(sessions.as_array().map(Vec::len), Some(3), "{sessions}");
+    let status: serde_json::Value = post("app_status").send().await.unwrap().json().await.unwrap();
+    let titles: Vec<&str> = status["notices"].as_array().unwrap().iter().filter_map(|n| n["title"].as_str()).collect();
+    assert_eq!(titles, ["A run was interrupted", "Logs are not being written"], "{status}");
+    assert_eq!(status["secret_backend"], "memory_only");
+}
+
+#[tokio::test]
+async fn the_devserver_binary_refuses_an_unknown_seed_with_the_names_it_knows() {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_reverie-devserver"))
+        .args(["--seed", "nope"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("There is no seed called `nope`. Choose from: providers, runs."), "{stderr}");
+    assert!(output.stdout.is_empty(), "no URL");
+}

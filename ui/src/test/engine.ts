@@ -112,23 +112,21 @@ function missing(bin: string): Error {
 }
 
 /**
- * Starts `bin` in its own process group and resolves with the first stdout line `match` maps
- * to a value; rejects with its stderr when it exits (or fails to print one in time) first.
+ * Starts `bin` (under `wrapper`, a command that runs it, if given) in its own process group with
+ * no D-Bus session and no vendor keys in its environment, and resolves with the first stdout
+ * line `match` maps to a value; rejects with its stderr when it exits (or prints none in time).
  */
-function start<T>(bin: string, args: string[], match: (line: string) => T | undefined): Promise<[ChildProcess, T]> {
+function start<T>(
+  bin: string,
+  args: string[],
+  match: (line: string) => T | undefined,
+  wrapper: string[] = [],
+): Promise<[ChildProcess, T]> {
   if (!existsSync(bin)) return Promise.reject(missing(bin));
-  const child = spawn(bin, args, {
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    // No D-Bus: keys go to a kernel keyring of the child's own, gone when it exits, never the user's keychain.
-    env: {
-      ...process.env,
-      DBUS_SESSION_BUS_ADDRESS: "disabled:",
-      OPENAI_API_KEY: "",
-      ANTHROPIC_API_KEY: "",
-      RUST_LOG: "warn",
-    },
-  });
+  const [command, ...rest] = [...wrapper, bin, ...args] as [string, ...string[]];
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENAI_API_KEY: "", ANTHROPIC_API_KEY: "", RUST_LOG: "warn" };
+  delete env.DBUS_SESSION_BUS_ADDRESS;
+  const child = spawn(command, rest, { detached: true, stdio: ["ignore", "pipe", "pipe"], env });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -208,12 +206,23 @@ export interface Engine {
   stop(): Promise<void>;
 }
 
-/** Starts `reverie-devserver` on `dataDir` and waits for the URL it prints. */
-async function serve(dataDir: string): Promise<[ChildProcess, Backend]> {
-  const [child, address] = await start(DEVSERVER_BIN, [dataDir], (line) => {
+const KEYCTL = "/usr/bin/keyctl";
+
+/**
+ * Starts `reverie-devserver` on `dataDir` and waits for the URL it prints. A real keychain,
+ * never this machine's (as ui/e2e/harness.mjs does): with keyutils' `keyctl` the dev server
+ * runs in a session keyring of its own (gone when it exits) and sees no D-Bus session, so the
+ * kernel keyring is the one it finds; without `keyctl`, the shell double (`--shell`) keeps keys
+ * in memory only.
+ */
+async function serve(dataDir: string, shellFile: string): Promise<[ChildProcess, Backend]> {
+  const keyctl = existsSync(KEYCTL);
+  const args = keyctl ? [dataDir] : [dataDir, "--shell", shellFile];
+  const match = (line: string) => {
     const url = line.match(/^(http:\/\/127\.0\.0\.1:\d+)\/\?token=([0-9a-f]+)$/);
     return url ? { base: url[1]!, token: url[2]! } : undefined;
-  });
+  };
+  const [child, address] = await start(DEVSERVER_BIN, args, match, keyctl ? [KEYCTL, "session", "-"] : []);
   return [child, createDevServerBackend(address, nodeFetch, NodeWebSocket as unknown as typeof WebSocket)];
 }
 
@@ -221,10 +230,12 @@ async function serve(dataDir: string): Promise<[ChildProcess, Backend]> {
 export async function startEngine(): Promise<Engine> {
   const tempDir = await mkdtemp(path.join(os.tmpdir(), "reverie-vitest-"));
   const dataDir = path.join(tempDir, "data");
+  const shellFile = path.join(tempDir, "shell.json");
   let child: ChildProcess;
   let backend: Backend;
   try {
-    [child, backend] = await serve(dataDir);
+    await writeFile(shellFile, JSON.stringify({ keychain: "memory_only" }));
+    [child, backend] = await serve(dataDir, shellFile);
   } catch (error) {
     await rm(tempDir, { recursive: true, force: true });
     throw error;
@@ -235,7 +246,7 @@ export async function startEngine(): Promise<Engine> {
     tempDir,
     async crashAndRestart() {
       await stop(child, "SIGKILL");
-      [child, engine.backend] = await serve(dataDir);
+      [child, engine.backend] = await serve(dataDir, shellFile);
       return engine.backend;
     },
     async stop() {
@@ -307,9 +318,9 @@ export async function startFakeProvider(
 
 /**
  * A fresh engine and fake provider for every test of the file (a script's replies are used up
- * in order, so each test gets its own): `const engine = useEngine();` then `engine().backend`.
+ * in order, so each test gets its own): `const engine = engineEachTest();` then `engine().backend`.
  */
-export function useEngine(options: { fake?: Parameters<typeof startFakeProvider>[0] } = {}) {
+export function engineEachTest(options: { fake?: Parameters<typeof startFakeProvider>[0] } = {}) {
   let current: Engine | null = null;
   let fake: FakeProvider | null = null;
   beforeEach(async () => {
@@ -321,7 +332,7 @@ export function useEngine(options: { fake?: Parameters<typeof startFakeProvider>
     fake = null;
   });
   return () => {
-    if (!current || !fake) throw new Error("useEngine(): the engine runs only inside a test");
+    if (!current || !fake) throw new Error("engineEachTest(): the engine runs only inside a test");
     const engine = current;
     return {
       get backend() {

@@ -2,10 +2,10 @@ import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import type { ProviderInput, RunInput } from "../../bindings";
 import type { Backend } from "../../ipc";
-import { seed, useEngine } from "../../test/engine";
+import { seed, engineEachTest } from "../../test/engine";
 import { renderApp } from "../../test/renderApp";
 
-const engine = useEngine();
+const engine = engineEachTest();
 
 /** The fake provider, named as a user would name Anthropic. */
 const anthropic = (): ProviderInput => engine().fake.input("Anthropic");

@@ -5,14 +5,14 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Backend } from "../../ipc";
 import { dreamWorld, MAINTAINER_REPLIES, READY_INSTRUCTIONS, type DreamWorld } from "../../test/dreams";
-import { useEngine } from "../../test/engine";
+import { engineEachTest } from "../../test/engine";
 import { renderApp } from "../../test/renderApp";
 
 const submit = (input: unknown) => ({ steps: [{ tool_use: { name: "submit_result", input } }] });
 
 // `maint`: the Maintainer's sessions; `dream-now`: a dream started from the page, over the two
 // sessions no dream has read (no findings; one new file that cites nothing, so the engine drops it).
-const engine = useEngine({
+const engine = engineEachTest({
   fake: {
     script: {
       maint: MAINTAINER_REPLIES,

@@ -4,10 +4,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { dreamWorld, INTERRUPTED_RUNS, MAINTAINER_REPLIES, type DreamWorld } from "../../test/dreams";
-import { useEngine } from "../../test/engine";
+import { engineEachTest } from "../../test/engine";
 import { renderApp } from "../../test/renderApp";
 
-const engine = useEngine({ fake: { script: { maint: MAINTAINER_REPLIES } } });
+const engine = engineEachTest({ fake: { script: { maint: MAINTAINER_REPLIES } } });
 let world: DreamWorld | null = null;
 afterEach(async () => {
   await world?.dreamer.stop();

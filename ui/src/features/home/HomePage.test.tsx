@@ -1,9 +1,9 @@
 import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { agentInput, useEngine } from "../../test/engine";
+import { agentInput, engineEachTest } from "../../test/engine";
 import { renderApp } from "../../test/renderApp";
 
-const engine = useEngine();
+const engine = engineEachTest();
 
 describe("Home", () => {
   it("greets a new user and leads to the add form, focused", async () => {

@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from "vitest";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Backend } from "../../ipc";
-import { runToEnd, seed, toolReply, textReply, useEngine } from "../../test/engine";
+import { runToEnd, seed, toolReply, textReply, engineEachTest } from "../../test/engine";
 import { renderApp } from "../../test/renderApp";
 import { shortId } from "./history";
 
@@ -13,7 +13,7 @@ const V2 = "# Testing\n\nRun npm test.\nTests need no network.\n";
 const V3 = "# Testing\n\nRun `npm test`.\nTests need no network.\n";
 
 // The agent's session writes the file (v1) and then searches the store.
-const engine = useEngine({
+const engine = engineEachTest({
   fake: {
     script: {
       default: [

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Backend } from "../../ipc";
-import { useEngine } from "../../test/engine";
+import { engineEachTest } from "../../test/engine";
 import { renderApp } from "../../test/renderApp";
 import { mirrorFolder } from "./MirrorIssues";
 import { MIRROR_CHECK_MS } from "./StoreView";
@@ -14,7 +14,7 @@ const OURS = "# Testing\n\nRun npm test.\nTests need no network.\n";
 const THEIRS = "# Testing\n\nRun `npm test -- --watch`.\nTests need no network.\n";
 const STYLE = "# Style\n\nTwo spaces.\n";
 
-const engine = useEngine();
+const engine = engineEachTest();
 
 /** The store's folder on disk (the engine's mirror), and waits on it. */
 function folder(store: string) {
@@ -87,6 +87,15 @@ function fileItem(path: string): HTMLElement | null {
   return document.querySelector<HTMLElement>(`[data-testid="memory-file"][data-path="${path}"]`);
 }
 
+/** The file's item in the tree, once it shows. */
+function shownItem(path: string): Promise<HTMLElement> {
+  return waitFor(() => {
+    const item = fileItem(path);
+    if (!item) throw new Error(`no file ${path} in the tree`);
+    return item;
+  });
+}
+
 function editorText(): string | undefined {
   const host = screen.queryByTestId("memory-editor")?.querySelector<HTMLElement>(".cm-editor");
   return host ? EditorView.findFromDOM(host)?.state.doc.toString() : undefined;
@@ -138,7 +147,7 @@ describe("the store's folder: conflicts and problems", () => {
 
   it("takes the disk's text as a new version by the external editor", async () => {
     const { user, backend, store } = await openStore((await seeded({ issues: true })).backend);
-    await user.click(await waitFor(() => fileItem("project/testing.md")!));
+    await user.click(await shownItem("project/testing.md"));
     await waitFor(() => expect(editorText()).toBe(OURS));
 
     await user.click(within(conflictItem("project/testing.md")).getByTestId("conflict-take-theirs"));
@@ -239,7 +248,7 @@ describe("the store's folder: conflicts and problems", () => {
   it("asks again after a save", async () => {
     const { backend, disk } = await seeded({ issues: false });
     const { user, store } = await openStore(backend);
-    await user.click(await waitFor(() => fileItem("style.md")!));
+    await user.click(await shownItem("style.md"));
     await waitFor(() => expect(editorText()).toBe("# Style\n\nTwo spaces.\n"));
     expect(screen.queryByTestId("memory-conflicts")).toBeNull();
 
@@ -259,7 +268,7 @@ describe("the store's folder: conflicts and problems", () => {
     const { backend: real, disk } = await seeded({ issues: false });
     const { backend, extra } = counting(real);
     const { user, store } = await openStore(backend);
-    await user.click(await waitFor(() => fileItem("project/testing.md")!));
+    await user.click(await shownItem("project/testing.md"));
     await waitFor(() => expect(editorText()).toBe(OURS));
     const checks = extra.checks;
 

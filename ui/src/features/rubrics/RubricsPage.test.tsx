@@ -4,10 +4,10 @@ import { describe, expect, it } from "vitest";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Backend } from "../../ipc";
-import { useEngine } from "../../test/engine";
+import { engineEachTest } from "../../test/engine";
 import { renderApp } from "../../test/renderApp";
 
-const engine = useEngine();
+const engine = engineEachTest();
 
 const BUG_FIX_V1 = "# Bug fix\n\n## Fix\n- The bug no longer happens {#fixed weight=3}\n- The tests pass {#tests}\n";
 const BUG_FIX_V2 = `${BUG_FIX_V1}\n## Report\n- The cause is named {#cause .optional}\n`;

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { EventPayload, OutcomeDefinition, SessionEvent } from "../../bindings";
-import { seed, textReply, toolReply, type ScriptReply, useEngine } from "../../test/engine";
+import { seed, textReply, toolReply, type ScriptReply, engineEachTest } from "../../test/engine";
 import { renderApp } from "../../test/renderApp";
 import { outcomeFromEvents } from "./outcome";
 import { OutcomePanel } from "./OutcomePanel";
@@ -173,7 +173,7 @@ function grade(verdicts: Array<[id: string, verdict: string, change: string]>): 
 
 // The agent's requests go to `helper` (its instructions name it); the grader's to `grader`
 // (named first in what it reads: the outcome's description).
-const engine = useEngine({
+const engine = engineEachTest({
   fake: {
     script: {
       helper: [

@@ -6,14 +6,14 @@ import { describe, expect, it, vi } from "vitest";
 import type { ProviderInput, RunInput, SessionSummary, StreamItem } from "../../bindings";
 import { approvedRunLog, asStream } from "../../fixtures";
 import type { Backend } from "../../ipc";
-import { runToEnd, seed, type SeedAgent, textReply, toolReply, useEngine } from "../../test/engine";
+import { runToEnd, seed, type SeedAgent, textReply, toolReply, engineEachTest } from "../../test/engine";
 import { renderApp } from "../../test/renderApp";
 
 const PLAN = "# Plan\n\n1. Run the tests.\n";
 const COMMAND = "echo 'pass 2'";
 
 // Each agent's instructions name its conversation of the fake's script (`[[script:NAME]]`).
-const engine = useEngine({
+const engine = engineEachTest({
   fake: {
     script: {
       // Helper: reads, writes, asks to run a command, and ends.

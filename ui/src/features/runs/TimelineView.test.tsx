@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Backend } from "../../ipc";
-import { runToEnd, textReply, toolReply, type ScriptReply, useEngine } from "../../test/engine";
+import { runToEnd, textReply, toolReply, type ScriptReply, engineEachTest } from "../../test/engine";
 import { renderApp } from "../../test/renderApp";
 
 /** The coordinator's first turn: one delegation to each member, each naming its conversation. */
@@ -21,7 +21,7 @@ function delegations(reviewer: string): ScriptReply {
 
 // Requests go to the conversation their first `[[script:NAME]]` names: the coordinator's is in
 // the task, each subagent's in the message its coordinator sent.
-const engine = useEngine({
+const engine = engineEachTest({
   fake: {
     script: {
       coordinator: [delegations("reviewer"), textReply("All three reported: the notes app is summarised.")],

@@ -2,10 +2,10 @@ import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
 import type { UpdateStatus } from "../../bindings";
 import type { Backend } from "../../ipc";
-import { FAKE_KEY, useEngine } from "../../test/engine";
+import { FAKE_KEY, engineEachTest } from "../../test/engine";
 import { renderApp } from "../../test/renderApp";
 
-const engine = useEngine();
+const engine = engineEachTest();
 
 /** The real engine's backend, with what only the app window answers (updates) played by the test. */
 function withUpdates(update: UpdateStatus | (() => UpdateStatus), extra: Partial<Backend> = {}): Backend {

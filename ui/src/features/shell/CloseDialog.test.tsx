@@ -2,11 +2,11 @@ import { act, screen, waitFor } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import type { CloseChoice, CloseRequest } from "../../bindings";
 import type { Backend } from "../../ipc";
-import { useEngine } from "../../test/engine";
+import { engineEachTest } from "../../test/engine";
 import { renderApp } from "../../test/renderApp";
 import { workSummary } from "./CloseDialog";
 
-const engine = useEngine();
+const engine = engineEachTest();
 
 /** The app with a window the test can "close": what the shell sends, and what the UI answered. */
 async function withWindow() {

@@ -2,10 +2,10 @@ import { screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import type { AppStatus, Notice } from "../../bindings";
 import type { Backend } from "../../ipc";
-import { useEngine } from "../../test/engine";
+import { engineEachTest } from "../../test/engine";
 import { renderApp } from "../../test/renderApp";
 
-const engine = useEngine();
+const engine = engineEachTest();
 
 /** The engine's backend, its start-up status (a shell command) changed as the test says. */
 function withStatus(status: Partial<AppStatus>): Backend {

@@ -324,7 +324,14 @@ export function engineEachTest(options: { fake?: Parameters<typeof startFakeProv
   let current: Engine | null = null;
   let fake: FakeProvider | null = null;
   beforeEach(async () => {
-    [current, fake] = await Promise.all([startEngine(), startFakeProvider(options.fake)]);
+    const [engine, provider] = await Promise.allSettled([startEngine(), startFakeProvider(options.fake)]);
+    if (engine.status === "fulfilled" && provider.status === "fulfilled") {
+      [current, fake] = [engine.value, provider.value];
+      return;
+    }
+    // One started and the other didn't: stop the one, so no process outlives the test.
+    await Promise.all([engine, provider].map((r) => (r.status === "fulfilled" ? r.value.stop() : undefined)));
+    throw [engine, provider].find((r) => r.status === "rejected")!.reason;
   });
   afterEach(async () => {
     await Promise.all([current?.stop(), fake?.stop()]);

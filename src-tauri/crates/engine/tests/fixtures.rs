@@ -15,7 +15,9 @@ use std::path::PathBuf;
 
 use reverie_engine::dream::proposal::file_change;
 use reverie_engine::memory::diff_lines;
-use reverie_protocol::{EventPayload, FileOp, IdleReason, Permission, ProviderKind, SessionId, ToolRule};
+use reverie_protocol::{
+    AgentInput, EventPayload, FileOp, IdleReason, OutcomeInput, Permission, ProviderKind, RunInput, SessionId, ToolRule,
+};
 use reverie_testkit::{Fault, Reply, Usage};
 use serde_json::json;
 
@@ -172,4 +174,108 @@ async fn fixture_a_run_cancelled_while_a_command_waits_for_approval() {
     e.runs.cancel(&id).await.unwrap();
     assert_eq!(finish(started).await.reason, IdleReason::Cancelled);
     check("run-cancelled", &record(&e, &id));
+}
+
+#[tokio::test]
+async fn fixture_a_coordinator_and_its_subagents() {
+    let e = env_with(ProviderKind::Anthropic, vec![], Some("sk-test-good"), vec![]).await;
+    let member = |name: &str, roster: Vec<reverie_protocol::AgentId>| {
+        e.agents
+            .create(AgentInput {
+                name: name.into(),
+                description: format!("The {name} of the team"),
+                instructions: format!("You are the {name}. [[script:{name}]]"),
+                provider_id: e.agent.provider_id.clone(),
+                model: None,
+                tools: vec![],
+                max_turns: None,
+                memory: vec![],
+                roster,
+            })
+            .unwrap()
+    };
+    let researcher = member("researcher", vec![]);
+    let writer = member("writer", vec![]);
+    let lead = member("lead", vec![researcher.id.clone(), writer.id.clone()]);
+    let delegate = |agent: &str, message: &str| json!({"agent": agent, "message": message});
+    e.fake.push_replies(
+        "lead",
+        [
+            Reply::new()
+                .text("I'll have the facts found, then the guide written.")
+                .tool_use("delegate", delegate("researcher", "Find how the tests are run."))
+                .tool_use("delegate", delegate("writer", "Write GUIDE.md from what the README says.")),
+            Reply::new().text("Done: the researcher found `npm test`, and GUIDE.md is written."),
+        ],
+    );
+    e.fake.push_replies(
+        "researcher",
+        [
+            Reply::new().text("Reading the README.").tool_use("read_file", json!({"path": "README.md"})),
+            Reply::new().text("The tests run with `npm test` (README.md:3)."),
+        ],
+    );
+    e.fake.push_replies(
+        "writer",
+        [
+            Reply::new()
+                .text("Writing it.")
+                .tool_use("write_file", json!({"path": "GUIDE.md", "content": "# Guide\n\nRun `npm test`.\n"})),
+            Reply::new().text("GUIDE.md is written."),
+        ],
+    );
+    std::fs::write(e.workspace.path().join("README.md"), "# Notes\n\nRun the tests with `npm test`.\n").unwrap();
+    // One subagent at a time, so the log's order is the same on every run.
+    let input = RunInput { agent_id: lead.id.clone(), max_threads: Some(1), ..e.input("Write a short guide.") };
+    let started = e.runs.start(input, reverie_engine::session::RunOptions::default()).await.unwrap();
+    let id = started.summary.id.clone();
+    assert_eq!(finish(started).await.reason, IdleReason::EndTurn);
+    check("run-team", &record(&e, &id));
+}
+
+#[tokio::test]
+async fn fixture_a_graded_run_revised_once() {
+    let e = env_with(
+        ProviderKind::Anthropic,
+        vec![
+            Reply::new().text("The tests pass.").usage(Usage::new(900, 20)),
+            Reply::new()
+                .text("Adding the plan.")
+                .tool_use("write_file", json!({"path": "NOTES.md", "content": "# Plan\n\n1. Test.\n"}))
+                .usage(Usage::new(1100, 40)),
+            Reply::new().text("NOTES.md has the plan now.").usage(Usage::new(1200, 20)),
+        ],
+        Some("sk-test-good"),
+        vec![],
+    )
+    .await;
+    let verdicts = |notes: &str| {
+        json!({"applies": true, "criteria": [
+            {"id": "tests", "verdict": "met", "evidence": "the final message", "change": ""},
+            {"id": "notes", "verdict": notes, "evidence": "NOTES.md", "change": if notes == "met" { "" } else { "Write the plan to NOTES.md" }}
+        ]})
+    };
+    e.fake.push_replies(
+        "grader",
+        [
+            Reply::new().tool_use("submit_result", verdicts("not_met")).usage(Usage::new(800, 90)),
+            Reply::new().tool_use("submit_result", verdicts("met")).usage(Usage::new(850, 60)),
+        ],
+    );
+    let rubric =
+        e.rubrics.create("Notes", "## Work\n- The tests pass {#tests}\n- NOTES.md has the plan {#notes}\n").unwrap();
+    let outcome = OutcomeInput {
+        description: "[[script:grader]] A plan in NOTES.md.".into(),
+        rubric_id: rubric.id,
+        rubric_version: None,
+        max_iterations: Some(2),
+        grader_passes: None,
+        grader_provider_id: None,
+        grader_model: None,
+    };
+    let input = RunInput { outcome: Some(outcome), ..e.input("Write the plan.") };
+    let started = e.runs.start(input, reverie_engine::session::RunOptions::default()).await.unwrap();
+    let id = started.summary.id.clone();
+    finish(started).await;
+    check("run-graded", &record(&e, &id));
 }

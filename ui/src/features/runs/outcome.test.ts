@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CriterionVerdict, EventPayload, OutcomeDefinition, SessionEvent, Verdict } from "../../bindings";
+import { gradedRunLog } from "../../fixtures";
 import { disagreementSummary, outcomeFromEvents, outcomeMatrix, type OutcomeMatrix } from "./outcome";
 
 const DEFINITION: OutcomeDefinition = {
@@ -82,6 +83,20 @@ const allMet = ["fixed", "tests", "cause", "notes"].map((id) => verdict(id, "met
 describe("outcome matrix", () => {
   it("has no outcome without a definition", () => {
     expect(outcomeFromEvents(log({ type: "user.message", text: "Go" }))).toBeNull();
+  });
+
+  it("reads a graded run recorded from the engine: not met, revised, satisfied", () => {
+    const matrix = outcomeMatrix(outcomeFromEvents(gradedRunLog)!, false);
+    expect(grid(matrix)).toEqual(["tests: met met", "notes: not_met met"]);
+    expect(matrix.columns.map((c) => [c.iteration, c.kind === "ended" ? c.result : null])).toEqual([
+      [0, "needs_revision"],
+      [1, "satisfied"],
+    ]);
+    expect(matrix.groups[0]!.rows[1]!.cells[0]).toMatchObject({
+      verdict: "not_met",
+      change: "Write the plan to NOTES.md",
+    });
+    expect(matrix.standing).toEqual({ kind: "result", result: "satisfied", iteration: 1, reason: null });
   });
 
   it("puts the criteria in rows grouped by heading, the iterations in columns, and says where it stands", () => {

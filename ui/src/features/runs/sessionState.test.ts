@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { EventPayload, SessionEvent, StreamItem } from "../../bindings";
 import { orchestrationRun } from "./fixtures/orchestrationRun";
-import { approvedRunLog, asStream, cancelledRunLog } from "../../fixtures";
+import { approvedRunLog, asStream, cancelledRunLog, teamRunLog } from "../../fixtures";
 import { applyEvent, applyItem, initialSessionState, itemForSeq, replay, type SessionState } from "./sessionState";
 
 // Recorded from the engine (src/fixtures), as the live stream shows them.
@@ -263,6 +263,27 @@ describe("session state", () => {
     expect(state.outcome?.grading).toBeNull();
     // Grading counts in the session's tokens and cost, as the core's totals do, not in its turns.
     expect(state.totals).toMatchObject({ turns: 0, usage, costUsd: 0.25 });
+  });
+
+  it("names each subagent's thread and ends each once in a team run recorded from the engine", () => {
+    const state = replay(teamRunLog);
+    expect(state.primaryThread).toBe("thr_2");
+    expect(state.threads).toEqual({
+      thr_3: { agentName: "researcher", parent: "thr_2" },
+      thr_4: { agentName: "writer", parent: "thr_2" },
+    });
+    expect(state.items.flatMap((i) => (i.kind === "tool" ? [[i.name, i.threadId, i.state]] : []))).toEqual([
+      ["delegate", "thr_2", "ok"],
+      ["delegate", "thr_2", "ok"],
+      ["read_file", "thr_3", "ok"],
+      ["write_file", "thr_4", "ok"],
+    ]);
+    expect(state.items.flatMap((i) => (i.kind === "thread_idle" ? [[i.threadId, i.reason]] : []))).toEqual([
+      ["thr_3", "end_turn"],
+      ["thr_4", "end_turn"],
+    ]);
+    expect(state.items.at(-1)).toMatchObject({ kind: "idle", reason: "end_turn" });
+    expect(state).toMatchObject({ status: "idle", stopReason: "end_turn" });
   });
 
   it("tells a coordinator's lines from its subagents' in a recorded orchestration", () => {

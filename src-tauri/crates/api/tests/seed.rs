@@ -232,6 +232,9 @@ async fn seed_memory_leaves_a_store_with_history_by_you_two_runs_and_your_editor
     assert!(wrote.iter().any(|r| r.kind == MemoryAccessKind::Written), "{wrote:?}");
 }
 
+/// An evaluation: its iteration, result, and each criterion's verdict with how many passes disagreed.
+type Evaluation = (u32, OutcomeResult, Vec<(String, Verdict, usize)>);
+
 #[tokio::test]
 async fn seed_rubrics_leaves_a_library_and_a_run_revised_once_then_satisfied_by_three_grader_passes() {
     let s = seeded(&["rubrics"]).await;
@@ -248,7 +251,7 @@ async fn seed_rubrics_leaves_a_library_and_a_run_revised_once_then_satisfied_by_
     assert!(graded.task_preview.contains("Find the cause"), "{}", graded.task_preview);
     assert_eq!((graded.status, graded.stop_reason), (SessionStatus::Idle, Some(IdleReason::EndTurn)));
     let log = events(&s.ctx, &graded.id).await;
-    let evaluations: Vec<(u32, OutcomeResult, Vec<(String, Verdict, usize)>)> = log
+    let evaluations: Vec<Evaluation> = log
         .iter()
         .filter_map(|e| match &e.payload {
             EventPayload::OutcomeEvaluationEnd { iteration, result, verdicts, .. } => Some((

@@ -117,11 +117,11 @@ test(
     await useScheme(page, "light");
     await byId("memory-revert").click();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="memory-version"]').length === 6);
-    await page.waitForFunction(() =>
-      document
-        .querySelector('[data-testid="memory-editor"] .cm-content')
-        ?.textContent?.includes("Saving on exit is covered"),
-    );
+    // v2's text in the editor: the line the run added is there, your later section is gone.
+    await page.waitForFunction(() => {
+      const text = document.querySelector('[data-testid="memory-editor"] .cm-content')?.textContent ?? "";
+      return text.includes("Saving on exit is covered") && !text.includes("Before a release");
+    });
     assert.doesNotMatch(await editorText(), /Before a release/);
 
     // A redacted version says so.
@@ -138,6 +138,8 @@ test(
     await page.waitForFunction(() =>
       document.querySelector('[data-testid="memory-editor"] .cm-content')?.textContent?.startsWith("# Storage format"),
     );
+    // Its history, once loaded, starts with your rename.
+    await versions.first().filter({ hasText: "Renamed" }).waitFor();
     assert.match(await versions.first().innerText(), /Renamed[\s\S]*from decisions\/storage\.md/);
 
     // A session that searched for a file, and everything it loaded from memory.

@@ -276,3 +276,12 @@ async fn seed_rubrics_leaves_a_library_and_a_run_revised_once_then_satisfied_by_
     let workspace = std::path::Path::new(&graded.workspace);
     assert!(std::fs::read_to_string(workspace.join("src/store.js")).unwrap().contains("process.on(\"exit\""));
 }
+
+#[tokio::test]
+async fn seed_memory_and_rubrics_together_share_the_runs_seed_and_leave_both() {
+    let s = seeded(&["rubrics", "memory"]).await;
+    assert_eq!(s.ctx.core.agents.list().unwrap().len(), 2, "the runs seed ran once");
+    assert_eq!(s.ctx.core.runs.list().await.unwrap().len(), 6, "three from runs, two from memory, one graded");
+    assert_eq!(s.ctx.core.memory.stores().unwrap().len(), 1);
+    assert_eq!(s.ctx.core.rubrics.list().unwrap().len(), 2);
+}

@@ -10,7 +10,10 @@ use reverie_engine::memory::mirror::MirrorWatch;
 use reverie_engine::secrets::ExposeSecret;
 use reverie_engine::session::RunOptions;
 use reverie_engine::Secrets;
-use reverie_protocol::{EventPayload, IdleReason, SessionEvent, SessionStatus};
+use reverie_protocol::{
+    EventPayload, IdleReason, MemoryAccess, MemoryAccessKind, MemoryOp, OutcomeResult, SessionEvent, SessionStatus,
+    Verdict,
+};
 use reverie_testkit::{Reply, Script};
 
 struct Seeded {
@@ -222,6 +225,139 @@ async fn the_devserver_binary_refuses_an_unknown_seed_with_the_names_it_knows() 
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("There is no seed called `nope`. Choose from: providers, runs."), "{stderr}");
+    assert!(
+        stderr.contains("There is no seed called `nope`. Choose from: providers, runs, memory, rubrics."),
+        "{stderr}"
+    );
     assert!(output.stdout.is_empty(), "no URL");
+}
+
+/// `(op, actor)` of a memory file's versions, newest first, a thread's actor as `session`.
+fn history(s: &Seeded, store: &reverie_protocol::MemoryStoreId, path: &str) -> Vec<(MemoryOp, String)> {
+    let versions = s.ctx.core.memory.history(store, path).unwrap();
+    versions
+        .into_iter()
+        .map(|v| (v.op, if v.actor.starts_with("session:") { "session".to_owned() } else { v.actor }))
+        .collect()
+}
+
+#[tokio::test]
+async fn seed_memory_leaves_a_store_with_history_by_you_two_runs_and_your_editor_a_conflict_and_a_problem() {
+    let s = seeded(&["memory"]).await;
+    let memory = &s.ctx.core.memory;
+    let stores = memory.stores().unwrap();
+    assert_eq!(stores.iter().map(|x| x.name.as_str()).collect::<Vec<_>>(), ["Project notes"]);
+    let store = &stores[0];
+    let files: Vec<String> = memory.files(&store.id).unwrap().into_iter().map(|f| f.path).collect();
+    assert_eq!(files, ["decisions/storage-format.md", "project/overview.md", "project/testing.md", "style.md"]);
+
+    // The testing notes: made by a run, edited in the mirror folder, then by you.
+    assert_eq!(
+        history(&s, &store.id, "project/testing.md"),
+        [
+            (MemoryOp::Update, "user".to_owned()),
+            (MemoryOp::Update, "external".to_owned()),
+            (MemoryOp::Update, "session".to_owned()),
+            (MemoryOp::Create, "session".to_owned()),
+        ]
+    );
+    let testing = memory.read(&store.id, "project/testing.md").unwrap().content;
+    assert!(testing.contains("Saving on exit is covered") && testing.contains("## Before a release"), "{testing}");
+    let renamed = memory.history(&store.id, "decisions/storage-format.md").unwrap();
+    assert_eq!((renamed[0].op, renamed[0].previous_path.as_deref()), (MemoryOp::Rename, Some("decisions/storage.md")));
+    let style = memory.history(&store.id, "style.md").unwrap();
+    assert_eq!(style.iter().map(|v| v.redacted).collect::<Vec<_>>(), [false, true], "the first version is redacted");
+
+    // The mirror folder: the overview changed on both sides, and a file that isn't UTF-8.
+    let conflicts = s.ctx.mirror.conflicts(&store.id).unwrap();
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert_eq!(conflicts[0].path, "project/overview.md");
+    assert!(conflicts[0].theirs.as_deref().is_some_and(|t| t.contains("export to HTML")));
+    assert!(memory.read(&store.id, "project/overview.md").unwrap().content.contains("Needs Node 20"));
+    let problems = s.ctx.mirror.problems(&store.id).unwrap();
+    assert_eq!(problems.iter().map(|p| p.path.as_str()).collect::<Vec<_>>(), ["meetings/kickoff.md"]);
+    assert!(problems[0].problem.contains("UTF-8"), "{}", problems[0].problem);
+
+    // Who mounts it, and the two runs that loaded it (the newest first).
+    for agent in s.ctx.core.agents.list().unwrap() {
+        let access = agent.memory.iter().find(|m| m.store_id == store.id).map(|m| m.access);
+        let expected = if agent.name == "Maintainer" { MemoryAccess::ReadWrite } else { MemoryAccess::ReadOnly };
+        assert_eq!(access, Some(expected), "{}", agent.name);
+    }
+    let sessions = s.ctx.core.runs.list().await.unwrap();
+    assert_eq!(sessions.len(), 5, "the runs seed's three and two more");
+    let (reader, writer) = (&sessions[0], &sessions[1]);
+    assert!(reader.task_preview.contains("install steps") && writer.task_preview.contains("tests are run"));
+    for run in [reader, writer] {
+        assert_eq!((run.status, run.stop_reason), (SessionStatus::Idle, Some(IdleReason::EndTurn)));
+    }
+    let loaded: Vec<(MemoryAccessKind, Option<String>, Option<String>)> = memory
+        .accesses_of_session(&reader.id)
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.kind != MemoryAccessKind::Listed)
+        .map(|r| (r.kind, r.path, r.query))
+        .collect();
+    let searched =
+        |path: Option<&str>, query: &str| (MemoryAccessKind::Searched, path.map(str::to_owned), Some(query.to_owned()));
+    let read = |path: &str| (MemoryAccessKind::Read, Some(path.to_owned()), None);
+    assert!(loaded.contains(&searched(Some("project/testing.md"), "install steps and tests")), "{loaded:?}");
+    assert!(loaded.contains(&searched(None, "database migrations")), "a search that found nothing: {loaded:?}");
+    assert!(loaded.contains(&read("decisions/storage.md")) && loaded.contains(&read("project/overview.md")));
+    let wrote = memory.accesses_of_session(&writer.id).unwrap();
+    assert!(wrote.iter().any(|r| r.kind == MemoryAccessKind::Written), "{wrote:?}");
+}
+
+/// An evaluation: its iteration, result, and each criterion's verdict with how many passes disagreed.
+type Evaluation = (u32, OutcomeResult, Vec<(String, Verdict, usize)>);
+
+#[tokio::test]
+async fn seed_rubrics_leaves_a_library_and_a_run_revised_once_then_satisfied_by_three_grader_passes() {
+    let s = seeded(&["rubrics"]).await;
+    let rubrics = s.ctx.core.rubrics.list().unwrap();
+    let library: Vec<(&str, u32)> = rubrics.iter().map(|r| (r.name.as_str(), r.latest.version)).collect();
+    assert_eq!(library, [("Bug fix", 3), ("Research brief", 1)]);
+    let bug_fix = &rubrics[0];
+    assert_eq!(s.ctx.core.rubrics.versions(&bug_fix.id).unwrap().len(), 3);
+    assert_eq!(bug_fix.latest.criteria.len(), 6);
+
+    let sessions = s.ctx.core.runs.list().await.unwrap();
+    assert_eq!(sessions.len(), 4, "the runs seed's three and the graded one");
+    let graded = &sessions[0];
+    assert!(graded.task_preview.contains("Find the cause"), "{}", graded.task_preview);
+    assert_eq!((graded.status, graded.stop_reason), (SessionStatus::Idle, Some(IdleReason::EndTurn)));
+    let log = events(&s.ctx, &graded.id).await;
+    let evaluations: Vec<Evaluation> = log
+        .iter()
+        .filter_map(|e| match &e.payload {
+            EventPayload::OutcomeEvaluationEnd { iteration, result, verdicts, .. } => Some((
+                *iteration,
+                *result,
+                verdicts.iter().map(|v| (v.criterion_id.clone(), v.verdict, v.disagreement.len())).collect(),
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(evaluations.len(), 2, "{evaluations:?}");
+    let (first, second) = (&evaluations[0], &evaluations[1]);
+    assert_eq!((first.0, first.1, second.0, second.1), (0, OutcomeResult::NeedsRevision, 1, OutcomeResult::Satisfied));
+    let at = |verdicts: &[(String, Verdict, usize)], id: &str| verdicts.iter().find(|v| v.0 == id).cloned().unwrap();
+    assert_eq!(at(&first.2, "fixed"), ("fixed".into(), Verdict::Met, 3), "two passes of three: met");
+    assert_eq!(at(&first.2, "tests-pass"), ("tests-pass".into(), Verdict::NotMet, 0));
+    assert!(second.2.iter().all(|v| v.1 == Verdict::Met), "{:?}", second.2);
+    assert!(
+        log.iter().any(|e| matches!(&e.payload, EventPayload::AgentToolResult { content, is_error: false, .. } if content.contains("✔ saves the last note on exit"))),
+        "the revision ran the tests"
+    );
+    let workspace = std::path::Path::new(&graded.workspace);
+    assert!(std::fs::read_to_string(workspace.join("src/store.js")).unwrap().contains("process.on(\"exit\""));
+}
+
+#[tokio::test]
+async fn seed_memory_and_rubrics_together_share_the_runs_seed_and_leave_both() {
+    let s = seeded(&["rubrics", "memory"]).await;
+    assert_eq!(s.ctx.core.agents.list().unwrap().len(), 2, "the runs seed ran once");
+    assert_eq!(s.ctx.core.runs.list().await.unwrap().len(), 6, "three from runs, two from memory, one graded");
+    assert_eq!(s.ctx.core.memory.stores().unwrap().len(), 1);
+    assert_eq!(s.ctx.core.rubrics.list().unwrap().len(), 2);
 }

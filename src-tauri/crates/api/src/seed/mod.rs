@@ -14,8 +14,10 @@
 //! line in [`SEEDS`], and a test in `tests/seed.rs` that checks what it leaves.
 
 mod drive;
+mod memory;
 mod model;
 mod providers;
+mod rubrics;
 mod runs;
 
 use std::future::Future;
@@ -50,7 +52,7 @@ pub struct Seed {
 }
 
 /// Every seed, in the order they run when several are asked for.
-pub const SEEDS: &[Seed] = &[providers::SEED, runs::SEED];
+pub const SEEDS: &[Seed] = &[providers::SEED, runs::SEED, memory::SEED, rubrics::SEED];
 
 /// Why seeding failed. Any of these stops the dev server before it serves anything.
 #[derive(Debug, thiserror::Error)]

@@ -25,6 +25,7 @@ export const ARTIFACTS = path.join(REPO, "target/e2e-artifacts");
 export const DEVSERVER_BIN = path.join(REPO, "target/debug/reverie-devserver");
 export const FAKE_BIN = path.join(REPO, "target/debug/fake-provider");
 export const HOST = "127.0.0.1";
+const KEYCTL = "/usr/bin/keyctl";
 
 /** Starts Vite on `host:port` in `mode` ("mock": the in-memory backend; "development": the dev server). */
 export async function startVite(root, mode, host, port) {
@@ -66,12 +67,13 @@ export function freePort() {
  * accepts (mapped by it); rejects with its stderr if it exits first. `children` collects it
  * for `stopChildren`.
  */
-export function start(children, bin, args, match) {
-  const child = spawn(bin, args, {
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, OPENAI_API_KEY: "", ANTHROPIC_API_KEY: "", RUST_LOG: "warn" },
-  });
+export function start(children, bin, args, match, env = {}) {
+  // NODE_TEST_CONTEXT is node --test's own: a `node --test` an agent runs must not inherit it.
+  const base = { OPENAI_API_KEY: "", ANTHROPIC_API_KEY: "", RUST_LOG: "warn", NODE_TEST_CONTEXT: undefined };
+  const childEnv = { ...process.env, ...base, ...env };
+  // `undefined` removes a variable.
+  for (const [name, value] of Object.entries(childEnv)) if (value === undefined) delete childEnv[name];
+  const child = spawn(bin, args, { detached: true, stdio: ["ignore", "pipe", "pipe"], env: childEnv });
   children.push(child);
   let stderr = "";
   child.stderr.on("data", (chunk) => {
@@ -172,8 +174,9 @@ export async function startEngine(t, { seeds = [], script, shell, fake } = {}) {
     await writeFile(path.join(temp, "script.json"), JSON.stringify(script));
     if (!fake) args.push("--model-script", path.join(temp, "script.json"));
   }
-  if (shell) {
-    await writeFile(path.join(temp, "shell.json"), JSON.stringify(shell));
+  const shellFile = existsSync(KEYCTL) ? shell : { keychain: "memory_only", ...shell };
+  if (shellFile) {
+    await writeFile(path.join(temp, "shell.json"), JSON.stringify(shellFile));
     args.push("--shell", path.join(temp, "shell.json"));
   }
   let fakeUrls;
@@ -191,12 +194,24 @@ export async function startEngine(t, { seeds = [], script, shell, fake } = {}) {
     fakeUrls = { anthropic, openai: `${anthropic}/v1` };
   }
   let model = "";
-  const address = await start(children, DEVSERVER_BIN, args, (line) => {
-    const seeded = line.match(/^model: (\S+) \(Anthropic\)/);
-    if (seeded) model = seeded[1];
-    const url = line.match(/^(http:\/\/127\.0\.0\.1:\d+)\/\?token=([0-9a-f]+)$/);
-    return url ? { base: url[1], token: url[2] } : undefined;
-  });
+  // A real keychain, never this machine's: with keyutils' `keyctl`, the dev server runs in a
+  // session keyring of its own (gone when it exits) and sees no D-Bus session, so the kernel
+  // keyring is the one it finds; without it, the shell double says there is no keychain.
+  const [bin, binArgs, env] = existsSync(KEYCTL)
+    ? [KEYCTL, ["session", "-", DEVSERVER_BIN, ...args], { DBUS_SESSION_BUS_ADDRESS: undefined }]
+    : [DEVSERVER_BIN, args, {}];
+  const address = await start(
+    children,
+    bin,
+    binArgs,
+    (line) => {
+      const seeded = line.match(/^model: (\S+) \(Anthropic\)/);
+      if (seeded) model = seeded[1];
+      const url = line.match(/^(http:\/\/127\.0\.0\.1:\d+)\/\?token=([0-9a-f]+)$/);
+      return url ? { base: url[1], token: url[2] } : undefined;
+    },
+    env,
+  );
   return { ...address, temp, workspace, model, fake: fakeUrls };
 }
 
@@ -219,8 +234,13 @@ export async function openPage(t, suite, engine, query = "") {
     }
   });
   page.on("response", (response) => {
-    // The browser asks for /favicon.ico on its own; the desktop app has no use for one.
-    if (response.status() >= 400 && new URL(response.url()).pathname !== "/favicon.ico") {
+    const url = new URL(response.url());
+    // The browser asks for /favicon.ico on its own; the desktop app has no use for one. The dev
+    // server answers a refused input (400) or a conflict (409) as the engine's AppError, which
+    // the UI shows as the app does: those are answers, not failures.
+    const refusal = engine && url.origin === engine.base && url.pathname.startsWith("/api/");
+    if (refusal && [400, 409].includes(response.status())) return;
+    if (response.status() >= 400 && url.pathname !== "/favicon.ico") {
       problems.push(`HTTP ${response.status()} ${response.url()}`);
     }
   });
@@ -260,4 +280,13 @@ export async function elementShot(page, locator, name) {
 export async function useScheme(page, scheme) {
   await page.emulateMedia({ colorScheme: scheme });
   await page.waitForFunction((s) => document.documentElement.dataset.theme === s, scheme);
+}
+
+/** Both themes of the same view: light first, then dark, back to light (the pointer out of the way). */
+export async function bothThemes(page, name, shoot = screenshot) {
+  await page.mouse.move(0, 0);
+  await shoot(page, `${name}-light.png`);
+  await useScheme(page, "dark");
+  await shoot(page, `${name}-dark.png`);
+  await useScheme(page, "light");
 }

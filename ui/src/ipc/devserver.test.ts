@@ -150,10 +150,24 @@ describe("the dev server backend", () => {
       code: "invalid_input",
       message: expect.stringContaining("type the full path"),
     });
-    await expect(backend.checkForUpdates()).rejects.toMatchObject({ code: "not_found" });
     const stop = await backend.watchCloseRequests(() => {});
     stop();
     expect(fetch).not.toHaveBeenCalled();
+  });
+
+  it("asks the dev server's shell double about updates, and shows its refusal when it has none", async () => {
+    const fetch = fakeFetch(async () =>
+      json(404, {
+        code: "not_found",
+        message: "reverie-devserver has no updater (updates are for the installed app).",
+      }),
+    );
+    const backend = createDevServerBackend(ADDRESS, fetch, Socket);
+    await expect(backend.checkForUpdates()).rejects.toMatchObject({
+      code: "not_found",
+      message: expect.stringContaining("no updater"),
+    });
+    expect(String(fetch.mock.calls[0]![0])).toBe("http://127.0.0.1:4321/api/check_for_updates");
   });
 
   it("asks the dev server for the app's status, which it answers itself", async () => {

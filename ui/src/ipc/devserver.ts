@@ -134,11 +134,14 @@ export function createDevServerBackend(
       unavailable("there is no file or folder picker, so type the full path into the field.", "invalid_input"),
     );
   return commandBackend(transport, {
-    // The dev server answers this one shell command itself: its version, data folder, keychain and start-up notices.
+    // The dev server answers these shell commands itself: its version, data folder, keychain and
+    // start-up notices; and the updater's two from its shell double (`--shell FILE`), which says
+    // `not_found` when it was given no update to show.
     appStatus: () => transport.call("app_status", undefined),
-    checkForUpdates: () =>
-      Promise.reject(unavailable("updates are for the installed app; run the dev server from a newer build instead.")),
-    installUpdate: () => Promise.reject(unavailable("updates are for the installed app.")),
+    checkForUpdates: () => transport.call("check_for_updates", undefined),
+    installUpdate: async () => {
+      await transport.call("install_update", undefined);
+    },
     pickFolder: noPicker,
     pickMarkdownFile: noPicker,
     pickSavePath: noPicker,

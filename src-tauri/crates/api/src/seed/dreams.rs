@@ -23,12 +23,13 @@ use reverie_engine::memory::{Actor, Change};
 use reverie_engine::session::RunOptions;
 use reverie_protocol::{
     Agent, DreamInput, DreamMode, DreamSettings, DreamStatus, HunkDecision, IdleReason, MemoryAccess, MemoryMount,
-    MemoryStore, MemoryStoreInput, RunInput, SessionId, SessionStatus,
+    MemoryStore, MemoryStoreInput, ProviderId, RunInput, SessionId, SessionStatus,
 };
 use reverie_testkit::{Fault, Reply, Usage};
 use serde_json::{json, Value};
 
-use super::runs::{MAINTAINER, PROJECT};
+use super::providers::ANTHROPIC;
+use super::runs::{FINISHED_TASK, MAINTAINER, PROJECT};
 use super::team::input_of;
 use super::{run_to_end, InSeed, Seed, SeedError, SeedFuture, Seeding, SEED_WAIT};
 
@@ -66,8 +67,9 @@ const STYLE: &str =
 fn run<'a>(seeding: &'a Seeding<'a>) -> SeedFuture<'a> {
     Box::pin(async move {
         let ctx = seeding.ctx;
-        let (memory, agents) = (ctx.core.memory.clone(), ctx.core.agents.clone());
-        let (store, maintainer) = blocking(move || {
+        let (memory, agents, providers) =
+            (ctx.core.memory.clone(), ctx.core.agents.clone(), ctx.core.providers.clone());
+        let (store, maintainer, anthropic) = blocking(move || {
             let store = match memory.store_by_name(STORE) {
                 Ok(store) => store,
                 Err(reverie_engine::Error::NotFound(_)) => project_notes(&memory)?,
@@ -85,7 +87,13 @@ fn run<'a>(seeding: &'a Seeding<'a>) -> SeedFuture<'a> {
                 input.memory.push(MemoryMount { store_id: store.id.clone(), access: MemoryAccess::ReadWrite });
             }
             let maintainer = agents.update(&maintainer.id, input)?;
-            Ok((store, maintainer))
+            // The dreams name their provider: the first agent mounting the store may be one on
+            // a provider that isn't running (the memory seed mounts the Local helper too).
+            let anthropic =
+                providers.list()?.into_iter().find(|p| p.name == ANTHROPIC).map(|p| p.id).ok_or_else(|| {
+                    reverie_engine::Error::NotFound(format!("the provider “{ANTHROPIC}” (from the providers seed)"))
+                })?;
+            Ok((store, maintainer, anthropic))
         })
         .await
         .in_seed(NAME)?;
@@ -94,7 +102,7 @@ fn run<'a>(seeding: &'a Seeding<'a>) -> SeedFuture<'a> {
         let sessions = ctx.core.runs.list().await.in_seed(NAME)?;
         let finished = sessions
             .iter()
-            .find(|s| s.agent_id.as_ref() == Some(&maintainer.id) && s.stop_reason == Some(IdleReason::EndTurn))
+            .find(|s| s.task_preview == FINISHED_TASK && s.stop_reason == Some(IdleReason::EndTurn))
             .map(|s| s.id.clone())
             .ok_or_else(|| SeedError::failed(NAME, "the runs seed left no finished run of the Maintainer"))?;
         // A run whose command the user denied: it stops without running the tests.
@@ -120,7 +128,7 @@ fn run<'a>(seeding: &'a Seeding<'a>) -> SeedFuture<'a> {
                 "evidence": [quotes.cited(&finished, "✔ saves the last note on exit")?, quotes.cited(&finished, "I ran the tests: both pass")?],
             }])),
         ]);
-        let applied = dream(seeding, &store, vec![finished.clone()], "").await?;
+        let applied = dream(seeding, &store, &anthropic, vec![finished.clone()], "").await?;
         let dreams = ctx.core.dreams.clone();
         blocking(move || {
             let proposal = dreams.proposal(&applied)?;
@@ -138,7 +146,7 @@ fn run<'a>(seeding: &'a Seeding<'a>) -> SeedFuture<'a> {
             quotes.cite(&finished, "Now let me run the tests.")?,
         )])]);
         seeding.model.push((0..4).map(|_| Reply::new().fault(Fault::overloaded())));
-        let failed = dream(seeding, &store, vec![finished.clone()], "").await;
+        let failed = dream(seeding, &store, &anthropic, vec![finished.clone()], "").await;
         match failed {
             Err(SeedError::Failed { message, .. }) if message.contains("failed") => {}
             Err(e) => return Err(e),
@@ -178,7 +186,7 @@ fn run<'a>(seeding: &'a Seeding<'a>) -> SeedFuture<'a> {
                 },
             ])),
         ]);
-        dream(seeding, &store, vec![finished.clone(), denied.clone()], READY_INSTRUCTIONS).await?;
+        dream(seeding, &store, &anthropic, vec![finished.clone(), denied.clone()], READY_INSTRUCTIONS).await?;
 
         // Two finished runs no dream has read yet.
         seeding.model.push([
@@ -248,6 +256,7 @@ fn project_notes(memory: &reverie_engine::Memory) -> reverie_engine::Result<Memo
 async fn dream(
     seeding: &Seeding<'_>,
     store: &MemoryStore,
+    provider: &ProviderId,
     sessions: Vec<SessionId>,
     instructions: &str,
 ) -> Result<reverie_protocol::DreamId, SeedError> {
@@ -255,7 +264,7 @@ async fn dream(
         store_id: store.id.clone(),
         sessions,
         instructions: instructions.into(),
-        provider_id: None,
+        provider_id: Some(provider.clone()),
         model: None,
         mode: None,
     };

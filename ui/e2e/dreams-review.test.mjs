@@ -33,6 +33,8 @@ test(
     await page.locator('[data-testid="memory-store"][data-store-name="Project notes"]').click();
     await page.locator('[data-testid="memory-file"][data-path="project/testing.md"]').click();
     await page.locator('[data-testid="memory-editor"] .cm-content').waitFor();
+    await page.getByTestId("memory-version").first().waitFor();
+    const versions = await page.getByTestId("memory-version").count();
     await page.locator('[data-testid="memory-editor"] .cm-content').click();
     await page.keyboard.press("Control+Home");
     await page.keyboard.press("ArrowDown");
@@ -40,8 +42,12 @@ test(
     await page.keyboard.press("End");
     await page.keyboard.type(" Use `npm run test:watch` while working.");
     await byId("memory-save").click();
-    // Three by the user, one by the applied dream, and this one.
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="memory-version"]').length === 5);
+    // The seed's (with the applied dream's) and this one.
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid="memory-version"]').length === n,
+      versions + 1,
+    );
+    assert.equal(versions, 4, "three by the user, one by the applied dream");
 
     // The proposal: three files (an update in two hunks, a new file, a rename), a change left out.
     await byId("nav-dreams").click();

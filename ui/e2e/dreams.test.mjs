@@ -56,19 +56,16 @@ test("dreams: a store's history, Dream now with its progress, the schedule", { t
   assert.equal(await unmounted.getByTestId("dream-now").count(), 0);
   await bothThemes(page, "browser-dreams");
 
-  // Dream now can read sessions picked by hand: the finished ones of the mounting agents (the
-  // two no dream has read marked, then the two the ready dream read). Left off again, it reads
-  // the two new ones.
+  // Dream now can read sessions picked by hand: the finished ones of the mounting agents, the
+  // two no dream has read marked (then those earlier dreams read). Left off again, it reads
+  // those two.
   await store.getByTestId("dream-now").click();
   await byId("dream-pick-sessions").check();
   const options = byId("dream-session-option");
   await options.first().waitFor();
-  assert.deepEqual(await options.evaluateAll((all) => all.map((o) => o.dataset.new ?? "read")), [
-    "true",
-    "true",
-    "read",
-    "read",
-  ]);
+  const flags = await options.evaluateAll((all) => all.map((o) => o.dataset.new ?? "read"));
+  assert.deepEqual(flags.slice(0, 2), ["true", "true"]);
+  assert.ok(flags.length > 2 && flags.slice(2).every((f) => f === "read"), `${flags}`);
   await options.nth(2).check();
   assert.equal(await byId("dream-form-note").innerText(), "It will read 1 session picked.");
   await bothThemes(page, "browser-dream-pick");

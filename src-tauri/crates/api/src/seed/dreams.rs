@@ -2,8 +2,8 @@
 //! edits, and the store's dreams, each a real dream run whose extract and consolidate stages
 //! the fake model answers:
 //!
-//! 1. one that read the finished run of the `runs` seed and rewrote the testing notes, its
-//!    proposal accepted and applied;
+//! 1. the store's first, which read every finished session so far and rewrote the testing
+//!    notes from the `runs` seed's finished run, its proposal accepted and applied;
 //! 2. one whose consolidate stage failed: the model stayed overloaded through every retry;
 //! 3. one that read the finished run and a run whose command the user denied (a run of this
 //!    seed), with instructions, left ready for review: an update of the testing notes in two hunks, a new file, a rename, with quotes
@@ -115,20 +115,27 @@ fn run<'a>(seeding: &'a Seeding<'a>) -> SeedFuture<'a> {
         let denied = maintainer_run(seeding, &maintainer, &workspace, DENIED_TASK, false).await?;
         let quotes = Quotes::read(seeding, &[&finished, &denied]).await?;
 
-        // 1. Applied: the testing notes rewritten from the finished run.
+        // 1. Applied: the store's first dream, of every finished session so far (so the two
+        // runs below are the only new ones, whichever seeds came first), rewrote the testing
+        // notes from the finished run. One extract call a session: the quote is kept only for
+        // the session that says it.
+        let (dreams, id) = (ctx.core.dreams.clone(), store.id.clone());
+        let read =
+            blocking(move || dreams.new_sessions(&id, reverie_engine::dream::MAX_SESSIONS)).await.in_seed(NAME)?;
+        let finding = extract(&[(
+            "lesson",
+            "The tests are one check a line in test/run.sh, and the output says which passed.",
+            quotes.cite(&finished, "✔ saves the last note on exit")?,
+        )]);
+        seeding.model.push(read.iter().map(|_| finding.clone()));
         seeding.model.push([
-            extract(&[(
-                "lesson",
-                "The tests are one check a line in test/run.sh, and the output says which passed.",
-                quotes.cite(&finished, "✔ saves the last note on exit")?,
-            )]),
             consolidate(json!([{
                 "op": "update", "path": TESTING, "content": TESTING_V4,
                 "rationale": "The session ran test/run.sh and read only its last line: saying the tests are one check a line, and to read every line before a release, would have shown it both passed.",
                 "evidence": [quotes.cited(&finished, "✔ saves the last note on exit")?, quotes.cited(&finished, "I ran the tests: both pass")?],
             }])),
         ]);
-        let applied = dream(seeding, &store, &anthropic, vec![finished.clone()], "").await?;
+        let applied = dream(seeding, &store, &anthropic, Vec::new(), "").await?;
         let dreams = ctx.core.dreams.clone();
         blocking(move || {
             let proposal = dreams.proposal(&applied)?;

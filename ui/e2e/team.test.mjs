@@ -1,8 +1,10 @@
 // The orchestration scenario on the real engine: the example team made from the Agents page,
 // a run of its Coordinator whose three subagents work side by side on the timeline (the
 // Reviewer's command waits for approval), finished, and one request's details. The seeded
-// fake model plays every agent: the example team's instructions carry no script marker, so
-// the Coordinator's delegation messages do, and each subagent gets its own conversation.
+// fake model plays every agent. The example team's instructions carry no script marker, so
+// once it exists the test adds one to each subagent's (through the dev server's own
+// `update_agent`, as the Agents page would save them): each subagent then gets its own
+// conversation of the fake however the three interleave, and the Coordinator the default one.
 import assert from "node:assert/strict";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -31,18 +33,15 @@ const SCRIPT = {
     {
       steps: [
         text("Three parts: the facts, a draft, and a check against the code. They can all start now."),
-        delegate(
-          "Researcher",
-          "Find what the notes app does and how its tests run; cite file:line. [[script:researcher]]",
-        ),
-        delegate("Writer", "Write SUMMARY.md: one page for a new contributor. [[script:writer]]"),
-        delegate("Reviewer", "Check that the tests pass, as the summary will say. [[script:reviewer]]"),
+        delegate("Researcher", "Find what the notes app does and how its tests run; cite file:line."),
+        delegate("Writer", "Write SUMMARY.md: one page for a new contributor."),
+        delegate("Reviewer", "Check that the tests pass, as the summary will say."),
       ],
       usage: { input_tokens: 2100, output_tokens: 180 },
     },
+    { steps: [text("Done: SUMMARY.md is written and checked against the code.")] },
   ],
-  // The Researcher's requests take a moment, so its bars are wide enough to click; the
-  // Coordinator's second request quotes its first reply, whose first marker is this one's.
+  // The Researcher's requests take a moment, so its bars are wide enough to click.
   researcher: [
     { steps: [text("Reading the README."), tool("read_file", { path: "README.md" })], delay_ms: 400 },
     {
@@ -54,7 +53,6 @@ const SCRIPT = {
       usage: { input_tokens: 1650, output_tokens: 90 },
       delay_ms: 400,
     },
-    { steps: [text("Done: SUMMARY.md is written and checked against the code.")] },
   ],
   writer: [
     {
@@ -68,6 +66,27 @@ const SCRIPT = {
     { steps: [text("The test passes: notes are saved on exit.")], usage: { input_tokens: 1100, output_tokens: 35 } },
   ],
 };
+
+/** Calls a command of the dev server as the UI's transport does. */
+async function call(engine, command, args) {
+  const response = await fetch(`${engine.base}/api/${command}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-reverie-token": engine.token },
+    body: args === undefined ? "" : JSON.stringify(args),
+  });
+  assert.ok(response.ok, `${command}: HTTP ${response.status} ${await response.clone().text()}`);
+  return response.json();
+}
+
+/** Adds `[[script:<name in lower case>]]` to each subagent's instructions, the rest as it is. */
+async function markSubagents(engine, names) {
+  for (const agent of await call(engine, "list_agents")) {
+    if (!names.includes(agent.name)) continue;
+    const { id, created_at: _created, updated_at: _updated, ...input } = agent;
+    input.instructions = `${agent.instructions}\n\n[[script:${agent.name.toLowerCase()}]]`;
+    await call(engine, "update_agent", { id, input });
+  }
+}
 
 /** Waits until the timeline's canvas is painted in the page's theme: its corner is the surface colour. */
 async function canvasInTheme(page) {
@@ -131,6 +150,9 @@ test(
     await elementShot(page, agentRow("Coordinator"), "browser-agent-roster-dark.png");
     await useScheme(page, "light");
     await agentRow("Coordinator").getByRole("button", { name: "Cancel" }).click();
+
+    // Each subagent's replies come from its own conversation of the fake model.
+    await markSubagents(engine, ["Researcher", "Writer", "Reviewer"]);
 
     // Run it: the form asks how many subagents at once. A browser has no folder picker: the path is typed.
     await byId("example-team-run").click();

@@ -226,7 +226,7 @@ async fn the_devserver_binary_refuses_an_unknown_seed_with_the_names_it_knows() 
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("There is no seed called `nope`. Choose from: providers, runs, memory, rubrics."),
+        stderr.contains("There is no seed called `nope`. Choose from: providers, runs, memory, rubrics, team, dreams."),
         "{stderr}"
     );
     assert!(output.stdout.is_empty(), "no URL");
@@ -360,4 +360,125 @@ async fn seed_memory_and_rubrics_together_share_the_runs_seed_and_leave_both() {
     assert_eq!(s.ctx.core.runs.list().await.unwrap().len(), 6, "three from runs, two from memory, one graded");
     assert_eq!(s.ctx.core.memory.stores().unwrap().len(), 1);
     assert_eq!(s.ctx.core.rubrics.list().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn seed_team_leaves_the_example_team_and_a_finished_run_of_its_coordinator_with_three_subagents() {
+    let s = seeded(&["team"]).await;
+    let agents = s.ctx.core.agents.list().unwrap();
+    let by_name = |name: &str| agents.iter().find(|a| a.name == name).unwrap_or_else(|| panic!("{name} in {agents:?}"));
+    let coordinator = by_name("Coordinator");
+    let members: Vec<&str> =
+        coordinator.roster.iter().map(|id| agents.iter().find(|a| &a.id == id).unwrap().name.as_str()).collect();
+    assert_eq!(members, ["Researcher", "Writer", "Reviewer"]);
+    assert!(by_name("Maintainer").roster.is_empty(), "the runs seed came first");
+    let permission =
+        |agent: &str, tool: &str| by_name(agent).tools.iter().find(|t| t.tool == tool).map(|t| t.permission).unwrap();
+    assert_eq!(permission("Reviewer", "run_command"), reverie_protocol::Permission::Ask);
+    assert_eq!(permission("Researcher", "run_command"), reverie_protocol::Permission::Deny);
+
+    let sessions = s.ctx.core.runs.list().await.unwrap();
+    let run = &sessions[0];
+    assert_eq!(
+        (run.agent_name.as_str(), run.status, run.stop_reason),
+        ("Coordinator", SessionStatus::Idle, Some(IdleReason::EndTurn))
+    );
+    let log = events(&s.ctx, &run.id).await;
+    let threads: Vec<&str> = log
+        .iter()
+        .filter_map(|e| match &e.payload {
+            EventPayload::ThreadCreated { agent_name, .. } => Some(agent_name.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(threads, ["Researcher", "Writer", "Reviewer"]);
+    let finished = log
+        .iter()
+        .filter(|e| matches!(e.payload, EventPayload::ThreadStatusIdle { reason: IdleReason::EndTurn }))
+        .count();
+    assert!(finished >= 3, "each subagent finished: {finished}");
+    let reports = log.iter().filter(|e| matches!(e.payload, EventPayload::AgentToolResult { is_error: false, ref content, .. } if content.contains("thread_id"))).count();
+    assert_eq!(reports, 3, "a report back from each");
+    let approved: Vec<bool> = log
+        .iter()
+        .filter_map(|e| match &e.payload {
+            EventPayload::ApprovalResolved { approved, .. } => Some(*approved),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(approved, [true], "the Reviewer's command");
+    assert!(
+        log.iter().any(
+            |e| matches!(&e.payload, EventPayload::AgentMessage { text, .. } if text.starts_with("Done. SUMMARY.md"))
+        ),
+        "the Coordinator summed up"
+    );
+    let summary = std::fs::read_to_string(std::path::Path::new(&run.workspace).join("SUMMARY.md")).unwrap();
+    assert!(summary.starts_with("# The notes app"), "{summary}");
+}
+
+#[tokio::test]
+async fn seed_dreams_leaves_a_store_with_history_an_applied_a_failed_and_a_ready_dream_and_two_new_sessions() {
+    use reverie_protocol::{DreamStatus, FileOp, MemoryAccess, ProposalStatus};
+    let s = seeded(&["dreams"]).await;
+    let (memory, dreams) = (&s.ctx.core.memory, &s.ctx.core.dreams);
+    let stores: Vec<String> = memory.stores().unwrap().into_iter().map(|st| st.name).collect();
+    assert!(stores.contains(&"Project notes".to_owned()) && stores.contains(&"Reading list".to_owned()), "{stores:?}");
+    let store = memory.store_by_name("Project notes").unwrap();
+    let agents = s.ctx.core.agents.list().unwrap();
+    let mounting: Vec<(&str, MemoryAccess)> = agents
+        .iter()
+        .flat_map(|a| a.memory.iter().filter(|m| m.store_id == store.id).map(move |m| (a.name.as_str(), m.access)))
+        .collect();
+    assert!(mounting.contains(&("Maintainer", MemoryAccess::ReadWrite)), "{mounting:?}");
+
+    // Newest first: ready for review, failed, applied.
+    let list = dreams.list(Some(&store.id)).unwrap();
+    let states: Vec<(DreamStatus, Option<ProposalStatus>)> = list.iter().map(|d| (d.status, d.proposal)).collect();
+    assert_eq!(
+        states,
+        [
+            (DreamStatus::Completed, Some(ProposalStatus::Ready)),
+            (DreamStatus::Failed, None),
+            (DreamStatus::Completed, Some(ProposalStatus::Applied)),
+        ]
+    );
+    let (ready, failed, applied) = (&list[0], &list[1], &list[2]);
+    assert_eq!(
+        failed.error.as_deref(),
+        Some("The consolidate stage failed: The provider is overloaded right now. Try again in a minute. Nothing was written to memory.")
+    );
+    assert_eq!(ready.sessions.len(), 2);
+    assert!(applied.sessions.len() >= 2, "every finished session so far: {:?}", applied.sessions);
+    assert!(ready.instructions.starts_with("Focus on how the tests are run"));
+
+    // The applied dream wrote the testing notes' newest version.
+    let history = memory.history(&store.id, "project/testing.md").unwrap();
+    assert!(history.len() >= 2, "{history:?}");
+    assert_eq!(history[0].actor, format!("dream:{}", applied.id.as_str()), "{history:?}");
+
+    // The one ready: an update in two hunks, a new file, a rename, quotes of both runs, one change left out.
+    let proposal = dreams.proposal(&ready.id).unwrap();
+    let files: Vec<(FileOp, &str, usize)> =
+        proposal.files.iter().map(|f| (f.op, f.path.as_str(), f.hunks.len())).collect();
+    assert_eq!(
+        files,
+        [
+            (FileOp::Update, "project/testing.md", 2),
+            (FileOp::Create, "lessons/interrupted-runs.md", 1),
+            (FileOp::Rename, "project/style.md", 1),
+        ]
+    );
+    assert_eq!(proposal.files[2].previous_path.as_deref(), Some("style.md"));
+    let quoted: Vec<&str> = proposal.files[0].evidence.iter().map(|e| e.quote.as_str()).collect();
+    assert_eq!(quoted, ["Now let me run the tests.", "I ran the tests: both pass"]);
+    assert_eq!(proposal.dropped.len(), 1, "{:?}", proposal.dropped);
+    assert_eq!(
+        proposal.dropped,
+        ["../NOTES.md: “../NOTES.md” is not a memory path: “..” and “.” are not allowed. It was left out."]
+    );
+
+    // Two finished runs no dream has read; the schedule.
+    assert_eq!(dreams.new_sessions(&store.id, 100).unwrap().len(), 2);
+    assert_eq!(dreams.settings(&store.id).unwrap().daily_at.as_deref(), Some("03:30"));
 }

@@ -13,12 +13,14 @@
 //! (`needs`), and those run first, once. To add one: a module with a `pub const SEED: Seed`, a
 //! line in [`SEEDS`], and a test in `tests/seed.rs` that checks what it leaves.
 
+mod dreams;
 mod drive;
 mod memory;
 mod model;
 mod providers;
 mod rubrics;
 mod runs;
+mod team;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -52,7 +54,7 @@ pub struct Seed {
 }
 
 /// Every seed, in the order they run when several are asked for.
-pub const SEEDS: &[Seed] = &[providers::SEED, runs::SEED, memory::SEED, rubrics::SEED];
+pub const SEEDS: &[Seed] = &[providers::SEED, runs::SEED, memory::SEED, rubrics::SEED, team::SEED, dreams::SEED];
 
 /// Why seeding failed. Any of these stops the dev server before it serves anything.
 #[derive(Debug, thiserror::Error)]

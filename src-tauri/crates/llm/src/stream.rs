@@ -223,6 +223,11 @@ pub(crate) struct Target {
 }
 
 impl Target {
+    /// The first-token limit ran out.
+    fn no_first_token(&self) -> ModelError {
+        ModelError::Timeout { host: self.host.clone(), stalled: Stalled::FirstToken, after: self.first_token }
+    }
+
     /// `error` with the key and anything key-shaped masked, and its texts bounded.
     pub fn sanitize(&self, error: ModelError) -> ModelError {
         match &self.key {
@@ -305,9 +310,7 @@ where
 {
     let response = with_retries(options.retry, cancel, || send(&options, target, build, http_error)).await?;
     // Comments and pings keep the connection alive; the answer itself must begin by then.
-    let first_token = tokio::time::Instant::now() + target.first_token;
-    let no_first_token =
-        || ModelError::Timeout { host: target.host.clone(), stalled: Stalled::FirstToken, after: target.first_token };
+    let first_token = Some(tokio::time::Instant::now() + target.first_token);
     let content_type =
         response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let mut chunks = watched(response.bytes_stream(), options.first_byte_timeout, options.idle_timeout);
@@ -323,42 +326,29 @@ where
         if let Some(shape) = body::shape(&seen, sse_label, ended) {
             break shape;
         }
-        let next = tokio::select! {
-            _ = cancel.cancelled() => return Err(ModelError::Cancelled),
-            _ = tokio::time::sleep_until(first_token) => return Err(no_first_token()),
-            next = chunks.next() => next,
-        };
-        match next {
-            Some(Ok(chunk)) => {
+        match next_chunk(&mut chunks, cancel, target, first_token).await? {
+            Some(chunk) => {
                 seen.extend_from_slice(&chunk);
                 head.push(Ok(chunk));
             }
-            Some(Err(e)) => return Err(body_error(target, e)),
             None => ended = true,
         }
     };
     match shape {
         Shape::Sse => {}
         Shape::Json => {
-            // The whole document, within the line bound `watched` keeps and the first-token limit.
+            // The whole document, within its bound and the first-token limit.
             while !ended {
-                let next = tokio::select! {
-                    _ = cancel.cancelled() => return Err(ModelError::Cancelled),
-                    _ = tokio::time::sleep_until(first_token) => return Err(no_first_token()),
-                    next = chunks.next() => next,
-                };
-                match next {
-                    Some(Ok(chunk)) => seen.extend_from_slice(&chunk),
-                    Some(Err(e)) => return Err(body_error(target, e)),
+                match next_chunk(&mut chunks, cancel, target, first_token).await? {
+                    Some(chunk) => seen.extend_from_slice(&chunk),
                     None => ended = true,
                 }
                 if seen.len() > MAX_DOCUMENT_BYTES {
-                    return Err(ModelError::InvalidResponse {
-                        message: format!(
-                            "the provider answered with a JSON document larger than {} MiB",
-                            MAX_DOCUMENT_BYTES / (1024 * 1024)
-                        ),
-                    });
+                    let message = format!(
+                        "the provider answered with a JSON document larger than {} MiB",
+                        MAX_DOCUMENT_BYTES / (1024 * 1024)
+                    );
+                    return Err(ModelError::InvalidResponse { message });
                 }
             }
             let text = String::from_utf8_lossy(&seen);
@@ -375,15 +365,12 @@ where
             return Ok(());
         }
         Shape::Other => {
-            // A little more of it, to show what it was.
+            // A little more of it, to show what it was (a failure to read more is the end).
             while !ended && seen.len() < 512 {
-                let next = tokio::select! {
-                    _ = cancel.cancelled() => return Err(ModelError::Cancelled),
-                    next = chunks.next() => next,
-                };
-                match next {
-                    Some(Ok(chunk)) => seen.extend_from_slice(&chunk),
-                    _ => ended = true,
+                match next_chunk(&mut chunks, cancel, target, None).await {
+                    Ok(Some(chunk)) => seen.extend_from_slice(&chunk),
+                    Err(ModelError::Cancelled) => return Err(ModelError::Cancelled),
+                    Ok(None) | Err(_) => ended = true,
                 }
             }
             let excerpt = body::excerpt(&String::from_utf8_lossy(&seen));
@@ -397,7 +384,7 @@ where
     loop {
         let next = tokio::select! {
             _ = cancel.cancelled() => return Err(ModelError::Cancelled),
-            _ = tokio::time::sleep_until(first_token), if !answered => return Err(no_first_token()),
+            _ = until(first_token), if !answered => return Err(target.no_first_token()),
             next = events.next() => next,
         };
         let item = match next {
@@ -432,6 +419,34 @@ where
         if mapper.is_done() {
             return Ok(());
         }
+    }
+}
+
+/// Waits until `deadline`, or forever without one.
+async fn until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The next chunk of a watched body, `None` at its end. A cancel, the body's own limits and
+/// the first-token `deadline` (when given) end it with their error.
+async fn next_chunk(
+    chunks: &mut body::Chunks,
+    cancel: &CancellationToken,
+    target: &Target,
+    deadline: Option<tokio::time::Instant>,
+) -> Result<Option<bytes::Bytes>, ModelError> {
+    let next = tokio::select! {
+        _ = cancel.cancelled() => return Err(ModelError::Cancelled),
+        _ = until(deadline) => return Err(target.no_first_token()),
+        next = chunks.next() => next,
+    };
+    match next {
+        Some(Ok(chunk)) => Ok(Some(chunk)),
+        Some(Err(e)) => Err(body_error(target, e)),
+        None => Ok(None),
     }
 }
 

@@ -388,6 +388,48 @@ mod tests {
         );
     }
 
+    fn tool_uses(chunks: &[&str]) -> Vec<StreamEvent> {
+        let mut mapper = Mapper::new(0);
+        let mut out = Vec::new();
+        for data in chunks {
+            mapper.on_event("", data, &mut out).unwrap();
+        }
+        mapper.on_event("", "[DONE]", &mut out).unwrap();
+        out.into_iter().filter(|e| matches!(e, StreamEvent::ToolUse { .. })).collect()
+    }
+
+    #[test]
+    fn calls_are_told_apart_by_id_when_every_one_is_numbered_0_or_none_is() {
+        let call = |id: &str, name: &str| StreamEvent::ToolUse { id: id.into(), name: name.into(), input: json!({}) };
+        for (head_a, head_b) in [
+            (
+                r#"{"index":0,"id":"a","function":{"name":"one","arguments":"{"}}"#,
+                r#"{"index":0,"id":"b","function":{"name":"two","arguments":"{"}}"#,
+            ),
+            (
+                r#"{"id":"a","function":{"name":"one","arguments":"{"}}"#,
+                r#"{"id":"b","function":{"name":"two","arguments":"{"}}"#,
+            ),
+        ] {
+            let rest = r#"{"function":{"arguments":"}"}}"#;
+            let chunk = |call: &str| format!(r#"{{"choices":[{{"delta":{{"tool_calls":[{call}]}}}}]}}"#);
+            let out = tool_uses(&[
+                &chunk(head_a),
+                &chunk(rest),
+                &chunk(head_b),
+                &chunk(rest),
+                r#"{"choices":[{"delta":{},"finish_reason":"tool_calls"}]}"#,
+            ]);
+            assert_eq!(out, [call("a", "one"), call("b", "two")], "{head_a}");
+        }
+        // Two calls in one delta without an index: their positions number them.
+        let out = tool_uses(&[
+            r#"{"choices":[{"delta":{"tool_calls":[{"id":"a","function":{"name":"one","arguments":"{}"}},{"id":"b","function":{"name":"two","arguments":"{}"}}]}}]}"#,
+            r#"{"choices":[{"delta":{},"finish_reason":"tool_calls"}]}"#,
+        ]);
+        assert_eq!(out, [call("a", "one"), call("b", "two")]);
+    }
+
     #[test]
     fn done_without_a_finish_reason_is_an_error() {
         let mut mapper = Mapper::new(0);

@@ -27,8 +27,9 @@ use crate::streaming::KINDS;
 const SKIP_ENV: &str = "REVERIE_SKIP_LLAMACPP";
 /// The model id the server is started with.
 const MODEL_ID: &str = "smollm2";
-/// The server's context, in tokens: small, so a long prompt is refused at once.
-const CONTEXT: usize = 1024;
+/// The server's context, in tokens: small, so a longer prompt is refused at once, and room for
+/// a prompt that takes a fast machine a few seconds to read.
+const CONTEXT: usize = 2048;
 /// Seconds between the server's keep-alive comments while it reads a prompt.
 const PING_SECS: u64 = 1;
 /// The first-byte and idle limits of the keep-alive check: well above the comments' interval
@@ -169,11 +170,12 @@ async fn llamacpp_server_through_both_endpoints() {
 async fn exercise(install: &Install, log: &Path) -> Result<String, String> {
     let server = LlamaServer::start(install, log).await?;
     let mut report = Vec::new();
+    let mut size = 400;
     for kind in KINDS {
         test_connection(&server, kind).await;
         streamed_text(&server, kind).await;
         context_error(&server, kind).await;
-        report.push(keep_alive(&server, kind).await);
+        report.push(keep_alive(&server, kind, &mut size).await);
     }
     Ok(report.join(", "))
 }
@@ -222,9 +224,10 @@ async fn context_error(server: &LlamaServer, kind: ProviderKind) {
 }
 
 /// A prompt that takes longer to read than the first-byte and idle limits: the stream lives on
-/// the server's comments alone. The prompt grows until reading it takes long enough to show
-/// that (a fast machine reads a short one too quickly), within the context.
-async fn keep_alive(server: &LlamaServer, kind: ProviderKind) -> String {
+/// the server's comments alone. Too short a prompt (a fast machine reads it at once) proves
+/// nothing, so the next is sized from how fast this one was read, within the context; `size`
+/// carries what worked to the next endpoint.
+async fn keep_alive(server: &LlamaServer, kind: ProviderKind, size: &mut usize) -> String {
     let options = StreamOptions {
         retry: RetryPolicy::none(),
         first_byte_timeout: QUIET,
@@ -233,27 +236,34 @@ async fn keep_alive(server: &LlamaServer, kind: ProviderKind) -> String {
         ..StreamOptions::default()
     };
     let model = model_for(&server.endpoint(kind, MODEL_ID), None, options);
-    for (attempt, tokens) in [600, CONTEXT - 100].into_iter().enumerate() {
-        let prompt = ask(filler(&format!("{kind:?} {attempt}"), tokens), 4);
+    // Only comments come before the answer, so without them the first-byte limit would end a
+    // stream that takes this long.
+    let long_enough = QUIET + Duration::from_millis(1_500);
+    let largest = CONTEXT - 200;
+    for attempt in 0..3 {
+        let prompt = ask(filler(&format!("{kind:?} {attempt}"), *size), 4);
         let began = Instant::now();
         let done = complete(&*model, prompt, CancellationToken::new()).await;
         let took = began.elapsed();
         let done = done.unwrap_or_else(|e| {
-            panic!("{kind:?}: a {tokens}-token prompt failed after {:.1} s: {e:?}", took.as_secs_f64())
+            panic!("{kind:?}: a {size}-token prompt failed after {:.1} s: {e:?}", took.as_secs_f64())
         });
-        // Only comments came before the answer, so without them the first-byte limit would
-        // have ended this stream.
-        if took > QUIET + Duration::from_millis(1_500) {
+        if took > long_enough {
             return format!(
                 "{kind:?} read {} prompt tokens in {:.1} s on comments alone",
                 done.usage.tokens_in(),
                 took.as_secs_f64()
             );
         }
+        if *size == largest {
+            break;
+        }
+        // Half as long again as needed, at the speed just seen.
+        let wanted = *size as f64 * 1.5 * long_enough.as_secs_f64() / took.as_secs_f64().max(0.1);
+        *size = (wanted as usize).clamp(*size * 2, largest);
     }
     panic!(
-        "{kind:?}: even a {}-token prompt was read within {} s, so the keep-alive check proves nothing here: raise CONTEXT",
-        CONTEXT - 100,
-        QUIET.as_secs() + 1
+        "{kind:?}: even a {largest}-token prompt was read within {:.1} s, so the keep-alive check proves nothing here: raise CONTEXT",
+        long_enough.as_secs_f64()
     );
 }

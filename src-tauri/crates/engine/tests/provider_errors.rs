@@ -38,6 +38,7 @@ async fn env(kind: ProviderKind, key: &str, replies: Vec<Reply>) -> Env {
         response_timeout: Duration::from_millis(300),
         first_byte_timeout: Duration::from_millis(300),
         idle_timeout: WAIT,
+        ..StreamOptions::default()
     };
     let core = Core::new(CoreParts {
         db: Arc::new(db),

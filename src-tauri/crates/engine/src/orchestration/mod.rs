@@ -4,10 +4,14 @@
 //! side, at most `max_threads` at a time; the subagent's final message comes back as the
 //! `delegate` result. Subagents get neither tool, so they cannot delegate further.
 
+mod plan;
+
+pub use plan::TeamPlan;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use reverie_protocol::{Agent, EventPayload, IdleReason, SessionEvent, SessionId, ThreadId};
+use reverie_protocol::{Agent, EventPayload, IdleReason, SessionId, ThreadId};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use tokio::sync::Semaphore;
@@ -57,32 +61,25 @@ struct Member {
 
 /// Arguments of [`Team::new`].
 pub struct TeamParts {
+    pub plan: TeamPlan,
     pub runs: Arc<Runs>,
     pub ids: Arc<dyn Ids>,
     pub session: SessionId,
     pub coordinator: ThreadId,
-    pub roster: Vec<Agent>,
     pub context: ToolContext,
     pub approvals: Approvals,
     pub cancel_reason: CancelReason,
     pub options: RunOptions,
-    pub max_threads: u32,
 }
 
 impl Team {
     pub fn new(parts: TeamParts) -> Arc<Self> {
-        let TeamParts {
-            runs,
-            ids,
-            session,
-            coordinator,
-            roster,
-            context,
-            approvals,
-            cancel_reason,
-            options,
-            max_threads,
-        } = parts;
+        let TeamParts { plan, runs, ids, session, coordinator, context, approvals, cancel_reason, options } = parts;
+        let TeamPlan { roster, earlier, max_threads } = plan;
+        let threads = earlier
+            .into_iter()
+            .map(|(thread, agent)| (thread, Member { agent, cancel: context.cancel.child_token(), busy: false }))
+            .collect();
         Arc::new(Self {
             runs,
             ids,
@@ -94,24 +91,9 @@ impl Team {
             cancel_reason,
             options,
             slots: Arc::new(Semaphore::new(max_threads.clamp(1, MAX_THREADS) as usize)),
-            threads: Mutex::default(),
+            threads: Mutex::new(threads),
             recording: tokio::sync::Mutex::new(()),
         })
-    }
-
-    /// The subagent threads an earlier run of the session left, so a follow-up can reach them.
-    pub fn adopt(&self, events: &[SessionEvent]) {
-        let mut threads = self.lock();
-        for event in events {
-            if let EventPayload::ThreadCreated { thread_id, agent_id, .. } = &event.payload {
-                if let Some(agent) = self.roster.iter().find(|a| &a.id == agent_id) {
-                    threads.insert(
-                        thread_id.clone(),
-                        Member { agent: agent.clone(), cancel: self.context.cancel.child_token(), busy: false },
-                    );
-                }
-            }
-        }
     }
 
     /// The coordinator's two tools.

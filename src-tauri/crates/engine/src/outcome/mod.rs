@@ -4,6 +4,7 @@ pub mod artifacts;
 pub mod evaluate;
 pub mod grade;
 mod library;
+pub mod plan;
 pub mod rubric;
 
 pub use evaluate::{AfterTurn, Evaluator, DEFAULT_MAX_ITERATIONS, MAX_GRADER_PASSES, MAX_ITERATIONS};

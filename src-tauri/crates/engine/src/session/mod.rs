@@ -3,6 +3,7 @@
 
 pub mod folder;
 mod history;
+mod input;
 mod log;
 pub mod owner;
 pub mod permissions;
@@ -10,6 +11,7 @@ pub mod run;
 mod runs;
 
 pub use history::{history_from_events, interrupted_closes};
+pub use input::MAX_TASK_BYTES;
 pub use log::{EventLog, Subscription, WriteFault, POLL_INTERVAL};
 pub use owner::Owner;
-pub use runs::{system_prompt, RunOptions, Runs, RunsParts, Started, MAX_TASK_BYTES};
+pub use runs::{system_prompt, RunOptions, Runs, RunsParts, Started};

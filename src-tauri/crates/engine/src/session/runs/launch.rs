@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use futures::future::BoxFuture;
 use reverie_protocol::{
     Agent, AppError, ErrorCode, EventPayload, IdleReason, Permission, ProviderKind, SessionId, ThreadId,
 };
@@ -15,7 +16,7 @@ use super::{Active, RunOptions, Runs};
 use crate::agents::allowed;
 use crate::blocking::blocking;
 use crate::memory::MountedMemory;
-use crate::orchestration::{Team, TeamParts, TeamPlan};
+use crate::orchestration::{Subagents, Team, TeamParts, TeamPlan};
 use crate::outcome::artifacts::Snapshot;
 use crate::outcome::plan::OutcomePlan;
 use crate::session::permissions::{Approvals, PermissionPolicy};
@@ -58,14 +59,21 @@ impl Runs {
         let team = match (&prepared, team) {
             (Ok(_), Some(plan)) => Some(Team::new(TeamParts {
                 plan,
-                runs: self.clone(),
+                subagents: Arc::new(RunSubagents {
+                    runs: self.clone(),
+                    session: session.clone(),
+                    coordinator: thread.clone(),
+                    context: context.clone(),
+                    approvals: approvals.clone(),
+                    cancel_reason: cancel_reason.clone(),
+                    options: options.clone(),
+                }),
+                log: self.log.clone(),
                 ids: self.ids.clone(),
                 session: session.clone(),
                 coordinator: thread.clone(),
-                context: context.clone(),
-                approvals: approvals.clone(),
+                cancel: cancel.clone(),
                 cancel_reason: cancel_reason.clone(),
-                options: options.clone(),
             })),
             _ => None,
         };
@@ -179,30 +187,51 @@ impl Runs {
             ..Run::new(self.log.clone(), session.clone(), thread.clone(), model, context)
         }))
     }
+}
 
-    /// Runs a subagent's thread for its coordinator's `delegate` call, to its end.
-    pub(crate) async fn run_subagent(
-        self: &Arc<Self>,
-        team: &Team,
-        agent: &Agent,
+/// What the subagent threads of one run share with its coordinator: the workspace (its write
+/// locks), the approvals, what a cancel means and the run's options.
+struct RunSubagents {
+    runs: Arc<Runs>,
+    session: SessionId,
+    coordinator: ThreadId,
+    context: ToolContext,
+    approvals: Approvals,
+    cancel_reason: CancelReason,
+    options: RunOptions,
+}
+
+impl Subagents for RunSubagents {
+    /// A subagent's thread for its coordinator's `delegate` call, run to its end.
+    fn run<'a>(
+        &'a self,
+        agent: &'a Agent,
         thread: ThreadId,
         opening: Opening,
         cancel: CancellationToken,
-    ) -> Result<RunOutcome> {
-        let role = ThreadRole::Subagent { parent: team.coordinator.clone() };
-        let context = team.context.for_thread(cancel);
-        // The run's turn limit is the coordinator's; a subagent keeps its own.
-        let options = RunOptions { max_turns: None, ..team.options.clone() };
-        match self.thread_run(agent, &team.session, &thread, context, team.approvals.clone(), &options).await? {
-            Err(error) => fail_at_once(&self.log, &team.session, &thread, &role, opening, error).await,
-            Ok(run) => {
-                let run =
-                    Run { system: run.system + SUBAGENT_NOTE, role, cancel_reason: team.cancel_reason.clone(), ..run };
-                tokio::spawn(run_thread(run, opening))
-                    .await
-                    .map_err(|e| Error::Internal(format!("a subagent's run stopped: {e}")))?
+    ) -> BoxFuture<'a, Result<RunOutcome>> {
+        Box::pin(async move {
+            let role = ThreadRole::Subagent { parent: self.coordinator.clone() };
+            let context = self.context.for_thread(cancel);
+            // The run's turn limit is the coordinator's; a subagent keeps its own.
+            let options = RunOptions { max_turns: None, ..self.options.clone() };
+            let prepared =
+                self.runs.thread_run(agent, &self.session, &thread, context, self.approvals.clone(), &options).await?;
+            match prepared {
+                Err(error) => fail_at_once(&self.runs.log, &self.session, &thread, &role, opening, error).await,
+                Ok(run) => {
+                    let run = Run {
+                        system: run.system + SUBAGENT_NOTE,
+                        role,
+                        cancel_reason: self.cancel_reason.clone(),
+                        ..run
+                    };
+                    tokio::spawn(run_thread(run, opening))
+                        .await
+                        .map_err(|e| Error::Internal(format!("a subagent's run stopped: {e}")))?
+                }
             }
-        }
+        })
     }
 }
 

@@ -21,7 +21,7 @@ use super::history::{closes_before_end, push};
 use super::permissions::{Approvals, Permission, PermissionPolicy};
 use super::EventLog;
 use crate::error::model_error;
-use crate::outcome::{AfterTurn, Evaluator};
+use crate::outcome::{AfterTurn, Evaluation, Evaluator};
 use crate::tools::{ToolContext, ToolFault, ToolOutput, ToolSet};
 use crate::{Error, Result};
 
@@ -511,7 +511,11 @@ impl Run {
                 .collect(),
             _ => String::new(),
         };
-        match evaluator.after_turn(self, &final_message).await? {
+        let Some(start) = evaluator.start() else { return Ok(Some(IdleReason::EndTurn)) };
+        self.append(vec![start]).await?;
+        let Evaluation { events, next } = evaluator.grade(&self.context, self.log.clock(), &final_message).await?;
+        self.append(events).await?;
+        match next {
             AfterTurn::Finish => Ok(Some(IdleReason::EndTurn)),
             AfterTurn::Cancelled => Ok(Some(IdleReason::Cancelled)),
             AfterTurn::Revise(text) => {
@@ -660,7 +664,7 @@ impl Run {
     }
 
     /// Writes events off the async runtime (SQLite blocks).
-    pub(crate) async fn append(&self, payloads: Vec<EventPayload>) -> Result<()> {
+    async fn append(&self, payloads: Vec<EventPayload>) -> Result<()> {
         let (log, session, thread) = (self.log.clone(), self.session.clone(), self.thread.clone());
         tokio::task::spawn_blocking(move || log.append(&session, &thread, payloads))
             .await

@@ -19,7 +19,7 @@ use serde::Deserialize;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use crate::session::run::{CancelReason, Opening, RunOutcome};
+use crate::session::thread_loop::{CancelReason, Opening, RunOutcome};
 use crate::session::{history_from_events, EventLog};
 use crate::tools::{Tool, ToolContext, ToolFault, ToolOutput, TypedTool};
 use crate::{Ids, Result};

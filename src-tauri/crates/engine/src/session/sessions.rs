@@ -1,6 +1,11 @@
-//! Runs: starting a session from an agent, a folder and a task; cancelling it; answering its
-//! approvals; resuming it after a crash or sending it a follow-up; listing sessions. The app
-//! and the CLI both drive sessions through this one type.
+//! [`Sessions`], the service that runs sessions: it starts one from an agent, a folder and a
+//! task, cancels it, answers its approvals, resumes it after a crash or sends it a follow-up,
+//! and lists and reads them. The app, the CLI and the dev server all drive sessions through it.
+//!
+//! A run (one start or continue of a session) goes: its input checked (`session::input`), its
+//! plan resolved (`outcome::plan`, `orchestration::TeamPlan`), the session recorded, then
+//! launched (`launch`): each thread is a [`ThreadLoop`](super::thread_loop::ThreadLoop) with
+//! its agent's model, tools, permissions and mounted memory (`Memory::mount`).
 
 mod launch;
 mod resume;
@@ -20,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 use self::launch::RunPlan;
 use super::input::{check_run, CheckedRun};
 use super::permissions::Approvals;
-use super::run::{CancelReason, Opening, RunOutcome};
+use super::thread_loop::{CancelReason, Opening, RunOutcome};
 use super::{EventLog, Owner, Subscription};
 use crate::agents::Agents;
 use crate::blocking::blocking;
@@ -96,8 +101,8 @@ pub struct Started {
     pub subscription: Subscription,
 }
 
-/// What [`Runs`] works with.
-pub struct RunsParts {
+/// What [`Sessions`] works with.
+pub struct SessionsParts {
     pub log: Arc<EventLog>,
     pub agents: Agents,
     pub providers: Providers,
@@ -109,7 +114,8 @@ pub struct RunsParts {
     pub stream_options: StreamOptions,
 }
 
-pub struct Runs {
+/// The session service: every session of the data folder, and the runs of this process.
+pub struct Sessions {
     log: Arc<EventLog>,
     agents: Agents,
     providers: Providers,
@@ -121,13 +127,13 @@ pub struct Runs {
     active: Mutex<HashMap<SessionId, Active>>,
     /// Runs of this process whose end could not be recorded (see `resume`).
     stranded: Mutex<HashSet<SessionId>>,
-    /// How many runs are active, for [`Runs::shutdown`] to wait on.
+    /// How many runs are active, for [`Sessions::shutdown`] to wait on.
     running: watch::Sender<usize>,
 }
 
-impl Runs {
-    pub fn new(parts: RunsParts) -> Arc<Self> {
-        let RunsParts { log, agents, providers, memory, rubrics, ids, owner, stream_options } = parts;
+impl Sessions {
+    pub fn new(parts: SessionsParts) -> Arc<Self> {
+        let SessionsParts { log, agents, providers, memory, rubrics, ids, owner, stream_options } = parts;
         Arc::new(Self {
             log,
             agents,

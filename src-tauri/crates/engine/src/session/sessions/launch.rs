@@ -12,7 +12,7 @@ use reverie_protocol::{
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::{Active, RunOptions, Runs};
+use super::{Active, RunOptions, Sessions};
 use crate::agents::allowed;
 use crate::blocking::blocking;
 use crate::memory::MountedMemory;
@@ -20,7 +20,7 @@ use crate::orchestration::{Subagents, Team, TeamParts, TeamPlan};
 use crate::outcome::artifacts::Snapshot;
 use crate::outcome::plan::OutcomePlan;
 use crate::session::permissions::{Approvals, PermissionPolicy};
-use crate::session::run::{run_thread, CancelReason, Opening, Run, RunOutcome, ThreadRole};
+use crate::session::thread_loop::{run_thread, CancelReason, Opening, RunOutcome, ThreadLoop, ThreadRole};
 use crate::session::EventLog;
 use crate::tools::{ToolContext, ToolSet, Workspace};
 use crate::{Error, Result};
@@ -45,7 +45,7 @@ const SUBAGENT_NOTE: &str = "\n\n## You are a subagent\nA coordinator gave you o
 in the same folder at the same time, so stay within your part. When you are done, end your turn with a final message that says what \
 you did and found: it is all the coordinator sees of your work.";
 
-impl Runs {
+impl Sessions {
     /// Starts the planned run's primary thread; the handle finishes with the run.
     pub(super) async fn launch(self: &Arc<Self>, plan: RunPlan) -> Result<JoinHandle<Result<RunOutcome>>> {
         let RunPlan { agent, workspace, session, thread, opening, outcome, team, options } = plan;
@@ -53,14 +53,15 @@ impl Runs {
         let cancel_reason = CancelReason::default();
         let approvals = Approvals::new();
         let context = ToolContext::new(workspace, cancel.clone());
-        let prepared = self.thread_run(&agent, &session, &thread, context.clone(), approvals.clone(), &options).await?;
+        let prepared =
+            self.thread_loop(&agent, &session, &thread, context.clone(), approvals.clone(), &options).await?;
         // A coordinator whose model can be reached: its team, with the two tools and the
         // prompt section.
         let team = match (&prepared, team) {
             (Ok(_), Some(plan)) => Some(Team::new(TeamParts {
                 plan,
                 subagents: Arc::new(RunSubagents {
-                    runs: self.clone(),
+                    sessions: self.clone(),
                     session: session.clone(),
                     coordinator: thread.clone(),
                     context: context.clone(),
@@ -122,10 +123,10 @@ impl Runs {
         Ok(done)
     }
 
-    /// A run of `agent` on one thread: its model, its tools (the workspace tools it may use and
+    /// The loop of `agent` on one thread: its model, its tools (the workspace tools it may use and
     /// its memory's), its permissions and its system prompt; or, when its provider can't be
     /// used, why.
-    async fn thread_run(
+    async fn thread_loop(
         &self,
         agent: &Agent,
         session: &SessionId,
@@ -133,7 +134,7 @@ impl Runs {
         context: ToolContext,
         approvals: Approvals,
         options: &RunOptions,
-    ) -> Result<std::result::Result<Run, AppError>> {
+    ) -> Result<std::result::Result<ThreadLoop, AppError>> {
         let providers = self.providers.clone();
         let provider_id = agent.provider_id.clone();
         let connection = match blocking(move || providers.connection(&provider_id)).await {
@@ -178,13 +179,13 @@ impl Runs {
         let tools =
             memory.tools.into_iter().fold(ToolSet::workspace().filter(|name| allowed(agent, name)), ToolSet::with);
         let root = context.workspace.root().to_owned();
-        Ok(Ok(Run {
+        Ok(Ok(ThreadLoop {
             system: system_prompt(agent, &root) + &memory.prompt,
             tools,
             policy,
             approvals,
             max_turns: options.max_turns.unwrap_or(agent.max_turns),
-            ..Run::new(self.log.clone(), session.clone(), thread.clone(), model, context)
+            ..ThreadLoop::new(self.log.clone(), session.clone(), thread.clone(), model, context)
         }))
     }
 }
@@ -192,7 +193,7 @@ impl Runs {
 /// What the subagent threads of one run share with its coordinator: the workspace (its write
 /// locks), the approvals, what a cancel means and the run's options.
 struct RunSubagents {
-    runs: Arc<Runs>,
+    sessions: Arc<Sessions>,
     session: SessionId,
     coordinator: ThreadId,
     context: ToolContext,
@@ -215,12 +216,14 @@ impl Subagents for RunSubagents {
             let context = self.context.for_thread(cancel);
             // The run's turn limit is the coordinator's; a subagent keeps its own.
             let options = RunOptions { max_turns: None, ..self.options.clone() };
-            let prepared =
-                self.runs.thread_run(agent, &self.session, &thread, context, self.approvals.clone(), &options).await?;
+            let prepared = self
+                .sessions
+                .thread_loop(agent, &self.session, &thread, context, self.approvals.clone(), &options)
+                .await?;
             match prepared {
-                Err(error) => fail_at_once(&self.runs.log, &self.session, &thread, &role, opening, error).await,
+                Err(error) => fail_at_once(&self.sessions.log, &self.session, &thread, &role, opening, error).await,
                 Ok(run) => {
-                    let run = Run {
+                    let run = ThreadLoop {
                         system: run.system + SUBAGENT_NOTE,
                         role,
                         cancel_reason: self.cancel_reason.clone(),

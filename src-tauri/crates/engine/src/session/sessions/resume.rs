@@ -11,17 +11,17 @@ use std::sync::Arc;
 
 use reverie_protocol::{IdleReason, SessionId, SessionStatus, ThreadId};
 
-use super::{RunPlan, Runs};
+use super::{RunPlan, Sessions};
 use crate::blocking::blocking;
 use crate::orchestration::{TeamPlan, DEFAULT_MAX_THREADS};
 use crate::outcome::plan::OutcomePlan;
 use crate::session::history::{history_from_events, interrupted_closes};
 use crate::session::input::{check_message, check_resumed_folder, follow_up};
-use crate::session::run::Opening;
+use crate::session::thread_loop::Opening;
 use crate::session::{RunOptions, Started};
 use crate::{Error, Result};
 
-impl Runs {
+impl Sessions {
     /// Resumes a session from its log — one that was interrupted, or that stopped early on an
     /// error, a cancel, the turn limit or Reverie quitting — or gives an idle one a follow-up
     /// message.

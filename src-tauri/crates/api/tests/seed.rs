@@ -41,7 +41,7 @@ fn names(list: &[&str]) -> Vec<String> {
 }
 
 async fn events(ctx: &Context, id: &reverie_protocol::SessionId) -> Vec<SessionEvent> {
-    ctx.core.runs.events(id, 0, 10_000).await.unwrap()
+    ctx.core.sessions.events(id, 0, 10_000).await.unwrap()
 }
 
 #[test]
@@ -88,7 +88,7 @@ async fn seed_runs_leaves_a_finished_an_interrupted_and_a_failed_run_and_the_int
     assert_eq!(agents.len(), 2, "{agents:?}");
     assert!(agents.contains(&"Maintainer".to_owned()) && agents.contains(&"Local helper".to_owned()));
 
-    let sessions = s.ctx.core.runs.list().await.unwrap();
+    let sessions = s.ctx.core.sessions.list().await.unwrap();
     let states: Vec<(&str, SessionStatus, Option<IdleReason>)> =
         sessions.iter().map(|x| (x.agent_name.as_str(), x.status, x.stop_reason)).collect();
     assert_eq!(
@@ -141,10 +141,10 @@ async fn seed_runs_leaves_a_finished_an_interrupted_and_a_failed_run_and_the_int
 
     // After seeding, the model answers from the script the dev server is given.
     s.model.set_script(Script::from_replies([Reply::new().text("The README now has the new install steps.")]));
-    let started = s.ctx.core.runs.continue_run(&interrupted.id, None, RunOptions::default()).await.unwrap();
+    let started = s.ctx.core.sessions.continue_run(&interrupted.id, None, RunOptions::default()).await.unwrap();
     let outcome = started.done.await.unwrap().unwrap();
     assert_eq!(outcome.reason, IdleReason::EndTurn);
-    assert_eq!(s.ctx.core.runs.get(&interrupted.id).await.unwrap().status, SessionStatus::Idle);
+    assert_eq!(s.ctx.core.sessions.get(&interrupted.id).await.unwrap().status, SessionStatus::Idle);
 }
 
 #[tokio::test]
@@ -284,7 +284,7 @@ async fn seed_memory_leaves_a_store_with_history_by_you_two_runs_and_your_editor
         let expected = if agent.name == "Maintainer" { MemoryAccess::ReadWrite } else { MemoryAccess::ReadOnly };
         assert_eq!(access, Some(expected), "{}", agent.name);
     }
-    let sessions = s.ctx.core.runs.list().await.unwrap();
+    let sessions = s.ctx.core.sessions.list().await.unwrap();
     assert_eq!(sessions.len(), 5, "the runs seed's three and two more");
     let (reader, writer) = (&sessions[0], &sessions[1]);
     assert!(reader.task_preview.contains("install steps") && writer.task_preview.contains("tests are run"));
@@ -321,7 +321,7 @@ async fn seed_rubrics_leaves_a_library_and_a_run_revised_once_then_satisfied_by_
     assert_eq!(s.ctx.core.rubrics.versions(&bug_fix.id).unwrap().len(), 3);
     assert_eq!(bug_fix.latest.criteria.len(), 6);
 
-    let sessions = s.ctx.core.runs.list().await.unwrap();
+    let sessions = s.ctx.core.sessions.list().await.unwrap();
     assert_eq!(sessions.len(), 4, "the runs seed's three and the graded one");
     let graded = &sessions[0];
     assert!(graded.task_preview.contains("Find the cause"), "{}", graded.task_preview);
@@ -357,7 +357,7 @@ async fn seed_rubrics_leaves_a_library_and_a_run_revised_once_then_satisfied_by_
 async fn seed_memory_and_rubrics_together_share_the_runs_seed_and_leave_both() {
     let s = seeded(&["rubrics", "memory"]).await;
     assert_eq!(s.ctx.core.agents.list().unwrap().len(), 2, "the runs seed ran once");
-    assert_eq!(s.ctx.core.runs.list().await.unwrap().len(), 6, "three from runs, two from memory, one graded");
+    assert_eq!(s.ctx.core.sessions.list().await.unwrap().len(), 6, "three from runs, two from memory, one graded");
     assert_eq!(s.ctx.core.memory.stores().unwrap().len(), 1);
     assert_eq!(s.ctx.core.rubrics.list().unwrap().len(), 2);
 }
@@ -377,7 +377,7 @@ async fn seed_team_leaves_the_example_team_and_a_finished_run_of_its_coordinator
     assert_eq!(permission("Reviewer", "run_command"), reverie_protocol::Permission::Ask);
     assert_eq!(permission("Researcher", "run_command"), reverie_protocol::Permission::Deny);
 
-    let sessions = s.ctx.core.runs.list().await.unwrap();
+    let sessions = s.ctx.core.sessions.list().await.unwrap();
     let run = &sessions[0];
     assert_eq!(
         (run.agent_name.as_str(), run.status, run.stop_reason),

@@ -99,7 +99,7 @@ fn run<'a>(seeding: &'a Seeding<'a>) -> SeedFuture<'a> {
         .in_seed(NAME)?;
 
         // The runs seed's finished run (its interrupted one is still waiting, so no dream reads it).
-        let sessions = ctx.core.runs.list().await.in_seed(NAME)?;
+        let sessions = ctx.core.sessions.list().await.in_seed(NAME)?;
         let finished = sessions
             .iter()
             .find(|s| s.task_preview == FINISHED_TASK && s.stop_reason == Some(IdleReason::EndTurn))
@@ -230,7 +230,7 @@ async fn maintainer_run(
         outcome: None,
         allow_home: None,
     };
-    let started = seeding.ctx.core.runs.start(input, RunOptions::default()).await.in_seed(NAME)?;
+    let started = seeding.ctx.core.sessions.start(input, RunOptions::default()).await.in_seed(NAME)?;
     let ended = run_to_end(seeding.ctx, NAME, started, |_, _| approve).await?;
     if ended.status != SessionStatus::Idle || ended.stop_reason != Some(IdleReason::EndTurn) {
         return Err(SeedError::failed(
@@ -297,7 +297,7 @@ impl Quotes {
     async fn read(seeding: &Seeding<'_>, sessions: &[&SessionId]) -> Result<Self, SeedError> {
         let mut all = HashMap::new();
         for id in sessions {
-            let events = seeding.ctx.core.runs.events(id, 0, usize::MAX).await.in_seed(NAME)?;
+            let events = seeding.ctx.core.sessions.events(id, 0, usize::MAX).await.in_seed(NAME)?;
             all.insert((*id).clone(), render(&events).events);
         }
         Ok(Self(all))

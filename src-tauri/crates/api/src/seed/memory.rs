@@ -130,7 +130,7 @@ fn run<'a>(seeding: &'a Seeding<'a>) -> SeedFuture<'a> {
             ),
             Reply::new().text("project/testing.md now says how the tests run and what covers saving on exit."),
         ]);
-        let started = ctx.core.runs.start(input(NOTES_TASK), RunOptions::default()).await.in_seed(NAME)?;
+        let started = ctx.core.sessions.start(input(NOTES_TASK), RunOptions::default()).await.in_seed(NAME)?;
         run_to_end(ctx, NAME, started, |_, _| true).await?;
 
         // 3. The user rewrites the style notes and redacts the version with Sam's phone number.
@@ -173,7 +173,7 @@ fn run<'a>(seeding: &'a Seeding<'a>) -> SeedFuture<'a> {
                 "The README's install steps match memory: `npm install -g .`. Nothing in memory covers migrating old notes.",
             ),
         ]);
-        let started = ctx.core.runs.start(input(README_TASK), RunOptions::default()).await.in_seed(NAME)?;
+        let started = ctx.core.sessions.start(input(README_TASK), RunOptions::default()).await.in_seed(NAME)?;
         run_to_end(ctx, NAME, started, |_, _| true).await?;
 
         // 6. The user renames the storage decision and adds a section to the testing notes.

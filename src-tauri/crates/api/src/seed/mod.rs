@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
-use reverie_engine::session::run::RunOutcome;
+use reverie_engine::session::thread_loop::RunOutcome;
 use reverie_engine::{Error, Secrets};
 use tokio::task::JoinHandle;
 
@@ -36,7 +36,7 @@ pub use model::{FakeModel, SEED_KEY, SEED_MODELS};
 
 use crate::Context;
 
-/// A started run's task, as `Runs::start` returns it.
+/// A started run's task, as `Sessions::start` returns it.
 pub type RunDone = JoinHandle<reverie_engine::Result<RunOutcome>>;
 
 /// What a seed's body returns.

@@ -107,7 +107,7 @@ fn run<'a>(seeding: &'a Seeding<'a>) -> SeedFuture<'a> {
                 .usage(Usage::new(1840, 96).cache(1200, 0)),
         ]);
         let started =
-            ctx.core.runs.start(input(&maintainer, FINISHED_TASK), RunOptions::default()).await.in_seed(NAME)?;
+            ctx.core.sessions.start(input(&maintainer, FINISHED_TASK), RunOptions::default()).await.in_seed(NAME)?;
         run_to_end(ctx, NAME, started, |_, _| true).await?;
 
         // 2. Interrupted: left waiting for its command's approval when the process goes.
@@ -116,12 +116,13 @@ fn run<'a>(seeding: &'a Seeding<'a>) -> SeedFuture<'a> {
             Reply::new().text("Now let me run the tests.").tool_use("run_command", json!({"command": TESTS_COMMAND})),
         ]);
         let started =
-            ctx.core.runs.start(input(&maintainer, INTERRUPTED_TASK), RunOptions::default()).await.in_seed(NAME)?;
+            ctx.core.sessions.start(input(&maintainer, INTERRUPTED_TASK), RunOptions::default()).await.in_seed(NAME)?;
         let (_, done) = until_approval(NAME, started).await?;
         seeding.leave_running(done);
 
         // 3. Failed: nothing listens where Ollama (local) should be.
-        let started = ctx.core.runs.start(input(&helper, FAILED_TASK), RunOptions::default()).await.in_seed(NAME)?;
+        let started =
+            ctx.core.sessions.start(input(&helper, FAILED_TASK), RunOptions::default()).await.in_seed(NAME)?;
         run_to_end(ctx, NAME, started, |_, _| false).await?;
         Ok(())
     })

@@ -122,7 +122,7 @@ fn run<'a>(seeding: &'a Seeding<'a>) -> SeedFuture<'a> {
             outcome: None,
             allow_home: None,
         };
-        let started = ctx.core.runs.start(input, RunOptions::default()).await.in_seed(NAME)?;
+        let started = ctx.core.sessions.start(input, RunOptions::default()).await.in_seed(NAME)?;
         run_to_end(ctx, NAME, started, |tool, _| tool == "run_command").await?;
         Ok(())
     })

@@ -126,10 +126,10 @@ fn a_corrupt_database_is_reported_as_a_notice_and_the_app_still_works() {
 fn wait_idle(app: &crate::support::MockApp, rt: &tokio::runtime::Runtime, id: &str, after: u64) {
     use tauri::Manager;
     let state = app._app.state::<reverie_lib::AppState>();
-    let runs = state.runs.clone();
+    let sessions = state.sessions.clone();
     let id = reverie_protocol::SessionId(id.into());
     rt.block_on(async move {
-        let mut sub = runs.subscribe(&id, after).await.unwrap();
+        let mut sub = sessions.subscribe(&id, after).await.unwrap();
         tokio::time::timeout(std::time::Duration::from_secs(30), async {
             while !matches!(sub.next().await.unwrap().payload, reverie_protocol::EventPayload::StatusIdle { .. }) {}
         })

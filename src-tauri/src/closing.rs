@@ -37,7 +37,7 @@ impl Closing {
 pub fn work_in_progress<R: Runtime>(app: &AppHandle<R>) -> Option<CloseRequest> {
     let state = app.try_state::<AppState>()?;
     let request = CloseRequest {
-        runs: u32::try_from(state.runs.active()).unwrap_or(u32::MAX),
+        runs: u32::try_from(state.sessions.active()).unwrap_or(u32::MAX),
         dreams: u32::try_from(state.dreams.active()).unwrap_or(u32::MAX),
         can_hide: app.try_state::<TrayIcon<R>>().is_some(),
     };

@@ -8,7 +8,7 @@ use reverie_engine::dream::Dreams;
 use reverie_engine::memory::mirror::MirrorWatch;
 use reverie_engine::memory::Mirror;
 use reverie_engine::outcome::Rubrics;
-use reverie_engine::session::Runs;
+use reverie_engine::session::Sessions;
 use reverie_engine::{Agents, Core, Memory, OnFailure, OpenOptions, Opened, Providers, Secrets};
 use reverie_llm::StreamOptions;
 use reverie_protocol::{AppStatus, Notice};
@@ -51,7 +51,7 @@ pub struct AppState {
     pub mirror: Arc<Mirror>,
     /// The watcher of the mirror folder, once started; dropping it stops it.
     mirror_watch: Mutex<Option<MirrorWatch>>,
-    pub runs: Arc<Runs>,
+    pub sessions: Arc<Sessions>,
     pub watches: crate::watches::Watches,
     /// Where the window's close button asks the UI what to do with work in progress.
     pub closing: crate::closing::Closing,
@@ -79,13 +79,13 @@ impl AppState {
             mirror_writes: true,
             on_failure: OnFailure::Degrade,
         })?;
-        let (providers, agents, memory, rubrics, dreams, runs) = (
+        let (providers, agents, memory, rubrics, dreams, sessions) = (
             core.providers.clone(),
             core.agents.clone(),
             core.memory.clone(),
             core.rubrics.clone(),
             core.dreams.clone(),
-            core.runs.clone(),
+            core.sessions.clone(),
         );
         // The commands defined once in `reverie-api` run over the same services.
         let api = Arc::new(reverie_api::Context { core, mirror: mirror.clone(), status: None });
@@ -98,7 +98,7 @@ impl AppState {
             dreams,
             mirror,
             mirror_watch: Mutex::new(None),
-            runs,
+            sessions,
             watches: Default::default(),
             closing: Default::default(),
             secrets,
@@ -112,8 +112,8 @@ impl AppState {
     /// Reverie quit (`app_quit`) and its child processes are killed before the app exits.
     pub fn shutdown(&self) {
         self.dreams.cancel_all();
-        let runs = self.runs.clone();
-        tauri::async_runtime::block_on(runs.shutdown(SHUTDOWN_LIMIT));
+        let sessions = self.sessions.clone();
+        tauri::async_runtime::block_on(sessions.shutdown(SHUTDOWN_LIMIT));
     }
 
     /// Probes the keychain on a background thread so the first request doesn't wait for it,

@@ -131,7 +131,10 @@ export function createDevServerBackend(
   const transport = devServerTransport(address, fetchImpl, socketImpl);
   const noPicker = () =>
     Promise.reject<string | null>(
-      unavailable("there is no file or folder picker, so type the full path into the field.", "invalid_input"),
+      unavailable(
+        "there is no file or folder picker: type the full path where there is a field for it, or use the desktop app.",
+        "invalid_input",
+      ),
     );
   return commandBackend(transport, {
     // The dev server answers these shell commands itself: its version, data folder, keychain and

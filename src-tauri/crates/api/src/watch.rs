@@ -38,7 +38,7 @@ impl Watch for WatchSession {
     type Item = StreamItem;
 
     async fn open(self, ctx: &Context) -> Result<Feed<StreamItem>, Error> {
-        let subscription = ctx.core.runs.subscribe(&self.id, self.after).await?;
+        let subscription = ctx.core.sessions.subscribe(&self.id, self.after).await?;
         Ok(Box::pin(futures::stream::unfold(subscription, |mut subscription| async move {
             match subscription.next_item().await {
                 Ok(item) => Some((item, subscription)),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use reverie_engine::blocking::blocking;
 use reverie_engine::dream::Dreams;
 use reverie_engine::outcome::{read_rubric_file, Rubrics};
-use reverie_engine::session::Runs;
+use reverie_engine::session::Sessions;
 use reverie_engine::{Agents, Core, Memory, OnFailure, OpenOptions, Opened, Providers, Secrets, StartupReport};
 use reverie_protocol::{Agent, Provider, Rubric};
 
@@ -15,7 +15,7 @@ use crate::exit::{Failure, Outcome};
 pub struct Engine {
     pub providers: Providers,
     pub agents: Agents,
-    pub runs: Arc<Runs>,
+    pub sessions: Arc<Sessions>,
     pub memory: Memory,
     pub rubrics: Rubrics,
     pub dreams: Arc<Dreams>,
@@ -35,8 +35,8 @@ impl Engine {
         };
         let Opened { core, report, .. } = blocking(move || Core::open(options)).await?;
         tell(&report);
-        let Core { providers, agents, memory, rubrics, dreams, runs, .. } = core;
-        Ok(Self { providers, agents, runs, memory, rubrics, dreams })
+        let Core { providers, agents, memory, rubrics, dreams, sessions, .. } = core;
+        Ok(Self { providers, agents, sessions, memory, rubrics, dreams })
     }
 
     pub async fn agent_by_name(&self, name: &str) -> Outcome<Agent> {

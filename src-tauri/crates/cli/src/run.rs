@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 use std::time::Instant;
 
-use reverie_engine::session::run::RunOutcome;
+use reverie_engine::session::thread_loop::RunOutcome;
 use reverie_engine::session::{RunOptions, Started};
 use reverie_protocol::{
     EventPayload, IdleReason, OutcomeInput, OutcomeResult, RunInput, SessionEvent, SessionId, StreamItem,
@@ -54,13 +54,13 @@ pub async fn run(engine: &Engine, args: RunArgs) -> Outcome {
     };
     let signals = Signals::listen()?;
     // The run's subscription was made before it began: the first streamed text is seen live.
-    let started = engine.runs.start(input, options(&args.stream)).await?;
+    let started = engine.sessions.start(input, options(&args.stream)).await?;
     follow(engine, started, signals, &args.stream, None).await
 }
 
 pub async fn resume(engine: &Engine, args: ResumeArgs) -> Outcome {
     let id = SessionId(args.id.trim().to_owned());
-    let summary = engine.runs.get(&id).await.map_err(|e| match e {
+    let summary = engine.sessions.get(&id).await.map_err(|e| match e {
         reverie_engine::Error::NotFound(_) => {
             Failure::new(format!("There is no session {}. `reverie sessions list` shows the sessions.", id.as_str()))
         }
@@ -71,7 +71,7 @@ pub async fn resume(engine: &Engine, args: ResumeArgs) -> Outcome {
         other => other.map(str::to_owned),
     };
     let signals = Signals::listen()?;
-    let started = engine.runs.continue_run(&id, message, options(&args.stream)).await?;
+    let started = engine.sessions.continue_run(&id, message, options(&args.stream)).await?;
     let what = match summary.status {
         reverie_protocol::SessionStatus::Interrupted => "Resuming",
         _ => "Following up on",
@@ -193,7 +193,7 @@ async fn follow(
                                 "  No terminal to ask on, so {name} was denied; run with --yes to allow every tool the agent must ask for."
                             ));
                             // Fails only if the run was cancelled meanwhile; nothing waits then.
-                            let _ = engine.runs.answer(&id, &tool_use_id, false);
+                            let _ = engine.sessions.answer(&id, &tool_use_id, false);
                         }
                     }
                     _ => {}
@@ -201,7 +201,7 @@ async fn follow(
             }
             (tool_use_id, approved) = answer(&mut asking) => {
                 asking = None;
-                let _ = engine.runs.answer(&id, &tool_use_id, approved);
+                let _ = engine.sessions.answer(&id, &tool_use_id, approved);
             }
             result = &mut done, if outcome.is_none() => {
                 match result {
@@ -221,11 +221,11 @@ async fn follow(
                 }
                 cancelling = true;
                 out.note("Cancelling… (Ctrl-C again to quit at once)");
-                let _ = engine.runs.cancel(&id).await;
+                let _ = engine.sessions.cancel(&id).await;
             }
             _ = terminate.recv() => {
                 cancelling = true;
-                let _ = engine.runs.cancel(&id).await;
+                let _ = engine.sessions.cancel(&id).await;
             }
         }
     }

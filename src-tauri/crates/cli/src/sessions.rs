@@ -24,7 +24,7 @@ pub async fn command(engine: &Engine, command: SessionsCommand) -> Outcome {
 }
 
 async fn list(engine: &Engine, json: bool) -> Outcome {
-    let sessions = engine.runs.list().await?;
+    let sessions = engine.sessions.list().await?;
     let mut out = std::io::stdout().lock();
     if json {
         let text = serde_json::to_string_pretty(&sessions)
@@ -105,7 +105,7 @@ async fn export(engine: &Engine, id: &SessionId) -> Outcome {
 }
 
 async fn summary(engine: &Engine, id: &SessionId) -> Outcome<SessionSummary> {
-    engine.runs.get(id).await.map_err(|e| match e {
+    engine.sessions.get(id).await.map_err(|e| match e {
         reverie_engine::Error::NotFound(_) => {
             Failure::new(format!("There is no session {}. `reverie sessions list` shows the sessions.", id.as_str()))
         }
@@ -117,7 +117,7 @@ async fn summary(engine: &Engine, id: &SessionId) -> Outcome<SessionSummary> {
 async fn each_event(engine: &Engine, id: &SessionId, mut each: impl FnMut(&SessionEvent)) -> Outcome<()> {
     let mut after = 0;
     loop {
-        let page = engine.runs.events(id, after, PAGE).await?;
+        let page = engine.sessions.events(id, after, PAGE).await?;
         let Some(last) = page.last() else {
             return Ok(());
         };

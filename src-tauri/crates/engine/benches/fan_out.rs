@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use reverie_engine::clock::SequentialIds;
 use reverie_engine::outcome::Rubrics;
-use reverie_engine::session::{EventLog, Owner, RunOptions, Runs, RunsParts};
+use reverie_engine::session::{EventLog, Owner, RunOptions, Sessions, SessionsParts};
 use reverie_engine::{Agents, Database, Memory, Providers, Secrets, SystemClock};
 use reverie_llm::StreamOptions;
 use reverie_protocol::{AgentInput, EventPayload, ProviderInput, ProviderKind, RunInput, ThreadId};
@@ -82,7 +82,7 @@ async fn once(subagents: usize, calls: usize, latency_ms: u64) -> (f64, f64, Vec
     script = script.conversation("lead", [first, Reply::new().text("All parts are done.").delay_ms(latency_ms)]);
     fake.set_script(script);
     let log = Arc::new(EventLog::new(db.clone(), clock.clone()));
-    let runs = Runs::new(RunsParts {
+    let sessions = Sessions::new(SessionsParts {
         log: log.clone(),
         agents,
         providers,
@@ -101,7 +101,7 @@ async fn once(subagents: usize, calls: usize, latency_ms: u64) -> (f64, f64, Vec
         allow_home: None,
     };
     let wall = Instant::now();
-    let started = runs.start(run, RunOptions::default()).await.unwrap();
+    let started = sessions.start(run, RunOptions::default()).await.unwrap();
     let id = started.summary.id.clone();
     let outcome = started.done.await.unwrap().unwrap();
     let wall = wall.elapsed().as_secs_f64();

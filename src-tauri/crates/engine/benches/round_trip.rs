@@ -12,7 +12,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reverie_engine::session::run::{run_session, Run};
+use reverie_engine::session::thread_loop::{run_session, ThreadLoop};
 use reverie_engine::session::EventLog;
 use reverie_engine::tools::{ToolContext, Workspace};
 use reverie_engine::{Database, SystemClock};
@@ -87,7 +87,7 @@ async fn measure(kind: ProviderKind) -> Figures {
         }
     });
     let context = ToolContext::new(Workspace::new(workspace_dir.path()).expect("workspace"), CancellationToken::new());
-    let mut run = Run::new(log.clone(), session, thread, model, context);
+    let mut run = ThreadLoop::new(log.clone(), session, thread, model, context);
     run.max_turns = (TURNS + 1) as u32;
     let started = Instant::now();
     let outcome = run_session(run, "Read notes.md until told to stop.").await.expect("run");

@@ -17,7 +17,7 @@ pub const MAX_DESCRIPTION_CHARS: usize = 300;
 /// Longest instructions (the system prompt), in characters.
 pub const MAX_INSTRUCTIONS_CHARS: usize = 100_000;
 /// Turn limit when none is given, and the highest accepted.
-pub const DEFAULT_MAX_TURNS: u32 = crate::session::run::DEFAULT_MAX_TURNS;
+pub const DEFAULT_MAX_TURNS: u32 = crate::session::thread_loop::DEFAULT_MAX_TURNS;
 pub const MAX_MAX_TURNS: u32 = 500;
 /// Most agents a coordinator may delegate to.
 pub const MAX_ROSTER: usize = 20;

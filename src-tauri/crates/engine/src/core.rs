@@ -11,7 +11,7 @@ use crate::dream::{Dreams, DreamsParts};
 use crate::memory::WriteListener;
 use crate::outcome::Rubrics;
 use crate::providers::EnvLookup;
-use crate::session::{EventLog, Owner, Runs, RunsParts};
+use crate::session::{EventLog, Owner, Sessions, SessionsParts};
 use crate::{Agents, Clock, Database, Ids, Memory, Providers, Secrets};
 
 pub use open::{data_dir, data_dir_override, OnFailure, OpenOptions, Opened, StartupReport, APP_ID, DATA_DIR_ENV};
@@ -39,7 +39,7 @@ pub struct Core {
     pub rubrics: Rubrics,
     pub log: Arc<EventLog>,
     pub dreams: Arc<Dreams>,
-    pub runs: Arc<Runs>,
+    pub sessions: Arc<Sessions>,
 }
 
 impl Core {
@@ -65,7 +65,7 @@ impl Core {
             owner: owner.id().to_owned(),
             stream_options,
         });
-        let runs = Runs::new(RunsParts {
+        let sessions = Sessions::new(SessionsParts {
             log: log.clone(),
             agents: agents.clone(),
             providers: providers.clone(),
@@ -75,6 +75,6 @@ impl Core {
             owner,
             stream_options,
         });
-        Self { providers, agents, memory, rubrics, log, dreams, runs }
+        Self { providers, agents, memory, rubrics, log, dreams, sessions }
     }
 }

@@ -263,7 +263,11 @@ async fn a_dream_over_two_sessions_proposes_the_expected_hunks_with_real_evidenc
     assert_eq!(hunk(1), ["Added Link the issue in every commit."]);
     assert!(p.files.iter().all(|f| f.hunks.iter().all(|h| h.decision == HunkDecision::Pending)));
     assert_eq!(p.dropped.len(), 2, "{:?}", p.dropped);
-    assert!(p.dropped[0].starts_with("../escape.md") && p.dropped[1].contains("over the 100 kB"), "{:?}", p.dropped);
+    assert_eq!(
+        p.dropped[0],
+        "../escape.md: “../escape.md” is not a memory path: “..” and “.” are not allowed. It was left out."
+    );
+    assert!(p.dropped[1].contains("over the 100 kB"), "{:?}", p.dropped);
     // Evidence points at real events: the made-up quote and the missing seq are gone.
     assert_eq!(p.files[0].evidence.len(), 1);
     let cited = &p.files[0].evidence[0];
@@ -393,6 +397,19 @@ async fn output_that_stays_invalid_fails_the_dream_clearly_and_writes_nothing() 
     assert!(e.bodies()[1].contains("Your result was not accepted"), "retried once with the error");
     assert_eq!(e.content("testing.md").as_deref(), Some(OLD));
     assert_eq!(e.dreams.new_sessions(&e.store.id, 10).unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_model_error_in_a_stage_fails_the_dream_in_one_sentence_and_writes_nothing() {
+    let e = env().await;
+    e.two_sessions();
+    e.fake.push_replies("dream", [reverie_testkit::Reply::new().fault(reverie_testkit::Fault::http(401))]);
+    let dream = e.dream(DreamMode::Auto).await;
+    assert_eq!(dream.status, DreamStatus::Failed);
+    let error = dream.error.unwrap();
+    assert!(error.starts_with("The extract stage failed: ") && error.ends_with(". Nothing was written to memory."));
+    assert!(!error.contains(".."), "the model error's own full stop is not doubled: {error}");
+    assert_eq!(e.content("testing.md").as_deref(), Some(OLD));
 }
 
 #[tokio::test]

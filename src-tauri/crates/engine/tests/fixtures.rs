@@ -21,7 +21,7 @@ use reverie_protocol::{
 use reverie_testkit::{Fault, Reply, Usage};
 use serde_json::json;
 
-use crate::runs::{env_with, finish, wait_for, Env};
+use crate::sessions::{env_with, finish, wait_for, Env};
 
 fn ask_before_commands() -> Vec<ToolRule> {
     vec![ToolRule { tool: "run_command".into(), permission: Permission::Ask }]
@@ -134,7 +134,7 @@ async fn fixture_a_run_with_tool_calls_and_an_approval() {
     let id = started.summary.id.clone();
     let request = wait_for(&e.log, &id, |p| matches!(p, EventPayload::ApprovalRequested { .. })).await;
     let EventPayload::ApprovalRequested { tool_use_id, .. } = request.payload else { unreachable!() };
-    e.runs.answer(&id, &tool_use_id, true).unwrap();
+    e.sessions.answer(&id, &tool_use_id, true).unwrap();
     assert_eq!(finish(started).await.reason, IdleReason::EndTurn);
     check("run-approved", &record(&e, &id));
 }
@@ -171,7 +171,7 @@ async fn fixture_a_run_cancelled_while_a_command_waits_for_approval() {
     let started = e.start("Build the draft").await;
     let id = started.summary.id.clone();
     wait_for(&e.log, &id, |p| matches!(p, EventPayload::ApprovalRequested { .. })).await;
-    e.runs.cancel(&id).await.unwrap();
+    e.sessions.cancel(&id).await.unwrap();
     assert_eq!(finish(started).await.reason, IdleReason::Cancelled);
     check("run-cancelled", &record(&e, &id));
 }
@@ -227,7 +227,7 @@ async fn fixture_a_coordinator_and_its_subagents() {
     std::fs::write(e.workspace.path().join("README.md"), "# Notes\n\nRun the tests with `npm test`.\n").unwrap();
     // One subagent at a time, so the log's order is the same on every run.
     let input = RunInput { agent_id: lead.id.clone(), max_threads: Some(1), ..e.input("Write a short guide.") };
-    let started = e.runs.start(input, reverie_engine::session::RunOptions::default()).await.unwrap();
+    let started = e.sessions.start(input, reverie_engine::session::RunOptions::default()).await.unwrap();
     let id = started.summary.id.clone();
     assert_eq!(finish(started).await.reason, IdleReason::EndTurn);
     check("run-team", &record(&e, &id));
@@ -274,7 +274,7 @@ async fn fixture_a_graded_run_revised_once() {
         grader_model: None,
     };
     let input = RunInput { outcome: Some(outcome), ..e.input("Write the plan.") };
-    let started = e.runs.start(input, reverie_engine::session::RunOptions::default()).await.unwrap();
+    let started = e.sessions.start(input, reverie_engine::session::RunOptions::default()).await.unwrap();
     let id = started.summary.id.clone();
     finish(started).await;
     check("run-graded", &record(&e, &id));

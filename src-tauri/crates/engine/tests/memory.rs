@@ -8,7 +8,7 @@ use reverie_engine::clock::{ManualClock, SequentialIds};
 use reverie_engine::memory::{Actor, Change, Limits, MAX_FILES};
 use reverie_engine::outcome::Rubrics;
 use reverie_engine::providers::EnvLookup;
-use reverie_engine::session::{EventLog, Owner, RunOptions, Runs, RunsParts};
+use reverie_engine::session::{EventLog, Owner, RunOptions, Sessions, SessionsParts};
 use reverie_engine::{Agents, Database, Error, Memory, Providers, Secrets};
 use reverie_llm::{RetryPolicy, StreamOptions};
 use reverie_protocol::{
@@ -181,7 +181,7 @@ fn search_ranks_the_relevant_file_first_and_the_index_fits_its_budget() {
 }
 
 struct Env {
-    runs: Arc<Runs>,
+    sessions: Arc<Sessions>,
     agents: Agents,
     memory: Memory,
     log: Arc<EventLog>,
@@ -219,7 +219,7 @@ async fn env(kind: ProviderKind) -> Env {
     };
     let rubrics = Rubrics::new(db.clone(), clock.clone(), ids.clone());
     let log = Arc::new(EventLog::new(db, clock));
-    let runs = Runs::new(RunsParts {
+    let sessions = Sessions::new(SessionsParts {
         log: log.clone(),
         agents: agents.clone(),
         providers,
@@ -229,7 +229,16 @@ async fn env(kind: ProviderKind) -> Env {
         owner: Owner::in_process(&*ids),
         stream_options: options,
     });
-    Env { runs, agents, memory, log, fake, provider: provider.id, workspace: tempfile::tempdir().unwrap(), _data: data }
+    Env {
+        sessions,
+        agents,
+        memory,
+        log,
+        fake,
+        provider: provider.id,
+        workspace: tempfile::tempdir().unwrap(),
+        _data: data,
+    }
 }
 
 impl Env {
@@ -258,7 +267,7 @@ impl Env {
             outcome: None,
             allow_home: None,
         };
-        let started = self.runs.start(input, RunOptions::default()).await.unwrap();
+        let started = self.sessions.start(input, RunOptions::default()).await.unwrap();
         let outcome = tokio::time::timeout(WAIT, started.done).await.unwrap().unwrap().unwrap();
         assert_eq!(outcome.reason, IdleReason::EndTurn);
         started.summary.id

@@ -5,7 +5,7 @@
 //! threads run at once, what happens while one is working) the run's model is a `StepModel`
 //! the test answers request by request; everything else goes through the HTTP fake provider.
 
-use reverie_engine::session::run::INTERRUPTED_RESULT;
+use reverie_engine::session::thread_loop::INTERRUPTED_RESULT;
 use reverie_engine::session::{RunOptions, Started};
 use reverie_engine::Error;
 use reverie_llm::StopReason;
@@ -16,7 +16,7 @@ use reverie_protocol::{
 use reverie_testkit::{Fault, Reply, StepModel, StepRequest};
 use serde_json::json;
 
-use crate::runs::{env_with, finish, wait_for, Env, WAIT};
+use crate::sessions::{env_with, finish, wait_for, Env, WAIT};
 
 const TASK: &str = "Write a short guide to the project. TASK-7140";
 
@@ -140,7 +140,7 @@ async fn three_subagents_delegated_in_one_turn_run_side_by_side_in_isolated_cont
     let (researcher, writer, reviewer) =
         (agent(&e, "researcher", vec![]), agent(&e, "writer", vec![]), agent(&e, "reviewer", vec![]));
     let coordinator = agent(&e, "coordinator", vec![&researcher, &writer, &reviewer]);
-    let started = e.runs.start(input(&e, &coordinator, None), stepped(&model)).await.unwrap();
+    let started = e.sessions.start(input(&e, &coordinator, None), stepped(&model)).await.unwrap();
     let id = started.summary.id.clone();
 
     let first = model.next_request_for("coordinator").await;
@@ -255,7 +255,7 @@ async fn three_subagents_delegated_in_one_turn_run_side_by_side_in_isolated_cont
             "session.thread_status_idle"
         ]
     );
-    assert_eq!(e.runs.get(&id).await.unwrap().turns, 5, "2 coordinator + 3 subagent requests");
+    assert_eq!(e.sessions.get(&id).await.unwrap().turns, 5, "2 coordinator + 3 subagent requests");
     assert_eq!(model.requests().len(), 5);
     assert!(e.fake.requests().is_empty(), "no request went to the provider");
 }
@@ -266,7 +266,7 @@ async fn the_thread_cap_queues_delegations_beyond_it() {
     let model = StepModel::new();
     let helper = agent(&e, "helper", vec![]);
     let coordinator = agent(&e, "coordinator", vec![&helper]);
-    let started = e.runs.start(input(&e, &coordinator, Some(2)), stepped(&model)).await.unwrap();
+    let started = e.sessions.start(input(&e, &coordinator, Some(2)), stepped(&model)).await.unwrap();
     let id = started.summary.id.clone();
     let parts: Vec<String> = (0..5).map(|i| format!("Part {i}")).collect();
     let delegations: Vec<(&str, &str)> = parts.iter().map(|p| ("helper", p.as_str())).collect();
@@ -326,7 +326,7 @@ async fn a_follow_up_to_a_thread_carries_its_history() {
     );
     e.fake
         .push_replies("researcher", [Reply::new().text("There are 4. FIRST-ANSWER"), Reply::new().text("a, b, c, d")]);
-    let started = e.runs.start(input(&e, &coordinator, None), RunOptions::default()).await.unwrap();
+    let started = e.sessions.start(input(&e, &coordinator, None), RunOptions::default()).await.unwrap();
     let id = started.summary.id.clone();
     finish(started).await;
     let events = e.events(&id);
@@ -357,7 +357,7 @@ async fn a_subagent_cannot_delegate_and_its_errors_come_back_as_error_results() 
     e.fake.push_replies("eager", [delegate("flaky", "You do it"), Reply::new().text("Did it myself.")]);
     // The env retries twice: both attempts fail.
     e.fake.push_replies("flaky", [Reply::new().fault(Fault::http(500)), Reply::new().fault(Fault::http(500))]);
-    let started = e.runs.start(input(&e, &coordinator, None), RunOptions::default()).await.unwrap();
+    let started = e.sessions.start(input(&e, &coordinator, None), RunOptions::default()).await.unwrap();
     let id = started.summary.id.clone();
     assert_eq!(finish(started).await.reason, IdleReason::EndTurn, "the session goes on");
     let events = e.events(&id);
@@ -385,7 +385,7 @@ async fn a_subagent_cannot_delegate_and_its_errors_come_back_as_error_results() 
 }
 
 async fn wait_running(e: &Env, id: &SessionId, threads: usize) {
-    let mut sub = e.runs.subscribe(id, 0).await.unwrap();
+    let mut sub = e.sessions.subscribe(id, 0).await.unwrap();
     let mut seen = 0;
     tokio::time::timeout(WAIT, async {
         while seen < threads {
@@ -408,14 +408,14 @@ async fn cancelling_one_thread_leaves_the_others_and_the_coordinator_running() {
     let model = StepModel::new();
     let (slow, quick) = (agent(&e, "slow", vec![]), agent(&e, "quick", vec![]));
     let coordinator = agent(&e, "coordinator", vec![&slow, &quick]);
-    let started = e.runs.start(input(&e, &coordinator, None), stepped(&model)).await.unwrap();
+    let started = e.sessions.start(input(&e, &coordinator, None), stepped(&model)).await.unwrap();
     let id = started.summary.id.clone();
     delegate_all(model.next_request_for("coordinator").await, &[("slow", "Take your time"), ("quick", "Be quick")]);
     let (slow_ask, quick_ask) = (model.next_request_for("slow").await, model.next_request_for("quick").await);
 
     // Both are working; the slow one is stopped, and its request with it.
     let slow_thread = thread_of(&e.events(&id), "slow");
-    e.runs.cancel_thread(&id, &slow_thread).unwrap();
+    e.sessions.cancel_thread(&id, &slow_thread).unwrap();
     slow_ask.closed().await;
     assert!(slow_ask.is_cancelled() && !quick_ask.is_cancelled());
     wait_for(&e.log, &id, |p| *p == EventPayload::ThreadStatusIdle { reason: IdleReason::Cancelled }).await;
@@ -437,7 +437,7 @@ async fn cancelling_one_thread_leaves_the_others_and_the_coordinator_running() {
         .collect();
     assert_eq!(idle, [(slow_thread, IdleReason::Cancelled), (thread_of(&events, "quick"), IdleReason::EndTurn)]);
     assert_eq!(model.requests_for("coordinator").len(), 2, "the coordinator carried on");
-    assert!(e.runs.cancel_thread(&id, &ThreadId("thr_99".into())).is_err());
+    assert!(e.sessions.cancel_thread(&id, &ThreadId("thr_99".into())).is_err());
 }
 
 /// A coordinator whose two subagents (alpha, beta) both wait on replies that never come, and
@@ -452,7 +452,7 @@ async fn two_subagents_that_never_answer() -> (Env, Started, SessionId) {
     );
     e.fake.push_replies("alpha", [Reply::new().text("never").delay_ms(60_000)]);
     e.fake.push_replies("beta", [Reply::new().text("never").delay_ms(60_000)]);
-    let started = e.runs.start(input(&e, &coordinator, None), RunOptions::default()).await.unwrap();
+    let started = e.sessions.start(input(&e, &coordinator, None), RunOptions::default()).await.unwrap();
     let id = started.summary.id.clone();
     wait_running(&e, &id, 2).await;
     (e, started, id)
@@ -461,7 +461,7 @@ async fn two_subagents_that_never_answer() -> (Env, Started, SessionId) {
 #[tokio::test]
 async fn cancelling_the_session_stops_every_thread() {
     let (e, started, id) = two_subagents_that_never_answer().await;
-    e.runs.cancel(&id).await.unwrap();
+    e.sessions.cancel(&id).await.unwrap();
     assert_eq!(finish(started).await.reason, IdleReason::Cancelled);
     let events = e.events(&id);
     let idle: Vec<IdleReason> = events
@@ -518,7 +518,7 @@ async fn bad_delegations_come_back_as_clear_error_results_and_the_session_goes_o
             Reply::new().text("I'll do it myself."),
         ],
     );
-    let started = e.runs.start(input(&e, &coordinator, None), RunOptions::default()).await.unwrap();
+    let started = e.sessions.start(input(&e, &coordinator, None), RunOptions::default()).await.unwrap();
     let id = started.summary.id.clone();
     assert_eq!(finish(started).await.reason, IdleReason::EndTurn);
     let events = e.events(&id);
@@ -560,7 +560,7 @@ async fn bad_delegations_come_back_as_clear_error_results_and_the_session_goes_o
         .unwrap_err();
     assert!(matches!(&err, Error::Invalid { field: "roster", message } if message.contains("itself")), "{err:?}");
     for cap in [0, 26] {
-        let err = e.runs.start(input(&e, &coordinator, Some(cap)), RunOptions::default()).await.err().unwrap();
+        let err = e.sessions.start(input(&e, &coordinator, Some(cap)), RunOptions::default()).await.err().unwrap();
         assert!(matches!(&err, Error::Invalid { field: "max_threads", .. }), "{err:?}");
     }
     // Deleting an agent takes it out of the rosters that named it.
@@ -638,8 +638,8 @@ async fn a_resumed_coordinator_closes_every_threads_open_request_and_each_thread
     }
 
     // The next start finds it interrupted; resuming closes every thread, then goes on.
-    assert_eq!(e.runs.recover(|_| false).await.unwrap(), vec![id.clone()]);
-    let resumed = e.runs.continue_run(&id, None, RunOptions::default()).await.unwrap();
+    assert_eq!(e.sessions.recover(|_| false).await.unwrap(), vec![id.clone()]);
+    let resumed = e.sessions.continue_run(&id, None, RunOptions::default()).await.unwrap();
     assert_eq!(finish(resumed).await.reason, IdleReason::EndTurn);
     let events = e.events(&id);
     let closing: Vec<&SessionEvent> = events
@@ -692,7 +692,7 @@ async fn a_resumed_coordinator_closes_every_threads_open_request_and_each_thread
     // Nothing is left to close: a follow-up adds no closing events.
     let before = e.events(&id).len();
     e.fake.push_replies("coordinator", [Reply::new().text("Still here.")]);
-    let again = e.runs.continue_run(&id, Some("Anything else?".into()), RunOptions::default()).await.unwrap();
+    let again = e.sessions.continue_run(&id, Some("Anything else?".into()), RunOptions::default()).await.unwrap();
     finish(again).await;
     let after = e.events(&id);
     assert_eq!(
@@ -706,7 +706,7 @@ async fn a_resumed_coordinator_closes_every_threads_open_request_and_each_thread
 #[tokio::test]
 async fn quitting_stops_every_thread_with_the_quit_as_its_reason() {
     let (e, started, id) = two_subagents_that_never_answer().await;
-    e.runs.shutdown(WAIT).await;
+    e.sessions.shutdown(WAIT).await;
     assert_eq!(finish(started).await.reason, IdleReason::AppQuit);
     let events = e.events(&id);
     let idle: Vec<IdleReason> = events
@@ -718,5 +718,5 @@ async fn quitting_stops_every_thread_with_the_quit_as_its_reason() {
         .collect();
     assert_eq!(idle, [IdleReason::AppQuit, IdleReason::AppQuit]);
     assert_eq!(events.last().unwrap().payload, EventPayload::StatusIdle { reason: IdleReason::AppQuit });
-    assert_eq!(e.runs.get(&id).await.unwrap().stop_reason, Some(IdleReason::AppQuit));
+    assert_eq!(e.sessions.get(&id).await.unwrap().stop_reason, Some(IdleReason::AppQuit));
 }

@@ -1,4 +1,4 @@
-//! Outcomes against the fake provider: the revise loop through `Runs` (fail → revise →
+//! Outcomes against the fake provider: the revise loop through `Sessions` (fail → revise →
 //! satisfied, the budget spent, invalid grader output, a rubric that does not fit, cancel while
 //! grading and resuming, several grader passes), what the grader is and is not shown, and the
 //! input a run with an outcome refuses. The agent's requests go to the fake's `default`
@@ -8,22 +8,23 @@
 
 use std::time::Duration;
 
+use reverie_engine::outcome::artifacts::Snapshot;
 use reverie_engine::outcome::grade::{grade_once, Grader, Pass};
-use reverie_engine::outcome::parse;
+use reverie_engine::outcome::{evaluate, parse, AfterTurn, Evaluator};
 use reverie_engine::session::RunOptions;
 use reverie_engine::tools::{ToolContext, ToolSet, Workspace};
-use reverie_engine::Error;
+use reverie_engine::{Error, SystemClock};
 use reverie_llm::{model_for, Endpoint, ModelError, RetryPolicy, StopReason, StreamOptions};
 use reverie_protocol::{
-    EventPayload, IdleReason, OutcomeDefinition, OutcomeInput, OutcomeResult, ProviderInput, ProviderKind, RubricId,
-    SessionStatus, Verdict,
+    EventPayload, IdleReason, OutcomeDefinition, OutcomeInput, OutcomeResult, ProviderId, ProviderInput, ProviderKind,
+    RubricId, SessionStatus, Verdict,
 };
 use reverie_testkit::{FakeProvider, FakeProviderConfig, Reply, Script, StepModel, Usage};
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
-use crate::runs::{env_with, finish, Env};
+use crate::sessions::{env_with, finish, Env};
 
 const RUBRIC: &str = "# Release notes\n\n## Content\n- The notes have a title {#title}\n- A summary paragraph says what changed {#summary}\n\n## Style\n- Short sentences {#short .optional}\n";
 const TASK: &str = "Write release notes in notes.md. TASK-TEXT-7781";
@@ -117,7 +118,7 @@ async fn the_agent_revises_on_the_graders_feedback_until_the_rubric_is_satisfied
     )
     .await;
     let started = e
-        .runs
+        .sessions
         .start(
             reverie_protocol::RunInput { outcome: Some(outcome(&rubric, None)), ..e.input(TASK) },
             Default::default(),
@@ -204,7 +205,7 @@ async fn the_agent_revises_on_the_graders_feedback_until_the_rubric_is_satisfied
         (rubric_version, criteria.len(), max_iterations, grader_passes, grader_model.as_str()),
         (1, 3, 3, 1, "fake-model")
     );
-    let summary = e.runs.get(&id).await.unwrap();
+    let summary = e.sessions.get(&id).await.unwrap();
     assert!(summary.usage.input_tokens >= 1800, "grading counts in the session's tokens: {:?}", summary.usage);
     assert_eq!(summary.turns, 4, "grading is not an agent turn");
 }
@@ -221,7 +222,7 @@ async fn a_spent_budget_gives_the_agent_one_final_turn_to_wrap_up() {
     )
     .await;
     let started = e
-        .runs
+        .sessions
         .start(
             reverie_protocol::RunInput { outcome: Some(outcome(&rubric, Some(2))), ..e.input(TASK) },
             Default::default(),
@@ -259,7 +260,7 @@ async fn grader_output_invalid_twice_fails_the_evaluation_with_the_error_shown()
     )
     .await;
     let started = e
-        .runs
+        .sessions
         .start(
             reverie_protocol::RunInput { outcome: Some(outcome(&rubric, None)), ..e.input(TASK) },
             Default::default(),
@@ -298,7 +299,7 @@ async fn a_rubric_that_does_not_fit_the_task_fails_with_the_graders_reason() {
     )
     .await;
     let started = e
-        .runs
+        .sessions
         .start(
             reverie_protocol::RunInput { outcome: Some(outcome(&rubric, None)), ..e.input(TASK) },
             Default::default(),
@@ -323,7 +324,7 @@ async fn cancelling_while_grading_interrupts_the_evaluation_and_continuing_grade
     let model = StepModel::new();
     let options = RunOptions { model: Some(model.as_model()), ..RunOptions::default() };
     let started = e
-        .runs
+        .sessions
         .start(reverie_protocol::RunInput { outcome: Some(outcome(&rubric, None)), ..e.input(TASK) }, options.clone())
         .await
         .unwrap();
@@ -331,7 +332,7 @@ async fn cancelling_while_grading_interrupts_the_evaluation_and_continuing_grade
     model.next_request_for("default").await.reply_text("Done.");
     let grading = model.next_request_for("grader").await;
     assert!(grading.mentions("Release notes a user can read in a minute.") && !grading.mentions("TASK-TEXT-7781"));
-    e.runs.cancel(&id).await.unwrap();
+    e.sessions.cancel(&id).await.unwrap();
     grading.closed().await;
     let done = finish(started).await;
     assert_eq!((done.reason, done.outcome), (IdleReason::Cancelled, Some(OutcomeResult::Interrupted)));
@@ -341,7 +342,7 @@ async fn cancelling_while_grading_interrupts_the_evaluation_and_continuing_grade
     );
 
     // Continuing the session grades the same iteration again; the agent is not asked anything.
-    let again = e.runs.continue_run(&id, None, options).await.unwrap();
+    let again = e.sessions.continue_run(&id, None, options).await.unwrap();
     let grading = model.next_request_for("grader").await;
     let criteria = json!([{"id": "title", "verdict": "met", "evidence": "notes.md:1", "change": ""}, {"id": "summary", "verdict": "met", "evidence": "notes.md:3", "change": ""}, {"id": "short", "verdict": "met", "evidence": "", "change": ""}]);
     grading.tool_use("toolu_grade", "submit_result", json!({"applies": true, "criteria": criteria}));
@@ -352,7 +353,7 @@ async fn cancelling_while_grading_interrupts_the_evaluation_and_continuing_grade
     assert_eq!(results, [(0, OutcomeResult::Interrupted), (0, OutcomeResult::Satisfied)]);
     assert_eq!(model.conversations(), ["default", "grader", "grader"]);
     assert!(e.fake.requests().is_empty(), "no request went to the provider");
-    assert_eq!(e.runs.get(&id).await.unwrap().status, SessionStatus::Idle);
+    assert_eq!(e.sessions.get(&id).await.unwrap().status, SessionStatus::Idle);
 }
 
 #[tokio::test]
@@ -365,7 +366,7 @@ async fn three_grader_passes_take_the_majority_and_keep_the_dissent() {
     let (e, rubric) = outcome_env(vec![Reply::new().text("Done.")], vec![all_met(), dissent, all_met()]).await;
     let input = OutcomeInput { grader_passes: Some(3), ..outcome(&rubric, None) };
     let started = e
-        .runs
+        .sessions
         .start(reverie_protocol::RunInput { outcome: Some(input), ..e.input(TASK) }, Default::default())
         .await
         .unwrap();
@@ -424,7 +425,7 @@ async fn bad_outcome_input_is_refused_before_anything_runs() {
     ];
     for (input, field, says) in cases {
         let err = e
-            .runs
+            .sessions
             .start(reverie_protocol::RunInput { outcome: Some(input), ..e.input(TASK) }, Default::default())
             .await
             .err()
@@ -437,7 +438,7 @@ async fn bad_outcome_input_is_refused_before_anything_runs() {
             other => panic!("{field}: {other:?}"),
         }
     }
-    assert!(e.runs.list().await.unwrap().is_empty(), "no session was recorded");
+    assert!(e.sessions.list().await.unwrap().is_empty(), "no session was recorded");
     assert!(e.fake.requests().iter().all(|r| r.method != "POST"));
 }
 
@@ -514,6 +515,45 @@ async fn a_grader_reads_files_it_was_not_shown_and_a_report_missing_a_criterion_
             "{kind:?}: the grader's tools only read"
         );
     }
+}
+
+// ---- The evaluator on its own: it returns events, the loop records them ----
+
+#[tokio::test]
+async fn the_evaluator_returns_each_evaluation_as_events_until_its_budget_is_spent() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.md"), "# Release 2.0\n").unwrap();
+    let (_fake, model) = grader(ProviderKind::Anthropic, vec![summary_missing(), summary_missing()]).await;
+    let definition = OutcomeDefinition {
+        description: "Release notes a user can read in a minute.".into(),
+        rubric_id: RubricId("rub_1".into()),
+        rubric_name: "Release notes".into(),
+        rubric_version: 1,
+        criteria: parse(RUBRIC).unwrap(),
+        max_iterations: 2,
+        grader_passes: 1,
+        grader_provider_id: ProviderId("prv_1".into()),
+        grader_model: "fake-model".into(),
+    };
+    let mut evaluator = Evaluator::new(definition, model, Snapshot::default());
+    let context = ToolContext::new(Workspace::new(dir.path()).unwrap(), CancellationToken::new());
+    for (iteration, last) in [(0, OutcomeResult::NeedsRevision), (1, OutcomeResult::MaxIterationsReached)] {
+        assert!(
+            matches!(evaluator.start(), Some(EventPayload::OutcomeEvaluationStart { iteration: i, passes: 1, .. }) if i == iteration),
+            "evaluation {iteration} opens with its start event"
+        );
+        let evaluate::Evaluation { events, next } =
+            evaluator.grade(&context, &SystemClock, "Wrote the title.").await.unwrap();
+        let [EventPayload::OutcomeEvaluationEnd { iteration: i, result, verdicts, .. }, EventPayload::OutcomeFeedback { text, .. }] =
+            &events[..]
+        else {
+            panic!("evaluation {iteration}: {events:?}")
+        };
+        assert_eq!((*i, *result, verdicts.len()), (iteration, last, 3));
+        assert_eq!(next, AfterTurn::Revise(text.clone()), "the feedback is the agent's next message");
+        assert_eq!(evaluator.result(), Some(last));
+    }
+    assert!(evaluator.start().is_none(), "after the wrap-up turn nothing is graded any more");
 }
 
 #[tokio::test]

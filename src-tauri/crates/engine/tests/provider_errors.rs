@@ -38,6 +38,7 @@ async fn env(kind: ProviderKind, key: &str, replies: Vec<Reply>) -> Env {
         response_timeout: Duration::from_millis(300),
         first_byte_timeout: Duration::from_millis(300),
         idle_timeout: WAIT,
+        ..StreamOptions::default()
     };
     let core = Core::new(CoreParts {
         db: Arc::new(db),
@@ -94,7 +95,7 @@ impl Env {
             outcome: None,
             allow_home: None,
         };
-        let started = self.core.runs.start(input, RunOptions::default()).await.unwrap();
+        let started = self.core.sessions.start(input, RunOptions::default()).await.unwrap();
         let id = started.summary.id.clone();
         let outcome = tokio::time::timeout(WAIT, started.done).await.expect("the run ended").unwrap().unwrap();
         assert_eq!(outcome.reason, IdleReason::Error);
@@ -121,7 +122,7 @@ async fn a_provider_that_never_sends_headers_ends_the_run_with_the_timeout_error
             "{}",
             error.message
         );
-        let summary = e.core.runs.get(&id).await.unwrap();
+        let summary = e.core.sessions.get(&id).await.unwrap();
         assert_eq!(summary.stop_reason, Some(IdleReason::Error));
     }
 }
@@ -162,7 +163,7 @@ async fn a_key_the_provider_echoes_is_nowhere_in_the_data_folder() {
         let (id, error) = e.run_to_error("Tidy the notes").await;
         assert_eq!(error.code, ErrorCode::Auth);
         assert!(error.message.contains("Incorrect API key provided: [REDACTED]"), "{}", error.message);
-        let summary = serde_json::to_string(&e.core.runs.get(&id).await.unwrap()).unwrap();
+        let summary = serde_json::to_string(&e.core.sessions.get(&id).await.unwrap()).unwrap();
         let events = serde_json::to_string(&e.core.log.read(&id, 0, 1_000).unwrap()).unwrap();
         for text in [&summary, &events] {
             assert!(!text.contains(key) && !text.contains(&key[..12]), "{kind:?}: {text}");

@@ -6,14 +6,14 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use reverie_engine::session::run::INTERRUPTED_RESULT;
+use reverie_engine::session::thread_loop::INTERRUPTED_RESULT;
 use reverie_engine::session::RunOptions;
 use reverie_engine::Error;
 use reverie_protocol::{AppError, ErrorCode, EventPayload, IdleReason, ProviderKind, SessionEvent, SessionStatus};
 use reverie_testkit::{Fault, Reply};
 use serde_json::json;
 
-use crate::runs::{env_with, finish, WAIT};
+use crate::sessions::{env_with, finish, WAIT};
 
 /// What SQLite answers when another writer holds the database past the busy timeout.
 fn locked() -> Error {
@@ -92,7 +92,7 @@ async fn a_failed_append_ends_the_run_with_a_recorded_error_that_keeps_the_work_
         assert!(message.contains(expected), "{expected:?} in {message}");
     }
     assert!(!message.contains("Nothing was changed"), "{message}");
-    let summary = e.runs.get(&id).await.unwrap();
+    let summary = e.sessions.get(&id).await.unwrap();
     assert_eq!((summary.status, summary.stop_reason), (SessionStatus::Idle, Some(IdleReason::Error)));
     let events = e.log.read(&id, 0, 1000).unwrap();
     let payloads: Vec<_> = events.iter().map(|e| &e.payload).collect();
@@ -114,11 +114,11 @@ async fn a_failed_append_ends_the_run_with_a_recorded_error_that_keeps_the_work_
     assert_closed(&events);
 
     // A session that stopped on an error goes on without a new message.
-    let resumed = e.runs.continue_run(&id, None, RunOptions::default()).await.unwrap();
+    let resumed = e.sessions.continue_run(&id, None, RunOptions::default()).await.unwrap();
     assert_eq!(finish(resumed).await.reason, IdleReason::EndTurn);
     let body = e.request_body(2);
     assert!(body.contains("Writing it.") && body.contains("interrupted: Reverie stopped"), "{body}");
-    assert_eq!(e.runs.get(&id).await.unwrap().stop_reason, Some(IdleReason::EndTurn));
+    assert_eq!(e.sessions.get(&id).await.unwrap().stop_reason, Some(IdleReason::EndTurn));
 }
 
 fn tool_use(events: &[SessionEvent]) -> String {
@@ -149,7 +149,7 @@ async fn a_run_whose_database_refuses_every_write_reads_interrupted_and_resumes(
     // From now on SQLite refuses every write of this process, as a full disk or a read-only
     // database would; then the run is stopped, and it can't record even that.
     e.db.conn().execute_batch("PRAGMA query_only = ON").unwrap();
-    e.runs.cancel(&id).await.unwrap();
+    e.sessions.cancel(&id).await.unwrap();
     let failed = tokio::time::timeout(WAIT, started.done).await.expect("the run ended").unwrap();
     let message = reverie_protocol::AppError::from(failed.expect_err("nothing could be recorded")).message;
     for expected in [
@@ -165,15 +165,15 @@ async fn a_run_whose_database_refuses_every_write_reads_interrupted_and_resumes(
     // The store still says running, under this live process: what the next start recovers as
     // interrupted. This process already knows it stopped, and says so.
     let row = e.log.session(&id).unwrap().unwrap();
-    assert_eq!((row.status, row.owner.as_deref()), (SessionStatus::Running, Some(e.runs.owner_id())));
-    assert_eq!(e.runs.get(&id).await.unwrap().status, SessionStatus::Interrupted);
-    assert_eq!(e.runs.list().await.unwrap()[0].status, SessionStatus::Interrupted);
+    assert_eq!((row.status, row.owner.as_deref()), (SessionStatus::Running, Some(e.sessions.owner_id())));
+    assert_eq!(e.sessions.get(&id).await.unwrap().status, SessionStatus::Interrupted);
+    assert_eq!(e.sessions.list().await.unwrap()[0].status, SessionStatus::Interrupted);
 
     // The database takes writes again: resume goes on from the last recorded step.
     e.db.conn().execute_batch("PRAGMA query_only = OFF").unwrap();
-    let resumed = e.runs.continue_run(&id, None, RunOptions::default()).await.unwrap();
+    let resumed = e.sessions.continue_run(&id, None, RunOptions::default()).await.unwrap();
     assert!(
-        matches!(e.runs.continue_run(&id, None, RunOptions::default()).await, Err(Error::Conflict { .. })),
+        matches!(e.sessions.continue_run(&id, None, RunOptions::default()).await, Err(Error::Conflict { .. })),
         "taken back once"
     );
     assert_eq!(finish(resumed).await.reason, IdleReason::EndTurn);
@@ -183,7 +183,7 @@ async fn a_run_whose_database_refuses_every_write_reads_interrupted_and_resumes(
         events.iter().any(|ev| matches!(ev.payload, EventPayload::ModelRequestEnd { interrupted: true, .. })),
         "the stopped request ended interrupted"
     );
-    let summary = e.runs.get(&id).await.unwrap();
+    let summary = e.sessions.get(&id).await.unwrap();
     assert_eq!((summary.status, summary.stop_reason), (SessionStatus::Idle, Some(IdleReason::EndTurn)));
     assert_eq!(std::fs::read_to_string(e.workspace.path().join("a.md")).unwrap(), "# A\n");
 }
@@ -214,8 +214,8 @@ async fn a_session_left_idle_without_a_stop_reason_resumes() {
         )
         .unwrap();
     e.log.set_status(&id, SessionStatus::Idle).unwrap();
-    assert_eq!(e.runs.get(&id).await.unwrap().stop_reason, None);
-    let resumed = e.runs.continue_run(&id, None, RunOptions::default()).await.unwrap();
+    assert_eq!(e.sessions.get(&id).await.unwrap().stop_reason, None);
+    let resumed = e.sessions.continue_run(&id, None, RunOptions::default()).await.unwrap();
     assert_eq!(finish(resumed).await.reason, IdleReason::EndTurn);
 }
 
@@ -242,7 +242,7 @@ async fn a_resume_whose_closing_write_fails_gives_the_session_back_and_resumes_l
         EventPayload::ModelRequestStart { model: "fake-model".into() },
     ];
     e.log.append(&id, &thread, crashed).unwrap();
-    e.runs.recover(|_| false).await.unwrap();
+    e.sessions.recover(|_| false).await.unwrap();
     // The first attempt to close the open request fails.
     let failed = Arc::new(AtomicUsize::new(0));
     let counter = failed.clone();
@@ -253,10 +253,11 @@ async fn a_resume_whose_closing_write_fails_gives_the_session_back_and_resumes_l
         }
         Ok(())
     }));
-    let refused = e.runs.continue_run(&id, None, RunOptions::default()).await.err().expect("the closing write failed");
+    let refused =
+        e.sessions.continue_run(&id, None, RunOptions::default()).await.err().expect("the closing write failed");
     assert!(matches!(refused, Error::Database(_)), "{refused:?}");
-    assert_eq!(e.runs.get(&id).await.unwrap().status, SessionStatus::Interrupted, "given back, not left running");
-    let resumed = e.runs.continue_run(&id, None, RunOptions::default()).await.unwrap();
+    assert_eq!(e.sessions.get(&id).await.unwrap().status, SessionStatus::Interrupted, "given back, not left running");
+    let resumed = e.sessions.continue_run(&id, None, RunOptions::default()).await.unwrap();
     assert_eq!(finish(resumed).await.reason, IdleReason::EndTurn);
     assert_closed(&e.log.read(&id, 0, 1000).unwrap());
 }

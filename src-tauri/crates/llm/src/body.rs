@@ -15,6 +15,9 @@ use crate::redact::bound;
 /// The most of an error body that is read; the rest is never read (the connection is dropped).
 pub const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
 
+/// The largest JSON document read as a whole message (a server that does not stream).
+pub const MAX_DOCUMENT_BYTES: usize = 16 * 1024 * 1024;
+
 /// The longest line a streamed body may send (an SSE line without its end grows a buffer).
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 
@@ -93,12 +96,30 @@ impl ErrorText {
         Self { message: if body.cut { cut_short(&text) } else { bound(&text, MAX_MESSAGE_CHARS) }, ..Self::default() }
     }
 
+    /// Whether the error says the request does not fit the model's context window, in any
+    /// server's words (see [`says_context_exceeded`]).
+    pub fn context_exceeded(&self) -> bool {
+        says_context_exceeded(self.kind.as_deref(), self.code.as_deref(), &self.message)
+    }
+
     /// Whether a 404 says the model is unknown (OpenAI's `model_not_found`, or a message naming
     /// the model asked for: Anthropic "model: X", Ollama, vLLM), rather than the path.
     pub fn names_model(&self, model: &str) -> bool {
         self.code.as_deref() == Some("model_not_found")
             || (!model.trim().is_empty() && self.message.contains(model.trim()))
     }
+}
+
+/// Whether an error's `type`, `code` or message says the prompt does not fit the context
+/// window: OpenAI's `context_length_exceeded` ("maximum context length"), llama.cpp's
+/// `exceed_context_size_error` ("exceeds the available context size", on both its endpoints),
+/// Anthropic's "prompt is too long", vLLM's and others' "context length"/"context window".
+pub fn says_context_exceeded(kind: Option<&str>, code: Option<&str>, message: &str) -> bool {
+    if code == Some("context_length_exceeded") || kind == Some("exceed_context_size_error") {
+        return true;
+    }
+    let message = message.to_ascii_lowercase();
+    ["context length", "context window", "context size", "prompt is too long"].iter().any(|p| message.contains(p))
 }
 
 /// `text` (bounded) marked as cut.
@@ -162,9 +183,32 @@ fn meaningful(head: &[u8]) -> &[u8] {
     &head[start..]
 }
 
-/// How many bytes of `head` count for telling SSE from other bodies.
-pub fn meaningful_len(head: &[u8]) -> usize {
-    meaningful(head).len()
+/// What a streamed body turned out to be, from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Server-sent events (or, under an event-stream label, anything that is not JSON: the
+    /// parser then says what was wrong).
+    Sse,
+    /// A JSON document: a server that answered `stream: true` with the whole message
+    /// (LiteLLM's mock), an error, or something that is not the API at all.
+    Json,
+    /// Neither, under another content type: an HTML page where the API should be.
+    Other,
+}
+
+/// What a body whose start is `head` is, or `None` while more bytes are needed to tell.
+/// `sse_label`: the content type says `text/event-stream` (or nothing). `ended`: `head` is the
+/// whole body.
+pub fn shape(head: &[u8], sse_label: bool, ended: bool) -> Option<Shape> {
+    let text = meaningful(head);
+    if text.first() == Some(&b'{') {
+        return Some(Shape::Json);
+    }
+    if looks_like_sse(text) || (sse_label && (!text.is_empty() || ended)) {
+        return Some(Shape::Sse);
+    }
+    // `retry:` is the longest field name.
+    (ended || text.len() >= 6).then_some(Shape::Other)
 }
 
 /// Whether the start of a body reads as server-sent events (a field or a comment line).
@@ -294,5 +338,31 @@ mod tests {
         assert!(looks_like_sse(b"\n\ndata: {}\n\n"));
         assert!(!looks_like_sse(b"<!DOCTYPE html><html>"));
         assert!(!looks_like_sse(br#"{"id":"chatcmpl-1","choices":[]}"#));
+    }
+
+    #[test]
+    fn a_body_is_sse_json_or_something_else_as_soon_as_its_start_tells() {
+        assert_eq!(shape(b"", true, false), None);
+        assert_eq!(shape(b"\n", true, false), None);
+        assert_eq!(shape(b":", true, false), Some(Shape::Sse));
+        assert_eq!(shape(b"", true, true), Some(Shape::Sse), "an empty stream is for the parser to report");
+        assert_eq!(shape(b" {\"id\"", true, false), Some(Shape::Json), "JSON under an event-stream label");
+        assert_eq!(shape(b"{", false, false), Some(Shape::Json));
+        assert_eq!(shape(b"da", false, false), None);
+        assert_eq!(shape(b"data: {}", false, false), Some(Shape::Sse));
+        assert_eq!(shape(b"<!DOCTYPE html>", false, false), Some(Shape::Other));
+        assert_eq!(shape(b"<p>", false, true), Some(Shape::Other));
+    }
+
+    #[test]
+    fn context_errors_are_recognized_in_every_servers_words() {
+        let llamacpp = r#"{"error":{"code":400,"message":"request (2230 tokens) exceeds the available context size (2048 tokens), try increasing it","type":"exceed_context_size_error","n_prompt_tokens":2230,"n_ctx":2048}}"#;
+        assert!(ErrorText::parse(&prefix(llamacpp, false)).context_exceeded());
+        let openai = r#"{"error":{"message":"This model's maximum context length is 128000 tokens.","type":"invalid_request_error","code":"context_length_exceeded"}}"#;
+        assert!(ErrorText::parse(&prefix(openai, false)).context_exceeded());
+        let anthropic = r#"{"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 250000 tokens > 200000 maximum"}}"#;
+        assert!(ErrorText::parse(&prefix(anthropic, false)).context_exceeded());
+        let other = r#"{"error":{"message":"max_tokens must be positive","type":"invalid_request_error"}}"#;
+        assert!(!ErrorText::parse(&prefix(other, false)).context_exceeded());
     }
 }

@@ -29,8 +29,9 @@ pub async fn check_connection(endpoint: &Endpoint, key: Option<&SecretString>) -
     })
 }
 
-/// `GET /v1/models/{model}` resolves aliases; on 404, list the models to tell a wrong model
-/// from a wrong URL.
+/// `GET /v1/models/{model}` resolves aliases; on 404, list the models: a server without the
+/// per-model path that lists the model (llama.cpp's Anthropic endpoint) passes, one that does
+/// not list it has no such model, and one without a list is a wrong URL.
 async fn check_anthropic(endpoint: &Endpoint, key: Option<&SecretString>) -> Result<(), ModelError> {
     let url = |path: &str| format!("{}{path}", endpoint.base_url);
     let get = |url: String| {
@@ -54,7 +55,11 @@ async fn check_anthropic(endpoint: &Endpoint, key: Option<&SecretString>) -> Res
         return Err(ModelError::NoApi { url: shown_url(&list_url), kind: ProviderKind::Anthropic });
     }
     let models = model_list(list).await.ok_or_else(|| ModelError::InvalidResponse { message: "model list".into() })?;
-    Err(ModelError::ModelNotFound { model: endpoint.model.clone(), available: models.ids() })
+    let ids = models.ids();
+    if ids.iter().any(|id| id == &endpoint.model) {
+        return Ok(());
+    }
+    Err(ModelError::ModelNotFound { model: endpoint.model.clone(), available: ids })
 }
 
 /// `GET {base}/models`, then look for the model in the list (llama.cpp and others have no

@@ -66,6 +66,9 @@ pub enum Stalled {
     FirstByte,
     /// The response began, then stopped (SSE comment lines count as life).
     Idle,
+    /// The server kept the connection alive (SSE comments, pings) but sent no event of the
+    /// answer within the first-token limit.
+    FirstToken,
 }
 
 /// `90 s`, or `300 ms` below a second.
@@ -125,6 +128,10 @@ impl ModelError {
                     Stalled::FirstByte => format!(
                         "The provider at {host} answered but then sent nothing for {waited}. Check that the server is working (a local server may still be reading a long prompt), then try again, or allow it longer with {}=<seconds>.",
                         crate::stream::RESPONSE_TIMEOUT_ENV
+                    ),
+                    Stalled::FirstToken => format!(
+                        "The provider at {host} kept the connection open but had not begun its answer after {waited}. A local server may still be reading a long prompt: allow it longer with {}=<seconds>, or use a shorter prompt or a faster model.",
+                        crate::stream::FIRST_TOKEN_TIMEOUT_ENV
                     ),
                     Stalled::Idle => format!(
                         "The provider at {host} stopped sending in the middle of its answer ({waited} without data). Try again; if it keeps happening, check the server and your connection."

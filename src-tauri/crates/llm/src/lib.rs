@@ -7,8 +7,9 @@
 //!   (Chat Completions: OpenAI, Ollama, llama.cpp, vLLM, LM Studio), each split into wire
 //!   types, request mapping and event mapping.
 //! - Typed [`ModelError`]s, retries with backoff that honour `retry-after`, bounded waits
-//!   (response headers, first byte, idle; see [`StreamOptions`]), cancellation, and a price
-//!   table so every turn has a cost.
+//!   (response headers, first byte, idle, first token — generous for a local server, see
+//!   [`StreamOptions`] and [`is_local_url`]), cancellation, and a price table so every turn
+//!   has a cost.
 //! - Provider text within bounds and without secrets: error bodies are read only up to 64 kB,
 //!   every error's texts are masked ([`redact_secrets`]) and cut to [`MAX_MESSAGE_CHARS`].
 //! - [`check_connection`]: the token-free check behind Settings' "Test connection".
@@ -18,6 +19,7 @@ mod body;
 mod check;
 mod error;
 mod http;
+mod local;
 mod model;
 pub mod openai;
 pub mod prices;
@@ -31,10 +33,11 @@ use std::sync::Arc;
 pub use check::check_connection;
 pub use error::{ModelError, Stalled, MAX_MESSAGE_CHARS};
 pub use http::client;
+pub use local::is_local_url;
 pub use model::{complete, complete_structured, EventStream, LanguageModel, STRUCTURED_OUTPUT_TOOL};
 pub use redact::{redact_secrets, REDACTED};
 pub use retry::{is_retryable, RetryPolicy};
-pub use stream::{StreamOptions, IDLE_TIMEOUT_ENV, RESPONSE_TIMEOUT_ENV};
+pub use stream::{StreamOptions, FIRST_TOKEN_TIMEOUT_ENV, IDLE_TIMEOUT_ENV, RESPONSE_TIMEOUT_ENV};
 pub use types::*;
 
 use reverie_protocol::ProviderKind;
@@ -47,6 +50,14 @@ pub struct Endpoint {
     pub kind: ProviderKind,
     pub base_url: String,
     pub model: String,
+}
+
+impl Endpoint {
+    /// Whether the server is on this machine or the local network ([`is_local_url`]): it gets
+    /// the generous first-token limit ([`StreamOptions::local_first_token_timeout`]).
+    pub fn is_local(&self) -> bool {
+        is_local_url(&self.base_url)
+    }
 }
 
 /// The `anthropic-version` header every Anthropic request carries.

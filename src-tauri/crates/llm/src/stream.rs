@@ -13,12 +13,12 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::body::{self, read_prefix, watched, BodyError, ErrorText, MAX_ERROR_BODY_BYTES};
+use crate::body::{self, read_prefix, watched, BodyError, ErrorText, Shape, MAX_DOCUMENT_BYTES, MAX_ERROR_BODY_BYTES};
 use crate::error::{from_reqwest, host_of, shown_url, Stalled};
 use crate::http::client;
 use crate::model::{EventStream, LanguageModel};
 use crate::retry::{with_retries, RetryPolicy};
-use crate::types::{Request, StreamEvent};
+use crate::types::{Request, StreamEvent, Usage};
 use crate::ModelError;
 
 /// How many events may wait for a slow consumer before the reader pauses.
@@ -26,8 +26,17 @@ const CHANNEL_CAPACITY: usize = 64;
 
 /// Turns one vendor's SSE events into normalized events.
 pub trait SseMapper: Send + 'static {
+    /// A mapper for one response to a request body of `request_bytes` (the estimate when the
+    /// provider reports no usage).
+    fn new(request_bytes: usize) -> Self
+    where
+        Self: Sized;
     /// One SSE event (`event:` name, may be empty; `data:` payload).
     fn on_event(&mut self, event: &str, data: &str, out: &mut Vec<StreamEvent>) -> Result<(), ModelError>;
+    /// A whole JSON body instead of an event stream (LiteLLM's mock answers `stream: true` so):
+    /// the complete message as events, or the error it carries; `Ok(false)` when the document
+    /// is neither (the base URL points elsewhere).
+    fn on_document(&mut self, json: &str, out: &mut Vec<StreamEvent>) -> Result<bool, ModelError>;
     /// Whether the response is complete (a stream that ends before is an error).
     fn is_done(&self) -> bool;
 }
@@ -48,6 +57,13 @@ pub struct StreamOptions {
     /// A stream that sends nothing (not even an SSE comment line) for this long is abandoned
     /// (default 90 s).
     pub idle_timeout: Duration,
+    /// From the headers to the first event of the answer — SSE comments and pings keep the
+    /// connection alive but are not the answer (default 300 s).
+    pub first_token_timeout: Duration,
+    /// The same for a local provider ([`crate::is_local_url`]), which reads a long prompt on
+    /// the user's own hardware: llama.cpp took 19–60 s for a 1.4k-token prompt on 2 cores
+    /// (default 1,800 s).
+    pub local_first_token_timeout: Duration,
 }
 
 impl Default for StreamOptions {
@@ -57,6 +73,8 @@ impl Default for StreamOptions {
             response_timeout: Duration::from_secs(180),
             first_byte_timeout: Duration::from_secs(180),
             idle_timeout: Duration::from_secs(90),
+            first_token_timeout: Duration::from_secs(300),
+            local_first_token_timeout: Duration::from_secs(1_800),
         }
     }
 }
@@ -66,11 +84,14 @@ impl Default for StreamOptions {
 pub const RESPONSE_TIMEOUT_ENV: &str = "REVERIE_PROVIDER_TIMEOUT_SECS";
 /// Sets [`StreamOptions::idle_timeout`], in seconds.
 pub const IDLE_TIMEOUT_ENV: &str = "REVERIE_PROVIDER_IDLE_SECS";
+/// Sets both first-token limits ([`StreamOptions::first_token_timeout`] and
+/// [`StreamOptions::local_first_token_timeout`]), in seconds.
+pub const FIRST_TOKEN_TIMEOUT_ENV: &str = "REVERIE_PROVIDER_FIRST_TOKEN_SECS";
 
 impl StreamOptions {
     /// The defaults, with the waits the environment sets ([`RESPONSE_TIMEOUT_ENV`],
-    /// [`IDLE_TIMEOUT_ENV`]). A value that is not a whole number of seconds from 1 to 86,400 is
-    /// ignored with a warning that says so.
+    /// [`IDLE_TIMEOUT_ENV`], [`FIRST_TOKEN_TIMEOUT_ENV`]). A value that is not a whole number
+    /// of seconds from 1 to 86,400 is ignored with a warning that says so.
     pub fn from_env() -> Self {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -94,14 +115,27 @@ impl StreamOptions {
         if let Some(wait) = secs(IDLE_TIMEOUT_ENV) {
             options.idle_timeout = wait;
         }
+        if let Some(wait) = secs(FIRST_TOKEN_TIMEOUT_ENV) {
+            options.first_token_timeout = wait;
+            options.local_first_token_timeout = wait;
+        }
         options
+    }
+
+    /// The first-token limit for a provider that is local or not.
+    pub fn first_token_for(&self, local: bool) -> Duration {
+        if local {
+            self.local_first_token_timeout
+        } else {
+            self.first_token_timeout
+        }
     }
 }
 
 /// What differs between wire formats; everything else about a streamed request is shared by
 /// [`VendorModel`]. Each adapter implements it with its own request and event mapping.
 pub trait Vendor: Send + Sync + 'static {
-    type Mapper: SseMapper + Default;
+    type Mapper: SseMapper;
     const KIND: ProviderKind;
     /// Appended to the base URL (`/v1/messages`, `/chat/completions`).
     const PATH: &'static str;
@@ -121,12 +155,14 @@ pub trait Vendor: Send + Sync + 'static {
 }
 
 /// A model behind one wire format: where requests go (base URL without a trailing slash),
-/// which model, which key, and the stream settings.
+/// which model, which key, and the stream settings; whether the server is local
+/// ([`crate::is_local_url`]) picks its first-token limit.
 pub struct VendorModel<V> {
     base_url: String,
     model: String,
     key: Option<SecretString>,
     options: StreamOptions,
+    local: bool,
     vendor: PhantomData<fn() -> V>,
 }
 
@@ -137,22 +173,29 @@ impl<V: Vendor> VendorModel<V> {
         key: Option<SecretString>,
         options: StreamOptions,
     ) -> Self {
-        Self {
-            base_url: base_url.into().trim_end_matches('/').to_owned(),
-            model: model.into(),
-            key,
-            options,
-            vendor: PhantomData,
-        }
+        let base_url = base_url.into().trim_end_matches('/').to_owned();
+        let local = crate::is_local_url(&base_url);
+        Self { base_url, model: model.into(), key, options, local, vendor: PhantomData }
+    }
+
+    /// Whether the server counts as local (its first-token limit is the generous one).
+    pub fn is_local(&self) -> bool {
+        self.local
     }
 }
 
 impl<V: Vendor> LanguageModel for VendorModel<V> {
     fn stream(&self, request: &Request, cancel: CancellationToken) -> EventStream {
         let body = V::body(&self.model, request);
+        let mapper = V::Mapper::new(body.len());
         let url = format!("{}{}", self.base_url, V::PATH);
         let key = self.key.clone();
-        let target = Target { host: host_of(&url), url: shown_url(&url), key: self.key.clone() };
+        let target = Target {
+            host: host_of(&url),
+            url: shown_url(&url),
+            key: self.key.clone(),
+            first_token: self.options.first_token_for(self.local),
+        };
         let build = move || {
             let post =
                 client().post(&url).header("accept", "text/event-stream").header("content-type", "application/json");
@@ -162,7 +205,7 @@ impl<V: Vendor> LanguageModel for VendorModel<V> {
         let shown = target.url.clone();
         let http_error =
             move |status, headers: Option<&_>, body: &ErrorText| V::http_error(&model, &shown, status, headers, body);
-        run(self.options, target, cancel, build, http_error, V::Mapper::default())
+        run(self.options, target, cancel, build, http_error, mapper)
     }
 
     fn model_id(&self) -> &str {
@@ -170,14 +213,21 @@ impl<V: Vendor> LanguageModel for VendorModel<V> {
     }
 }
 
-/// Whom a stream talks to: for messages (host, URL without credentials) and for masking (the key).
+/// Whom a stream talks to: for messages (host, URL without credentials), for masking (the
+/// key), and how long its first token may take (local or not).
 pub(crate) struct Target {
     pub host: String,
     pub url: String,
     pub key: Option<SecretString>,
+    pub first_token: Duration,
 }
 
 impl Target {
+    /// The first-token limit ran out.
+    fn no_first_token(&self) -> ModelError {
+        ModelError::Timeout { host: self.host.clone(), stalled: Stalled::FirstToken, after: self.first_token }
+    }
+
     /// `error` with the key and anything key-shaped masked, and its texts bounded.
     pub fn sanitize(&self, error: ModelError) -> ModelError {
         match &self.key {
@@ -259,33 +309,70 @@ where
     M: SseMapper,
 {
     let response = with_retries(options.retry, cancel, || send(&options, target, build, http_error)).await?;
+    // Comments and pings keep the connection alive; the answer itself must begin by then.
+    let first_token = Some(tokio::time::Instant::now() + target.first_token);
     let content_type =
         response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let mut chunks = watched(response.bytes_stream(), options.first_byte_timeout, options.idle_timeout);
 
-    // A body labelled as something else is checked by its first bytes: SSE under a wrong label
-    // is read as SSE; an HTML page or a JSON document is a base URL pointing elsewhere.
-    let mut head = Vec::new();
+    // What the body is, from its first bytes: SSE (under any label), a JSON document (the whole
+    // message, or an error, sent to a streaming request), or something else (a web page).
     let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    if !essence.is_empty() && essence != "text/event-stream" {
-        let mut seen = Vec::new();
-        // Enough to tell (`retry:` is the longest field name), then, for a body that is not
-        // SSE, a little more to show what it was.
-        while body::meaningful_len(&seen) < 6 || (!body::looks_like_sse(&seen) && seen.len() < 512) {
-            let next = tokio::select! {
-                _ = cancel.cancelled() => return Err(ModelError::Cancelled),
-                next = chunks.next() => next,
-            };
-            match next {
-                Some(Ok(chunk)) => {
-                    seen.extend_from_slice(&chunk);
-                    head.push(Ok(chunk));
-                }
-                Some(Err(e)) => return Err(body_error(target, e)),
-                None => break,
-            }
+    let sse_label = essence.is_empty() || essence == "text/event-stream";
+    let mut head = Vec::new();
+    let mut seen = Vec::new();
+    let mut ended = false;
+    let shape = loop {
+        if let Some(shape) = body::shape(&seen, sse_label, ended) {
+            break shape;
         }
-        if !body::looks_like_sse(&seen) {
+        match next_chunk(&mut chunks, cancel, target, first_token).await? {
+            Some(chunk) => {
+                seen.extend_from_slice(&chunk);
+                head.push(Ok(chunk));
+            }
+            None => ended = true,
+        }
+    };
+    match shape {
+        Shape::Sse => {}
+        Shape::Json => {
+            // The whole document, within its bound and the first-token limit.
+            while !ended {
+                match next_chunk(&mut chunks, cancel, target, first_token).await? {
+                    Some(chunk) => seen.extend_from_slice(&chunk),
+                    None => ended = true,
+                }
+                if seen.len() > MAX_DOCUMENT_BYTES {
+                    let message = format!(
+                        "the provider answered with a JSON document larger than {} MiB",
+                        MAX_DOCUMENT_BYTES / (1024 * 1024)
+                    );
+                    return Err(ModelError::InvalidResponse { message });
+                }
+            }
+            let text = String::from_utf8_lossy(&seen);
+            let mut out = Vec::new();
+            if !mapper.on_document(&text, &mut out)? {
+                let excerpt = body::excerpt(&text);
+                return Err(ModelError::NotAnEventStream { url: target.url.clone(), content_type, excerpt });
+            }
+            for event in out {
+                if tx.send(Ok(event)).await.is_err() {
+                    break; // the consumer went away
+                }
+            }
+            return Ok(());
+        }
+        Shape::Other => {
+            // A little more of it, to show what it was (a failure to read more is the end).
+            while !ended && seen.len() < 512 {
+                match next_chunk(&mut chunks, cancel, target, None).await {
+                    Ok(Some(chunk)) => seen.extend_from_slice(&chunk),
+                    Err(ModelError::Cancelled) => return Err(ModelError::Cancelled),
+                    Ok(None) | Err(_) => ended = true,
+                }
+            }
             let excerpt = body::excerpt(&String::from_utf8_lossy(&seen));
             return Err(ModelError::NotAnEventStream { url: target.url.clone(), content_type, excerpt });
         }
@@ -293,9 +380,11 @@ where
     let mut events = futures::stream::iter(head).chain(chunks).eventsource();
     let mut out = Vec::new();
     let mut seen_events = 0usize;
+    let mut answered = false;
     loop {
         let next = tokio::select! {
             _ = cancel.cancelled() => return Err(ModelError::Cancelled),
+            _ = until(first_token), if !answered => return Err(target.no_first_token()),
             next = events.next() => next,
         };
         let item = match next {
@@ -320,6 +409,8 @@ where
         };
         seen_events += 1;
         mapper.on_event(&item.event, &item.data, &mut out)?;
+        // A ping maps to nothing: only an event of the answer stops the first-token clock.
+        answered |= !out.is_empty();
         for event in out.drain(..) {
             if tx.send(Ok(event)).await.is_err() {
                 return Ok(()); // the consumer went away
@@ -328,6 +419,34 @@ where
         if mapper.is_done() {
             return Ok(());
         }
+    }
+}
+
+/// Waits until `deadline`, or forever without one.
+async fn until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The next chunk of a watched body, `None` at its end. A cancel, the body's own limits and
+/// the first-token `deadline` (when given) end it with their error.
+async fn next_chunk(
+    chunks: &mut body::Chunks,
+    cancel: &CancellationToken,
+    target: &Target,
+    deadline: Option<tokio::time::Instant>,
+) -> Result<Option<bytes::Bytes>, ModelError> {
+    let next = tokio::select! {
+        _ = cancel.cancelled() => return Err(ModelError::Cancelled),
+        _ = until(deadline) => return Err(target.no_first_token()),
+        next = chunks.next() => next,
+    };
+    match next {
+        Some(Ok(chunk)) => Ok(Some(chunk)),
+        Some(Err(e)) => Err(body_error(target, e)),
+        None => Ok(None),
     }
 }
 
@@ -372,6 +491,38 @@ pub(crate) fn finish_tool_input(id: String, name: String, json: String) -> Strea
     }
 }
 
+/// A rough token count for a provider that reports none: about 4 bytes a token, at least 1.
+fn estimate_tokens(bytes: usize) -> u64 {
+    (bytes.div_ceil(4)).max(1) as u64
+}
+
+/// `usage` with what the provider left out estimated from the bytes sent (`request_bytes`,
+/// the JSON body: its tool schemas make it an overestimate) and received (`output_bytes`:
+/// text and tool input), and marked [`Usage::estimated`]; `None` when nothing was missing.
+/// A prompt of no tokens at all or an output of none for a non-empty answer is missing.
+pub(crate) fn with_estimates(usage: Option<Usage>, request_bytes: usize, output_bytes: usize) -> Option<Usage> {
+    let mut usage = usage.unwrap_or_default();
+    let mut estimated = false;
+    if usage.tokens_in() == 0 {
+        usage.input_tokens = estimate_tokens(request_bytes);
+        estimated = true;
+    }
+    if usage.output_tokens == 0 && output_bytes > 0 {
+        usage.output_tokens = estimate_tokens(output_bytes);
+        estimated = true;
+    }
+    if !estimated {
+        return None;
+    }
+    tracing::info!(
+        input_tokens = usage.input_tokens,
+        output_tokens = usage.output_tokens,
+        "the provider reported no token counts; they are estimated"
+    );
+    usage.estimated = true;
+    Some(usage)
+}
+
 /// The innermost error's text (hyper's "connection closed before message completed", …).
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut current = e;
@@ -395,6 +546,17 @@ mod options_tests {
         assert_eq!(
             (options.response_timeout, options.first_byte_timeout, options.idle_timeout),
             (Duration::from_secs(600), Duration::from_secs(600), Duration::from_secs(30))
+        );
+        let defaults = StreamOptions::default();
+        assert_eq!(
+            (options.first_token_for(false), options.first_token_for(true)),
+            (defaults.first_token_timeout, defaults.local_first_token_timeout)
+        );
+        assert!(defaults.local_first_token_timeout > defaults.first_token_timeout, "local servers get longer");
+        let options = StreamOptions::from_lookup(|name| (name == FIRST_TOKEN_TIMEOUT_ENV).then(|| "7200".to_owned()));
+        assert_eq!(
+            (options.first_token_for(false), options.first_token_for(true)),
+            (Duration::from_secs(7200), Duration::from_secs(7200))
         );
         for bad in ["0", "-5", "1.5", "soon", "999999"] {
             let options = StreamOptions::from_lookup(|name| (name == RESPONSE_TIMEOUT_ENV).then(|| bad.to_owned()));

@@ -65,12 +65,18 @@ pub enum ToolChoice {
 }
 
 /// Token counts of one request. Cache counts are zero where the provider reports none.
+/// `input_tokens` excludes the cached ones (Anthropic's terms; OpenAI's `prompt_tokens` is
+/// split): what the model read is [`Usage::tokens_in`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Usage {
     pub input_tokens: u64,
     pub output_tokens: u64,
     pub cache_read_tokens: u64,
     pub cache_write_tokens: u64,
+    /// The provider reported no counts (or none for the prompt), so some are estimated from
+    /// the bytes sent and received (about 4 a token).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub estimated: bool,
 }
 
 impl Usage {
@@ -79,6 +85,13 @@ impl Usage {
         self.output_tokens += other.output_tokens;
         self.cache_read_tokens += other.cache_read_tokens;
         self.cache_write_tokens += other.cache_write_tokens;
+        self.estimated |= other.estimated;
+    }
+
+    /// Every prompt token the model read: uncached, read from the cache and written to it
+    /// (llama.cpp's Anthropic endpoint reports `input_tokens: 1` and the rest as cache reads).
+    pub fn tokens_in(&self) -> u64 {
+        self.input_tokens + self.cache_read_tokens + self.cache_write_tokens
     }
 }
 

@@ -1,4 +1,7 @@
-//! The adapters over real HTTP against the scripted fake provider, for both wire formats.
+//! The adapters over real HTTP against the scripted fake provider, for both wire formats, and
+//! against a real llama.cpp server (`llamacpp`).
 
 mod bounds;
+mod llamacpp;
+mod servers;
 mod streaming;

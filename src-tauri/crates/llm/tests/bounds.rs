@@ -199,7 +199,8 @@ async fn a_404_on_the_path_says_so_and_only_a_404_naming_the_model_says_model() 
 #[tokio::test]
 async fn a_200_that_is_not_an_event_stream_says_what_it_was() {
     let page = "<!DOCTYPE html>\n<html><head><title>Sign in to the proxy</title></head><body>…</body></html>";
-    let document = r#"{"id":"chatcmpl-1","object":"chat.completion","choices":[{"message":{"content":"hi"}}]}"#;
+    // JSON that is neither vendor's message (a whole message is read as one: `json_body` tests).
+    let document = r#"{"status":"ok","service":"auth-proxy","version":"1.2"}"#;
     for kind in KINDS {
         let fake = fake(vec![
             Reply::new().fault(Fault::http_body(200, "text/html; charset=utf-8", page)),
@@ -209,7 +210,7 @@ async fn a_200_that_is_not_an_event_stream_says_what_it_was() {
         let model = model(&fake, kind, quick());
         for (expected, began) in [
             ("text/html; charset=utf-8", "<!DOCTYPE html> <html><head><title>Sign in"),
-            ("application/json", "{\"id\":\"chatcmpl-1\""),
+            ("application/json", "{\"status\":\"ok\""),
         ] {
             let err = failure(&*model).await;
             assert!(

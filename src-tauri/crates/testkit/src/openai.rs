@@ -1,9 +1,10 @@
 //! The OpenAI Chat Completions side: `POST /v1/chat/completions` with `stream: true`, streamed
 //! as `data: JSON\n\n` chunks ending with `data: [DONE]\n\n`, and its error bodies.
 
-use crate::ordered::{obj, J};
+use crate::ordered::{obj, ToJ, J};
 use crate::script::{Block, Planned};
-use crate::sse::FaultEvents;
+use crate::sse::{self, FaultEvents};
+use crate::{llamacpp, Quirk, Quirks};
 
 /// What every chunk of one completion repeats.
 pub(crate) struct Completion<'a> {
@@ -13,6 +14,7 @@ pub(crate) struct Completion<'a> {
     /// The request asked for `stream_options.include_usage`: every chunk carries `"usage": null`
     /// and a last chunk with `choices: []` carries the counts.
     pub include_usage: bool,
+    pub quirks: &'a Quirks,
 }
 
 fn data(value: &J) -> String {
@@ -21,6 +23,11 @@ fn data(value: &J) -> String {
 
 impl Completion<'_> {
     fn chunk(&self, choices: Vec<J>, usage: Option<J>) -> String {
+        self.chunk_with(choices, usage, None)
+    }
+
+    /// A chunk, with llama.cpp's `timings` after the usage when given.
+    fn chunk_with(&self, choices: Vec<J>, usage: Option<J>, timings: Option<J>) -> String {
         let mut chunk = obj! {
             "id": self.id,
             "object": "chat.completion.chunk",
@@ -29,8 +36,13 @@ impl Completion<'_> {
             "system_fingerprint": "fp_fake",
             "choices": choices,
         };
-        if let (true, J::Obj(fields)) = (self.include_usage, &mut chunk) {
-            fields.push(("usage", usage.unwrap_or(J::Null)));
+        if let J::Obj(fields) = &mut chunk {
+            if self.include_usage && !self.quirks.has(Quirk::NoUsage) {
+                fields.push(("usage", usage.unwrap_or(J::Null)));
+            }
+            if let Some(timings) = timings {
+                fields.push(("timings", timings));
+            }
         }
         data(&chunk)
     }
@@ -46,11 +58,13 @@ impl Completion<'_> {
 /// The whole chunk sequence for a planned reply: a `role: assistant` delta, `content` pieces,
 /// per tool call a delta with `id`, `type`, `function.name` and empty `arguments` followed by
 /// deltas carrying only `{index, function: {arguments: piece}}`, an empty delta with the
-/// `finish_reason`, the usage chunk when asked for, and `data: [DONE]`.
+/// `finish_reason`, the usage chunk when asked for, and `data: [DONE]`. `quirks` change it the
+/// way other servers do (see [`Quirk`]).
 pub(crate) fn events(plan: &Planned, c: &Completion<'_>) -> Vec<String> {
+    let q = c.quirks;
     let mut out = Vec::new();
     let starts_with_text = matches!(plan.blocks.first(), None | Some(Block::Text(_)));
-    let content = starts_with_text.then_some("");
+    let content = (starts_with_text && !q.has(Quirk::ContentNullFirst)).then_some("");
     out.push(c.delta(obj! {"role": "assistant", "content": content}, None));
     let mut tool_index = 0usize;
     for block in &plan.blocks {
@@ -59,31 +73,106 @@ pub(crate) fn events(plan: &Planned, c: &Completion<'_>) -> Vec<String> {
                 out.extend(pieces.iter().map(|p| c.delta(obj! {"content": p}, None)));
             }
             Block::Tool { id, name, pieces } => {
-                let head = obj! {"index": tool_index, "id": id, "type": "function", "function": obj! {"name": name, "arguments": ""}};
-                out.push(c.delta(obj! {"tool_calls": vec![head]}, None));
-                out.extend(pieces.iter().map(|p| {
-                    let piece = obj! {"index": tool_index, "function": obj! {"arguments": p}};
-                    c.delta(obj! {"tool_calls": vec![piece]}, None)
-                }));
+                let call = |head: bool, arguments: &str| {
+                    let mut fields = Vec::new();
+                    if !q.has(Quirk::ToolCallsWithoutIndex) {
+                        fields.push(("index", J::Val(tool_index.into())));
+                    }
+                    let repeat = head || q.has(Quirk::RepeatToolHead);
+                    let function = if repeat {
+                        obj! {"name": name, "arguments": arguments}
+                    } else {
+                        obj! {"arguments": arguments}
+                    };
+                    if repeat {
+                        fields.push(("id", J::Val(id.as_str().into())));
+                        fields.push(("type", J::Val("function".into())));
+                    }
+                    fields.push(("function", function));
+                    c.delta(obj! {"tool_calls": vec![J::Obj(fields)]}, None)
+                };
+                out.push(call(true, ""));
+                out.extend(pieces.iter().map(|p| call(false, p)));
                 tool_index += 1;
             }
         }
     }
     out.push(c.delta(obj! {}, Some(plan.stop_reason.openai())));
-    if c.include_usage {
-        let prompt = plan.input_tokens + plan.cache_read + plan.cache_write;
-        out.push(c.chunk(
-            Vec::new(),
-            Some(obj! {
-                "prompt_tokens": prompt,
-                "completion_tokens": plan.output_tokens,
-                "total_tokens": prompt + plan.output_tokens,
-                "prompt_tokens_details": obj! {"cached_tokens": plan.cache_read},
-            }),
-        ));
+    if c.include_usage && !q.has(Quirk::NoUsage) {
+        let choices =
+            if q.has(Quirk::UsageInEmptyChoice) { vec![obj! {"index": 0u64, "delta": obj! {}}] } else { Vec::new() };
+        out.push(c.chunk_with(choices, Some(usage(plan)), q.has(Quirk::Timings).then(|| timings(plan))));
     }
     out.push("data: [DONE]\n\n".to_owned());
     out
+}
+
+fn usage(plan: &Planned) -> J {
+    let prompt = plan.input_tokens + plan.cache_read + plan.cache_write;
+    obj! {
+        "prompt_tokens": prompt,
+        "completion_tokens": plan.output_tokens,
+        "total_tokens": prompt + plan.output_tokens,
+        "prompt_tokens_details": obj! {"cached_tokens": plan.cache_read},
+    }
+}
+
+/// llama.cpp's `timings` beside `usage` (the figures are made up but shaped as it sends them).
+fn timings(plan: &Planned) -> J {
+    obj! {
+        "cache_n": plan.cache_read,
+        "prompt_n": plan.input_tokens,
+        "prompt_ms": 401.021,
+        "prompt_per_token_ms": 20.05,
+        "prompt_per_second": 49.87,
+        "predicted_n": plan.output_tokens,
+        "predicted_ms": 181.972,
+        "predicted_per_token_ms": 25.99,
+        "predicted_per_second": 38.46,
+    }
+}
+
+/// A whole `chat.completion` document for a planned reply (the `json_body` quirk); without
+/// usage under `no_usage`.
+pub(crate) fn document(plan: &Planned, c: &Completion<'_>) -> J {
+    let text: String =
+        plan.blocks.iter().filter_map(|b| if let Block::Text(p) = b { Some(p.concat()) } else { None }).collect();
+    let tool_calls: Vec<J> = plan
+        .blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::Tool { id, name, pieces } => Some(obj! {
+                "id": id,
+                "type": "function",
+                "function": obj! {"name": name, "arguments": pieces.concat()},
+            }),
+            Block::Text(_) => None,
+        })
+        .collect();
+    let mut message =
+        vec![("role", J::Val("assistant".into())), ("content", (!text.is_empty()).then_some(text).to_j())];
+    if !tool_calls.is_empty() {
+        message.push(("tool_calls", J::Arr(tool_calls)));
+    }
+    let mut doc = obj! {
+        "id": c.id,
+        "object": "chat.completion",
+        "created": c.created,
+        "model": c.model,
+        "choices": vec![obj! {"index": 0u64, "message": J::Obj(message), "finish_reason": plan.stop_reason.openai()}],
+    };
+    if let (false, J::Obj(fields)) = (c.quirks.has(Quirk::NoUsage), &mut doc) {
+        fields.push(("usage", usage(plan)));
+    }
+    doc
+}
+
+/// The 400 for a prompt larger than the context window.
+pub(crate) fn context_error(prompt_tokens: u64, window: u64) -> J {
+    let message = format!(
+        "This model's maximum context length is {window} tokens. However, your messages resulted in {prompt_tokens} tokens. Please reduce the length of the messages."
+    );
+    obj! {"error": obj! {"message": message, "type": "invalid_request_error", "param": "messages", "code": "context_length_exceeded"}}
 }
 
 /// `(type, code, message)` OpenAI uses for an HTTP status.
@@ -122,6 +211,10 @@ fn stream_error(kind: &str, message: &str) -> String {
     data(&error_value(kind, None, message))
 }
 
-pub(crate) fn fault_events() -> FaultEvents {
-    FaultEvents { malformed: "data: {not json\n\n".into(), stream_error }
+pub(crate) fn fault_events(quirks: &Quirks) -> FaultEvents {
+    FaultEvents {
+        malformed: "data: {not json\n\n".into(),
+        stream_error: if quirks.has(Quirk::LlamacppErrors) { llamacpp::stream_error } else { stream_error },
+        comment: sse::comment(quirks),
+    }
 }

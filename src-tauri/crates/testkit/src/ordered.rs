@@ -74,7 +74,7 @@ macro_rules! to_j_via_value {
     )*};
 }
 
-to_j_via_value!(&str, String, u64, usize, bool, Value);
+to_j_via_value!(&str, String, u64, usize, f64, bool, Value);
 
 impl ToJ for &String {
     fn to_j(self) -> J {

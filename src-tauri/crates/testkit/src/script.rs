@@ -328,6 +328,17 @@ pub enum Fault {
     /// Every tool call's streamed JSON is truncated (its last character dropped), so the
     /// concatenated pieces do not parse.
     InvalidToolJson,
+    /// HTTP 400 saying the prompt does not fit the context window, in the vendor's words
+    /// (Anthropic "prompt is too long", OpenAI `context_length_exceeded`; with the
+    /// `llamacpp_errors` quirk llama.cpp's `exceed_context_size_error` on both endpoints).
+    /// `prompt_tokens` defaults to the request's estimate (at least `window` + 1), `window` to
+    /// 2,048.
+    ContextExceeded {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        prompt_tokens: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        window: Option<u64>,
+    },
     /// After `after_events` events, an in-stream error the way the vendor sends one (Anthropic
     /// `event: error`, OpenAI `data: {"error": …}`), then the stream ends. `error_type` defaults
     /// to `overloaded_error`.
@@ -373,6 +384,11 @@ impl Fault {
     /// 529 overloaded.
     pub fn overloaded() -> Self {
         Fault::http(529)
+    }
+
+    /// A 400 context-window error in the vendor's (or the quirks') words.
+    pub fn context_exceeded() -> Self {
+        Fault::ContextExceeded { prompt_tokens: None, window: None }
     }
 }
 

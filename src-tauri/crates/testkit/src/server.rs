@@ -18,9 +18,9 @@ use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::script::{conversation_of, Fault, Planned, Reply, Script, DEFAULT_STALL_SECS};
+use crate::script::{conversation_of, estimate_tokens, Fault, Planned, Reply, Script, DEFAULT_STALL_SECS};
 use crate::sse::{self, StreamCounter};
-use crate::{anthropic, openai};
+use crate::{anthropic, llamacpp, openai, Quirk, Quirks};
 
 /// The largest request body accepted (the Messages API's limit); larger gets 413.
 pub const MAX_REQUEST_BYTES: usize = 32 * 1024 * 1024;
@@ -74,6 +74,7 @@ struct ScriptState {
 struct Shared {
     config: FakeProviderConfig,
     script: Mutex<ScriptState>,
+    quirks: Mutex<Quirks>,
     requests: Mutex<Vec<RecordedRequest>>,
     request_count: watch::Sender<usize>,
     streams: StreamCounter,
@@ -183,6 +184,7 @@ impl FakeProvider {
         let shared = Arc::new(Shared {
             config,
             script: Mutex::new(ScriptState { script, cursors: HashMap::new() }),
+            quirks: Mutex::default(),
             requests: Mutex::default(),
             request_count: watch::channel(0).0,
             streams: StreamCounter(watch::channel(0).0),
@@ -243,6 +245,17 @@ impl FakeProvider {
         self.requests()
     }
 
+    /// Makes the fake answer the way another server does from now on (a profile such as
+    /// [`Quirks::llamacpp`], or single [`Quirk`]s); [`Quirks::none`] is the vendors' own APIs.
+    pub fn set_quirks(&self, quirks: Quirks) {
+        *lock(&self.shared.quirks) = quirks;
+    }
+
+    /// The quirks in force.
+    pub fn quirks(&self) -> Quirks {
+        lock(&self.shared.quirks).clone()
+    }
+
     /// Replaces the script; every conversation starts again at its first reply.
     pub fn set_script(&self, script: Script) {
         let mut state = lock(&self.shared.script);
@@ -287,12 +300,32 @@ enum Vendor {
     OpenAi,
 }
 
-fn error_response(vendor: Vendor, status: u16, message: Option<&str>, request_id: &str) -> Response {
+fn error_response(vendor: Vendor, quirks: &Quirks, status: u16, message: Option<&str>, request_id: &str) -> Response {
     let body = match vendor {
+        _ if quirks.has(Quirk::LlamacppErrors) => llamacpp::error_body(status, message),
         Vendor::Anthropic => anthropic::error_body(status, message, request_id),
         Vendor::OpenAi => openai::error_body(status, message),
     };
     with_request_id(vendor, (code(status), Json(body)).into_response(), request_id)
+}
+
+/// The 400 for a `context_exceeded` fault, in the vendor's (or llama.cpp's) words.
+fn context_response(
+    vendor: Vendor,
+    quirks: &Quirks,
+    fault: &Fault,
+    request_bytes: usize,
+    request_id: &str,
+) -> Option<Response> {
+    let Fault::ContextExceeded { prompt_tokens, window } = fault else { return None };
+    let window = window.unwrap_or(2_048);
+    let prompt = prompt_tokens.unwrap_or_else(|| estimate_tokens(request_bytes).max(window + 1));
+    let body = match vendor {
+        _ if quirks.has(Quirk::LlamacppErrors) => llamacpp::context_error(prompt, window),
+        Vendor::Anthropic => anthropic::context_error(prompt, window, request_id),
+        Vendor::OpenAi => openai::context_error(prompt, window),
+    };
+    Some(with_request_id(vendor, (StatusCode::BAD_REQUEST, Json(body)).into_response(), request_id))
 }
 
 fn code(status: u16) -> StatusCode {
@@ -308,7 +341,7 @@ fn with_request_id(vendor: Vendor, mut resp: Response, request_id: &str) -> Resp
 }
 
 /// The response for an `http` fault.
-fn http_fault(vendor: Vendor, fault: &Fault, request_id: &str) -> Option<Response> {
+fn http_fault(vendor: Vendor, quirks: &Quirks, fault: &Fault, request_id: &str) -> Option<Response> {
     let Fault::Http { status, retry_after, message, body, content_type } = fault else { return None };
     let mut resp = match body {
         Some(Value::String(text)) => {
@@ -317,7 +350,7 @@ fn http_fault(vendor: Vendor, fault: &Fault, request_id: &str) -> Option<Respons
             (code(*status), [(header::CONTENT_TYPE, kind)], text.clone()).into_response()
         }
         Some(value) => (code(*status), Json(value.clone())).into_response(),
-        None => error_response(vendor, *status, message.as_deref(), request_id),
+        None => error_response(vendor, quirks, *status, message.as_deref(), request_id),
     };
     if let Some(secs) = retry_after {
         resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*secs));
@@ -329,6 +362,7 @@ fn http_fault(vendor: Vendor, fault: &Fault, request_id: &str) -> Option<Respons
 /// the body, take the conversation's reply and wait its delay. `Err` is the response to send.
 struct Accepted {
     reply: Reply,
+    quirks: Quirks,
     model: String,
     /// OpenAI's `stream_options.include_usage`.
     include_usage: bool,
@@ -345,26 +379,32 @@ async fn accept(
     request_id: &str,
 ) -> Result<Accepted, Response> {
     let started = Instant::now();
+    let quirks = lock(&shared.quirks).clone();
     let conversation = conversation_of(raw);
     let parsed = serde_json::from_slice::<Value>(raw).ok();
     // Check first, then record the parsed body itself (no copy of a long history).
     let checked = check(shared, vendor, headers, raw.len(), parsed.as_ref());
     shared.record(method, uri, headers, parsed, Some(conversation.clone()), started);
     let (model, include_usage) =
-        checked.map_err(|(status, message)| error_response(vendor, status, message.as_deref(), request_id))?;
+        checked.map_err(|(status, message)| error_response(vendor, &quirks, status, message.as_deref(), request_id))?;
     let reply = shared.take_reply(&conversation).map_err(|served| {
         let message = format!("script exhausted for conversation {conversation} after {served} replies");
-        error_response(vendor, 500, Some(&message), request_id)
+        error_response(vendor, &quirks, 500, Some(&message), request_id)
     })?;
     shared.delay(reply.delay_ms).await;
     if let Some(Fault::NoHeaders { max_secs }) = reply.fault {
         shared.delay(max_secs.unwrap_or(DEFAULT_STALL_SECS).saturating_mul(1000)).await;
-        return Err(error_response(vendor, 504, Some("the fake provider sent no headers, as scripted"), request_id));
+        let message = Some("the fake provider sent no headers, as scripted");
+        return Err(error_response(vendor, &quirks, 504, message, request_id));
     }
-    if let Some(resp) = reply.fault.as_ref().and_then(|f| http_fault(vendor, f, request_id)) {
-        return Err(resp);
+    if let Some(fault) = &reply.fault {
+        if let Some(resp) = http_fault(vendor, &quirks, fault, request_id)
+            .or_else(|| context_response(vendor, &quirks, fault, raw.len(), request_id))
+        {
+            return Err(resp);
+        }
     }
-    Ok(Accepted { reply, model, include_usage, request_bytes: raw.len() })
+    Ok(Accepted { reply, quirks, model, include_usage, request_bytes: raw.len() })
 }
 
 /// The key, headers and body as the real API checks them: the model and `include_usage`, or
@@ -430,8 +470,13 @@ async fn messages(
         Err(resp) => return resp,
     };
     let plan = Planned::new(&a.reply, a.request_bytes, || shared.next_id("toolu_fake"));
-    let events = anthropic::events(&plan, &shared.next_id("msg_fake"), &a.model);
-    let frames = sse::apply_fault(events, a.reply.fault.as_ref(), &anthropic::fault_events());
+    let message_id = shared.next_id("msg_fake");
+    if a.quirks.has(Quirk::JsonBody) {
+        let document = anthropic::document(&plan, &message_id, &a.model, &a.quirks);
+        return with_request_id(Vendor::Anthropic, Json(document).into_response(), &request_id);
+    }
+    let events = anthropic::events(&plan, &message_id, &a.model, &a.quirks);
+    let frames = sse::apply_fault(events, a.reply.fault.as_ref(), &anthropic::fault_events(&a.quirks));
     sse::response(frames, &shared.streams, shared.shutdown.clone(), &[("request-id", request_id)])
 }
 
@@ -450,9 +495,14 @@ async fn chat_completions(
     let plan = Planned::new(&a.reply, a.request_bytes, || shared.next_id("call_fake"));
     let id = shared.next_id("chatcmpl-fake");
     let created = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let completion = openai::Completion { id: &id, created, model: &a.model, include_usage: a.include_usage };
+    let completion =
+        openai::Completion { id: &id, created, model: &a.model, include_usage: a.include_usage, quirks: &a.quirks };
+    if a.quirks.has(Quirk::JsonBody) {
+        let document = openai::document(&plan, &completion);
+        return with_request_id(Vendor::OpenAi, Json(document).into_response(), &request_id);
+    }
     let events = openai::events(&plan, &completion);
-    let frames = sse::apply_fault(events, a.reply.fault.as_ref(), &openai::fault_events());
+    let frames = sse::apply_fault(events, a.reply.fault.as_ref(), &openai::fault_events(&a.quirks));
     sse::response(frames, &shared.streams, shared.shutdown.clone(), &[("x-request-id", request_id)])
 }
 
@@ -533,6 +583,10 @@ async fn get_model(
     let caller = caller(&headers);
     if let Some(resp) = rejection(&shared, &caller) {
         return resp;
+    }
+    if lock(&shared.quirks).has(Quirk::NoModelById) {
+        let body = json!({"error": {"code": 404, "message": "File Not Found", "type": "not_found_error"}});
+        return (StatusCode::NOT_FOUND, Json(body)).into_response();
     }
     if shared.config.models.contains(&id) {
         Json(json!({"type": "model", "id": id, "display_name": id, "created_at": "2026-01-01T00:00:00Z"}))

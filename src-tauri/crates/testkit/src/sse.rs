@@ -23,12 +23,14 @@ pub(crate) enum Frame {
     Abort,
 }
 
-/// How each vendor phrases the two fault-specific events.
+/// How each vendor (and server) phrases the fault-specific lines.
 pub(crate) struct FaultEvents {
     /// An event whose data is not JSON.
     pub malformed: String,
     /// An in-stream error event for `(error_type, message)`.
     pub stream_error: fn(&str, &str) -> String,
+    /// A keep-alive comment line (`: keep-alive`, llama.cpp's bare `:`).
+    pub comment: &'static str,
 }
 
 /// The frames for `events` with a stream fault applied (`http` and `invalid_tool_json` are
@@ -63,14 +65,13 @@ pub(crate) fn apply_fault(events: Vec<String>, fault: Option<&Fault>, vendor: &F
             let mut frames: VecDeque<Frame> = events.by_ref().take(*after_events).map(Frame::Data).collect();
             for _ in 0..*comments {
                 frames.push_back(Frame::Pause(Duration::from_millis(*every_ms)));
-                frames.push_back(Frame::Data(": keep-alive\n\n".into()));
+                frames.push_back(Frame::Data(vendor.comment.into()));
             }
             frames.extend(events.map(Frame::Data));
             frames
         }
-        Some(Fault::Http { .. } | Fault::NoHeaders { .. } | Fault::InvalidToolJson) | None => {
-            events.into_iter().map(Frame::Data).collect()
-        }
+        Some(Fault::Http { .. } | Fault::NoHeaders { .. } | Fault::ContextExceeded { .. } | Fault::InvalidToolJson)
+        | None => events.into_iter().map(Frame::Data).collect(),
     }
 }
 
@@ -108,6 +109,15 @@ struct BodyState {
     frames: VecDeque<Frame>,
     shutdown: watch::Receiver<bool>,
     _guard: StreamGuard,
+}
+
+/// The keep-alive comment for `quirks`.
+pub(crate) fn comment(quirks: &crate::Quirks) -> &'static str {
+    if quirks.has(crate::Quirk::BareComments) {
+        ":\n\n"
+    } else {
+        ": keep-alive\n\n"
+    }
 }
 
 /// A `200 text/event-stream` response that plays `frames`.

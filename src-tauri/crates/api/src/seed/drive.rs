@@ -1,5 +1,5 @@
 //! Following a seeded run through the engine's own event stream: to its end (answering its
-//! approvals as the user would, through `Runs::answer`), or to its first approval request.
+//! approvals as the user would, through `Sessions::answer`), or to its first approval request.
 
 use std::time::Duration;
 
@@ -38,7 +38,7 @@ pub async fn run_to_end(
                 event = subscription.next() => {
                     let event = event.in_seed(seed)?;
                     if let EventPayload::ApprovalRequested { tool_use_id, name, input, .. } = &event.payload {
-                        ctx.core.runs.answer(&id, tool_use_id, approve(name, input)).in_seed(seed)?;
+                        ctx.core.sessions.answer(&id, tool_use_id, approve(name, input)).in_seed(seed)?;
                     }
                 }
             }
@@ -47,7 +47,7 @@ pub async fn run_to_end(
     tokio::time::timeout(SEED_WAIT, follow)
         .await
         .map_err(|_| too_slow(seed, &format!("the run {} didn't end", id.as_str())))??;
-    ctx.core.runs.get(&id).await.in_seed(seed)
+    ctx.core.sessions.get(&id).await.in_seed(seed)
 }
 
 /// Follows `started` to its first approval request and returns that event with the run's task,

@@ -13,17 +13,21 @@
 //! (`needs`), and those run first, once. To add one: a module with a `pub const SEED: Seed`, a
 //! line in [`SEEDS`], and a test in `tests/seed.rs` that checks what it leaves.
 
+mod dreams;
 mod drive;
+mod memory;
 mod model;
 mod providers;
+mod rubrics;
 mod runs;
+mod team;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
-use reverie_engine::session::run::RunOutcome;
+use reverie_engine::session::thread_loop::RunOutcome;
 use reverie_engine::{Error, Secrets};
 use tokio::task::JoinHandle;
 
@@ -32,7 +36,7 @@ pub use model::{FakeModel, SEED_KEY, SEED_MODELS};
 
 use crate::Context;
 
-/// A started run's task, as `Runs::start` returns it.
+/// A started run's task, as `Sessions::start` returns it.
 pub type RunDone = JoinHandle<reverie_engine::Result<RunOutcome>>;
 
 /// What a seed's body returns.
@@ -50,7 +54,7 @@ pub struct Seed {
 }
 
 /// Every seed, in the order they run when several are asked for.
-pub const SEEDS: &[Seed] = &[providers::SEED, runs::SEED];
+pub const SEEDS: &[Seed] = &[providers::SEED, runs::SEED, memory::SEED, rubrics::SEED, team::SEED, dreams::SEED];
 
 /// Why seeding failed. Any of these stops the dev server before it serves anything.
 #[derive(Debug, thiserror::Error)]

@@ -14,7 +14,7 @@ use reverie_testkit::{Reply, Usage};
 use serde_json::json;
 
 use super::providers::{ANTHROPIC, OLLAMA};
-use super::{run_to_end, until_approval, InSeed, Seed, SeedFuture, Seeding};
+use super::{run_to_end, until_approval, InSeed, Seed, SeedError, SeedFuture, Seeding};
 
 const NAME: &str = "runs";
 
@@ -38,19 +38,16 @@ const README: &str = "# Notes\n\nA small command-line notes app. Notes are Markd
 const PACKAGE: &str =
     "{\n  \"name\": \"notes\",\n  \"version\": \"1.4.0\",\n  \"scripts\": { \"test\": \"sh test/run.sh\" }\n}\n";
 const STORE: &str = "// Notes are kept in memory and written to disk every few seconds.\nexport function start(notes, save) {\n  setInterval(() => save(notes), 5000);\n}\n";
-const STORE_OLD: &str = "  setInterval(() => save(notes), 5000);\n";
-const STORE_NEW: &str = "  setInterval(() => save(notes), 5000);\n  process.on(\"exit\", () => save(notes));\n";
+pub const STORE_OLD: &str = "  setInterval(() => save(notes), 5000);\n";
+pub const STORE_NEW: &str = "  setInterval(() => save(notes), 5000);\n  process.on(\"exit\", () => save(notes));\n";
 /// The project's "tests": plain sh, so they run wherever the dev server does.
 const TESTS: &str = "#!/bin/sh\n# The notes app's checks.\ngrep -q 'save(notes)' src/store.js && echo '✔ adds a note'\ngrep -q 'process.on(\"exit\"' src/store.js && echo '✔ saves the last note on exit' || { echo '✖ saves the last note on exit'; exit 1; }\n";
-const TESTS_COMMAND: &str = "sh test/run.sh";
+pub const TESTS_COMMAND: &str = "sh test/run.sh";
 
 fn run<'a>(seeding: &'a Seeding<'a>) -> SeedFuture<'a> {
     Box::pin(async move {
         let ctx = seeding.ctx;
-        let workspace = seeding.workspace(
-            PROJECT,
-            &[("README.md", README), ("package.json", PACKAGE), ("src/store.js", STORE), ("test/run.sh", TESTS)],
-        )?;
+        let workspace = project(seeding, PROJECT)?;
         let (providers, agents) = (ctx.core.providers.clone(), ctx.core.agents.clone());
         let (maintainer, helper) = blocking(move || {
             let by_name = |name: &str| {
@@ -110,7 +107,7 @@ fn run<'a>(seeding: &'a Seeding<'a>) -> SeedFuture<'a> {
                 .usage(Usage::new(1840, 96).cache(1200, 0)),
         ]);
         let started =
-            ctx.core.runs.start(input(&maintainer, FINISHED_TASK), RunOptions::default()).await.in_seed(NAME)?;
+            ctx.core.sessions.start(input(&maintainer, FINISHED_TASK), RunOptions::default()).await.in_seed(NAME)?;
         run_to_end(ctx, NAME, started, |_, _| true).await?;
 
         // 2. Interrupted: left waiting for its command's approval when the process goes.
@@ -119,15 +116,24 @@ fn run<'a>(seeding: &'a Seeding<'a>) -> SeedFuture<'a> {
             Reply::new().text("Now let me run the tests.").tool_use("run_command", json!({"command": TESTS_COMMAND})),
         ]);
         let started =
-            ctx.core.runs.start(input(&maintainer, INTERRUPTED_TASK), RunOptions::default()).await.in_seed(NAME)?;
+            ctx.core.sessions.start(input(&maintainer, INTERRUPTED_TASK), RunOptions::default()).await.in_seed(NAME)?;
         let (_, done) = until_approval(NAME, started).await?;
         seeding.leave_running(done);
 
         // 3. Failed: nothing listens where Ollama (local) should be.
-        let started = ctx.core.runs.start(input(&helper, FAILED_TASK), RunOptions::default()).await.in_seed(NAME)?;
+        let started =
+            ctx.core.sessions.start(input(&helper, FAILED_TASK), RunOptions::default()).await.in_seed(NAME)?;
         run_to_end(ctx, NAME, started, |_, _| false).await?;
         Ok(())
     })
+}
+
+/// A copy of the notes project, as it was before any run, in `seed-workspaces/<name>`.
+pub fn project(seeding: &Seeding<'_>, name: &str) -> Result<std::path::PathBuf, SeedError> {
+    seeding.workspace(
+        name,
+        &[("README.md", README), ("package.json", PACKAGE), ("src/store.js", STORE), ("test/run.sh", TESTS)],
+    )
 }
 
 fn rule(tool: &str, permission: Permission) -> ToolRule {

@@ -34,7 +34,7 @@ impl Dreams {
             let path = match paths::check_path(&path, "path") {
                 Ok(p) => p,
                 Err(e) => {
-                    dropped.push(format!("{shown}: {} It was left out.", AppMessage(&e)));
+                    dropped.push(format!("{shown}: {}. It was left out.", AppMessage(&e)));
                     continue;
                 }
             };

@@ -104,7 +104,8 @@ pub fn cron_schedule(expr: &str) -> std::result::Result<cron::Schedule, String> 
         [minute, hour, day, month, weekday] => {
             format!("0 {minute} {hour} {day} {month} {}", crontab_weekdays(weekday)?)
         }
-        _ => expr.trim().to_owned(),
+        [_, _, _, _, _, _] | [_, _, _, _, _, _, _] => expr.trim().to_owned(),
+        other => return Err(format!("it has {} field{}, not 5", other.len(), if other.len() == 1 { "" } else { "s" })),
     };
     full.parse::<cron::Schedule>().map_err(|e| e.to_string())
 }
@@ -153,6 +154,9 @@ mod tests {
         assert_eq!(crontab_weekdays("MON-FRI").unwrap(), "MON-FRI");
         assert!(crontab_weekdays("9").is_err());
         assert!(cron_schedule("30 3 * * 1-5").is_ok());
-        assert!(cron_schedule("every day").is_err());
+        assert_eq!(cron_schedule("every day").unwrap_err(), "it has 2 fields, not 5");
+        assert_eq!(cron_schedule("30 3 * *").unwrap_err(), "it has 4 fields, not 5");
+        assert_eq!(cron_schedule("daily").unwrap_err(), "it has 1 field, not 5");
+        assert!(cron_schedule("0 30 3 * * *").is_ok(), "six fields, seconds first");
     }
 }

@@ -138,10 +138,12 @@ impl Dreams {
                     return Err(Stop::Failed(format!("The model's {stage} output did not match what a dream needs, twice: {message}. Nothing was written to memory.")));
                 }
                 Err(e) => {
+                    // The model error's message is a sentence of its own; no second full stop.
+                    let message = model_error(&e).message;
                     return Err(Stop::Failed(format!(
                         "The {stage} stage failed: {}. Nothing was written to memory.",
-                        model_error(&e).message
-                    )))
+                        message.trim_end().trim_end_matches('.')
+                    )));
                 }
             }
         }

@@ -9,6 +9,7 @@
 mod disk;
 mod history;
 pub mod mirror;
+mod mount;
 pub mod paths;
 mod search;
 pub mod tools;
@@ -23,6 +24,7 @@ use sha2::{Digest, Sha256};
 
 pub use history::diff_lines;
 pub use mirror::Mirror;
+pub use mount::MountedMemory;
 pub use search::{fts_query, INDEX_TOKEN_BUDGET};
 
 use crate::store::memory as rows;

@@ -4,18 +4,23 @@
 //! side, at most `max_threads` at a time; the subagent's final message comes back as the
 //! `delegate` result. Subagents get neither tool, so they cannot delegate further.
 
+mod plan;
+
+pub use plan::TeamPlan;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use reverie_protocol::{Agent, EventPayload, IdleReason, SessionEvent, SessionId, ThreadId};
+use futures::future::BoxFuture;
+
+use reverie_protocol::{Agent, EventPayload, IdleReason, SessionId, ThreadId};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use crate::session::permissions::Approvals;
-use crate::session::run::{CancelReason, Opening};
-use crate::session::{history_from_events, RunOptions, Runs};
+use crate::session::thread_loop::{CancelReason, Opening, RunOutcome};
+use crate::session::{history_from_events, EventLog};
 use crate::tools::{Tool, ToolContext, ToolFault, ToolOutput, TypedTool};
 use crate::{Ids, Result};
 
@@ -25,20 +30,33 @@ pub const MAX_THREADS: u32 = 25;
 /// The longest delegation message, in bytes (like a task).
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 
+/// How a team runs a subagent's thread. The session service implements it for each run (the
+/// subagent's model, tools, permissions and memory, the run's workspace and approvals), so a
+/// team knows nothing of the service that runs it.
+pub trait Subagents: Send + Sync {
+    /// Runs `agent` on `thread` of the session from `opening` to its end; `cancel` stops it.
+    fn run<'a>(
+        &'a self,
+        agent: &'a Agent,
+        thread: ThreadId,
+        opening: Opening,
+        cancel: CancellationToken,
+    ) -> BoxFuture<'a, Result<RunOutcome>>;
+}
+
 /// A coordinator's session-wide team: its roster, the subagent threads so far, and the slots
 /// that cap how many run at once.
 pub struct Team {
-    pub(crate) runs: Arc<Runs>,
-    pub(crate) ids: Arc<dyn Ids>,
-    pub(crate) session: SessionId,
-    pub(crate) coordinator: ThreadId,
-    pub(crate) roster: Vec<Agent>,
-    /// The workspace, the session's cancellation and its write locks.
-    pub(crate) context: ToolContext,
-    pub(crate) approvals: Approvals,
+    subagents: Arc<dyn Subagents>,
+    log: Arc<EventLog>,
+    ids: Arc<dyn Ids>,
+    session: SessionId,
+    coordinator: ThreadId,
+    roster: Vec<Agent>,
+    /// The session's cancellation; each subagent thread has a child token of it.
+    cancel: CancellationToken,
     /// What a cancel of the session means, for every thread.
-    pub(crate) cancel_reason: CancelReason,
-    pub(crate) options: RunOptions,
+    cancel_reason: CancelReason,
     slots: Arc<Semaphore>,
     threads: Mutex<HashMap<ThreadId, Member>>,
     /// Taken while a delegation is recorded. Tokio's mutex serves waiters in the order they
@@ -57,61 +75,37 @@ struct Member {
 
 /// Arguments of [`Team::new`].
 pub struct TeamParts {
-    pub runs: Arc<Runs>,
+    pub plan: TeamPlan,
+    pub subagents: Arc<dyn Subagents>,
+    pub log: Arc<EventLog>,
     pub ids: Arc<dyn Ids>,
     pub session: SessionId,
     pub coordinator: ThreadId,
-    pub roster: Vec<Agent>,
-    pub context: ToolContext,
-    pub approvals: Approvals,
+    pub cancel: CancellationToken,
     pub cancel_reason: CancelReason,
-    pub options: RunOptions,
-    pub max_threads: u32,
 }
 
 impl Team {
     pub fn new(parts: TeamParts) -> Arc<Self> {
-        let TeamParts {
-            runs,
-            ids,
-            session,
-            coordinator,
-            roster,
-            context,
-            approvals,
-            cancel_reason,
-            options,
-            max_threads,
-        } = parts;
+        let TeamParts { plan, subagents, log, ids, session, coordinator, cancel, cancel_reason } = parts;
+        let TeamPlan { roster, earlier, max_threads } = plan;
+        let threads = earlier
+            .into_iter()
+            .map(|(thread, agent)| (thread, Member { agent, cancel: cancel.child_token(), busy: false }))
+            .collect();
         Arc::new(Self {
-            runs,
+            subagents,
+            log,
             ids,
             session,
             coordinator,
             roster,
-            context,
-            approvals,
+            cancel,
             cancel_reason,
-            options,
             slots: Arc::new(Semaphore::new(max_threads.clamp(1, MAX_THREADS) as usize)),
-            threads: Mutex::default(),
+            threads: Mutex::new(threads),
             recording: tokio::sync::Mutex::new(()),
         })
-    }
-
-    /// The subagent threads an earlier run of the session left, so a follow-up can reach them.
-    pub fn adopt(&self, events: &[SessionEvent]) {
-        let mut threads = self.lock();
-        for event in events {
-            if let EventPayload::ThreadCreated { thread_id, agent_id, .. } = &event.payload {
-                if let Some(agent) = self.roster.iter().find(|a| &a.id == agent_id) {
-                    threads.insert(
-                        thread_id.clone(),
-                        Member { agent: agent.clone(), cancel: self.context.cancel.child_token(), busy: false },
-                    );
-                }
-            }
-        }
     }
 
     /// The coordinator's two tools.
@@ -173,7 +167,7 @@ impl Team {
                     )));
                 }
                 if member.cancel.is_cancelled() {
-                    member.cancel = self.context.cancel.child_token();
+                    member.cancel = self.cancel.child_token();
                 }
                 member.busy = true;
                 (thread, member.agent.clone(), member.cancel.clone(), false)
@@ -188,7 +182,7 @@ impl Team {
                     )));
                 };
                 let thread = ThreadId(self.ids.new_id("thr"));
-                let cancel = self.context.cancel.child_token();
+                let cancel = self.cancel.child_token();
                 self.lock().insert(thread.clone(), Member { agent: agent.clone(), cancel: cancel.clone(), busy: true });
                 (thread, agent.clone(), cancel, true)
             }
@@ -227,7 +221,7 @@ impl Team {
         message: String,
         cancel: CancellationToken,
         fresh: bool,
-    ) -> Result<crate::session::run::RunOutcome> {
+    ) -> Result<RunOutcome> {
         let mut events = Vec::new();
         if fresh {
             events.push(EventPayload::ThreadCreated {
@@ -250,26 +244,25 @@ impl Team {
         let Some(_slot) = slot else {
             // Stopped while queued: it never ran. A thread stopped on its own is cancelled; one
             // stopped with the session says why the session was.
-            let reason =
-                if self.context.cancel.is_cancelled() { self.cancel_reason.get() } else { IdleReason::Cancelled };
+            let reason = if self.cancel.is_cancelled() { self.cancel_reason.get() } else { IdleReason::Cancelled };
             self.append(thread, vec![EventPayload::ThreadStatusIdle { reason }]).await?;
-            return Ok(crate::session::run::RunOutcome { reason, ..Default::default() });
+            return Ok(RunOutcome { reason, ..Default::default() });
         };
         let opening = if fresh {
             Opening::Task(message)
         } else {
-            let (log, session) = (self.runs.log().clone(), self.session.clone());
+            let (log, session) = (self.log.clone(), self.session.clone());
             let events = tokio::task::spawn_blocking(move || log.read(&session, 0, usize::MAX))
                 .await
                 .map_err(|e| crate::Error::Internal(format!("the event reader stopped: {e}")))??;
             let (history, open_calls) = history_from_events(&events, thread);
             Opening::Resume { history, open_calls, follow_up: Some(message) }
         };
-        self.runs.run_subagent(self, agent, thread.clone(), opening, cancel).await
+        self.subagents.run(agent, thread.clone(), opening, cancel).await
     }
 
     async fn append(&self, thread: &ThreadId, events: Vec<EventPayload>) -> Result<()> {
-        let (log, session, thread) = (self.runs.log().clone(), self.session.clone(), thread.clone());
+        let (log, session, thread) = (self.log.clone(), self.session.clone(), thread.clone());
         tokio::task::spawn_blocking(move || log.append(&session, &thread, events))
             .await
             .map_err(|e| crate::Error::Internal(format!("the event writer stopped: {e}")))??;

@@ -1,6 +1,7 @@
 //! The revise loop's judge: after each agent turn that ends with `end_turn`, grade the work in a
-//! fresh context (the rubric, the description and the artifacts; never the transcript), record
-//! the evaluation, and tell the loop whether the agent revises, wraps up or stops.
+//! fresh context (the rubric, the description and the artifacts; never the transcript), and give
+//! the loop the evaluation's events to record and whether the agent revises, wraps up or stops.
+//! The evaluator writes nothing itself: the thread loop records what it returns.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -14,10 +15,9 @@ use reverie_protocol::{
 use super::artifacts::{changed_files, render, Snapshot};
 use super::grade::{combine, feedback, grade_once, result, Grader, Pass};
 use crate::error::model_error;
-use crate::session::run::Run;
 use crate::tools::text::cut;
-use crate::tools::ToolSet;
-use crate::Result;
+use crate::tools::{ToolContext, ToolSet};
+use crate::{Clock, Result};
 
 /// Default and largest iteration budget of an outcome.
 pub const DEFAULT_MAX_ITERATIONS: u32 = 3;
@@ -44,6 +44,14 @@ pub enum AfterTurn {
     Revise(String),
     /// Cancelled while grading.
     Cancelled,
+}
+
+/// A finished evaluation: the events that record it (`span.outcome_evaluation_end`, and the
+/// feedback when the agent revises) and what the loop does next.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    pub events: Vec<EventPayload>,
+    pub next: AfterTurn,
 }
 
 /// One outcome in progress on a session.
@@ -109,28 +117,32 @@ impl Evaluator {
         self.last
     }
 
-    /// Grades the work after the agent ended its turn with `final_message`.
-    pub async fn after_turn(&mut self, run: &Run, final_message: &str) -> Result<AfterTurn> {
-        if self.done {
-            return Ok(AfterTurn::Finish);
-        }
+    /// The event that opens the next evaluation, for the loop to record before it calls
+    /// [`Evaluator::grade`]; `None` when the outcome is over (the wrap-up turn is done, or the
+    /// outcome settled): nothing is graded any more and the run finishes.
+    pub fn start(&self) -> Option<EventPayload> {
+        (!self.done).then(|| EventPayload::OutcomeEvaluationStart {
+            iteration: self.iteration,
+            grader_model: self.definition.grader_model.clone(),
+            passes: self.definition.grader_passes,
+        })
+    }
+
+    /// Grades the work in `context`'s workspace after the agent ended its turn with
+    /// `final_message`; `clock` times the evaluation. Call it after recording
+    /// [`Evaluator::start`]'s event.
+    pub async fn grade(&mut self, context: &ToolContext, clock: &dyn Clock, final_message: &str) -> Result<Evaluation> {
         let iteration = self.iteration;
         let d = &self.definition;
-        run.append(vec![EventPayload::OutcomeEvaluationStart {
-            iteration,
-            grader_model: d.grader_model.clone(),
-            passes: d.grader_passes,
-        }])
-        .await?;
-        let started = run.log.clock().now_ms();
-        let root = run.context.workspace.root().to_owned();
+        let started = clock.now_ms();
+        let root = context.workspace.root().to_owned();
         let (baseline, touched) = (self.baseline.clone(), self.touched.clone());
         let files = tokio::task::spawn_blocking(move || render(&root, &changed_files(&root, &baseline, &touched)))
             .await
             .map_err(|e| crate::Error::Internal(format!("the workspace could not be compared: {e}")))?;
         let prompt = grader_prompt(d, final_message, &files);
         let tools = ToolSet::workspace().filter(|name| matches!(name, "read_file" | "list_files" | "search_files"));
-        let grader = Grader { model: &*self.grader, tools: &tools, context: &run.context };
+        let grader = Grader { model: &*self.grader, tools: &tools, context };
         let passes =
             join_all((0..d.grader_passes).map(|_| grade_once(&grader, GRADER_SYSTEM, &prompt, &d.criteria))).await;
 
@@ -147,7 +159,7 @@ impl Evaluator {
             }
         }
         let cost_usd = prices::cost(self.grader.model_id(), &usage);
-        let duration_ms = u64::try_from(run.log.clock().now_ms().saturating_sub(started)).unwrap_or(0);
+        let duration_ms = u64::try_from(clock.now_ms().saturating_sub(started)).unwrap_or(0);
         let end = |result: OutcomeResult, verdicts: Vec<CriterionVerdict>, reason: Option<String>| {
             EventPayload::OutcomeEvaluationEnd {
                 iteration,
@@ -164,7 +176,7 @@ impl Evaluator {
                 duration_ms,
             }
         };
-        let cancelled = run.context.cancel.is_cancelled() || errors.iter().any(|e| matches!(e, ModelError::Cancelled));
+        let cancelled = context.cancel.is_cancelled() || errors.iter().any(|e| matches!(e, ModelError::Cancelled));
         let combined = combine(&graded);
         // (result, verdicts, why it failed, the message for the agent)
         let (result, verdicts, reason, message) = if cancelled {
@@ -203,9 +215,8 @@ impl Evaluator {
         if let Some(text) = &message {
             events.push(EventPayload::OutcomeFeedback { iteration, text: text.clone() });
         }
-        run.append(events).await?;
         self.last = Some(result);
-        Ok(match result {
+        let next = match result {
             OutcomeResult::Interrupted => AfterTurn::Cancelled,
             OutcomeResult::NeedsRevision => {
                 self.iteration += 1;
@@ -219,7 +230,8 @@ impl Evaluator {
                 self.done = true;
                 AfterTurn::Finish
             }
-        })
+        };
+        Ok(Evaluation { events, next })
     }
 }
 

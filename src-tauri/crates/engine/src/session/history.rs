@@ -5,7 +5,7 @@
 use reverie_llm::{ContentBlock, Message, Role};
 use reverie_protocol::{EventPayload, IdleReason, OutcomeResult, SessionEvent, ThreadId, TokenUsage};
 
-use super::run::INTERRUPTED_RESULT;
+use super::thread_loop::INTERRUPTED_RESULT;
 
 /// The conversation of `thread` as the model saw it, and the tool calls that never got a
 /// result (the process died while they ran or waited for approval), in order.

@@ -1,21 +1,34 @@
 //! Messages API stream events → `StreamEvent`s, accumulating each tool call's partial JSON by
-//! content-block index; and HTTP errors → `ModelError`.
+//! content-block index; a whole `message` document (a server that does not stream) → the same
+//! events; and HTTP errors → `ModelError`. Servers other than Anthropic's (llama.cpp, LiteLLM)
+//! are taken as they are: no pings, blocks closed late, out of order or never, two tool blocks
+//! open at once, usage only in `message_delta`, errors in the OpenAI shape.
 
 use std::collections::BTreeMap;
 
+use serde::Deserialize;
+
 use reverie_protocol::ProviderKind;
 
-use super::wire::{BlockDelta, StartBlock, StreamedEvent, WireUsage};
-use crate::body::ErrorText;
-use crate::stream::{finish_tool_input, parse, retry_after, SseMapper};
+use super::wire::{BlockDelta, Document, DocumentBlock, StartBlock, StreamedEvent, WireUsage};
+use crate::body::{says_context_exceeded, ErrorText};
+use crate::openai::ErrorDetail;
+use crate::stream::{finish_tool_input, parse, retry_after, with_estimates, SseMapper};
 use crate::types::{StopReason, StreamEvent, Usage};
 use crate::ModelError;
 
-#[derive(Default)]
 pub struct Mapper {
+    /// Tool blocks still open, by index.
     tools: BTreeMap<usize, PendingTool>,
+    /// Tool blocks closed while one before them is still open: they wait, so tool uses come
+    /// in index order whatever order the stops came in.
+    closed: BTreeMap<usize, StreamEvent>,
     usage: Usage,
+    /// Whether any usage came at all.
+    reported: bool,
     stop_reason: Option<StopReason>,
+    request_bytes: usize,
+    output_bytes: usize,
     done: bool,
 }
 
@@ -25,8 +38,15 @@ struct PendingTool {
     json: String,
 }
 
+/// An error body or event in the OpenAI shape, which llama.cpp sends on `/v1/messages` too.
+#[derive(Deserialize)]
+struct OpenAiShaped {
+    error: ErrorDetail,
+}
+
 impl Mapper {
     fn fold_usage(&mut self, u: &WireUsage) {
+        self.reported = true;
         if let Some(n) = u.input_tokens {
             self.usage.input_tokens = n;
         }
@@ -40,11 +60,67 @@ impl Mapper {
             self.usage.cache_read_tokens = n;
         }
     }
+
+    /// The closed tool blocks no open block precedes, in index order.
+    fn release(&mut self, out: &mut Vec<StreamEvent>) {
+        let ready = match self.tools.keys().next() {
+            Some(&first_open) => {
+                let later = self.closed.split_off(&first_open);
+                std::mem::replace(&mut self.closed, later)
+            }
+            None => std::mem::take(&mut self.closed),
+        };
+        out.extend(ready.into_values());
+    }
+
+    /// The end: tool blocks never closed finished, every tool use in index order, counts
+    /// estimated when the provider sent none, then the stop.
+    fn finish(&mut self, out: &mut Vec<StreamEvent>) {
+        for (index, tool) in std::mem::take(&mut self.tools) {
+            self.closed.insert(index, finish_tool(tool));
+        }
+        self.release(out);
+        let reported = self.reported.then_some(self.usage);
+        if let Some(usage) = with_estimates(reported, self.request_bytes, self.output_bytes) {
+            self.usage = usage;
+            out.push(StreamEvent::Usage(usage));
+        }
+        let reason = self.stop_reason.take().unwrap_or(StopReason::EndTurn);
+        out.push(StreamEvent::Stop { reason });
+        self.done = true;
+    }
+
+    fn text(&mut self, text: String, out: &mut Vec<StreamEvent>) {
+        if !text.is_empty() {
+            self.output_bytes += text.len();
+            out.push(StreamEvent::TextDelta { text });
+        }
+    }
 }
 
 impl SseMapper for Mapper {
+    fn new(request_bytes: usize) -> Self {
+        Self {
+            tools: BTreeMap::new(),
+            closed: BTreeMap::new(),
+            usage: Usage::default(),
+            reported: false,
+            stop_reason: None,
+            request_bytes,
+            output_bytes: 0,
+            done: false,
+        }
+    }
+
     fn on_event(&mut self, _event: &str, data: &str, out: &mut Vec<StreamEvent>) -> Result<(), ModelError> {
-        match parse::<StreamedEvent>(data, "Anthropic")? {
+        let event = match parse::<StreamedEvent>(data, "Anthropic") {
+            Ok(event) => event,
+            Err(malformed) => match serde_json::from_str::<OpenAiShaped>(data) {
+                Ok(shaped) => return Err(shaped.error.into_model_error()),
+                Err(_) => return Err(malformed),
+            },
+        };
+        match event {
             StreamedEvent::MessageStart { message } => {
                 out.push(StreamEvent::MessageStart { id: message.id, model: message.model });
                 if let Some(u) = &message.usage {
@@ -53,16 +129,20 @@ impl SseMapper for Mapper {
                 }
             }
             StreamedEvent::ContentBlockStart { index, content_block } => match content_block {
-                StartBlock::Text { text } if !text.is_empty() => out.push(StreamEvent::TextDelta { text }),
+                StartBlock::Text { text } => self.text(text, out),
                 StartBlock::ToolUse { id, name } => {
+                    self.output_bytes += name.len();
                     self.tools.insert(index, PendingTool { id, name, json: String::new() });
                 }
-                _ => {}
+                StartBlock::Other => {}
             },
             StreamedEvent::ContentBlockDelta { index, delta } => match delta {
-                BlockDelta::Text { text } => out.push(StreamEvent::TextDelta { text }),
+                BlockDelta::Text { text } => self.text(text, out),
                 BlockDelta::InputJson { partial_json } => match self.tools.get_mut(&index) {
-                    Some(tool) => tool.json.push_str(&partial_json),
+                    Some(tool) => {
+                        self.output_bytes += partial_json.len();
+                        tool.json.push_str(&partial_json);
+                    }
                     None => {
                         return Err(ModelError::InvalidResponse {
                             message: format!("input for unknown content block {index}"),
@@ -71,9 +151,11 @@ impl SseMapper for Mapper {
                 },
                 BlockDelta::Other => {}
             },
+            // A stop for a block never opened (or closed twice) changes nothing.
             StreamedEvent::ContentBlockStop { index } => {
                 if let Some(tool) = self.tools.remove(&index) {
-                    out.push(finish_tool(tool));
+                    self.closed.insert(index, finish_tool(tool));
+                    self.release(out);
                 }
             }
             StreamedEvent::MessageDelta { delta, usage } => {
@@ -85,15 +167,43 @@ impl SseMapper for Mapper {
                     out.push(StreamEvent::Usage(self.usage));
                 }
             }
-            StreamedEvent::MessageStop => {
-                let reason = self.stop_reason.take().unwrap_or(StopReason::EndTurn);
-                out.push(StreamEvent::Stop { reason });
-                self.done = true;
-            }
-            StreamedEvent::Ping => {}
+            StreamedEvent::MessageStop => self.finish(out),
+            StreamedEvent::Ping | StreamedEvent::Unknown => {}
             StreamedEvent::Error { error } => return Err(api_error(&error.kind, &error.message, None)),
         }
         Ok(())
+    }
+
+    fn on_document(&mut self, json: &str, out: &mut Vec<StreamEvent>) -> Result<bool, ModelError> {
+        if let Ok(shaped) = serde_json::from_str::<OpenAiShaped>(json) {
+            return Err(shaped.error.into_model_error());
+        }
+        if let Ok(StreamedEvent::Error { error }) = serde_json::from_str::<StreamedEvent>(json) {
+            return Err(api_error(&error.kind, &error.message, None));
+        }
+        let Ok(document) = serde_json::from_str::<Document>(json) else { return Ok(false) };
+        if document.kind != "message" {
+            return Ok(false);
+        }
+        out.push(StreamEvent::MessageStart { id: document.id, model: document.model });
+        for block in document.content {
+            match block {
+                DocumentBlock::Text { text } => self.text(text, out),
+                DocumentBlock::ToolUse { id, name, input } => {
+                    let json = input.to_string();
+                    self.output_bytes += name.len() + json.len();
+                    out.push(finish_tool_input(id, name, json));
+                }
+                DocumentBlock::Other => {}
+            }
+        }
+        if let Some(u) = &document.usage {
+            self.fold_usage(u);
+            out.push(StreamEvent::Usage(self.usage));
+        }
+        self.stop_reason = document.stop_reason.as_deref().map(stop_reason);
+        self.finish(out);
+        Ok(true)
     }
 
     fn is_done(&self) -> bool {
@@ -120,7 +230,7 @@ fn api_error(kind: &str, message: &str, headers: Option<&reqwest::header::Header
         "authentication_error" | "permission_error" => ModelError::Auth { message: message.to_owned() },
         "rate_limit_error" => ModelError::RateLimited { retry_after: retry_after(headers) },
         "overloaded_error" => ModelError::Overloaded,
-        "invalid_request_error" if message.contains("prompt is too long") || message.contains("context window") => {
+        _ if says_context_exceeded(Some(kind), None, message) => {
             ModelError::ContextWindowExceeded { message: message.to_owned() }
         }
         "api_error" => ModelError::Http { status: 500, message: message.to_owned() },
@@ -142,6 +252,7 @@ pub fn http_error(
         404 => ModelError::NoApi { url: url.to_owned(), kind: ProviderKind::Anthropic },
         429 => ModelError::RateLimited { retry_after: retry_after(headers) },
         529 | 503 => ModelError::Overloaded,
+        400 | 413 if body.context_exceeded() => ModelError::ContextWindowExceeded { message },
         400 | 413 => match &body.kind {
             Some(kind) => match api_error(kind, &message, headers) {
                 ModelError::InvalidResponse { .. } => ModelError::Http { status, message },
@@ -160,7 +271,7 @@ mod tests {
     use super::*;
 
     fn run(events: &[&str]) -> Result<Vec<StreamEvent>, ModelError> {
-        let mut mapper = Mapper::default();
+        let mut mapper = Mapper::new(100);
         let mut out = Vec::new();
         for data in events {
             mapper.on_event("", data, &mut out)?;
@@ -187,7 +298,13 @@ mod tests {
             r#"{"type":"message_stop"}"#,
         ])
         .unwrap();
-        let usage = Usage { input_tokens: 10, output_tokens: 42, cache_read_tokens: 7, cache_write_tokens: 5 };
+        let usage = Usage {
+            input_tokens: 10,
+            output_tokens: 42,
+            cache_read_tokens: 7,
+            cache_write_tokens: 5,
+            estimated: false,
+        };
         assert_eq!(
             out,
             vec![
@@ -225,7 +342,7 @@ mod tests {
 
     #[test]
     fn an_error_event_mid_stream_is_typed() {
-        let mut mapper = Mapper::default();
+        let mut mapper = Mapper::new(0);
         let err = mapper
             .on_event(
                 "error",

@@ -85,6 +85,43 @@ pub enum StreamedEvent {
     Error {
         error: ApiError,
     },
+    /// An event type Reverie does not know (the API may add some): ignored.
+    #[serde(other)]
+    Unknown,
+}
+
+/// A whole (non-streamed) message, as a server that does not stream sends it.
+#[derive(Debug, Deserialize)]
+pub struct Document {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub model: String,
+    #[serde(default)]
+    pub content: Vec<DocumentBlock>,
+    #[serde(default)]
+    pub stop_reason: Option<String>,
+    #[serde(default)]
+    pub usage: Option<WireUsage>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum DocumentBlock {
+    Text {
+        #[serde(default)]
+        text: String,
+    },
+    ToolUse {
+        id: String,
+        name: String,
+        #[serde(default)]
+        input: Value,
+    },
+    #[serde(other)]
+    Other,
 }
 
 #[derive(Debug, Deserialize)]

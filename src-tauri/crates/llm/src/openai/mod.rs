@@ -4,6 +4,8 @@
 mod events;
 mod request;
 
+pub(crate) use events::ErrorDetail;
+
 use secrecy::{ExposeSecret, SecretString};
 
 use reverie_protocol::ProviderKind;

@@ -8,8 +8,8 @@ use std::time::Duration;
 use reverie_engine::clock::{ManualClock, SequentialIds};
 use reverie_engine::outcome::Rubrics;
 use reverie_engine::providers::EnvLookup;
-use reverie_engine::session::run::INTERRUPTED_RESULT;
-use reverie_engine::session::{EventLog, Owner, RunOptions, Runs, RunsParts, Started};
+use reverie_engine::session::thread_loop::INTERRUPTED_RESULT;
+use reverie_engine::session::{EventLog, Owner, RunOptions, Sessions, SessionsParts, Started};
 use reverie_engine::store::events::SessionRow;
 use reverie_engine::{Agents, Database, Error, Memory, Providers, Secrets};
 use reverie_llm::{RetryPolicy, StreamOptions};
@@ -23,9 +23,9 @@ use serde_json::json;
 pub const WAIT: Duration = Duration::from_secs(30);
 const KINDS: [ProviderKind; 2] = [ProviderKind::Anthropic, ProviderKind::OpenaiCompatible];
 
-/// A data folder, the fake provider, one agent on it and [`Runs`] over them (outcome tests share it).
+/// A data folder, the fake provider, one agent on it and [`Sessions`] over them (outcome tests share it).
 pub struct Env {
-    pub runs: Arc<Runs>,
+    pub sessions: Arc<Sessions>,
     pub agents: Agents,
     pub providers: Providers,
     pub rubrics: Rubrics,
@@ -82,7 +82,7 @@ pub async fn env_with(kind: ProviderKind, replies: Vec<Reply>, key: Option<&str>
         ..StreamOptions::default()
     };
     // Its own id sequence, so the first session is `ses_1` and its thread `thr_2`.
-    let runs = Runs::new(RunsParts {
+    let sessions = Sessions::new(SessionsParts {
         log: log.clone(),
         agents: agents.clone(),
         providers: providers.clone(),
@@ -93,7 +93,7 @@ pub async fn env_with(kind: ProviderKind, replies: Vec<Reply>, key: Option<&str>
         stream_options: options,
     });
     Env {
-        runs,
+        sessions,
         agents,
         providers,
         rubrics,
@@ -125,8 +125,8 @@ fn agent_input(name: &str, provider: &str, tools: Vec<ToolRule>) -> AgentInput {
 impl Env {
     /// Another process over the same data folder (its own owner and ids), as when the CLI
     /// runs beside the app, or a process that is about to die.
-    pub fn process(&self) -> Arc<Runs> {
-        Runs::new(RunsParts {
+    pub fn process(&self) -> Arc<Sessions> {
+        Sessions::new(SessionsParts {
             log: self.log.clone(),
             agents: self.agents.clone(),
             providers: self.providers.clone(),
@@ -150,7 +150,7 @@ impl Env {
     }
 
     pub async fn start(&self, task: &str) -> Started {
-        self.runs.start(self.input(task), RunOptions::default()).await.unwrap()
+        self.sessions.start(self.input(task), RunOptions::default()).await.unwrap()
     }
 
     pub fn events(&self, id: &SessionId) -> Vec<SessionEvent> {
@@ -177,7 +177,7 @@ impl Env {
     }
 }
 
-pub async fn finish(started: Started) -> reverie_engine::session::run::RunOutcome {
+pub async fn finish(started: Started) -> reverie_engine::session::thread_loop::RunOutcome {
     tokio::time::timeout(WAIT, started.done).await.expect("the run finished").unwrap().unwrap()
 }
 
@@ -213,7 +213,7 @@ async fn a_run_streams_its_text_live_writes_the_file_and_keeps_totals() {
             ],
         )
         .await;
-        // Watch live from before the run exists: the first session of this Runs is `ses_1`.
+        // Watch live from before the run exists: the first session of this Sessions is `ses_1`.
         // Deltas arrive before the message that holds them whole, and add up to it.
         let mut sub = e.log.subscribe(&SessionId("ses_1".into()), 0);
         let watcher = tokio::spawn(async move {
@@ -247,13 +247,13 @@ async fn a_run_streams_its_text_live_writes_the_file_and_keeps_totals() {
         assert!(deltas >= 7, "{kind:?}: the text streamed in several deltas ({deltas})");
         assert_eq!(std::fs::read_to_string(e.workspace.path().join("SUMMARY.md")).unwrap(), "# Summary\n");
 
-        let summary = e.runs.get(&SessionId("ses_1".into())).await.unwrap();
+        let summary = e.sessions.get(&SessionId("ses_1".into())).await.unwrap();
         assert_eq!(summary.status, SessionStatus::Idle);
         assert_eq!(summary.stop_reason, Some(IdleReason::EndTurn));
         assert_eq!(summary.turns, 2);
         assert_eq!((summary.usage.input_tokens, summary.usage.output_tokens), (250, 30));
         assert_eq!(summary.task_preview, "Summarize the notes.", "the task is trimmed");
-        assert_eq!(e.runs.list().await.unwrap().len(), 1);
+        assert_eq!(e.sessions.list().await.unwrap().len(), 1);
         let body = e.request_body(1);
         assert!(
             body.contains("You tidy up notes.")
@@ -283,7 +283,7 @@ async fn bad_input_is_refused_with_the_field_and_nothing_is_recorded() {
         ),
     ];
     for (input, field, words) in cases {
-        match e.runs.start(input, RunOptions::default()).await {
+        match e.sessions.start(input, RunOptions::default()).await {
             Err(Error::Invalid { field: f, message }) => {
                 assert_eq!(f, field);
                 assert!(message.contains(words), "{message}");
@@ -292,7 +292,7 @@ async fn bad_input_is_refused_with_the_field_and_nothing_is_recorded() {
             Ok(s) => panic!("started {:?}", s.summary),
         }
     }
-    assert!(e.runs.list().await.unwrap().is_empty(), "nothing was recorded");
+    assert!(e.sessions.list().await.unwrap().is_empty(), "nothing was recorded");
     assert!(e.fake.requests().is_empty(), "no request reached the provider");
     assert!(ws.starts_with('/'));
 }
@@ -321,7 +321,7 @@ async fn a_provider_without_a_key_ends_the_session_at_once_with_what_to_do() {
     };
     e.providers.update(&p.id, with_key).unwrap();
     e.fake.push_reply("default", Reply::new().text("Done now."));
-    let started = e.runs.continue_run(&id, None, RunOptions::default()).await.unwrap();
+    let started = e.sessions.continue_run(&id, None, RunOptions::default()).await.unwrap();
     assert_eq!(finish(started).await.reason, IdleReason::EndTurn);
     assert!(e.request_body(1).contains("Do it"));
     let names: Vec<&str> = e.payloads(&id).iter().map(EventPayload::name).collect();
@@ -333,7 +333,7 @@ async fn a_run_given_a_model_still_checks_its_provider_and_sends_that_model_ever
     let e = env_with(ProviderKind::Anthropic, vec![], None, vec![]).await;
     let model = StepModel::new();
     let options = RunOptions { model: Some(model.as_model()), ..RunOptions::default() };
-    let started = e.runs.start(e.input("Do it"), options.clone()).await.unwrap();
+    let started = e.sessions.start(e.input("Do it"), options.clone()).await.unwrap();
     let id = started.summary.id.clone();
     assert_eq!(finish(started).await.reason, IdleReason::Error);
     assert!(e.error_of(&id).message.contains("No API key is set for the provider “Fake”"));
@@ -352,7 +352,7 @@ async fn a_run_given_a_model_still_checks_its_provider_and_sends_that_model_ever
             },
         )
         .unwrap();
-    let started = e.runs.continue_run(&id, None, options).await.unwrap();
+    let started = e.sessions.continue_run(&id, None, options).await.unwrap();
     let ask = model.next_request().await;
     assert!(ask.mentions("Do it") && ask.system().contains("You tidy up notes."));
     ask.reply_text("Done now.");
@@ -378,7 +378,7 @@ async fn a_wrong_key_an_unknown_model_and_an_unreachable_host_each_end_with_a_cl
         input.model = Some("no-such-model".into());
         let other = e.agents.create(input).unwrap();
         let started = e
-            .runs
+            .sessions
             .start(RunInput { agent_id: other.id.clone(), ..e.input("Do it") }, RunOptions::default())
             .await
             .unwrap();
@@ -433,12 +433,12 @@ async fn approvals_are_answered_through_runs_and_cancel_stops_a_stalled_stream()
         unreachable!()
     };
     assert_eq!(working_directory, e.workspace.path().canonicalize().unwrap().display().to_string());
-    assert_eq!(e.runs.pending_approvals(&id), std::slice::from_ref(&tool_use_id));
-    assert!(matches!(e.runs.answer(&id, "toolu_other", true), Err(Error::NotFound(_))));
-    e.runs.answer(&id, &tool_use_id, true).unwrap();
+    assert_eq!(e.sessions.pending_approvals(&id), std::slice::from_ref(&tool_use_id));
+    assert!(matches!(e.sessions.answer(&id, "toolu_other", true), Err(Error::NotFound(_))));
+    e.sessions.answer(&id, &tool_use_id, true).unwrap();
     assert_eq!(finish(started).await.reason, IdleReason::EndTurn);
     assert!(e.payloads(&id).iter().any(|p| matches!(p, EventPayload::AgentToolResult { content, is_error: false, .. } if content.contains("approved-and-ran"))));
-    assert!(matches!(e.runs.cancel(&id).await, Err(Error::Conflict { .. })), "an idle session can't be cancelled");
+    assert!(matches!(e.sessions.cancel(&id).await, Err(Error::Conflict { .. })), "an idle session can't be cancelled");
 
     // A stalled stream is stopped by cancel.
     e.fake.push_reply(
@@ -448,9 +448,9 @@ async fn approvals_are_answered_through_runs_and_cancel_stops_a_stalled_stream()
     let started = e.start("Think").await;
     let id = started.summary.id.clone();
     e.fake.wait_for_open_streams(1).await;
-    e.runs.cancel(&id).await.unwrap();
+    e.sessions.cancel(&id).await.unwrap();
     assert_eq!(finish(started).await.reason, IdleReason::Cancelled);
-    assert_eq!(e.runs.get(&id).await.unwrap().stop_reason, Some(IdleReason::Cancelled));
+    assert_eq!(e.sessions.get(&id).await.unwrap().stop_reason, Some(IdleReason::Cancelled));
 }
 
 #[tokio::test]
@@ -490,13 +490,13 @@ async fn an_interrupted_session_resumes_from_its_log_with_results_for_the_calls_
             )
             .unwrap();
         assert!(
-            matches!(e.runs.continue_run(&id, None, RunOptions::default()).await, Err(Error::Conflict { .. })),
+            matches!(e.sessions.continue_run(&id, None, RunOptions::default()).await, Err(Error::Conflict { .. })),
             "still running"
         );
-        assert_eq!(e.runs.recover(|_| false).await.unwrap(), vec![id.clone()]);
-        assert_eq!(e.runs.get(&id).await.unwrap().status, SessionStatus::Interrupted);
+        assert_eq!(e.sessions.recover(|_| false).await.unwrap(), vec![id.clone()]);
+        assert_eq!(e.sessions.get(&id).await.unwrap().status, SessionStatus::Interrupted);
 
-        let started = e.runs.continue_run(&id, None, RunOptions::default()).await.unwrap();
+        let started = e.sessions.continue_run(&id, None, RunOptions::default()).await.unwrap();
         assert_eq!(started.summary.status, SessionStatus::Running);
         assert_eq!(finish(started).await.reason, IdleReason::EndTurn);
         let body = e.request_body(1);
@@ -534,17 +534,17 @@ async fn an_idle_session_takes_a_follow_up_with_its_whole_history() {
     let started = e.start("First question").await;
     let id = started.summary.id.clone();
     finish(started).await;
-    match e.runs.continue_run(&id, Some("  ".into()), RunOptions::default()).await {
+    match e.sessions.continue_run(&id, Some("  ".into()), RunOptions::default()).await {
         Err(Error::Invalid { field, .. }) => assert_eq!(field, "message"),
         other => panic!("a follow-up needs a message: {:?}", other.map(|s| s.summary)),
     }
-    let started = e.runs.continue_run(&id, Some("Second question".into()), RunOptions::default()).await.unwrap();
+    let started = e.sessions.continue_run(&id, Some("Second question".into()), RunOptions::default()).await.unwrap();
     assert_eq!(finish(started).await.reason, IdleReason::EndTurn);
     let body = e.request_body(2);
     for expected in ["First question", "First answer.", "Second question"] {
         assert!(body.contains(expected), "{expected:?} in {body}");
     }
-    let summary = e.runs.get(&id).await.unwrap();
+    let summary = e.sessions.get(&id).await.unwrap();
     assert_eq!((summary.turns, summary.status), (2, SessionStatus::Idle));
 }
 
@@ -619,8 +619,8 @@ async fn shutdown_stops_every_run_as_a_quit_and_waits_until_each_has_recorded_it
     let started = e.start("Think hard").await;
     let id = started.summary.id.clone();
     e.fake.wait_for_open_streams(1).await;
-    e.runs.shutdown(WAIT).await;
-    let summary = e.runs.get(&id).await.unwrap();
+    e.sessions.shutdown(WAIT).await;
+    let summary = e.sessions.get(&id).await.unwrap();
     assert_eq!(
         (summary.status, summary.stop_reason),
         (SessionStatus::Idle, Some(IdleReason::AppQuit)),
@@ -631,6 +631,6 @@ async fn shutdown_stops_every_run_as_a_quit_and_waits_until_each_has_recorded_it
 
     // A run stopped by quitting goes on where it stopped, without a new message.
     e.fake.push_reply("default", Reply::new().text("Carried on."));
-    let resumed = e.runs.continue_run(&id, None, RunOptions::default()).await.unwrap();
+    let resumed = e.sessions.continue_run(&id, None, RunOptions::default()).await.unwrap();
     assert_eq!(finish(resumed).await.reason, IdleReason::EndTurn);
 }

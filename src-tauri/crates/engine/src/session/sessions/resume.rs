@@ -11,17 +11,17 @@ use std::sync::Arc;
 
 use reverie_protocol::{IdleReason, SessionId, SessionStatus, ThreadId};
 
-use super::{check_task, Launch, OutcomePlan, Runs};
+use super::{RunPlan, Sessions};
 use crate::blocking::blocking;
-use crate::orchestration::DEFAULT_MAX_THREADS;
-use crate::outcome::Evaluator;
-use crate::session::folder::{self, home_dir, Confirmed};
+use crate::orchestration::{TeamPlan, DEFAULT_MAX_THREADS};
+use crate::outcome::plan::OutcomePlan;
 use crate::session::history::{history_from_events, interrupted_closes};
-use crate::session::run::Opening;
+use crate::session::input::{check_message, check_resumed_folder, follow_up};
+use crate::session::thread_loop::Opening;
 use crate::session::{RunOptions, Started};
 use crate::{Error, Result};
 
-impl Runs {
+impl Sessions {
     /// Resumes a session from its log — one that was interrupted, or that stopped early on an
     /// error, a cancel, the turn limit or Reverie quitting — or gives an idle one a follow-up
     /// message.
@@ -42,7 +42,7 @@ impl Runs {
             }
             row.status = SessionStatus::Interrupted;
         }
-        let message = message.map(|m| m.trim().to_owned()).filter(|m| !m.is_empty());
+        let message = follow_up(message);
         match row.status {
             SessionStatus::Running => {
                 return Err(Error::Conflict {
@@ -58,13 +58,9 @@ impl Runs {
             _ => {}
         }
         if let Some(m) = &message {
-            check_task(m).map_err(|e| match e {
-                Error::Invalid { message, .. } => Error::invalid("message", message),
-                other => other,
-            })?;
+            check_message(m)?;
         }
-        // The folder was accepted (and the home folder confirmed) when the session started.
-        let workspace = folder::check(&row.workspace, Confirmed { home: true }, home_dir().as_deref())?;
+        let workspace = check_resumed_folder(&row.workspace)?;
         let agent_id = row
             .agent_id
             .clone()
@@ -72,16 +68,11 @@ impl Runs {
         // An outcome the log leaves unsettled goes on where it stopped; its grader is checked
         // before the session is claimed.
         let (log, sid) = (self.log.clone(), id.clone());
-        let outcome = match blocking(move || Ok(Evaluator::pending(&log.read(&sid, 0, usize::MAX)?))).await? {
-            Some((definition, finished, touched)) => {
-                let grader =
-                    self.grader_connection(&definition.grader_provider_id, Some(&definition.grader_model)).await?;
-                Some(OutcomePlan { definition, grader, finished, touched })
-            }
-            None => None,
-        };
+        let logged = blocking(move || log.read(&sid, 0, usize::MAX)).await?;
+        let outcome = OutcomePlan::pending(&self.providers, &logged).await?;
+        drop(logged);
         let (this, owner, sid) = (self.clone(), self.owner.id().to_owned(), id.clone());
-        let (agent, events) = blocking(move || {
+        let (agent, events, team) = blocking(move || {
             let agent = this.agents.get(&agent_id).map_err(|e| match e {
                 Error::NotFound(_) => Error::invalid(
                     "id",
@@ -102,8 +93,13 @@ impl Runs {
                 }
                 Ok(events)
             })();
+            // A coordinator's team, with the subagent threads of earlier runs.
+            let closed = closed.and_then(|events| {
+                let team = TeamPlan::load(&this.agents, &agent, &events, DEFAULT_MAX_THREADS)?;
+                Ok((events, team))
+            });
             match closed {
-                Ok(events) => Ok((agent, events)),
+                Ok((events, team)) => Ok((agent, events, team)),
                 Err(e) => {
                     this.release(&sid);
                     Err(e)
@@ -119,17 +115,8 @@ impl Runs {
             (_, follow_up) => Opening::Resume { history, open_calls, follow_up },
         };
         let subscription = self.log.subscribe(id, row.last_seq);
-        let launch = Launch {
-            agent,
-            workspace,
-            session: id.clone(),
-            thread,
-            opening,
-            outcome,
-            options,
-            max_threads: DEFAULT_MAX_THREADS,
-        };
-        let done = match self.launch(launch).await {
+        let plan = RunPlan { agent, workspace, session: id.clone(), thread, opening, outcome, team, options };
+        let done = match self.launch(plan).await {
             Ok(done) => done,
             Err(e) => {
                 let (this, sid) = (self.clone(), id.clone());

@@ -21,7 +21,7 @@ use super::history::{closes_before_end, push};
 use super::permissions::{Approvals, Permission, PermissionPolicy};
 use super::EventLog;
 use crate::error::model_error;
-use crate::outcome::{AfterTurn, Evaluator};
+use crate::outcome::{AfterTurn, Evaluation, Evaluator};
 use crate::tools::{ToolContext, ToolFault, ToolOutput, ToolSet};
 use crate::{Error, Result};
 
@@ -94,8 +94,8 @@ impl ThreadRole {
 /// Tools whose calls in one turn run side by side (every other call runs in order first).
 const PARALLEL_TOOLS: &[&str] = &["delegate"];
 
-/// One thread's run: what it talks to, what it may do, and when it stops.
-pub struct Run {
+/// One thread's loop: what it talks to, what it may do, and when it stops.
+pub struct ThreadLoop {
     pub log: Arc<EventLog>,
     pub session: SessionId,
     pub thread: ThreadId,
@@ -164,8 +164,8 @@ struct Streamed {
     failure: Option<ModelError>,
 }
 
-impl Run {
-    /// A run with the workspace tools, the default policy and limits, and no system prompt.
+impl ThreadLoop {
+    /// A loop with the workspace tools, the default policy and limits, and no system prompt.
     pub fn new(
         log: Arc<EventLog>,
         session: SessionId,
@@ -195,7 +195,7 @@ impl Run {
 /// Runs `task` on the run's thread until it goes idle, then marks the session idle.
 /// Every failure is recorded as `session.error` followed by `session.status_idle` with reason
 /// `error`, the event log failing included. `Err` only when not even that could be written.
-pub async fn run_session(run: Run, task: impl Into<String>) -> Result<RunOutcome> {
+pub async fn run_session(run: ThreadLoop, task: impl Into<String>) -> Result<RunOutcome> {
     run_thread(run, Opening::Task(task.into())).await
 }
 
@@ -206,9 +206,9 @@ pub async fn run_session(run: Run, task: impl Into<String>) -> Result<RunOutcome
 /// stops and records its end with what it left open closed, a `session.error` that says so,
 /// and its idle status, retrying that last write a few times. If even that fails, the primary
 /// thread's session is marked `interrupted`; failing that too, it stays `running` under this
-/// process, which `Runs` then treats as interrupted (and the next start recovers).
+/// process, which `Sessions` then treats as interrupted (and the next start recovers).
 #[tracing::instrument(skip_all, fields(session_id = run.session.as_str(), thread_id = run.thread.as_str()))]
-pub async fn run_thread(mut run: Run, opening: Opening) -> Result<RunOutcome> {
+pub async fn run_thread(mut run: ThreadLoop, opening: Opening) -> Result<RunOutcome> {
     let mut outcome = RunOutcome::default();
     let mut evaluator = run.outcome.take();
     let result = run.turns(opening, &mut outcome, &mut evaluator).await;
@@ -303,7 +303,7 @@ impl CancelReason {
     }
 }
 
-impl Run {
+impl ThreadLoop {
     async fn turns(
         &self,
         opening: Opening,
@@ -511,7 +511,11 @@ impl Run {
                 .collect(),
             _ => String::new(),
         };
-        match evaluator.after_turn(self, &final_message).await? {
+        let Some(start) = evaluator.start() else { return Ok(Some(IdleReason::EndTurn)) };
+        self.append(vec![start]).await?;
+        let Evaluation { events, next } = evaluator.grade(&self.context, self.log.clock(), &final_message).await?;
+        self.append(events).await?;
+        match next {
             AfterTurn::Finish => Ok(Some(IdleReason::EndTurn)),
             AfterTurn::Cancelled => Ok(Some(IdleReason::Cancelled)),
             AfterTurn::Revise(text) => {
@@ -660,7 +664,7 @@ impl Run {
     }
 
     /// Writes events off the async runtime (SQLite blocks).
-    pub(crate) async fn append(&self, payloads: Vec<EventPayload>) -> Result<()> {
+    async fn append(&self, payloads: Vec<EventPayload>) -> Result<()> {
         let (log, session, thread) = (self.log.clone(), self.session.clone(), self.thread.clone());
         tokio::task::spawn_blocking(move || log.append(&session, &thread, payloads))
             .await

@@ -7,7 +7,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use reverie_engine::clock::ManualClock;
 use reverie_engine::session::permissions::{Approvals, Permission, PermissionPolicy};
-use reverie_engine::session::run::{run_session, Run, RunOutcome};
+use reverie_engine::session::thread_loop::{run_session, RunOutcome, ThreadLoop};
 use reverie_engine::session::EventLog;
 use reverie_engine::tools::{RunCommand, Tool, ToolContext, ToolDefinition, ToolFault, ToolOutput, Workspace};
 use reverie_engine::Database;
@@ -56,7 +56,7 @@ async fn harness(kind: ProviderKind, replies: Vec<Reply>) -> Harness {
 }
 
 impl Harness {
-    fn run(&self, policy: PermissionPolicy, max_turns: u32) -> Run {
+    fn run(&self, policy: PermissionPolicy, max_turns: u32) -> ThreadLoop {
         let base_url = match self.kind {
             ProviderKind::Anthropic => self.fake.base_url(),
             ProviderKind::OpenaiCompatible => self.fake.openai_base_url(),
@@ -73,7 +73,7 @@ impl Harness {
         };
         let model = model_for(&endpoint, Some(SecretString::from("sk-test-good".to_owned())), options);
         let context = ToolContext::new(Workspace::new(self.workspace.path()).unwrap(), self.cancel.clone());
-        let mut run = Run::new(self.log.clone(), self.session.clone(), ThreadId("thr_1".into()), model, context);
+        let mut run = ThreadLoop::new(self.log.clone(), self.session.clone(), ThreadId("thr_1".into()), model, context);
         run.system = "You are a careful coding agent.".into();
         run.policy = policy;
         run.approvals = self.approvals.clone();

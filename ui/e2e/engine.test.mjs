@@ -81,3 +81,11 @@ test("the real engine: a provider on the fake, an agent, a run that writes a fil
   await useScheme(page, "dark");
   await screenshot(page, "engine-session-dark.png");
 });
+
+test("a plain browser with no engine named says how to start one", { timeout: 30_000 }, async (t) => {
+  const page = await openPage(t, suite, null);
+  const notice = page.getByTestId("no-engine");
+  await notice.waitFor();
+  assert.match(await notice.innerText(), /make dev-browser/);
+  await screenshot(page, "browser-no-engine-light.png");
+});

@@ -27,7 +27,7 @@ export const FAKE_BIN = path.join(REPO, "target/debug/fake-provider");
 export const HOST = "127.0.0.1";
 const KEYCTL = "/usr/bin/keyctl";
 
-/** Starts Vite on `host:port` in `mode` ("mock": the in-memory backend; "development": the dev server). */
+/** Starts Vite on `host:port` in `mode` (development: the UI on the dev server named in its URL). */
 export async function startVite(root, mode, host, port) {
   const server = await createServer({ root, mode, logLevel: "warn", server: { host, port, strictPort: true } });
   await server.listen();
@@ -125,13 +125,11 @@ export function browserSuite(mode = "development") {
   };
   before(
     async () => {
-      if (mode !== "mock") {
-        for (const bin of [DEVSERVER_BIN, FAKE_BIN]) {
-          assert.ok(
-            existsSync(bin),
-            `${bin} is missing: build it with \`cargo build -p reverie-api --bin reverie-devserver -p reverie-testkit --bin fake-provider\` (make test does).`,
-          );
-        }
+      for (const bin of [DEVSERVER_BIN, FAKE_BIN]) {
+        assert.ok(
+          existsSync(bin),
+          `${bin} is missing: build it with \`cargo build -p reverie-api --bin reverie-devserver -p reverie-testkit --bin fake-provider\` (make test does).`,
+        );
       }
       await mkdir(ARTIFACTS, { recursive: true });
       const port = await freePort();
@@ -216,8 +214,8 @@ export async function startEngine(t, { seeds = [], script, shell, fake } = {}) {
 }
 
 /**
- * A fresh page (own storage) on `engine` (or, with `engine` null, on mock mode's in-memory
- * backend) that fails the test on any console error, failed request or uncaught exception.
+ * A fresh page (own storage) on `engine` that fails the test on any console error, failed
+ * request or uncaught exception.
  */
 export async function openPage(t, suite, engine, query = "") {
   assert.ok(suite.browser, "browser did not start");

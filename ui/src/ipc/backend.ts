@@ -40,8 +40,7 @@ import type {
 
 /**
  * Everything the UI asks of the Rust core. `tauriBackend` calls the real commands (and
- * `createDevServerBackend` the same ones over reverie-devserver, in a browser);
- * `createMemoryBackend` is an in-memory stand-in for tests and `vite --mode mock`.
+ * `createDevServerBackend` the same ones over reverie-devserver, in a browser and in tests).
  * Every method rejects with an `AppError`, never with anything else.
  */
 export interface Backend {

@@ -63,7 +63,7 @@ test(
     assert.match(await byId("proposal-files").innerText(), /style\.md\s*→\s*project\/style\.md/);
     assert.match(
       await byId("proposal-dropped").innerText(),
-      /Left out[\s\S]*\.\.\/NOTES\.md: “\.\.\/NOTES\.md” is not a memory path: “\.\.” and “\.” are not allowed\. It was left out\./,
+      /Left out[\s\S]*“\.\.\/NOTES\.md” is not a memory path: “\.\.” and “\.” are not allowed\. It was left out\./,
     );
     assert.equal(await hunk("0.0").getAttribute("data-current"), "true");
     await bothThemes(page, "browser-proposal-unified");

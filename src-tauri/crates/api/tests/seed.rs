@@ -475,7 +475,7 @@ async fn seed_dreams_leaves_a_store_with_history_an_applied_a_failed_and_a_ready
     assert_eq!(proposal.dropped.len(), 1, "{:?}", proposal.dropped);
     assert_eq!(
         proposal.dropped,
-        ["../NOTES.md: “../NOTES.md” is not a memory path: “..” and “.” are not allowed. It was left out."]
+        ["“../NOTES.md” is not a memory path: “..” and “.” are not allowed. It was left out."]
     );
 
     // Two finished runs no dream has read; the schedule.

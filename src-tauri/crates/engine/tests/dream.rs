@@ -263,10 +263,7 @@ async fn a_dream_over_two_sessions_proposes_the_expected_hunks_with_real_evidenc
     assert_eq!(hunk(1), ["Added Link the issue in every commit."]);
     assert!(p.files.iter().all(|f| f.hunks.iter().all(|h| h.decision == HunkDecision::Pending)));
     assert_eq!(p.dropped.len(), 2, "{:?}", p.dropped);
-    assert_eq!(
-        p.dropped[0],
-        "../escape.md: “../escape.md” is not a memory path: “..” and “.” are not allowed. It was left out."
-    );
+    assert_eq!(p.dropped[0], "“../escape.md” is not a memory path: “..” and “.” are not allowed. It was left out.");
     assert!(p.dropped[1].contains("over the 100 kB"), "{:?}", p.dropped);
     // Evidence points at real events: the made-up quote and the missing seq are gone.
     assert_eq!(p.files[0].evidence.len(), 1);

@@ -34,7 +34,14 @@ impl Dreams {
             let path = match paths::check_path(&path, "path") {
                 Ok(p) => p,
                 Err(e) => {
-                    dropped.push(format!("{shown}: {}. It was left out.", AppMessage(&e)));
+                    // The message names the path when there is one; don't name it twice.
+                    let message = AppMessage(&e).to_string();
+                    let message = message.trim_end().trim_end_matches('.');
+                    dropped.push(if shown.is_empty() || message.contains(&shown) {
+                        format!("{message}. It was left out.")
+                    } else {
+                        format!("{shown}: {message}. It was left out.")
+                    });
                     continue;
                 }
             };

@@ -25,9 +25,13 @@ export function numberLines(hunk: DiffHunk): NumberedLine[] {
   });
 }
 
-/** "@@ -3,7 +3,8 @@", as a unified diff heads a hunk. */
+/**
+ * "@@ -3,7 +3,8 @@", as a unified diff heads a hunk. An empty side starts at the line before
+ * it, as diff tools print it ("@@ -0,0 +1,3 @@" for a new file).
+ */
 export function hunkHeader(hunk: DiffHunk): string {
-  return `@@ -${hunk.old_start},${hunk.old_lines} +${hunk.new_start},${hunk.new_lines} @@`;
+  const side = (start: number, lines: number) => `${lines === 0 ? Math.max(start - 1, 0) : start},${lines}`;
+  return `@@ -${side(hunk.old_start, hunk.old_lines)} +${side(hunk.new_start, hunk.new_lines)} @@`;
 }
 
 /** "+3 −1": what a diff adds and removes. */

@@ -125,7 +125,7 @@ describe("hunk lines", () => {
     // The engine's diff of a new file (src/fixtures/memory-diffs.json).
     const [created] = memoryDiffs.created.hunks as DiffHunk[];
     // The engine starts an empty old side at line 1 (GNU diff would print -0,0).
-    expect(hunkHeader(created!)).toBe("@@ -1,0 +1,3 @@");
+    expect(hunkHeader(created!)).toBe("@@ -0,0 +1,3 @@");
     expect(numberLines(created!).map((l) => [l.old, l.new])).toEqual([
       [null, 1],
       [null, 2],

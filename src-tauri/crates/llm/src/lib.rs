@@ -5,7 +5,8 @@
 //!   [`complete`] and [`complete_structured`] are built on it.
 //! - Adapters: [`anthropic::AnthropicModel`] (Messages API) and [`openai::OpenAiModel`]
 //!   (Chat Completions: OpenAI, Ollama, llama.cpp, vLLM, LM Studio), each split into wire
-//!   types, request mapping and event mapping.
+//!   types, request mapping and event mapping. OpenAI reasoning models ([`is_reasoning_model`])
+//!   get `max_completion_tokens`, no `temperature`, and `reasoning_effort` when asked.
 //! - Typed [`ModelError`]s, retries with backoff that honour `retry-after`, bounded waits
 //!   (response headers, first byte, idle, first token — generous for a local server, see
 //!   [`StreamOptions`] and [`is_local_url`]), cancellation, and a price table so every turn
@@ -23,6 +24,7 @@ mod local;
 mod model;
 pub mod openai;
 pub mod prices;
+mod reasoning;
 mod redact;
 mod retry;
 mod stream;
@@ -35,6 +37,7 @@ pub use error::{ModelError, Stalled, MAX_MESSAGE_CHARS};
 pub use http::client;
 pub use local::is_local_url;
 pub use model::{complete, complete_structured, EventStream, LanguageModel, STRUCTURED_OUTPUT_TOOL};
+pub use reasoning::is_reasoning_model;
 pub use redact::{redact_secrets, REDACTED};
 pub use retry::{is_retryable, RetryPolicy};
 pub use stream::{StreamOptions, FIRST_TOKEN_TIMEOUT_ENV, IDLE_TIMEOUT_ENV, RESPONSE_TIMEOUT_ENV};

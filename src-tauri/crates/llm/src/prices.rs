@@ -74,7 +74,7 @@ mod tests {
             output_tokens: 1_000_000,
             cache_read_tokens: 1_000_000,
             cache_write_tokens: 1_000_000,
-            estimated: false,
+            ..Usage::default()
         };
         let c = cost("claude-sonnet-4-5", &usage).unwrap();
         assert!((c - (3.0 + 15.0 + 0.3 + 3.75)).abs() < 1e-9, "{c}");

@@ -14,6 +14,19 @@ pub struct Request {
     pub tool_choice: ToolChoice,
     pub max_tokens: u32,
     pub temperature: Option<f32>,
+    /// How hard an OpenAI reasoning model thinks (`reasoning_effort`); `None` leaves it to the
+    /// model. Sent only to reasoning models ([`crate::is_reasoning_model`]); other models and
+    /// Anthropic ignore it.
+    pub reasoning_effort: Option<ReasoningEffort>,
+}
+
+/// OpenAI's `reasoning_effort` for reasoning models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReasoningEffort {
+    Low,
+    Medium,
+    High,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,6 +86,10 @@ pub struct Usage {
     pub output_tokens: u64,
     pub cache_read_tokens: u64,
     pub cache_write_tokens: u64,
+    /// Of `output_tokens`, those a reasoning model spent thinking (OpenAI's
+    /// `completion_tokens_details.reasoning_tokens`); billed as output, never shown.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reasoning_tokens: u64,
     /// The provider reported no counts (or none for the prompt), so some are estimated from
     /// the bytes sent and received (about 4 a token).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -85,6 +102,7 @@ impl Usage {
         self.output_tokens += other.output_tokens;
         self.cache_read_tokens += other.cache_read_tokens;
         self.cache_write_tokens += other.cache_write_tokens;
+        self.reasoning_tokens += other.reasoning_tokens;
         self.estimated |= other.estimated;
     }
 
@@ -93,6 +111,10 @@ impl Usage {
     pub fn tokens_in(&self) -> u64 {
         self.input_tokens + self.cache_read_tokens + self.cache_write_tokens
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -109,12 +109,41 @@ pub(crate) fn events(plan: &Planned, c: &Completion<'_>) -> Vec<String> {
 
 fn usage(plan: &Planned) -> J {
     let prompt = plan.input_tokens + plan.cache_read + plan.cache_write;
-    obj! {
+    let completion = plan.output_tokens + plan.reasoning;
+    let mut usage = obj! {
         "prompt_tokens": prompt,
-        "completion_tokens": plan.output_tokens,
-        "total_tokens": prompt + plan.output_tokens,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
         "prompt_tokens_details": obj! {"cached_tokens": plan.cache_read},
+    };
+    if let (true, J::Obj(fields)) = (plan.reasoning > 0, &mut usage) {
+        fields.push(("completion_tokens_details", obj! {"reasoning_tokens": plan.reasoning}));
     }
+    usage
+}
+
+/// The 400 a reasoning model (the `reasoning_model` quirk) answers to a parameter it refuses,
+/// in OpenAI's words; `None` when it takes the request.
+pub(crate) fn reasoning_refusal(body: &serde_json::Value) -> Option<J> {
+    let refuse = |param: &str, code: &str, message: String| {
+        obj! {"error": obj! {"message": message, "type": "invalid_request_error", "param": param, "code": code}}
+    };
+    if body.get("max_tokens").is_some() {
+        let message = "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.";
+        return Some(refuse("max_tokens", "unsupported_parameter", message.to_owned()));
+    }
+    if let Some(t) = body.get("temperature").filter(|t| t.as_f64() != Some(1.0)) {
+        let message = format!(
+            "Unsupported value: 'temperature' does not support {t} with this model. Only the default (1) value is supported."
+        );
+        return Some(refuse("temperature", "unsupported_value", message));
+    }
+    let effort = body.get("reasoning_effort");
+    if let Some(e) = effort.filter(|e| !matches!(e.as_str(), Some("minimal" | "low" | "medium" | "high"))) {
+        let message = format!("Invalid value: {e}. Supported values are: 'minimal', 'low', 'medium', and 'high'.");
+        return Some(refuse("reasoning_effort", "invalid_value", message));
+    }
+    None
 }
 
 /// llama.cpp's `timings` beside `usage` (the figures are made up but shaped as it sends them).

@@ -54,10 +54,14 @@ pub enum Quirk {
     NoModelById,
     /// Keep-alive comment lines are a bare `:` (llama.cpp), not `: keep-alive`.
     BareComments,
+    /// OpenAI: the model is a reasoning model (o3, o4-mini, gpt-5…): a request with
+    /// `max_tokens`, a `temperature` other than 1 or an unknown `reasoning_effort` is refused
+    /// with OpenAI's own 400.
+    ReasoningModel,
 }
 
 impl Quirk {
-    pub const ALL: [Quirk; 16] = [
+    pub const ALL: [Quirk; 17] = [
         Quirk::ContentNullFirst,
         Quirk::ToolCallsWithoutIndex,
         Quirk::RepeatToolHead,
@@ -74,6 +78,7 @@ impl Quirk {
         Quirk::JsonBody,
         Quirk::NoModelById,
         Quirk::BareComments,
+        Quirk::ReasoningModel,
     ];
 
     /// The snake_case name (`tool_calls_without_index`).

@@ -256,6 +256,10 @@ pub struct Usage {
     pub cache_read_tokens: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_write_tokens: Option<u64>,
+    /// Thinking tokens spent besides the visible output (OpenAI reasoning models): OpenAI gets
+    /// them in `completion_tokens` and as `completion_tokens_details.reasoning_tokens`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning_tokens: Option<u64>,
 }
 
 impl Usage {
@@ -266,6 +270,11 @@ impl Usage {
     pub fn cache(mut self, read: u64, write: u64) -> Self {
         self.cache_read_tokens = Some(read);
         self.cache_write_tokens = Some(write);
+        self
+    }
+
+    pub fn reasoning(mut self, tokens: u64) -> Self {
+        self.reasoning_tokens = Some(tokens);
         self
     }
 }
@@ -449,6 +458,7 @@ pub(crate) struct Planned {
     pub output_tokens: u64,
     pub cache_read: u64,
     pub cache_write: u64,
+    pub reasoning: u64,
 }
 
 pub(crate) enum Block {
@@ -493,6 +503,7 @@ impl Planned {
             output_tokens: usage.output_tokens.unwrap_or_else(|| estimate_tokens(out_bytes)),
             cache_read: usage.cache_read_tokens.unwrap_or(0),
             cache_write: usage.cache_write_tokens.unwrap_or(0),
+            reasoning: usage.reasoning_tokens.unwrap_or(0),
         }
     }
 }

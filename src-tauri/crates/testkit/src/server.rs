@@ -384,9 +384,16 @@ async fn accept(
     let parsed = serde_json::from_slice::<Value>(raw).ok();
     // Check first, then record the parsed body itself (no copy of a long history).
     let checked = check(shared, vendor, headers, raw.len(), parsed.as_ref());
+    let refused = match (vendor, &parsed) {
+        (Vendor::OpenAi, Some(body)) if quirks.has(Quirk::ReasoningModel) => openai::reasoning_refusal(body),
+        _ => None,
+    };
     shared.record(method, uri, headers, parsed, Some(conversation.clone()), started);
     let (model, include_usage) =
         checked.map_err(|(status, message)| error_response(vendor, &quirks, status, message.as_deref(), request_id))?;
+    if let Some(body) = refused {
+        return Err(with_request_id(vendor, (StatusCode::BAD_REQUEST, Json(body)).into_response(), request_id));
+    }
     let reply = shared.take_reply(&conversation).map_err(|served| {
         let message = format!("script exhausted for conversation {conversation} after {served} replies");
         error_response(vendor, &quirks, 500, Some(&message), request_id)

@@ -281,3 +281,36 @@ async fn the_binary_takes_quirks_by_name() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[tokio::test]
+async fn reasoning_model_refuses_max_tokens_temperature_and_unknown_efforts_and_reports_reasoning_tokens() {
+    let fake = fake_with([Reply::new().text("ok").usage(reverie_testkit::Usage::new(20, 3).reasoning(40))]).await;
+    fake.set_quirks(Quirks::of([Quirk::ReasoningModel]));
+    let with = |extra: Value| {
+        let mut body = body(Vendor::OpenAi, "hi");
+        if let (Value::Object(b), Value::Object(e)) = (&mut body, extra) {
+            b.extend(e);
+        }
+        body
+    };
+    for (extra, param, code) in [
+        (json!({"max_tokens": 100}), "max_tokens", "unsupported_parameter"),
+        (json!({"max_completion_tokens": 100, "temperature": 0.2}), "temperature", "unsupported_value"),
+        (json!({"reasoning_effort": "extreme"}), "reasoning_effort", "invalid_value"),
+    ] {
+        let resp = post(&fake, Vendor::OpenAi, &with(extra.clone())).await;
+        assert_eq!(resp.status(), 400, "{extra}");
+        let error: Value = resp.json().await.unwrap();
+        assert_eq!(
+            (error["error"]["param"].as_str(), error["error"]["code"].as_str()),
+            (Some(param), Some(code)),
+            "{error}"
+        );
+    }
+    // What a reasoning model takes streams, with the thinking in the usage.
+    let ok = with(json!({"max_completion_tokens": 100, "temperature": 1, "reasoning_effort": "low"}));
+    let (_, events) = read_events(post(&fake, Vendor::OpenAi, &ok).await).await;
+    let usage = events.iter().rev().find(|e| e.data.contains("\"usage\":{")).unwrap().json()["usage"].clone();
+    assert_eq!(usage["completion_tokens"], 43, "{usage}");
+    assert_eq!(usage["completion_tokens_details"], json!({"reasoning_tokens": 40}), "{usage}");
+}

@@ -362,6 +362,8 @@ impl ThreadLoop {
             tool_choice: ToolChoice::Auto,
             max_tokens: self.max_tokens,
             temperature: None,
+            // No per-agent setting yet: a reasoning model thinks at its own default effort.
+            reasoning_effort: None,
         };
         loop {
             if cancel.is_cancelled() {

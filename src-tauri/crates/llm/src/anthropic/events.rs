@@ -303,7 +303,7 @@ mod tests {
             output_tokens: 42,
             cache_read_tokens: 7,
             cache_write_tokens: 5,
-            estimated: false,
+            ..Usage::default()
         };
         assert_eq!(
             out,

@@ -69,6 +69,15 @@ struct WireUsage {
     completion_tokens: u64,
     #[serde(default)]
     prompt_tokens_details: Option<PromptDetails>,
+    #[serde(default)]
+    completion_tokens_details: Option<CompletionDetails>,
+}
+
+/// Of the completion tokens, those a reasoning model spent thinking (`null` on some servers).
+#[derive(Debug, Deserialize)]
+struct CompletionDetails {
+    #[serde(default)]
+    reasoning_tokens: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -84,6 +93,7 @@ impl WireUsage {
             input_tokens: self.prompt_tokens.saturating_sub(cached),
             output_tokens: self.completion_tokens,
             cache_read_tokens: cached,
+            reasoning_tokens: self.completion_tokens_details.as_ref().and_then(|d| d.reasoning_tokens).unwrap_or(0),
             ..Usage::default()
         }
     }

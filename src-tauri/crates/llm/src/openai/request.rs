@@ -1,12 +1,15 @@
 //! `Request` → Chat Completions body. Tool results become `tool` messages; an assistant turn's
-//! tool uses become `tool_calls` with JSON-string arguments.
+//! tool uses become `tool_calls` with JSON-string arguments. A reasoning model
+//! ([`is_reasoning_model`]) gets `max_completion_tokens` instead of `max_tokens`, no
+//! `temperature` (it refuses any but the default), and `reasoning_effort` when the request has one.
 
 use std::borrow::Cow;
 
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::types::{ContentBlock, Request, Role, ToolChoice};
+use crate::is_reasoning_model;
+use crate::types::{ContentBlock, ReasoningEffort, Request, Role, ToolChoice};
 
 /// The request body as JSON bytes.
 pub fn body(model: &str, request: &Request) -> Vec<u8> {
@@ -64,10 +67,13 @@ pub fn body(model: &str, request: &Request) -> Vec<u8> {
             }
         }
     }
+    let reasoning = is_reasoning_model(model);
     let body = ChatRequest {
         model,
         messages,
-        max_tokens: request.max_tokens,
+        max_tokens: (!reasoning).then_some(request.max_tokens),
+        max_completion_tokens: reasoning.then_some(request.max_tokens),
+        reasoning_effort: request.reasoning_effort.filter(|_| reasoning),
         stream: true,
         stream_options: StreamOptions { include_usage: true },
         tools: request
@@ -82,7 +88,7 @@ pub fn body(model: &str, request: &Request) -> Vec<u8> {
             ToolChoice::Auto => None,
             ToolChoice::Tool(name) => Some(WireToolChoice { kind: "function", function: WireChoiceFunction { name } }),
         },
-        temperature: request.temperature,
+        temperature: request.temperature.filter(|_| !reasoning),
     };
     // Plain structs of strings and JSON values always serialize.
     serde_json::to_vec(&body).unwrap_or_default()
@@ -92,7 +98,14 @@ pub fn body(model: &str, request: &Request) -> Vec<u8> {
 struct ChatRequest<'a> {
     model: &'a str,
     messages: Vec<WireMessage<'a>>,
-    max_tokens: u32,
+    /// One of the two: `max_completion_tokens` for a reasoning model, `max_tokens` otherwise
+    /// (what every other OpenAI-compatible server knows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_tokens: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_completion_tokens: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reasoning_effort: Option<ReasoningEffort>,
     stream: bool,
     stream_options: StreamOptions,
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -2,6 +2,7 @@
 //! against a real llama.cpp server (`llamacpp`).
 
 mod bounds;
+mod caching;
 mod llamacpp;
 mod servers;
 mod streaming;

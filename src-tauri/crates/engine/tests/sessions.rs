@@ -264,6 +264,34 @@ async fn a_run_streams_its_text_live_writes_the_file_and_keeps_totals() {
 }
 
 #[tokio::test]
+async fn each_request_records_the_cache_reads_its_breakpoints_earned_and_the_totals_add_them() {
+    let read = || Reply::new().text("Reading.").tool_use("read_file", json!({"path": "notes.md"}));
+    let e = env(ProviderKind::Anthropic, vec![read(), read(), read(), Reply::new().text("Done.")]).await;
+    e.fake.set_prompt_cache(true);
+    std::fs::write(e.workspace.path().join("notes.md"), "A line of notes.\n".repeat(300)).unwrap();
+    let started = e.start("Read notes.md three times.").await;
+    let id = started.summary.id.clone();
+    assert_eq!(finish(started).await.reason, IdleReason::EndTurn);
+    let usages: Vec<_> = e
+        .payloads(&id)
+        .into_iter()
+        .filter_map(|p| match p {
+            EventPayload::ModelRequestEnd { usage, .. } => Some(usage),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(usages.len(), 4);
+    assert!(usages[0].cache_write_tokens > 0 && usages[0].cache_read_tokens == 0, "{usages:?}");
+    for pair in usages.windows(2) {
+        // The previous request's whole prefix is read back: its last message kept a breakpoint.
+        assert_eq!(pair[1].cache_read_tokens, pair[0].cache_read_tokens + pair[0].cache_write_tokens, "{usages:?}");
+    }
+    let summary = e.sessions.get(&id).await.unwrap();
+    assert_eq!(summary.usage.cache_read_tokens, usages.iter().map(|u| u.cache_read_tokens).sum::<u64>());
+    assert_eq!(summary.usage.cache_write_tokens, usages.iter().map(|u| u.cache_write_tokens).sum::<u64>());
+}
+
+#[tokio::test]
 async fn bad_input_is_refused_with_the_field_and_nothing_is_recorded() {
     let e = env(ProviderKind::Anthropic, vec![]).await;
     let file = e.workspace.path().join("notes.txt");

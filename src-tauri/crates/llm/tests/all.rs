@@ -2,6 +2,7 @@
 //! against a real llama.cpp server (`llamacpp`); OpenAI reasoning models (`reasoning`).
 
 mod bounds;
+mod caching;
 mod llamacpp;
 mod reasoning;
 mod servers;

@@ -4,7 +4,9 @@
 //! so the real adapters and HTTP client are exercised and only the far end is scripted. It
 //! streams the replies of a [`Script`] (text, tool calls, usage, faults) over
 //! `POST /v1/messages` and `POST /v1/chat/completions`, picking the conversation by the first
-//! `[[script:NAME]]` marker in the request body, and records every request. The script format
+//! `[[script:NAME]]` marker in the request body, and records every request. With
+//! [`FakeProvider::set_prompt_cache`] it reports Anthropic prompt-cache reads and writes for
+//! the `cache_control` breakpoints it is sent. The script format
 //! is documented in the crate's README; the `fake-provider` binary serves a script file.
 //! [`Quirks`] make it answer the way other servers do (`llamacpp`, `litellm`, or single
 //! quirks), so an adapter's handling of each shape has a cheap test.
@@ -17,12 +19,14 @@ mod anthropic;
 mod llamacpp;
 mod openai;
 mod ordered;
+mod prompt_cache;
 mod quirks;
 mod script;
 mod server;
 mod sse;
 pub mod step;
 
+pub use prompt_cache::{LOOKBACK_BLOCKS, MIN_CACHEABLE_TOKENS};
 pub use quirks::{Quirk, Quirks, PROFILES};
 pub use script::{
     conversation_of, split_pieces, Fault, Reply, Script, Step, StopReason, ToolUse, Usage, DEFAULT_CHUNKS,

@@ -18,6 +18,7 @@ use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::prompt_cache::{self, PromptCache};
 use crate::script::{conversation_of, estimate_tokens, Fault, Planned, Reply, Script, DEFAULT_STALL_SECS};
 use crate::sse::{self, StreamCounter};
 use crate::{anthropic, llamacpp, openai, Quirk, Quirks};
@@ -75,6 +76,8 @@ struct Shared {
     config: FakeProviderConfig,
     script: Mutex<ScriptState>,
     quirks: Mutex<Quirks>,
+    /// `Some` while the Anthropic endpoint simulates prompt caching.
+    prompt_cache: Mutex<Option<PromptCache>>,
     requests: Mutex<Vec<RecordedRequest>>,
     request_count: watch::Sender<usize>,
     streams: StreamCounter,
@@ -185,6 +188,7 @@ impl FakeProvider {
             config,
             script: Mutex::new(ScriptState { script, cursors: HashMap::new() }),
             quirks: Mutex::default(),
+            prompt_cache: Mutex::default(),
             requests: Mutex::default(),
             request_count: watch::channel(0).0,
             streams: StreamCounter(watch::channel(0).0),
@@ -254,6 +258,13 @@ impl FakeProvider {
     /// The quirks in force.
     pub fn quirks(&self) -> Quirks {
         lock(&self.shared.quirks).clone()
+    }
+
+    /// Makes `POST /v1/messages` report prompt-cache reads and writes the way the Anthropic API
+    /// does for the `cache_control` breakpoints it is sent (for replies whose usage the script
+    /// leaves to the fake), from an empty cache; `false` turns it off (cache counts 0).
+    pub fn set_prompt_cache(&self, on: bool) {
+        *lock(&self.shared.prompt_cache) = on.then(PromptCache::default);
     }
 
     /// Replaces the script; every conversation starts again at its first reply.
@@ -367,6 +378,8 @@ struct Accepted {
     /// OpenAI's `stream_options.include_usage`.
     include_usage: bool,
     request_bytes: usize,
+    /// What the simulated prompt cache served, when it is on.
+    cache: Option<prompt_cache::CacheUse>,
 }
 
 async fn accept(
@@ -386,6 +399,10 @@ async fn accept(
     let checked = check(shared, vendor, headers, raw.len(), parsed.as_ref());
     let refused = match (vendor, &parsed) {
         (Vendor::OpenAi, Some(body)) if quirks.has(Quirk::ReasoningModel) => openai::reasoning_refusal(body),
+        _ => None,
+    };
+    let cache_points = match (vendor, &parsed) {
+        (Vendor::Anthropic, Some(body)) if lock(&shared.prompt_cache).is_some() => Some(prompt_cache::points(body)),
         _ => None,
     };
     shared.record(method, uri, headers, parsed, Some(conversation.clone()), started);
@@ -411,7 +428,8 @@ async fn accept(
             return Err(resp);
         }
     }
-    Ok(Accepted { reply, quirks, model, include_usage, request_bytes: raw.len() })
+    let cache = cache_points.and_then(|points| lock(&shared.prompt_cache).as_mut().map(|c| c.serve(&points)));
+    Ok(Accepted { reply, quirks, model, include_usage, request_bytes: raw.len(), cache })
 }
 
 /// The key, headers and body as the real API checks them: the model and `include_usage`, or
@@ -476,7 +494,16 @@ async fn messages(
         Ok(a) => a,
         Err(resp) => return resp,
     };
-    let plan = Planned::new(&a.reply, a.request_bytes, || shared.next_id("toolu_fake"));
+    let mut plan = Planned::new(&a.reply, a.request_bytes, || shared.next_id("toolu_fake"));
+    let scripted = a
+        .reply
+        .usage
+        .is_some_and(|u| u.input_tokens.is_some() || u.cache_read_tokens.is_some() || u.cache_write_tokens.is_some());
+    if let (Some(cache), false) = (a.cache, scripted) {
+        plan.input_tokens = plan.input_tokens.saturating_sub(cache.read + cache.write).max(1);
+        plan.cache_read = cache.read;
+        plan.cache_write = cache.write;
+    }
     let message_id = shared.next_id("msg_fake");
     if a.quirks.has(Quirk::JsonBody) {
         let document = anthropic::document(&plan, &message_id, &a.model, &a.quirks);

@@ -6,6 +6,7 @@ mod anthropic;
 mod binary;
 mod faults;
 mod openai;
+mod prompt_cache;
 mod quirks;
 mod script;
 mod server;

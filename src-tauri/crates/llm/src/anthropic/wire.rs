@@ -28,7 +28,7 @@ pub struct SystemBlock<'a> {
     pub cache_control: Option<CacheControl>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize)]
 pub struct CacheControl {
     #[serde(rename = "type")]
     pub kind: &'static str,
@@ -41,13 +41,30 @@ pub struct WireMessage<'a> {
 }
 
 /// A content block as sent, borrowing from the request: a long history is serialized once,
-/// straight to bytes, without building a JSON tree first.
+/// straight to bytes, without building a JSON tree first. `cache_control` marks a prompt-cache
+/// breakpoint: the prefix up to and including this block is cached.
 #[derive(Debug, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum WireBlock<'a> {
-    Text { text: &'a str },
-    ToolUse { id: &'a str, name: &'a str, input: &'a Value },
-    ToolResult { tool_use_id: &'a str, content: &'a str, is_error: bool },
+    Text {
+        text: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cache_control: Option<CacheControl>,
+    },
+    ToolUse {
+        id: &'a str,
+        name: &'a str,
+        input: &'a Value,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cache_control: Option<CacheControl>,
+    },
+    ToolResult {
+        tool_use_id: &'a str,
+        content: &'a str,
+        is_error: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cache_control: Option<CacheControl>,
+    },
 }
 
 #[derive(Debug, Serialize)]

@@ -482,3 +482,52 @@ async fn seed_dreams_leaves_a_store_with_history_an_applied_a_failed_and_a_ready
     assert_eq!(dreams.new_sessions(&store.id, 100).unwrap().len(), 2);
     assert_eq!(dreams.settings(&store.id).unwrap().daily_at.as_deref(), Some("03:30"));
 }
+
+/// Outside a login session (no D-Bus, only the kernel's fallback user-session keyring), keys go
+/// to a session keyring the dev server joins before it starts any thread — so saves made on
+/// any of its worker threads at once land in the same keyring, not in one thread's alone.
+#[tokio::test]
+async fn outside_a_login_session_keys_saved_from_many_threads_at_once_all_reach_the_kernel_keyring() {
+    use tokio::io::AsyncBufReadExt;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let data = tempfile::tempdir().unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_reverie-devserver"))
+        .arg(data.path())
+        // No session bus, and no display to autolaunch one through (that probe hangs).
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env_remove("DISPLAY")
+        .env("OPENAI_API_KEY", "")
+        .env("ANTHROPIC_API_KEY", "")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = tokio::time::timeout(seed::SEED_WAIT, lines.next_line()).await.expect("the URL line").unwrap().unwrap();
+    let url = reqwest::Url::parse(&line).unwrap();
+    let token = url.query_pairs().find(|(k, _)| k == "token").map(|(_, v)| v.into_owned()).unwrap();
+    let http = reqwest::Client::new();
+    let post = |command: &str, body: serde_json::Value| {
+        http.post(url.join(&format!("/api/{command}")).unwrap()).header(server::TOKEN_HEADER, &token).json(&body).send()
+    };
+    let saves = (0..8).map(|i| {
+        post(
+            "create_provider",
+            serde_json::json!({"input": {"name": format!("Provider {i}"), "kind": "anthropic", "base_url": "http://127.0.0.1:9", "model": "m", "api_key": format!("sk-thread-{i}")}}),
+        )
+    });
+    for reply in futures::future::join_all(saves).await {
+        let reply = reply.unwrap();
+        let status = reply.status();
+        assert!(status.is_success(), "{status}: {}", reply.text().await.unwrap());
+    }
+    let status: serde_json::Value = post("app_status", serde_json::json!({})).await.unwrap().json().await.unwrap();
+    let backend = status["secret_backend"].as_str().unwrap_or_default().to_owned();
+    // Where this machine offers no kernel keyring at all, memory only is the honest answer.
+    assert!(["kernel_keyring", "memory_only"].contains(&backend.as_str()), "{status}");
+    let providers: serde_json::Value =
+        post("list_providers", serde_json::json!({})).await.unwrap().json().await.unwrap();
+    let configured = providers.as_array().unwrap().iter().filter(|p| p["key"]["configured"] == true).count();
+    assert_eq!(configured, 8, "{providers}");
+}

@@ -200,6 +200,32 @@ fn platform_candidates() -> Vec<Candidate> {
     Vec::new()
 }
 
+/// Gives the process a session keyring of its own when it has only the kernel's fallback
+/// user-session keyring (a process started outside a login session: a service, a scheduler, a
+/// tool's shell). Call it first thing in `main`, before any thread exists: Linux keeps the
+/// session keyring in each thread's credentials, so a keyring joined later, from the thread
+/// that first probes the keychain, is that thread's alone, and the others' saves and reads
+/// miss it ("No matching entry found"). Threads started afterwards inherit it. Does nothing
+/// inside a login session or off Linux. Returns whether it joined one.
+pub fn prepare_process() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        const KEYCTL_GET_KEYRING_ID: libc::c_long = 0;
+        const KEY_SPEC_SESSION_KEYRING: libc::c_long = -3;
+        const KEY_SPEC_USER_SESSION_KEYRING: libc::c_long = -5;
+        // SAFETY: keyctl(KEYCTL_GET_KEYRING_ID, id, create = 0) takes no pointers; it only
+        // answers which keyring a special id stands for.
+        let id = |special: libc::c_long| unsafe { libc::syscall(libc::SYS_keyctl, KEYCTL_GET_KEYRING_ID, special, 0) };
+        let (session, fallback) = (id(KEY_SPEC_SESSION_KEYRING), id(KEY_SPEC_USER_SESSION_KEYRING));
+        if session >= 0 && session != fallback {
+            return false;
+        }
+        join_session_keyring()
+    }
+    #[cfg(not(target_os = "linux"))]
+    false
+}
+
 /// Gives this process a session keyring of its own. Processes started outside a login
 /// session only have the kernel's fallback user-session keyring, which they do not possess,
 /// so every keyutils write fails until they join one.

@@ -67,8 +67,17 @@ fn exit(message: &str) -> ! {
     std::process::exit(1);
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    // Before any thread: a keyring joined later would be one thread's alone (engine::secrets).
+    reverie_engine::secrets::prepare_process();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => exit(&format!("couldn't start the async runtime ({e})")),
+    };
+    runtime.block_on(serve());
+}
+
+async fn serve() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let args = match parse(std::env::args_os().skip(1)) {
         Ok(args) => args,

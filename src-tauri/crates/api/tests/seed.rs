@@ -531,3 +531,44 @@ async fn outside_a_login_session_keys_saved_from_many_threads_at_once_all_reach_
     let configured = providers.as_array().unwrap().iter().filter(|p| p["key"]["configured"] == true).count();
     assert_eq!(configured, 8, "{providers}");
 }
+
+/// A display but no session bus: the D-Bus client would try to autolaunch a bus through X11
+/// and wait forever. The keychain probe gives the secret service a few seconds, then the dev
+/// server (like the app) starts on the next store instead of hanging. (Under `make test` the
+/// display is Xvfb's.)
+#[tokio::test]
+async fn a_secret_service_that_never_answers_is_given_up_on_and_start_up_goes_on() {
+    use tokio::io::AsyncBufReadExt;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let data = tempfile::tempdir().unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_reverie-devserver"))
+        .arg(data.path())
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("OPENAI_API_KEY", "")
+        .env("ANTHROPIC_API_KEY", "")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let limit = reverie_engine::secrets::SECRET_SERVICE_PROBE_LIMIT + std::time::Duration::from_secs(20);
+    let line =
+        tokio::time::timeout(limit, lines.next_line()).await.expect("the URL line, not a hang").unwrap().unwrap();
+    let url = reqwest::Url::parse(&line).unwrap();
+    let token = url.query_pairs().find(|(k, _)| k == "token").map(|(_, v)| v.into_owned()).unwrap();
+    let status: serde_json::Value = reqwest::Client::new()
+        .post(url.join("/api/app_status").unwrap())
+        .header(server::TOKEN_HEADER, &token)
+        .body("{}")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        ["kernel_keyring", "memory_only"].contains(&status["secret_backend"].as_str().unwrap_or_default()),
+        "{status}"
+    );
+}

@@ -133,9 +133,29 @@ impl Secrets {
     }
 }
 
+/// How long the desktop secret service may take to answer the probe. A D-Bus client with no
+/// session bus address but a `DISPLAY` tries to autolaunch a bus through X11 and can wait
+/// forever; the app must start anyway (on the next store in the chain).
+pub const SECRET_SERVICE_PROBE_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Keeps the first candidate whose canary round trip succeeds; memory only if none does.
 fn choose(candidates: Vec<Candidate>) -> Chosen {
     for candidate in candidates {
+        if candidate.backend == SecretBackend::SecretService {
+            // Over D-Bus, on a thread of its own so a bus that never answers is given up on. (The
+            // kernel keyring is probed on this thread: its session keyring is per thread.)
+            match bounded_canary(candidate.builder, SECRET_SERVICE_PROBE_LIMIT) {
+                (Some(builder), Ok(())) => {
+                    tracing::info!(backend = ?candidate.backend, "secret store chosen");
+                    return Chosen { backend: candidate.backend, builder: Some(builder) };
+                }
+                (_, Err(e)) => {
+                    tracing::warn!(backend = ?candidate.backend, error = %e, "secret store unavailable");
+                    continue;
+                }
+                (None, Ok(())) => continue,
+            }
+        }
         let mut outcome = canary(&*candidate.builder);
         if let (Err(first), Some(prepare)) = (&outcome, &candidate.prepare) {
             tracing::debug!(backend = ?candidate.backend, error = %first, "secret store failed; preparing and retrying");
@@ -159,6 +179,28 @@ fn keychain_error(action: &str, e: &keyring::Error) -> Error {
     Error::Keychain(format!(
         "Couldn't {action} the API key in the system keychain ({e}). Nothing else was changed; unlock your keychain and try again."
     ))
+}
+
+/// The canary on a thread of its own, waited for at most `limit`; the builder comes back with
+/// the answer (a probe that never answers keeps it, and its thread, and is reported as failed).
+fn bounded_canary(
+    builder: Box<CredentialBuilder>,
+    limit: std::time::Duration,
+) -> (Option<Box<CredentialBuilder>>, std::result::Result<(), keyring::Error>) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new().name("keychain-probe".into()).spawn(move || {
+        let outcome = canary(&*builder);
+        let _ = tx.send((builder, outcome));
+    });
+    if let Err(e) = spawned {
+        return (None, Err(keyring::Error::PlatformFailure(format!("couldn't start the probe: {e}").into())));
+    }
+    match rx.recv_timeout(limit) {
+        Ok((builder, outcome)) => (Some(builder), outcome),
+        Err(_) => {
+            (None, Err(keyring::Error::PlatformFailure(format!("no answer within {} s", limit.as_secs()).into())))
+        }
+    }
 }
 
 /// Set, read back and delete a throwaway secret.

@@ -483,19 +483,18 @@ async fn seed_dreams_leaves_a_store_with_history_an_applied_a_failed_and_a_ready
     assert_eq!(dreams.settings(&store.id).unwrap().daily_at.as_deref(), Some("03:30"));
 }
 
-/// Outside a login session (no D-Bus, only the kernel's fallback user-session keyring), keys go
-/// to a session keyring the dev server joins before it starts any thread — so saves made on
-/// any of its worker threads at once land in the same keyring, not in one thread's alone.
-#[tokio::test]
-async fn outside_a_login_session_keys_saved_from_many_threads_at_once_all_reach_the_kernel_keyring() {
+/// `reverie-devserver` on a fresh data folder with no session bus (and `without` removed from
+/// its environment too): the child, its data folder, its base URL and token.
+async fn devserver_without_a_bus(without: &[&str]) -> (tokio::process::Child, tempfile::TempDir, reqwest::Url, String) {
     use tokio::io::AsyncBufReadExt;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let data = tempfile::tempdir().unwrap();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_reverie-devserver"))
-        .arg(data.path())
-        // No session bus, and no display to autolaunch one through (that probe hangs).
-        .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        .env_remove("DISPLAY")
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_reverie-devserver"));
+    command.arg(data.path()).env_remove("DBUS_SESSION_BUS_ADDRESS");
+    for name in without {
+        command.env_remove(name);
+    }
+    let mut child = command
         .env("OPENAI_API_KEY", "")
         .env("ANTHROPIC_API_KEY", "")
         .stdout(std::process::Stdio::piped())
@@ -504,9 +503,22 @@ async fn outside_a_login_session_keys_saved_from_many_threads_at_once_all_reach_
         .spawn()
         .unwrap();
     let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = tokio::time::timeout(seed::SEED_WAIT, lines.next_line()).await.expect("the URL line").unwrap().unwrap();
+    // Long enough for a secret service that never answers to be given up on.
+    let limit = reverie_engine::secrets::SECRET_SERVICE_PROBE_LIMIT + seed::SEED_WAIT;
+    let line =
+        tokio::time::timeout(limit, lines.next_line()).await.expect("the URL line, not a hang").unwrap().unwrap();
     let url = reqwest::Url::parse(&line).unwrap();
     let token = url.query_pairs().find(|(k, _)| k == "token").map(|(_, v)| v.into_owned()).unwrap();
+    (child, data, url, token)
+}
+
+/// Outside a login session (no D-Bus, only the kernel's fallback user-session keyring), keys go
+/// to a session keyring the dev server joins before it starts any thread — so saves made on
+/// any of its worker threads at once land in the same keyring, not in one thread's alone.
+#[tokio::test]
+async fn outside_a_login_session_keys_saved_from_many_threads_at_once_all_reach_the_kernel_keyring() {
+    // No display either, to autolaunch a bus through (see the next test).
+    let (_child, _data, url, token) = devserver_without_a_bus(&["DISPLAY"]).await;
     let http = reqwest::Client::new();
     let post = |command: &str, body: serde_json::Value| {
         http.post(url.join(&format!("/api/{command}")).unwrap()).header(server::TOKEN_HEADER, &token).json(&body).send()
@@ -523,9 +535,11 @@ async fn outside_a_login_session_keys_saved_from_many_threads_at_once_all_reach_
         assert!(status.is_success(), "{status}: {}", reply.text().await.unwrap());
     }
     let status: serde_json::Value = post("app_status", serde_json::json!({})).await.unwrap().json().await.unwrap();
-    let backend = status["secret_backend"].as_str().unwrap_or_default().to_owned();
     // Where this machine offers no kernel keyring at all, memory only is the honest answer.
-    assert!(["kernel_keyring", "memory_only"].contains(&backend.as_str()), "{status}");
+    assert!(
+        ["kernel_keyring", "memory_only"].contains(&status["secret_backend"].as_str().unwrap_or_default()),
+        "{status}"
+    );
     let providers: serde_json::Value =
         post("list_providers", serde_json::json!({})).await.unwrap().json().await.unwrap();
     let configured = providers.as_array().unwrap().iter().filter(|p| p["key"]["configured"] == true).count();
@@ -538,25 +552,7 @@ async fn outside_a_login_session_keys_saved_from_many_threads_at_once_all_reach_
 /// display is Xvfb's.)
 #[tokio::test]
 async fn a_secret_service_that_never_answers_is_given_up_on_and_start_up_goes_on() {
-    use tokio::io::AsyncBufReadExt;
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let data = tempfile::tempdir().unwrap();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_reverie-devserver"))
-        .arg(data.path())
-        .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        .env("OPENAI_API_KEY", "")
-        .env("ANTHROPIC_API_KEY", "")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let limit = reverie_engine::secrets::SECRET_SERVICE_PROBE_LIMIT + std::time::Duration::from_secs(20);
-    let line =
-        tokio::time::timeout(limit, lines.next_line()).await.expect("the URL line, not a hang").unwrap().unwrap();
-    let url = reqwest::Url::parse(&line).unwrap();
-    let token = url.query_pairs().find(|(k, _)| k == "token").map(|(_, v)| v.into_owned()).unwrap();
+    let (_child, _data, url, token) = devserver_without_a_bus(&[]).await;
     let status: serde_json::Value = reqwest::Client::new()
         .post(url.join("/api/app_status").unwrap())
         .header(server::TOKEN_HEADER, &token)
